@@ -1,0 +1,73 @@
+; arch/x86_64/isr.asm - entry stubs for all 256 IDT vectors.
+;
+; Each stub makes the stack look the same (an error code, real or a 0, and
+; the vector number), then jumps to the common path, which saves every
+; general-purpose register as a struct trap_frame (asm/trapframe.h) and
+; calls trap_dispatch(frame).  The frame is 22 quadwords, a multiple of 16
+; bytes, so the C code starts with the stack aligned as the ABI requires
+; (the CPU aligns RSP to 16 before pushing its part in 64-bit mode).
+
+bits 64
+section .text
+extern trap_dispatch
+
+%assign i 0
+%rep 256
+isr_stub_%+i:
+%if i = 8 || (i >= 10 && i <= 14) || i = 17 || i = 21 || i = 29 || i = 30
+    ; the CPU pushed an error code
+%else
+    push 0
+%endif
+    push i
+    jmp isr_common
+%assign i i + 1
+%endrep
+
+isr_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld
+    mov rdi, rsp
+    call trap_dispatch
+global isr_return
+isr_return:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16                         ; vector and error code
+    iretq
+
+section .rodata
+global isr_stub_table
+isr_stub_table:
+%assign i 0
+%rep 256
+    dq isr_stub_%+i
+%assign i i + 1
+%endrep

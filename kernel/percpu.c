@@ -1,0 +1,20 @@
+/*
+ * kernel/percpu.c - the per-CPU areas and the online mask.
+ */
+#include "kernel/percpu.h"
+#include "kernel/cpumask.h"
+#include "asm/cpu.h"
+
+struct percpu percpu_area[NR_CPUS];
+unsigned int nr_cpus_possible = 1;
+cpumask_t cpu_online_mask;
+
+void percpu_init_this_cpu(unsigned int cpu, uint32_t apic_id)
+{
+	struct percpu *p = &percpu_area[cpu];
+	p->self = p;
+	p->cpu_id = cpu;
+	p->apic_id = apic_id;
+	/* GS base holds the percpu pointer for as long as the CPU runs. */
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
+}

@@ -1,0 +1,68 @@
+/*
+ * kernel/percpu.h - per-CPU data.
+ *
+ * Each CPU owns one struct percpu, reached through the GS segment base (set
+ * once per CPU at boot and never changed; the kernel has no user GS to swap
+ * until user mode exists).  this_cpu() is valid from the first lines of
+ * kmain/ap_main on.  Fields written by other CPUs are marked; everything
+ * else is touched only by the owner, so it needs no lock.
+ */
+#ifndef KERNEL_PERCPU_H
+#define KERNEL_PERCPU_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/compiler.h"
+
+#define NR_CPUS 256
+
+struct thread;
+struct fault_catch;
+
+struct percpu {
+	struct percpu *self;        /* at offset 0: this_cpu() reads %gs:0 */
+	unsigned int cpu_id;        /* dense logical id, 0 = boot CPU */
+	uint32_t apic_id;
+	struct thread *current;     /* the thread running here */
+	int preempt_count;          /* >0: no preemption (nesting) */
+	int irq_nesting;            /* depth of hard-IRQ handlers running */
+	int irq_off_nesting;        /* depth of local_irq_save() regions (debug) */
+	bool online;                /* written by the CPU itself when it comes up */
+	volatile uint64_t ticks;    /* timer ticks taken here */
+	uint64_t ipis_sent;
+	volatile uint64_t ipis_received;
+	void *kernel_stack_top;     /* idle/boot stack of this CPU */
+	struct fault_catch *fault_catch; /* active ktest_expect_fault(), or NULL */
+	void *nmi_stack_top, *df_stack_top;
+	void *arch;                 /* arch-private: GDT/TSS of this CPU */
+} __aligned(64);
+
+extern struct percpu percpu_area[NR_CPUS];
+extern unsigned int nr_cpus_possible;   /* CPUs found in the MADT (or 1) */
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/**
+ * smp_processor_id() - the logical id of the CPU running this code.
+ * Context: meaningful only where the caller cannot migrate (preemption or
+ * IRQs off, or a thread pinned to one CPU).
+ */
+static inline unsigned int smp_processor_id(void)
+{
+	unsigned int id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct percpu, cpu_id)));
+	return id;
+}
+
+static inline struct percpu *cpu_data(unsigned int cpu) { return &percpu_area[cpu]; }
+
+/** percpu_init_this_cpu() - point GS at percpu_area[@cpu] and fill its ids. */
+void percpu_init_this_cpu(unsigned int cpu, uint32_t apic_id);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * kernel/smp.h - bringing up the other CPUs, and running functions on them.
+ */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+
+#include <stdbool.h>
+#include "kernel/cpumask.h"
+#include "asm/trapframe.h"
+
+typedef void (*smp_call_func_t)(void *arg);
+
+/** smp_init() - start every application processor the firmware lists. Context: boot CPU. */
+void smp_init(void);
+
+/**
+ * smp_call_function_single() - run @fn(@arg) on @cpu.
+ * @wait: return only after @fn has finished there.
+ * Runs @fn directly when @cpu is this CPU.  Return: 0 or -EINVAL (offline CPU).
+ * Context: process context; with @wait, interrupts must be on (a CPU waiting
+ * with IRQs off cannot answer another CPU's request: deadlock), checked.
+ */
+int smp_call_function_single(unsigned cpu, smp_call_func_t fn, void *arg, bool wait);
+
+/**
+ * smp_call_function_many() - run @fn(@arg) on every online CPU in @mask
+ * except this one.  One IPI per target; each target drains its whole queue.
+ * Context and @wait as above.
+ */
+void smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait);
+
+/** smp_call_function() - on every other online CPU. */
+void smp_call_function(smp_call_func_t fn, void *arg, bool wait);
+
+/** smp_send_reschedule() - kick @cpu's scheduler (reschedule vector). */
+void smp_send_reschedule(unsigned cpu);
+
+/** smp_stop_other_cpus() - panic path: NMI every other CPU, which prints its state and halts. */
+void smp_stop_other_cpus(void);
+
+/** smp_panic_stop_self() - panic path, on a CPU that got the stop NMI. */
+__attribute__((noreturn)) void smp_panic_stop_self(struct trap_frame *f);
+
+#endif

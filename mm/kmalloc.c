@@ -1,0 +1,244 @@
+/*
+ * mm/kmalloc.c - size-class slab heap on top of the buddy allocator.
+ *
+ * A slab is one page holding objects of one class.  Its struct page carries
+ * PG_slab, the class, the count of objects in use and the head of a free
+ * list threaded through the free objects themselves.  Slabs with free
+ * objects sit on their class's partial list; a slab whose last object is
+ * freed goes back to the buddy allocator.
+ *
+ * Debug checks: freed objects are filled with POISON_FREE (0x6b) behind
+ * their free-list link; kmalloc verifies the poison is intact before handing
+ * an object out (a write after free is reported), and kfree checks that the
+ * pointer is the start of an object of a slab or large allocation and is not
+ * already on the slab's free list.
+ */
+#include "mm/kmalloc.h"
+#include "mm/pmm.h"
+#include "kernel/printk.h"
+#include "kernel/panic.h"
+#include "kernel/spinlock.h"
+#include "kernel/stacktrace.h"
+#include "lib/string.h"
+
+#define POISON_FREE 0x6b
+
+struct slab_class {
+	size_t size;
+	struct list_head partial;
+	uint64_t in_use, pages;
+};
+
+static struct slab_class classes[KMALLOC_CLASSES];
+static uint64_t large_allocs, large_pages, bad_frees;
+DEFINE_SPINLOCK(heap_lock);
+
+static unsigned size_to_class(size_t size)
+{
+	unsigned c = 0;
+	while (((size_t)1 << (c + KMALLOC_MIN_SHIFT)) < size)
+		c++;
+	return c;
+}
+
+static void heap_init_once(void)
+{
+	if (classes[0].size)
+		return;
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++) {
+		classes[c].size = (size_t)1 << (c + KMALLOC_MIN_SHIFT);
+		INIT_LIST_HEAD(&classes[c].partial);
+	}
+}
+
+static void bad_free(const char *why, const void *p)
+{
+	bad_frees++;
+	pr_err("kfree(%p): %s\n", p, why);
+	dump_stack();
+}
+
+static void poison_object(void *obj, size_t size)
+{
+	memset((char *)obj + sizeof(void *), POISON_FREE, size - sizeof(void *));
+}
+
+static void check_poison(void *obj, size_t size)
+{
+	const unsigned char *b = obj;
+	for (size_t i = sizeof(void *); i < size; i++) {
+		if (b[i] != POISON_FREE) {
+			pr_err("kmalloc: object %p (size %zu) was written after it was freed (byte %zu = %#x)\n",
+			       obj, size, i, b[i]);
+			dump_stack();
+			return;
+		}
+	}
+}
+
+/* A fresh slab page for class @c, all objects on its free list. heap_lock held. */
+static struct page *new_slab(unsigned c)
+{
+	struct page *pg = alloc_page();
+	if (!pg)
+		return NULL;
+	size_t size = classes[c].size;
+	char *base = page_address(pg);
+	pg->flags = PG_slab;
+	pg->slab_class = (uint8_t)c;
+	pg->inuse = 0;
+	pg->freelist = NULL;
+	for (size_t off = PAGE_SIZE; off >= size; off -= size) {
+		void *obj = base + off - size;
+		poison_object(obj, size);
+		*(void **)obj = pg->freelist;
+		pg->freelist = obj;
+	}
+	list_add(&pg->lru, &classes[c].partial);
+	classes[c].pages++;
+	return pg;
+}
+
+void *kmalloc(size_t size)
+{
+	if (size == 0)
+		return NULL;
+	unsigned long flags;
+	if (size > KMALLOC_MAX_SMALL) {
+		unsigned order = 0;
+		while ((PAGE_SIZE << order) < size)
+			order++;
+		struct page *pg = alloc_pages(order);
+		if (!pg)
+			return NULL;
+		pg->flags = PG_large;
+		pg->order = (uint8_t)order;
+		spin_lock_irqsave(&heap_lock, flags);
+		large_allocs++;
+		large_pages += 1ull << order;
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return page_address(pg);
+	}
+
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_init_once();
+	unsigned c = size_to_class(size);
+	struct slab_class *sc = &classes[c];
+	struct page *pg = list_empty(&sc->partial) ? new_slab(c)
+						   : list_first_entry(&sc->partial, struct page, lru);
+	if (!pg) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return NULL;
+	}
+	void *obj = pg->freelist;
+	pg->freelist = *(void **)obj;
+	pg->inuse++;
+	sc->in_use++;
+	if (!pg->freelist)
+		list_del(&pg->lru);     /* full: off the partial list */
+	check_poison(obj, sc->size);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return obj;
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+size_t ksize(const void *p)
+{
+	struct page *pg = virt_to_page(p);
+	if (!pg)
+		return 0;
+	if (pg->flags & PG_slab)
+		return classes[pg->slab_class].size;
+	if (pg->flags & PG_large)
+		return PAGE_SIZE << pg->order;
+	return 0;
+}
+
+void kfree(const void *p)
+{
+	if (!p)
+		return;
+	unsigned long flags;
+	struct page *pg = virt_to_page(p);
+	spin_lock_irqsave(&heap_lock, flags);
+	if (!pg || !(pg->flags & (PG_slab | PG_large))) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		bad_free(pg && (pg->flags & PG_buddy) ? "page is free (double free of a large allocation?)"
+						     : "foreign pointer: not from kmalloc", p);
+		return;
+	}
+	if (pg->flags & PG_large) {
+		if ((uintptr_t)p & (PAGE_SIZE - 1)) {
+			spin_unlock_irqrestore(&heap_lock, flags);
+			bad_free("pointer inside a large allocation", p);
+			return;
+		}
+		unsigned order = pg->order;
+		large_allocs--;
+		large_pages -= 1ull << order;
+		pg->flags = 0;
+		spin_unlock_irqrestore(&heap_lock, flags);
+		free_pages(pg, order);
+		return;
+	}
+	struct slab_class *sc = &classes[pg->slab_class];
+	uintptr_t off = (uintptr_t)p & (PAGE_SIZE - 1);
+	if (off % sc->size) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		bad_free("pointer inside an object, not its start", p);
+		return;
+	}
+	for (void *f = pg->freelist; f; f = *(void **)f) {
+		if (f == p) {
+			spin_unlock_irqrestore(&heap_lock, flags);
+			bad_free("double free", p);
+			return;
+		}
+	}
+	void *obj = (void *)p;
+	poison_object(obj, sc->size);
+	bool was_full = pg->freelist == NULL;
+	*(void **)obj = pg->freelist;
+	pg->freelist = obj;
+	pg->inuse--;
+	sc->in_use--;
+	if (pg->inuse == 0) {
+		/* Empty slab: back to the buddy allocator. */
+		if (!was_full)
+			list_del(&pg->lru);
+		sc->pages--;
+		pg->flags = 0;
+		spin_unlock_irqrestore(&heap_lock, flags);
+		free_page(pg);
+		return;
+	}
+	if (was_full)
+		list_add(&pg->lru, &sc->partial);
+	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+void kmalloc_get_stats(struct kmalloc_stats *s)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_init_once();
+	memset(s, 0, sizeof(*s));
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++) {
+		s->class_size[c] = classes[c].size;
+		s->objects_in_use[c] = classes[c].in_use;
+		s->slab_pages[c] = classes[c].pages;
+		s->bytes_in_use += classes[c].in_use * classes[c].size;
+	}
+	s->large_allocs = large_allocs;
+	s->large_pages = large_pages;
+	s->bytes_in_use += large_pages * PAGE_SIZE;
+	s->bad_frees = bad_frees;
+	spin_unlock_irqrestore(&heap_lock, flags);
+}

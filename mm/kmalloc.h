@@ -1,0 +1,42 @@
+/*
+ * mm/kmalloc.h - the kernel heap.
+ *
+ * Requests up to KMALLOC_MAX_SMALL bytes come from slabs of one page per
+ * power-of-two size class (16 .. 2048 bytes); larger ones get whole pages
+ * from the buddy allocator.  Memory is 16-byte aligned (page aligned above
+ * 2048 bytes).  Bad frees (a pointer inside an object, a pointer the heap
+ * never handed out, a double free) are reported with a backtrace and
+ * ignored, and counted in kmalloc_bad_frees (debug builds).
+ */
+#ifndef MM_KMALLOC_H
+#define MM_KMALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KMALLOC_MIN_SHIFT 4
+#define KMALLOC_MAX_SMALL 2048
+#define KMALLOC_CLASSES 8           /* 16, 32, ..., 2048 */
+
+/** kmalloc() - @size bytes, or NULL (size 0 or out of memory). Context: any but NMI. */
+void *kmalloc(size_t size);
+/** kzalloc() - kmalloc() and zero. */
+void *kzalloc(size_t size);
+/** kfree() - free what kmalloc() returned; NULL is ignored. */
+void kfree(const void *p);
+/** ksize() - usable size of an allocation (its size class). */
+size_t ksize(const void *p);
+
+struct kmalloc_stats {
+	uint64_t class_size[KMALLOC_CLASSES];
+	uint64_t objects_in_use[KMALLOC_CLASSES];
+	uint64_t slab_pages[KMALLOC_CLASSES];
+	uint64_t large_allocs, large_pages;
+	uint64_t bytes_in_use;      /* sum of size classes handed out */
+	uint64_t bad_frees;
+};
+
+/** kmalloc_get_stats() - a snapshot for `mem` and the heap tests. */
+void kmalloc_get_stats(struct kmalloc_stats *s);
+
+#endif

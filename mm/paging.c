@@ -1,0 +1,256 @@
+/*
+ * mm/paging.c - the kernel's 4-level page tables.
+ *
+ * Built in paging_init() from frames of the early allocator:
+ *   - the kernel image at KERNEL_VMA + phys in 4 KiB pages, each section
+ *     with its own protection: text RX, rodata R+NX, data/bss RW+NX;
+ *   - the direct map of [0, end of RAM) at PAGE_OFFSET in 2 MiB pages, RW+NX;
+ *   - the 256 PUD tables of the kernel half, empty but present, so every
+ *     later address space can share them by copying PGD slots 256-511.
+ * Kernel mappings are global (CR4.PGE): they survive CR3 switches.
+ */
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "kernel/bootinfo.h"
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/panic.h"
+#include "kernel/spinlock.h"
+#include "lib/string.h"
+#include "asm/cpu.h"
+
+pgd_t *kernel_pgd;
+uint64_t kernel_pgd_phys;
+static bool direct_map_live;
+DEFINE_SPINLOCK(kernel_pgtable_lock);
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __bss_start[], __bss_end[];
+extern char __init_start[], __init_end[];
+
+void *phys_to_virt_early(uint64_t pa)
+{
+	return direct_map_live ? __va(pa) : (void *)(pa + KERNEL_VMA);
+}
+
+static inline uint64_t *table_of(uint64_t entry)
+{
+	return phys_to_virt_early(entry_addr(entry));
+}
+
+static bool canonical(uintptr_t va)
+{
+	return va < USER_TOP || va >= 0xffff800000000000ul;
+}
+
+/* Allocate a zeroed page-table page: early frames during boot, buddy after. */
+static uint64_t alloc_table(void)
+{
+	if (!page_array)
+		return early_alloc_frame();
+	struct page *p = alloc_page();
+	if (!p)
+		return 0;
+	p->flags |= PG_pagetable;
+	memset(page_address(p), 0, PAGE_SIZE);
+	return page_to_phys(p);
+}
+
+/* The entry for @va at the level below @table (index @idx), allocating a
+ * table if it is empty.  Returns NULL on allocation failure or if a huge
+ * page is in the way. */
+static uint64_t *next_level(uint64_t *table, unsigned idx, bool user)
+{
+	uint64_t e = READ_ONCE(table[idx]);
+	if (!entry_present(e)) {
+		uint64_t pa = alloc_table();
+		if (!pa)
+			return NULL;
+		/* Intermediate entries are permissive (RW, and USER for user
+		 * addresses): the leaf entry decides the access rights. */
+		e = pa | _PAGE_PRESENT | _PAGE_RW | (user ? _PAGE_USER : 0);
+		WRITE_ONCE(table[idx], e);
+	} else if (entry_huge(e)) {
+		return NULL;
+	}
+	return table_of(e);
+}
+
+int pgtable_map(pgd_t *pgd, uintptr_t va, uint64_t pa, pgprot_t prot)
+{
+	if ((va | pa) & (PAGE_SIZE - 1) || !canonical(va))
+		return -EINVAL;
+	bool user = va < USER_TOP;
+	uint64_t *pud = next_level((uint64_t *)pgd, pgd_index(va), user);
+	uint64_t *pmd = pud ? next_level(pud, pud_index(va), user) : NULL;
+	uint64_t *pte = pmd ? next_level(pmd, pmd_index(va), user) : NULL;
+	if (!pte)
+		return -ENOMEM;
+	if (entry_present(pte[pte_index(va)]))
+		return -EEXIST;
+	WRITE_ONCE(pte[pte_index(va)], pa | prot);
+	return 0;
+}
+
+/* Walk to the leaf for @va; returns a pointer to the entry and its level
+ * (1 = PTE, 2 = PMD, 3 = PUD), or NULL if a level is not present. */
+static uint64_t *walk(pgd_t *pgd, uintptr_t va, int *level)
+{
+	uint64_t *t = (uint64_t *)pgd;
+	uint64_t e = READ_ONCE(t[pgd_index(va)]);
+	if (!entry_present(e))
+		return NULL;
+	t = table_of(e);
+	e = READ_ONCE(t[pud_index(va)]);
+	if (!entry_present(e))
+		return NULL;
+	if (entry_huge(e)) {
+		*level = 3;
+		return &t[pud_index(va)];
+	}
+	t = table_of(e);
+	e = READ_ONCE(t[pmd_index(va)]);
+	if (!entry_present(e))
+		return NULL;
+	if (entry_huge(e)) {
+		*level = 2;
+		return &t[pmd_index(va)];
+	}
+	t = table_of(e);
+	*level = 1;
+	return &t[pte_index(va)];
+}
+
+uint64_t pgtable_unmap(pgd_t *pgd, uintptr_t va)
+{
+	int level;
+	uint64_t *e = walk(pgd, va, &level);
+	if (!e || level != 1)
+		return 0;
+	return xchg(e, 0ul);
+}
+
+bool pgtable_translate(pgd_t *pgd, uintptr_t va, uint64_t *pa, uint64_t *flags)
+{
+	if (!canonical(va))
+		return false;
+	int level;
+	uint64_t *e = walk(pgd, va, &level);
+	if (!e)
+		return false;
+	uint64_t v = READ_ONCE(*e);
+	if (!entry_present(v))
+		return false;
+	uint64_t size = level == 3 ? PUD_SIZE : level == 2 ? PMD_SIZE : PAGE_SIZE;
+	uint64_t base = level == 1 ? entry_addr(v) : entry_addr(v) & ~(size - 1) & ~(uint64_t)_PAGE_PSE;
+	if (pa)
+		*pa = base + (va & (size - 1));
+	if (flags)
+		*flags = v & ~PTE_ADDR_MASK;
+	return true;
+}
+
+bool kernel_addr_mapped(uintptr_t va)
+{
+	pgd_t *pgd = phys_to_virt_early(arch_read_pgd_phys());
+	return pgtable_translate(pgd, va, NULL, NULL);
+}
+
+int kmap_page(uintptr_t va, uint64_t pa, pgprot_t prot)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&kernel_pgtable_lock, flags);
+	int r = pgtable_map(kernel_pgd, va, pa, prot);
+	spin_unlock_irqrestore(&kernel_pgtable_lock, flags);
+	arch_flush_tlb_one(va);
+	return r;
+}
+
+void kunmap_page(uintptr_t va)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&kernel_pgtable_lock, flags);
+	pgtable_unmap(kernel_pgd, va);
+	spin_unlock_irqrestore(&kernel_pgtable_lock, flags);
+	arch_flush_tlb_one(va);
+}
+
+void *ioremap(uint64_t phys, uint64_t size)
+{
+	static uint64_t next = IOREMAP_BASE;
+	uint64_t off = phys & (PAGE_SIZE - 1);
+	uint64_t start = phys - off, len = ALIGN_UP(size + off, PAGE_SIZE);
+	uint64_t va = __atomic_fetch_add(&next, len + PAGE_SIZE, __ATOMIC_SEQ_CST); /* + a guard page */
+	if (va + len > IOREMAP_BASE + IOREMAP_SIZE)
+		return NULL;
+	for (uint64_t i = 0; i < len; i += PAGE_SIZE)
+		if (kmap_page(va + i, start + i, PAGE_KERNEL_NOCACHE) != 0)
+			return NULL;
+	return (void *)(va + off);
+}
+
+static void map_range_early(uintptr_t va, uint64_t pa, uint64_t len, pgprot_t prot)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+		if (pgtable_map(kernel_pgd, va + off, pa + off, prot))
+			panic("paging: cannot map %#lx", (unsigned long)(va + off));
+}
+
+void paging_init(void)
+{
+	/* NX and global pages are used below; enable them before the switch. */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	write_cr4(read_cr4() | CR4_PGE);
+	write_cr0(read_cr0() | CR0_WP);
+
+	kernel_pgd_phys = early_alloc_frame();
+	kernel_pgd = phys_to_virt_early(kernel_pgd_phys);
+	uint64_t *pgd = (uint64_t *)kernel_pgd;
+	for (unsigned i = 256; i < 512; i++)
+		pgd[i] = early_alloc_frame() | _PAGE_PRESENT | _PAGE_RW;
+
+	/* The kernel image, section by section. */
+	map_range_early((uintptr_t)__text_start, __pa(__text_start),
+			(uint64_t)(__text_end - __text_start), PAGE_KERNEL_EXEC & ~_PAGE_RW);
+	map_range_early((uintptr_t)__rodata_start, __pa(__rodata_start),
+			(uint64_t)(__rodata_end - __rodata_start), PAGE_KERNEL_RO);
+	map_range_early((uintptr_t)__data_start, __pa(__data_start),
+			(uint64_t)(__data_end - __data_start), PAGE_KERNEL);
+	map_range_early((uintptr_t)__bss_start, __pa(__bss_start),
+			(uint64_t)(__bss_end - __bss_start), PAGE_KERNEL);
+
+	/* The direct map: every byte up to the end of RAM, 2 MiB pages. */
+	uint64_t ram_end = 0;
+	for (int i = 0; i < boot_info.nr_mem; i++)
+		if (boot_info.mem[i].type == MEM_USABLE &&
+		    boot_info.mem[i].base + boot_info.mem[i].length > ram_end)
+			ram_end = boot_info.mem[i].base + boot_info.mem[i].length;
+	if (ram_end > DIRECT_MAP_MAX)
+		ram_end = DIRECT_MAP_MAX;
+	ram_end = ALIGN_UP(ram_end, PMD_SIZE);
+	for (uint64_t pa = 0; pa < ram_end; pa += PMD_SIZE) {
+		uintptr_t va = PAGE_OFFSET + pa;
+		uint64_t *pud = table_of(pgd[pgd_index(va)]);
+		uint64_t *pmd = next_level(pud, pud_index(va), false);
+		if (!pmd)
+			panic("paging: direct map");
+		pmd[pmd_index(va)] = pa | PAGE_KERNEL | _PAGE_PSE;
+	}
+
+	arch_load_pgd(kernel_pgd_phys);
+	direct_map_live = true;
+	kernel_pgd = __va(kernel_pgd_phys);
+	pr_info("paging: kernel page tables live; direct map of %llu MiB at %#lx\n",
+		(unsigned long long)(ram_end >> 20), PAGE_OFFSET);
+}
+
+void paging_release_boot_tables(void)
+{
+	/* The boot PML4/PDPTs/PD are no longer referenced by CR3: unmap their
+	 * image alias and give the frames back. */
+	for (uintptr_t va = (uintptr_t)__init_start; va < (uintptr_t)__init_end; va += PAGE_SIZE)
+		kunmap_page(va);
+	pmm_release_range(__pa(__init_start), __pa(__init_end));
+	pr_info("paging: released %lu KiB of boot page tables\n",
+		(unsigned long)((__init_end - __init_start) >> 10));
+}

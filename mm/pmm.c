@@ -1,0 +1,259 @@
+/*
+ * mm/pmm.c - buddy allocator over all of RAM, and the early frame allocator
+ * that feeds the kernel's page tables before it exists.
+ *
+ * Invariants (zone_lock held):
+ *   - a free block of order k starts at a pfn divisible by 2^k; its head
+ *     page has PG_buddy and ->order == k and sits on free_area[k].list;
+ *     the other pages of the block have no PG_buddy;
+ *   - two buddies of order k are never both free (they would have merged);
+ *   - nr_free == sum over k of 2^k * free_area[k].count.
+ */
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "kernel/bootinfo.h"
+#include "kernel/printk.h"
+#include "kernel/panic.h"
+#include "kernel/spinlock.h"
+#include "lib/string.h"
+
+struct page *page_array;
+uint64_t max_pfn;
+
+static struct free_area {
+	struct list_head list;
+	uint64_t count;
+} free_area[MAX_ORDER];
+
+static uint64_t nr_free, nr_managed;
+DEFINE_SPINLOCK(zone_lock);
+
+extern char __kernel_start[], __kernel_end[];
+
+/* ---- early allocator: a bump pointer in the first usable region above the
+ * kernel image, below 1 GiB so the boot mapping reaches it. ------------- */
+static uint64_t early_base, early_next, early_limit;
+
+static void early_setup(void)
+{
+	uint64_t kend = ALIGN_UP(__pa(__kernel_end), PAGE_SIZE);
+	for (int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_region *r = &boot_info.mem[i];
+		if (r->type != MEM_USABLE)
+			continue;
+		uint64_t s = ALIGN_UP(r->base, PAGE_SIZE), e = ALIGN_DOWN(r->base + r->length, PAGE_SIZE);
+		if (s < kend)
+			s = kend;
+		if (e > (1ull << 30))
+			e = 1ull << 30;
+		if (e > s && e - s > early_limit - early_next) {
+			early_base = early_next = s;
+			early_limit = e;
+		}
+	}
+	if (!early_base)
+		panic("pmm: no usable memory above the kernel image");
+}
+
+uint64_t early_alloc_frame(void)
+{
+	if (!early_base)
+		early_setup();
+	if (early_next + PAGE_SIZE > early_limit)
+		panic("pmm: early allocator exhausted");
+	uint64_t pa = early_next;
+	early_next += PAGE_SIZE;
+	memset(phys_to_virt_early(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+/* ---- buddy allocator -------------------------------------------------- */
+
+struct page *virt_to_page(const void *va)
+{
+	uintptr_t v = (uintptr_t)va;
+	if (v < PAGE_OFFSET || v >= PAGE_OFFSET + (max_pfn << PAGE_SHIFT))
+		return NULL;
+	return pfn_to_page((v - PAGE_OFFSET) >> PAGE_SHIFT);
+}
+
+static void add_free_block(uint64_t pfn, unsigned order)
+{
+	struct page *p = pfn_to_page(pfn);
+	p->flags = PG_buddy;
+	p->order = (uint8_t)order;
+	list_add(&p->lru, &free_area[order].list);
+	free_area[order].count++;
+}
+
+static void del_free_block(struct page *p, unsigned order)
+{
+	list_del(&p->lru);
+	p->flags &= ~PG_buddy;
+	free_area[order].count--;
+}
+
+/* Free a block and merge upward while the buddy is free. Zone lock held. */
+static void __free_block(uint64_t pfn, unsigned order)
+{
+	nr_free += 1ull << order;
+	while (order < MAX_ORDER - 1) {
+		uint64_t buddy = pfn ^ (1ull << order);
+		if (buddy + (1ull << order) > max_pfn)
+			break;
+		struct page *b = pfn_to_page(buddy);
+		if (!(b->flags & PG_buddy) || b->order != order)
+			break;
+		del_free_block(b, order);
+		pfn &= ~(1ull << order);    /* the merged block starts at the lower buddy */
+		order++;
+	}
+	add_free_block(pfn, order);
+}
+
+struct page *alloc_pages(unsigned order)
+{
+	if (order >= MAX_ORDER)
+		return NULL;
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	unsigned k = order;
+	while (k < MAX_ORDER && list_empty(&free_area[k].list))
+		k++;
+	if (k == MAX_ORDER) {
+		spin_unlock_irqrestore(&zone_lock, flags);
+		return NULL;
+	}
+	struct page *p = list_first_entry(&free_area[k].list, struct page, lru);
+	del_free_block(p, k);
+	uint64_t pfn = page_to_pfn(p);
+	/* Split: keep the lower half, free the upper halves. */
+	while (k > order) {
+		k--;
+		add_free_block(pfn + (1ull << k), k);
+	}
+	nr_free -= 1ull << order;
+	spin_unlock_irqrestore(&zone_lock, flags);
+
+	p->flags = 0;
+	p->order = (uint8_t)order;
+	atomic_set(&p->refcount, 1);
+	return p;
+}
+
+void free_pages(struct page *p, unsigned order)
+{
+	uint64_t pfn = page_to_pfn(p);
+	if (pfn >= max_pfn || (pfn & ((1ull << order) - 1)) || (p->flags & (PG_buddy | PG_reserved)))
+		panic("free_pages: bad block pfn %#llx order %u flags %#x",
+		      (unsigned long long)pfn, order, p->flags);
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	__free_block(pfn, order);
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+void *get_zeroed_page(void)
+{
+	struct page *p = alloc_page();
+	if (!p)
+		return NULL;
+	void *va = page_address(p);
+	memset(va, 0, PAGE_SIZE);
+	return va;
+}
+
+void free_page_addr(void *addr)
+{
+	struct page *p = virt_to_page(addr);
+	if (!p || ((uintptr_t)addr & (PAGE_SIZE - 1)))
+		panic("free_page_addr: %p is not a page of the direct map", addr);
+	free_page(p);
+}
+
+uint64_t pmm_free_frames(void) { return READ_ONCE(nr_free); }
+uint64_t pmm_total_frames(void) { return nr_managed; }
+uint64_t pmm_free_blocks(unsigned order) { return order < MAX_ORDER ? READ_ONCE(free_area[order].count) : 0; }
+
+/* Free [spfn, epfn) as the largest aligned blocks that fit. Zone lock held. */
+static void free_range(uint64_t spfn, uint64_t epfn)
+{
+	while (spfn < epfn) {
+		unsigned order = MAX_ORDER - 1;
+		while (order && ((spfn & ((1ull << order) - 1)) || spfn + (1ull << order) > epfn))
+			order--;
+		for (uint64_t i = 0; i < (1ull << order); i++)
+			pfn_to_page(spfn + i)->flags = 0;
+		nr_managed += 1ull << order;
+		__free_block(spfn, order);
+		spfn += 1ull << order;
+	}
+}
+
+void pmm_release_range(uint64_t start, uint64_t end)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	free_range(ALIGN_UP(start, PAGE_SIZE) >> PAGE_SHIFT, ALIGN_DOWN(end, PAGE_SIZE) >> PAGE_SHIFT);
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+void pmm_init(void)
+{
+	for (unsigned k = 0; k < MAX_ORDER; k++)
+		INIT_LIST_HEAD(&free_area[k].list);
+	for (int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_region *r = &boot_info.mem[i];
+		uint64_t end = (r->base + r->length) >> PAGE_SHIFT;
+		if (r->type == MEM_USABLE && end > max_pfn)
+			max_pfn = end;
+	}
+	if (max_pfn > (DIRECT_MAP_MAX >> PAGE_SHIFT))
+		max_pfn = DIRECT_MAP_MAX >> PAGE_SHIFT;
+
+	/* The struct page array, from the early allocator (contiguous frames). */
+	uint64_t bytes = max_pfn * sizeof(struct page);
+	uint64_t frames = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	uint64_t first = early_alloc_frame();
+	for (uint64_t i = 1; i < frames; i++)
+		if (early_alloc_frame() != first + i * PAGE_SIZE)
+			panic("pmm: early allocations not contiguous");
+	page_array = __va(first);
+	for (uint64_t pfn = 0; pfn < max_pfn; pfn++) {
+		struct page *p = &page_array[pfn];
+		memset(p, 0, sizeof(*p));
+		p->flags = PG_reserved;
+		spin_lock_init(&p->ptl);
+	}
+
+	/* Free usable RAM minus: the low 1 MiB (BIOS data, the AP trampoline),
+	 * the kernel image, and what the early allocator handed out. */
+	uint64_t kstart = __pa(__kernel_start), kend = ALIGN_UP(__pa(__kernel_end), PAGE_SIZE);
+	uint64_t holes[3][2] = { { 0, 1ull << 20 }, { kstart, kend }, { early_base, early_next } };
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	for (int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_region *r = &boot_info.mem[i];
+		if (r->type != MEM_USABLE)
+			continue;
+		uint64_t s = ALIGN_UP(r->base, PAGE_SIZE), e = ALIGN_DOWN(r->base + r->length, PAGE_SIZE);
+		if (e > max_pfn << PAGE_SHIFT)
+			e = max_pfn << PAGE_SHIFT;
+		/* Walk [s, e) page by page in runs that avoid every hole. */
+		uint64_t run = s;
+		for (uint64_t pa = s; pa <= e; pa += PAGE_SIZE) {
+			bool in_hole = pa == e;
+			for (int h = 0; h < 3 && !in_hole; h++)
+				in_hole = pa >= holes[h][0] && pa < holes[h][1];
+			if (in_hole) {
+				if (pa > run)
+					free_range(run >> PAGE_SHIFT, pa >> PAGE_SHIFT);
+				run = pa + PAGE_SIZE;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+	pr_info("pmm: %llu MiB managed, %llu frames free, struct page array %llu KiB\n",
+		(unsigned long long)(nr_managed >> 8), (unsigned long long)nr_free,
+		(unsigned long long)(bytes >> 10));
+}
