@@ -21,8 +21,10 @@
 #define EBUSY   16
 #define EEXIST  17
 #define EINVAL  22
+#define ENODEV  19
 #define ENOSPC  28
 #define ERANGE  34
+#define EDEADLK 35
 #define ENOSYS  38
 #define ETIMEDOUT 110
 

@@ -32,9 +32,11 @@ bool panic_in_progress(void);
 #define BUG() panic("BUG at %s:%d (%s)", __FILE__, __LINE__, __func__)
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); } while (0)
 #define WARN_ON(c) ({ bool __w = !!(c); \
-	if (unlikely(__w)) warn_slowpath(__FILE__, __LINE__, #c); unlikely(__w); })
+	if (unlikely(__w)) { warn_slowpath(__FILE__, __LINE__, #c); } \
+	unlikely(__w); })
 #define WARN_ON_ONCE(c) ({ static bool __warned; bool __w = !!(c); \
-	if (unlikely(__w) && !__warned) { __warned = true; warn_slowpath(__FILE__, __LINE__, #c); } unlikely(__w); })
+	if (unlikely(__w) && !__warned) { __warned = true; warn_slowpath(__FILE__, __LINE__, #c); } \
+	unlikely(__w); })
 
 void warn_slowpath(const char *file, int line, const char *cond);
 

@@ -16,21 +16,25 @@ void smp_init(void);
 /**
  * smp_call_function_single() - run @fn(@arg) on @cpu.
  * @wait: return only after @fn has finished there.
- * Runs @fn directly when @cpu is this CPU.  Return: 0 or -EINVAL (offline CPU).
- * Context: process context; with @wait, interrupts must be on (a CPU waiting
- * with IRQs off cannot answer another CPU's request: deadlock), checked.
+ * Runs @fn directly (IRQs off) when @cpu is this CPU; elsewhere @fn runs in
+ * the target's IPI handler, with IRQs off, and must not sleep.
+ * Context: any but NMI; with @wait, interrupts must be on (a CPU waiting
+ * with IRQs off cannot answer another CPU's request: deadlock).
+ * Return: 0; -EINVAL for an offline CPU; -EDEADLK (with a warning) for
+ * @wait with IRQs off; -ENOMEM when an asynchronous request cannot be
+ * allocated.
  */
 int smp_call_function_single(unsigned cpu, smp_call_func_t fn, void *arg, bool wait);
 
 /**
  * smp_call_function_many() - run @fn(@arg) on every online CPU in @mask
  * except this one.  One IPI per target; each target drains its whole queue.
- * Context and @wait as above.
+ * Context, @wait and return values as above.
  */
-void smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait);
+int smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait);
 
 /** smp_call_function() - on every other online CPU. */
-void smp_call_function(smp_call_func_t fn, void *arg, bool wait);
+int smp_call_function(smp_call_func_t fn, void *arg, bool wait);
 
 /** smp_send_reschedule() - kick @cpu's scheduler (reschedule vector). */
 void smp_send_reschedule(unsigned cpu);

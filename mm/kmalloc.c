@@ -105,8 +105,10 @@ void *kmalloc(size_t size)
 		return NULL;
 	unsigned long flags;
 	if (size > KMALLOC_MAX_SMALL) {
+		/* Stop at MAX_ORDER: alloc_pages() refuses it, and going on
+		 * would shift PAGE_SIZE out of range for huge sizes (a hang). */
 		unsigned order = 0;
-		while ((PAGE_SIZE << order) < size)
+		while (order < MAX_ORDER && (PAGE_SIZE << order) < size)
 			order++;
 		struct page *pg = alloc_pages(order);
 		if (!pg)

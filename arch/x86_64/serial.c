@@ -2,14 +2,16 @@
  * arch/x86_64/serial.c - 16550 UART driver for COM1 (I/O port 0x3f8).
  *
  * Output is polled (wait for the transmit holding register to empty), so it
- * works from any context, including exceptions and panic.  Input is read
- * from the receive buffer register; the receive interrupt is enabled once the
- * I/O APIC routes IRQ 4 (see ioapic.c), until then the monitor polls.
+ * works from any context, including exceptions and panic.  Input: once the
+ * I/O APIC routes IRQ 4 (setup.c), the receive interrupt drains the UART
+ * into a small ring that serial_getc() reads; until then, and whenever the
+ * ring is empty, serial_getc() polls the UART itself.
  */
 #include <stdbool.h>
 #include "asm/cpu.h"
 #include "asm/serial.h"
 #include "kernel/console.h"
+#include "kernel/spinlock.h"
 
 #define COM1 0x3f8
 enum { RBR = 0, THR = 0, IER = 1, DLL = 0, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
@@ -53,11 +55,36 @@ void serial_init(void)
 	console_register(&serial_console);
 }
 
+#define RX_RING 256
+static char rx_ring[RX_RING];
+static unsigned rx_head, rx_tail;       /* head: next write, tail: next read */
+DEFINE_SPINLOCK(serial_rx_lock);
+
+void serial_rx_drain(void)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&serial_rx_lock, flags);
+	while (serial_present && (inb(COM1 + LSR) & LSR_DATA_READY)) {
+		char c = (char)inb(COM1 + RBR);
+		if (rx_head - rx_tail < RX_RING)       /* full: drop the byte */
+			rx_ring[rx_head++ % RX_RING] = c;
+	}
+	spin_unlock_irqrestore(&serial_rx_lock, flags);
+}
+
 int serial_getc(void)
 {
-	if (!serial_present || !(inb(COM1 + LSR) & LSR_DATA_READY))
+	if (!serial_present)
 		return -1;
-	return inb(COM1 + RBR);
+	int c = -1;
+	unsigned long flags;
+	spin_lock_irqsave(&serial_rx_lock, flags);
+	if (rx_tail != rx_head)
+		c = (unsigned char)rx_ring[rx_tail++ % RX_RING];
+	else if (inb(COM1 + LSR) & LSR_DATA_READY)
+		c = inb(COM1 + RBR);
+	spin_unlock_irqrestore(&serial_rx_lock, flags);
+	return c;
 }
 
 void serial_enable_rx_irq(void)

@@ -10,6 +10,9 @@ void serial_init(void);
 /** serial_getc() - a received byte, or -1 if none is waiting. Never blocks. */
 int serial_getc(void);
 
+/** serial_rx_drain() - move received bytes into the input ring (the IRQ handler). */
+void serial_rx_drain(void);
+
 /** serial_enable_rx_irq() - raise an interrupt when input arrives. */
 void serial_enable_rx_irq(void);
 
