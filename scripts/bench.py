@@ -82,6 +82,12 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def show(path: str) -> str:
+    """A path as the user would type it: relative when under the cwd."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def opt(s):
     """The Makefile passes empty strings for variables not given."""
     return s if s not in (None, "") else None
@@ -248,7 +254,7 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
             out.problems.append(f"{label}: interrupted")
             break
         with open(log_path, errors="replace") as f:
-            scan = parse_log(f.read(), os.path.relpath(log_path), config, n,
+            scan = parse_log(f.read(), show(log_path), config, n,
                              accel)
         out.results += scan.results
         problems = list(scan.errors)
@@ -272,7 +278,7 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
         for p in problems:
             say(f"  {p}")
         if res.classification != "pass":
-            say(f"  last {TAIL_LINES} lines of {os.path.relpath(log_path)}:")
+            say(f"  last {TAIL_LINES} lines of {show(log_path)}:")
             tail = scan.lines[-TAIL_LINES:] or ["(empty log)"]
             say("\n".join(f"    | {ln}" for ln in tail))
             if res.stderr.strip():
@@ -680,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.out:
         latest = update_latest(out_dir)
 
-    rel = os.path.relpath(out_dir)
+    rel = show(out_dir)
     say(f"{plural(len(outcome.results), 'result')} from "
         f"{plural(len(outcome.boots), 'log' if a.from_log else 'boot')} in "
         f"{time.monotonic() - t0:.1f}s; "
@@ -688,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in outcome.problems:
         say(f"  problem: {p}")
     say(f"results in {rel}/" +
-        (f" (copied to {os.path.relpath(latest)}/)" if latest else ""))
+        (f" (copied to {show(latest)}/)" if latest else ""))
     for f in files:
         say(f"  {rel}/{f}")
     if outcome.interrupted:

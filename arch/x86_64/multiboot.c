@@ -175,8 +175,9 @@ static void parse_mb2(uint32_t info)
 			break;
 		}
 		case 6: {
-			uint32_t esize = *(const uint32_t *)body;
-			if (esize < 24 || blen < 8) {
+			/* entry_size and entry_version first: 8 bytes, checked before reading. */
+			uint32_t esize = blen >= 8 ? *(const uint32_t *)body : 0;
+			if (esize < 24) {
 				pr_warn("boot: multiboot2 mmap entry size %u invalid\n", esize);
 				boot_info.warnings++;
 				break;

@@ -135,15 +135,19 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	struct percpu *pc = this_cpu();
 	pc->irq_nesting++;
+	/* Acknowledge first, as Linux does for its system vectors: every
+	 * source here is edge-triggered (IPIs, the APIC timer, ISA COM1), so
+	 * an early EOI loses nothing, and it lets a handler that re-enables
+	 * interrupts receive IPIs of the same priority class (0xf0-0xff)
+	 * while it runs.  The spurious vector and the masked PIC's range get
+	 * no EOI: nothing is in service at the local APIC for them. */
+	if (v != VEC_SPURIOUS && (v < VEC_PIC_BASE || v >= VEC_PIC_BASE + 16))
+		lapic_eoi();
 	irq_handler_t h = irq_handlers[v];
 	if (h)
 		h(f);
 	else
 		spurious_irqs++;
-	/* The spurious vector and the masked PIC's range get no EOI: nothing
-	 * is in service at the local APIC for them. */
-	if (v != VEC_SPURIOUS && (v < VEC_PIC_BASE || v >= VEC_PIC_BASE + 16))
-		lapic_eoi();
 	pc->irq_nesting--;
 	irq_exit_hook(f);
 }

@@ -23,6 +23,8 @@ enum {
 #define VEC_CALL_FUNCTION   0xf0    /* smp_call_function queue kick */
 #define VEC_RESCHEDULE      0xf1    /* scheduler: reschedule this CPU */
 #define VEC_TLB_FLUSH       0xf2    /* reserved: TLB shootdown */
+#define VEC_BENCH_PING      0xf8    /* benchmark: IPI round trip, out */
+#define VEC_BENCH_PONG      0xf9    /* benchmark: IPI round trip, back */
 #define VEC_SPURIOUS        0xff    /* local APIC spurious vector */
 
 /* #PF error code bits */

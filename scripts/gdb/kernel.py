@@ -1,0 +1,415 @@
+# scripts/gdb/kernel.py - gdb helpers for this kernel, in the spirit of
+# Linux's scripts/gdb (lx-dmesg, lx-cpus, lx-pgtable...).  Loaded by
+# scripts/gdb/gdbinit; `help user-defined` lists the commands.
+#
+#   kernel-log [N]        the printk ring buffer (log_buf), or its last N lines
+#   kernel-cpus           percpu_area[0 .. nr_cpus_possible): ids, online, ticks
+#   kernel-pt ADDR [CR3]  walk the 4-level page table for a virtual address
+#   kernel-text-hw        make every breakpoint in kernel text a hardware one
+#   print-log             alias of kernel-log (named in kernel/printk.c)
+#
+# Also installs a frame filter that ends `bt` at the first frame outside
+# kernel text (the boot stub's caller is not a real frame, so gdb would
+# otherwise unwind into garbage above long_mode_high).
+#
+# gdb's Python API only, no kernel state is changed.  Works while the
+# target is stopped; page-table frames are read as *physical* memory with
+# QEMU's `monitor xp`, so kernel-pt is right whatever CR3 maps, even
+# before the direct map exists.
+
+import re
+
+import gdb
+
+PAGE_OFFSET = 0xffff888000000000      # direct map (asm/page.h)
+KERNEL_VMA = 0xffffffff80000000       # kernel image
+PTE_ADDR_MASK = 0x000ffffffffff000
+LOG_BUF_SIZE_DEFAULT = 65536          # LOG_BUF_SIZE in kernel/printk.h
+U64 = (1 << 64) - 1
+
+
+def _u64(v):
+    return int(v) & U64
+
+
+NOT_MAPPED = ("cannot read kernel memory through the selected CPU: its "
+              "paging is off or the kernel is not in the higher half yet "
+              "(break kmain and continue first; for a CPU still waiting "
+              "for its startup IPI, switch to `thread 1`)")
+
+
+def _sym_value(name):
+    """Value of a kernel symbol, or None if it is not in the ELF.
+
+    Scalars are fetched now, so an unreadable address raises gdb.GdbError
+    with a hint rather than a bare MemoryError; arrays stay lazy.
+    """
+    try:
+        v = gdb.parse_and_eval(name)
+        if v.type.sizeof <= 8:
+            v.fetch_lazy()
+        return v
+    except gdb.MemoryError:
+        raise gdb.GdbError(NOT_MAPPED)
+    except gdb.error:
+        return None
+
+
+def _addr_of(expr):
+    """Integer address for ADDR arguments: numbers, symbols, &x, $rsp..."""
+    v = gdb.parse_and_eval(expr)
+    code = v.type.strip_typedefs().code
+    if code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_STRUCT,
+                gdb.TYPE_CODE_UNION):
+        if v.address is None:
+            raise gdb.GdbError("%s has no address" % expr)
+        v = v.address
+    return _u64(v)
+
+
+def _text_bounds():
+    lo, hi = _sym_value("&__text_start"), _sym_value("&__text_end")
+    if lo is None or hi is None:
+        return None
+    return _u64(lo), _u64(hi)
+
+
+# --------------------------------------------------------------------------
+# Physical memory
+# --------------------------------------------------------------------------
+
+_XP_RE = re.compile(r"^\s*[0-9a-fA-F]+:\s+(.*)$")
+
+
+def read_phys_u64(pa, count=1):
+    """Read @count 64-bit words at physical address @pa.
+
+    First choice: QEMU's monitor (`monitor xp`), which reads guest physical
+    memory whatever the CPU's paging state.  Fallback (a stub without a
+    QEMU monitor): the direct map, or the image alias of the first GiB that
+    the boot page tables provide.
+    """
+    try:
+        out = gdb.execute("monitor xp /%dgx %#x" % (count, pa), to_string=True)
+        words = []
+        for line in out.splitlines():
+            m = _XP_RE.match(line)
+            if m:
+                words += [int(w, 16) for w in m.group(1).split()]
+        if len(words) >= count:
+            return words[:count]
+    except gdb.error:
+        pass
+    inf = gdb.selected_inferior()
+    for base in (PAGE_OFFSET, KERNEL_VMA):
+        if base == KERNEL_VMA and pa + 8 * count > (1 << 30):
+            continue
+        try:
+            mem = bytes(inf.read_memory(base + pa, 8 * count))
+            return [int.from_bytes(mem[i:i + 8], "little")
+                    for i in range(0, len(mem), 8)]
+        except gdb.MemoryError:
+            continue
+    raise gdb.GdbError("cannot read physical address %#x (no QEMU monitor, "
+                       "and neither the direct map nor the boot map has it)"
+                       % pa)
+
+
+# --------------------------------------------------------------------------
+# kernel-log
+# --------------------------------------------------------------------------
+
+def read_log():
+    """The printk ring buffer as text, oldest byte first."""
+    buf = _sym_value("log_buf")
+    head = _sym_value("log_head")
+    if buf is None or head is None:
+        raise gdb.GdbError("log_buf/log_head not found: is kernel.elf loaded?")
+    size = int(buf.type.sizeof) or LOG_BUF_SIZE_DEFAULT
+    base = _u64(buf.address)
+    head = _u64(head)
+    start = head - size if head > size else 0
+    inf = gdb.selected_inferior()
+    out = bytearray()
+    pos = start
+    try:
+        while pos < head:
+            off = pos % size
+            n = min(size - off, head - pos)
+            out += bytes(inf.read_memory(base + off, n))
+            pos += n
+    except gdb.MemoryError:
+        raise gdb.GdbError(NOT_MAPPED)
+    return out.decode("utf-8", errors="replace"), head
+
+
+class KernelLog(gdb.Command):
+    """Print the kernel log ring buffer (printk's log_buf).
+
+Usage: kernel-log [N]
+Prints log_buf[log_head - LOG_BUF_SIZE .. log_head), the same text as the
+monitor's `log` command, or only its last N lines.  Useful after a hang,
+when the serial console shows nothing more."""
+
+    def __init__(self, name="kernel-log"):
+        super().__init__(name, gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        args = gdb.string_to_argv(arg)
+        text, head = read_log()
+        if args:
+            try:
+                n = int(args[0])
+            except ValueError:
+                raise gdb.GdbError("usage: kernel-log [N]")
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-n:]) if n > 0 else ""
+        if head == 0:
+            gdb.write("(log_buf is empty: log_head == 0)\n")
+            return
+        gdb.write(text)
+        if text and not text.endswith("\n"):
+            gdb.write("\n")
+
+
+class PrintLog(KernelLog):
+    """Alias of kernel-log: print the kernel log ring buffer.
+
+Usage: print-log [N]"""
+
+    def __init__(self):
+        super().__init__("print-log")
+
+
+# --------------------------------------------------------------------------
+# kernel-cpus
+# --------------------------------------------------------------------------
+
+def _field(struct, name):
+    try:
+        return struct[name]
+    except gdb.error:
+        return None
+
+
+class KernelCpus(gdb.Command):
+    """List the per-CPU areas: percpu_area[0 .. nr_cpus_possible).
+
+Usage: kernel-cpus
+Columns: logical id, APIC id, online flag, timer ticks, IPIs sent and
+received, preempt_count, IRQ nesting and the current thread.  `*` marks
+the CPU of gdb's selected thread (matched by its GS base; in QEMU, gdb
+thread N is CPU N-1: `thread N` switches)."""
+
+    def __init__(self):
+        super().__init__("kernel-cpus", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        area = _sym_value("percpu_area")
+        nr = _sym_value("nr_cpus_possible")
+        if area is None or nr is None:
+            raise gdb.GdbError("percpu_area/nr_cpus_possible not found")
+        nr = int(nr)
+        cap = area.type.strip_typedefs().range()[1] + 1
+        if not 0 < nr <= cap:
+            gdb.write("nr_cpus_possible = %d looks wrong; showing CPU 0\n" % nr)
+            nr = 1
+        try:
+            gs = _u64(gdb.parse_and_eval("$gs_base"))
+        except gdb.error:
+            gs = None
+        cols = ("cpu_id", "apic_id", "online", "ticks", "ipis_sent",
+                "ipis_received", "preempt_count", "irq_nesting", "current")
+        gdb.write("  CPU  APIC  online        ticks  ipis_sent  ipis_recv"
+                  "  preempt  irq  current\n")
+        try:
+            for i in range(nr):
+                p = area[i]
+                v = {c: _field(p, c) for c in cols}
+                mark = "*" if gs is not None and gs == _u64(p.address) else " "
+
+                def num(c, fmt="%d"):
+                    return fmt % int(v[c]) if v[c] is not None else "?"
+                cur = v["current"]
+                cur_s = "?" if cur is None else ("-" if int(cur) == 0
+                                                 else "%#x" % _u64(cur))
+                gdb.write("%s %4s  %4s  %6s  %11s  %9s  %9s  %7s  %3s  %s\n" % (
+                    mark, num("cpu_id"), num("apic_id"),
+                    "?" if v["online"] is None else
+                    ("yes" if bool(v["online"]) else "no"),
+                    num("ticks"), num("ipis_sent"), num("ipis_received"),
+                    num("preempt_count"), num("irq_nesting"), cur_s))
+        except gdb.MemoryError:
+            raise gdb.GdbError(NOT_MAPPED)
+
+
+# --------------------------------------------------------------------------
+# kernel-pt
+# --------------------------------------------------------------------------
+
+_FLAG_BITS = ((0, "P"), (1, "RW"), (2, "US"), (3, "PWT"), (4, "PCD"),
+              (5, "A"), (6, "D"), (7, "PS"), (8, "G"), (63, "NX"))
+
+
+def decode_flags(e, leaf_pte=False):
+    names = []
+    for bit, name in _FLAG_BITS:
+        if e >> bit & 1:
+            # In a 4 KiB PTE, bit 7 is PAT, not a page size.
+            names.append("PAT" if bit == 7 and leaf_pte else name)
+    return " ".join(names) if names else "-"
+
+
+class KernelPt(gdb.Command):
+    """Walk the 4-level page table for a virtual address.
+
+Usage: kernel-pt ADDR [CR3]
+ADDR is any expression (0xffffffff80100000, kmain, &log_buf, $rsp).  The
+root is $cr3 of gdb's selected CPU unless CR3 is given.  Prints each
+level's index, entry address, raw entry and flags (P RW US PWT PCD A D
+PS/PAT G NX), where the walk stops (not present or a 2 MiB / 1 GiB page),
+the physical address and the effective rights (writable only if RW at
+every level, user only if US at every level, no-execute if NX at any)."""
+
+    LEVELS = (("PGD", 39), ("PUD", 30), ("PMD", 21), ("PTE", 12))
+
+    def __init__(self):
+        super().__init__("kernel-pt", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        args = gdb.string_to_argv(arg)
+        if not 1 <= len(args) <= 2:
+            raise gdb.GdbError("usage: kernel-pt ADDR [CR3]")
+        va = _addr_of(args[0])
+        if len(args) == 2:
+            cr3 = _addr_of(args[1])
+        else:
+            cr3 = _u64(gdb.parse_and_eval("$cr3"))
+        top = va >> 47
+        if top not in (0, (1 << 17) - 1):
+            raise gdb.GdbError("%#x is not canonical (bits 63..47 must be "
+                               "all 0 or all 1)" % va)
+        try:
+            cr0 = _u64(gdb.parse_and_eval("$cr0"))
+            if not cr0 >> 31 & 1:
+                gdb.write("note: CR0.PG is 0 on this CPU: paging is off, "
+                          "CR3 is not in use yet\n")
+        except gdb.error:
+            pass
+        table = cr3 & PTE_ADDR_MASK
+        gdb.write("va %#018x  cr3 %#x  indices %s  offset %#x\n" % (
+            va, cr3, "/".join(str(va >> s & 511) for _, s in self.LEVELS),
+            va & 0xfff))
+        rw = us = True
+        nx = False
+        for name, shift in self.LEVELS:
+            idx = va >> shift & 511
+            ea = table + 8 * idx
+            e = read_phys_u64(ea)[0]
+            leaf = name == "PTE" or (e & 1 and e >> 7 & 1)
+            gdb.write("  %s[%3d] @ %#014x = %#018x  %s\n" % (
+                name, idx, ea, e, decode_flags(e, name == "PTE")))
+            if not e & 1:
+                gdb.write("  not present at %s level: %#x is not mapped\n"
+                          % (name, va))
+                return
+            rw &= bool(e & 2)
+            us &= bool(e & 4)
+            nx |= bool(e >> 63 & 1)
+            if leaf:
+                size = 1 << shift
+                # A huge entry's bit 12 is PAT: mask the address to the page.
+                base = e & PTE_ADDR_MASK & ~(size - 1)
+                pa = base + (va & (size - 1))
+                kind = {12: "4 KiB", 21: "2 MiB", 30: "1 GiB"}[shift]
+                gdb.write("  => %s page at %#x: va %#x -> pa %#x\n"
+                          % (kind, base, va, pa))
+                gdb.write("  effective: %s, %s, %s\n" % (
+                    "user" if us else "kernel-only",
+                    "read-write" if rw else "read-only",
+                    "no-execute" if nx else "executable"))
+                return
+            table = e & PTE_ADDR_MASK
+
+
+# --------------------------------------------------------------------------
+# Hardware breakpoints in kernel text
+# --------------------------------------------------------------------------
+
+class KernelTextHw(gdb.Command):
+    """Make every breakpoint in kernel text a hardware breakpoint.
+
+Usage: kernel-text-hw
+Declares [__text_start, __text_end) a read-only memory region in gdb's
+memory map (other addresses stay accessible).  gdb then plants every
+breakpoint there, its own internal ones for next/finish included, as a
+hardware breakpoint (`set breakpoint auto-hw on`, the default).  That is
+what lets `break kmain` be set while the CPU is still in real mode with
+paging off: a software breakpoint must be written into memory at a
+higher-half address that does not exist yet (under KVM: "Cannot insert
+breakpoint ... Cannot access memory").  Under TCG, QEMU has no limit on
+hardware breakpoints; under KVM they are the 4 debug registers."""
+
+    def __init__(self):
+        super().__init__("kernel-text-hw", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        b = _text_bounds()
+        if b is None:
+            raise gdb.GdbError("__text_start/__text_end not found")
+        gdb.execute("set mem inaccessible-by-default off", to_string=True)
+        gdb.execute("set breakpoint auto-hw on", to_string=True)
+        gdb.execute("mem %#x %#x ro" % b, to_string=True)
+
+
+def report_accel():
+    """After `target remote`: say whether QEMU runs under KVM or TCG."""
+    try:
+        out = gdb.execute("monitor info kvm", to_string=True)
+    except gdb.error:
+        return
+    if "enabled" in out:
+        gdb.write("kernel.py: QEMU runs under KVM: at most 4 breakpoints "
+                  "(debug registers), GRUB boots slowly; ACCEL=tcg is the "
+                  "better choice for debugging.\n")
+
+
+# --------------------------------------------------------------------------
+# Backtraces: stop at the first frame outside kernel text
+# --------------------------------------------------------------------------
+
+class KernelFrameFilter:
+    """End `bt` at the first frame (after #0) whose pc is not kernel text.
+
+    boot.asm's long_mode_high calls kmain with RBP = 0 but has no CFI, so
+    gdb unwinds past it into stack garbage; exception entry stubs likewise.
+    """
+
+    def __init__(self):
+        self.name = "kernel-text"
+        self.priority = 100
+        self.enabled = True
+        gdb.frame_filters[self.name] = self
+
+    def filter(self, frame_iter):
+        return self._gen(frame_iter)
+
+    @staticmethod
+    def _gen(frame_iter):
+        bounds = _text_bounds()
+        first = True
+        for fd in frame_iter:
+            if not first and bounds is not None:
+                pc = _u64(fd.address())
+                if not bounds[0] <= pc < bounds[1]:
+                    return
+            first = False
+            yield fd
+
+
+KernelLog()
+PrintLog()
+KernelCpus()
+KernelPt()
+KernelTextHw()
+KernelFrameFilter()

@@ -1,0 +1,307 @@
+/*
+ * tests/kernel/smp.c - suite `smp`: CPUs, per-CPU data, spinlocks, IPIs,
+ * cross-CPU calls and the tick.
+ *
+ * The spinlock torture has teeth: built with SPINLOCK_BROKEN=1, spin_lock()
+ * no longer excludes other CPUs and the non-atomic counter updates lose
+ * increments, which the exact final count catches (at CPUS >= 2).
+ */
+#include "kernel/ktest.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
+#include "kernel/percpu.h"
+#include "kernel/cpumask.h"
+#include "kernel/time.h"
+#include "kernel/panic.h"
+#include "kernel/errno.h"
+#include "asm/acpi.h"
+#include "asm/apic.h"
+#include "asm/cpu.h"
+
+/* Wait until *counter reaches target, at most @ms milliseconds. */
+static bool wait_for(volatile int *counter, int target, unsigned ms)
+{
+	uint64_t deadline = ktime_ns() + (uint64_t)ms * 1000000;
+	while (*counter < target) {
+		if (ktime_ns() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static void test_cpus_online(struct ktest *t)
+{
+	/* Every enabled MADT CPU came up (QEMU's -smp N lists exactly N). */
+	int enabled = 0;
+	for (int i = 0; i < acpi_madt.nr_cpus; i++)
+		enabled += acpi_madt.cpus[i].enabled;
+	KTEST_EXPECT_EQ(t, num_online_cpus(), nr_cpus_possible);
+	KTEST_EXPECT_EQ(t, (int)nr_cpus_possible, enabled);
+	ktest_log("%u CPUs online, MADT lists %d enabled", num_online_cpus(), enabled);
+}
+
+static void test_percpu_ids_unique(struct ktest *t)
+{
+	unsigned a, b;
+	for_each_online_cpu(a) {
+		KTEST_EXPECT_EQ(t, cpu_data(a)->cpu_id, a);
+		KTEST_EXPECT_TRUE(t, cpu_data(a)->self == cpu_data(a));
+		for_each_online_cpu(b)
+			if (a < b)
+				KTEST_EXPECT_NE(t, cpu_data(a)->apic_id, cpu_data(b)->apic_id);
+	}
+	KTEST_EXPECT_EQ(t, this_cpu()->apic_id, lapic_id());
+}
+
+/* Each CPU checks that GS points at its own area and that it agrees with
+ * its APIC. */
+static volatile int ids_ok, ids_done;
+static void check_own_id(void *arg)
+{
+	(void)arg;
+	if (this_cpu()->apic_id == lapic_id() && cpu_data(smp_processor_id()) == this_cpu())
+		__atomic_fetch_add(&ids_ok, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&ids_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_percpu_self_on_every_cpu(struct ktest *t)
+{
+	ids_ok = ids_done = 0;
+	KTEST_ASSERT_EQ(t, smp_call_function(check_own_id, NULL, true), 0);
+	check_own_id(NULL);
+	KTEST_EXPECT_EQ(t, ids_done, (int)num_online_cpus());
+	KTEST_EXPECT_EQ(t, ids_ok, (int)num_online_cpus());
+}
+
+/* ---- spinlock torture ------------------------------------------------ */
+
+/* Every CPU takes the lock as often as it can for TORTURE_MS, all
+ * starting together; each counts its own acquisitions, and the shared
+ * counters must equal the sum.  A time window rather than a fixed count:
+ * under QEMU a ticket lock hands over slowly when there are more vCPUs
+ * than host cores (the next ticket's vCPU may not be running). */
+#define TORTURE_MS 300
+DEFINE_SPINLOCK(torture_lock);
+static volatile uint64_t torture_a, torture_b, torture_expected;
+static volatile int torture_inside, torture_overlaps, torture_ready, torture_go, torture_done;
+static uint64_t torture_end;
+
+static void torture_worker(void *arg)
+{
+	(void)arg;
+	uint64_t mine = 0;
+	__atomic_fetch_add(&torture_ready, 1, __ATOMIC_SEQ_CST);
+	while (!torture_go)
+		cpu_relax();
+	while (rdtsc() < torture_end) {
+		spin_lock(&torture_lock);
+		/* Two counters and an occupancy count, updated non-atomically:
+		 * only mutual exclusion keeps them exact. */
+		if (torture_inside++ != 0)
+			torture_overlaps++;
+		uint64_t a = torture_a;
+		cpu_relax();
+		torture_a = a + 1;
+		torture_b += 2;
+		torture_inside--;
+		spin_unlock(&torture_lock);
+		mine++;
+	}
+	__atomic_fetch_add(&torture_expected, mine, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&torture_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_spinlock_torture(struct ktest *t)
+{
+	torture_a = torture_b = torture_expected = 0;
+	torture_inside = torture_overlaps = torture_ready = torture_go = torture_done = 0;
+	int n = (int)num_online_cpus();
+	KTEST_ASSERT_EQ(t, smp_call_function(torture_worker, NULL, false), 0);
+	KTEST_ASSERT_TRUE(t, wait_for(&torture_ready, n - 1, 10000));
+	torture_end = rdtsc() + ns_to_tsc(TORTURE_MS * 1000000ull);
+	torture_go = 1;
+	torture_worker(NULL);
+	KTEST_ASSERT_TRUE(t, wait_for(&torture_done, n, 60000));
+	KTEST_EXPECT_EQ(t, torture_a, torture_expected);
+	KTEST_EXPECT_EQ(t, torture_b, torture_expected * 2);
+	KTEST_EXPECT_EQ(t, torture_overlaps, 0);
+	KTEST_EXPECT_GT(t, torture_expected, (uint64_t)n);
+	ktest_log("%d CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d", n, TORTURE_MS,
+		  (unsigned long long)torture_expected, (unsigned long long)torture_a, torture_overlaps);
+}
+
+static void test_spinlock_irqsave(struct ktest *t)
+{
+	DEFINE_SPINLOCK(l);
+	unsigned long flags;
+	KTEST_EXPECT_FALSE(t, irqs_disabled());
+	spin_lock_irqsave(&l, flags);
+	KTEST_EXPECT_TRUE(t, irqs_disabled());
+	KTEST_EXPECT_TRUE(t, spin_held_by_me(&l));
+	KTEST_EXPECT_FALSE(t, spin_trylock(&l));
+	spin_unlock_irqrestore(&l, flags);
+	KTEST_EXPECT_FALSE(t, irqs_disabled());
+	KTEST_EXPECT_FALSE(t, spin_is_locked(&l));
+	KTEST_EXPECT_TRUE(t, spin_trylock(&l));
+	spin_unlock(&l);
+	KTEST_EXPECT_GE(t, l.class->acquisitions, 2ull);
+}
+
+/* ---- cross-CPU calls ---------------------------------------------------- */
+
+static volatile int hits[NR_CPUS];
+static volatile int calls_total;
+
+static void count_hit(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&hits[smp_processor_id()], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&calls_total, 1, __ATOMIC_SEQ_CST);
+}
+
+static void reset_hits(void)
+{
+	for (int i = 0; i < NR_CPUS; i++)
+		hits[i] = 0;
+	calls_total = 0;
+}
+
+static void test_call_single(struct ktest *t)
+{
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		reset_hits();
+		KTEST_EXPECT_EQ(t, smp_call_function_single(cpu, count_hit, NULL, true), 0);
+		KTEST_EXPECT_EQ(t, hits[cpu], 1);
+		KTEST_EXPECT_EQ(t, calls_total, 1);
+		reset_hits();
+		KTEST_EXPECT_EQ(t, smp_call_function_single(cpu, count_hit, NULL, false), 0);
+		KTEST_EXPECT_TRUE(t, wait_for(&calls_total, 1, 5000));
+		KTEST_EXPECT_EQ(t, hits[cpu], 1);
+	}
+	KTEST_EXPECT_EQ(t, smp_call_function_single(NR_CPUS + 5, count_hit, NULL, true), -EINVAL);
+}
+
+static void test_call_many_and_all(struct ktest *t)
+{
+	unsigned me = smp_processor_id(), cpu;
+	/* "many": every other CPU with an odd id. */
+	cpumask_t odd;
+	cpumask_clear(&odd);
+	for_each_online_cpu(cpu)
+		if (cpu & 1)
+			cpumask_set_cpu(cpu, &odd);
+	reset_hits();
+	KTEST_EXPECT_EQ(t, smp_call_function_many(&odd, count_hit, NULL, true), 0);
+	for_each_online_cpu(cpu)
+		KTEST_EXPECT_EQ(t, hits[cpu], (cpu & 1) && cpu != me ? 1 : 0);
+
+	/* "all": every other online CPU, with and without waiting. */
+	for (int wait = 0; wait < 2; wait++) {
+		reset_hits();
+		KTEST_EXPECT_EQ(t, smp_call_function(count_hit, NULL, wait), 0);
+		KTEST_EXPECT_TRUE(t, wait_for(&calls_total, (int)num_online_cpus() - 1, 5000));
+		for_each_online_cpu(cpu)
+			KTEST_EXPECT_EQ(t, hits[cpu], cpu == me ? 0 : 1);
+	}
+}
+
+static void test_call_wait_irqs_off_refused(struct ktest *t)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	int r = smp_call_function(count_hit, NULL, true);
+	local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, r, -EDEADLK);
+}
+
+/* The storm: every CPU calls every other CPU, many times, all at once. */
+#define STORM_ROUNDS 200
+static volatile int storm_started, storm_done;
+static volatile int storm_received[NR_CPUS];
+
+static void storm_hit(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&storm_received[smp_processor_id()], 1, __ATOMIC_SEQ_CST);
+}
+
+static void storm_worker(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&storm_started, 1, __ATOMIC_SEQ_CST);
+	/* Wait for everyone, so the calls really cross. IRQs are off here
+	 * (we run in the IPI handler), so use async calls plus local
+	 * polling of our own queue through a brief IRQ window. */
+	while (storm_started < (int)num_online_cpus())
+		cpu_relax();
+	local_irq_enable();
+	for (int r = 0; r < STORM_ROUNDS; r++) {
+		smp_call_function(storm_hit, NULL, r & 1);  /* alternate wait / no wait */
+	}
+	local_irq_disable();
+	__atomic_fetch_add(&storm_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_call_storm(struct ktest *t)
+{
+	int n = (int)num_online_cpus();
+	storm_started = storm_done = 0;
+	for (int i = 0; i < NR_CPUS; i++)
+		storm_received[i] = 0;
+	KTEST_ASSERT_EQ(t, smp_call_function(storm_worker, NULL, false), 0);
+	unsigned long flags;
+	local_irq_save(flags);
+	storm_worker(NULL);
+	local_irq_restore(flags);
+	KTEST_ASSERT_TRUE(t, wait_for(&storm_done, n, 60000));
+	/* Every CPU must receive exactly STORM_ROUNDS calls from each other CPU. */
+	int expect = (n - 1) * STORM_ROUNDS;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		KTEST_ASSERT_TRUE(t, wait_for(&storm_received[cpu], expect, 10000));
+	for_each_online_cpu(cpu)
+		KTEST_EXPECT_EQ(t, storm_received[cpu], expect);
+}
+
+static void test_ticks_advance(struct ktest *t)
+{
+	uint64_t before[NR_CPUS];
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		before[cpu] = cpu_data(cpu)->ticks;
+	mdelay(100);
+	for_each_online_cpu(cpu)
+		KTEST_EXPECT_GT(t, cpu_data(cpu)->ticks, before[cpu]);
+}
+
+static void test_ipi_counters(struct ktest *t)
+{
+	unsigned me = smp_processor_id();
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned other = me == 0 ? 1 : 0;
+	uint64_t sent = this_cpu()->ipis_sent, recv = cpu_data(other)->ipis_received;
+	KTEST_ASSERT_EQ(t, smp_call_function_single(other, count_hit, NULL, true), 0);
+	KTEST_EXPECT_EQ(t, this_cpu()->ipis_sent, sent + 1);
+	KTEST_EXPECT_EQ(t, cpu_data(other)->ipis_received, recv + 1);
+}
+
+static struct ktest_case smp_cases[] = {
+	KTEST_CASE(test_cpus_online),
+	KTEST_CASE(test_percpu_ids_unique),
+	KTEST_CASE(test_percpu_self_on_every_cpu),
+	KTEST_CASE(test_spinlock_irqsave),
+	KTEST_CASE(test_spinlock_torture),
+	KTEST_CASE(test_call_single),
+	KTEST_CASE(test_call_many_and_all),
+	KTEST_CASE(test_call_wait_irqs_off_refused),
+	KTEST_CASE(test_call_storm),
+	KTEST_CASE(test_ipi_counters),
+	KTEST_CASE(test_ticks_advance),
+	{ 0 },
+};
+KTEST_SUITE(smp, smp_cases);
