@@ -17,6 +17,8 @@
 #include "lib/string.h"
 
 struct madt_info acpi_madt;
+const void *acpi_madt_table;   /* the firmware's MADT, for tests */
+size_t acpi_madt_len;
 
 struct acpi_sdt_header {
 	char signature[4];
@@ -239,6 +241,8 @@ int acpi_init(void)
 		h = get_table(p, "MADT");
 		if (!h)
 			return -EINVAL;
+		acpi_madt_table = h;
+		acpi_madt_len = h->length;
 		int r = acpi_parse_madt(h, h->length, &acpi_madt);
 		if (r == 0)
 			pr_info("acpi: MADT: %d CPU entries, %d I/O APICs, %d overrides, local APIC at %#llx\n",

@@ -17,6 +17,7 @@
 #include "asm/acpi.h"
 #include "asm/apic.h"
 #include "asm/cpu.h"
+#include "lib/string.h"
 
 /* Wait until *counter reaches target, at most @ms milliseconds. */
 static bool wait_for(volatile int *counter, int target, unsigned ms)
@@ -290,7 +291,53 @@ static void test_ipi_counters(struct ktest *t)
 	KTEST_EXPECT_EQ(t, cpu_data(other)->ipis_received, recv + 1);
 }
 
+/* The MADT parser refuses broken tables with an error, never a crash. */
+static uint8_t madt_copy[4096];
+static struct madt_info madt_scratch;
+
+static void fix_checksum(uint8_t *tbl, uint32_t len)
+{
+	tbl[9] = 0;
+	uint8_t sum = 0;
+	for (uint32_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + tbl[i]);
+	tbl[9] = (uint8_t)-sum;
+}
+
+static void test_acpi_madt_broken(struct ktest *t)
+{
+	if (!acpi_madt_table || acpi_madt_len > sizeof(madt_copy)) {
+		ktest_skip(t, "no firmware MADT");
+		return;
+	}
+	uint32_t len = (uint32_t)acpi_madt_len;
+	memcpy(madt_copy, acpi_madt_table, len);
+	KTEST_ASSERT_EQ(t, acpi_parse_madt(madt_copy, len, &madt_scratch), 0);
+	KTEST_EXPECT_EQ(t, madt_scratch.nr_cpus, acpi_madt.nr_cpus);
+
+	madt_copy[20] ^= 0x55;                          /* checksum now wrong */
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, len, &madt_scratch), -EINVAL);
+	madt_copy[20] ^= 0x55;
+
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, len - 1, &madt_scratch), -EINVAL); /* truncated */
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, 20, &madt_scratch), -EINVAL);
+
+	memcpy(madt_copy, "APIX", 4);                   /* wrong signature */
+	fix_checksum(madt_copy, len);
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, len, &madt_scratch), -EINVAL);
+	memcpy(madt_copy, "APIC", 4);
+
+	madt_copy[45] = 0;                              /* first entry: length 0 */
+	fix_checksum(madt_copy, len);
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, len, &madt_scratch), -EINVAL);
+	madt_copy[45] = 250;                            /* runs past the table */
+	fix_checksum(madt_copy, len);
+	KTEST_EXPECT_EQ(t, acpi_parse_madt(madt_copy, len, &madt_scratch), -EINVAL);
+	KTEST_EXPECT_TRUE(t, acpi_checksum_ok(acpi_madt_table, acpi_madt_len));
+}
+
 static struct ktest_case smp_cases[] = {
+	KTEST_CASE(test_acpi_madt_broken),
 	KTEST_CASE(test_cpus_online),
 	KTEST_CASE(test_percpu_ids_unique),
 	KTEST_CASE(test_percpu_self_on_every_cpu),

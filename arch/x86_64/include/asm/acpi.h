@@ -65,5 +65,7 @@ int acpi_parse_madt(const void *table, size_t len, struct madt_info *out);
 int acpi_init(void);
 
 extern struct madt_info acpi_madt;
+extern const void *acpi_madt_table;     /* raw firmware MADT (tests), or NULL */
+extern size_t acpi_madt_len;
 
 #endif
