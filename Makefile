@@ -3,7 +3,7 @@
 # Design switches (each configuration builds into its own directory):
 #   TABLE_FREE=ipi|rcu   SHOOTDOWN=ipi|pv   FAULT=locked|spf|vma
 # Test-only switches that break a protocol on purpose (never on by default):
-#   SPINLOCK_BROKEN=1 SHOOTDOWN_BROKEN=1 RCU_BROKEN=1
+#   SPINLOCK_BROKEN=1 SLEEPLOCK_BROKEN=1 WAKEUP_BROKEN=1 SHOOTDOWN_BROKEN=1 RCU_BROKEN=1
 # Run/test variables: CPUS, MEM, ACCEL=auto|kvm|tcg, BOOT=grub|direct,
 #   SUITES=a,b  BENCH=a,b  CMDLINE="..."  HZ=100
 
@@ -31,7 +31,7 @@ ifeq ($(filter $(BOOT),grub direct),)
 $(error BOOT must be grub or direct, not '$(BOOT)')
 endif
 
-BROKEN_VARS := SPINLOCK_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN
 BROKEN_ON   := $(strip $(foreach v,$(BROKEN_VARS),$(if $(filter 1,$($(v))),$(v))))
 BROKEN_SUFFIX := $(if $(BROKEN_ON),+$(subst $(eval) ,+,$(shell echo $(BROKEN_ON) | tr A-Z a-z)))
 CONFIG      := $(TABLE_FREE)-$(SHOOTDOWN)-$(FAULT)$(BROKEN_SUFFIX)
@@ -55,6 +55,7 @@ endif
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables \
 	\
 	-I. -Iarch/x86_64/include -I$(BUILD)/include -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf
@@ -149,7 +150,10 @@ run qemu: check-deps
 debug qemu-gdb: check-deps
 	$(Q)$(MAKE) --no-print-directory $(RUN_DEP)
 	@echo "QEMU is waiting for gdb on localhost:1234: run 'make gdb' in another terminal"
-	$(Q)$(PYTHON) scripts/qemu.py $(RUN_IMG) $(QEMU_ARGS) --interactive --gdb
+	@# TCG unless ACCEL is given: nested KVM offers 4 hardware breakpoints and
+	@# stops the VM on gdb's int3 (see docs/debugging.md).
+	$(Q)$(PYTHON) scripts/qemu.py $(RUN_IMG) --cpus $(CPUS) --mem $(MEM) --boot $(BOOT) \
+		--accel $(if $(call given,ACCEL),$(ACCEL),tcg) --interactive --gdb
 
 gdb: $(KERNEL)
 	$(Q)gdb -q -x scripts/gdb/gdbinit $(KERNEL)

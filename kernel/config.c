@@ -21,6 +21,14 @@ void config_warn_broken(void)
 	loud("SPINLOCK_BROKEN", "spin_lock() does not exclude other CPUs");
 	n++;
 #endif
+#ifdef CONFIG_SLEEPLOCK_BROKEN
+	loud("SLEEPLOCK_BROKEN", "mutex/rwsem do not exclude, seqcount readers never retry");
+	n++;
+#endif
+#ifdef CONFIG_WAKEUP_BROKEN
+	loud("WAKEUP_BROKEN", "wait_event() tests its condition before queueing: lost wakeups");
+	n++;
+#endif
 #ifdef CONFIG_SHOOTDOWN_BROKEN
 	loud("SHOOTDOWN_BROKEN", "remote TLB flushes are skipped");
 	n++;

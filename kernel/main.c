@@ -20,6 +20,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/thread.h"
 #include "kernel/bench.h"
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
@@ -44,6 +45,11 @@ static void banner(void)
 	config_warn_broken();
 }
 
+static void ktest_thread(void *spec)
+{
+	thread_exit(ktest_run(spec));
+}
+
 __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 {
 	tsc_boot = rdtsc();
@@ -66,12 +72,15 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 	pmm_init();
 	paging_release_boot_tables();
 	time_init();
+	threads_init();                 /* this context becomes thread "main" */
 	arch_late_init();               /* ACPI, local APIC, timers, AP bring-up */
 
 	banner();
 	const char *spec = params_get_ktest();
 	if (spec) {
-		int failed = ktest_run(spec);
+		/* In a thread of their own: a guarded stack, like any thread. */
+		struct thread *t = thread_create("ktest", ktest_thread, (void *)spec, NULL, 0);
+		int failed = t ? thread_join(t) : ktest_run(spec);
 		pr_info("ktest: %s\n", failed ? "FAIL" : "PASS");
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}

@@ -24,11 +24,12 @@ struct percpu {
 	struct percpu *self;        /* at offset 0: this_cpu() reads %gs:0 */
 	unsigned int cpu_id;        /* dense logical id, 0 = boot CPU */
 	uint32_t apic_id;
-	struct thread *current;     /* the thread running here */
+	struct thread *curr;        /* the thread running here (current) */
 	int preempt_count;          /* >0: no preemption (nesting) */
 	int irq_nesting;            /* depth of hard-IRQ handlers running */
 	int irq_off_nesting;        /* depth of local_irq_save() regions (debug) */
 	bool online;                /* written by the CPU itself when it comes up */
+	volatile bool need_resched; /* set by tick/wakeup, acted on at a preemption point */
 	volatile uint64_t ticks;    /* timer ticks taken here */
 	uint64_t ipis_sent;
 	volatile uint64_t ipis_received;

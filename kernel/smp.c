@@ -26,6 +26,7 @@
 #include "kernel/printk.h"
 #include "kernel/params.h"
 #include "kernel/stacktrace.h"
+#include "kernel/sched.h"
 #include "kernel/time.h"
 #include "kernel/monitor.h"
 #include "mm/kmalloc.h"
@@ -269,8 +270,8 @@ __attribute__((noreturn)) void ap_entry(unsigned cpu)
 	cpumask_set_cpu(cpu, &cpu_online_mask);
 	/* Release: everything above is visible before the BSP sees us online. */
 	smp_store_release(&this_cpu()->online, true);
-	for (;;)
-		arch_safe_halt();   /* the idle loop until the scheduler arrives */
+	arch_irq_enable();
+	sched_ap_start();       /* becomes this CPU's idle thread */
 }
 
 static bool alloc_sync_nodes(unsigned cpu)

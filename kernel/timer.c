@@ -8,6 +8,7 @@
 #include "kernel/errno.h"
 #include "kernel/params.h"
 #include "kernel/percpu.h"
+#include "kernel/sched.h"
 #include "lib/string.h"
 
 unsigned int tick_hz = CONFIG_HZ;
@@ -26,4 +27,5 @@ void timer_tick(struct trap_frame *f)
 {
 	(void)f;
 	this_cpu()->ticks++;
+	sched_tick();
 }

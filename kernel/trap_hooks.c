@@ -22,14 +22,3 @@ void nmi_handler(struct trap_frame *f)
 	printk(KERN_WARNING "CPU %u: unexpected NMI at %016lx\n", smp_processor_id(),
 	       (unsigned long)f->rip);
 }
-
-void irq_exit_hook(struct trap_frame *f)
-{
-	(void)f;
-}
-
-bool stack_guard_hit(uintptr_t addr)
-{
-	(void)addr;
-	return false;
-}

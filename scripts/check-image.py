@@ -45,7 +45,7 @@ for i in range(e_phnum):
              % (p_paddr, p_off, base + p_paddr - load))
     if p_paddr + p_filesz > load_end and p_paddr < load_end:
         fail("PT_LOAD at %#x extends past load_end_addr %#x" % (p_paddr, load_end))
-if not (load <= entry < load_end) or entry != e_entry:
+if not (load <= entry < load_end) or entry != e_entry - 0xffffffff80000000:
     fail("entry %#x (ELF %#x) not a physical address inside the image" % (entry, e_entry))
 if bss_end < load_end:
     fail("bss_end_addr below load_end_addr")

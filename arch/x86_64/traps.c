@@ -94,10 +94,12 @@ __noreturn static void oops(struct trap_frame *f)
 	printk(KERN_EMERG "------------[ oops on CPU %u ]------------\n", smp_processor_id());
 	printk(KERN_EMERG "%s, error code 0x%lx%s%s%s\n", exception_name((unsigned)f->vector),
 	       (unsigned long)f->error_code, desc[0] ? " (" : "", desc, desc[0] ? ")" : "");
-	if (f->vector == VEC_PF) {
+	if (f->vector == VEC_PF || f->vector == VEC_DF) {
+		/* A #DF after a stack overflow: the #PF that could not be
+		 * delivered left its address in CR2. */
 		printk(KERN_EMERG "faulting address (CR2): %016lx\n", (unsigned long)cr2);
 		if (stack_guard_hit(cr2))
-			printk(KERN_EMERG "the address is a kernel stack guard page: stack overflow\n");
+			printk(KERN_EMERG "CR2 is in a kernel stack's guard page: kernel stack overflow\n");
 	}
 	dump_trap_frame(f);
 	print_backtrace(f->rip, f->rbp);

@@ -93,13 +93,12 @@ void time_init(void)
 	}
 	if (hz < 1000000)
 		hz = 1000000000ull;             /* nonsense: keep the guess */
-	/* Keep ktime_ns() continuous across the change of frequency. */
-	uint64_t now = rdtsc();
-	uint64_t elapsed_ns = tsc_to_ns(now - tsc_boot);
+	/* Timestamps printed before this point used the 1 GHz guess; from
+	 * here on they are right (ktime_ns() may step back once, before
+	 * anything sleeps or measures). */
 	tsc_hz = hz;
 	tsc_ns_mult = (1000000000ull << 32) / hz;
 	tsc_cyc_mult = (hz << 24) / 1000000000ull;
-	tsc_boot = now - ns_to_tsc(elapsed_ns);
 	pr_info("time: TSC %llu.%03llu MHz (%s)\n", (unsigned long long)(hz / 1000000),
 		(unsigned long long)(hz / 1000 % 1000), tsc_source);
 }

@@ -4,6 +4,7 @@
  * Layout (4-level paging, 48-bit addresses):
  *   0x0000000000000000 - 0x00007fffffffffff  user space
  *   0xffff888000000000 - ...                 direct map of all RAM (PAGE_OFFSET)
+ *   0xffffc80000000000 - 0xffffc8ffffffffff  kernel thread stacks, each below a guard page
  *   0xffffc90000000000 - 0xffffc9ffffffffff  ioremap (MMIO, uncached)
  *   0xffffffff80000000 - 0xffffffffffffffff  kernel image (KERNEL_VMA + phys)
  */
@@ -21,6 +22,7 @@
 #define KERNEL_VMA      0xffffffff80000000ul
 #define PAGE_OFFSET     0xffff888000000000ul
 #define DIRECT_MAP_MAX  (64ul << 40)              /* 64 TiB of RAM at most */
+#define KSTACK_AREA     0xffffc80000000000ul
 #define IOREMAP_BASE    0xffffc90000000000ul
 #define IOREMAP_SIZE    (1ul << 40)
 #define USER_TOP        0x0000800000000000ul

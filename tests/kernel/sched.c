@@ -1,0 +1,540 @@
+/*
+ * tests/kernel/sched.c - suite `sched`: threads, the scheduler and the
+ * sleeping locks.
+ *
+ * Teeth: built with SLEEPLOCK_BROKEN=1, mutexes and rwsems stop excluding
+ * (the torture counts go wrong, overlaps appear) and seqcount readers stop
+ * retrying (torn pairs are accepted).  Built with WAKEUP_BROKEN=1,
+ * wait_event() tests its condition before queueing, the textbook lost
+ * wakeup: the producer/consumer test stalls (and, as every join sleeps in
+ * wait_event too, usually the whole suite).
+ */
+#include "kernel/ktest.h"
+#include "kernel/completion.h"
+#include "kernel/mutex.h"
+#include "kernel/rwsem.h"
+#include "kernel/sched.h"
+#include "kernel/seqcount.h"
+#include "kernel/smp.h"
+#include "kernel/thread.h"
+#include "kernel/time.h"
+#include "kernel/wait.h"
+#include "kernel/errno.h"
+#include "asm/cpu.h"
+
+/* Sleep-wait until *v >= target or @ms pass. */
+static bool wait_count(volatile int *v, int target, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	while (*v < target) {
+		if (ktime_ns() > end)
+			return false;
+		msleep(1);
+	}
+	return true;
+}
+
+/* ---- create, join, affinity ---------------------------------------------- */
+
+static void report_cpu(void *arg)
+{
+	(void)arg;
+	thread_exit((int)smp_processor_id() + 100);
+}
+
+static void test_create_join_every_cpu(struct ktest *t)
+{
+	struct thread *th[NR_CPUS];
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		th[cpu] = thread_create_on(cpu, "ktest-cpu", report_cpu, NULL);
+		KTEST_ASSERT_NOT_NULL(t, th[cpu]);
+	}
+	for_each_online_cpu(cpu)
+		KTEST_EXPECT_EQ(t, thread_join(th[cpu]), (int)cpu + 100);
+}
+
+static volatile int pinned_bad, pinned_runs;
+
+static void pinned_fn(void *arg)
+{
+	unsigned want = (unsigned)(uintptr_t)arg;
+	for (int i = 0; i < 50; i++) {
+		if (smp_processor_id() != want)
+			__atomic_fetch_add(&pinned_bad, 1, __ATOMIC_SEQ_CST);
+		if (i % 10 == 0)
+			msleep(1);
+		else
+			yield();
+	}
+	__atomic_fetch_add(&pinned_runs, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_pinned_never_elsewhere(struct ktest *t)
+{
+	pinned_bad = pinned_runs = 0;
+	struct thread *th[NR_CPUS];
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		th[cpu] = thread_create_on(cpu, "ktest-pin", pinned_fn, (void *)(uintptr_t)cpu);
+	for_each_online_cpu(cpu)
+		if (th[cpu])
+			thread_join(th[cpu]);
+	KTEST_EXPECT_EQ(t, pinned_runs, (int)num_online_cpus());
+	KTEST_EXPECT_EQ(t, pinned_bad, 0);
+}
+
+static volatile unsigned migrated_to;
+
+static void migrate_fn(void *arg)
+{
+	unsigned target = (unsigned)(uintptr_t)arg;
+	cpumask_t m;
+	cpumask_clear(&m);
+	cpumask_set_cpu(target, &m);
+	thread_set_affinity(current, &m);
+	migrated_to = smp_processor_id();
+}
+
+static void test_migration(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned last = 0, cpu;
+	for_each_online_cpu(cpu)
+		last = cpu;
+	migrated_to = NR_CPUS;
+	struct thread *th = thread_create_on(0, "ktest-migrate", migrate_fn, (void *)(uintptr_t)last);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	thread_join(th);
+	KTEST_EXPECT_EQ(t, migrated_to, last);
+}
+
+/* ---- preemption: two CPU-bound threads on one CPU ---------------------------- */
+
+static volatile int spin_stop;
+static volatile uint64_t spin_count[2];
+
+static void cpu_bound(void *arg)
+{
+	int i = (int)(uintptr_t)arg;
+	while (!spin_stop)
+		spin_count[i]++;            /* never sleeps, never yields */
+}
+
+static void test_preemption(struct ktest *t)
+{
+	unsigned cpu = 0, c;
+	for_each_online_cpu(c)
+		cpu = c;                    /* the last CPU */
+	spin_stop = 0;
+	spin_count[0] = spin_count[1] = 0;
+	struct thread *a = thread_create_on(cpu, "ktest-spin0", cpu_bound, (void *)0);
+	struct thread *b = thread_create_on(cpu, "ktest-spin1", cpu_bound, (void *)1);
+	KTEST_ASSERT_NOT_NULL(t, a);
+	KTEST_ASSERT_NOT_NULL(t, b);
+	/* Sample both counters twice, 100 ms apart: both must move in both
+	 * halves, which without preemption only one of them could. */
+	msleep(100);
+	uint64_t a1 = spin_count[0], b1 = spin_count[1];
+	msleep(100);
+	uint64_t a2 = spin_count[0], b2 = spin_count[1];
+	spin_stop = 1;
+	thread_join(a);
+	thread_join(b);
+	KTEST_EXPECT_GT(t, a1, 0ull);
+	KTEST_EXPECT_GT(t, b1, 0ull);
+	KTEST_EXPECT_GT(t, a2, a1);
+	KTEST_EXPECT_GT(t, b2, b1);
+}
+
+/* ---- mutex torture ------------------------------------------------------- */
+
+#define LOCK_THREADS_PER_CPU 2
+#define MUTEX_ITERS 300
+
+static struct mutex tmutex;
+static volatile uint64_t mutex_value;
+static volatile int mutex_inside, mutex_overlap;
+
+static void mutex_worker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < MUTEX_ITERS; i++) {
+		mutex_lock(&tmutex);
+		if (__atomic_fetch_add(&mutex_inside, 1, __ATOMIC_SEQ_CST) != 0)
+			__atomic_fetch_add(&mutex_overlap, 1, __ATOMIC_SEQ_CST);
+		uint64_t v = mutex_value;
+		if (i % 16 == 0)
+			yield();                /* sleep-able section: others queue up */
+		mutex_value = v + 1;
+		__atomic_fetch_sub(&mutex_inside, 1, __ATOMIC_SEQ_CST);
+		mutex_unlock(&tmutex);
+	}
+}
+
+static int start_workers(struct thread **th, void (*fn)(void *), const char *name, int per_cpu)
+{
+	int n = 0;
+	unsigned cpu;
+	for (int k = 0; k < per_cpu; k++)
+		for_each_online_cpu(cpu)
+			{ th[n] = thread_create_on(cpu, name, fn, (void *)(uintptr_t)(n + 1)); n++; }
+	return n;
+}
+
+static void join_all(struct thread **th, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (th[i])
+			thread_join(th[i]);
+}
+
+static struct thread *workers[2 * NR_CPUS + 8];
+
+static void test_mutex_torture(struct ktest *t)
+{
+	mutex_init(&tmutex);
+	mutex_value = 0;
+	mutex_inside = mutex_overlap = 0;
+	int n = start_workers(workers, mutex_worker, "ktest-mutex", LOCK_THREADS_PER_CPU);
+	join_all(workers, n);
+	KTEST_EXPECT_EQ(t, mutex_value, (uint64_t)n * MUTEX_ITERS);
+	KTEST_EXPECT_EQ(t, mutex_overlap, 0);
+	KTEST_EXPECT_FALSE(t, mutex_is_locked(&tmutex));
+	KTEST_EXPECT_TRUE(t, mutex_trylock(&tmutex));
+	KTEST_EXPECT_FALSE(t, mutex_trylock(&tmutex));
+	mutex_unlock(&tmutex);
+}
+
+/* ---- rwsem torture: readers overlap, writers are alone -------------------- */
+
+#define RWSEM_ITERS 200
+static struct rw_semaphore trwsem;
+static volatile int rw_readers, rw_writers, rw_bad, rw_max_readers;
+static volatile uint64_t rw_value;
+
+static void rwsem_worker(void *arg)
+{
+	int id = (int)(uintptr_t)arg;
+	for (int i = 0; i < RWSEM_ITERS; i++) {
+		if ((i + id) % 4 == 0) {
+			down_write(&trwsem);
+			if (__atomic_fetch_add(&rw_writers, 1, __ATOMIC_SEQ_CST) != 0 || rw_readers != 0)
+				__atomic_fetch_add(&rw_bad, 1, __ATOMIC_SEQ_CST);
+			uint64_t v = rw_value;
+			cpu_relax();
+			rw_value = v + 1;
+			__atomic_fetch_sub(&rw_writers, 1, __ATOMIC_SEQ_CST);
+			up_write(&trwsem);
+		} else {
+			down_read(&trwsem);
+			int r = __atomic_add_fetch(&rw_readers, 1, __ATOMIC_SEQ_CST);
+			if (rw_writers != 0)
+				__atomic_fetch_add(&rw_bad, 1, __ATOMIC_SEQ_CST);
+			int m = rw_max_readers;
+			while (r > m && !__atomic_compare_exchange_n(&rw_max_readers, &m, r, false,
+								    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				;
+			udelay(20);             /* hold it a little, so readers overlap */
+			__atomic_fetch_sub(&rw_readers, 1, __ATOMIC_SEQ_CST);
+			up_read(&trwsem);
+		}
+		if (i % 32 == 0)
+			yield();
+	}
+}
+
+static void test_rwsem_torture(struct ktest *t)
+{
+	init_rwsem(&trwsem);
+	rw_readers = rw_writers = rw_bad = rw_max_readers = 0;
+	rw_value = 0;
+	int n = start_workers(workers, rwsem_worker, "ktest-rwsem", LOCK_THREADS_PER_CPU);
+	join_all(workers, n);
+	int writes = 0;
+	for (int id = 1; id <= n; id++)
+		for (int i = 0; i < RWSEM_ITERS; i++)
+			writes += (i + id) % 4 == 0;
+	KTEST_EXPECT_EQ(t, rw_value, (uint64_t)writes);
+	KTEST_EXPECT_EQ(t, rw_bad, 0);
+	if (num_online_cpus() > 1)
+		KTEST_EXPECT_GE(t, rw_max_readers, 2);   /* readers did overlap */
+	ktest_log("%d threads, %d writes, at most %d readers at once", n, writes, rw_max_readers);
+	KTEST_EXPECT_TRUE(t, down_read_trylock(&trwsem));
+	KTEST_EXPECT_FALSE(t, down_write_trylock(&trwsem));
+	up_read(&trwsem);
+	KTEST_EXPECT_TRUE(t, down_write_trylock(&trwsem));
+	KTEST_EXPECT_FALSE(t, down_read_trylock(&trwsem));
+	up_write(&trwsem);
+}
+
+/* ---- producer/consumer: no lost wakeup -------------------------------------- */
+
+#define PC_SLOTS 4
+#define PC_ITEMS 400
+
+static struct mutex pc_lock;
+static struct wait_queue_head pc_not_full, pc_not_empty;
+static int pc_buf[PC_SLOTS];
+static volatile int pc_count, pc_head, pc_tail;
+static volatile int pc_produced_left, pc_consumed, pc_done;
+static volatile uint64_t pc_sum;
+
+static void producer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int item = __atomic_sub_fetch(&pc_produced_left, 1, __ATOMIC_SEQ_CST);
+		if (item < 0)
+			break;
+		for (;;) {
+			wait_event(&pc_not_full, READ_ONCE(pc_count) < PC_SLOTS);
+			mutex_lock(&pc_lock);
+			if (pc_count < PC_SLOTS)
+				break;
+			mutex_unlock(&pc_lock);
+		}
+		pc_buf[pc_head] = item + 1;
+		pc_head = (pc_head + 1) % PC_SLOTS;
+		pc_count++;
+		mutex_unlock(&pc_lock);
+		wake_up(&pc_not_empty);
+	}
+	__atomic_fetch_add(&pc_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void consumer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int item;
+		for (;;) {
+			wait_event(&pc_not_empty, READ_ONCE(pc_count) > 0 || READ_ONCE(pc_consumed) >= PC_ITEMS);
+			mutex_lock(&pc_lock);
+			if (pc_count > 0 || pc_consumed >= PC_ITEMS)
+				break;
+			mutex_unlock(&pc_lock);
+		}
+		if (pc_consumed >= PC_ITEMS) {
+			mutex_unlock(&pc_lock);
+			break;
+		}
+		item = pc_buf[pc_tail];
+		pc_tail = (pc_tail + 1) % PC_SLOTS;
+		pc_count--;
+		pc_consumed++;
+		pc_sum += (uint64_t)item;
+		bool last = pc_consumed >= PC_ITEMS;
+		mutex_unlock(&pc_lock);
+		wake_up(&pc_not_full);
+		if (last)
+			wake_up(&pc_not_empty);     /* let the other consumers finish */
+	}
+	__atomic_fetch_add(&pc_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_producer_consumer(struct ktest *t)
+{
+	mutex_init(&pc_lock);
+	init_waitqueue_head(&pc_not_full);
+	init_waitqueue_head(&pc_not_empty);
+	pc_count = pc_head = pc_tail = pc_consumed = pc_done = 0;
+	pc_produced_left = PC_ITEMS;
+	pc_sum = 0;
+	int n = 0;
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		workers[n++] = thread_create("ktest-prod", producer, NULL, NULL, THREAD_DETACHED);
+		workers[n++] = thread_create("ktest-cons", consumer, NULL, NULL, THREAD_DETACHED);
+	}
+	/* Detached: if a wakeup is lost, they stay asleep and we report it. */
+	bool finished = wait_count(&pc_done, n, 20000);
+	KTEST_EXPECT_TRUE(t, finished);
+	KTEST_EXPECT_EQ(t, pc_consumed, PC_ITEMS);
+	KTEST_EXPECT_EQ(t, pc_sum, (uint64_t)PC_ITEMS * (PC_ITEMS + 1) / 2);
+	if (!finished)
+		ktest_log("stalled: %d of %d threads finished, %d items consumed", pc_done, n, pc_consumed);
+}
+
+/* ---- seqcount: readers never accept a torn pair ------------------------------ */
+
+static seqcount_t tseq;
+static volatile uint64_t seq_x, seq_y;      /* invariant: y == ~x */
+static volatile int seq_stop, seq_torn, seq_readers_done;
+static volatile uint64_t seq_reads;
+
+static void seq_writer(void *arg)
+{
+	(void)arg;
+	uint64_t v = 0;
+	while (!seq_stop) {
+		/* Only this thread writes: writers are serialized trivially. */
+		write_seqcount_begin(&tseq);
+		seq_x = ++v;
+		for (volatile int d = 0; d < 50; d++)
+			;                       /* widen the window a reader could tear in */
+		seq_y = ~v;
+		write_seqcount_end(&tseq);
+		if (v % 64 == 0)
+			yield();
+	}
+}
+
+static void seq_reader(void *arg)
+{
+	(void)arg;
+	uint64_t reads = 0;
+	while (!seq_stop) {
+		uint64_t x, y;
+		unsigned s;
+		do {
+			s = read_seqcount_begin(&tseq);
+			x = seq_x;
+			for (volatile int d = 0; d < 20; d++)
+				;
+			y = seq_y;
+		} while (read_seqcount_retry(&tseq, s));
+		if (y != ~x)
+			__atomic_fetch_add(&seq_torn, 1, __ATOMIC_SEQ_CST);
+		if (++reads % 64 == 0)
+			yield();
+	}
+	__atomic_fetch_add(&seq_reads, reads, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&seq_readers_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_seqcount_no_torn_reads(struct ktest *t)
+{
+	seqcount_init(&tseq);
+	seq_x = 0;
+	seq_y = ~0ull;
+	seq_stop = seq_torn = seq_readers_done = 0;
+	seq_reads = 0;
+	int n = 0;
+	unsigned cpu;
+	workers[n++] = thread_create("ktest-seqw", seq_writer, NULL, NULL, 0);
+	for_each_online_cpu(cpu)
+		workers[n++] = thread_create_on(cpu, "ktest-seqr", seq_reader, NULL);
+	msleep(300);
+	seq_stop = 1;
+	join_all(workers, n);
+	KTEST_EXPECT_EQ(t, seq_torn, 0);
+	KTEST_EXPECT_GT(t, seq_reads, 0ull);
+	ktest_log("%llu reads, %d torn", (unsigned long long)seq_reads, seq_torn);
+}
+
+/* ---- sleeping, completions --------------------------------------------------- */
+
+static void test_msleep(struct ktest *t)
+{
+	uint64_t t0 = ktime_ns();
+	msleep(50);
+	uint64_t dt = ktime_ns() - t0;
+	KTEST_EXPECT_GE(t, dt, 50000000ull);
+	KTEST_EXPECT_LT(t, dt, 2000000000ull);
+}
+
+static struct completion tcomp;
+
+static void completer(void *arg)
+{
+	(void)arg;
+	msleep(10);
+	complete(&tcomp);
+}
+
+static void test_completion(struct ktest *t)
+{
+	init_completion(&tcomp);
+	struct thread *th = thread_create("ktest-compl", completer, NULL, NULL, 0);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	wait_for_completion(&tcomp);
+	thread_join(th);
+	uint64_t t0 = ktime_ns();
+	KTEST_EXPECT_FALSE(t, wait_for_completion_timeout(&tcomp, 20000000));
+	KTEST_EXPECT_GE(t, ktime_ns() - t0, 20000000ull);
+}
+
+/* ---- the debug checks fire ---------------------------------------------------- */
+
+static volatile unsigned long irq_warnings;
+static void might_sleep_in_irq(void *arg)
+{
+	(void)arg;
+	unsigned long before = sched_sleep_warnings;
+	might_sleep();
+	irq_warnings = sched_sleep_warnings - before;
+}
+
+static void test_might_sleep_checks(struct ktest *t)
+{
+	unsigned long w0 = sched_sleep_warnings;
+	might_sleep();                                      /* fine here */
+	KTEST_EXPECT_EQ(t, sched_sleep_warnings, w0);
+
+	DEFINE_SPINLOCK(l);
+	spin_lock(&l);
+	might_sleep();                                      /* spinlock held */
+	spin_unlock(&l);
+	KTEST_EXPECT_EQ(t, sched_sleep_warnings, w0 + 1);
+
+	unsigned long flags;
+	local_irq_save(flags);
+	might_sleep();                                      /* IRQs off */
+	local_irq_restore(flags);
+	KTEST_EXPECT_EQ(t, sched_sleep_warnings, w0 + 2);
+
+	preempt_disable();
+	might_sleep();                                      /* preemption off */
+	preempt_enable();
+	KTEST_EXPECT_EQ(t, sched_sleep_warnings, w0 + 3);
+
+	if (num_online_cpus() > 1) {                        /* in an interrupt */
+		irq_warnings = 0;
+		unsigned other = smp_processor_id() == 0 ? 1 : 0;
+		smp_call_function_single(other, might_sleep_in_irq, NULL, true);
+		KTEST_EXPECT_EQ(t, irq_warnings, 1ul);
+	}
+}
+
+static void touch_guard(void *arg)
+{
+	*(volatile uint64_t *)arg = 1;
+}
+
+static void test_stack_guard_page(struct ktest *t)
+{
+	struct thread *me = current;
+	if (!me->stack_base) {
+		ktest_skip(t, "running on the boot stack");
+		return;
+	}
+	uintptr_t guard = (uintptr_t)me->stack_base - 64;
+	KTEST_EXPECT_TRUE(t, thread_stack_guard_hit(guard));
+	struct fault_record rec;
+	KTEST_ASSERT_TRUE(t, ktest_expect_fault(touch_guard, (void *)guard, &rec));
+	KTEST_EXPECT_EQ(t, rec.vector, 14u);
+	KTEST_EXPECT_EQ(t, rec.addr, guard);
+}
+
+/* The suite's cases run in a thread of their own (not on the boot stack)
+ * so that the guard-page case has a guarded stack to test. */
+static struct ktest_case sched_cases[] = {
+	KTEST_CASE(test_create_join_every_cpu),
+	KTEST_CASE(test_pinned_never_elsewhere),
+	KTEST_CASE(test_migration),
+	KTEST_CASE(test_preemption),
+	KTEST_CASE(test_mutex_torture),
+	KTEST_CASE(test_rwsem_torture),
+	KTEST_CASE(test_producer_consumer),
+	KTEST_CASE(test_seqcount_no_torn_reads),
+	KTEST_CASE(test_msleep),
+	KTEST_CASE(test_completion),
+	KTEST_CASE(test_might_sleep_checks),
+	KTEST_CASE(test_stack_guard_page),
+	{ 0 },
+};
+KTEST_SUITE(sched, sched_cases);
