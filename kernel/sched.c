@@ -225,7 +225,15 @@ static void finish_switch(struct rq *rq)
 		thread_free(prev);
 }
 
-void schedule(void)
+/*
+ * @preempt: an involuntary switch (the tick's or a wakeup's, at a
+ * preemption point).  The preempted thread stays queued whatever its state
+ * says: it may have just marked itself THREAD_BLOCKED on the way to
+ * sleeping, and if it were dequeued now, a wakeup that already happened
+ * (it has yet to check its condition) would never come again.  It goes to
+ * sleep for real only in its own call to schedule().
+ */
+static void __schedule(bool preempt)
 {
 	unsigned long flags;
 	local_irq_save(flags);
@@ -244,12 +252,14 @@ void schedule(void)
 
 	if (prev->state == THREAD_RUNNING)
 		prev->state = THREAD_RUNNABLE;
-	if (prev->state == THREAD_RUNNABLE && !(prev->flags & THREAD_IDLE)) {
+	bool stays = prev->state == THREAD_RUNNABLE ||
+		     (preempt && prev->state == THREAD_BLOCKED);
+	if (stays && !(prev->flags & THREAD_IDLE)) {
 		if (cpumask_test_cpu(rq - runqueues, &prev->affinity))
 			enqueue(rq, prev);
 		else
 			prev->migrate_to = (int)select_cpu(prev);  /* after the switch */
-	} else if (prev->state != THREAD_RUNNABLE) {
+	} else if (!stays) {
 		prev->on_rq = false;        /* blocked or exited */
 	}
 	if (prev->migrate_to >= 0)
@@ -258,7 +268,8 @@ void schedule(void)
 	struct thread *next = pick_next(rq);
 	if (next == prev) {
 		/* Nothing else to run (or prev was requeued and picked again). */
-		prev->state = THREAD_RUNNING;
+		if (prev->state == THREAD_RUNNABLE)
+			prev->state = THREAD_RUNNING;
 		prev->slice = SCHED_SLICE_TICKS;
 		spin_unlock(&rq->lock);
 		local_irq_restore(flags);
@@ -272,7 +283,8 @@ void schedule(void)
 	uint64_t now = ktime_ns();
 	prev->runtime_ns += now - prev->switched_in;
 	next->switched_in = now;
-	next->state = THREAD_RUNNING;
+	if (next->state == THREAD_RUNNABLE)     /* not if preempted on its way to sleep */
+		next->state = THREAD_RUNNING;
 	next->cpu = (unsigned)(rq - runqueues);
 	next->on_cpu = true;
 	next->slice = SCHED_SLICE_TICKS;
@@ -285,6 +297,11 @@ void schedule(void)
 	/* Back in prev, possibly much later, possibly on another CPU. */
 	finish_switch(this_rq());
 	local_irq_restore(flags);
+}
+
+void schedule(void)
+{
+	__schedule(false);
 }
 
 void yield(void)
@@ -308,7 +325,7 @@ void preempt_schedule_check(void)
 	struct percpu *pc = this_cpu();
 	if (pc->need_resched && pc->irq_nesting == 0 && !arch_irqs_disabled() &&
 	    pc->curr && runqueues[pc->cpu_id].ready)
-		schedule();
+		__schedule(true);
 }
 
 void irq_exit_hook(struct trap_frame *f)
@@ -318,7 +335,7 @@ void irq_exit_hook(struct trap_frame *f)
 	 * no spinlock held, not a nested interrupt, interrupts were on. */
 	if (pc->need_resched && pc->irq_nesting == 0 && pc->preempt_count == 0 &&
 	    (f->rflags & (1ul << 9)) && pc->curr && runqueues[pc->cpu_id].ready)
-		schedule();
+		__schedule(true);
 }
 
 /* ---- sleeping with a deadline -------------------------------------------- */
