@@ -163,7 +163,7 @@ gdb: $(KERNEL)
 given = $(if $(filter command line environment environment override,$(origin $(1))),$($(1)))
 TEST_ARGS = --suites "$(call given,SUITES)" --cpus "$(call given,CPUS)" \
 	--table-free "$(call given,TABLE_FREE)" --shootdown "$(call given,SHOOTDOWN)" \
-	--fault "$(call given,FAULT)" --accel "$(ACCEL)" \
+	--fault "$(call given,FAULT)" --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)" \
 	--extra "$(foreach v,$(BROKEN_ON),$(v)=1)" $(if $(call given,JOBS),-j $(JOBS))
 
 test: check-deps
