@@ -129,9 +129,13 @@ BENCHMARK(wakeup, "wake a thread sleeping on CPU k: until it runs", bench_wakeup
 
 /* ---- rwsem read-side scaling --------------------------------------------- */
 
-#define RWSEM_PAIRS 2000
+/* A time window, not a count: with more vCPUs than host cores a ticket
+ * lock can hand over very slowly (the next holder's vCPU is not running),
+ * and a fixed count could then take minutes. */
+#define RWSEM_WINDOW_MS 100
 static struct rw_semaphore bench_sem;
 static volatile int rw_go, rw_ready;
+static volatile uint64_t rw_end;
 static uint64_t rw_cycles[NR_CPUS];
 
 static void rwsem_reader(void *arg)
@@ -140,12 +144,13 @@ static void rwsem_reader(void *arg)
 	__atomic_fetch_add(&rw_ready, 1, __ATOMIC_SEQ_CST);
 	while (!rw_go)
 		cpu_relax();
-	uint64_t t0 = rdtsc_ordered();
-	for (int i = 0; i < RWSEM_PAIRS; i++) {
+	uint64_t t0 = rdtsc_ordered(), pairs = 0;
+	while (rdtsc() < rw_end) {
 		down_read(&bench_sem);
 		up_read(&bench_sem);
+		pairs++;
 	}
-	rw_cycles[slot] = (rdtsc_ordered() - t0) / RWSEM_PAIRS;
+	rw_cycles[slot] = pairs ? (rdtsc_ordered() - t0) / pairs : 0;
 }
 
 static void bench_rwsem_read(void)
@@ -164,6 +169,7 @@ static void bench_rwsem_read(void)
 		}
 		while (rw_ready < (int)n)
 			msleep(1);
+		rw_end = rdtsc() + ns_to_tsc(RWSEM_WINDOW_MS * 1000000ull);
 		rw_go = 1;
 		for (unsigned i = 0; i < n; i++)
 			thread_join(th[i]);

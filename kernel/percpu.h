@@ -22,6 +22,8 @@ struct fault_catch;
 
 struct percpu {
 	struct percpu *self;        /* at offset 0: this_cpu() reads %gs:0 */
+	uint64_t user_rsp_scratch;  /* at offset 8: syscall entry parks the user RSP */
+	uint64_t syscall_stack;     /* at offset 16: kernel stack top of the current thread */
 	unsigned int cpu_id;        /* dense logical id, 0 = boot CPU */
 	uint32_t apic_id;
 	struct thread *curr;        /* the thread running here (current) */
@@ -41,6 +43,12 @@ struct percpu {
 
 extern struct percpu percpu_area[NR_CPUS];
 extern unsigned int nr_cpus_possible;   /* CPUs found in the MADT (or 1) */
+
+/* syscall.asm uses these offsets. */
+#define PERCPU_USER_RSP_SCRATCH 8
+#define PERCPU_SYSCALL_STACK    16
+_Static_assert(offsetof(struct percpu, user_rsp_scratch) == PERCPU_USER_RSP_SCRATCH, "syscall.asm");
+_Static_assert(offsetof(struct percpu, syscall_stack) == PERCPU_SYSCALL_STACK, "syscall.asm");
 
 static inline struct percpu *this_cpu(void)
 {

@@ -25,6 +25,36 @@ isr_stub_%+i:
 %endrep
 
 isr_common:
+    ; From ring 3, GS still holds the user's base: swap in the kernel's
+    ; (the percpu pointer).  [rsp + 24] is the saved CS.  NMI, #DF and #MC
+    ; can also arrive in kernel code between a syscall and its swapgs, so
+    ; they decide by the GS base itself (kernel addresses are negative).
+    cmp qword [rsp], 2
+    je .paranoid
+    cmp qword [rsp], 8
+    je .paranoid
+    cmp qword [rsp], 18
+    je .paranoid
+    test qword [rsp + 24], 3
+    jz .gs_ok
+    swapgs
+    jmp .gs_ok
+.paranoid:
+    push rax
+    push rcx
+    push rdx
+    mov ecx, 0xc0000101                 ; MSR_GS_BASE
+    rdmsr
+    test edx, edx                       ; high half negative: kernel base
+    js .paranoid_ok
+    swapgs
+    ; remember to swap back: mark the saved vector (bit 63)
+    bts qword [rsp + 24], 63
+.paranoid_ok:
+    pop rdx
+    pop rcx
+    pop rax
+.gs_ok:
     push rax
     push rbx
     push rcx
@@ -60,7 +90,17 @@ isr_return:
     pop rcx
     pop rbx
     pop rax
+    bt qword [rsp], 63                  ; paranoid entry swapped GS: undo
+    jc .swap_back
     add rsp, 16                         ; vector and error code
+    test qword [rsp + 8], 3             ; back to ring 3: give back the user GS
+    jz .iret
+    swapgs
+.iret:
+    iretq
+.swap_back:
+    add rsp, 16
+    swapgs
     iretq
 
 section .rodata

@@ -1,0 +1,76 @@
+/*
+ * mm/mm.h - user address spaces.
+ *
+ * An mm_struct is a page table whose kernel half (PGD slots 256-511) is
+ * shared with every other address space, plus the VMAs that say what the
+ * user half may contain.  Threads of one process share it.
+ *
+ * Locks, outermost first:
+ *   mmap_lock (rwsem)      VMAs; read for faults, write for mmap/munmap/mprotect
+ *   page_table_lock        installing new PUD/PMD/PTE tables
+ *   a PTE table's ptl      the PTEs in that table (split lock, in its struct page)
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "asm/pgtable.h"
+#include "kernel/atomic.h"
+#include "kernel/cpumask.h"
+#include "kernel/rwsem.h"
+#include "kernel/seqcount.h"
+#include "kernel/spinlock.h"
+#include "mm/vma.h"
+
+/* A PTE that is not present but holds a page (PROT_NONE): a software bit. */
+#define _PAGE_PROTNONE (1ul << 9)
+
+struct mm_struct {
+	pgd_t *pgd;
+	uint64_t pgd_phys;
+	atomic_t users;             /* references; the mm dies at 0 */
+	cpumask_t cpumask;          /* CPUs that have this mm loaded in CR3 */
+	struct rw_semaphore mmap_lock;
+	spinlock_t page_table_lock;
+	struct vma_table *vmas;     /* published with release; see vma.h */
+	seqcount_t seq;             /* bumped by every VMA change (for speculative faults) */
+	uint64_t rss;               /* user pages mapped, in pages (page_table_lock) */
+};
+
+/** mm_create() - an empty address space. Return: it (users = 1), or NULL. */
+struct mm_struct *mm_create(void);
+/** mm_get() / mm_put() - references; the last put frees pages, tables and VMAs. */
+void mm_get(struct mm_struct *mm);
+void mm_put(struct mm_struct *mm);
+
+/** mm_switch() - load @next's page tables on this CPU (NULL: the kernel's). */
+void mm_switch(struct mm_struct *prev, struct mm_struct *next);
+
+/**
+ * pte_alloc_map_lock() - the PTE slot for @addr, allocating missing tables,
+ * with the PTE table's lock held (*@ptl).  Return: NULL on out of memory.
+ */
+uint64_t *pte_alloc_map_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl);
+/** pte_lookup_lock() - the PTE slot for @addr if its table exists (locked), else NULL. */
+uint64_t *pte_lookup_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl);
+
+/** user_pte_flags() - the PTE bits for a page of a VMA with @vm_flags. */
+uint64_t user_pte_flags(unsigned vm_flags);
+
+/**
+ * zap_range() - unmap every page in [@start, @end), flush the TLBs of every
+ * CPU using @mm, then free the pages.  Tables stay.  Context: mmap_lock held.
+ */
+void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+
+/** change_protection() - rewrite the PTEs of [@start, @end) for @vm_flags, then flush. */
+void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags);
+
+/**
+ * flush_tlb_mm_range() - after changing PTEs of @mm in [@start, @end):
+ * no CPU may use an old translation once this returns.
+ */
+void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * mm/vma.c - the VMA table of an mm (see vma.h for the publication rules).
+ *
+ * Every change builds a complete new table next to the old one, then
+ * publishes it with one release store; VMAs that dropped out, and the old
+ * table, are freed only after that.  Lookups are a binary search.
+ */
+#include "mm/vma.h"
+#include "mm/mm.h"
+#include "mm/kmalloc.h"
+#include "kernel/atomic.h"
+#include "kernel/errno.h"
+#include "kernel/uapi/syscall.h"
+#include "asm/page.h"
+
+#define VMA_MAX 1024
+
+struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags)
+{
+	struct vm_area_struct *v = kmalloc(sizeof(*v));
+	if (v) {
+		v->start = start;
+		v->end = end;
+		v->flags = flags;
+	}
+	return v;
+}
+
+/* The one place a VMA dies: the RCU issue defers this past a grace period. */
+void vma_free(struct vm_area_struct *v)
+{
+	kfree(v);
+}
+
+void vma_table_free(struct vma_table *t)
+{
+	kfree(t);
+}
+
+static struct vma_table *table_of(struct mm_struct *mm)
+{
+	/* Acquire: the VMAs the table points to are complete. */
+	return smp_load_acquire(&mm->vmas);
+}
+
+static int first_ending_after(struct vma_table *t, uintptr_t addr)
+{
+	int lo = 0, hi = t ? t->nr : 0;
+	while (lo < hi) {               /* first index with vma->end > addr */
+		int mid = (lo + hi) / 2;
+		if (t->vma[mid]->end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+struct vm_area_struct *vma_find_after(struct mm_struct *mm, uintptr_t addr)
+{
+	struct vma_table *t = table_of(mm);
+	int i = first_ending_after(t, addr);
+	return t && i < t->nr ? t->vma[i] : NULL;
+}
+
+struct vm_area_struct *vma_find(struct mm_struct *mm, uintptr_t addr)
+{
+	struct vm_area_struct *v = vma_find_after(mm, addr);
+	return v && v->start <= addr ? v : NULL;
+}
+
+bool vma_range_mapped(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t a = start;
+	while (a < end) {
+		struct vm_area_struct *v = vma_find(mm, a);
+		if (!v)
+			return false;
+		a = v->end;
+	}
+	return true;
+}
+
+uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t len)
+{
+	if (hint && hint >= USER_BASE && hint + len <= USER_MMAP_BASE && hint + len > hint) {
+		struct vm_area_struct *v = vma_find_after(mm, hint);
+		if (!v || v->start >= hint + len)
+			return hint;
+	}
+	/* Top-down from USER_MMAP_BASE: walk the VMAs below it from the top. */
+	struct vma_table *t = table_of(mm);
+	uintptr_t top = USER_MMAP_BASE;
+	for (int i = t ? t->nr - 1 : -1; i >= -1; i--) {
+		uintptr_t floor = i >= 0 ? t->vma[i]->end : USER_BASE;
+		if (i >= 0 && t->vma[i]->start >= top)
+			continue;
+		if (floor < top && top - floor >= len)
+			return top - len;
+		if (i >= 0 && t->vma[i]->start < top)
+			top = t->vma[i]->start;
+	}
+	return 0;
+}
+
+static void free_pieces(struct vm_area_struct **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		vma_free(v[i]);
+}
+
+int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
+		      struct vm_area_struct **new, int nnew)
+{
+	struct vma_table *old = mm->vmas;
+	int oldn = old ? old->nr : 0;
+	/* At most: every old VMA, two edge pieces, the new ones. */
+	int cap = oldn + 2 + nnew;
+	struct vma_table *nt = kmalloc(sizeof(*nt) + (size_t)cap * sizeof(nt->vma[0]));
+	struct vm_area_struct **dead = kmalloc((size_t)(oldn + 1) * sizeof(*dead));
+	struct vm_area_struct *fresh[2 + 64];
+	int nfresh = 0, ndead = 0, n = 0;
+	if (!nt || !dead || nnew > 64)
+		goto nomem;
+
+	int i = 0;
+	for (; i < oldn && old->vma[i]->end <= start; i++)
+		nt->vma[n++] = old->vma[i];
+	for (; i < oldn && old->vma[i]->start < end; i++) {
+		struct vm_area_struct *v = old->vma[i];
+		dead[ndead++] = v;
+		if (v->start < start) {
+			struct vm_area_struct *left = vma_alloc(v->start, start, v->flags);
+			if (!left)
+				goto nomem;
+			fresh[nfresh++] = left;
+			nt->vma[n++] = left;
+		}
+		if (v->end > end) {
+			struct vm_area_struct *right = vma_alloc(end, v->end, v->flags);
+			if (!right)
+				goto nomem;
+			fresh[nfresh++] = right;
+			/* Placed after the new VMAs below. */
+		}
+	}
+	/* New VMAs, then a right edge piece (the last fresh one, if any). */
+	for (int k = 0; k < nnew; k++)
+		nt->vma[n++] = new[k];
+	if (nfresh && fresh[nfresh - 1]->start == end)
+		nt->vma[n++] = fresh[nfresh - 1];
+	for (; i < oldn; i++)
+		nt->vma[n++] = old->vma[i];
+	if (n > VMA_MAX)
+		goto nomem;
+
+	/* Merge neighbours with equal flags that touch. */
+	int m = 0;
+	for (int k = 0; k < n; k++) {
+		struct vm_area_struct *v = nt->vma[k];
+		if (m > 0 && nt->vma[m - 1]->end == v->start && nt->vma[m - 1]->flags == v->flags) {
+			struct vm_area_struct *prev = nt->vma[m - 1];
+			struct vm_area_struct *merged = vma_alloc(prev->start, v->end, v->flags);
+			if (!merged)
+				break;      /* not merging is fine */
+			nt->vma[m - 1] = merged;
+			/* prev and v leave the table: free later if published, now if not. */
+			struct vm_area_struct *gone[2] = { prev, v };
+			for (int g = 0; g < 2; g++) {
+				bool published = false;
+				for (int j = 0; j < oldn && !published; j++)
+					published = old->vma[j] == gone[g];
+				if (published)
+					dead[ndead++] = gone[g];    /* room: old ones are counted once */
+				else
+					vma_free(gone[g]);
+			}
+			continue;
+		}
+		nt->vma[m++] = v;
+	}
+	nt->nr = m;
+
+	/* Publish: the table and every VMA in it are complete before this. */
+	write_seqcount_begin(&mm->seq);
+	smp_store_release(&mm->vmas, nt);
+	write_seqcount_end(&mm->seq);
+	for (int k = 0; k < ndead; k++)
+		vma_free(dead[k]);
+	if (old)
+		vma_table_free(old);
+	kfree(dead);
+	return 0;
+
+nomem:
+	free_pieces(fresh, nfresh);
+	free_pieces(new, nnew);
+	kfree(nt);
+	kfree(dead);
+	return -ENOMEM;
+}
+
+void vma_destroy_all(struct mm_struct *mm)
+{
+	struct vma_table *t = mm->vmas;
+	if (!t)
+		return;
+	mm->vmas = NULL;
+	for (int i = 0; i < t->nr; i++)
+		vma_free(t->vma[i]);
+	vma_table_free(t);
+}

@@ -1,0 +1,72 @@
+/*
+ * mm/vma.h - virtual memory areas and the per-mm table that holds them.
+ *
+ * A VMA is [start, end) with one protection.  Once a VMA is published in
+ * an mm's table it never changes: mprotect, split and merge build new VMAs
+ * and publish a new table.  The table is an array sorted by address (binary
+ * search: O(log n) lookup) that is also replaced whole on every change, with
+ * a release store.  So a reader that loads the table pointer (acquire) sees
+ * a complete array of complete VMAs, never a half-built one: the property a
+ * lockless lookup under RCU needs.  Writers hold mmap_lock for write.
+ * Old tables and removed VMAs are freed through vma_table_free() and
+ * vma_free(), the one place where RCU will defer the free.
+ */
+#ifndef MM_VMA_H
+#define MM_VMA_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/rcu_types.h"
+
+#define VM_READ   0x1
+#define VM_WRITE  0x2
+#define VM_EXEC   0x4
+#define VM_STACK  0x100     /* the main thread's stack */
+
+struct vm_area_struct {
+	uintptr_t start, end;       /* page aligned, start < end */
+	unsigned flags;             /* VM_* */
+	struct rcu_head rcu;
+};
+
+struct vma_table {
+	int nr;
+	struct rcu_head rcu;
+	struct vm_area_struct *vma[];   /* sorted by start, non-overlapping */
+};
+
+struct mm_struct;
+
+/** vma_find() - the VMA containing @addr, or NULL. Context: mmap_lock held (read or write). */
+struct vm_area_struct *vma_find(struct mm_struct *mm, uintptr_t addr);
+
+/** vma_find_after() - the first VMA ending after @addr (containing it or above it), or NULL. */
+struct vm_area_struct *vma_find_after(struct mm_struct *mm, uintptr_t addr);
+
+/**
+ * vma_replace_range() - make [@start, @end) hold exactly @nnew VMAs @new
+ * (which must lie inside it, sorted), splitting VMAs that straddle the
+ * edges and removing every other VMA in the range; neighbours with the same
+ * flags are merged.  Publishes a new table.
+ * Return: 0, or -ENOMEM (nothing changed).  Context: mmap_lock held for write.
+ */
+int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
+		      struct vm_area_struct **new, int nnew);
+
+/** vma_alloc() - a new VMA, not yet published. */
+struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags);
+/** vma_free() - free a VMA that is no longer in any published table. */
+void vma_free(struct vm_area_struct *v);
+/** vma_table_free() - free a replaced table (not the VMAs it points to). */
+void vma_table_free(struct vma_table *t);
+
+/** vma_range_mapped() - is every page of [@start, @end) inside some VMA? */
+bool vma_range_mapped(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+
+/** vma_get_unmapped_area() - a free gap of @len bytes at @hint if free, else searching down from the mmap base. 0 if none. */
+uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t len);
+
+/** vma_destroy_all() - free every VMA and the table (exit). */
+void vma_destroy_all(struct mm_struct *mm);
+
+#endif
