@@ -65,6 +65,10 @@ C_SRCS   := $(wildcard arch/x86_64/*.c kernel/*.c mm/*.c lib/*.c tests/kernel/*.
 ASM_SRCS := $(wildcard arch/x86_64/*.asm)
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 
+# User programs and their libc, embedded in the kernel image (user/user.mk).
+include user/user.mk
+KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
+
 .PHONY: all kernel iso run qemu debug qemu-gdb gdb test bench deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
@@ -101,15 +105,15 @@ $(BUILD)/ksyms0.S:
 $(BUILD)/%.ksyms.o: $(BUILD)/%.S
 	$(Q)$(CC) -c $< -o $@
 
-$(KERNEL): $(OBJS) linker.ld $(BUILD)/ksyms0.ksyms.o scripts/gen-ksyms.py scripts/check-image.py
+$(KERNEL): $(KOBJS) linker.ld $(BUILD)/ksyms0.ksyms.o scripts/gen-ksyms.py scripts/check-image.py
 	@echo "  LD      $@"
-	$(Q)$(LD) $(LDFLAGS) -o $(BUILD)/kernel.stage1 $(OBJS) $(BUILD)/ksyms0.ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -o $(BUILD)/kernel.stage1 $(KOBJS) $(BUILD)/ksyms0.ksyms.o
 	$(Q)$(NM) -n $(BUILD)/kernel.stage1 | $(PYTHON) scripts/gen-ksyms.py > $(BUILD)/ksyms1.S
 	$(Q)$(CC) -c $(BUILD)/ksyms1.S -o $(BUILD)/ksyms1.o
-	$(Q)$(LD) $(LDFLAGS) -o $(BUILD)/kernel.stage2 $(OBJS) $(BUILD)/ksyms1.o
+	$(Q)$(LD) $(LDFLAGS) -o $(BUILD)/kernel.stage2 $(KOBJS) $(BUILD)/ksyms1.o
 	$(Q)$(NM) -n $(BUILD)/kernel.stage2 | $(PYTHON) scripts/gen-ksyms.py > $(BUILD)/ksyms2.S
 	$(Q)$(CC) -c $(BUILD)/ksyms2.S -o $(BUILD)/ksyms2.o
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms2.o
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms2.o
 	$(Q)$(NM) -n $@ | $(PYTHON) scripts/gen-ksyms.py | cmp -s - $(BUILD)/ksyms2.S || \
 		{ echo "ksyms: symbol table did not converge"; rm -f $@; exit 1; }
 	$(Q)$(PYTHON) scripts/check-image.py $@

@@ -34,6 +34,7 @@
 #include "kernel/time.h"
 #include "kernel/trap_hooks.h"
 #include "asm/context.h"
+#include "mm/mm.h"
 #include "asm/cpu.h"
 
 struct rq {
@@ -291,7 +292,9 @@ static void __schedule(bool preempt)
 	rq->prev = prev;
 	rq->switches++;
 	pc->curr = next;
-	arch_switch_thread(prev, next);     /* TSS rsp0, address space, FPU */
+	if (prev->mm != next->mm)
+		mm_switch(prev->mm, next->mm);  /* CR3 and the mms' cpumasks */
+	arch_switch_thread(prev, next);     /* kernel stack for traps, FPU */
 	switch_context(&prev->saved_sp, next->saved_sp);
 
 	/* Back in prev, possibly much later, possibly on another CPU. */

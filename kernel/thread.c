@@ -150,8 +150,14 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 	t->fn = fn;
 	t->arg = arg;
 	t->saved_sp = arch_thread_init_stack((char *)stack + KSTACK_SIZE, fn, arg);
-	sched_start_thread(t);
+	if (!(flags & THREAD_STOPPED))
+		sched_start_thread(t);
 	return t;
+}
+
+void thread_start_now(struct thread *t)
+{
+	sched_start_thread(t);
 }
 
 struct thread *thread_create_on(unsigned cpu, const char *name, void (*fn)(void *), void *arg)
@@ -170,6 +176,7 @@ void thread_free(struct thread *t)
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	if (t->stack_base)
 		stack_free(t->stack_base);
+	kfree(t->arch);
 	kfree(t);
 }
 

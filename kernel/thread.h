@@ -32,8 +32,10 @@ enum thread_state {
 
 #define THREAD_DETACHED (1u << 0)   /* freed on exit; cannot be joined */
 #define THREAD_IDLE     (1u << 1)   /* a CPU's idle thread */
+#define THREAD_STOPPED  (1u << 2)   /* thread_create: do not start yet (thread_start_now) */
 
 struct mm_struct;
+struct process;
 
 struct thread {
 	uint64_t saved_sp;          /* kernel RSP while switched out (switch.asm) */
@@ -59,6 +61,7 @@ struct thread {
 	int exit_code;
 	struct wait_queue_head exit_wq;   /* thread_join() sleeps here */
 	struct mm_struct *mm;       /* user address space, or NULL */
+	struct process *proc;       /* the process of a user thread, or NULL */
 	void *arch;                 /* arch state (FPU area, user context) */
 };
 
@@ -74,6 +77,9 @@ struct thread {
  */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg,
 			     const cpumask_t *affinity, unsigned flags);
+
+/** thread_start_now() - start a thread created with THREAD_STOPPED. */
+void thread_start_now(struct thread *t);
 
 /** thread_create_on() - thread_create() pinned to one CPU. */
 struct thread *thread_create_on(unsigned cpu, const char *name, void (*fn)(void *), void *arg);

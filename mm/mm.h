@@ -35,7 +35,7 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	struct vma_table *vmas;     /* published with release; see vma.h */
 	seqcount_t seq;             /* bumped by every VMA change (for speculative faults) */
-	uint64_t rss;               /* user pages mapped, in pages (page_table_lock) */
+	uint64_t rss;               /* user pages mapped (relaxed atomic updates) */
 };
 
 /** mm_create() - an empty address space. Return: it (users = 1), or NULL. */

@@ -11,6 +11,7 @@
 #include "asm/gdt.h"
 #include "asm/serial.h"
 #include "asm/cpu.h"
+#include "asm/context.h"
 #include "asm/traps.h"
 #include "kernel/console.h"
 #include "kernel/cpumask.h"
@@ -23,6 +24,8 @@ void arch_early_init(void)
 	gdt_init_cpu(0);
 	idt_init();
 	idt_load();
+	arch_cpu_features_init();
+	arch_syscall_init();
 	cpu_data(0)->online = true;
 	cpumask_set_cpu(0, &cpu_online_mask);
 }

@@ -18,6 +18,7 @@
 #include "asm/gdt.h"
 #include "asm/traps.h"
 #include "asm/cpu.h"
+#include "asm/context.h"
 #include "kernel/percpu.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
@@ -114,6 +115,8 @@ void arch_ap_setup(unsigned cpu)
 			halt();
 	}
 	idt_load();
+	arch_cpu_features_init();
+	arch_syscall_init();
 	lapic_init_ap();
 	if (lapic_id() != this_cpu()->apic_id)
 		pr_warn("smp: CPU %u has APIC id %u, the MADT said %u\n", cpu, lapic_id(),

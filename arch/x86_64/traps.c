@@ -19,6 +19,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/stacktrace.h"
 #include "kernel/trap_hooks.h"
+#include "kernel/process.h"
 #include "lib/printf.h"
 
 static irq_handler_t irq_handlers[256];
@@ -133,6 +134,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (v < 32) {
 		handle_exception(f);
+		if (trap_from_user(f))
+			user_return_check(f);
 		return;
 	}
 	struct percpu *pc = this_cpu();
@@ -152,4 +155,6 @@ void trap_dispatch(struct trap_frame *f)
 		spurious_irqs++;
 	pc->irq_nesting--;
 	irq_exit_hook(f);
+	if (trap_from_user(f))
+		user_return_check(f);
 }

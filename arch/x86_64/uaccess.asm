@@ -53,5 +53,5 @@ __strncpy_user:
 
 section .extable
 align 8
-    dq .copy, .copy_fault
-    dq .load, .str_fault
+    dq __copy_user.copy, __copy_user.copy_fault
+    dq __strncpy_user.load, __strncpy_user.str_fault

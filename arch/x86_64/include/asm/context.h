@@ -21,4 +21,16 @@ void arch_switch_thread(struct thread *prev, struct thread *next);
  */
 uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg);
 
+/** arch_thread_init_user() - FPU area of a new user thread. Return: 0 or -1 (no memory). */
+int arch_thread_init_user(struct thread *t);
+
+/** arch_cpu_features_init() - FPU/SSE for users, SMEP and SMAP, on this CPU. */
+void arch_cpu_features_init(void);
+
+/** arch_enter_user() - first entry to ring 3 at @rip with stack @rsp and RDI = @arg. */
+__attribute__((noreturn)) void arch_enter_user(uint64_t rip, uint64_t rsp, uint64_t arg);
+
+/** arch_syscall_init() - SYSCALL MSRs on this CPU. */
+void arch_syscall_init(void);
+
 #endif

@@ -1,0 +1,81 @@
+/*
+ * mm/fault.c - demand paging of anonymous memory, under mmap_lock held for
+ * read (FAULT=locked; the speculative paths build on this one).
+ *
+ * Two threads may fault on the same page at once: both allocate a zeroed
+ * page, but only the first to take the PTE table's lock installs it; the
+ * other finds the PTE present and frees its page.
+ */
+#include "mm/fault.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "kernel/sched.h"
+#include "lib/string.h"
+#include "asm/page.h"
+
+const char *fault_reason(enum fault_result r)
+{
+	switch (r) {
+	case FAULT_NO_VMA: return "no mapping";
+	case FAULT_ACCESS: return "protection";
+	case FAULT_OOM: return "out of memory";
+	default: return "ok";
+	}
+}
+
+static bool access_allowed(unsigned vm_flags, unsigned fault)
+{
+	if (fault & FAULT_WRITE)
+		return vm_flags & VM_WRITE;
+	if (fault & FAULT_EXEC)
+		return vm_flags & VM_EXEC;
+	return vm_flags & (VM_READ | VM_WRITE | VM_EXEC);  /* x86: W and X imply R */
+}
+
+enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
+{
+	might_sleep();
+	addr &= PAGE_MASK;
+	down_read(&mm->mmap_lock);
+	struct vm_area_struct *vma = vma_find(mm, addr);
+	if (!vma) {
+		up_read(&mm->mmap_lock);
+		return FAULT_NO_VMA;
+	}
+	if (!access_allowed(vma->flags, flags)) {
+		up_read(&mm->mmap_lock);
+		return FAULT_ACCESS;
+	}
+	uint64_t pteflags = user_pte_flags(vma->flags);
+
+	struct page *page = alloc_page();
+	if (!page) {
+		up_read(&mm->mmap_lock);
+		return FAULT_OOM;
+	}
+	memset(page_address(page), 0, PAGE_SIZE);
+
+	spinlock_t *ptl;
+	uint64_t *pte = pte_alloc_map_lock(mm, addr, &ptl);
+	if (!pte) {
+		up_read(&mm->mmap_lock);
+		free_page(page);
+		return FAULT_OOM;
+	}
+	uint64_t old = *pte;
+	if (old & _PAGE_PRESENT) {
+		/* Someone else mapped it, or our TLB entry was stale (an
+		 * mprotect upgrade): nothing to do but drop our view. */
+		spin_unlock(ptl);
+		arch_flush_tlb_one(addr);
+		free_page(page);
+	} else {
+		/* The page's zeroes are visible before the PTE that maps it:
+		 * stores are ordered on x86 and the PTE store comes last. */
+		WRITE_ONCE(*pte, page_to_phys(page) | pteflags);
+		__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+		spin_unlock(ptl);
+	}
+	up_read(&mm->mmap_lock);
+	return FAULT_OK;
+}

@@ -1,0 +1,164 @@
+/*
+ * mm/mm.c - user address spaces: creation and teardown, the user half of
+ * their page tables, and switching between them.
+ *
+ * New page-table levels are allocated without locks, then installed under
+ * mm->page_table_lock if the slot is still empty (another thread may have
+ * raced us to it; the loser frees its page).  PTEs are read and written
+ * under the split lock of the PTE table that holds them (its struct page's
+ * ptl), so faults on different 2 MiB regions do not contend.
+ */
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "mm/kmalloc.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/printk.h"
+#include "kernel/uapi/syscall.h"
+#include "lib/string.h"
+
+struct mm_struct *mm_create(void)
+{
+	struct mm_struct *mm = kzalloc(sizeof(*mm));
+	struct page *p = alloc_page();
+	if (!mm || !p) {
+		kfree(mm);
+		if (p)
+			free_page(p);
+		return NULL;
+	}
+	p->flags |= PG_pagetable;
+	mm->pgd = page_address(p);
+	mm->pgd_phys = page_to_phys(p);
+	memset(mm->pgd, 0, PAGE_SIZE / 2);
+	/* The kernel half: the very same PUD tables as every address space. */
+	memcpy(mm->pgd + 256, kernel_pgd + 256, PAGE_SIZE / 2);
+	atomic_set(&mm->users, 1);
+	init_rwsem(&mm->mmap_lock);
+	spin_lock_init(&mm->page_table_lock);
+	seqcount_init(&mm->seq);
+	return mm;
+}
+
+void mm_get(struct mm_struct *mm)
+{
+	atomic_inc(&mm->users);
+}
+
+/* Free the user half: every page the PTEs hold, then the tables. */
+static void free_user_tables(struct mm_struct *mm)
+{
+	uint64_t *pgd = (uint64_t *)mm->pgd;
+	for (unsigned i = 0; i < 256; i++) {
+		if (!entry_present(pgd[i]))
+			continue;
+		uint64_t *pud = __va(entry_addr(pgd[i]));
+		for (unsigned j = 0; j < 512; j++) {
+			if (!entry_present(pud[j]))
+				continue;
+			uint64_t *pmd = __va(entry_addr(pud[j]));
+			for (unsigned k = 0; k < 512; k++) {
+				if (!entry_present(pmd[k]))
+					continue;
+				uint64_t *pte = __va(entry_addr(pmd[k]));
+				for (unsigned l = 0; l < 512; l++)
+					if (pte[l] & (_PAGE_PRESENT | _PAGE_PROTNONE))
+						free_page(phys_to_page(entry_addr(pte[l])));
+				free_page_addr(pte);
+			}
+			free_page_addr(pmd);
+		}
+		free_page_addr(pud);
+	}
+}
+
+void mm_put(struct mm_struct *mm)
+{
+	if (!atomic_dec_and_test(&mm->users))
+		return;
+	/* Nobody has it loaded: the last user switched away before dropping
+	 * its reference (see process exit), so no TLB holds its entries. */
+	if (!cpumask_empty(&mm->cpumask))
+		panic("mm_put: mm %p still loaded on CPU %u", (void *)mm, cpumask_first(&mm->cpumask));
+	free_user_tables(mm);
+	vma_destroy_all(mm);
+	free_page_addr(mm->pgd);
+	kfree(mm);
+}
+
+void mm_switch(struct mm_struct *prev, struct mm_struct *next)
+{
+	if (prev == next)
+		return;
+	unsigned cpu = smp_processor_id();
+	/* Set our bit before the CR3 write: a flush for next that starts now
+	 * must include us.  Clear prev's after: we no longer use its tables. */
+	if (next)
+		cpumask_set_cpu(cpu, &next->cpumask);
+	arch_load_pgd(next ? next->pgd_phys : kernel_pgd_phys);
+	if (prev)
+		cpumask_clear_cpu(cpu, &prev->cpumask);
+}
+
+uint64_t user_pte_flags(unsigned vm_flags)
+{
+	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return _PAGE_PROTNONE;              /* PROT_NONE: not present */
+	uint64_t f = _PAGE_PRESENT | _PAGE_USER;
+	if (vm_flags & VM_WRITE)
+		f |= _PAGE_RW;
+	if (!(vm_flags & VM_EXEC))
+		f |= _PAGE_NX;
+	return f;
+}
+
+/* The table below @entry, installing a fresh one if @alloc and empty. */
+static uint64_t *next_table(struct mm_struct *mm, uint64_t *entry, bool alloc)
+{
+	uint64_t e = READ_ONCE(*entry);
+	if (entry_present(e))
+		return __va(entry_addr(e));
+	if (!alloc)
+		return NULL;
+	struct page *p = alloc_page();
+	if (!p)
+		return NULL;
+	p->flags |= PG_pagetable;
+	memset(page_address(p), 0, PAGE_SIZE);
+	spin_lock(&mm->page_table_lock);
+	e = READ_ONCE(*entry);
+	if (!entry_present(e)) {
+		/* Zeroed contents are visible before the entry (x86: stores
+		 * are ordered; the compiler is held by WRITE_ONCE). */
+		e = page_to_phys(p) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
+		WRITE_ONCE(*entry, e);
+		p = NULL;
+	}
+	spin_unlock(&mm->page_table_lock);
+	if (p)
+		free_page(p);               /* somebody else installed one */
+	return __va(entry_addr(e));
+}
+
+static uint64_t *pte_walk(struct mm_struct *mm, uintptr_t addr, bool alloc, spinlock_t **ptl)
+{
+	uint64_t *pud = next_table(mm, (uint64_t *)mm->pgd + pgd_index(addr), alloc);
+	uint64_t *pmd = pud ? next_table(mm, pud + pud_index(addr), alloc) : NULL;
+	uint64_t *pte = pmd ? next_table(mm, pmd + pmd_index(addr), alloc) : NULL;
+	if (!pte)
+		return NULL;
+	*ptl = &virt_to_page(pte)->ptl;
+	spin_lock(*ptl);
+	return pte + pte_index(addr);
+}
+
+uint64_t *pte_alloc_map_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl)
+{
+	return pte_walk(mm, addr, true, ptl);
+}
+
+uint64_t *pte_lookup_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl)
+{
+	return pte_walk(mm, addr, false, ptl);
+}

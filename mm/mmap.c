@@ -1,0 +1,154 @@
+/*
+ * mm/mmap.c - mmap, munmap, mprotect and madvise(MADV_DONTNEED) on an mm:
+ * argument checks with POSIX's errors, then VMA changes under mmap_lock
+ * held for write (madvise: read), then the PTE work (mm/memory.c).
+ *
+ * Errors: EINVAL for unaligned addresses, zero lengths, unknown bits,
+ * unsupported kinds of mapping and kernel addresses; ENOMEM for lengths
+ * that do not fit in user space, for ranges not (fully) mapped where a
+ * mapping is required, and when memory runs out.
+ */
+#include "mm/mmap.h"
+#include "mm/mm.h"
+#include "kernel/errno.h"
+#include "kernel/uapi/syscall.h"
+#include "asm/page.h"
+
+static unsigned prot_to_vm(int prot)
+{
+	return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* Common checks of an (addr, len) range that must be page aligned. */
+static long check_range(uintptr_t addr, uint64_t len, uint64_t *alen)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len == 0)
+		return -EINVAL;
+	if (addr >= USER_END)
+		return -EINVAL;         /* kernel (or non-canonical) addresses */
+	uint64_t l = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (l < len || addr + l < addr || addr + l > USER_END || addr < USER_BASE)
+		return -ENOMEM;
+	*alen = l;
+	return 0;
+}
+
+long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+	if (len == 0)
+		return -EINVAL;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (flags & ~(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS))
+		return -EINVAL;
+	/* Only anonymous private memory exists here. */
+	if (!(flags & MAP_PRIVATE) || (flags & MAP_SHARED) || !(flags & MAP_ANONYMOUS))
+		return -EINVAL;
+	if (fd != -1 || off != 0)
+		return -EINVAL;
+	uint64_t alen = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (alen < len || alen > USER_END - USER_BASE)
+		return -ENOMEM;
+	if (flags & MAP_FIXED) {
+		long r = check_range(addr, len, &alen);
+		if (r)
+			return r;
+	} else if (addr & (PAGE_SIZE - 1)) {
+		addr = 0;               /* a hint only: ignore a bad one */
+	}
+
+	down_write(&mm->mmap_lock);
+	if (!(flags & MAP_FIXED)) {
+		addr = vma_get_unmapped_area(mm, addr, alen);
+		if (!addr) {
+			up_write(&mm->mmap_lock);
+			return -ENOMEM;
+		}
+	}
+	struct vm_area_struct *v = vma_alloc(addr, addr + alen, prot_to_vm(prot));
+	if (!v) {
+		up_write(&mm->mmap_lock);
+		return -ENOMEM;
+	}
+	/* MAP_FIXED replaces whatever was there: its pages go first. */
+	if (flags & MAP_FIXED)
+		zap_range(mm, addr, addr + alen);
+	long r = vma_replace_range(mm, addr, addr + alen, &v, 1);
+	up_write(&mm->mmap_lock);
+	return r ? r : (long)addr;
+}
+
+long do_munmap(struct mm_struct *mm, uintptr_t addr, uint64_t len)
+{
+	uint64_t alen;
+	long r = check_range(addr, len, &alen);
+	if (r)
+		return r == -ENOMEM ? -EINVAL : r;
+	down_write(&mm->mmap_lock);
+	/* Unmapping a range that holds nothing is not an error (POSIX). */
+	r = vma_replace_range(mm, addr, addr + alen, NULL, 0);
+	if (r == 0)
+		zap_range(mm, addr, addr + alen);
+	up_write(&mm->mmap_lock);
+	return r;
+}
+
+long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
+{
+	uint64_t alen;
+	long r = check_range(addr, len, &alen);
+	if (r)
+		return r;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	down_write(&mm->mmap_lock);
+	if (!vma_range_mapped(mm, addr, addr + alen)) {
+		up_write(&mm->mmap_lock);
+		return -ENOMEM;
+	}
+	/* Keep flags other than the protection (e.g. VM_STACK) per piece:
+	 * build one new VMA per old VMA overlapping the range. */
+	struct vm_area_struct *pieces[64];
+	int n = 0;
+	for (uintptr_t a = addr; a < addr + alen && n < 64;) {
+		struct vm_area_struct *old = vma_find(mm, a);
+		uintptr_t e = old->end < addr + alen ? old->end : addr + alen;
+		unsigned f = (old->flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | prot_to_vm(prot);
+		pieces[n] = vma_alloc(a, e, f);
+		if (!pieces[n]) {
+			for (int i = 0; i < n; i++)
+				vma_free(pieces[i]);
+			up_write(&mm->mmap_lock);
+			return -ENOMEM;
+		}
+		n++;
+		a = e;
+	}
+	r = vma_replace_range(mm, addr, addr + alen, pieces, n);
+	if (r == 0)
+		change_protection(mm, addr, addr + alen, prot_to_vm(prot));
+	up_write(&mm->mmap_lock);
+	return r;
+}
+
+long do_madvise(struct mm_struct *mm, uintptr_t addr, uint64_t len, int advice)
+{
+	uint64_t alen;
+	long r = check_range(addr, len, &alen);
+	if (r)
+		return r;
+	if (advice != MADV_DONTNEED)
+		return -EINVAL;
+	down_read(&mm->mmap_lock);
+	if (!vma_range_mapped(mm, addr, addr + alen)) {
+		up_read(&mm->mmap_lock);
+		return -ENOMEM;
+	}
+	/* The VMAs stay; their pages go, and read back as zeroes. */
+	zap_range(mm, addr, addr + alen);
+	up_read(&mm->mmap_lock);
+	return 0;
+}

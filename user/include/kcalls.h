@@ -1,0 +1,32 @@
+/*
+ * kcalls.h - this kernel's own calls, which POSIX has no match for
+ * (numbers from 1000 in kernel/uapi/syscall.h).  Like the POSIX wrappers
+ * they return -1 and set errno on failure.
+ */
+#ifndef _KCALLS_H
+#define _KCALLS_H
+
+#include <sys/types.h>
+
+/**
+ * spawn() - start a new process running an embedded program.
+ * @name: the program's name in the kernel's table (user/bin/<name>.c).
+ * @argv: its argument vector, NULL-terminated; argv[0] is by convention
+ *        the name.  NULL is taken as { name, NULL }.
+ * Return: the new process's pid, or -1 with errno (ENOENT: no such program).
+ */
+int spawn(const char *name, char *const argv[]);
+
+/**
+ * wait_pid() - wait for a child process to end (a simple waitpid()).
+ * @pid: the child's pid, as spawn() returned it.
+ * @status: if not NULL, receives its exit status: the exit()/main() value,
+ *          or what the kernel reports for a process it killed.
+ * Return: 0, or -1 with errno (ECHILD: not a child of the caller).
+ */
+int wait_pid(int pid, int *status);
+
+/** ncpus() - number of online CPUs. */
+int ncpus(void);
+
+#endif
