@@ -1,8 +1,9 @@
 /*
  * vmtest - the memory system calls and their POSIX error results.
  *
- * Prints one line per check, "ok N - what" or "not ok N - what" (with a
- * "# ..." line saying what came back instead), then the plan "1..N".
+ * Prints one line per check, "vmtest: pass N - what" or "vmtest: FAIL N -
+ * what" (with a line saying what came back instead), then a count.  Not
+ * TAP on purpose: its lines must not be mistaken for the kernel's KTAP.
  * Exit status: the number of failed checks (0 = all good).
  */
 #include <errno.h>
@@ -25,7 +26,7 @@ static void check(int ok, const char *what)
 	checks++;
 	if (!ok)
 		failures++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", checks, what);
+	printf("vmtest: %s %d - %s\n", ok ? "pass" : "FAIL", checks, what);
 }
 
 /* @r is a call's result; it must be @fail with errno @want. */
@@ -35,7 +36,7 @@ static void check_err(long r, long fail, int want, const char *what)
 
 	check(r == fail && e == want, what);
 	if (r != fail || e != want)
-		printf("# returned %ld (%#lx), errno %s; expected errno %s\n", r,
+		printf("vmtest:   returned %ld (%#lx), errno %s; expected errno %s\n", r,
 		       (unsigned long)r, r == fail ? strerror(e) : "-", strerror(want));
 }
 
@@ -67,7 +68,7 @@ static void test_mappings(void)
 
 	if (p == MAP_FAILED) {
 		check(0, "mmap 8 pages anonymous private RW");
-		printf("# errno %s: skipping the checks that need the mapping\n",
+		printf("vmtest:   errno %s: skipping the checks that need the mapping\n",
 		       strerror(errno));
 		return;
 	}
@@ -190,7 +191,6 @@ int main(void)
 {
 	test_mappings();
 	test_errors();
-	printf("1..%d\n", checks);
-	printf("# vmtest: %d of %d checks failed\n", failures, checks);
+		printf("vmtest: %d of %d checks failed\n", failures, checks);
 	return failures;
 }
