@@ -42,6 +42,18 @@ static void *slot_stack_base(unsigned slot)
 	return (void *)(KSTACK_AREA + (uint64_t)slot * KSTACK_SLOT + KSTACK_GUARD);
 }
 
+uint64_t kstack_cached_frames(void)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&kstack_lock, flags);
+	uint64_t n = 0;
+	for (unsigned s = 0; s < KSTACK_SLOTS; s++)
+		if (bitmap_test_bit(slot_mapped, s) && !bitmap_test_bit(slot_used, s))
+			n += KSTACK_SIZE / PAGE_SIZE;
+	spin_unlock_irqrestore(&kstack_lock, flags);
+	return n;
+}
+
 bool thread_stack_guard_hit(uintptr_t addr)
 {
 	if (addr < KSTACK_AREA || addr >= KSTACK_AREA + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT)

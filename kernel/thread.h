@@ -105,6 +105,12 @@ void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
 /** thread_stack_guard_hit() - is @addr in the guard page of some thread's stack? */
 bool thread_stack_guard_hit(uintptr_t addr);
 
+/**
+ * kstack_cached_frames() - frames held by free stack slots kept mapped for
+ * reuse (the stack cache): leak checks count them as free.
+ */
+uint64_t kstack_cached_frames(void);
+
 /* Internal to the scheduler: free an exited thread. */
 void thread_free(struct thread *t);
 

@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/kmalloc.h"
+#include "mm/pgtable_free.h"
 #include "kernel/smp.h"
 #include "kernel/percpu.h"
 #include "asm/page.h"
@@ -108,4 +109,58 @@ void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, uns
 	 * does.  Flushing always is simpler and still correct. */
 	if (any)
 		flush_tlb_mm_range(mm, start, end);
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (unsigned i = 0; i < 512; i++)
+		if (t[i])
+			return false;
+	return true;
+}
+
+void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+{
+	uintptr_t a = start & ~(PMD_SIZE - 1);
+	while (a < end) {
+		struct page *dead[64];
+		int n = 0;
+		uintptr_t chunk = a;
+		uint64_t *pgd = (uint64_t *)mm->pgd;
+		spin_lock(&mm->page_table_lock);
+		/* Each PMD slot whose 2 MiB region meets [start, end), bottom
+		 * up: empty PTE tables, then PMD and PUD tables left empty.  At
+		 * most 3 pages per step: stop before the batch can overflow. */
+		for (; a < end && n <= 61; a += PMD_SIZE) {
+			uint64_t *pgde = &pgd[pgd_index(a)];
+			if (!entry_present(*pgde))
+				continue;
+			uint64_t *pud = __va(entry_addr(*pgde));
+			uint64_t *pude = &pud[pud_index(a)];
+			if (!entry_present(*pude))
+				continue;
+			uint64_t *pmd = __va(entry_addr(*pude));
+			uint64_t *pmde = &pmd[pmd_index(a)];
+			if (entry_present(*pmde) && table_empty(__va(entry_addr(*pmde)))) {
+				dead[n++] = phys_to_page(entry_addr(*pmde));
+				WRITE_ONCE(*pmde, 0);
+			}
+			if (table_empty(pmd)) {
+				dead[n++] = virt_to_page(pmd);
+				WRITE_ONCE(*pude, 0);
+				if (table_empty(pud)) {
+					dead[n++] = virt_to_page(pud);
+					WRITE_ONCE(*pgde, 0);
+				}
+			}
+		}
+		spin_unlock(&mm->page_table_lock);
+		if (!n)
+			continue;
+		/* The CPUs' paging-structure caches may still hold entries read
+		 * from these tables: flush before the pages can be reused. */
+		flush_tlb_mm_range(mm, chunk, a);
+		for (int i = 0; i < n; i++)
+			pgtable_free(dead[i]);
+	}
 }

@@ -12,6 +12,7 @@
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/kmalloc.h"
+#include "mm/pgtable_free.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
@@ -65,11 +66,11 @@ static void free_user_tables(struct mm_struct *mm)
 				for (unsigned l = 0; l < 512; l++)
 					if (pte[l] & (_PAGE_PRESENT | _PAGE_PROTNONE))
 						free_page(phys_to_page(entry_addr(pte[l])));
-				free_page_addr(pte);
+				pgtable_free(virt_to_page(pte));
 			}
-			free_page_addr(pmd);
+			pgtable_free(virt_to_page(pmd));
 		}
-		free_page_addr(pud);
+		pgtable_free(virt_to_page(pud));
 	}
 }
 
@@ -83,7 +84,7 @@ void mm_put(struct mm_struct *mm)
 		panic("mm_put: mm %p still loaded on CPU %u", (void *)mm, cpumask_first(&mm->cpumask));
 	free_user_tables(mm);
 	vma_destroy_all(mm);
-	free_page_addr(mm->pgd);
+	pgtable_free(virt_to_page(mm->pgd));
 	kfree(mm);
 }
 
@@ -137,7 +138,7 @@ static uint64_t *next_table(struct mm_struct *mm, uint64_t *entry, bool alloc)
 	}
 	spin_unlock(&mm->page_table_lock);
 	if (p)
-		free_page(p);               /* somebody else installed one */
+		pgtable_free(p);            /* somebody else installed one; ours was never seen */
 	return __va(entry_addr(e));
 }
 

@@ -64,6 +64,13 @@ uint64_t user_pte_flags(unsigned vm_flags);
  */
 void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 
+/**
+ * free_empty_tables() - free the page-table pages of [@start, @end) that
+ * hold no entry any more (after munmap): unhook them, flush, then free them
+ * through pgtable_free().  Context: mmap_lock held for write.
+ */
+void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+
 /** change_protection() - rewrite the PTEs of [@start, @end) for @vm_flags, then flush. */
 void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags);
 

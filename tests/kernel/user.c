@@ -12,6 +12,11 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/uaccess.h"
+#include "mm/mm.h"
+#include "mm/mmap.h"
+#include "asm/cpu.h"
+#include "kernel/time.h"
+#include "asm/traps.h"
 #include "lib/string.h"
 #include "user/programs.h"
 #include "kernel/uapi/syscall.h"
@@ -59,21 +64,6 @@ static void test_unknown_program(struct ktest *t)
 {
 	char *argv[] = { "nosuch", NULL };
 	KTEST_EXPECT_EQ(t, process_spawn("nosuch", 1, argv, NULL), -ENOENT);
-}
-
-static void test_no_frame_leak(struct ktest *t)
-{
-	/* Warm up (slabs, stack slots), then the same runs must give back
-	 * every frame: pages, page tables, VMAs, thread stacks' memory. */
-	run("vmtest", 0, NULL);
-	run("threads", 0, NULL);
-	uint64_t before = pmm_free_frames();
-	for (int i = 0; i < 3; i++) {
-		KTEST_EXPECT_EQ(t, run("vmtest", 0, NULL), 0);
-		KTEST_EXPECT_EQ(t, run("threads", 0, NULL), 0);
-		KTEST_EXPECT_EQ(t, run("segv", 0, NULL), EXIT_SEGV);
-	}
-	KTEST_EXPECT_EQ(t, pmm_free_frames(), before);
 }
 
 /* ---- the ELF loader refuses bad files ----------------------------------- */
@@ -150,7 +140,179 @@ static void test_uaccess_bad_pointers(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, access_ok(0x400000, 4096));
 }
 
+static void test_user_reads_kernel_memory(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, run("readkernel", 0, NULL), EXIT_SEGV);
+}
+
+/* Frames not in use: free ones, plus the stack cache (free stack slots
+ * stay mapped for reuse) and the heap's slab pages (checked separately by
+ * the bytes in use). */
+static uint64_t frames_available(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	uint64_t slabs = 0;
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
+		slabs += s.slab_pages[c];
+	return pmm_free_frames() + kstack_cached_frames() + slabs;
+}
+
+static uint64_t heap_bytes(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	return s.bytes_in_use;
+}
+
+static void test_1000_spawns_leak_nothing(struct ktest *t)
+{
+	KTEST_ASSERT_EQ(t, run("true", 0, NULL), 0);   /* warm up caches */
+	msleep(20);                                     /* let the last thread be reaped */
+	uint64_t frames = frames_available(), heap = heap_bytes();
+	int bad = 0;
+	uint64_t t0 = ktime_ns();
+	for (int i = 0; i < 1000; i++)
+		bad += run("true", 0, NULL) != 0;
+	ktest_log("1000 spawn+exit+wait cycles in %llu ms", (unsigned long long)((ktime_ns() - t0) / 1000000));
+	msleep(20);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	KTEST_EXPECT_EQ(t, frames_available(), frames);
+	KTEST_EXPECT_EQ(t, heap_bytes(), heap);
+}
+
+static void test_no_frame_leak(struct ktest *t)
+{
+	/* Warm up, then the same runs must give back every frame: pages,
+	 * page tables, VMAs, thread structures. */
+	run("vmtest", 0, NULL);
+	run("threads", 0, NULL);
+	msleep(20);
+	uint64_t frames = frames_available(), heap = heap_bytes();
+	for (int i = 0; i < 3; i++) {
+		KTEST_EXPECT_EQ(t, run("vmtest", 0, NULL), 0);
+		KTEST_EXPECT_EQ(t, run("threads", 0, NULL), 0);
+		KTEST_EXPECT_EQ(t, run("segv", 0, NULL), EXIT_SEGV);
+	}
+	msleep(20);
+	KTEST_EXPECT_EQ(t, frames_available(), frames);
+	KTEST_EXPECT_EQ(t, heap_bytes(), heap);
+}
+
+/* ---- an address space driven from the kernel ------------------------------ */
+
+/* Make the calling kernel thread use a fresh user mm (as a user thread
+ * would), so the mm code and the user-copy routines can be tested here. */
+static struct mm_struct *adopt_new_mm(void)
+{
+	struct mm_struct *mm = mm_create();
+	if (!mm)
+		return NULL;
+	preempt_disable();
+	mm_switch(NULL, mm);
+	current->mm = mm;
+	preempt_enable();
+	return mm;
+}
+
+static void drop_mm(struct mm_struct *mm)
+{
+	preempt_disable();
+	mm_switch(mm, NULL);
+	current->mm = NULL;
+	preempt_enable();
+	mm_put(mm);
+}
+
+static int nr_vmas(struct mm_struct *mm)
+{
+	return mm->vmas ? mm->vmas->nr : 0;
+}
+
+static void test_vma_split_and_merge(struct ktest *t)
+{
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	long a = do_mmap(mm, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	KTEST_ASSERT_GE(t, a, (long)USER_BASE);
+	KTEST_EXPECT_EQ(t, nr_vmas(mm), 1);
+	KTEST_EXPECT_EQ(t, do_mprotect(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	KTEST_EXPECT_EQ(t, nr_vmas(mm), 3);                 /* split in three */
+	KTEST_EXPECT_EQ(t, vma_find(mm, a + PAGE_SIZE)->flags & VM_WRITE, 0u);
+	KTEST_EXPECT_EQ(t, do_mprotect(mm, a + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	KTEST_EXPECT_EQ(t, nr_vmas(mm), 1);                 /* merged back */
+	KTEST_EXPECT_EQ(t, do_munmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	KTEST_EXPECT_EQ(t, nr_vmas(mm), 2);
+	KTEST_EXPECT_TRUE(t, vma_find(mm, a + 2 * PAGE_SIZE) == NULL);
+	KTEST_EXPECT_EQ(t, do_mmap(mm, a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), a + 2 * (long)PAGE_SIZE);
+	KTEST_EXPECT_EQ(t, nr_vmas(mm), 1);
+	KTEST_EXPECT_EQ(t, vma_find(mm, a)->start, (uintptr_t)a);
+	KTEST_EXPECT_EQ(t, vma_find(mm, a)->end, (uintptr_t)a + 4 * PAGE_SIZE);
+	drop_mm(mm);
+}
+
+static void test_demand_zero_and_table_freeing(struct ktest *t)
+{
+	uint64_t before = pmm_free_frames();
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	long a = do_mmap(mm, 0x40000000, 4 << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	KTEST_ASSERT_EQ(t, a, 0x40000000l);
+	/* Demand zero: a fresh page reads as zeroes, and costs a frame. */
+	uint64_t v = 1;
+	KTEST_EXPECT_EQ(t, copy_from_user(&v, (void *)a, sizeof(v)), 0);
+	KTEST_EXPECT_EQ(t, v, 0ull);
+	KTEST_EXPECT_EQ(t, mm->rss, 1ull);
+	v = 0x1234;
+	KTEST_EXPECT_EQ(t, copy_to_user((void *)(a + (2 << 20)), &v, sizeof(v)), 0);
+	KTEST_EXPECT_EQ(t, mm->rss, 2ull);
+	/* munmap gives back the pages and the page tables left empty. */
+	KTEST_EXPECT_EQ(t, do_munmap(mm, a, 4 << 20), 0);
+	KTEST_EXPECT_EQ(t, mm->rss, 0ull);
+	/* The PUD, PMD and PTE tables under it are gone (an exact frame count
+	 * here would also count the heap's slab pages, which come and go). */
+	KTEST_EXPECT_EQ(t, ((uint64_t *)mm->pgd)[pgd_index((uintptr_t)a)], 0ull);
+	drop_mm(mm);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), before);
+}
+
+static uintptr_t smap_target;
+static void kernel_reads_user(void *arg)
+{
+	(void)arg;
+	(void)*(volatile uint64_t *)smap_target;
+}
+
+static void test_smap_blocks_direct_access(struct ktest *t)
+{
+	if (!(read_cr4() & CR4_SMAP)) {
+		ktest_skip(t, "this CPU has no SMAP");
+		return;
+	}
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	long a = do_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t v = 42, back = 0;
+	KTEST_EXPECT_EQ(t, copy_to_user((void *)a, &v, sizeof(v)), 0);   /* through the helper: fine */
+	smap_target = (uintptr_t)a;
+	struct fault_record rec;
+	KTEST_EXPECT_TRUE(t, ktest_expect_fault(kernel_reads_user, NULL, &rec));
+	KTEST_EXPECT_EQ(t, rec.vector, 14u);
+	KTEST_EXPECT_EQ(t, rec.addr, (uint64_t)a);
+	KTEST_EXPECT_TRUE(t, rec.error_code & PF_PRESENT);  /* mapped: refused by SMAP */
+	KTEST_EXPECT_EQ(t, copy_from_user(&back, (void *)a, sizeof(back)), 0);
+	KTEST_EXPECT_EQ(t, back, 42ull);
+	drop_mm(mm);
+}
+
 static struct ktest_case user_cases[] = {
+	KTEST_CASE(test_vma_split_and_merge),
+	KTEST_CASE(test_demand_zero_and_table_freeing),
+	KTEST_CASE(test_smap_blocks_direct_access),
+	KTEST_CASE(test_user_reads_kernel_memory),
+	KTEST_CASE(test_1000_spawns_leak_nothing),
 	KTEST_CASE(test_hello),
 	KTEST_CASE(test_vm_syscalls),
 	KTEST_CASE(test_threads_on_every_cpu),
