@@ -15,6 +15,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "asm/cpu.h"
+#include "mm/uaccess.h"
 
 extern const struct bench __bench_start[], __bench_end[];
 
@@ -128,4 +129,25 @@ void bench_run_requested(void)
 			 bench_spec);
 		printk_raw(line);
 	}
+}
+
+long sys_bench_report(uintptr_t uname, uintptr_t umetric, long x, uintptr_t uunit, uintptr_t uv)
+{
+	char name[32], metric[32], unit[16];
+	uint64_t v[4];
+	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) < 0 ||
+	    strncpy_from_user(metric, (const char *)umetric, sizeof(metric)) < 0 ||
+	    strncpy_from_user(unit, (const char *)uunit, sizeof(unit)) < 0)
+		return -EFAULT;
+	if (copy_from_user(v, (const void *)uv, sizeof(v)))
+		return -EFAULT;
+	/* The strings go into JSON: allow only plain identifier characters. */
+	const char *strs[] = { name, metric, unit };
+	for (int i = 0; i < 3; i++)
+		for (const char *c = strs[i]; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '_' || *c == '/'))
+				return -EINVAL;
+	bench_report(name, metric, x, unit, v[0], v[1], v[2], (unsigned)v[3]);
+	return 0;
 }

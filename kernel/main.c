@@ -21,6 +21,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/thread.h"
+#include "kernel/process.h"
 #include "kernel/bench.h"
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
@@ -88,5 +89,6 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 		bench_run_requested();
 		machine_exit(EXIT_PASS);
 	}
+	process_run_init();             /* init=PROGRAM, if given */
 	monitor_run();
 }

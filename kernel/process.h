@@ -73,6 +73,9 @@ __attribute__((noreturn)) void process_kill_current(const char *why);
 /** user_return_check() - on every return to user mode: leave if the process is dying. */
 void user_return_check(struct trap_frame *f);
 
+/** process_run_init() - run the init= program, if one was given, and wait for it. */
+void process_run_init(void);
+
 /** process_find_thread() - thread @tid of @p (0: the caller), or NULL. */
 struct thread *process_find_thread(struct process *p, int tid);
 

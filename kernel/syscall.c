@@ -7,6 +7,7 @@
  * routines.
  */
 #include "kernel/errno.h"
+#include "kernel/bench.h"
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
@@ -232,6 +233,7 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_spawn: return sys_spawn(a0, a1);
 	case SYS_waitpid: return sys_waitpid((int)a0, a1);
 	case SYS_ncpus: return num_online_cpus();
+	case SYS_bench_report: return sys_bench_report(a0, a1, (long)a2, a3, a4);
 	default: return -ENOSYS;
 	}
 }

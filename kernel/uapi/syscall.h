@@ -32,6 +32,7 @@
 #define SYS_waitpid          1003   /* (pid, int *status): 0 */
 #define SYS_gettid           1004
 #define SYS_ncpus            1005   /* number of online CPUs */
+#define SYS_bench_report     1006   /* (name, metric, x, unit, const uint64_t v[4]: median, min, max, runs) */
 
 /* mmap/mprotect */
 #define PROT_NONE       0x0

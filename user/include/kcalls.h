@@ -29,4 +29,13 @@ int wait_pid(int pid, int *status);
 /** ncpus() - number of online CPUs. */
 int ncpus(void);
 
+/**
+ * bench_report() - print one `BENCH {json}` result line through the kernel,
+ * which adds the configuration, CPU count and accelerator (for user-space
+ * benchmarks run by `make bench`).
+ * Return: 0, or -1 with errno (EFAULT, EINVAL).
+ */
+int bench_report(const char *name, const char *metric, long x, const char *unit,
+		 unsigned long median, unsigned long min, unsigned long max, unsigned long runs);
+
 #endif

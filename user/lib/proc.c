@@ -55,3 +55,11 @@ int ncpus(void)
 {
 	return (int)__syscall_ret(syscall0(SYS_ncpus));
 }
+
+int bench_report(const char *name, const char *metric, long x, const char *unit,
+		 unsigned long median, unsigned long min, unsigned long max, unsigned long runs)
+{
+	unsigned long v[4] = { median, min, max, runs };
+	return (int)__syscall_ret(syscall5(SYS_bench_report, (long)name, (long)metric, x,
+					   (long)unit, (long)v));
+}
