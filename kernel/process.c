@@ -266,18 +266,15 @@ void process_exit_thread(int code)
 		/* Leave the address space before dropping it: no CPU may have
 		 * it loaded when it is freed. */
 		struct mm_struct *mm = me->mm;
-		preempt_disable();
-		mm_switch(mm, NULL);
 		me->mm = NULL;
-		preempt_enable();
+		leave_mm(mm);
 		mm_put(mm);
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);
 	} else {
-		preempt_disable();
-		mm_switch(me->mm, NULL);
+		struct mm_struct *mm = me->mm;
 		me->mm = NULL;
-		preempt_enable();
+		leave_mm(mm);
 	}
 	me->proc = NULL;
 	thread_exit(code);

@@ -292,8 +292,7 @@ static void __schedule(bool preempt)
 	rq->prev = prev;
 	rq->switches++;
 	pc->curr = next;
-	if (prev->mm != next->mm)
-		mm_switch(prev->mm, next->mm);  /* CR3 and the mms' cpumasks */
+	switch_mm(next->mm);                /* CR3, cpumasks, lazy TLB */
 	arch_switch_thread(prev, next);     /* kernel stack for traps, FPU */
 	switch_context(&prev->saved_sp, next->saved_sp);
 

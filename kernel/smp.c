@@ -39,19 +39,16 @@
 
 #define AP_STACK_ORDER 2                /* 16 KiB boot/idle stacks */
 
-struct call_request;
-
 struct call_node {
 	struct call_node *next;
-	struct call_request *req;
+	struct smp_call_handle *req;
 };
 
+/* An asynchronous request: the handle and one node per target, freed by
+ * the last target to finish. */
 struct call_request {
-	smp_call_func_t fn;
-	void *arg;
-	atomic_t pending;           /* targets that have not finished fn */
-	bool free_when_done;        /* async: the last target frees it */
-	struct call_node nodes[];   /* async: one per target */
+	struct smp_call_handle h;
+	struct call_node nodes[];
 };
 
 /* One queue per CPU, each on its own cache line. */
@@ -112,14 +109,14 @@ static void call_queue_run(void)
 	}
 	while (fifo) {
 		struct call_node *next = fifo->next;
-		struct call_request *req = fifo->req;
+		struct smp_call_handle *req = fifo->req;
 		bool free_it = req->free_when_done;
 		req->fn(req->arg);
 		/* The decrement (a full barrier) publishes fn's effects to the
 		 * waiter.  After it, a waiting caller may return and its request
 		 * vanish: touch neither req nor the node again. */
 		if (atomic_dec_and_test(&req->pending) && free_it)
-			kfree(req);
+			kfree(container_of(req, struct call_request, h));
 		fifo = next;
 	}
 }
@@ -146,6 +143,34 @@ static void send_call_ipi(unsigned cpu, struct call_node *node)
 	}
 }
 
+int smp_call_start(const cpumask_t *mask, smp_call_func_t fn, void *arg, struct smp_call_handle *h)
+{
+	unsigned me = smp_processor_id(), cpu;
+	cpumask_t targets;
+	cpumask_and(&targets, mask, &cpu_online_mask);
+	cpumask_clear_cpu(me, &targets);
+	h->fn = fn;
+	h->arg = arg;
+	h->free_when_done = false;
+	int n = (int)cpumask_weight(&targets);
+	atomic_set(&h->pending, n);
+	for_each_cpu(cpu, &targets) {
+		struct call_node *node = &sync_nodes[me][cpu];
+		node->req = h;
+		send_call_ipi(cpu, node);
+	}
+	return n;
+}
+
+void smp_call_wait(struct smp_call_handle *h)
+{
+	/* atomic_read is READ_ONCE; on x86 the loads that follow cannot pass
+	 * it, so fn's effects are visible once we see 0.  IRQs are on: we
+	 * keep answering other CPUs' calls while we wait. */
+	while (atomic_read(&h->pending) != 0)
+		cpu_relax();
+}
+
 int smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait)
 {
 	if (wait && irqs_disabled()) {
@@ -156,39 +181,36 @@ int smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg,
 		return -EDEADLK;
 	}
 	preempt_disable();
-	unsigned me = smp_processor_id(), cpu, n = 0;
+	if (wait) {
+		struct smp_call_handle h;
+		smp_call_start(mask, fn, arg, &h);
+		smp_call_wait(&h);
+		preempt_enable();
+		return 0;
+	}
+	unsigned me = smp_processor_id(), cpu;
 	cpumask_t targets;
 	cpumask_and(&targets, mask, &cpu_online_mask);
 	cpumask_clear_cpu(me, &targets);
-	n = cpumask_weight(&targets);
+	unsigned n = cpumask_weight(&targets);
 	if (n == 0) {
 		preempt_enable();
 		return 0;
 	}
-
-	struct call_request sync_req, *req = &sync_req;
-	if (!wait) {
-		req = kmalloc(sizeof(*req) + n * sizeof(struct call_node));
-		if (!req) {
-			preempt_enable();
-			return -ENOMEM;
-		}
+	struct call_request *req = kmalloc(sizeof(*req) + n * sizeof(struct call_node));
+	if (!req) {
+		preempt_enable();
+		return -ENOMEM;
 	}
-	req->fn = fn;
-	req->arg = arg;
-	req->free_when_done = !wait;
-	atomic_set(&req->pending, (int)n);
+	req->h.fn = fn;
+	req->h.arg = arg;
+	req->h.free_when_done = true;
+	atomic_set(&req->h.pending, (int)n);
 	unsigned i = 0;
 	for_each_cpu(cpu, &targets) {
-		struct call_node *node = wait ? &sync_nodes[me][cpu] : &req->nodes[i++];
-		node->req = req;
+		struct call_node *node = &req->nodes[i++];
+		node->req = &req->h;
 		send_call_ipi(cpu, node);
-	}
-	if (wait) {
-		/* atomic_read is READ_ONCE; on x86 the loads that follow cannot
-		 * pass it, so fn's effects are visible once we see 0. */
-		while (atomic_read(&req->pending) != 0)
-			cpu_relax();
 	}
 	preempt_enable();
 	return 0;

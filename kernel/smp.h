@@ -6,9 +6,18 @@
 
 #include <stdbool.h>
 #include "kernel/cpumask.h"
+#include "kernel/atomic.h"
 #include "asm/trapframe.h"
 
 typedef void (*smp_call_func_t)(void *arg);
+
+/* A cross-CPU call in flight (see smp_call_start). */
+struct smp_call_handle {
+	smp_call_func_t fn;
+	void *arg;
+	atomic_t pending;           /* targets that have not finished fn */
+	bool free_when_done;        /* internal: asynchronous requests */
+};
 
 /** smp_init() - start every application processor the firmware lists. Context: boot CPU. */
 void smp_init(void);
@@ -32,6 +41,16 @@ int smp_call_function_single(unsigned cpu, smp_call_func_t fn, void *arg, bool w
  * Context, @wait and return values as above.
  */
 int smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait);
+
+/**
+ * smp_call_start() - send @fn(@arg) to the online CPUs of @mask but this
+ * one, and return at once; smp_call_wait(@h) waits for them.  Between the
+ * two the caller may do its own share (concurrent TLB flushing).
+ * Context: preemption disabled from start to wait; IRQs on for the wait.
+ * Return: the number of CPUs called.
+ */
+int smp_call_start(const cpumask_t *mask, smp_call_func_t fn, void *arg, struct smp_call_handle *h);
+void smp_call_wait(struct smp_call_handle *h);
 
 /** smp_call_function() - on every other online CPU. */
 int smp_call_function(smp_call_func_t fn, void *arg, bool wait);

@@ -47,59 +47,18 @@ void mm_get(struct mm_struct *mm)
 	atomic_inc(&mm->users);
 }
 
-/* Free the user half: every page the PTEs hold, then the tables. */
-static void free_user_tables(struct mm_struct *mm)
-{
-	uint64_t *pgd = (uint64_t *)mm->pgd;
-	for (unsigned i = 0; i < 256; i++) {
-		if (!entry_present(pgd[i]))
-			continue;
-		uint64_t *pud = __va(entry_addr(pgd[i]));
-		for (unsigned j = 0; j < 512; j++) {
-			if (!entry_present(pud[j]))
-				continue;
-			uint64_t *pmd = __va(entry_addr(pud[j]));
-			for (unsigned k = 0; k < 512; k++) {
-				if (!entry_present(pmd[k]))
-					continue;
-				uint64_t *pte = __va(entry_addr(pmd[k]));
-				for (unsigned l = 0; l < 512; l++)
-					if (pte[l] & (_PAGE_PRESENT | _PAGE_PROTNONE))
-						free_page(phys_to_page(entry_addr(pte[l])));
-				pgtable_free(virt_to_page(pte));
-			}
-			pgtable_free(virt_to_page(pmd));
-		}
-		pgtable_free(virt_to_page(pud));
-	}
-}
-
 void mm_put(struct mm_struct *mm)
 {
 	if (!atomic_dec_and_test(&mm->users))
 		return;
-	/* Nobody has it loaded: the last user switched away before dropping
-	 * its reference (see process exit), so no TLB holds its entries. */
+	/* The last user left it (leave_mm) before dropping its reference;
+	 * exit_mmap's table-freeing flush sends lazy CPUs away. */
+	exit_mmap(mm);
 	if (!cpumask_empty(&mm->cpumask))
 		panic("mm_put: mm %p still loaded on CPU %u", (void *)mm, cpumask_first(&mm->cpumask));
-	free_user_tables(mm);
 	vma_destroy_all(mm);
 	pgtable_free(virt_to_page(mm->pgd));
 	kfree(mm);
-}
-
-void mm_switch(struct mm_struct *prev, struct mm_struct *next)
-{
-	if (prev == next)
-		return;
-	unsigned cpu = smp_processor_id();
-	/* Set our bit before the CR3 write: a flush for next that starts now
-	 * must include us.  Clear prev's after: we no longer use its tables. */
-	if (next)
-		cpumask_set_cpu(cpu, &next->cpumask);
-	arch_load_pgd(next ? next->pgd_phys : kernel_pgd_phys);
-	if (prev)
-		cpumask_clear_cpu(cpu, &prev->cpumask);
 }
 
 uint64_t user_pte_flags(unsigned vm_flags)

@@ -22,6 +22,7 @@
 #include "kernel/seqcount.h"
 #include "kernel/spinlock.h"
 #include "mm/vma.h"
+#include "mm/tlb.h"
 
 /* A PTE that is not present but holds a page (PROT_NONE): a software bit. */
 #define _PAGE_PROTNONE (1ul << 9)
@@ -36,6 +37,7 @@ struct mm_struct {
 	struct vma_table *vmas;     /* published with release; see vma.h */
 	seqcount_t seq;             /* bumped by every VMA change (for speculative faults) */
 	uint64_t rss;               /* user pages mapped (relaxed atomic updates) */
+	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
 };
 
 /** mm_create() - an empty address space. Return: it (users = 1), or NULL. */
@@ -44,8 +46,6 @@ struct mm_struct *mm_create(void);
 void mm_get(struct mm_struct *mm);
 void mm_put(struct mm_struct *mm);
 
-/** mm_switch() - load @next's page tables on this CPU (NULL: the kernel's). */
-void mm_switch(struct mm_struct *prev, struct mm_struct *next);
 
 /**
  * pte_alloc_map_lock() - the PTE slot for @addr, allocating missing tables,
@@ -74,10 +74,7 @@ void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 /** change_protection() - rewrite the PTEs of [@start, @end) for @vm_flags, then flush. */
 void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags);
 
-/**
- * flush_tlb_mm_range() - after changing PTEs of @mm in [@start, @end):
- * no CPU may use an old translation once this returns.
- */
-void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+/** exit_mmap() - free every page and page table of @mm, with one flush (mm_put). */
+void exit_mmap(struct mm_struct *mm);
 
 #endif

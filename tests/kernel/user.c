@@ -208,19 +208,18 @@ static struct mm_struct *adopt_new_mm(void)
 	struct mm_struct *mm = mm_create();
 	if (!mm)
 		return NULL;
-	preempt_disable();
-	mm_switch(NULL, mm);
+	unsigned long flags;
+	local_irq_save(flags);
 	current->mm = mm;
-	preempt_enable();
+	switch_mm(mm);
+	local_irq_restore(flags);
 	return mm;
 }
 
 static void drop_mm(struct mm_struct *mm)
 {
-	preempt_disable();
-	mm_switch(mm, NULL);
 	current->mm = NULL;
-	preempt_enable();
+	leave_mm(mm);
 	mm_put(mm);
 }
 

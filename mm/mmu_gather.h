@@ -1,0 +1,46 @@
+/*
+ * mm/mmu_gather.h - batching the freeing of pages and page tables around
+ * one TLB flush.
+ *
+ *   struct mmu_gather tlb;
+ *   tlb_gather_mmu(&tlb, mm);
+ *   ... clear PTEs; tlb_remove_page(&tlb, page, addr) for each page,
+ *       unhook tables; tlb_remove_table(&tlb, table_page) for each ...
+ *   tlb_finish_mmu(&tlb);      flush the range once, then free the pages,
+ *                              then free the tables
+ *
+ * Nothing gathered is freed before the flush that makes it unreachable
+ * from every TLB and page walker.  A full batch is flushed and freed early.
+ */
+#ifndef MM_MMU_GATHER_H
+#define MM_MMU_GATHER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct mm_struct;
+struct page;
+
+#define GATHER_PAGES  256
+#define GATHER_TABLES 64
+
+struct mmu_gather {
+	struct mm_struct *mm;
+	uintptr_t start, end;       /* range touched since the last flush */
+	bool freed_tables;
+	unsigned nr_pages, nr_tables;
+	struct page *pages[GATHER_PAGES];
+	struct page *tables[GATHER_TABLES];
+};
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+/** tlb_remove_page() - free @page (mapped at @addr) after the flush. */
+void tlb_remove_page(struct mmu_gather *tlb, struct page *page, uintptr_t addr);
+/** tlb_remove_table() - free the page-table page @table (covering @addr) after the flush. */
+void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr);
+/** tlb_note_range() - PTEs of [@start, @end) changed without freeing (mprotect). */
+void tlb_note_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
+/** tlb_finish_mmu() - flush, then free pages, then tables. Context: may wait for other CPUs. */
+void tlb_finish_mmu(struct mmu_gather *tlb);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * mm/tlb.c - TLB shootdown and lazy TLB.
+ *
+ * Per CPU we track which mm CR3 holds (loaded_mm), up to which of its TLB
+ * generations this CPU has flushed (loaded_gen), and whether it holds the
+ * mm only lazily (a kernel thread runs; see below).  Each mm counts
+ * generations: every flush_tlb_mm_range bumps mm->tlb_gen.
+ *
+ * A flush (the caller has already changed the PTEs):
+ *   1. new_gen = ++mm->tlb_gen (a full barrier: PTE stores come first);
+ *   2. targets = mm->cpumask minus this CPU, minus lazy CPUs unless page
+ *      tables were freed;
+ *   3. concurrent mode: send the requests, flush locally while the other
+ *      CPUs work, then wait for every acknowledgement (Amit et al.);
+ *      otherwise flush locally first, then send and wait;
+ *   4. a CPU handling a request that finds loaded_gen >= new_gen does
+ *      nothing (an earlier full flush covered it); one exactly one
+ *      generation behind flushes the range page by page up to the ceiling;
+ *      anything else flushes everything and catches up to mm->tlb_gen.
+ *
+ * Lazy TLB.  Switching to a kernel thread leaves CR3 alone (no reload, no
+ * TLB loss) and marks the CPU lazy; it stays in the mm's cpumask.  Flushes
+ * that free no page tables skip lazy CPUs: the kernel thread never touches
+ * user addresses, and when the CPU switches back to this mm it compares
+ * loaded_gen with mm->tlb_gen and flushes if it missed anything.  Flushes
+ * that free page-table pages reach lazy CPUs too: the CPU's page walker can
+ * still hold paging-structure entries read from a freed table and may walk
+ * it speculatively at any time, user code or not; such a CPU drops the mm
+ * altogether (loads the kernel's tables) instead of flushing.
+ *
+ * The race between a flusher and a CPU switching to the mm (or leaving lazy
+ * mode) is the store-buffer pattern: each side writes (tlb_gen; cpumask or
+ * is_lazy) and then reads the other's variable, with a full barrier in
+ * between, so at least one of them sees the other.
+ */
+#include "mm/tlb.h"
+#include "mm/tlb_backend.h"
+#include "mm/mm.h"
+#include "mm/paging.h"
+#include "kernel/errno.h"
+#include "kernel/monitor.h"
+#include "kernel/percpu.h"
+#include "kernel/preempt.h"
+#include "kernel/smp.h"
+#include "asm/cpu.h"
+#include "asm/page.h"
+#include "lib/string.h"
+
+unsigned tlb_flush_ceiling = 33;
+bool tlb_concurrent_flush = true;
+
+static struct tlb_cpu {
+	struct mm_struct *loaded_mm;    /* what CR3 points at; NULL: the kernel's */
+	uint64_t loaded_gen;            /* loaded_mm's generation flushed up to */
+	volatile bool is_lazy;
+	struct tlb_stats stats;
+} __aligned(64) tlb_cpus[NR_CPUS];
+
+struct flush_info {
+	struct mm_struct *mm;
+	uintptr_t start, end;
+	uint64_t new_gen;
+	bool freed_tables;
+};
+
+static inline struct tlb_cpu *this_tlb(void) { return &tlb_cpus[smp_processor_id()]; }
+
+bool tlb_cpu_lazy(unsigned cpu, struct mm_struct *mm)
+{
+	return READ_ONCE(tlb_cpus[cpu].loaded_mm) == mm && READ_ONCE(tlb_cpus[cpu].is_lazy);
+}
+
+static void load_kernel_tables(struct tlb_cpu *t)
+{
+	struct mm_struct *old = t->loaded_mm;
+	arch_load_pgd(kernel_pgd_phys);
+	t->loaded_mm = NULL;
+	t->is_lazy = false;
+	if (old)
+		cpumask_clear_cpu(smp_processor_id(), &old->cpumask);
+}
+
+void leave_mm(struct mm_struct *mm)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	struct tlb_cpu *t = this_tlb();
+	if (t->loaded_mm == mm)
+		load_kernel_tables(t);
+	local_irq_restore(flags);
+}
+
+void switch_mm(struct mm_struct *next)
+{
+	struct tlb_cpu *t = this_tlb();
+	unsigned cpu = smp_processor_id();
+	if (!next) {
+		/* A kernel thread: keep whatever is loaded, lazily. */
+		if (t->loaded_mm)
+			t->is_lazy = true;
+		return;
+	}
+	if (t->loaded_mm == next) {
+		/* Back from lazy mode: catch up on flushes we were spared. */
+		t->is_lazy = false;
+		smp_mb();   /* is_lazy store before the tlb_gen load (see top) */
+		uint64_t gen = (uint64_t)atomic64_read(&next->tlb_gen);
+		if (t->loaded_gen < gen) {
+			arch_flush_tlb_all();
+			t->stats.full_flushes++;
+			t->loaded_gen = gen;
+		}
+		return;
+	}
+	/* A real switch.  Join the cpumask first (atomic: a full barrier),
+	 * then read the generation: a flush we miss in the mask bumped the
+	 * generation before reading it, and the CR3 write below flushes all
+	 * that came before. */
+	cpumask_set_cpu(cpu, &next->cpumask);
+	uint64_t gen = (uint64_t)atomic64_read(&next->tlb_gen);
+	struct mm_struct *old = t->loaded_mm;
+	arch_load_pgd(next->pgd_phys);
+	if (old)
+		cpumask_clear_cpu(cpu, &old->cpumask);
+	t->loaded_mm = next;
+	t->loaded_gen = gen;
+	t->is_lazy = false;
+}
+
+/* Flush this CPU for @f.  IRQs off. */
+static void flush_this_cpu(const struct flush_info *f)
+{
+	struct tlb_cpu *t = this_tlb();
+	if (t->loaded_mm != f->mm)
+		return;             /* switched away: its CR3 write flushed */
+	if (t->is_lazy) {
+		if (f->freed_tables) {
+			load_kernel_tables(t);
+			t->stats.lazy_exits++;
+		}
+		return;             /* otherwise it catches up when it returns */
+	}
+	if (t->loaded_gen >= f->new_gen) {
+		t->stats.gen_skips++;
+		return;
+	}
+	uint64_t pages = (f->end - f->start) / PAGE_SIZE;
+	if (t->loaded_gen + 1 == f->new_gen && pages <= tlb_flush_ceiling) {
+		for (uintptr_t va = f->start; va < f->end; va += PAGE_SIZE)
+			arch_flush_tlb_one(va);
+		t->stats.pages_flushed += pages;
+		t->loaded_gen = f->new_gen;
+	} else {
+		/* Behind by more than this request, or a big range: flush all
+		 * and catch up with every generation issued so far. */
+		uint64_t gen = (uint64_t)atomic64_read(&f->mm->tlb_gen);
+		arch_flush_tlb_all();
+		t->stats.full_flushes++;
+		t->loaded_gen = gen;
+	}
+}
+
+static void flush_remote(void *arg)
+{
+	this_tlb()->stats.flushes_received++;
+	flush_this_cpu(arg);
+}
+
+void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
+			unsigned stride, bool freed_tables)
+{
+	(void)stride;       /* 4 KiB pages only, for now */
+	preempt_disable();
+	struct tlb_cpu *me = this_tlb();
+	struct flush_info f = { mm, start, end, 0, freed_tables };
+	/* Full barrier: the PTE changes are visible before the generation. */
+	f.new_gen = (uint64_t)atomic64_add_return(1, &mm->tlb_gen);
+
+	cpumask_t targets;
+	cpumask_copy(&targets, &mm->cpumask);
+	cpumask_clear_cpu(smp_processor_id(), &targets);
+	if (!freed_tables) {
+		unsigned cpu;
+		for_each_cpu(cpu, &targets) {
+			if (tlb_cpu_lazy(cpu, mm)) {
+				cpumask_clear_cpu(cpu, &targets);
+				me->stats.lazy_skipped++;
+			}
+		}
+	}
+	unsigned n = cpumask_weight(&targets);
+	struct smp_call_handle h;
+	unsigned long flags;
+
+	if (n && tlb_concurrent_flush) {
+		tlb_backend.send(&targets, flush_remote, &f, &h);
+		local_irq_save(flags);
+		flush_this_cpu(&f);
+		local_irq_restore(flags);
+	} else {
+		local_irq_save(flags);
+		flush_this_cpu(&f);
+		local_irq_restore(flags);
+		if (n)
+			tlb_backend.send(&targets, flush_remote, &f, &h);
+	}
+	if (n) {
+		uint64_t t0 = rdtsc();
+		tlb_backend.wait(&h);
+		me->stats.wait_cycles += rdtsc() - t0;
+		me->stats.shootdowns++;
+		me->stats.ipis_sent += n;
+	}
+	preempt_enable();
+}
+
+void tlb_get_stats(unsigned cpu, struct tlb_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		if (cpu != NR_CPUS && c != cpu)
+			continue;
+		const struct tlb_stats *s = &tlb_cpus[c].stats;
+		out->shootdowns += s->shootdowns;
+		out->ipis_sent += s->ipis_sent;
+		out->flushes_received += s->flushes_received;
+		out->pages_flushed += s->pages_flushed;
+		out->full_flushes += s->full_flushes;
+		out->gen_skips += s->gen_skips;
+		out->lazy_skipped += s->lazy_skipped;
+		out->lazy_exits += s->lazy_exits;
+		out->wait_cycles += s->wait_cycles;
+	}
+}
+
+/* ---- monitor: tlb ------------------------------------------------------------ */
+
+static int cmd_tlb(int argc, char **argv)
+{
+	unsigned long long v;
+	if (argc == 3 && strcmp(argv[1], "ceiling") == 0) {
+		if (kstrtoull(argv[2], 10, &v) || v > 512) {
+			mon_printf("error: ceiling must be 0-512 pages\n");
+			return -EINVAL;
+		}
+		tlb_flush_ceiling = (unsigned)v;
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "concurrent") == 0) {
+		if (strcmp(argv[2], "on") && strcmp(argv[2], "off")) {
+			mon_printf("error: usage: tlb concurrent on|off\n");
+			return -EINVAL;
+		}
+		tlb_concurrent_flush = strcmp(argv[2], "on") == 0;
+		return 0;
+	}
+	if (argc != 1) {
+		mon_printf("error: usage: tlb [ceiling N | concurrent on|off]\n");
+		return -EINVAL;
+	}
+	mon_printf("backend %s, ceiling %u pages, concurrent flushing %s\n", tlb_backend.name,
+		   tlb_flush_ceiling, tlb_concurrent_flush ? "on" : "off");
+	mon_printf("%4s %10s %9s %9s %9s %9s %8s %8s %8s %12s\n", "cpu", "shootdowns", "ipis", "received",
+		   "pages", "full", "genskip", "lazyskip", "lazyexit", "wait cycles");
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		struct tlb_stats s;
+		tlb_get_stats(cpu, &s);
+		mon_printf("%4u %10llu %9llu %9llu %9llu %9llu %8llu %8llu %8llu %12llu\n", cpu,
+			   (unsigned long long)s.shootdowns, (unsigned long long)s.ipis_sent,
+			   (unsigned long long)s.flushes_received, (unsigned long long)s.pages_flushed,
+			   (unsigned long long)s.full_flushes, (unsigned long long)s.gen_skips,
+			   (unsigned long long)s.lazy_skipped, (unsigned long long)s.lazy_exits,
+			   (unsigned long long)s.wait_cycles);
+	}
+	return 0;
+}
+MONITOR_COMMAND(tlb, "tlb", "[ceiling N | concurrent on|off]", "TLB shootdown statistics and tunables", cmd_tlb);

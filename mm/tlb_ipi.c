@@ -1,0 +1,32 @@
+/*
+ * mm/tlb_ipi.c - the `ipi` shootdown backend: a cross-CPU call (one IPI to
+ * each target, kernel/smp.c) that the flusher waits on.
+ *
+ * SHOOTDOWN_BROKEN=1 (tests only) sends nothing and reports success: remote
+ * TLBs keep their stale entries, which the `tlb` torture test must catch.
+ */
+#include "mm/tlb_backend.h"
+#include "kernel/config.h"
+
+static int ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h)
+{
+#ifdef CONFIG_SHOOTDOWN_BROKEN
+	(void)targets;
+	h->fn = fn;
+	h->arg = arg;
+	atomic_set(&h->pending, 0);
+	return 0;
+#else
+	return smp_call_start(targets, fn, arg, h);
+#endif
+}
+
+static void ipi_wait(struct smp_call_handle *h)
+{
+	smp_call_wait(h);
+}
+
+#if defined(CONFIG_SHOOTDOWN_IPI) || defined(CONFIG_SHOOTDOWN_PV)
+/* pv: until the paravirt backend lands, both switches use IPIs. */
+const struct tlb_backend tlb_backend = { .name = "ipi", .send = ipi_send, .wait = ipi_wait };
+#endif
