@@ -1,0 +1,266 @@
+/*
+ * tests/kernel/tlb.c - suite `tlb`: TLB shootdown, with teeth.
+ *
+ * The torture: kernel threads on every CPU share one user address space
+ * (they adopt it, as user threads would have it) and keep reading a page
+ * whose contents carry a generation number, through copy_from_user, so
+ * their TLBs hold its translation.  A replacer on another CPU swaps the
+ * page and publishes the new generation only after the swapping call has
+ * returned.  From then on a read of an older generation can only come from
+ * a stale TLB entry: a violation.  Two ways of swapping:
+ *   - munmap, then mmap MAP_FIXED of a fresh page at the same address;
+ *   - mprotect(PROT_NONE) and back: a read that succeeds while the page
+ *     is PROT_NONE (the whole read inside the window) is a violation.
+ * Built with SHOOTDOWN_BROKEN=1 (remote flushes skipped) this must report
+ * violations under TCG; it does (see docs/tlb.md).
+ *
+ * Also: lazy CPUs are skipped by flushes that free no page table and
+ * reached (and sent away) by those that do; no flush request goes to a CPU
+ * outside the mm's cpumask.
+ */
+#include "kernel/ktest.h"
+#include "kernel/completion.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
+#include "kernel/time.h"
+#include "kernel/uapi/syscall.h"
+#include "mm/mm.h"
+#include "mm/mmap.h"
+#include "mm/pmm.h"
+#include "mm/tlb.h"
+#include "mm/uaccess.h"
+#include "asm/cpu.h"
+
+#define TARGET 0x50000000ul
+#define TORTURE_MS 400       /* at least this long ... */
+#define TORTURE_MIN_ROUNDS 30 /* ... and this many rounds (slow when vCPUs outnumber host cores) */
+#define TORTURE_MAX_MS 10000
+
+static struct mm_struct *shared_mm;
+static volatile uint64_t committed;     /* generation published by the replacer */
+static volatile uint64_t epoch;         /* odd: the page is PROT_NONE (mprotect mode) */
+static volatile int stop, readers_done;
+static volatile uint64_t reads, violations, faults;
+
+static void adopt(struct mm_struct *mm)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	current->mm = mm;
+	switch_mm(mm);
+	local_irq_restore(flags);
+}
+
+static void unadopt(struct mm_struct *mm)
+{
+	current->mm = NULL;
+	leave_mm(mm);
+}
+
+static void reader(void *arg)
+{
+	(void)arg;
+	adopt(shared_mm);
+	uint64_t n = 0, bad = 0, f = 0;
+	while (!READ_ONCE(stop)) {
+		uint64_t c = READ_ONCE(committed), e1 = READ_ONCE(epoch), v = 0;
+		smp_rmb();      /* the generation is read before the page */
+		int r = copy_from_user(&v, (void *)TARGET, sizeof(v));
+		smp_rmb();
+		uint64_t e2 = READ_ONCE(epoch);
+		if (r) {
+			f++;        /* unmapped or PROT_NONE just now: fine */
+			continue;
+		}
+		n++;
+		if (v != 0 && v < c)
+			bad++;      /* an older generation after its replacement */
+		if (e1 == e2 && (e1 & 1))
+			bad++;      /* read a PROT_NONE page */
+	}
+	__atomic_fetch_add(&reads, n, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&violations, bad, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&faults, f, __ATOMIC_SEQ_CST);
+	unadopt(shared_mm);
+	__atomic_fetch_add(&readers_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static int map_target(struct mm_struct *mm)
+{
+	return do_mmap(mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == (long)TARGET ? 0 : -1;
+}
+
+static void torture(struct ktest *t, bool mprotect_mode)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	shared_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, shared_mm);
+	adopt(shared_mm);
+	committed = 1;
+	epoch = 0;
+	stop = readers_done = 0;
+	reads = violations = faults = 0;
+	KTEST_ASSERT_EQ(t, map_target(shared_mm), 0);
+	uint64_t g = 1;
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &g, sizeof(g)), 0);
+
+	unsigned me = smp_processor_id(), cpu, nreaders = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[nreaders++] = thread_create_on(cpu, "ktest-tlbread", reader, NULL);
+	msleep(20);     /* let the readers fill their TLBs */
+
+	struct page *spacer[4] = { 0 };
+	uint64_t t0 = ktime_ns(), rounds = 0;
+	uint64_t end = t0 + TORTURE_MS * 1000000ull, hard_end = t0 + TORTURE_MAX_MS * 1000000ull;
+	while ((ktime_ns() < end || rounds < TORTURE_MIN_ROUNDS) && ktime_ns() < hard_end) {
+		g++;
+		if (mprotect_mode) {
+			do_mprotect(shared_mm, TARGET, PAGE_SIZE, PROT_NONE);
+			smp_wmb();
+			WRITE_ONCE(epoch, epoch + 1);       /* odd: PROT_NONE is in force */
+			udelay(200);
+			WRITE_ONCE(epoch, epoch + 1);
+			smp_wmb();
+			do_mprotect(shared_mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE);
+		} else {
+			do_munmap(shared_mm, TARGET, PAGE_SIZE);
+			/* Hold a few frames so the old page is not simply handed
+			 * back as the new one: a stale entry then reads old data. */
+			for (int i = 0; i < 4; i++) {
+				if (spacer[i])
+					free_page(spacer[i]);
+				spacer[i] = alloc_page();
+			}
+			map_target(shared_mm);
+		}
+		copy_to_user((void *)TARGET, &g, sizeof(g));
+		smp_wmb();      /* the page holds g before g is published */
+		WRITE_ONCE(committed, g);
+		rounds++;
+		if (rounds % 8 == 0)
+			udelay(100);
+	}
+	stop = 1;
+	for (unsigned i = 0; i < nreaders; i++)
+		thread_join(th[i]);
+	for (int i = 0; i < 4; i++)
+		if (spacer[i])
+			free_page(spacer[i]);
+	unadopt(shared_mm);
+	mm_put(shared_mm);
+	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations",
+		  mprotect_mode ? "mprotect" : "munmap+mmap", (unsigned long long)rounds, nreaders,
+		  (unsigned long long)reads, (unsigned long long)faults, (unsigned long long)violations);
+	KTEST_EXPECT_GT(t, rounds, 10ull);
+	KTEST_EXPECT_GT(t, reads, 0ull);
+	KTEST_EXPECT_EQ(t, violations, 0ull);
+}
+
+static void test_torture_munmap_mmap(struct ktest *t) { torture(t, false); }
+static void test_torture_mprotect(struct ktest *t) { torture(t, true); }
+
+/* ---- lazy TLB and the cpumask ---------------------------------------------- */
+
+static struct completion lazy_ready, lazy_go;
+
+static void lazy_user(void *arg)
+{
+	struct mm_struct *mm = arg;
+	adopt(mm);
+	uint64_t v;
+	copy_from_user(&v, (void *)TARGET, sizeof(v));
+	/* Sleep with the mm as ours: this CPU then runs its idle thread, a
+	 * kernel thread, and holds the mm lazily. */
+	complete(&lazy_ready);
+	wait_for_completion(&lazy_go);
+	unadopt(mm);
+}
+
+static void test_lazy_cpus(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	adopt(mm);
+	KTEST_ASSERT_EQ(t, map_target(mm), 0);
+	uint64_t one = 1;
+	copy_to_user((void *)TARGET, &one, sizeof(one));
+	init_completion(&lazy_ready);
+	init_completion(&lazy_go);
+	struct thread *th = thread_create_on(other, "ktest-lazy", lazy_user, mm);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	wait_for_completion(&lazy_ready);
+	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, mm); i++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, tlb_cpu_lazy(other, mm));
+	KTEST_EXPECT_TRUE(t, cpumask_test_cpu(other, &mm->cpumask));
+
+	/* No page table freed: the lazy CPU is left out. */
+	struct tlb_stats before, after;
+	tlb_get_stats(other, &before);
+	KTEST_EXPECT_EQ(t, do_madvise(mm, TARGET, PAGE_SIZE, MADV_DONTNEED), 0);
+	tlb_get_stats(other, &after);
+	KTEST_EXPECT_EQ(t, after.flushes_received, before.flushes_received);
+	KTEST_EXPECT_TRUE(t, tlb_cpu_lazy(other, mm));
+
+	/* munmap of the last page frees its tables: the lazy CPU is reached,
+	 * and drops the mm. */
+	KTEST_EXPECT_EQ(t, do_munmap(mm, TARGET, PAGE_SIZE), 0);
+	tlb_get_stats(other, &after);
+	KTEST_EXPECT_GT(t, after.flushes_received, before.flushes_received);
+	KTEST_EXPECT_EQ(t, after.lazy_exits, before.lazy_exits + 1);
+	KTEST_EXPECT_FALSE(t, tlb_cpu_lazy(other, mm));
+	KTEST_EXPECT_FALSE(t, cpumask_test_cpu(other, &mm->cpumask));
+
+	complete(&lazy_go);
+	thread_join(th);
+	unadopt(mm);
+	mm_put(mm);
+}
+
+static void test_no_ipi_outside_cpumask(struct ktest *t)
+{
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	adopt(mm);
+	KTEST_ASSERT_EQ(t, map_target(mm), 0);
+	uint64_t one = 1;
+	copy_to_user((void *)TARGET, &one, sizeof(one));
+	static struct tlb_stats before[NR_CPUS];     /* too big for a 16 KiB stack */
+	struct tlb_stats after;
+	unsigned cpu, me = smp_processor_id();
+	KTEST_EXPECT_EQ(t, cpumask_weight(&mm->cpumask), 1u);
+	for_each_online_cpu(cpu)
+		tlb_get_stats(cpu, &before[cpu]);
+	for (int i = 0; i < 20; i++)
+		do_madvise(mm, TARGET, PAGE_SIZE, MADV_DONTNEED);
+	do_munmap(mm, TARGET, PAGE_SIZE);
+	for_each_online_cpu(cpu) {
+		tlb_get_stats(cpu, &after);
+		if (cpu != me)
+			KTEST_EXPECT_EQ(t, after.flushes_received, before[cpu].flushes_received);
+		else
+			KTEST_EXPECT_EQ(t, after.ipis_sent, before[cpu].ipis_sent);
+	}
+	unadopt(mm);
+	mm_put(mm);
+}
+
+static struct ktest_case tlb_cases[] = {
+	KTEST_CASE(test_no_ipi_outside_cpumask),
+	KTEST_CASE(test_lazy_cpus),
+	KTEST_CASE(test_torture_munmap_mmap),
+	KTEST_CASE(test_torture_mprotect),
+	{ 0 },
+};
+KTEST_SUITE(tlb, tlb_cases);
