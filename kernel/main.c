@@ -21,6 +21,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/thread.h"
+#include "kernel/rcu.h"
 #include "kernel/process.h"
 #include "kernel/bench.h"
 #include "mm/kmalloc.h"
@@ -73,8 +74,12 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 	pmm_init();
 	paging_release_boot_tables();
 	time_init();
+	rcu_init();
 	threads_init();                 /* this context becomes thread "main" */
 	arch_late_init();               /* ACPI, local APIC, timers, AP bring-up */
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (cpu_online(cpu))
+			rcu_start_cpu_thread(cpu);      /* rcu/N: callbacks run there */
 
 	banner();
 	const char *spec = params_get_ktest();

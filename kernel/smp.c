@@ -250,6 +250,32 @@ void smp_send_reschedule(unsigned cpu)
 	arch_send_ipi(cpu, VEC_RESCHEDULE);
 }
 
+/* ---- backtraces on request (the RCU stall detector) --------------------- */
+
+static volatile bool backtrace_wanted[NR_CPUS];
+
+void smp_request_backtrace(unsigned cpu)
+{
+	if (cpu == smp_processor_id()) {
+		dump_stack();
+		return;
+	}
+	backtrace_wanted[cpu] = true;
+	arch_send_nmi(cpu);
+}
+
+bool smp_backtrace_nmi(struct trap_frame *f)
+{
+	unsigned me = smp_processor_id();
+	if (!backtrace_wanted[me])
+		return false;
+	backtrace_wanted[me] = false;
+	printk(KERN_WARNING "CPU %u backtrace (requested):\n", me);
+	dump_trap_frame(f);
+	print_backtrace(f->rip, f->rbp);
+	return true;
+}
+
 /* ---- panic: stop everybody else ------------------------------------- */
 
 static volatile bool cpu_stopped[NR_CPUS];

@@ -58,6 +58,11 @@ int smp_call_function(smp_call_func_t fn, void *arg, bool wait);
 /** smp_send_reschedule() - kick @cpu's scheduler (reschedule vector). */
 void smp_send_reschedule(unsigned cpu);
 
+/** smp_request_backtrace() - make @cpu print its registers and backtrace (by NMI). */
+void smp_request_backtrace(unsigned cpu);
+/** smp_backtrace_nmi() - NMI handler part: print if asked. Return: true if it was for that. */
+bool smp_backtrace_nmi(struct trap_frame *f);
+
 /** smp_stop_other_cpus() - panic path: NMI every other CPU, which prints its state and halts. */
 void smp_stop_other_cpus(void);
 

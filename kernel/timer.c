@@ -9,6 +9,7 @@
 #include "kernel/params.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "kernel/rcu.h"
 #include "lib/string.h"
 
 unsigned int tick_hz = CONFIG_HZ;
@@ -25,7 +26,11 @@ KERNEL_PARAM(hz, "hz", "10-1000", "timer ticks per second (default: the build's 
 
 void timer_tick(struct trap_frame *f)
 {
-	(void)f;
-	this_cpu()->ticks++;
+	struct percpu *pc = this_cpu();
+	pc->ticks++;
+	/* A quiescent state if the tick interrupted user mode, or kernel code
+	 * with preemption enabled (every RCU reader disables it) that was not
+	 * itself an interrupt handler. */
+	rcu_tick(trap_from_user(f) || (pc->preempt_count == 0 && pc->irq_nesting == 1));
 	sched_tick();
 }

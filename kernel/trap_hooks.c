@@ -77,6 +77,8 @@ void nmi_handler(struct trap_frame *f)
 	if (panic_in_progress()) {
 		smp_panic_stop_self(f);     /* never returns */
 	}
+	if (smp_backtrace_nmi(f))
+		return;
 	printk(KERN_WARNING "CPU %u: unexpected NMI at %016lx\n", smp_processor_id(),
 	       (unsigned long)f->rip);
 }
