@@ -250,6 +250,14 @@ void process_exit_thread(int code)
 {
 	struct thread *me = current;
 	struct process *p = me->proc;
+	/* Stop using the address space before counting ourselves out: once
+	 * live_threads reaches 0 the last thread frees the mm, and a thread
+	 * still pointing at it would load a freed page table at its next
+	 * switch.  (The page-table poisoning of pgtable_free caught this.) */
+	struct mm_struct *mm = me->mm;
+	me->mm = NULL;
+	leave_mm(mm);
+
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
 	for (int i = 0; i < p->nthreads; i++)
@@ -263,18 +271,9 @@ void process_exit_thread(int code)
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_up(&p->thread_wq);
 	if (last) {
-		/* Leave the address space before dropping it: no CPU may have
-		 * it loaded when it is freed. */
-		struct mm_struct *mm = me->mm;
-		me->mm = NULL;
-		leave_mm(mm);
 		mm_put(mm);
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);
-	} else {
-		struct mm_struct *mm = me->mm;
-		me->mm = NULL;
-		leave_mm(mm);
 	}
 	me->proc = NULL;
 	thread_exit(code);

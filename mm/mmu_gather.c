@@ -2,11 +2,8 @@
  * mm/mmu_gather.c - see mmu_gather.h.  The order in tlb_flush_mmu() is the
  * whole point: flush, then free pages, then free page tables.
  *
- * Page tables: with TABLE_FREE=ipi they are freed right after the flush
- * has been acknowledged by every CPU that could walk them (lockless walkers
- * run with IRQs off, so the acknowledged IPI proves none is inside).  With
- * TABLE_FREE=rcu the RCU issue defers the free past a grace period, in
- * free_gathered_tables() below, the one place that decides.
+ * Page tables: free_gathered_tables() below is the one place that decides
+ * when, by TABLE_FREE.
  */
 #include "mm/mmu_gather.h"
 #include "mm/mm.h"
@@ -14,6 +11,9 @@
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "asm/page.h"
+#include "kernel/config.h"
+#include "kernel/rcu.h"
+#include "lib/compiler.h"
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 {
@@ -32,11 +32,59 @@ void tlb_note_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end)
 		tlb->end = end;
 }
 
-/* The table-freeing policy of TABLE_FREE (see the header comment). */
+#ifdef CONFIG_TABLE_FREE_RCU
+/* A page full of page-table pages to free after a grace period. */
+struct table_batch {
+	struct rcu_head rcu;
+	unsigned nr;
+	struct page *tables[(PAGE_SIZE - 24) / sizeof(struct page *)];
+};
+
+static void table_batch_free(struct rcu_head *head)
+{
+	struct table_batch *b = container_of(head, struct table_batch, rcu);
+	for (unsigned i = 0; i < b->nr; i++)
+		pgtable_free(b->tables[i]);
+	rcu_bytes_done((size_t)b->nr * PAGE_SIZE);
+	free_page_addr(b);
+}
+#endif
+
+/*
+ * The table-freeing policy of TABLE_FREE, here and nowhere else.
+ *
+ * ipi: the flush before us was acknowledged by every CPU in the mm's
+ *      cpumask (lazy ones included, since tables were freed).  A lockless
+ *      walker runs with IRQs off, so a CPU that acknowledged is not inside
+ *      one: free now.
+ * rcu: walkers hold only rcu_read_lock, which an IPI does not wait for;
+ *      free after a grace period, in batches of one page each.  If no page
+ *      can be had for a batch, wait for a grace period right here
+ *      (synchronize_rcu) and free directly.  Linux's fallback is a
+ *      synchronizing IPI, which suffices there because its fast-GUP
+ *      walkers also disable IRQs; ours do not, so the IPI would prove
+ *      nothing.
+ */
 static void free_gathered_tables(struct mmu_gather *tlb)
 {
+	if (!tlb->nr_tables)
+		return;
+#ifdef CONFIG_TABLE_FREE_RCU
+	struct table_batch *b = get_zeroed_page();
+	if (!b) {
+		synchronize_rcu();
+		for (unsigned i = 0; i < tlb->nr_tables; i++)
+			pgtable_free(tlb->tables[i]);
+	} else {
+		b->nr = tlb->nr_tables;
+		for (unsigned i = 0; i < b->nr; i++)
+			b->tables[i] = tlb->tables[i];
+		call_rcu_sized(&b->rcu, table_batch_free, (size_t)b->nr * PAGE_SIZE);
+	}
+#else
 	for (unsigned i = 0; i < tlb->nr_tables; i++)
 		pgtable_free(tlb->tables[i]);
+#endif
 	tlb->nr_tables = 0;
 }
 

@@ -11,7 +11,13 @@
 
 struct page;
 
+/* What a freed page table holds (not present: bit 0 clear). */
+#define PT_POISON 0x5a5a5a5a5a5a5a5aull
+
 /** pgtable_free() - give back a page-table page nobody can reach any more. */
 void pgtable_free(struct page *pg);
+
+/** pgtable_quarantined() - freed tables held back before reuse (leak checks count them as free). */
+unsigned pgtable_quarantined(void);
 
 #endif

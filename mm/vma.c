@@ -8,6 +8,7 @@
 #include "mm/vma.h"
 #include "mm/mm.h"
 #include "mm/kmalloc.h"
+#include "kernel/rcu.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/uapi/syscall.h"
@@ -26,15 +27,17 @@ struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags)
 	return v;
 }
 
-/* The one place a VMA dies: the RCU issue defers this past a grace period. */
+/* The one place a VMA dies: after a grace period, so that a lockless
+ * lookup (rcu_read_lock, then the table, then a VMA) that found it before
+ * it was unpublished can still read it. */
 void vma_free(struct vm_area_struct *v)
 {
-	kfree(v);
+	kfree_rcu(v, rcu);
 }
 
 void vma_table_free(struct vma_table *t)
 {
-	kfree(t);
+	kfree_rcu(t, rcu);
 }
 
 static struct vma_table *table_of(struct mm_struct *mm)

@@ -63,9 +63,9 @@ static void reader(void *arg)
 	adopt(shared_mm);
 	uint64_t n = 0, bad = 0, f = 0;
 	while (!READ_ONCE(stop)) {
-		uint64_t c = READ_ONCE(committed), e1 = READ_ONCE(epoch), v = 0;
+		uint64_t c = READ_ONCE(committed), e1 = READ_ONCE(epoch), w[2] = { 0, 0 };
 		smp_rmb();      /* the generation is read before the page */
-		int r = copy_from_user(&v, (void *)TARGET, sizeof(v));
+		int r = copy_from_user(w, (void *)TARGET, sizeof(w));
 		smp_rmb();
 		uint64_t e2 = READ_ONCE(epoch);
 		if (r) {
@@ -73,7 +73,11 @@ static void reader(void *arg)
 			continue;
 		}
 		n++;
-		if (v != 0 && v < c)
+		/* The page holds (gen, ~gen), written a byte at a time by the
+		 * replacer: a pair that does not match is a write in progress
+		 * (or a fresh zero page), not a generation. */
+		uint64_t v = w[0];
+		if (w[1] == ~v && v < c)
 			bad++;      /* an older generation after its replacement */
 		if (e1 == e2 && (e1 & 1))
 			bad++;      /* read a PROT_NONE page */
@@ -105,8 +109,14 @@ static void torture(struct ktest *t, bool mprotect_mode)
 	stop = readers_done = 0;
 	reads = violations = faults = 0;
 	KTEST_ASSERT_EQ(t, map_target(shared_mm), 0);
-	uint64_t g = 1;
-	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &g, sizeof(g)), 0);
+	/* A mapped neighbour keeps the page tables alive across the munmaps,
+	 * so the frame munmap frees is the data page alone (the spacers below
+	 * catch it) and no table-freeing allocation grabs and zeroes it. */
+	KTEST_ASSERT_EQ(t, do_mmap(shared_mm, TARGET + PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), (long)(TARGET + PAGE_SIZE));
+	uint64_t g = 1, pair[2] = { g, ~g };
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)(TARGET + PAGE_SIZE), pair, sizeof(pair)), 0);
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, pair, sizeof(pair)), 0);
 
 	unsigned me = smp_processor_id(), cpu, nreaders = 0;
 	struct thread *th[NR_CPUS];
@@ -132,14 +142,19 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			do_munmap(shared_mm, TARGET, PAGE_SIZE);
 			/* Hold a few frames so the old page is not simply handed
 			 * back as the new one: a stale entry then reads old data. */
+			struct page *fresh[4];
+			for (int i = 0; i < 4; i++)     /* take the just-freed frames first */
+				fresh[i] = alloc_page();
 			for (int i = 0; i < 4; i++) {
 				if (spacer[i])
 					free_page(spacer[i]);
-				spacer[i] = alloc_page();
+				spacer[i] = fresh[i];
 			}
 			map_target(shared_mm);
 		}
-		copy_to_user((void *)TARGET, &g, sizeof(g));
+		pair[0] = g;
+		pair[1] = ~g;
+		copy_to_user((void *)TARGET, pair, sizeof(pair));
 		smp_wmb();      /* the page holds g before g is published */
 		WRITE_ONCE(committed, g);
 		rounds++;

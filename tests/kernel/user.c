@@ -13,9 +13,11 @@
 #include "mm/pmm.h"
 #include "mm/uaccess.h"
 #include "mm/mm.h"
+#include "mm/pgtable_free.h"
 #include "mm/mmap.h"
 #include "asm/cpu.h"
 #include "kernel/time.h"
+#include "kernel/rcu.h"
 #include "asm/traps.h"
 #include "lib/string.h"
 #include "user/programs.h"
@@ -30,6 +32,26 @@ static int run(const char *name, int argc, char **argv)
 	int status = -1;
 	process_wait(pid, &status);
 	return status;
+}
+
+/* Frames not in use: free ones, plus the stack cache (free stack slots
+ * stay mapped for reuse), the page-table quarantine, and the heap's slab
+ * pages (checked separately by the bytes in use). */
+static uint64_t frames_available(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	uint64_t slabs = 0;
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
+		slabs += s.slab_pages[c];
+	return pmm_free_frames() + kstack_cached_frames() + pgtable_quarantined() + slabs;
+}
+
+static uint64_t heap_bytes(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	return s.bytes_in_use;
 }
 
 static void test_hello(struct ktest *t)
@@ -145,36 +167,18 @@ static void test_user_reads_kernel_memory(struct ktest *t)
 	KTEST_EXPECT_EQ(t, run("readkernel", 0, NULL), EXIT_SEGV);
 }
 
-/* Frames not in use: free ones, plus the stack cache (free stack slots
- * stay mapped for reuse) and the heap's slab pages (checked separately by
- * the bytes in use). */
-static uint64_t frames_available(void)
-{
-	struct kmalloc_stats s;
-	kmalloc_get_stats(&s);
-	uint64_t slabs = 0;
-	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
-		slabs += s.slab_pages[c];
-	return pmm_free_frames() + kstack_cached_frames() + slabs;
-}
-
-static uint64_t heap_bytes(void)
-{
-	struct kmalloc_stats s;
-	kmalloc_get_stats(&s);
-	return s.bytes_in_use;
-}
-
 static void test_1000_spawns_leak_nothing(struct ktest *t)
 {
 	KTEST_ASSERT_EQ(t, run("true", 0, NULL), 0);   /* warm up caches */
-	msleep(20);                                     /* let the last thread be reaped */
+	rcu_barrier();                                  /* deferred frees done */
+	msleep(20);                                     /* and the last thread reaped */
 	uint64_t frames = frames_available(), heap = heap_bytes();
 	int bad = 0;
 	uint64_t t0 = ktime_ns();
 	for (int i = 0; i < 1000; i++)
 		bad += run("true", 0, NULL) != 0;
 	ktest_log("1000 spawn+exit+wait cycles in %llu ms", (unsigned long long)((ktime_ns() - t0) / 1000000));
+	rcu_barrier();
 	msleep(20);
 	KTEST_EXPECT_EQ(t, bad, 0);
 	KTEST_EXPECT_EQ(t, frames_available(), frames);
@@ -187,6 +191,7 @@ static void test_no_frame_leak(struct ktest *t)
 	 * page tables, VMAs, thread structures. */
 	run("vmtest", 0, NULL);
 	run("threads", 0, NULL);
+	rcu_barrier();
 	msleep(20);
 	uint64_t frames = frames_available(), heap = heap_bytes();
 	for (int i = 0; i < 3; i++) {
@@ -194,6 +199,7 @@ static void test_no_frame_leak(struct ktest *t)
 		KTEST_EXPECT_EQ(t, run("threads", 0, NULL), 0);
 		KTEST_EXPECT_EQ(t, run("segv", 0, NULL), EXIT_SEGV);
 	}
+	rcu_barrier();
 	msleep(20);
 	KTEST_EXPECT_EQ(t, frames_available(), frames);
 	KTEST_EXPECT_EQ(t, heap_bytes(), heap);
@@ -253,7 +259,8 @@ static void test_vma_split_and_merge(struct ktest *t)
 
 static void test_demand_zero_and_table_freeing(struct ktest *t)
 {
-	uint64_t before = pmm_free_frames();
+	rcu_barrier();
+	uint64_t before = frames_available(), heap = heap_bytes();
 	struct mm_struct *mm = adopt_new_mm();
 	KTEST_ASSERT_NOT_NULL(t, mm);
 	long a = do_mmap(mm, 0x40000000, 4 << 20, PROT_READ | PROT_WRITE,
@@ -274,7 +281,9 @@ static void test_demand_zero_and_table_freeing(struct ktest *t)
 	 * here would also count the heap's slab pages, which come and go). */
 	KTEST_EXPECT_EQ(t, ((uint64_t *)mm->pgd)[pgd_index((uintptr_t)a)], 0ull);
 	drop_mm(mm);
-	KTEST_EXPECT_EQ(t, pmm_free_frames(), before);
+	rcu_barrier();
+	KTEST_EXPECT_EQ(t, frames_available(), before);
+	KTEST_EXPECT_EQ(t, heap_bytes(), heap);
 }
 
 static uintptr_t smap_target;
