@@ -354,6 +354,11 @@ void rcu_start_cpu_thread(unsigned cpu)
 
 static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
 
+uint64_t rcu_gp_completed(void)
+{
+	return READ_ONCE(gp_completed);
+}
+
 void rcu_get_stats(struct rcu_stats *s)
 {
 	uint64_t lat[LATENCY_SAMPLES];

@@ -100,5 +100,7 @@ struct rcu_stats {
 	uint64_t gp_seq;
 };
 void rcu_get_stats(struct rcu_stats *s);
+/** rcu_gp_completed() - grace periods completed since boot. */
+uint64_t rcu_gp_completed(void);
 
 #endif

@@ -1,0 +1,298 @@
+/*
+ * tests/kernel/rcu.c - suite `rcu`: RCU and the lockless page walker.
+ *
+ * Teeth: built with RCU_BROKEN=1 grace periods end at once; the torture
+ * then finds objects freed (poisoned) inside read sections and grace-period
+ * ages beyond 1, synchronize_rcu returns while a reader is still inside,
+ * and (with TABLE_FREE=rcu) the walker reads freed page tables.  With
+ * TABLE_FREE=ipi the walker test's teeth are SHOOTDOWN_BROKEN=1.
+ */
+#include "kernel/ktest.h"
+#include "kernel/rcu.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/thread.h"
+#include "kernel/time.h"
+#include "kernel/uapi/syscall.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/mmap.h"
+#include "mm/pagewalk.h"
+#include "mm/tlb.h"
+#include "mm/uaccess.h"
+#include "asm/cpu.h"
+
+#define ALIVE  0xa11ea11ea11ea11eull
+#define POISON 0xdeaddeaddeaddeadull
+
+/* ---- rcutorture ------------------------------------------------------------ */
+
+struct tobj {
+	uint64_t magic;
+	uint64_t removed_at;        /* grace periods completed when replaced; 0: current */
+	struct rcu_head rcu;
+};
+
+static struct tobj *torture_ptr;
+static volatile int t_stop;
+static volatile uint64_t t_reads, t_poisoned, t_too_old;
+static volatile uint64_t age_hist[4];   /* 0, 1, 2, 3+ */
+
+static void tobj_free(struct rcu_head *h)
+{
+	struct tobj *o = container_of(h, struct tobj, rcu);
+	o->magic = POISON;                  /* poisoned when freed */
+	kfree(o);
+}
+
+static void torture_reader(void *arg)
+{
+	(void)arg;
+	uint64_t n = 0;
+	while (!READ_ONCE(t_stop)) {
+		rcu_read_lock();
+		struct tobj *o = rcu_dereference(torture_ptr);
+		if (o) {
+			udelay(30);             /* stay inside a while */
+			uint64_t m = READ_ONCE(o->magic), rem = READ_ONCE(o->removed_at);
+			if (m != ALIVE)
+				__atomic_fetch_add(&t_poisoned, 1, __ATOMIC_RELAXED);
+			if (rem) {
+				/* Grace periods completed since it was replaced: a
+				 * reader may still hold it after at most one. */
+				uint64_t age = rcu_gp_completed() - (rem - 1);
+				__atomic_fetch_add(&age_hist[age > 3 ? 3 : age], 1, __ATOMIC_RELAXED);
+				if (age > 1)
+					__atomic_fetch_add(&t_too_old, 1, __ATOMIC_RELAXED);
+			}
+		}
+		rcu_read_unlock();
+		if (++n % 64 == 0)
+			yield();
+	}
+	__atomic_fetch_add(&t_reads, n, __ATOMIC_RELAXED);
+}
+
+static void test_rcutorture(struct ktest *t)
+{
+	t_stop = 0;
+	t_reads = t_poisoned = t_too_old = 0;
+	for (int i = 0; i < 4; i++)
+		age_hist[i] = 0;
+	struct tobj *first = kzalloc(sizeof(*first));
+	KTEST_ASSERT_NOT_NULL(t, first);
+	first->magic = ALIVE;
+	rcu_assign_pointer(torture_ptr, first);
+	struct thread *th[NR_CPUS];
+	unsigned cpu, n = 0;
+	for_each_online_cpu(cpu)
+		th[n++] = thread_create_on(cpu, "ktest-rcuread", torture_reader, NULL);
+	uint64_t end = ktime_ns() + 500000000ull, replaced = 0;
+	while (ktime_ns() < end) {
+		struct tobj *o = kzalloc(sizeof(*o));
+		if (!o)
+			break;
+		o->magic = ALIVE;
+		struct tobj *old = torture_ptr;
+		rcu_assign_pointer(torture_ptr, o);
+		WRITE_ONCE(old->removed_at, rcu_gp_completed() + 1);
+		call_rcu(&old->rcu, tobj_free);
+		replaced++;
+		udelay(100);
+		if (replaced % 16 == 0)
+			msleep(1);
+	}
+	t_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	struct tobj *last = torture_ptr;
+	rcu_assign_pointer(torture_ptr, NULL);
+	call_rcu(&last->rcu, tobj_free);
+	rcu_barrier();
+	ktest_log("%llu replacements, %llu reads; grace-period age histogram: 0:%llu 1:%llu 2:%llu 3+:%llu",
+		  (unsigned long long)replaced, (unsigned long long)t_reads,
+		  (unsigned long long)age_hist[0], (unsigned long long)age_hist[1],
+		  (unsigned long long)age_hist[2], (unsigned long long)age_hist[3]);
+	KTEST_EXPECT_GT(t, t_reads, 0ull);
+	KTEST_EXPECT_EQ(t, t_poisoned, 0ull);
+	KTEST_EXPECT_EQ(t, t_too_old, 0ull);
+}
+
+/* ---- synchronize_rcu waits for readers that started before it ---------------- */
+
+static volatile int s_inside, s_done;
+
+static void long_reader(void *arg)
+{
+	(void)arg;
+	rcu_read_lock();
+	s_inside = 1;
+	mdelay(100);
+	s_done = 1;
+	rcu_read_unlock();
+}
+
+static void test_synchronize_waits_for_readers(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	s_inside = s_done = 0;
+	unsigned other = smp_processor_id() == 0 ? 1 : 0;
+	struct thread *th = thread_create_on(other, "ktest-longread", long_reader, NULL);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	while (!s_inside)
+		cpu_relax();
+	synchronize_rcu();
+	KTEST_EXPECT_EQ(t, s_done, 1);
+	thread_join(th);
+}
+
+/* ---- callbacks: barrier, from every CPU at once -------------------------------- */
+
+#define CBS_PER_CPU 500
+static volatile uint64_t cb_count;
+static volatile int cb_go;
+
+static void count_cb(struct rcu_head *h)
+{
+	__atomic_fetch_add(&cb_count, 1, __ATOMIC_RELAXED);
+	kfree(h);
+}
+
+static void queue_many(void *arg)
+{
+	(void)arg;
+	while (!cb_go)
+		cpu_relax();
+	for (int i = 0; i < CBS_PER_CPU; i++) {
+		struct rcu_head *h = kmalloc(sizeof(*h));
+		if (h)
+			call_rcu(h, count_cb);
+	}
+}
+
+static void test_call_rcu_everywhere_and_barrier(struct ktest *t)
+{
+	cb_count = 0;
+	cb_go = 0;
+	struct thread *th[NR_CPUS];
+	unsigned cpu, n = 0;
+	for_each_online_cpu(cpu)
+		th[n++] = thread_create_on(cpu, "ktest-callrcu", queue_many, NULL);
+	cb_go = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	rcu_barrier();
+	KTEST_EXPECT_EQ(t, cb_count, (uint64_t)n * CBS_PER_CPU);
+}
+
+static void test_idle_cpus_do_not_stall(struct ktest *t)
+{
+	/* The other CPUs sit in their idle loops: grace periods still end. */
+	struct rcu_stats s0, s1;
+	rcu_get_stats(&s0);
+	uint64_t t0 = ktime_ns();
+	for (int i = 0; i < 5; i++)
+		synchronize_rcu();
+	uint64_t dt = ktime_ns() - t0;
+	rcu_get_stats(&s1);
+	ktest_log("5 grace periods with idle CPUs in %llu ms", (unsigned long long)(dt / 1000000));
+	KTEST_EXPECT_GE(t, s1.gp_completed - s0.gp_completed, 5ull);
+	KTEST_EXPECT_LT(t, dt, 5000000000ull);
+	KTEST_EXPECT_EQ(t, s1.stalls, s0.stalls);
+}
+
+/* ---- lockless walkers against munmap ---------------------------------------- */
+
+#define WALK_AREA 0x70000000ul
+#define WALK_PAGES 16
+
+static struct mm_struct *walk_mm;
+static volatile int w_stop;
+static volatile uint64_t w_walks, w_found;
+
+static void walker(void *arg)
+{
+	(void)arg;
+	unsigned long flags;
+	local_irq_save(flags);
+	current->mm = walk_mm;
+	switch_mm(walk_mm);         /* a thread of the mm: in its cpumask */
+	local_irq_restore(flags);
+	uint64_t n = 0, found = 0;
+	while (!READ_ONCE(w_stop)) {
+		unsigned long w = lockless_page_walk_begin();
+		for (unsigned i = 0; i < WALK_PAGES; i++)
+			found += follow_pte_lockless(walk_mm, WALK_AREA + i * PAGE_SIZE) != 0;
+		lockless_page_walk_end(w);
+		n++;
+	}
+	__atomic_fetch_add(&w_walks, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&w_found, found, __ATOMIC_RELAXED);
+	current->mm = NULL;
+	leave_mm(walk_mm);
+}
+
+static void test_walker_vs_munmap(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	walk_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, walk_mm);
+	unsigned long flags;
+	local_irq_save(flags);
+	current->mm = walk_mm;
+	switch_mm(walk_mm);
+	local_irq_restore(flags);
+	w_stop = 0;
+	w_walks = w_found = 0;
+	uint64_t poisoned0 = lockless_poisoned_reads;
+	pagewalk_test_delay_ns = 200000;
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-walker", walker, NULL);
+	uint64_t end = ktime_ns() + 400000000ull, cycles = 0;
+	while (ktime_ns() < end) {
+		/* Map, populate (page tables appear), unmap (they are freed). */
+		do_mmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		for (unsigned i = 0; i < WALK_PAGES; i++) {
+			uint64_t v = i;
+			copy_to_user((void *)(WALK_AREA + i * PAGE_SIZE), &v, sizeof(v));
+		}
+		udelay(50);
+		do_munmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE);
+		cycles++;
+	}
+	w_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	pagewalk_test_delay_ns = 0;
+	current->mm = NULL;
+	leave_mm(walk_mm);
+	mm_put(walk_mm);
+	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
+	ktest_log("TABLE_FREE=%s: %llu map/unmap cycles, %llu walks, %llu PTEs found, %llu poisoned reads",
+		  CONFIG_TABLE_FREE_NAME, (unsigned long long)cycles, (unsigned long long)w_walks,
+		  (unsigned long long)w_found, (unsigned long long)poisoned);
+	KTEST_EXPECT_GT(t, w_walks, 0ull);
+	KTEST_EXPECT_GT(t, w_found, 0ull);      /* the walkers did see live tables */
+	KTEST_EXPECT_EQ(t, poisoned, 0ull);
+	KTEST_EXPECT_EQ(t, lockless_unprotected_walks, 0ull);
+}
+
+static struct ktest_case rcu_cases[] = {
+	KTEST_CASE(test_synchronize_waits_for_readers),
+	KTEST_CASE(test_call_rcu_everywhere_and_barrier),
+	KTEST_CASE(test_idle_cpus_do_not_stall),
+	KTEST_CASE(test_rcutorture),
+	KTEST_CASE(test_walker_vs_munmap),
+	{ 0 },
+};
+KTEST_SUITE(rcu, rcu_cases);
