@@ -14,6 +14,7 @@
 #include "kernel/time.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "lib/cmdline.h"
 #include "asm/cpu.h"
 #include "mm/uaccess.h"
 
@@ -94,28 +95,21 @@ void bench_report(const char *name, const char *metric, int64_t x, const char *u
 	printk_raw(line);
 }
 
-static bool selected(const char *name)
+void bench_report_cycles(const char *name, const char *metric, int64_t x, uint64_t *v, unsigned n)
 {
-	if (strcmp(bench_spec, "all") == 0)
-		return true;
-	size_t n = strlen(name);
-	for (const char *p = bench_spec; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return false;
+	uint64_t med, min, max;
+	bench_summarize(v, n, &med, &min, &max);
+	bench_report(name, metric, x, "cycles", med, min, max, n);
+	char ns_metric[64];
+	snprintf(ns_metric, sizeof(ns_metric), "%s_ns", metric);
+	bench_report(name, ns_metric, x, "ns", tsc_to_ns(med), tsc_to_ns(min), tsc_to_ns(max), n);
 }
 
 void bench_run_requested(void)
 {
 	int ran = 0;
 	for (const struct bench *b = __bench_start; b < __bench_end; b++) {
-		if (!selected(b->name))
+		if (!cmdline_list_has(bench_spec, b->name))
 			continue;
 		pr_info("bench: %s (%s)\n", b->name, b->help);
 		uint64_t t0 = ktime_ns();

@@ -33,6 +33,12 @@ void bench_run_requested(void);
 void bench_report(const char *name, const char *metric, int64_t x, const char *unit,
 		  uint64_t median, uint64_t min, uint64_t max, unsigned runs);
 
+/**
+ * bench_report_cycles() - summarize @n TSC samples @v and report them
+ * twice: in cycles (@metric) and in nanoseconds (@metric_ns).
+ */
+void bench_report_cycles(const char *name, const char *metric, int64_t x, uint64_t *v, unsigned n);
+
 /** bench_summarize() - sort @v[0..n) and give median, min and max. */
 void bench_summarize(uint64_t *v, unsigned n, uint64_t *median, uint64_t *min, uint64_t *max);
 

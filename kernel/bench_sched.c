@@ -24,15 +24,6 @@
 #define SWITCH_ROUNDS 2000
 #define WAKE_ROUNDS 201
 
-static void report(const char *name, const char *metric, int64_t x, uint64_t *v, unsigned n)
-{
-	uint64_t med, min, max;
-	bench_summarize(v, n, &med, &min, &max);
-	bench_report(name, metric, x, "cycles", med, min, max, n);
-	char m[64];
-	snprintf(m, sizeof(m), "%s_ns", metric);
-	bench_report(name, m, x, "ns", tsc_to_ns(med), tsc_to_ns(min), tsc_to_ns(max), n);
-}
 
 /* ---- context switch ------------------------------------------------------ */
 
@@ -65,7 +56,7 @@ static void bench_context_switch(void)
 		uint64_t sw = sched_context_switches(0) - sw0;
 		v[r] = sw ? dt / sw : 0;
 	}
-	report("context_switch", "switch", -1, v, 9);
+	bench_report_cycles("context_switch", "switch", -1, v, 9);
 }
 BENCHMARK(context_switch, "yield between two threads on one CPU", bench_context_switch);
 
@@ -121,7 +112,7 @@ static void bench_wakeup(void)
 		while (!wake_up_thread(s) && READ_ONCE(s->state) != THREAD_ZOMBIE)
 			cpu_relax();
 		thread_join(s);
-		report("wakeup", "latency", cpu, v, n);
+		bench_report_cycles("wakeup", "latency", cpu, v, n);
 	}
 	kfree(v);
 }
@@ -173,7 +164,7 @@ static void bench_rwsem_read(void)
 		rw_go = 1;
 		for (unsigned i = 0; i < n; i++)
 			thread_join(th[i]);
-		report("rwsem_read", "down_up_read", n, rw_cycles, n);
+		bench_report_cycles("rwsem_read", "down_up_read", n, rw_cycles, n);
 	}
 }
 BENCHMARK(rwsem_read, "down_read+up_read cost vs CPUs reading at once", bench_rwsem_read);

@@ -27,15 +27,6 @@
 
 #define ROUNDS 301
 
-static void report_cycles(const char *name, const char *metric, int64_t x, uint64_t *v, unsigned n)
-{
-	uint64_t med, min, max;
-	bench_summarize(v, n, &med, &min, &max);
-	bench_report(name, metric, x, "cycles", med, min, max, n);
-	char ns_metric[64];
-	snprintf(ns_metric, sizeof(ns_metric), "%s_ns", metric);
-	bench_report(name, ns_metric, x, "ns", tsc_to_ns(med), tsc_to_ns(min), tsc_to_ns(max), n);
-}
 
 /* ---- IPI round trip -------------------------------------------------- */
 
@@ -74,7 +65,7 @@ static void bench_ipi_roundtrip(void)
 				cpu_relax();
 			v[r] = rdtsc_ordered() - t0;
 		}
-		report_cycles("ipi_roundtrip", "roundtrip", cpu, v, ROUNDS);
+		bench_report_cycles("ipi_roundtrip", "roundtrip", cpu, v, ROUNDS);
 	}
 	kfree(v);
 }
@@ -102,7 +93,7 @@ static void bench_call_function(void)
 			smp_call_function_many(&m, empty_fn, NULL, true);
 			v[r] = rdtsc_ordered() - t0;
 		}
-		report_cycles("call_function", "latency", n, v, ROUNDS);
+		bench_report_cycles("call_function", "latency", n, v, ROUNDS);
 	}
 	kfree(v);
 }
@@ -192,7 +183,7 @@ static void bench_spinlock(void)
 		uint64_t per_ms = total / SPIN_WINDOW_MS;
 		bench_report("spinlock", "throughput", n, "acq/ms", per_ms, per_ms, per_ms, 1);
 		if (ns)
-			report_cycles("spinlock", "handoff", n, all, ns);
+			bench_report_cycles("spinlock", "handoff", n, all, ns);
 	}
 out:
 	kfree(handoffs);

@@ -128,15 +128,10 @@ static int load_segment(struct mm_struct *mm, const uint8_t *data, const struct 
 		uintptr_t c0 = va > f0 ? va : f0, c1 = va + PAGE_SIZE < f1 ? va + PAGE_SIZE : f1;
 		if (c0 < c1)
 			memcpy(dst + (c0 - va), data + p->offset + (c0 - p->vaddr), c1 - c0);
-		spinlock_t *ptl;
-		uint64_t *pte = pte_alloc_map_lock(mm, va, &ptl);
-		if (!pte) {
+		if (install_user_page(mm, va, pg, pteflags)) {
 			free_page(pg);
 			return -ENOMEM;
 		}
-		*pte = page_to_phys(pg) | pteflags;
-		mm->rss++;
-		spin_unlock(ptl);
 	}
 	return 0;
 }

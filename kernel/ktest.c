@@ -20,6 +20,7 @@
 #include "kernel/percpu.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "lib/cmdline.h"
 
 extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
 
@@ -81,23 +82,6 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 	return faulted;
 }
 
-static bool selected(const char *spec, const char *name)
-{
-	if (strcmp(spec, "all") == 0)
-		return true;
-	size_t n = strlen(name);
-	for (const char *p = spec; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return false;
-}
-
 static const struct ktest_suite *find_suite(const char *name, size_t len)
 {
 	for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
@@ -138,7 +122,7 @@ int ktest_run(const char *spec)
 
 	/* Count the selected suites and the names that match none. */
 	for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
-		nsuites += selected(spec, s->name);
+		nsuites += cmdline_list_has(spec, s->name);
 	if (strcmp(spec, "all") != 0) {
 		for (const char *p = spec; *p;) {
 			const char *end = strchr(p, ',');
@@ -154,7 +138,7 @@ int ktest_run(const char *spec)
 	ktap("KTAP version 1\n1..%d\n", nsuites + unknown);
 	int index = 1;
 	for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
-		if (selected(spec, s->name))
+		if (cmdline_list_has(spec, s->name))
 			failed += run_suite(s, index++);
 	if (unknown) {
 		for (const char *p = spec; *p;) {

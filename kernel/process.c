@@ -138,15 +138,10 @@ static int setup_stack(struct mm_struct *mm, int argc, char *const argv[], uintp
 	for (int i = 0; i < argc; i++)
 		w[1 + i] = ptrs[i];
 	w[1 + argc] = 0;
-	spinlock_t *ptl;
-	uint64_t *pte = pte_alloc_map_lock(mm, page_va, &ptl);
-	if (!pte) {
+	if (install_user_page(mm, page_va, pg, user_pte_flags(VM_READ | VM_WRITE))) {
 		free_page(pg);
 		return -ENOMEM;
 	}
-	*pte = page_to_phys(pg) | user_pte_flags(VM_READ | VM_WRITE);
-	mm->rss++;
-	spin_unlock(ptl);
 	*sp_out = sp;
 	return 0;
 }

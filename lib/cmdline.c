@@ -146,3 +146,20 @@ bool cmdline_has(const struct cmdline_param *p, int n, const char *key)
 {
 	return cmdline_get(p, n, key) != NULL;
 }
+
+bool cmdline_list_has(const char *list, const char *name)
+{
+	if (strcmp(list, "all") == 0)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}

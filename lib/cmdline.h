@@ -79,4 +79,10 @@ const char *cmdline_get(const struct cmdline_param *p, int n, const char *key);
  */
 bool cmdline_has(const struct cmdline_param *p, int n, const char *key);
 
+/**
+ * cmdline_list_has() - is @name one of the comma-separated names in @list?
+ * The list "all" contains every name.  (ktest=, bench=)
+ */
+bool cmdline_list_has(const char *list, const char *name);
+
 #endif /* LIB_CMDLINE_H */

@@ -14,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "mm/pgtable_free.h"
 #include "kernel/panic.h"
+#include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/uapi/syscall.h"
@@ -121,4 +122,16 @@ uint64_t *pte_alloc_map_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **
 uint64_t *pte_lookup_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl)
 {
 	return pte_walk(mm, addr, false, ptl);
+}
+
+int install_user_page(struct mm_struct *mm, uintptr_t va, struct page *pg, uint64_t pteflags)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_alloc_map_lock(mm, va, &ptl);
+	if (!pte)
+		return -ENOMEM;
+	WRITE_ONCE(*pte, page_to_phys(pg) | pteflags);
+	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+	spin_unlock(ptl);
+	return 0;
 }

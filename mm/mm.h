@@ -27,6 +27,8 @@
 /* A PTE that is not present but holds a page (PROT_NONE): a software bit. */
 #define _PAGE_PROTNONE (1ul << 9)
 
+struct page;
+
 struct mm_struct {
 	pgd_t *pgd;
 	uint64_t pgd_phys;
@@ -54,6 +56,12 @@ void mm_put(struct mm_struct *mm);
 uint64_t *pte_alloc_map_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl);
 /** pte_lookup_lock() - the PTE slot for @addr if its table exists (locked), else NULL. */
 uint64_t *pte_lookup_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl);
+
+/**
+ * install_user_page() - map @pg at @va (empty slot) with @pteflags, during
+ * setup (ELF loading, the first stack page).  Return: 0 or -ENOMEM.
+ */
+int install_user_page(struct mm_struct *mm, uintptr_t va, struct page *pg, uint64_t pteflags);
 
 /** user_pte_flags() - the PTE bits for a page of a VMA with @vm_flags. */
 uint64_t user_pte_flags(unsigned vm_flags);

@@ -220,3 +220,17 @@ TEST(random_junk_never_overruns)
 		free(line);
 	}
 }
+
+TEST(list_has)
+{
+	CHECK(cmdline_list_has("all", "anything"));
+	CHECK(cmdline_list_has("pmm", "pmm"));
+	CHECK(cmdline_list_has("pmm,heap,smp", "heap"));
+	CHECK(cmdline_list_has("pmm,heap,smp", "smp"));
+	CHECK(!cmdline_list_has("pmm,heap,smp", "sm"));
+	CHECK(!cmdline_list_has("pmm,heap,smp", "heapx"));
+	CHECK(!cmdline_list_has("", "pmm"));
+	CHECK(!cmdline_list_has("pmm,", "p"));
+	CHECK(cmdline_list_has(",pmm", "pmm"));
+	CHECK(!cmdline_list_has("allx", "pmm"));
+}
