@@ -31,6 +31,10 @@ ifeq ($(filter $(BOOT),grub direct),)
 $(error BOOT must be grub or direct, not '$(BOOT)')
 endif
 
+ifeq ($(TABLE_FREE)-$(SHOOTDOWN),ipi-pv)
+$(warning TABLE_FREE=ipi with SHOOTDOWN=pv is the unsafe pairing: lockless walkers are not protected)
+endif
+
 BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN
 BROKEN_ON   := $(strip $(foreach v,$(BROKEN_VARS),$(if $(filter 1,$($(v))),$(v))))
 BROKEN_SUFFIX := $(if $(BROKEN_ON),+$(subst $(eval) ,+,$(shell echo $(BROKEN_ON) | tr A-Z a-z)))

@@ -42,10 +42,10 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define RCU_STALL_MS 10000
 #define LATENCY_SAMPLES 64
 
 int rcu_nesting[NR_CPUS];
+unsigned rcu_stall_timeout_ms = 10000;
 
 struct rcu_cpu {
 	struct rcu_head *next, **next_tail;
@@ -254,13 +254,13 @@ void rcu_tick(bool quiescent)
 	/* The stall detector: one CPU watches the grace period's age. */
 	unsigned long s = READ_ONCE(gp_seq);
 	if (cpu == 0 && (s & 1) && s != stall_warned_seq &&
-	    ktime_ns() - gp_start_ns > RCU_STALL_MS * 1000000ull) {
+	    ktime_ns() - gp_start_ns > (uint64_t)READ_ONCE(rcu_stall_timeout_ms) * 1000000ull) {
 		stall_warned_seq = s;
 		stalls++;
 		unsigned c;
 		for_each_cpu(c, &qs_needed) {
-			pr_warn("rcu: stall: CPU %u has owed grace period %lu a quiescent state for %u ms\n",
-				c, s, RCU_STALL_MS);
+			pr_warn("rcu: stall: CPU %u has owed grace period %lu a quiescent state for over %u ms\n",
+				c, s, rcu_stall_timeout_ms);
 			smp_request_backtrace(c);
 		}
 	}

@@ -29,10 +29,12 @@
 #include "kernel/atomic.h"
 #include "kernel/preempt.h"
 #include "kernel/rcu_types.h"
+#include "mm/kmalloc.h"
 
 typedef void (*rcu_callback_t)(struct rcu_head *head);
 
 extern int rcu_nesting[];       /* per CPU, debug: read-side nesting depth */
+extern unsigned rcu_stall_timeout_ms;   /* stall warning after this (default 10 s) */
 
 static inline void rcu_read_lock(void)
 {
@@ -71,7 +73,7 @@ void rcu_barrier(void);
  */
 #define kfree_rcu(ptr, field) \
 	call_rcu_sized(&(ptr)->field, (rcu_callback_t)(uintptr_t)offsetof(__typeof__(*(ptr)), field), \
-		       sizeof(*(ptr)))
+		       ksize(ptr))     /* invoke() gives back ksize() too */
 
 /** rcu_bytes_done() - a call_rcu_sized() callback gives back its @bytes (statistics). */
 void rcu_bytes_done(size_t bytes);

@@ -257,8 +257,10 @@ static void test_walker_vs_munmap(struct ktest *t)
 	for_each_online_cpu(cpu)
 		if (cpu != me)
 			th[n++] = thread_create_on(cpu, "ktest-walker", walker, NULL);
-	uint64_t end = ktime_ns() + 400000000ull, cycles = 0;
-	while (ktime_ns() < end) {
+	/* At least 400 ms and 30 cycles (slow when vCPUs outnumber host
+	 * cores), at most 10 s. */
+	uint64_t t0 = ktime_ns(), cycles = 0;
+	while ((ktime_ns() < t0 + 400000000ull || cycles < 30) && ktime_ns() < t0 + 10000000000ull) {
 		/* Map, populate (page tables appear), unmap (they are freed). */
 		do_mmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -266,7 +268,7 @@ static void test_walker_vs_munmap(struct ktest *t)
 			uint64_t v = i;
 			copy_to_user((void *)(WALK_AREA + i * PAGE_SIZE), &v, sizeof(v));
 		}
-		udelay(50);
+		udelay(1000);           /* the walkers find the tables populated */
 		do_munmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE);
 		cycles++;
 	}
@@ -287,7 +289,44 @@ static void test_walker_vs_munmap(struct ktest *t)
 	KTEST_EXPECT_EQ(t, lockless_unprotected_walks, 0ull);
 }
 
+/* ---- the stall detector ------------------------------------------------------ */
+
+static volatile int stall_inside;
+
+static void stalling_reader(void *arg)
+{
+	(void)arg;
+	rcu_read_lock();
+	stall_inside = 1;
+	mdelay(400);            /* owes a quiescent state all this time */
+	rcu_read_unlock();
+}
+
+static void test_stall_detector(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned saved = rcu_stall_timeout_ms;
+	rcu_stall_timeout_ms = 100;
+	stall_inside = 0;
+	struct rcu_stats s0, s1;
+	rcu_get_stats(&s0);
+	unsigned other = smp_processor_id() == 0 ? 1 : 0;
+	struct thread *th = thread_create_on(other, "ktest-stall", stalling_reader, NULL);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	while (!stall_inside)
+		cpu_relax();
+	synchronize_rcu();      /* a grace period that CPU `other` holds up */
+	thread_join(th);
+	rcu_stall_timeout_ms = saved;
+	rcu_get_stats(&s1);
+	KTEST_EXPECT_GE(t, s1.stalls, s0.stalls + 1);
+}
+
 static struct ktest_case rcu_cases[] = {
+	KTEST_CASE(test_stall_detector),
 	KTEST_CASE(test_synchronize_waits_for_readers),
 	KTEST_CASE(test_call_rcu_everywhere_and_barrier),
 	KTEST_CASE(test_idle_cpus_do_not_stall),
