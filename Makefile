@@ -12,7 +12,10 @@ SHOOTDOWN  ?= ipi
 FAULT      ?= spf
 CPUS       ?= 4
 MEM        ?= 512M
-ACCEL      ?= auto
+# tcg by default: on the development machines KVM is nested, and user mode
+# under it stops with KVM emulation failures (see README); ACCEL=auto or kvm
+# choose KVM where it works for kernel-only experiments.
+ACCEL      ?= tcg
 BOOT       ?= grub
 HZ         ?= 100
 CMDLINE    ?=

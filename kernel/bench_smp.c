@@ -9,8 +9,9 @@
  *                  acquisitions per millisecond, and the handoff latency
  *                  from one holder's unlock to the next holder's lock.
  *
- * Workers on other CPUs run inside the call-function IPI handler (there is
- * no scheduler yet), with interrupts off, for a bounded time.
+ * Workers on other CPUs run inside the call-function IPI handler
+ * (deliberately: no thread switch in the measurement), with interrupts
+ * off, for a bounded time.
  */
 #include "kernel/bench.h"
 #include "kernel/cpumask.h"

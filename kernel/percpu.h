@@ -2,8 +2,8 @@
  * kernel/percpu.h - per-CPU data.
  *
  * Each CPU owns one struct percpu, reached through the GS segment base (set
- * once per CPU at boot and never changed; the kernel has no user GS to swap
- * until user mode exists).  this_cpu() is valid from the first lines of
+ * once per CPU at boot; while a CPU runs user code, swapgs parks it in
+ * MSR_KERNEL_GS_BASE).  this_cpu() is valid from the first lines of
  * kmain/ap_main on.  Fields written by other CPUs are marked; everything
  * else is touched only by the owner, so it needs no lock.
  */

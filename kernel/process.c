@@ -199,12 +199,16 @@ int process_wait(int pid, int *status)
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);
 	list_for_each_entry(q, &process_list, node)
-		if (q->pid == pid)
+		if (q->pid == pid && !q->waited)
 			p = q;
+	if (p)
+		p->waited = true;       /* one waiter only: it frees p */
 	spin_unlock_irqrestore(&process_list_lock, flags);
 	if (!p)
 		return -ECHILD;
 	wait_event(&p->exit_wq, READ_ONCE(p->exited));
+	spin_lock_irqsave(&p->lock, flags);     /* the exiting thread is done with p */
+	spin_unlock_irqrestore(&p->lock, flags);
 	if (status)
 		*status = p->exit_code;
 	spin_lock_irqsave(&process_list_lock, flags);
@@ -267,8 +271,12 @@ void process_exit_thread(int code)
 	wake_up(&p->thread_wq);
 	if (last) {
 		mm_put(mm);
+		/* Under p->lock: process_wait takes it before freeing p, so p
+		 * outlives this wake_up. */
+		spin_lock_irqsave(&p->lock, flags);
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);
+		spin_unlock_irqrestore(&p->lock, flags);
 	}
 	me->proc = NULL;
 	thread_exit(code);

@@ -39,6 +39,7 @@ struct process {
 	int live_threads;
 	bool killed;                /* every thread must leave */
 	bool exited;
+	bool waited;                /* a process_wait() has claimed it (process_list_lock) */
 	int exit_code;
 	struct thread_record threads[PROC_MAX_THREADS];
 	int nthreads;

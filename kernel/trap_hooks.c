@@ -49,9 +49,10 @@ bool arch_handle_exception_hook(struct trap_frame *f)
 			enum fault_result r = fault_in(f, addr);
 			if (r == FAULT_OK)
 				return true;
-			snprintf(why, sizeof(why), "segfault at %#lx ip %#lx (%s%s)", (unsigned long)addr,
+			snprintf(why, sizeof(why), "segfault at %#lx ip %#lx (%s%s, error %#lx)", (unsigned long)addr,
 				 (unsigned long)f->rip, fault_reason(r),
-				 f->error_code & PF_WRITE ? ", write" : f->error_code & PF_FETCH ? ", exec" : ", read");
+				 f->error_code & PF_WRITE ? ", write" : f->error_code & PF_FETCH ? ", exec" : ", read",
+				 (unsigned long)f->error_code);
 			arch_irq_enable();
 			process_kill_current(why);
 		}

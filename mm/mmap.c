@@ -129,6 +129,14 @@ long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
 		n++;
 		a = e;
 	}
+	uintptr_t covered = n ? pieces[n - 1]->end : addr;
+	if (covered < addr + alen) {
+		/* More than 64 VMAs in the range: refuse rather than drop some. */
+		for (int i = 0; i < n; i++)
+			vma_free(pieces[i]);
+		up_write(&mm->mmap_lock);
+		return -ENOMEM;
+	}
 	r = vma_replace_range(mm, addr, addr + alen, pieces, n);
 	if (r == 0)
 		change_protection(mm, addr, addr + alen, prot_to_vm(prot));

@@ -8,6 +8,7 @@
 ; (the CPU aligns RSP to 16 before pushing its part in 64-bit mode).
 
 bits 64
+%include "arch/x86_64/trapframe.inc"
 section .text
 extern trap_dispatch
 
@@ -55,41 +56,13 @@ isr_common:
     pop rcx
     pop rax
 .gs_ok:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     cld
     mov rdi, rsp
     call trap_dispatch
 global isr_return
 isr_return:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GPRS
     bt qword [rsp], 63                  ; paranoid entry swapped GS: undo
     jc .swap_back
     add rsp, 16                         ; vector and error code

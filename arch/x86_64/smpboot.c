@@ -48,6 +48,12 @@ int arch_smp_prepare(void)
 	if (!p)
 		return -ENOMEM;
 	tramp_pgd = page_address(p);
+	if (page_to_phys(p) >= (1ull << 32)) {
+		/* The trampoline loads CR3 in 32-bit code. */
+		free_page(p);
+		tramp_pgd = NULL;
+		return -ENOMEM;
+	}
 	memset(tramp_pgd, 0, PAGE_SIZE);
 	/* The kernel half, shared: the same PUD tables as kernel_pgd. */
 	for (unsigned i = 256; i < 512; i++)

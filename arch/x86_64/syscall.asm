@@ -9,6 +9,7 @@
 ; RCX pitfall.
 
 bits 64
+%include "arch/x86_64/trapframe.inc"
 section .text
 
 USER_CS equ 0x2b
@@ -31,21 +32,7 @@ syscall_entry:
     push rcx                            ; rip
     push 0                              ; error code
     push 0x100                          ; "vector": a system call
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     xor ebp, ebp                        ; backtraces end here
     cld
     mov rdi, rsp

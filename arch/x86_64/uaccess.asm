@@ -1,13 +1,29 @@
 ; arch/x86_64/uaccess.asm - the only kernel code that touches user memory.
 ;
-; Each routine opens user access with stac (SMAP), copies, and closes it
-; with clac.  The instruction that may fault on a bad user address has an
+; Each routine opens user access (SMAP: RFLAGS.AC), copies, and closes it.  The instruction that may fault on a bad user address has an
 ; exception-table entry (section .extable: faulting RIP, fixup RIP); the
 ; #PF handler first tries to fault the page in (demand paging), and only if
 ; that fails resumes at the fixup, which reports how much was not copied.
 ; The caller has already checked that the range lies in user space.
 
 bits 64
+
+; Open and close user access (SMAP) by setting and clearing RFLAGS.AC.
+; stac/clac would be the natural instructions, but nested KVM on the
+; development machines stops the VM with an emulation failure on stac
+; ("KVM internal error"); popfq is emulated everywhere and has the same
+; effect at CPL 0.
+%macro USER_ACCESS_BEGIN 0
+    pushfq
+    or qword [rsp], 1 << 18
+    popfq
+%endmacro
+%macro USER_ACCESS_END 0
+    pushfq
+    and qword [rsp], ~(1 << 18)
+    popfq
+%endmacro
+
 section .text
 
 ; uint64_t __copy_user(void *dst, const void *src, uint64_t n)
@@ -15,14 +31,14 @@ section .text
 global __copy_user
 __copy_user:
     mov rcx, rdx
-    stac
+    USER_ACCESS_BEGIN
 .copy:
     rep movsb                           ; on a fault RCX = bytes left
-    clac
+    USER_ACCESS_END
     xor eax, eax
     ret
 .copy_fault:
-    clac
+    USER_ACCESS_END
     mov rax, rcx
     ret
 
@@ -32,7 +48,7 @@ __copy_user:
 global __strncpy_user
 __strncpy_user:
     xor eax, eax
-    stac
+    USER_ACCESS_BEGIN
 .loop:
     cmp rax, rdx
     je .done
@@ -44,10 +60,10 @@ __strncpy_user:
     inc rax
     jmp .loop
 .done:
-    clac
+    USER_ACCESS_END
     ret
 .str_fault:
-    clac
+    USER_ACCESS_END
     mov rax, -1
     ret
 
