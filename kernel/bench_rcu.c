@@ -102,11 +102,7 @@ static void bench_munmap_storm(void)
 	struct mm_struct *mm = mm_create();
 	if (!mm)
 		return;
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = mm;
-	switch_mm(mm);
-	local_irq_restore(flags);
+	kthread_use_mm(mm);
 	rcu_barrier();
 	struct rcu_stats s1;
 	uint64_t v[STORM_ROUNDS];
@@ -130,8 +126,7 @@ static void bench_munmap_storm(void)
 	 * VMA frees are deferred, with rcu the page tables too. */
 	bench_report("munmap_storm", "peak_deferred_bytes", -1, "bytes", s1.bytes_peak, s1.bytes_peak,
 		     s1.bytes_peak, 1);
-	current->mm = NULL;
-	leave_mm(mm);
+	kthread_unuse_mm(mm);
 	mm_put(mm);
 }
 BENCHMARK(munmap_storm, "munmap storm: latency and peak deferred page-table memory", bench_munmap_storm);

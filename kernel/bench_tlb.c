@@ -34,19 +34,10 @@ static volatile int spin_stop, spinners_ready;
 static struct completion sleepers_go;
 static bool sleepers;
 
-static void adopt(struct mm_struct *mm)
-{
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = mm;
-	switch_mm(mm);
-	local_irq_restore(flags);
-}
-
 static void spinner(void *arg)
 {
 	(void)arg;
-	adopt(bmm);
+	kthread_use_mm(bmm);
 	uint64_t v;
 	copy_from_user(&v, (void *)AREA, sizeof(v));
 	__atomic_fetch_add(&spinners_ready, 1, __ATOMIC_SEQ_CST);
@@ -55,8 +46,7 @@ static void spinner(void *arg)
 	else
 		while (!spin_stop)
 			cpu_relax();
-	current->mm = NULL;
-	leave_mm(bmm);
+	kthread_unuse_mm(bmm);
 }
 
 static struct thread *helpers[NR_CPUS];
@@ -114,7 +104,7 @@ static bool setup_mm(void)
 	bmm = mm_create();
 	if (!bmm)
 		return false;
-	adopt(bmm);
+	kthread_use_mm(bmm);
 	do_mmap(bmm, AREA, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	uint64_t one = 1;
 	copy_to_user((void *)AREA, &one, sizeof(one));
@@ -123,8 +113,7 @@ static bool setup_mm(void)
 
 static void teardown_mm(void)
 {
-	current->mm = NULL;
-	leave_mm(bmm);
+	kthread_unuse_mm(bmm);
 	mm_put(bmm);
 }
 

@@ -42,6 +42,7 @@
 #include "kernel/percpu.h"
 #include "kernel/preempt.h"
 #include "kernel/smp.h"
+#include "kernel/thread.h"
 #include "asm/cpu.h"
 #include "asm/page.h"
 #include "lib/string.h"
@@ -125,6 +126,21 @@ void switch_mm(struct mm_struct *next)
 	t->loaded_mm = next;
 	t->loaded_gen = gen;
 	t->is_lazy = false;
+}
+
+void kthread_use_mm(struct mm_struct *mm)
+{
+	unsigned long flags;
+	local_irq_save(flags);      /* no switch between the two steps */
+	current->mm = mm;
+	switch_mm(mm);
+	local_irq_restore(flags);
+}
+
+void kthread_unuse_mm(struct mm_struct *mm)
+{
+	current->mm = NULL;
+	leave_mm(mm);
 }
 
 /* Flush this CPU for @f.  IRQs off. */

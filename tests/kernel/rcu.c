@@ -216,11 +216,7 @@ static volatile uint64_t w_walks, w_found;
 static void walker(void *arg)
 {
 	(void)arg;
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = walk_mm;
-	switch_mm(walk_mm);         /* a thread of the mm: in its cpumask */
-	local_irq_restore(flags);
+	kthread_use_mm(walk_mm);    /* a thread of the mm: in its cpumask */
 	uint64_t n = 0, found = 0;
 	while (!READ_ONCE(w_stop)) {
 		unsigned long w = lockless_page_walk_begin();
@@ -231,8 +227,7 @@ static void walker(void *arg)
 	}
 	__atomic_fetch_add(&w_walks, n, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&w_found, found, __ATOMIC_RELAXED);
-	current->mm = NULL;
-	leave_mm(walk_mm);
+	kthread_unuse_mm(walk_mm);
 }
 
 static void test_walker_vs_munmap(struct ktest *t)
@@ -243,11 +238,7 @@ static void test_walker_vs_munmap(struct ktest *t)
 	}
 	walk_mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, walk_mm);
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = walk_mm;
-	switch_mm(walk_mm);
-	local_irq_restore(flags);
+	kthread_use_mm(walk_mm);
 	w_stop = 0;
 	w_walks = w_found = 0;
 	uint64_t poisoned0 = lockless_poisoned_reads;
@@ -276,8 +267,7 @@ static void test_walker_vs_munmap(struct ktest *t)
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
 	pagewalk_test_delay_ns = 0;
-	current->mm = NULL;
-	leave_mm(walk_mm);
+	kthread_unuse_mm(walk_mm);
 	mm_put(walk_mm);
 	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
 	ktest_log("TABLE_FREE=%s: %llu map/unmap cycles, %llu walks, %llu PTEs found, %llu poisoned reads",

@@ -42,25 +42,10 @@ static volatile uint64_t epoch;         /* odd: the page is PROT_NONE (mprotect 
 static volatile int stop, readers_done;
 static volatile uint64_t reads, violations, faults;
 
-static void adopt(struct mm_struct *mm)
-{
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = mm;
-	switch_mm(mm);
-	local_irq_restore(flags);
-}
-
-static void unadopt(struct mm_struct *mm)
-{
-	current->mm = NULL;
-	leave_mm(mm);
-}
-
 static void reader(void *arg)
 {
 	(void)arg;
-	adopt(shared_mm);
+	kthread_use_mm(shared_mm);
 	uint64_t n = 0, bad = 0, f = 0;
 	while (!READ_ONCE(stop)) {
 		uint64_t c = READ_ONCE(committed), e1 = READ_ONCE(epoch), w[2] = { 0, 0 };
@@ -85,7 +70,7 @@ static void reader(void *arg)
 	__atomic_fetch_add(&reads, n, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&violations, bad, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&faults, f, __ATOMIC_SEQ_CST);
-	unadopt(shared_mm);
+	kthread_unuse_mm(shared_mm);
 	__atomic_fetch_add(&readers_done, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -103,7 +88,7 @@ static void torture(struct ktest *t, bool mprotect_mode)
 	}
 	shared_mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, shared_mm);
-	adopt(shared_mm);
+	kthread_use_mm(shared_mm);
 	committed = 1;
 	epoch = 0;
 	stop = readers_done = 0;
@@ -167,7 +152,7 @@ static void torture(struct ktest *t, bool mprotect_mode)
 	for (int i = 0; i < 4; i++)
 		if (spacer[i])
 			free_page(spacer[i]);
-	unadopt(shared_mm);
+	kthread_unuse_mm(shared_mm);
 	mm_put(shared_mm);
 	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations",
 		  mprotect_mode ? "mprotect" : "munmap+mmap", (unsigned long long)rounds, nreaders,
@@ -187,14 +172,14 @@ static struct completion lazy_ready, lazy_go;
 static void lazy_user(void *arg)
 {
 	struct mm_struct *mm = arg;
-	adopt(mm);
+	kthread_use_mm(mm);
 	uint64_t v;
 	copy_from_user(&v, (void *)TARGET, sizeof(v));
 	/* Sleep with the mm as ours: this CPU then runs its idle thread, a
 	 * kernel thread, and holds the mm lazily. */
 	complete(&lazy_ready);
 	wait_for_completion(&lazy_go);
-	unadopt(mm);
+	kthread_unuse_mm(mm);
 }
 
 static void test_lazy_cpus(struct ktest *t)
@@ -206,7 +191,7 @@ static void test_lazy_cpus(struct ktest *t)
 	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
 	struct mm_struct *mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, mm);
-	adopt(mm);
+	kthread_use_mm(mm);
 	KTEST_ASSERT_EQ(t, map_target(mm), 0);
 	uint64_t one = 1;
 	copy_to_user((void *)TARGET, &one, sizeof(one));
@@ -239,7 +224,7 @@ static void test_lazy_cpus(struct ktest *t)
 
 	complete(&lazy_go);
 	thread_join(th);
-	unadopt(mm);
+	kthread_unuse_mm(mm);
 	mm_put(mm);
 }
 
@@ -247,7 +232,7 @@ static void test_no_ipi_outside_cpumask(struct ktest *t)
 {
 	struct mm_struct *mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, mm);
-	adopt(mm);
+	kthread_use_mm(mm);
 	KTEST_ASSERT_EQ(t, map_target(mm), 0);
 	uint64_t one = 1;
 	copy_to_user((void *)TARGET, &one, sizeof(one));
@@ -267,7 +252,7 @@ static void test_no_ipi_outside_cpumask(struct ktest *t)
 		else
 			KTEST_EXPECT_EQ(t, after.ipis_sent, before[cpu].ipis_sent);
 	}
-	unadopt(mm);
+	kthread_unuse_mm(mm);
 	mm_put(mm);
 }
 

@@ -214,18 +214,13 @@ static struct mm_struct *adopt_new_mm(void)
 	struct mm_struct *mm = mm_create();
 	if (!mm)
 		return NULL;
-	unsigned long flags;
-	local_irq_save(flags);
-	current->mm = mm;
-	switch_mm(mm);
-	local_irq_restore(flags);
+	kthread_use_mm(mm);
 	return mm;
 }
 
 static void drop_mm(struct mm_struct *mm)
 {
-	current->mm = NULL;
-	leave_mm(mm);
+	kthread_unuse_mm(mm);
 	mm_put(mm);
 }
 
