@@ -68,7 +68,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-prot
 NASMFLAGS := -f elf64 -g -F dwarf
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
-C_SRCS   := $(wildcard arch/x86_64/*.c kernel/*.c mm/*.c lib/*.c tests/kernel/*.c)
+C_SRCS   := $(wildcard arch/x86_64/*.c kernel/*.c kernel/*/*.c mm/*.c lib/*.c tests/kernel/*.c bench/kernel/*.c)
 ASM_SRCS := $(wildcard arch/x86_64/*.asm)
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 

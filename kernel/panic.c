@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/stacktrace.h"
 #include "kernel/smp.h"
 #include "kernel/percpu.h"

@@ -12,7 +12,7 @@
  */
 #include "kernel/printk.h"
 #include "kernel/console.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/time.h"
 #include "lib/printf.h"
 #include "lib/string.h"

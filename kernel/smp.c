@@ -26,7 +26,7 @@
 #include "kernel/printk.h"
 #include "kernel/params.h"
 #include "kernel/stacktrace.h"
-#include "kernel/sched.h"
+#include "kernel/sched/sched.h"
 #include "kernel/time.h"
 #include "kernel/monitor.h"
 #include "mm/kmalloc.h"

@@ -9,7 +9,7 @@
 #include "mm/fault.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
-#include "kernel/sched.h"
+#include "kernel/sched/sched.h"
 #include "lib/string.h"
 #include "asm/page.h"
 

@@ -17,7 +17,7 @@
 #include "mm/pmm.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/stacktrace.h"
 #include "lib/string.h"
 

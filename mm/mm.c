@@ -17,7 +17,7 @@
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "lib/string.h"
 
 struct mm_struct *mm_create(void)

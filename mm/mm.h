@@ -18,9 +18,9 @@
 #include "asm/pgtable.h"
 #include "kernel/atomic.h"
 #include "kernel/cpumask.h"
-#include "kernel/rwsem.h"
-#include "kernel/seqcount.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/rwsem.h"
+#include "kernel/locking/seqcount.h"
+#include "kernel/locking/spinlock.h"
 #include "mm/vma.h"
 #include "mm/tlb.h"
 

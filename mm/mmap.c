@@ -11,7 +11,7 @@
 #include "mm/mmap.h"
 #include "mm/mm.h"
 #include "kernel/errno.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "asm/page.h"
 
 static unsigned prot_to_vm(int prot)

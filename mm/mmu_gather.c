@@ -12,7 +12,7 @@
 #include "mm/tlb.h"
 #include "asm/page.h"
 #include "kernel/config.h"
-#include "kernel/rcu.h"
+#include "kernel/rcu/rcu.h"
 #include "lib/compiler.h"
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include "asm/page.h"
 #include "kernel/atomic.h"
-#include "kernel/spinlock.h"
-#include "kernel/rcu_types.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/rcu/rcu_types.h"
 #include "lib/list.h"
 
 #define PG_buddy     (1u << 0)

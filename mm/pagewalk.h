@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include "kernel/config.h"
 #include "kernel/irqflags.h"
-#include "kernel/rcu.h"
+#include "kernel/rcu/rcu.h"
 
 struct mm_struct;
 

@@ -15,7 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "lib/string.h"
 #include "asm/cpu.h"
 

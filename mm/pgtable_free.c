@@ -9,7 +9,7 @@
  */
 #include "mm/pgtable_free.h"
 #include "mm/pmm.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "lib/string.h"
 
 #define QUARANTINE 32

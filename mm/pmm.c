@@ -14,7 +14,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "lib/string.h"
 
 struct page *page_array;

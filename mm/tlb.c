@@ -42,7 +42,7 @@
 #include "kernel/percpu.h"
 #include "kernel/preempt.h"
 #include "kernel/smp.h"
-#include "kernel/thread.h"
+#include "kernel/sched/thread.h"
 #include "asm/cpu.h"
 #include "asm/page.h"
 #include "lib/string.h"

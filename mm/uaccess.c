@@ -4,7 +4,7 @@
  */
 #include "mm/uaccess.h"
 #include "kernel/errno.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 
 struct extable_entry { uintptr_t insn, fixup; };
 extern const struct extable_entry __extable_start[], __extable_end[];

@@ -8,10 +8,10 @@
 #include "mm/vma.h"
 #include "mm/mm.h"
 #include "mm/kmalloc.h"
-#include "kernel/rcu.h"
+#include "kernel/rcu/rcu.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "asm/page.h"
 
 #define VMA_MAX 1024

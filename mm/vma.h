@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "kernel/rcu_types.h"
+#include "kernel/rcu/rcu_types.h"
 
 #define VM_READ   0x1
 #define VM_WRITE  0x2

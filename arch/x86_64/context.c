@@ -12,7 +12,7 @@
 #include "asm/cpu.h"
 #include "asm/gdt.h"
 #include "kernel/percpu.h"
-#include "kernel/thread.h"
+#include "kernel/sched/thread.h"
 #include "mm/kmalloc.h"
 #include "lib/string.h"
 

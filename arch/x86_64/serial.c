@@ -11,7 +11,7 @@
 #include "asm/cpu.h"
 #include "asm/serial.h"
 #include "kernel/console.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 
 #define COM1 0x3f8
 enum { RBR = 0, THR = 0, IER = 1, DLL = 0, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };

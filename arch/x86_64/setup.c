@@ -17,7 +17,7 @@
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/sched/timer.h"
 
 void arch_early_init(void)
 {

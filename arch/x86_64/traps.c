@@ -19,7 +19,7 @@
 #include "kernel/ksyms.h"
 #include "kernel/stacktrace.h"
 #include "kernel/trap_hooks.h"
-#include "kernel/process.h"
+#include "kernel/proc/process.h"
 #include "lib/printf.h"
 
 static irq_handler_t irq_handlers[256];

@@ -14,7 +14,7 @@
  * is given only in forms that are refused before its handler runs, since
  * the runner is reading the spec while the suites run.
  */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/bootinfo.h"

@@ -11,7 +11,7 @@
  * Cases run on one CPU with nothing else using the heap, so counters read
  * before and after a step differ only by what the step did.
  */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/printk.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"

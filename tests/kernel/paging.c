@@ -12,7 +12,7 @@
  * and the fault catcher itself: it says "no fault" when there was none,
  * and reports the right vector, error code, RIP and address.
  */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/errno.h"
 #include "kernel/bootinfo.h"
 #include "kernel/percpu.h"

@@ -11,7 +11,7 @@
  * The cases run on one CPU with nothing else allocating, so the free count
  * is stable between two reads within a case.
  */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "mm/pmm.h"
 #include "mm/page.h"
 #include "mm/paging.h"

@@ -7,13 +7,13 @@
  * and (with TABLE_FREE=rcu) the walker reads freed page tables.  With
  * TABLE_FREE=ipi the walker test's teeth are SHOOTDOWN_BROKEN=1.
  */
-#include "kernel/ktest.h"
-#include "kernel/rcu.h"
-#include "kernel/sched.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
 #include "kernel/smp.h"
-#include "kernel/thread.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"

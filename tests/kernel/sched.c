@@ -9,16 +9,16 @@
  * wakeup: the producer/consumer test stalls (and, as every join sleeps in
  * wait_event too, usually the whole suite).
  */
-#include "kernel/ktest.h"
-#include "kernel/completion.h"
-#include "kernel/mutex.h"
-#include "kernel/rwsem.h"
-#include "kernel/sched.h"
-#include "kernel/seqcount.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/sched/completion.h"
+#include "kernel/locking/mutex.h"
+#include "kernel/locking/rwsem.h"
+#include "kernel/sched/sched.h"
+#include "kernel/locking/seqcount.h"
 #include "kernel/smp.h"
-#include "kernel/thread.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time.h"
-#include "kernel/wait.h"
+#include "kernel/sched/wait.h"
 #include "kernel/errno.h"
 #include "asm/cpu.h"
 

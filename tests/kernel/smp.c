@@ -6,9 +6,9 @@
  * no longer excludes other CPUs and the non-atomic counter updates lose
  * increments, which the exact final count catches (at CPUS >= 2).
  */
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/smp.h"
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/time.h"

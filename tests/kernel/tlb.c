@@ -18,12 +18,12 @@
  * reached (and sent away) by those that do; no flush request goes to a CPU
  * outside the mm's cpumask.
  */
-#include "kernel/ktest.h"
-#include "kernel/completion.h"
-#include "kernel/sched.h"
-#include "kernel/thread.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/sched/completion.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
 #include "mm/pmm.h"

@@ -3,12 +3,12 @@
  * system calls, user faults, the ELF loader's checks and the user-copy
  * routines.  The programs are the ones in user/bin/, embedded in the image.
  */
-#include "kernel/ktest.h"
-#include "kernel/elf.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/proc/elf.h"
 #include "kernel/errno.h"
-#include "kernel/process.h"
-#include "kernel/sched.h"
-#include "kernel/thread.h"
+#include "kernel/proc/process.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/uaccess.h"
@@ -17,11 +17,11 @@
 #include "mm/mmap.h"
 #include "asm/cpu.h"
 #include "kernel/time.h"
-#include "kernel/rcu.h"
+#include "kernel/rcu/rcu.h"
 #include "asm/traps.h"
 #include "lib/string.h"
 #include "user/programs.h"
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 
 static int run(const char *name, int argc, char **argv)
 {

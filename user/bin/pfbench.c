@@ -1,6 +1,6 @@
 /*
  * pfbench - user-space memory benchmarks, run by the kernel's `pagefault`
- * and `mmap` benchmarks (kernel/bench_user.c):
+ * and `mmap` benchmarks (bench/kernel/bench_user.c):
  *
  *   pfbench fault N   N threads, one per CPU, each first-touches its own
  *                     PAGES-page region: cycles per page fault (the

@@ -1,6 +1,6 @@
 /*
  * kcalls.h - this kernel's own calls, which POSIX has no match for
- * (numbers from 1000 in kernel/uapi/syscall.h).  Like the POSIX wrappers
+ * (numbers from 1000 in kernel/proc/uapi/syscall.h).  Like the POSIX wrappers
  * they return -1 and set errno on failure.
  */
 #ifndef _KCALLS_H

@@ -1,7 +1,7 @@
 /*
  * sched.h - CPU affinity and yielding, with glibc's names (which glibc
  * shows under _GNU_SOURCE).  A cpu_set_t holds CPU_SETSIZE bits (the
- * kernel's NR_CPUS, from kernel/uapi/syscall.h); CPU numbers at or above
+ * kernel's NR_CPUS, from kernel/proc/uapi/syscall.h); CPU numbers at or above
  * it are ignored by the macros, as glibc does.
  *
  * pid 0 in sched_setaffinity()/sched_getaffinity() means the calling
@@ -11,7 +11,7 @@
 #define _SCHED_H
 
 #include <sys/types.h>
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 
 typedef struct {
 	unsigned long __bits[CPU_SETSIZE / (8 * sizeof(unsigned long))];

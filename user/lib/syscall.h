@@ -1,7 +1,7 @@
 /*
  * user/lib/syscall.h - raw system calls, for the libc's own use.
  *
- * The x86-64 convention (kernel/uapi/syscall.h): number in RAX, arguments
+ * The x86-64 convention (kernel/proc/uapi/syscall.h): number in RAX, arguments
  * in RDI, RSI, RDX, R10, R8, R9; `syscall` clobbers RCX (return RIP) and
  * R11 (RFLAGS); the result is in RAX, -errno (-4095..-1) on failure.  The
  * "memory" clobber is needed because the kernel reads and writes user
@@ -10,7 +10,7 @@
 #ifndef USER_LIB_SYSCALL_H
 #define USER_LIB_SYSCALL_H
 
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 
 static inline long syscall0(long nr)
 {

@@ -1,5 +1,5 @@
 /*
- * sys/mman.h - memory mappings.  Constants come from kernel/uapi/syscall.h.
+ * sys/mman.h - memory mappings.  Constants come from kernel/proc/uapi/syscall.h.
  *
  * Supported: anonymous private mappings only (MAP_PRIVATE|MAP_ANONYMOUS,
  * optionally MAP_FIXED, fd ignored, off 0); MAP_SHARED and file mappings
@@ -10,7 +10,7 @@
 #define _SYS_MMAN_H
 
 #include <sys/types.h>
-#include "kernel/uapi/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 
 #define MAP_ANON MAP_ANONYMOUS
 

@@ -1,0 +1,193 @@
+/*
+ * bench/kernel/bench_smp.c - benchmarks of the SMP layer:
+ *
+ *   ipi_roundtrip  CPU 0 sends an IPI to CPU k, whose handler sends one
+ *                  back; time until CPU 0's handler has run (x = k).
+ *   call_function  smp_call_function_many(wait) of an empty function to
+ *                  CPUs 1..n-1, against n, the CPUs taking part (x = n).
+ *   spinlock       n CPUs hammer one ticket lock for a fixed window:
+ *                  acquisitions per millisecond, and the handoff latency
+ *                  from one holder's unlock to the next holder's lock.
+ *
+ * Workers on other CPUs run inside the call-function IPI handler
+ * (deliberately: no thread switch in the measurement), with interrupts
+ * off, for a bounded time.
+ */
+#include "bench/kernel/bench.h"
+#include "kernel/cpumask.h"
+#include "kernel/percpu.h"
+#include "kernel/printk.h"
+#include "kernel/smp.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/time.h"
+#include "mm/kmalloc.h"
+#include "asm/cpu.h"
+#include "asm/ipi.h"
+#include "asm/traps.h"
+#include "lib/printf.h"
+
+#define ROUNDS 301
+
+
+/* ---- IPI round trip -------------------------------------------------- */
+
+static volatile int pong_seen;
+static volatile unsigned ping_from;
+
+static void ping_handler(struct trap_frame *f)
+{
+	(void)f;
+	arch_send_ipi(ping_from, VEC_BENCH_PONG);
+}
+
+static void pong_handler(struct trap_frame *f)
+{
+	(void)f;
+	pong_seen = 1;
+}
+
+static void bench_ipi_roundtrip(void)
+{
+	irq_register_vector(VEC_BENCH_PING, ping_handler);
+	irq_register_vector(VEC_BENCH_PONG, pong_handler);
+	uint64_t *v = kmalloc(ROUNDS * sizeof(uint64_t));
+	if (!v)
+		return;
+	unsigned me = smp_processor_id(), cpu;
+	ping_from = me;
+	for_each_online_cpu(cpu) {
+		if (cpu == me)
+			continue;
+		for (unsigned r = 0; r < ROUNDS; r++) {
+			pong_seen = 0;
+			uint64_t t0 = rdtsc_ordered();
+			arch_send_ipi(cpu, VEC_BENCH_PING);
+			while (!pong_seen)
+				cpu_relax();
+			v[r] = rdtsc_ordered() - t0;
+		}
+		bench_report_cycles("ipi_roundtrip", "roundtrip", cpu, v, ROUNDS);
+	}
+	kfree(v);
+}
+BENCHMARK(ipi_roundtrip, "IPI to CPU k and back, per k", bench_ipi_roundtrip);
+
+/* ---- call-function latency ------------------------------------------ */
+
+static void empty_fn(void *arg) { (void)arg; }
+
+static void bench_call_function(void)
+{
+	uint64_t *v = kmalloc(ROUNDS * sizeof(uint64_t));
+	if (!v)
+		return;
+	unsigned n_online = num_online_cpus();
+	for (unsigned n = 2; n <= n_online; n++) {
+		cpumask_t m;
+		cpumask_clear(&m);
+		unsigned cpu, k = 0;
+		for_each_online_cpu(cpu)
+			if (k++ < n)
+				cpumask_set_cpu(cpu, &m);
+		for (unsigned r = 0; r < ROUNDS; r++) {
+			uint64_t t0 = rdtsc_ordered();
+			smp_call_function_many(&m, empty_fn, NULL, true);
+			v[r] = rdtsc_ordered() - t0;
+		}
+		bench_report_cycles("call_function", "latency", n, v, ROUNDS);
+	}
+	kfree(v);
+}
+BENCHMARK(call_function, "smp_call_function_many(wait) latency vs CPUs", bench_call_function);
+
+/* ---- spinlock -------------------------------------------------------- */
+
+#define SPIN_WINDOW_MS 100
+#define HANDOFF_SAMPLES 256
+
+DEFINE_SPINLOCK(bench_lock);
+static volatile int spin_go, spin_stop, spin_ready, spin_finished;
+static volatile uint64_t last_release;
+static uint64_t *handoffs;              /* [cpu][HANDOFF_SAMPLES] */
+static unsigned nhandoffs[NR_CPUS];
+static uint64_t acquisitions[NR_CPUS];
+
+/* Take and release the lock until told to stop or @end (TSC) passes. */
+static void spin_loop(uint64_t end)
+{
+	unsigned me = smp_processor_id();
+	uint64_t n = 0;
+	unsigned h = 0;
+	while (!spin_stop && rdtsc() < end) {
+		bool waited = spin_is_locked(&bench_lock);
+		spin_lock(&bench_lock);
+		uint64_t now = rdtsc();
+		/* A handoff: we waited, and the previous holder released at
+		 * last_release.  (TSCs of QEMU's vCPUs share one clock.) */
+		if (waited && h < HANDOFF_SAMPLES && now > last_release)
+			handoffs[me * HANDOFF_SAMPLES + h++] = now - last_release;
+		n++;
+		last_release = rdtsc();
+		spin_unlock(&bench_lock);
+	}
+	acquisitions[me] = n;
+	nhandoffs[me] = h;
+}
+
+static void spin_worker(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&spin_ready, 1, __ATOMIC_SEQ_CST);
+	while (!spin_go)
+		cpu_relax();
+	spin_loop(UINT64_MAX);
+	__atomic_fetch_add(&spin_finished, 1, __ATOMIC_SEQ_CST);
+}
+
+static void bench_spinlock(void)
+{
+	unsigned n_online = num_online_cpus();
+	handoffs = kmalloc((size_t)NR_CPUS * HANDOFF_SAMPLES * sizeof(uint64_t));
+	uint64_t *all = kmalloc((size_t)NR_CPUS * HANDOFF_SAMPLES * sizeof(uint64_t));
+	if (!handoffs || !all)
+		goto out;
+	for (unsigned n = 1; n <= n_online; n++) {
+		cpumask_t m;
+		cpumask_clear(&m);
+		unsigned cpu, k = 0, me = smp_processor_id();
+		for_each_online_cpu(cpu)
+			if (cpu != me && k++ < n - 1)
+				cpumask_set_cpu(cpu, &m);
+		spin_go = spin_stop = spin_ready = spin_finished = 0;
+		for (unsigned c = 0; c < NR_CPUS; c++)
+			nhandoffs[c] = acquisitions[c] = 0;
+		smp_call_function_many(&m, spin_worker, NULL, false);
+		while (spin_ready < (int)n - 1)
+			cpu_relax();
+		/* This CPU takes part too, and stops everyone at the deadline. */
+		unsigned long flags;
+		local_irq_save(flags);
+		uint64_t end = rdtsc() + ns_to_tsc((uint64_t)SPIN_WINDOW_MS * 1000000);
+		spin_go = 1;
+		spin_loop(end);
+		spin_stop = 1;
+		local_irq_restore(flags);
+		while (spin_finished < (int)n - 1)
+			cpu_relax();
+		uint64_t total = 0;
+		unsigned ns = 0;
+		for (unsigned c = 0; c < NR_CPUS; c++) {
+			total += acquisitions[c];
+			for (unsigned i = 0; i < nhandoffs[c]; i++)
+				all[ns++] = handoffs[c * HANDOFF_SAMPLES + i];
+		}
+		uint64_t per_ms = total / SPIN_WINDOW_MS;
+		bench_report("spinlock", "throughput", n, "acq/ms", per_ms, per_ms, per_ms, 1);
+		if (ns)
+			bench_report_cycles("spinlock", "handoff", n, all, ns);
+	}
+out:
+	kfree(handoffs);
+	kfree(all);
+}
+BENCHMARK(spinlock, "ticket lock throughput and handoff latency vs CPUs", bench_spinlock);

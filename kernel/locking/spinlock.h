@@ -1,0 +1,93 @@
+/*
+ * kernel/locking/spinlock.h - ticket spinlocks.
+ *
+ * A ticket lock hands the lock over in FIFO order: a CPU takes a ticket
+ * (atomic fetch-and-add on `next`) and spins until `owner` reaches it.  The
+ * holder releases by incrementing `owner`; only the holder writes it.
+ *
+ * Holding a spinlock disables preemption.  The _irqsave variants also turn
+ * local interrupts off, for locks an interrupt handler can take.
+ *
+ * Debug checks (always on; this is a teaching kernel): taking a lock this
+ * CPU already holds panics ("recursive lock"), and a spin longer than
+ * SPIN_TIMEOUT_MS panics naming the CPU that holds the lock and the place
+ * where it took it.  Per lock class (one class per spin_lock_init() site or
+ * DEFINE_SPINLOCK), the kernel counts acquisitions, contended acquisitions,
+ * cycles spun and cycles held (`locks` in the monitor; benchmarks read it).
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/atomic.h"
+#include "kernel/irqflags.h"
+#include "kernel/preempt.h"
+
+#define SPIN_TIMEOUT_MS 20000
+
+struct lock_class {
+	const char *name;
+	uint64_t acquisitions;      /* updated with relaxed atomics */
+	uint64_t contended;
+	uint64_t spin_cycles;
+	uint64_t hold_cycles;
+	struct lock_class *next;    /* registry, for `locks` */
+	bool registered;
+};
+
+typedef struct spinlock {
+	uint16_t owner;             /* ticket being served */
+	uint16_t next;              /* next ticket to hand out */
+	int holder_cpu;             /* -1 when free (debug) */
+	const void *holder_ip;      /* where the holder took it (debug) */
+	uint64_t acquired_tsc;      /* for hold-time statistics */
+	struct lock_class *class;
+} spinlock_t;
+
+#define __SPINLOCK_INITIALIZER(cls) { .owner = 0, .next = 0, .holder_cpu = -1, .class = (cls) }
+
+/* DEFINE_SPINLOCK(name): a static lock with its own class named after it. */
+#define DEFINE_SPINLOCK(lname) \
+	static struct lock_class __lock_class_##lname = { .name = #lname }; \
+	spinlock_t lname = __SPINLOCK_INITIALIZER(&__lock_class_##lname)
+
+/* spin_lock_init(lock): one class per call site, named after the expression. */
+#define spin_lock_init(l) do { \
+	static struct lock_class __cls = { .name = #l }; \
+	__spin_lock_init((l), &__cls); \
+} while (0)
+
+void __spin_lock_init(spinlock_t *l, struct lock_class *cls);
+
+/** spin_lock() - take @l, spinning; disables preemption. Context: any but NMI. */
+void spin_lock(spinlock_t *l);
+/** spin_unlock() - release @l and re-enable preemption. */
+void spin_unlock(spinlock_t *l);
+/** spin_trylock() - take @l if it is free. Return: true if taken. */
+bool spin_trylock(spinlock_t *l);
+/** spin_is_locked() - racy peek, for assertions. */
+static inline bool spin_is_locked(spinlock_t *l)
+{
+	return READ_ONCE(l->owner) != READ_ONCE(l->next);
+}
+/** spin_held_by_me() - true if this CPU holds @l (debug assertions). */
+static inline bool spin_held_by_me(spinlock_t *l)
+{
+	return spin_is_locked(l) && READ_ONCE(l->holder_cpu) == (int)smp_processor_id();
+}
+
+#define spin_lock_irqsave(l, flags) do { local_irq_save(flags); spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, flags) do { spin_unlock(l); local_irq_restore(flags); } while (0)
+#define spin_lock_irq(l) do { local_irq_disable(); spin_lock(l); } while (0)
+#define spin_unlock_irq(l) do { spin_unlock(l); local_irq_enable(); } while (0)
+
+/** lock_class_for_each() - walk every lock class that has been used. */
+void lock_class_for_each(void (*fn)(struct lock_class *c, void *ctx), void *ctx);
+/** lock_stats_reset() - zero every class's counters (benchmarks). */
+void lock_stats_reset(void);
+
+/** spinlock_panic_mode() - stop the debug checks once the kernel panics. */
+void spinlock_panic_mode(void);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * kernel/proc/syscall.c - the system calls (numbers in kernel/proc/uapi/syscall.h).
+ *
+ * Every argument from user space is checked here or in the function it is
+ * passed to; a bad pointer, length or flag gives a negative errno and the
+ * kernel goes on.  Pointers are only ever dereferenced through the uaccess
+ * routines.
+ */
+#include "kernel/errno.h"
+#include "bench/kernel/bench.h"
+#include "kernel/percpu.h"
+#include "kernel/cpumask.h"
+#include "kernel/printk.h"
+#include "kernel/proc/process.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time.h"
+#include "kernel/proc/uapi/syscall.h"
+#include "mm/mmap.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+#include "asm/trapframe.h"
+#include "lib/string.h"
+
+#define EBADF 9
+#define WRITE_MAX (1u << 20)
+
+static long sys_write(int fd, uintptr_t buf, uint64_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (len > WRITE_MAX)
+		len = WRITE_MAX;
+	if (!access_ok(buf, len))
+		return -EFAULT;
+	char chunk[256];
+	uint64_t done = 0;
+	while (done < len) {
+		uint64_t n = len - done < sizeof(chunk) - 1 ? len - done : sizeof(chunk) - 1;
+		if (copy_from_user(chunk, (const void *)(buf + done), n))
+			return done ? (long)done : -EFAULT;
+		chunk[n] = 0;
+		/* Through the log buffer, like everything the console shows;
+		 * NULs inside user data end the chunk early, which is harmless. */
+		printk_raw(chunk);
+		done += n;
+	}
+	return (long)done;
+}
+
+static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
+{
+	struct timespec req;
+	if (copy_from_user(&req, (const void *)ureq, sizeof(req)))
+		return -EFAULT;
+	if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)req.tv_sec * 1000000000u + (uint64_t)req.tv_nsec;
+	uint64_t end = ktime_ns() + ns;
+	struct process *p = current->proc;
+	while (ktime_ns() < end && !READ_ONCE(p->killed)) {
+		set_current_state(THREAD_BLOCKED);
+		schedule_timeout(end - ktime_ns() > 0 ? end - ktime_ns() : 1);
+	}
+	if (urem) {
+		struct timespec rem = { 0, 0 };
+		if (copy_to_user((void *)urem, &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long sys_clock_gettime(int clock, uintptr_t uts)
+{
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+		return -EINVAL;
+	uint64_t ns = ktime_ns();
+	struct timespec ts = { (long)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	return copy_to_user((void *)uts, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+struct affinity_req {
+	struct process *p;
+	int tid;
+	cpumask_t *mask;
+	bool get;
+	bool found;
+};
+
+static void affinity_one(struct thread *t, void *ctx)
+{
+	struct affinity_req *r = ctx;
+	if (t->proc != r->p || t->tid != r->tid)
+		return;
+	r->found = true;
+	if (r->get)
+		cpumask_copy(r->mask, &t->affinity);
+	else
+		cpumask_copy(&t->affinity, r->mask);    /* moves at its next switch */
+}
+
+static long sys_sched_affinity(int tid, uint64_t size, uintptr_t umask, bool get)
+{
+	cpumask_t mask;
+	if (size < 8 || size % 8)
+		return -EINVAL;
+	uint64_t n = size < sizeof(mask) ? size : sizeof(mask);
+	cpumask_clear(&mask);
+	if (!get) {
+		if (copy_from_user(&mask, (const void *)umask, n))
+			return -EFAULT;
+		cpumask_and(&mask, &mask, &cpu_online_mask);
+		if (cpumask_empty(&mask))
+			return -EINVAL;
+	}
+	if (tid == 0 || tid == current->tid) {
+		if (get)
+			cpumask_copy(&mask, &current->affinity);
+		else
+			thread_set_affinity(current, &mask);
+	} else {
+		struct affinity_req r = { current->proc, tid, &mask, get, false };
+		thread_for_each(affinity_one, &r);
+		if (!r.found)
+			return -ESRCH;
+	}
+	if (get) {
+		if (copy_to_user((void *)umask, &mask, n))
+			return -EFAULT;
+		return (long)n;
+	}
+	return 0;
+}
+
+static long sys_getcpu(uintptr_t ucpu, uintptr_t unode)
+{
+	unsigned cpu = smp_processor_id(), node = 0;
+	if (ucpu && copy_to_user((void *)ucpu, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (unode && copy_to_user((void *)unode, &node, sizeof(node)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_spawn(uintptr_t uname, uintptr_t uargv)
+{
+	char name[PROC_NAME_MAX];
+	long r = strncpy_from_user(name, (const char *)uname, sizeof(name));
+	if (r < 0)
+		return r == -E2BIG ? -ENOENT : r;
+	char *argv[PROC_MAX_ARGS + 1];
+	int argc = 0;
+	char *heap = kmalloc(PROC_MAX_ARGS * PROC_ARG_MAX);
+	if (!heap)
+		return -ENOMEM;
+	strlcpy(heap, name, PROC_ARG_MAX);
+	argv[argc++] = heap;
+	for (int i = 0; uargv; i++) {
+		uint64_t up;
+		if (copy_from_user(&up, (const void *)(uargv + 8 * (uint64_t)i), 8)) {
+			kfree(heap);
+			return -EFAULT;
+		}
+		if (!up)
+			break;
+		if (i == 0)
+			continue;       /* argv[0] is the name */
+		if (argc == PROC_MAX_ARGS) {
+			kfree(heap);
+			return -E2BIG;
+		}
+		char *dst = heap + argc * PROC_ARG_MAX;
+		r = strncpy_from_user(dst, (const char *)up, PROC_ARG_MAX);
+		if (r < 0) {
+			kfree(heap);
+			return r;
+		}
+		argv[argc++] = dst;
+	}
+	argv[argc] = NULL;
+	r = process_spawn(name, argc, argv, current->proc);
+	kfree(heap);
+	return r;
+}
+
+static long sys_waitpid(int pid, uintptr_t ustatus)
+{
+	int status;
+	if (ustatus && !access_ok(ustatus, sizeof(int)))
+		return -EFAULT;
+	long r = process_wait(pid, &status);
+	if (r)
+		return r;
+	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	return pid;
+}
+
+static long sys_thread_join(int tid, uintptr_t ucode)
+{
+	int code;
+	if (ucode && !access_ok(ucode, sizeof(int)))
+		return -EFAULT;
+	long r = process_thread_join(tid, &code);
+	if (r)
+		return r;
+	if (ucode && copy_to_user((void *)ucode, &code, sizeof(code)))
+		return -EFAULT;
+	return 0;
+}
+
+static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct mm_struct *mm = current->mm;
+	switch (nr) {
+	case SYS_write: return sys_write((int)a0, a1, a2);
+	case SYS_mmap: return do_mmap(mm, a0, a1, (int)a2, (int)a3, (int)a4, a5);
+	case SYS_mprotect: return do_mprotect(mm, a0, a1, (int)a2);
+	case SYS_munmap: return do_munmap(mm, a0, a1);
+	case SYS_madvise: return do_madvise(mm, a0, a1, (int)a2);
+	case SYS_sched_yield: yield(); return 0;
+	case SYS_nanosleep: return sys_nanosleep(a0, a1);
+	case SYS_getpid: return current->proc->pid;
+	case SYS_gettid: return current->tid;
+	case SYS_exit: process_exit_thread((int)a0);
+	case SYS_exit_group: process_exit_group((int)a0);
+	case SYS_sched_setaffinity: return sys_sched_affinity((int)a0, a1, a2, false);
+	case SYS_sched_getaffinity: return sys_sched_affinity((int)a0, a1, a2, true);
+	case SYS_clock_gettime: return sys_clock_gettime((int)a0, a1);
+	case SYS_getcpu: return sys_getcpu(a0, a1);
+	case SYS_thread_create: return process_thread_create(a0, a1, a2);
+	case SYS_thread_join: return sys_thread_join((int)a0, a1);
+	case SYS_spawn: return sys_spawn(a0, a1);
+	case SYS_waitpid: return sys_waitpid((int)a0, a1);
+	case SYS_ncpus: return num_online_cpus();
+	case SYS_bench_report: return sys_bench_report(a0, a1, (long)a2, a3, a4);
+	default: return -ENOSYS;
+	}
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	f->rax = (uint64_t)dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+	user_return_check(f);
+	/* A reschedule asked for while we ran (the syscall had IRQs on). */
+	if (this_cpu()->need_resched)
+		schedule();
+}

@@ -1,0 +1,66 @@
+/*
+ * kernel/proc/uapi/syscall.h - the system-call ABI shared by the kernel and the
+ * user libc (user/).  Numbers are Linux x86-64's where Linux has the call,
+ * so a reader can compare; the kernel's own calls are numbered from 1000.
+ *
+ * Calling convention (as Linux): `syscall` with the number in RAX and
+ * arguments in RDI, RSI, RDX, R10, R8, R9; the result comes back in RAX,
+ * a negative errno (kernel/errno.h numbers) on failure.  RCX and R11 are
+ * clobbered.
+ */
+#ifndef UAPI_SYSCALL_H
+#define UAPI_SYSCALL_H
+
+#define SYS_write               1   /* (fd, buf, len): fd 1 and 2 go to the console */
+#define SYS_mmap                9   /* (addr, len, prot, flags, fd, off) */
+#define SYS_mprotect           10   /* (addr, len, prot) */
+#define SYS_munmap             11   /* (addr, len) */
+#define SYS_sched_yield        24
+#define SYS_madvise            28   /* (addr, len, advice): MADV_DONTNEED only */
+#define SYS_nanosleep          35   /* (const struct timespec *req, struct timespec *rem) */
+#define SYS_getpid             39
+#define SYS_exit               60   /* (code): this thread */
+#define SYS_sched_setaffinity 203   /* (tid or 0, size, const cpu_set_t *) */
+#define SYS_sched_getaffinity 204   /* (tid or 0, size, cpu_set_t *): returns bytes written */
+#define SYS_clock_gettime     228   /* (clock, struct timespec *) */
+#define SYS_exit_group        231   /* (code): the whole process */
+#define SYS_getcpu            309   /* (unsigned *cpu, unsigned *node, NULL) */
+
+#define SYS_thread_create    1000   /* (entry, arg, stack_top): new thread, returns tid */
+#define SYS_thread_join      1001   /* (tid, int *exit_code) */
+#define SYS_spawn            1002   /* (const char *name, const char *const argv[]): pid */
+#define SYS_waitpid          1003   /* (pid, int *status): 0 */
+#define SYS_gettid           1004
+#define SYS_ncpus            1005   /* number of online CPUs */
+#define SYS_bench_report     1006   /* (name, metric, x, unit, const uint64_t v[4]: median, min, max, runs) */
+
+/* mmap/mprotect */
+#define PROT_NONE       0x0
+#define PROT_READ       0x1
+#define PROT_WRITE      0x2
+#define PROT_EXEC       0x4
+#define MAP_SHARED      0x01        /* not supported: -EINVAL */
+#define MAP_PRIVATE     0x02
+#define MAP_FIXED       0x10
+#define MAP_ANONYMOUS   0x20
+#define MAP_FAILED      ((void *)-1)
+#define MADV_DONTNEED   4
+
+#define CLOCK_REALTIME  0           /* here: time since boot, like MONOTONIC */
+#define CLOCK_MONOTONIC 1
+
+struct timespec {
+	long tv_sec;
+	long tv_nsec;
+};
+
+#define CPU_SETSIZE 256             /* bits in a cpu_set_t (= the kernel's NR_CPUS) */
+
+/* User address space layout (also enforced by the kernel). */
+#define USER_BASE       0x0000000000400000ul    /* lowest mappable address */
+#define USER_END        0x00007fffffff0000ul    /* one past the highest */
+#define USER_STACK_TOP  0x00007ffffffe0000ul    /* main thread's stack top */
+#define USER_STACK_SIZE (8ul << 20)
+#define USER_MMAP_BASE  0x00007f0000000000ul    /* mmap() without a hint searches down from here */
+
+#endif

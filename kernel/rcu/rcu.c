@@ -1,0 +1,415 @@
+/*
+ * kernel/rcu/rcu.c - grace periods and callbacks.
+ *
+ * The design is Classic RCU's: one global grace period at a time, and a
+ * mask of the CPUs that still owe it a quiescent state.  Starting a grace
+ * period sets every online CPU's bit; each CPU clears its own at its next
+ * quiescent state (a context switch, an idle-loop pass, or a tick that
+ * interrupted user mode or kernel code with preemption enabled: readers
+ * disable preemption, so none of these can happen inside a reader); when
+ * the mask is empty, every reader that was running when the period began
+ * has finished.  A mask (rather than per-CPU counters compared by a
+ * scanner) keeps the code short and the invariant visible; its cost, one
+ * shared cache line per grace period per CPU, is irrelevant at our scale.
+ *
+ * gp_seq counts grace periods, Linux style: even while idle, odd while one
+ * runs; a callback queued when gp_seq is s waits for gp_seq to reach
+ * (s + 3) & ~1, the end of the first grace period that starts after it.
+ *
+ * Callbacks are queued per CPU (IRQs off, this CPU only) in two segments,
+ * `next` (no grace period chosen yet) and `wait` (waiting for wait_seq);
+ * the tick moves finished ones to `done`, and a per-CPU thread, rcu/N,
+ * invokes them: in a thread, outside the hard-IRQ part of the tick.
+ * An idle CPU is never a problem: the periodic tick interrupts its halt,
+ * and that tick is a quiescent state.
+ */
+#include "kernel/rcu/rcu.h"
+#include "kernel/config.h"
+#include "kernel/cpumask.h"
+#include "kernel/sched/completion.h"
+#include "kernel/errno.h"
+#include "kernel/monitor.h"
+#include "kernel/locking/mutex.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/sched/sched.h"
+#include "kernel/smp.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time.h"
+#include "kernel/sched/wait.h"
+#include "mm/kmalloc.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define LATENCY_SAMPLES 64
+
+int rcu_nesting[NR_CPUS];
+unsigned rcu_stall_timeout_ms = 10000;
+
+struct rcu_cpu {
+	struct rcu_head *next, **next_tail;
+	struct rcu_head *wait, **wait_tail;
+	unsigned long wait_seq;
+	struct rcu_head *done, **done_tail;
+	volatile bool qs_owed;          /* this CPU's bit is set in qs_needed */
+	struct thread *cb_thread;
+	struct wait_queue_head cb_wq;
+	uint64_t queued, invoked;
+} __aligned(64);
+
+static struct rcu_cpu rcu_cpus[NR_CPUS];
+DEFINE_SPINLOCK(rcu_gp_lock);
+static volatile unsigned long gp_seq;
+static cpumask_t qs_needed;
+static uint64_t gp_start_ns;
+static bool gp_wanted;
+static bool rcu_ready;
+static unsigned long stall_warned_seq;
+
+/* statistics (rcu_gp_lock, or relaxed atomics) */
+static uint64_t gp_completed, latencies[LATENCY_SAMPLES];
+static uint64_t cbs_waiting, cbs_peak, bytes_waiting, bytes_peak, stalls;
+
+static unsigned long seq_snap(void)
+{
+	return (READ_ONCE(gp_seq) + 3) & ~1ul;
+}
+
+static bool seq_done(unsigned long s)
+{
+	return (long)(READ_ONCE(gp_seq) - s) >= 0;
+}
+
+/* Start a grace period if one is wanted and none runs. rcu_gp_lock held. */
+static void gp_maybe_start(void)
+{
+	if (!gp_wanted || (gp_seq & 1))
+		return;
+	gp_wanted = false;
+	WRITE_ONCE(gp_seq, gp_seq + 1);
+	gp_start_ns = ktime_ns();
+	cpumask_copy(&qs_needed, &cpu_online_mask);
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		WRITE_ONCE(rcu_cpus[cpu].qs_owed, true);
+#ifdef CONFIG_RCU_BROKEN
+	/* Test-only: declare every CPU quiescent at once.  Readers that are
+	 * running right now are not waited for: the torture must notice. */
+	for_each_online_cpu(cpu)
+		WRITE_ONCE(rcu_cpus[cpu].qs_owed, false);
+	cpumask_clear(&qs_needed);
+#endif
+}
+
+/* rcu_gp_lock held. */
+static void gp_maybe_end(void)
+{
+	if (!(gp_seq & 1) || !cpumask_empty(&qs_needed))
+		return;
+	/* Full barrier (the lock's release and the atomic below): all that
+	 * the readers did is visible before callbacks can see the end. */
+	smp_mb();
+	WRITE_ONCE(gp_seq, gp_seq + 1);
+	latencies[gp_completed % LATENCY_SAMPLES] = ktime_ns() - gp_start_ns;
+	gp_completed++;
+	gp_maybe_start();
+}
+
+static void gp_request(void)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&rcu_gp_lock, flags);
+	gp_wanted = true;
+	gp_maybe_start();
+	gp_maybe_end();     /* RCU_BROKEN ends it at once */
+	spin_unlock_irqrestore(&rcu_gp_lock, flags);
+}
+
+void rcu_qs(void)
+{
+	unsigned cpu = smp_processor_id();
+	struct rcu_cpu *rc = &rcu_cpus[cpu];
+	if (!READ_ONCE(rc->qs_owed))
+		return;
+	unsigned long flags;
+	spin_lock_irqsave(&rcu_gp_lock, flags);
+	if (rc->qs_owed) {
+		rc->qs_owed = false;
+		cpumask_clear_cpu(cpu, &qs_needed);
+		gp_maybe_end();
+	}
+	spin_unlock_irqrestore(&rcu_gp_lock, flags);
+}
+
+static void list_append(struct rcu_head ***tail, struct rcu_head **head, struct rcu_head *h)
+{
+	h->next = NULL;
+	**tail = h;
+	*tail = &h->next;
+	(void)head;
+}
+
+/* Move callbacks along; IRQs off, this CPU's lists. Returns true if some are done. */
+static bool advance_callbacks(struct rcu_cpu *rc)
+{
+	bool want_gp = false, woke = false;
+	if (rc->wait && seq_done(rc->wait_seq)) {
+		*rc->done_tail = rc->wait;
+		rc->done_tail = rc->wait_tail;
+		rc->wait = NULL;
+		rc->wait_tail = &rc->wait;
+		woke = true;
+	}
+	if (!rc->wait && rc->next) {
+		rc->wait = rc->next;
+		rc->wait_tail = rc->next_tail;
+		rc->wait_seq = seq_snap();
+		rc->next = NULL;
+		rc->next_tail = &rc->next;
+		want_gp = true;
+	}
+	if (rc->wait && !seq_done(rc->wait_seq))
+		want_gp = true;
+	if (want_gp)
+		gp_request();
+	if (rc->wait && seq_done(rc->wait_seq))
+		return advance_callbacks(rc) || woke;   /* RCU_BROKEN: already over */
+	return woke;
+}
+
+void call_rcu_sized(struct rcu_head *head, rcu_callback_t func, size_t bytes)
+{
+	head->func = func;
+	unsigned long flags;
+	local_irq_save(flags);
+	struct rcu_cpu *rc = &rcu_cpus[smp_processor_id()];
+	list_append(&rc->next_tail, &rc->next, head);
+	rc->queued++;
+	uint64_t w = __atomic_add_fetch(&cbs_waiting, 1, __ATOMIC_RELAXED);
+	if (w > cbs_peak)
+		cbs_peak = w;
+	uint64_t b = __atomic_add_fetch(&bytes_waiting, bytes, __ATOMIC_RELAXED);
+	if (b > bytes_peak)
+		bytes_peak = b;
+	bool wake = rcu_ready && advance_callbacks(rc);
+	local_irq_restore(flags);
+	if (wake)
+		wake_up(&rc->cb_wq);
+}
+
+void call_rcu(struct rcu_head *head, rcu_callback_t func)
+{
+	call_rcu_sized(head, func, 0);
+}
+
+void rcu_bytes_done(size_t bytes)
+{
+	__atomic_sub_fetch(&bytes_waiting, bytes, __ATOMIC_RELAXED);
+}
+
+static void invoke(struct rcu_head *h)
+{
+	uintptr_t f = (uintptr_t)h->func;
+	if (f < 4096) {                 /* kfree_rcu: f is the offset */
+		void *obj = (char *)h - f;
+		rcu_bytes_done(ksize(obj));
+		kfree(obj);
+	} else {
+		h->func(h);
+	}
+}
+
+static void rcu_cb_thread(void *arg)
+{
+	struct rcu_cpu *rc = arg;
+	for (;;) {
+		wait_event(&rc->cb_wq, READ_ONCE(rc->done) != NULL);
+		unsigned long flags;
+		local_irq_save(flags);
+		struct rcu_head *list = rc->done;
+		rc->done = NULL;
+		rc->done_tail = &rc->done;
+		local_irq_restore(flags);
+		while (list) {
+			struct rcu_head *next = list->next;
+			invoke(list);
+			rc->invoked++;
+			__atomic_sub_fetch(&cbs_waiting, 1, __ATOMIC_RELAXED);
+			list = next;
+		}
+	}
+}
+
+void rcu_tick(bool quiescent)
+{
+	if (!rcu_ready)
+		return;
+	unsigned cpu = smp_processor_id();
+	struct rcu_cpu *rc = &rcu_cpus[cpu];
+	if (quiescent)
+		rcu_qs();
+	if (rc->cb_thread && advance_callbacks(rc))
+		wake_up(&rc->cb_wq);
+	/* The stall detector: one CPU watches the grace period's age. */
+	unsigned long s = READ_ONCE(gp_seq);
+	if (cpu == 0 && (s & 1) && s != stall_warned_seq &&
+	    ktime_ns() - gp_start_ns > (uint64_t)READ_ONCE(rcu_stall_timeout_ms) * 1000000ull) {
+		stall_warned_seq = s;
+		stalls++;
+		unsigned c;
+		for_each_cpu(c, &qs_needed) {
+			pr_warn("rcu: stall: CPU %u has owed grace period %lu a quiescent state for over %u ms\n",
+				c, s, rcu_stall_timeout_ms);
+			smp_request_backtrace(c);
+		}
+	}
+}
+
+/* ---- synchronize_rcu and rcu_barrier ------------------------------------- */
+
+struct rcu_sync {
+	struct rcu_head head;
+	struct completion done;
+};
+
+static void wake_sync(struct rcu_head *h)
+{
+	struct rcu_sync *s = container_of(h, struct rcu_sync, head);
+	complete(&s->done);
+}
+
+void synchronize_rcu(void)
+{
+	might_sleep();
+	struct rcu_sync s;
+	init_completion(&s.done);
+	call_rcu(&s.head, wake_sync);
+	wait_for_completion(&s.done);
+	smp_mb();
+}
+
+static atomic_t barrier_left;
+static struct completion barrier_done;
+static struct rcu_head barrier_heads[NR_CPUS];
+static struct mutex barrier_mutex;
+
+static void barrier_cb(struct rcu_head *h)
+{
+	(void)h;
+	if (atomic_dec_and_test(&barrier_left))
+		complete(&barrier_done);
+}
+
+static void queue_barrier(void *arg)
+{
+	(void)arg;
+	call_rcu(&barrier_heads[smp_processor_id()], barrier_cb);
+}
+
+void rcu_barrier(void)
+{
+	might_sleep();
+	mutex_lock(&barrier_mutex);
+	init_completion(&barrier_done);
+	atomic_set(&barrier_left, 1);
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		atomic_inc(&barrier_left);
+		/* Callbacks run in queue order on each CPU: ours comes last. */
+		smp_call_function_single(cpu, queue_barrier, NULL, true);
+	}
+	if (atomic_dec_and_test(&barrier_left))
+		complete(&barrier_done);
+	wait_for_completion(&barrier_done);
+	mutex_unlock(&barrier_mutex);
+}
+
+/* ---- setup, statistics, monitor -------------------------------------------- */
+
+void rcu_init(void)
+{
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		struct rcu_cpu *rc = &rcu_cpus[c];
+		rc->next_tail = &rc->next;
+		rc->wait_tail = &rc->wait;
+		rc->done_tail = &rc->done;
+		init_waitqueue_head(&rc->cb_wq);
+	}
+	mutex_init(&barrier_mutex);
+}
+
+void rcu_start_cpu_thread(unsigned cpu)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "rcu/%u", cpu);
+	cpumask_t m;
+	cpumask_clear(&m);
+	cpumask_set_cpu(cpu, &m);
+	rcu_cpus[cpu].cb_thread = thread_create(name, rcu_cb_thread, &rcu_cpus[cpu], &m, THREAD_DETACHED);
+	if (!rcu_cpus[cpu].cb_thread)
+		panic("rcu: no memory for the callback thread of CPU %u", cpu);
+	rcu_ready = true;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
+
+uint64_t rcu_gp_completed(void)
+{
+	return READ_ONCE(gp_completed);
+}
+
+void rcu_get_stats(struct rcu_stats *s)
+{
+	uint64_t lat[LATENCY_SAMPLES];
+	unsigned long flags;
+	spin_lock_irqsave(&rcu_gp_lock, flags);
+	unsigned n = gp_completed < LATENCY_SAMPLES ? (unsigned)gp_completed : LATENCY_SAMPLES;
+	memcpy(lat, latencies, sizeof(lat));
+	s->gp_completed = gp_completed;
+	s->gp_seq = gp_seq;
+	s->stalls = stalls;
+	spin_unlock_irqrestore(&rcu_gp_lock, flags);
+	for (unsigned i = 1; i < n; i++)        /* insertion sort of <= 64 samples */
+		for (unsigned j = i; j > 0 && cmp_u64(lat[j - 1], lat[j]) > 0; j--) {
+			uint64_t t = lat[j]; lat[j] = lat[j - 1]; lat[j - 1] = t;
+		}
+	s->gp_latency_min_ns = n ? lat[0] : 0;
+	s->gp_latency_median_ns = n ? lat[n / 2] : 0;
+	s->gp_latency_max_ns = n ? lat[n - 1] : 0;
+	s->cbs_queued = s->cbs_invoked = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		s->cbs_queued += rcu_cpus[c].queued;
+		s->cbs_invoked += rcu_cpus[c].invoked;
+	}
+	s->cbs_waiting = cbs_waiting;
+	s->cbs_peak = cbs_peak;
+	s->bytes_waiting = bytes_waiting;
+	s->bytes_peak = bytes_peak;
+}
+
+static int cmd_rcu(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		mon_printf("error: rcu takes no arguments\n");
+		return -EINVAL;
+	}
+	struct rcu_stats s;
+	rcu_get_stats(&s);
+	mon_printf("grace periods: %llu completed, gp_seq %llu (%s)\n", (unsigned long long)s.gp_completed,
+		   (unsigned long long)s.gp_seq, s.gp_seq & 1 ? "one in progress" : "idle");
+	mon_printf("latency (last %u): min %llu us, median %llu us, max %llu us\n",
+		   (unsigned)(s.gp_completed < LATENCY_SAMPLES ? s.gp_completed : LATENCY_SAMPLES),
+		   (unsigned long long)(s.gp_latency_min_ns / 1000),
+		   (unsigned long long)(s.gp_latency_median_ns / 1000),
+		   (unsigned long long)(s.gp_latency_max_ns / 1000));
+	mon_printf("callbacks: %llu queued, %llu invoked, %llu waiting (peak %llu)\n",
+		   (unsigned long long)s.cbs_queued, (unsigned long long)s.cbs_invoked,
+		   (unsigned long long)s.cbs_waiting, (unsigned long long)s.cbs_peak);
+	mon_printf("bytes waiting: %llu (peak %llu); stalls reported: %llu\n",
+		   (unsigned long long)s.bytes_waiting, (unsigned long long)s.bytes_peak,
+		   (unsigned long long)s.stalls);
+	return 0;
+}
+MONITOR_COMMAND(rcu, "rcu", "", "RCU grace periods, latency, callbacks", cmd_rcu);

@@ -1,0 +1,443 @@
+/*
+ * kernel/sched/sched.c - per-CPU round-robin scheduler with kernel preemption.
+ *
+ * Each CPU has a run queue: a FIFO of runnable threads under rq->lock, and
+ * an idle thread that runs when the FIFO is empty.  The tick takes one
+ * unit off the running thread's timeslice and asks for a reschedule when it
+ * runs out; the request is acted on at the next preemption point: the end
+ * of an interrupt that came from a context with preemption enabled, or the
+ * last preempt_enable().
+ *
+ * The context switch.  schedule() takes this CPU's rq->lock with IRQs off,
+ * picks the next thread and switches stacks.  The lock stays held across
+ * the switch and is released by the thread that switches in (at the end of
+ * schedule(), or in thread_start() for a new thread): the outgoing thread
+ * is not yet safe to run elsewhere until its registers are saved.  That is
+ * what ->on_cpu says: it is cleared (with release semantics) by the
+ * incoming side only after the switch; a CPU about to run a thread waits
+ * for it.  Migration of the outgoing thread to another CPU is done at that
+ * same point (finish_switch), never before.
+ *
+ * Lock order: a run-queue lock is never held while taking another CPU's,
+ * except in finish_switch, which takes a remote rq lock only after
+ * releasing its own.  Wait-queue locks are taken before run-queue locks.
+ */
+#include "kernel/sched/sched.h"
+#include "kernel/atomic.h"
+#include "kernel/panic.h"
+#include "kernel/preempt.h"
+#include "kernel/printk.h"
+#include "kernel/rcu/rcu_hooks.h"
+#include "kernel/smp.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/stacktrace.h"
+#include "kernel/time.h"
+#include "kernel/trap_hooks.h"
+#include "asm/context.h"
+#include "mm/mm.h"
+#include "asm/cpu.h"
+
+struct rq {
+	spinlock_t lock;
+	struct list_head queue;     /* runnable, not running */
+	unsigned nr_queued;
+	struct thread *idle;
+	struct thread *prev;        /* the thread finish_switch cleans up after */
+	struct list_head timers;    /* sleeping threads with a deadline, sorted */
+	uint64_t switches;
+	bool ready;
+} __aligned(64);
+
+static struct rq runqueues[NR_CPUS];
+unsigned long sched_sleep_warnings;
+
+static inline struct rq *this_rq(void) { return &runqueues[smp_processor_id()]; }
+
+bool sched_ready(void)
+{
+	return runqueues[smp_processor_id()].ready;
+}
+
+unsigned sched_nr_running(unsigned cpu) { return READ_ONCE(runqueues[cpu].nr_queued); }
+uint64_t sched_context_switches(unsigned cpu) { return READ_ONCE(runqueues[cpu].switches); }
+
+void sched_init_cpu(unsigned cpu, struct thread *idle)
+{
+	struct rq *rq = &runqueues[cpu];
+	spin_lock_init(&rq->lock);
+	INIT_LIST_HEAD(&rq->queue);
+	INIT_LIST_HEAD(&rq->timers);
+	rq->idle = idle;
+	rq->ready = true;
+}
+
+/* ---- debug: sleeping where one must not ------------------------------ */
+
+void __might_sleep(const char *file, int line)
+{
+	struct percpu *pc = this_cpu();
+	const char *why = NULL;
+	if (pc->irq_nesting > 0)
+		why = "in interrupt context";
+	else if (arch_irqs_disabled())
+		why = "with interrupts disabled";
+	else if (pc->preempt_count > 0)
+		why = "with a spinlock held or preemption disabled";
+	if (!why)
+		return;
+	sched_sleep_warnings++;
+	pr_err("BUG: sleeping function called %s at %s:%d (CPU %u, preempt_count %d, thread %s)\n",
+	       why, file, line, smp_processor_id(), pc->preempt_count,
+	       pc->curr ? pc->curr->name : "?");
+	dump_stack();
+}
+
+/* ---- run-queue operations (rq->lock held) ------------------------------ */
+
+static void enqueue(struct rq *rq, struct thread *t)
+{
+	list_add_tail(&t->run_node, &rq->queue);
+	rq->nr_queued++;
+	t->on_rq = true;
+}
+
+static struct thread *pick_next(struct rq *rq)
+{
+	if (list_empty(&rq->queue))
+		return rq->idle;
+	struct thread *t = list_first_entry(&rq->queue, struct thread, run_node);
+	list_del(&t->run_node);
+	rq->nr_queued--;
+	return t;
+}
+
+/* The CPU a thread should run on: where it last ran if allowed, else the
+ * allowed online CPU with the shortest queue. */
+static unsigned select_cpu(struct thread *t)
+{
+	if (cpumask_test_cpu(t->cpu, &t->affinity) && cpu_online(t->cpu))
+		return t->cpu;
+	unsigned best = NR_CPUS, cpu;
+	for_each_cpu(cpu, &t->affinity) {
+		if (!cpu_online(cpu) || !runqueues[cpu].ready)
+			continue;
+		if (best == NR_CPUS || runqueues[cpu].nr_queued < runqueues[best].nr_queued)
+			best = cpu;
+	}
+	return best == NR_CPUS ? 0 : best;
+}
+
+/* Queue @t on @cpu and make that CPU notice. */
+static void activate(struct thread *t, unsigned cpu)
+{
+	struct rq *rq = &runqueues[cpu];
+	unsigned long flags;
+	spin_lock_irqsave(&rq->lock, flags);
+	t->cpu = cpu;
+	t->state = THREAD_RUNNABLE;
+	enqueue(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (cpu == smp_processor_id())
+		this_cpu()->need_resched = true;
+	else
+		smp_send_reschedule(cpu);
+}
+
+void sched_start_thread(struct thread *t)
+{
+	t->slice = SCHED_SLICE_TICKS;
+	activate(t, select_cpu(t));
+}
+
+/* Lock the run queue @t belongs to; ->cpu can change until we hold it. */
+static struct rq *lock_task_rq(struct thread *t, unsigned long *flags)
+{
+	for (;;) {
+		unsigned cpu = READ_ONCE(t->cpu);
+		struct rq *rq = &runqueues[cpu];
+		spin_lock_irqsave(&rq->lock, *flags);
+		if (READ_ONCE(t->cpu) == cpu)
+			return rq;
+		spin_unlock_irqrestore(&rq->lock, *flags);
+	}
+}
+
+bool wake_up_thread(struct thread *t)
+{
+	unsigned long flags;
+	struct rq *rq = lock_task_rq(t, &flags);
+	if (t->state != THREAD_BLOCKED) {
+		spin_unlock_irqrestore(&rq->lock, flags);
+		return false;
+	}
+	t->state = THREAD_RUNNABLE;
+	if (t->on_rq) {
+		/* Still running (it has not reached schedule() yet, or is
+		 * switching out): it will see RUNNABLE and stay runnable. */
+		spin_unlock_irqrestore(&rq->lock, flags);
+		return true;
+	}
+	unsigned cpu = t->cpu;
+	if (!cpumask_test_cpu(cpu, &t->affinity) || !cpu_online(cpu)) {
+		spin_unlock_irqrestore(&rq->lock, flags);
+		cpu = select_cpu(t);
+		rq = &runqueues[cpu];
+		spin_lock_irqsave(&rq->lock, flags);
+		t->cpu = cpu;
+	}
+	enqueue(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (cpu == smp_processor_id())
+		this_cpu()->need_resched = true;
+	else
+		smp_send_reschedule(cpu);
+	return true;
+}
+
+void set_current_state(enum thread_state s)
+{
+	current->state = s;
+	/* Full barrier: the state store is visible before the caller reads
+	 * its wait condition (pairs with the waker's rq-lock acquisition). */
+	smp_mb();
+}
+
+/* ---- the switch ---------------------------------------------------------- */
+
+/* Runs on the incoming thread, rq->lock held, IRQs off. */
+static void finish_switch(struct rq *rq)
+{
+	struct thread *prev = rq->prev;
+	rq->prev = NULL;
+	int migrate = -1;
+	bool reap = false;
+	if (prev) {
+		migrate = prev->migrate_to;
+		prev->migrate_to = -1;
+		reap = prev->state == THREAD_ZOMBIE && (prev->flags & THREAD_DETACHED);
+		/* Release: prev's saved registers are in memory before another
+		 * CPU can see on_cpu == 0 and switch to it. */
+		smp_store_release(&prev->on_cpu, false);
+	}
+	spin_unlock(&rq->lock);
+	if (migrate >= 0)
+		activate(prev, (unsigned)migrate);
+	if (reap)
+		thread_free(prev);
+}
+
+/*
+ * @preempt: an involuntary switch (the tick's or a wakeup's, at a
+ * preemption point).  The preempted thread stays queued whatever its state
+ * says: it may have just marked itself THREAD_BLOCKED on the way to
+ * sleeping, and if it were dequeued now, a wakeup that already happened
+ * (it has yet to check its condition) would never come again.  It goes to
+ * sleep for real only in its own call to schedule().
+ */
+static void __schedule(bool preempt)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	struct percpu *pc = this_cpu();
+	struct rq *rq = this_rq();
+	struct thread *prev = pc->curr;
+
+	if (unlikely(pc->preempt_count != 0 || pc->irq_nesting != 0))
+		/* Switching with a spinlock held (or inside an interrupt)
+		 * would hand that state to the next thread: a kernel bug. */
+		panic("scheduling while atomic: thread %s, preempt_count %d, irq depth %d",
+		      prev->name, pc->preempt_count, pc->irq_nesting);
+	rcu_note_context_switch();
+	spin_lock(&rq->lock);
+	pc->need_resched = false;
+
+	if (prev->state == THREAD_RUNNING)
+		prev->state = THREAD_RUNNABLE;
+	bool stays = prev->state == THREAD_RUNNABLE ||
+		     (preempt && prev->state == THREAD_BLOCKED);
+	if (stays && !(prev->flags & THREAD_IDLE)) {
+		if (cpumask_test_cpu(rq - runqueues, &prev->affinity))
+			enqueue(rq, prev);
+		else
+			prev->migrate_to = (int)select_cpu(prev);  /* after the switch */
+	} else if (!stays) {
+		prev->on_rq = false;        /* blocked or exited */
+	}
+	if (prev->migrate_to >= 0)
+		prev->on_rq = true;         /* stays "queued" while it moves */
+
+	struct thread *next = pick_next(rq);
+	if (next == prev) {
+		/* Nothing else to run (or prev was requeued and picked again). */
+		if (prev->state == THREAD_RUNNABLE)
+			prev->state = THREAD_RUNNING;
+		prev->slice = SCHED_SLICE_TICKS;
+		spin_unlock(&rq->lock);
+		local_irq_restore(flags);
+		return;
+	}
+	/* A thread woken onto this queue may still be switching out
+	 * elsewhere: wait until its registers are saved. */
+	while (smp_load_acquire(&next->on_cpu))
+		cpu_relax();
+
+	uint64_t now = ktime_ns();
+	prev->runtime_ns += now - prev->switched_in;
+	next->switched_in = now;
+	if (next->state == THREAD_RUNNABLE)     /* not if preempted on its way to sleep */
+		next->state = THREAD_RUNNING;
+	next->cpu = (unsigned)(rq - runqueues);
+	next->on_cpu = true;
+	next->slice = SCHED_SLICE_TICKS;
+	rq->prev = prev;
+	rq->switches++;
+	pc->curr = next;
+	switch_mm(next->mm);                /* CR3, cpumasks, lazy TLB */
+	arch_switch_thread(prev, next);     /* kernel stack for traps, FPU */
+	switch_context(&prev->saved_sp, next->saved_sp);
+
+	/* Back in prev, possibly much later, possibly on another CPU. */
+	finish_switch(this_rq());
+	local_irq_restore(flags);
+}
+
+void schedule(void)
+{
+	__schedule(false);
+}
+
+void yield(void)
+{
+	schedule();
+}
+
+/* A new thread's first C code (from thread_trampoline). */
+__attribute__((noreturn)) void thread_start(void (*fn)(void *), void *arg)
+{
+	finish_switch(this_rq());
+	local_irq_enable();
+	fn(arg);
+	thread_exit(0);
+}
+
+/* ---- preemption ------------------------------------------------------------ */
+
+void preempt_schedule_check(void)
+{
+	struct percpu *pc = this_cpu();
+	if (pc->need_resched && pc->irq_nesting == 0 && !arch_irqs_disabled() &&
+	    pc->curr && runqueues[pc->cpu_id].ready)
+		__schedule(true);
+}
+
+void irq_exit_hook(struct trap_frame *f)
+{
+	struct percpu *pc = this_cpu();
+	/* Preempt only a context that could have been preempted anyway:
+	 * no spinlock held, not a nested interrupt, interrupts were on. */
+	if (pc->need_resched && pc->irq_nesting == 0 && pc->preempt_count == 0 &&
+	    (f->rflags & (1ul << 9)) && pc->curr && runqueues[pc->cpu_id].ready)
+		__schedule(true);
+}
+
+/* ---- sleeping with a deadline -------------------------------------------- */
+
+static void timer_arm(struct rq *rq, struct thread *t)
+{
+	struct thread *pos;
+	list_for_each_entry(pos, &rq->timers, timer_node)
+		if (pos->wake_deadline > t->wake_deadline)
+			break;
+	list_add_tail(&t->timer_node, &pos->timer_node);    /* before pos */
+	t->timer_armed = true;
+}
+
+uint64_t schedule_timeout(uint64_t ns)
+{
+	struct thread *me = current;
+	uint64_t deadline = ktime_ns() + ns;
+	unsigned long flags;
+	/* The timer lives on this CPU's queue; preemption could move us, so
+	 * arm it with IRQs off and remember which queue holds it. */
+	local_irq_save(flags);
+	struct rq *trq = this_rq();
+	spin_lock(&trq->lock);
+	me->wake_deadline = deadline;
+	timer_arm(trq, me);
+	spin_unlock(&trq->lock);
+	local_irq_restore(flags);
+
+	schedule();
+
+	spin_lock_irqsave(&trq->lock, flags);
+	if (me->timer_armed) {
+		list_del(&me->timer_node);
+		me->timer_armed = false;
+	}
+	spin_unlock_irqrestore(&trq->lock, flags);
+	uint64_t now = ktime_ns();
+	return now >= deadline ? 0 : deadline - now;
+}
+
+void msleep(unsigned ms)
+{
+	might_sleep();
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	for (;;) {
+		uint64_t now = ktime_ns();
+		if (now >= end)
+			return;
+		set_current_state(THREAD_BLOCKED);
+		schedule_timeout(end - now);
+	}
+}
+
+void sched_tick(void)
+{
+	struct percpu *pc = this_cpu();
+	struct rq *rq = &runqueues[pc->cpu_id];
+	if (!rq->ready)
+		return;
+	struct thread *t = pc->curr;
+	if (t && !(t->flags & THREAD_IDLE) && --t->slice <= 0)
+		pc->need_resched = true;
+	if (t && (t->flags & THREAD_IDLE) && READ_ONCE(rq->nr_queued))
+		pc->need_resched = true;
+
+	/* Expired sleep timers: collect under the lock, wake outside it
+	 * (waking takes the sleeper's rq lock, maybe this one). */
+	struct thread *expired[16];
+	int n = 0;
+	uint64_t now = ktime_ns();
+	spin_lock(&rq->lock);
+	while (n < 16 && !list_empty(&rq->timers)) {
+		struct thread *s = list_first_entry(&rq->timers, struct thread, timer_node);
+		if (s->wake_deadline > now)
+			break;
+		list_del(&s->timer_node);
+		s->timer_armed = false;
+		expired[n++] = s;
+	}
+	spin_unlock(&rq->lock);
+	for (int i = 0; i < n; i++)
+		wake_up_thread(expired[i]);
+}
+
+/* ---- idle ------------------------------------------------------------------ */
+
+void cpu_idle_loop(void)
+{
+	struct rq *rq = this_rq();
+	for (;;) {
+		rcu_note_idle();
+		local_irq_disable();
+		if (!READ_ONCE(rq->nr_queued) && !this_cpu()->need_resched) {
+			/* sti;hlt: a wakeup IPI arriving after the check above
+			 * still ends the halt. */
+			arch_safe_halt();
+			continue;
+		}
+		local_irq_enable();
+		schedule();
+	}
+}

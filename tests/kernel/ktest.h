@@ -1,0 +1,115 @@
+/*
+ * tests/kernel/ktest.h - the in-kernel test framework (KUnit-like, KTAP output).
+ *
+ * A suite is a file in tests/kernel/ that defines its cases and registers
+ * itself with KTEST_SUITE(); the linker gathers suites into one section.
+ * `ktest=all` or `ktest=name1,name2` on the command line runs them at boot;
+ * results go to the serial port as KTAP version 1, and the verdict leaves
+ * QEMU through isa-debug-exit (EXIT_PASS / EXIT_FAIL; a panic is EXIT_PANIC).
+ *
+ *   static void test_foo(struct ktest *t) { KTEST_EXPECT_EQ(t, 1 + 1, 2); }
+ *   static struct ktest_case cases[] = { KTEST_CASE(test_foo), {} };
+ *   KTEST_SUITE(example, cases);
+ *
+ * EXPECT records a failure and goes on; ASSERT records it and returns from
+ * the case.  A failing assertion prints file, line, the expression and both
+ * values.  Cases run in a kernel context on the boot CPU with interrupts on.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "lib/compiler.h"
+#include "asm/fault_catch.h"
+
+struct ktest {
+	const char *name;
+	bool failed;
+	bool skipped;
+	char skip_reason[96];
+};
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+};
+
+struct ktest_suite {
+	const char *name;
+	struct ktest_case *cases;
+	int (*init)(void);          /* optional; non-zero skips the suite */
+};
+
+#define KTEST_CASE(fn) { .name = #fn, .run = fn }
+
+#define KTEST_SUITE(sname, scases) \
+	static const struct ktest_suite __ktest_suite_##sname \
+	__attribute__((used, section(".ktest_suites"), aligned(8))) = { \
+		.name = #sname, .cases = scases }
+
+#define KTEST_SUITE_INIT(sname, scases, sinit) \
+	static const struct ktest_suite __ktest_suite_##sname \
+	__attribute__((used, section(".ktest_suites"), aligned(8))) = { \
+		.name = #sname, .cases = scases, .init = sinit }
+
+/** ktest_fail() - record a failure with a formatted message (file:line added). */
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/** ktest_skip() - mark the case skipped (reported as `# SKIP reason`). */
+void ktest_skip(struct ktest *t, const char *reason);
+
+/** ktest_log() - a `# ...` diagnostic line in the KTAP stream. */
+void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define __KTEST_CMP(t, a, op, b, ret) do { \
+	__typeof__(a) __a = (a); __typeof__(b) __b = (b); \
+	if (!(__a op __b)) { \
+		ktest_fail((t), __FILE__, __LINE__, "expected %s %s %s, but %s = %lld (%#llx), %s = %lld (%#llx)", \
+			   #a, #op, #b, #a, (long long)__a, (unsigned long long)__a, \
+			   #b, (long long)__b, (unsigned long long)__b); \
+		ret; \
+	} \
+} while (0)
+
+#define KTEST_EXPECT_EQ(t, a, b) __KTEST_CMP(t, a, ==, b, (void)0)
+#define KTEST_EXPECT_NE(t, a, b) __KTEST_CMP(t, a, !=, b, (void)0)
+#define KTEST_EXPECT_LT(t, a, b) __KTEST_CMP(t, a, <, b, (void)0)
+#define KTEST_EXPECT_LE(t, a, b) __KTEST_CMP(t, a, <=, b, (void)0)
+#define KTEST_EXPECT_GT(t, a, b) __KTEST_CMP(t, a, >, b, (void)0)
+#define KTEST_EXPECT_GE(t, a, b) __KTEST_CMP(t, a, >=, b, (void)0)
+#define KTEST_ASSERT_EQ(t, a, b) __KTEST_CMP(t, a, ==, b, return)
+#define KTEST_ASSERT_NE(t, a, b) __KTEST_CMP(t, a, !=, b, return)
+#define KTEST_ASSERT_GE(t, a, b) __KTEST_CMP(t, a, >=, b, return)
+#define KTEST_ASSERT_LE(t, a, b) __KTEST_CMP(t, a, <=, b, return)
+
+#define KTEST_EXPECT_TRUE(t, c) do { if (!(c)) \
+	ktest_fail((t), __FILE__, __LINE__, "expected %s to be true", #c); } while (0)
+#define KTEST_EXPECT_FALSE(t, c) do { if (c) \
+	ktest_fail((t), __FILE__, __LINE__, "expected %s to be false", #c); } while (0)
+#define KTEST_ASSERT_TRUE(t, c) do { if (!(c)) { \
+	ktest_fail((t), __FILE__, __LINE__, "expected %s to be true", #c); return; } } while (0)
+#define KTEST_ASSERT_NOT_NULL(t, p) do { if ((p) == NULL) { \
+	ktest_fail((t), __FILE__, __LINE__, "expected %s to be non-NULL", #p); return; } } while (0)
+#define KTEST_EXPECT_NULL(t, p) do { if ((p) != NULL) \
+	ktest_fail((t), __FILE__, __LINE__, "expected %s to be NULL, got %p", #p, (void *)(p)); } while (0)
+
+/**
+ * ktest_expect_fault() - run @fn(@arg), which is expected to raise an
+ * exception; catch it and say which.
+ * @rec: filled with the vector, error code, RIP and (for #PF) the address.
+ * Return: true if @fn faulted (and was abandoned at that point), false if
+ * it returned normally.  Context: process context; runs with preemption
+ * off so the catch stays on this CPU.
+ */
+bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec);
+
+/**
+ * ktest_run() - run the suites named in @spec ("all" or a comma list),
+ * print KTAP, and return the number of failed cases (unknown suite names
+ * count as failures).
+ */
+int ktest_run(const char *spec);
+
+#endif
