@@ -3,7 +3,6 @@
  */
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
-#include "asm/cpu.h"
 
 struct percpu percpu_area[NR_CPUS];
 unsigned int nr_cpus_possible = 1;
@@ -15,6 +14,6 @@ void percpu_init_this_cpu(unsigned int cpu, uint32_t apic_id)
 	p->self = p;
 	p->cpu_id = cpu;
 	p->apic_id = apic_id;
-	/* GS base holds the percpu pointer for as long as the CPU runs. */
-	wrmsr(MSR_GS_BASE, (uint64_t)p);
+	/* The per-CPU base holds p for as long as the CPU runs. */
+	arch_percpu_set_base(p);
 }

@@ -1,9 +1,8 @@
 /*
  * kernel/percpu.h - per-CPU data.
  *
- * Each CPU owns one struct percpu, reached through the GS segment base (set
- * once per CPU at boot; while a CPU runs user code, swapgs parks it in
- * MSR_KERNEL_GS_BASE).  this_cpu() is valid from the first lines of
+ * Each CPU owns one struct percpu, found through the arch's per-CPU base
+ * (asm/percpu.h: on x86-64, the GS segment base).  this_cpu() is valid from the first lines of
  * kmain/ap_main on.  Fields written by other CPUs are marked; everything
  * else is touched only by the owner, so it needs no lock.
  */
@@ -14,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "lib/compiler.h"
+#include "asm/percpu.h"
 
 #define NR_CPUS 256
 
@@ -44,7 +44,7 @@ struct percpu {
 extern struct percpu percpu_area[NR_CPUS];
 extern unsigned int nr_cpus_possible;   /* CPUs found in the MADT (or 1) */
 
-/* syscall.asm uses these offsets. */
+/* The arch's syscall entry (syscall.asm) uses these offsets. */
 #define PERCPU_USER_RSP_SCRATCH 8
 #define PERCPU_SYSCALL_STACK    16
 _Static_assert(offsetof(struct percpu, user_rsp_scratch) == PERCPU_USER_RSP_SCRATCH, "syscall.asm");
@@ -52,9 +52,7 @@ _Static_assert(offsetof(struct percpu, syscall_stack) == PERCPU_SYSCALL_STACK, "
 
 static inline struct percpu *this_cpu(void)
 {
-	struct percpu *p;
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
-	return p;
+	return arch_percpu_self();
 }
 
 /**
@@ -64,9 +62,7 @@ static inline struct percpu *this_cpu(void)
  */
 static inline unsigned int smp_processor_id(void)
 {
-	unsigned int id;
-	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct percpu, cpu_id)));
-	return id;
+	return arch_percpu_read_u32(offsetof(struct percpu, cpu_id));
 }
 
 static inline struct percpu *cpu_data(unsigned int cpu) { return &percpu_area[cpu]; }

@@ -1,8 +1,7 @@
 /*
- * kernel/smp.c - bringing up the application processors, cross-CPU
- * function calls, and stopping every CPU on panic.
+ * kernel/smp.c - cross-CPU function calls and the reschedule kick.
  *
- * Cross-CPU calls.  Each CPU has a lock-free queue (a singly linked stack
+ * Each CPU has a lock-free queue (a singly linked stack
  * pushed with compare-and-swap, drained with one exchange) and one IPI
  * vector.  A caller pushes a node onto each target's queue and sends the
  * IPI only if the queue was empty: a non-empty queue means an IPI is
@@ -16,28 +15,23 @@
  * interrupts on, so that it keeps answering other CPUs' calls: two CPUs
  * calling each other at once do not deadlock.  With wait=false the request
  * is allocated and the last target to finish frees it.
+ *
+ * Bringing the other CPUs up is kernel/smpboot.c; NMI backtraces and the
+ * panic stop are kernel/nmi.c.
  */
 #include "kernel/smp.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/irqflags.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
-#include "kernel/params.h"
-#include "kernel/stacktrace.h"
-#include "kernel/sched/sched.h"
-#include "kernel/time.h"
-#include "kernel/monitor.h"
 #include "mm/kmalloc.h"
-#include "mm/pmm.h"
 #include "asm/ipi.h"
-#include "asm/smpboot.h"
 #include "asm/traps.h"
 #include "asm/cpu.h"
 #include "lib/string.h"
-
-#define AP_STACK_ORDER 2                /* 16 KiB boot/idle stacks */
 
 struct call_node {
 	struct call_node *next;
@@ -59,28 +53,6 @@ static struct {
 /* Per calling CPU, one node per target for waiting calls. */
 static struct call_node *sync_nodes[NR_CPUS];
 
-static unsigned int max_cpus = NR_CPUS;
-static bool smp_disabled;
-
-/* ---- command line ---------------------------------------------------- */
-
-static int set_maxcpus(const char *v)
-{
-	unsigned long long n;
-	if (kstrtoull(v, 10, &n) || n < 1 || n > NR_CPUS)
-		return -EINVAL;
-	max_cpus = (unsigned)n;
-	return 0;
-}
-KERNEL_PARAM(maxcpus, "maxcpus", "N", "start at most N CPUs (1-256)", set_maxcpus);
-
-static int set_nosmp(const char *v)
-{
-	(void)v;
-	smp_disabled = true;
-	return 0;
-}
-KERNEL_PARAM(nosmp, "nosmp", "", "start only the boot CPU", set_nosmp);
 
 /* ---- the call queues ------------------------------------------------ */
 
@@ -250,135 +222,16 @@ void smp_send_reschedule(unsigned cpu)
 	arch_send_ipi(cpu, VEC_RESCHEDULE);
 }
 
-/* ---- backtraces on request (the RCU stall detector) --------------------- */
-
-static volatile bool backtrace_wanted[NR_CPUS];
-
-void smp_request_backtrace(unsigned cpu)
-{
-	if (cpu == smp_processor_id()) {
-		dump_stack();
-		return;
-	}
-	backtrace_wanted[cpu] = true;
-	arch_send_nmi(cpu);
-}
-
-bool smp_backtrace_nmi(struct trap_frame *f)
-{
-	unsigned me = smp_processor_id();
-	if (!backtrace_wanted[me])
-		return false;
-	backtrace_wanted[me] = false;
-	printk(KERN_WARNING "CPU %u backtrace (requested):\n", me);
-	dump_trap_frame(f);
-	print_backtrace(f->rip, f->rbp);
-	return true;
-}
-
-/* ---- panic: stop everybody else ------------------------------------- */
-
-static volatile bool cpu_stopped[NR_CPUS];
-
-void smp_panic_stop_self(struct trap_frame *f)
-{
-	unsigned me = smp_processor_id();
-	printk(KERN_EMERG "CPU %u stopped by panic:\n", me);
-	dump_trap_frame(f);
-	print_backtrace(f->rip, f->rbp);
-	cpu_stopped[me] = true;
-	for (;;) {
-		arch_irq_disable();
-		halt();
-	}
-}
-
-void smp_stop_other_cpus(void)
-{
-	unsigned me = smp_processor_id(), cpu;
-	/* One at a time, so their reports do not interleave. */
-	for_each_online_cpu(cpu) {
-		if (cpu == me)
-			continue;
-		arch_send_nmi(cpu);
-		uint64_t deadline = rdtsc() + ns_to_tsc(1000000000ull);
-		while (!cpu_stopped[cpu] && rdtsc() < deadline)
-			cpu_relax();
-		if (!cpu_stopped[cpu])
-			printk(KERN_EMERG "CPU %u did not answer the stop NMI\n", cpu);
-	}
-}
-
-/* ---- bringing up the APs -------------------------------------------- */
-
-/* The AP's first C code, on its own stack, from the trampoline. */
-__attribute__((noreturn)) void ap_entry(unsigned cpu)
-{
-	arch_ap_setup(cpu);
-	cpumask_set_cpu(cpu, &cpu_online_mask);
-	/* Release: everything above is visible before the BSP sees us online. */
-	smp_store_release(&this_cpu()->online, true);
-	arch_irq_enable();
-	sched_ap_start();       /* becomes this CPU's idle thread */
-}
-
-static bool alloc_sync_nodes(unsigned cpu)
+int smp_call_prepare_cpu(unsigned cpu)
 {
 	sync_nodes[cpu] = kzalloc(nr_cpus_possible * sizeof(struct call_node));
-	return sync_nodes[cpu] != NULL;
+	return sync_nodes[cpu] ? 0 : -ENOMEM;
 }
 
-void smp_init(void)
+void smp_call_init(void)
 {
 	irq_register_vector(VEC_CALL_FUNCTION, call_function_interrupt);
 	irq_register_vector(VEC_RESCHEDULE, reschedule_interrupt);
-	if (!alloc_sync_nodes(0))
+	if (smp_call_prepare_cpu(0) != 0)
 		panic("smp: out of memory");
-	if (smp_disabled || max_cpus == 1 || nr_cpus_possible == 1) {
-		pr_info("smp: %s; running on the boot CPU only\n",
-			nr_cpus_possible == 1 ? "one CPU present" : "SMP disabled on the command line");
-		return;
-	}
-	if (arch_smp_prepare() != 0) {
-		pr_warn("smp: cannot prepare the trampoline; running on the boot CPU only\n");
-		return;
-	}
-	unsigned started = 1;
-	for (unsigned cpu = 1; cpu < nr_cpus_possible && started < max_cpus; cpu++) {
-		struct page *stack = alloc_pages(AP_STACK_ORDER);
-		if (!stack || !alloc_sync_nodes(cpu)) {
-			pr_warn("smp: out of memory for CPU %u\n", cpu);
-			break;
-		}
-		void *top = (char *)page_address(stack) + (PAGE_SIZE << AP_STACK_ORDER);
-		cpu_data(cpu)->kernel_stack_top = top;
-		if (!arch_boot_ap(cpu, cpu_data(cpu)->apic_id, top)) {
-			pr_warn("smp: CPU with APIC id %u did not come up; continuing without it\n",
-				cpu_data(cpu)->apic_id);
-			continue;       /* its stack stays allocated: it might still wake */
-		}
-		started++;
-	}
-	arch_smp_done();
-	pr_info("smp: %u of %u CPUs online\n", num_online_cpus(), nr_cpus_possible);
 }
-
-/* ---- monitor ---------------------------------------------------------- */
-
-static int cmd_cpus(int argc, char **argv)
-{
-	(void)argv;
-	if (argc > 1) {
-		mon_printf("error: cpus takes no arguments\n");
-		return -EINVAL;
-	}
-	mon_printf("%4s %8s %7s %10s %10s %10s\n", "cpu", "apic id", "online", "ticks", "ipis sent", "ipis recv");
-	for (unsigned c = 0; c < nr_cpus_possible; c++) {
-		struct percpu *p = cpu_data(c);
-		mon_printf("%4u %8u %7s %10llu %10llu %10llu\n", c, p->apic_id,
-			   cpu_online(c) ? "yes" : "no", (unsigned long long)p->ticks,
-			   (unsigned long long)p->ipis_sent, (unsigned long long)p->ipis_received);
-	}
-	return 0;
-}
-MONITOR_COMMAND(cpus, "cpus", "", "CPUs: APIC id, online, ticks, IPIs sent and received", cmd_cpus);

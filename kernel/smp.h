@@ -1,5 +1,6 @@
 /*
- * kernel/smp.h - bringing up the other CPUs, and running functions on them.
+ * kernel/smp.h - bringing up the other CPUs (smpboot.c), running functions on
+ * them (smp.c), and the NMI uses: backtraces and the panic stop (nmi.c).
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
@@ -7,7 +8,8 @@
 #include <stdbool.h>
 #include "kernel/cpumask.h"
 #include "kernel/atomic.h"
-#include "asm/trapframe.h"
+
+struct trap_frame;
 
 typedef void (*smp_call_func_t)(void *arg);
 
@@ -21,6 +23,11 @@ struct smp_call_handle {
 
 /** smp_init() - start every application processor the firmware lists. Context: boot CPU. */
 void smp_init(void);
+
+/** smp_call_init() - the call and reschedule vectors, and the boot CPU's nodes (from smp_init). */
+void smp_call_init(void);
+/** smp_call_prepare_cpu() - allocate @cpu's nodes for waiting calls. Return: 0 or -ENOMEM. */
+int smp_call_prepare_cpu(unsigned cpu);
 
 /**
  * smp_call_function_single() - run @fn(@arg) on @cpu.

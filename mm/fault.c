@@ -10,6 +10,8 @@
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/percpu.h"
 #include "lib/string.h"
 #include "asm/page.h"
 
@@ -19,8 +21,26 @@ const char *fault_reason(enum fault_result r)
 	case FAULT_NO_VMA: return "no mapping";
 	case FAULT_ACCESS: return "protection";
 	case FAULT_OOM: return "out of memory";
+	case FAULT_STUCK: return "the same fault repeats with no progress";
 	default: return "ok";
 	}
+}
+
+enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
+{
+	struct thread *t = current;
+	if (!t || !t->mm)
+		return FAULT_NO_VMA;
+	uintptr_t page = addr & PAGE_MASK;
+	if (page == t->fault_addr && flags == t->fault_flags) {
+		if (++t->fault_repeats >= FAULT_MAX_REPEATS)
+			return FAULT_STUCK;
+	} else {
+		t->fault_addr = page;
+		t->fault_flags = flags;
+		t->fault_repeats = 0;
+	}
+	return handle_mm_fault(t->mm, addr, flags);
 }
 
 static bool access_allowed(unsigned vm_flags, unsigned fault)
@@ -62,17 +82,19 @@ enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned
 		free_page(page);
 		return FAULT_OOM;
 	}
-	uint64_t old = *pte;
-	if (old & _PAGE_PRESENT) {
+	pteval_t old = *pte;
+	if (entry_present(old)) {
 		/* Someone else mapped it, or our TLB entry was stale (an
 		 * mprotect upgrade): nothing to do but drop our view. */
 		spin_unlock(ptl);
 		arch_flush_tlb_one(addr);
 		free_page(page);
 	} else {
-		/* The page's zeroes are visible before the PTE that maps it:
-		 * stores are ordered on x86 and the PTE store comes last. */
-		WRITE_ONCE(*pte, page_to_phys(page) | pteflags);
+		/* The page's zeroes must be visible before the PTE that maps
+		 * it: pairs with the address dependency of whoever reads the
+		 * page through the PTE (another CPU's MMU, a lockless walker). */
+		smp_wmb();
+		WRITE_ONCE(*pte, mk_pte(page_to_phys(page), pteflags));
 		__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
 		spin_unlock(ptl);
 	}

@@ -18,7 +18,14 @@ enum fault_result {
 	FAULT_NO_VMA,           /* outside every mapping */
 	FAULT_ACCESS,           /* against the mapping's protection */
 	FAULT_OOM,              /* no memory for a page or a table */
+	FAULT_STUCK,            /* the same fault again and again: no progress */
 };
+
+/* Consecutive faults of one thread on one page, each "resolved", after
+ * which the fault is declared unresolvable (a CPU or emulator that keeps
+ * refusing an access the page tables allow).  Races with munmap or
+ * MADV_DONTNEED can repeat a fault a few times, never this often. */
+#define FAULT_MAX_REPEATS 1000
 
 /**
  * handle_mm_fault() - resolve a fault at @addr in @mm (the `locked` path):
@@ -27,6 +34,15 @@ enum fault_result {
  * Return: FAULT_OK, or why not.  Context: process context, may sleep.
  */
 enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags);
+
+/**
+ * handle_user_fault() - the arch's entry for a fault on a user address by
+ * the current thread (from user mode, or from a uaccess routine): resolve
+ * it in current->mm, and give up on a fault that repeats with no progress.
+ * Return: FAULT_OK, or why not (FAULT_NO_VMA for a thread without an mm).
+ * Context: process context, may sleep.
+ */
+enum fault_result handle_user_fault(uintptr_t addr, unsigned flags);
 
 /** fault_reason() - "no mapping", "protection", "out of memory". */
 const char *fault_reason(enum fault_result r);

@@ -1,7 +1,8 @@
 /*
  * mm/memory.c - operations on ranges of user PTEs: zapping (munmap,
  * MADV_DONTNEED, exit), freeing the page tables left empty, and changing
- * protections (mprotect).
+ * protections (mprotect).  Each is a walk_page_range() (mm/pagewalk.c)
+ * with a small callback, so each reads as its lesson: clear, flush, free.
  *
  * Order matters: PTEs are cleared first, then every CPU that may cache them
  * is flushed, and only then are the pages freed (mmu_gather does the last
@@ -11,147 +12,167 @@
  */
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
+#include "mm/pagewalk.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "asm/page.h"
+
+/* The PTE table an upper entry points to, and its split lock. */
+static pteval_t *pte_table_lock(pteval_t pmd_entry, spinlock_t **ptl)
+{
+	pteval_t *table = pt_table(pmd_entry);
+	*ptl = &virt_to_page(table)->ptl;
+	spin_lock(*ptl);
+	return table;
+}
+
+/* ---- zap: clear, flush, free ----------------------------------------------- */
+
+#define ZAP_BATCH 64
+
+static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *priv)
+{
+	struct mmu_gather *tlb = priv;
+	while (addr < end) {
+		/* Clear up to ZAP_BATCH PTEs under one lock hold, then hand the
+		 * pages to the gather outside the lock: a full gather flushes,
+		 * which waits for other CPUs. */
+		struct page *batch[ZAP_BATCH];
+		unsigned n = 0;
+		spinlock_t *ptl;
+		pteval_t *pte = pte_table_lock(READ_ONCE(*pmd), &ptl) + pte_index(addr);
+		for (; addr < end && n < ZAP_BATCH; addr += PAGE_SIZE, pte++) {
+			pteval_t old = *pte;
+			if (pte_maps_page(old)) {
+				WRITE_ONCE(*pte, 0);
+				batch[n++] = phys_to_page(entry_addr(old));
+				__atomic_fetch_sub(&tlb->mm->rss, 1, __ATOMIC_RELAXED);
+				tlb_note_range(tlb, addr, addr + PAGE_SIZE);
+			}
+		}
+		spin_unlock(ptl);
+		/* FIXME (hardening issue, bug 1): address 0 widens the gathered
+		 * range to start at 0, so every zap flushes the whole TLB.  Kept
+		 * here so this refactor does not change behaviour; the fix comes
+		 * with its test. */
+		for (unsigned i = 0; i < n; i++)
+			tlb_remove_page(tlb, batch[i], 0);
+	}
+}
 
 void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 {
 	struct mmu_gather tlb;
 	tlb_gather_mmu(&tlb, mm);
-	for (uintptr_t va = start; va < end;) {
-		spinlock_t *ptl;
-		uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
-		if (!pte) {
-			/* No PTE table here: skip to the next 2 MiB boundary. */
-			va = (va + PMD_SIZE) & ~(PMD_SIZE - 1);
-			continue;
-		}
-		/* Clear the rest of this PTE table under one lock hold. */
-		uintptr_t table_end = (va + PMD_SIZE) & ~(PMD_SIZE - 1);
-		struct page *batch[64];
-		unsigned n = 0;
-		for (; va < end && va < table_end && n < 64; va += PAGE_SIZE, pte++) {
-			uint64_t old = *pte;
-			if (old & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
-				WRITE_ONCE(*pte, 0);
-				batch[n++] = phys_to_page(entry_addr(old));
-				__atomic_fetch_sub(&mm->rss, 1, __ATOMIC_RELAXED);
-				tlb_note_range(&tlb, va, va + PAGE_SIZE);
-			}
-		}
-		spin_unlock(ptl);
-		for (unsigned i = 0; i < n; i++)    /* may flush when full: not under ptl */
-			tlb_remove_page(&tlb, batch[i], 0);
-	}
+	const struct pt_range_ops ops = { .pte_table = zap_pte_table, .priv = &tlb };
+	walk_page_range(mm->pgd, start, end, &ops);
 	tlb_finish_mmu(&tlb);
 }
 
-static bool table_empty(const uint64_t *t)
+/* ---- freeing the tables munmap left empty ------------------------------------- */
+
+static bool table_empty(const pteval_t *t)
 {
-	for (unsigned i = 0; i < 512; i++)
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
 		if (t[i])
 			return false;
 	return true;
+}
+
+/* Post-order, so a PMD table is looked at after its PTE tables went.  No
+ * fault can fill a table meanwhile (mmap_lock is held for write); the
+ * page_table_lock orders us against anyone installing tables elsewhere. */
+static void free_table_if_empty(pteval_t *entry, int level, uintptr_t addr, uintptr_t end, void *priv)
+{
+	(void)level, (void)end;
+	struct mmu_gather *tlb = priv;
+	struct page *dead = NULL;
+	spin_lock(&tlb->mm->page_table_lock);
+	pteval_t e = READ_ONCE(*entry);
+	if (entry_present(e) && table_empty(pt_table(e))) {
+		dead = virt_to_page(pt_table(e));
+		WRITE_ONCE(*entry, 0);
+	}
+	spin_unlock(&tlb->mm->page_table_lock);
+	if (dead)
+		tlb_remove_table(tlb, dead, addr);
 }
 
 void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 {
 	struct mmu_gather tlb;
 	tlb_gather_mmu(&tlb, mm);
-	uint64_t *pgd = (uint64_t *)mm->pgd;
-	/* Each PMD slot whose 2 MiB region meets [start, end), bottom up:
-	 * empty PTE tables, then PMD and PUD tables left empty.  No fault can
-	 * walk them meanwhile: we hold mmap_lock for write. */
-	for (uintptr_t a = start & ~(PMD_SIZE - 1); a < end; a += PMD_SIZE) {
-		struct page *dead[3];
-		int n = 0;
-		spin_lock(&mm->page_table_lock);
-		uint64_t *pgde = &pgd[pgd_index(a)];
-		if (entry_present(*pgde)) {
-			uint64_t *pud = __va(entry_addr(*pgde));
-			uint64_t *pude = &pud[pud_index(a)];
-			if (entry_present(*pude)) {
-				uint64_t *pmd = __va(entry_addr(*pude));
-				uint64_t *pmde = &pmd[pmd_index(a)];
-				if (entry_present(*pmde) && table_empty(__va(entry_addr(*pmde)))) {
-					dead[n++] = phys_to_page(entry_addr(*pmde));
-					WRITE_ONCE(*pmde, 0);
-				}
-				if (table_empty(pmd)) {
-					dead[n++] = virt_to_page(pmd);
-					WRITE_ONCE(*pude, 0);
-					if (table_empty(pud)) {
-						dead[n++] = virt_to_page(pud);
-						WRITE_ONCE(*pgde, 0);
-					}
-				}
-			}
-		}
-		spin_unlock(&mm->page_table_lock);
-		for (int i = 0; i < n; i++)
-			tlb_remove_table(&tlb, dead[i], a);
-	}
+	/* Whole 2 MiB blocks: a PTE table is freed only if it is empty, so
+	 * rounding out cannot take anything still mapped. */
+	const struct pt_range_ops ops = {
+		.table_done = free_table_if_empty, .priv = &tlb,
+	};
+	walk_page_range(mm->pgd, start & ~(PMD_SIZE - 1), ALIGN_UP(end, PMD_SIZE), &ops);
 	tlb_finish_mmu(&tlb);
 }
 
-void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags)
-{
-	uint64_t newf = user_pte_flags(vm_flags);
+/* ---- mprotect ------------------------------------------------------------------ */
+
+struct change_prot {
 	struct mmu_gather tlb;
-	tlb_gather_mmu(&tlb, mm);
-	for (uintptr_t va = start; va < end;) {
-		spinlock_t *ptl;
-		uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
-		if (!pte) {
-			va = (va + PMD_SIZE) & ~(PMD_SIZE - 1);
-			continue;
-		}
-		uint64_t old = *pte;
-		if (old & (_PAGE_PRESENT | _PAGE_PROTNONE)) {
-			WRITE_ONCE(*pte, entry_addr(old) | newf);
+	pgprot_t prot;
+};
+
+static void change_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *priv)
+{
+	struct change_prot *cp = priv;
+	spinlock_t *ptl;
+	pteval_t *pte = pte_table_lock(READ_ONCE(*pmd), &ptl) + pte_index(addr);
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pteval_t old = *pte;
+		if (pte_maps_page(old)) {
+			WRITE_ONCE(*pte, pte_modify(old, cp->prot));
 			/* An upgrade needs no flush (a stale, stricter entry only
 			 * causes a spurious fault, which the fault handler
 			 * resolves); a downgrade does.  Flushing both is simpler
 			 * and still correct. */
-			tlb_note_range(&tlb, va, va + PAGE_SIZE);
+			tlb_note_range(&cp->tlb, addr, addr + PAGE_SIZE);
 		}
-		spin_unlock(ptl);
-		va += PAGE_SIZE;
 	}
-	tlb_finish_mmu(&tlb);
+	spin_unlock(ptl);
+}
+
+void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags)
+{
+	struct change_prot cp = { .prot = user_pte_flags(vm_flags) };
+	tlb_gather_mmu(&cp.tlb, mm);
+	const struct pt_range_ops ops = { .pte_table = change_pte_table, .priv = &cp };
+	walk_page_range(mm->pgd, start, end, &ops);
+	tlb_finish_mmu(&cp.tlb);
+}
+
+/* ---- exit: everything ---------------------------------------------------------- */
+
+/* No lock: nobody else uses the mm any more (see exit_mmap). */
+static void exit_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *priv)
+{
+	struct mmu_gather *tlb = priv;
+	pteval_t *pte = pt_table(*pmd) + pte_index(addr);
+	for (; addr < end; addr += PAGE_SIZE, pte++)
+		if (pte_maps_page(*pte))
+			tlb_remove_page(tlb, phys_to_page(entry_addr(*pte)), addr);
+}
+
+static void exit_free_table(pteval_t *entry, int level, uintptr_t addr, uintptr_t end, void *priv)
+{
+	(void)level, (void)end;
+	tlb_remove_table(priv, virt_to_page(pt_table(*entry)), addr);
+	*entry = 0;
 }
 
 void exit_mmap(struct mm_struct *mm)
 {
 	struct mmu_gather tlb;
 	tlb_gather_mmu(&tlb, mm);
-	uint64_t *pgd = (uint64_t *)mm->pgd;
-	for (unsigned i = 0; i < 256; i++) {
-		if (!entry_present(pgd[i]))
-			continue;
-		uint64_t *pud = __va(entry_addr(pgd[i]));
-		for (unsigned j = 0; j < 512; j++) {
-			if (!entry_present(pud[j]))
-				continue;
-			uint64_t *pmd = __va(entry_addr(pud[j]));
-			for (unsigned k = 0; k < 512; k++) {
-				if (!entry_present(pmd[k]))
-					continue;
-				uint64_t *pte = __va(entry_addr(pmd[k]));
-				uintptr_t base = ((uintptr_t)i << PGD_SHIFT) | ((uintptr_t)j << PUD_SHIFT) |
-						 ((uintptr_t)k << PMD_SHIFT);
-				for (unsigned l = 0; l < 512; l++)
-					if (pte[l] & (_PAGE_PRESENT | _PAGE_PROTNONE))
-						tlb_remove_page(&tlb, phys_to_page(entry_addr(pte[l])),
-								base + l * PAGE_SIZE);
-				tlb_remove_table(&tlb, virt_to_page(pte), base);
-			}
-			tlb_remove_table(&tlb, virt_to_page(pmd), (uintptr_t)i << PGD_SHIFT);
-		}
-		tlb_remove_table(&tlb, virt_to_page(pud), (uintptr_t)i << PGD_SHIFT);
-		pgd[i] = 0;
-	}
+	const struct pt_range_ops ops = {
+		.pte_table = exit_pte_table, .table_done = exit_free_table, .priv = &tlb,
+	};
+	walk_page_range(mm->pgd, 0, (uintptr_t)USER_PGD_ENTRIES << PGD_SHIFT, &ops);
 	/* By now no thread of the mm runs, and the CPUs that ran one have
 	 * switched away (their CR3 writes flushed them) or hold the mm only
 	 * lazily.  The flush (it frees tables, so it reaches lazy CPUs) sends

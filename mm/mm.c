@@ -3,14 +3,14 @@
  * their page tables, and switching between them.
  *
  * New page-table levels are allocated without locks, then installed under
- * mm->page_table_lock if the slot is still empty (another thread may have
- * raced us to it; the loser frees its page).  PTEs are read and written
+ * mm->page_table_lock if the slot is still empty (user_table_alloc).  PTEs are read and written
  * under the split lock of the PTE table that holds them (its struct page's
  * ptl), so faults on different 2 MiB regions do not contend.
  */
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
+#include "mm/pagewalk.h"
 #include "mm/kmalloc.h"
 #include "mm/pgtable_free.h"
 #include "kernel/panic.h"
@@ -33,9 +33,10 @@ struct mm_struct *mm_create(void)
 	p->flags |= PG_pagetable;
 	mm->pgd = page_address(p);
 	mm->pgd_phys = page_to_phys(p);
-	memset(mm->pgd, 0, PAGE_SIZE / 2);
+	memset(mm->pgd, 0, USER_PGD_ENTRIES * sizeof(pgd_t));
 	/* The kernel half: the very same PUD tables as every address space. */
-	memcpy(mm->pgd + 256, kernel_pgd + 256, PAGE_SIZE / 2);
+	memcpy(mm->pgd + USER_PGD_ENTRIES, kernel_pgd + USER_PGD_ENTRIES,
+	       (PTRS_PER_TABLE - USER_PGD_ENTRIES) * sizeof(pgd_t));
 	atomic_set(&mm->users, 1);
 	init_rwsem(&mm->mmap_lock);
 	spin_lock_init(&mm->page_table_lock);
@@ -64,54 +65,54 @@ void mm_put(struct mm_struct *mm)
 
 uint64_t user_pte_flags(unsigned vm_flags)
 {
-	if (!(vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
-		return _PAGE_PROTNONE;              /* PROT_NONE: not present */
-	uint64_t f = _PAGE_PRESENT | _PAGE_USER;
-	if (vm_flags & VM_WRITE)
-		f |= _PAGE_RW;
-	if (!(vm_flags & VM_EXEC))
-		f |= _PAGE_NX;
-	return f;
+	return pgprot_user(vm_flags & VM_READ, vm_flags & VM_WRITE, vm_flags & VM_EXEC);
 }
 
-/* The table below @entry, installing a fresh one if @alloc and empty. */
-static uint64_t *next_table(struct mm_struct *mm, uint64_t *entry, bool alloc)
+/*
+ * pt_walk's allocator for user tables.  The new table is allocated and
+ * zeroed without locks, then installed under page_table_lock if the slot
+ * is still empty (another thread may have raced us to it; the loser frees
+ * its page, which nobody saw).
+ */
+static pteval_t user_table_alloc(pteval_t *slot, int level, void *priv)
 {
-	uint64_t e = READ_ONCE(*entry);
-	if (entry_present(e))
-		return __va(entry_addr(e));
-	if (!alloc)
-		return NULL;
+	(void)level;
+	struct mm_struct *mm = priv;
 	struct page *p = alloc_page();
 	if (!p)
-		return NULL;
+		return 0;
 	p->flags |= PG_pagetable;
 	memset(page_address(p), 0, PAGE_SIZE);
 	spin_lock(&mm->page_table_lock);
-	e = READ_ONCE(*entry);
+	pteval_t e = READ_ONCE(*slot);
 	if (!entry_present(e)) {
-		/* Zeroed contents are visible before the entry (x86: stores
-		 * are ordered; the compiler is held by WRITE_ONCE). */
-		e = page_to_phys(p) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
-		WRITE_ONCE(*entry, e);
+		/* The zeroes must be visible before the entry that makes the
+		 * table reachable.  Pairs with the address dependency of every
+		 * walker (pt_walk, the lockless walker, the MMU) that reads the
+		 * entry and then the table it points to, as Linux's
+		 * pmd_install() does. */
+		smp_wmb();
+		e = mk_table_entry(page_to_phys(p), true);
+		WRITE_ONCE(*slot, e);
 		p = NULL;
 	}
 	spin_unlock(&mm->page_table_lock);
 	if (p)
 		pgtable_free(p);            /* somebody else installed one; ours was never seen */
-	return __va(entry_addr(e));
+	return e;
 }
 
-static uint64_t *pte_walk(struct mm_struct *mm, uintptr_t addr, bool alloc, spinlock_t **ptl)
+static pteval_t *pte_walk(struct mm_struct *mm, uintptr_t addr, bool alloc, spinlock_t **ptl)
 {
-	uint64_t *pud = next_table(mm, (uint64_t *)mm->pgd + pgd_index(addr), alloc);
-	uint64_t *pmd = pud ? next_table(mm, pud + pud_index(addr), alloc) : NULL;
-	uint64_t *pte = pmd ? next_table(mm, pmd + pmd_index(addr), alloc) : NULL;
-	if (!pte)
+	const struct pt_walk_ops ops = { .alloc = alloc ? user_table_alloc : NULL, .priv = mm };
+	int level;
+	pteval_t *pte = pt_walk(mm->pgd, addr, PT_PTE, &ops, &level);
+	if (!pte || level != PT_PTE)
 		return NULL;
-	*ptl = &virt_to_page(pte)->ptl;
+	/* The PTE table's split lock lives in its struct page. */
+	*ptl = &virt_to_page(pte - pte_index(addr))->ptl;
 	spin_lock(*ptl);
-	return pte + pte_index(addr);
+	return pte;
 }
 
 uint64_t *pte_alloc_map_lock(struct mm_struct *mm, uintptr_t addr, spinlock_t **ptl)
@@ -130,7 +131,7 @@ int install_user_page(struct mm_struct *mm, uintptr_t va, struct page *pg, uint6
 	uint64_t *pte = pte_alloc_map_lock(mm, va, &ptl);
 	if (!pte)
 		return -ENOMEM;
-	WRITE_ONCE(*pte, page_to_phys(pg) | pteflags);
+	WRITE_ONCE(*pte, mk_pte(page_to_phys(pg), pteflags));
 	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
 	spin_unlock(ptl);
 	return 0;

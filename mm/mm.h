@@ -1,7 +1,8 @@
 /*
  * mm/mm.h - user address spaces.
  *
- * An mm_struct is a page table whose kernel half (PGD slots 256-511) is
+ * An mm_struct is a page table whose kernel half (PGD slots from
+ * USER_PGD_ENTRIES on) is
  * shared with every other address space, plus the VMAs that say what the
  * user half may contain.  Threads of one process share it.
  *
@@ -23,9 +24,6 @@
 #include "kernel/locking/spinlock.h"
 #include "mm/vma.h"
 #include "mm/tlb.h"
-
-/* A PTE that is not present but holds a page (PROT_NONE): a software bit. */
-#define _PAGE_PROTNONE (1ul << 9)
 
 struct page;
 

@@ -1,45 +1,71 @@
 /*
- * mm/pagewalk.c - the first lockless walker (see pagewalk.h).
+ * mm/pagewalk.c - the one page-table walker (see pagewalk.h).
  */
 #include "mm/pagewalk.h"
-#include "mm/mm.h"
-#include "mm/pgtable_free.h"
-#include "kernel/panic.h"
-#include "kernel/printk.h"
-#include "asm/page.h"
-#include "kernel/time.h"
+#include "kernel/atomic.h"
 
-uint64_t lockless_poisoned_reads;
-uint64_t lockless_unprotected_walks;
-uint64_t pagewalk_test_delay_ns;
-
-/* One level: read the entry once; stop on absent or poisoned. */
-static bool level(uint64_t *table, unsigned idx, uint64_t *out)
+pteval_t *pt_walk(pgd_t *pgd, uintptr_t va, int stop_level, const struct pt_walk_ops *ops, int *level)
 {
-	uint64_t v = READ_ONCE(table[idx]);
-	if (v == PT_POISON) {
-		if (__atomic_fetch_add(&lockless_poisoned_reads, 1, __ATOMIC_RELAXED) == 0)
-			pr_err("pagewalk: a lockless walker read a freed page table (%p)\n", (void *)table);
-		return false;
+	pteval_t *table = pgd;
+	for (int l = PT_PGD;; l--) {
+		pteval_t *slot = &table[pt_index(va, l)];
+		if (l == stop_level) {
+			*level = l;
+			return slot;
+		}
+		pteval_t e = READ_ONCE(*slot);
+		if (ops && ops->check && !ops->check(e, table, l, ops->priv))
+			return NULL;
+		if (!entry_present(e)) {
+			if (!ops || !ops->alloc)
+				return NULL;
+			e = ops->alloc(slot, l, ops->priv);
+			if (!e)
+				return NULL;
+		}
+		if (l != PT_PGD && entry_huge(e)) {   /* a 1 GiB or 2 MiB leaf */
+			*level = l;
+			return slot;
+		}
+		table = ops && ops->table_va ? ops->table_va(entry_addr(e)) : pt_table(e);
 	}
-	*out = v;
-	return entry_present(v);
 }
 
-uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr)
+/* The end of the block of size 1 << @shift holding @addr, clipped to @end
+ * (no wrap: ranges lie in the user half). */
+static uintptr_t block_end(uintptr_t addr, unsigned shift, uintptr_t end)
 {
-	if (WARN_ON_ONCE(!lockless_walk_protected()))
-		lockless_unprotected_walks++;
-	uint64_t e;
-	if (!level((uint64_t *)mm->pgd, pgd_index(addr), &e))
-		return 0;
-	if (!level(__va(entry_addr(e)), pud_index(addr), &e) || entry_huge(e))
-		return 0;
-	if (!level(__va(entry_addr(e)), pmd_index(addr), &e) || entry_huge(e))
-		return 0;
-	if (pagewalk_test_delay_ns)     /* tests: widen the window a free could hit */
-		udelay(pagewalk_test_delay_ns / 1000);
-	if (!level(__va(entry_addr(e)), pte_index(addr), &e))
-		return 0;
-	return e;
+	uintptr_t next = (addr | ((1ul << shift) - 1)) + 1;
+	return next < end ? next : end;
+}
+
+/* The entries of @table (at @level) for [@addr, @end), and below them. */
+static void walk_level(pteval_t *table, int level, uintptr_t addr, uintptr_t end,
+		       const struct pt_range_ops *ops)
+{
+	unsigned shift = pt_level_shift(level);
+	for (uintptr_t next; addr < end; addr = next) {
+		next = block_end(addr, shift, end);
+		pteval_t *slot = &table[pt_index(addr, level)];
+		pteval_t e = READ_ONCE(*slot);
+		if (!entry_present(e) || entry_huge(e))
+			continue;
+		if (level == PT_PMD) {
+			if (ops->pte_table)
+				ops->pte_table(slot, addr, next, ops->priv);
+		}
+		else
+			walk_level(pt_table(e), level - 1, addr, next, ops);
+		if (ops->table_done)
+			ops->table_done(slot, level, addr, next, ops->priv);
+	}
+}
+
+void walk_page_range(pgd_t *pgd, uintptr_t start, uintptr_t end, const struct pt_range_ops *ops)
+{
+	uintptr_t user_end = (uintptr_t)USER_PGD_ENTRIES << PGD_SHIFT;
+	if (end > user_end)
+		end = user_end;
+	if (start < end)
+		walk_level(pgd, PT_PGD, start, end, ops);
 }

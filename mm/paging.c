@@ -11,13 +11,13 @@
  */
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/pagewalk.h"
 #include "kernel/bootinfo.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
 #include "kernel/locking/spinlock.h"
 #include "lib/string.h"
-#include "asm/cpu.h"
 
 pgd_t *kernel_pgd;
 uint64_t kernel_pgd_phys;
@@ -31,11 +31,6 @@ extern char __init_start[], __init_end[];
 void *phys_to_virt_early(uint64_t pa)
 {
 	return direct_map_live ? __va(pa) : (void *)(pa + KERNEL_VMA);
-}
-
-static inline uint64_t *table_of(uint64_t entry)
-{
-	return phys_to_virt_early(entry_addr(entry));
 }
 
 static bool canonical(uintptr_t va)
@@ -56,76 +51,50 @@ static uint64_t alloc_table(void)
 	return page_to_phys(p);
 }
 
-/* The entry for @va at the level below @table (index @idx), allocating a
- * table if it is empty.  Returns NULL on allocation failure or if a huge
- * page is in the way. */
-static uint64_t *next_level(uint64_t *table, unsigned idx, bool user)
+/* pt_walk's allocator for the kernel's tables (and the boot-time ones of
+ * user addresses): the caller holds kernel_pgtable_lock, or runs alone at
+ * boot, so a plain install is enough. */
+static pteval_t kernel_table_alloc(pteval_t *slot, int level, void *priv)
 {
-	uint64_t e = READ_ONCE(table[idx]);
-	if (!entry_present(e)) {
-		uint64_t pa = alloc_table();
-		if (!pa)
-			return NULL;
-		/* Intermediate entries are permissive (RW, and USER for user
-		 * addresses): the leaf entry decides the access rights. */
-		e = pa | _PAGE_PRESENT | _PAGE_RW | (user ? _PAGE_USER : 0);
-		WRITE_ONCE(table[idx], e);
-	} else if (entry_huge(e)) {
-		return NULL;
-	}
-	return table_of(e);
+	(void)level;
+	uintptr_t va = *(const uintptr_t *)priv;
+	uint64_t pa = alloc_table();
+	if (!pa)
+		return 0;
+	pteval_t e = mk_table_entry(pa, va < USER_TOP);
+	WRITE_ONCE(*slot, e);
+	return e;
 }
+
+static void *table_va(uint64_t pa) { return phys_to_virt_early(pa); }
 
 int pgtable_map(pgd_t *pgd, uintptr_t va, uint64_t pa, pgprot_t prot)
 {
 	if ((va | pa) & (PAGE_SIZE - 1) || !canonical(va))
 		return -EINVAL;
-	bool user = va < USER_TOP;
-	uint64_t *pud = next_level((uint64_t *)pgd, pgd_index(va), user);
-	uint64_t *pmd = pud ? next_level(pud, pud_index(va), user) : NULL;
-	uint64_t *pte = pmd ? next_level(pmd, pmd_index(va), user) : NULL;
-	if (!pte)
-		return -ENOMEM;
-	if (entry_present(pte[pte_index(va)]))
+	const struct pt_walk_ops ops = { .alloc = kernel_table_alloc, .table_va = table_va, .priv = &va };
+	int level;
+	pteval_t *pte = pt_walk(pgd, va, PT_PTE, &ops, &level);
+	if (!pte || level != PT_PTE)
+		return -ENOMEM;     /* out of memory, or a huge page in the way */
+	if (entry_present(*pte))
 		return -EEXIST;
-	WRITE_ONCE(pte[pte_index(va)], pa | prot);
+	WRITE_ONCE(*pte, mk_pte(pa, prot));
 	return 0;
 }
 
-/* Walk to the leaf for @va; returns a pointer to the entry and its level
- * (1 = PTE, 2 = PMD, 3 = PUD), or NULL if a level is not present. */
-static uint64_t *walk(pgd_t *pgd, uintptr_t va, int *level)
+/* The leaf for @va: a PTE, or a huge PMD/PUD entry (*level says which). */
+static pteval_t *walk(pgd_t *pgd, uintptr_t va, int *level)
 {
-	uint64_t *t = (uint64_t *)pgd;
-	uint64_t e = READ_ONCE(t[pgd_index(va)]);
-	if (!entry_present(e))
-		return NULL;
-	t = table_of(e);
-	e = READ_ONCE(t[pud_index(va)]);
-	if (!entry_present(e))
-		return NULL;
-	if (entry_huge(e)) {
-		*level = 3;
-		return &t[pud_index(va)];
-	}
-	t = table_of(e);
-	e = READ_ONCE(t[pmd_index(va)]);
-	if (!entry_present(e))
-		return NULL;
-	if (entry_huge(e)) {
-		*level = 2;
-		return &t[pmd_index(va)];
-	}
-	t = table_of(e);
-	*level = 1;
-	return &t[pte_index(va)];
+	const struct pt_walk_ops ops = { .table_va = table_va };
+	return pt_walk(pgd, va, PT_PTE, &ops, level);
 }
 
 uint64_t pgtable_unmap(pgd_t *pgd, uintptr_t va)
 {
 	int level;
-	uint64_t *e = walk(pgd, va, &level);
-	if (!e || level != 1)
+	pteval_t *e = walk(pgd, va, &level);
+	if (!e || level != PT_PTE)
 		return 0;
 	return xchg(e, 0ul);
 }
@@ -135,16 +104,15 @@ bool pgtable_translate(pgd_t *pgd, uintptr_t va, uint64_t *pa, uint64_t *flags)
 	if (!canonical(va))
 		return false;
 	int level;
-	uint64_t *e = walk(pgd, va, &level);
+	pteval_t *e = walk(pgd, va, &level);
 	if (!e)
 		return false;
-	uint64_t v = READ_ONCE(*e);
+	pteval_t v = READ_ONCE(*e);
 	if (!entry_present(v))
 		return false;
-	uint64_t size = level == 3 ? PUD_SIZE : level == 2 ? PMD_SIZE : PAGE_SIZE;
-	uint64_t base = level == 1 ? entry_addr(v) : entry_addr(v) & ~(size - 1) & ~(uint64_t)_PAGE_PSE;
+	uint64_t size = 1ul << pt_level_shift(level);
 	if (pa)
-		*pa = base + (va & (size - 1));
+		*pa = (entry_addr(v) & ~(size - 1)) + (va & (size - 1));
 	if (flags)
 		*flags = v & ~PTE_ADDR_MASK;
 	return true;
@@ -199,19 +167,16 @@ static void map_range_early(uintptr_t va, uint64_t pa, uint64_t len, pgprot_t pr
 void paging_init(void)
 {
 	/* NX and global pages are used below; enable them before the switch. */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-	write_cr4(read_cr4() | CR4_PGE);
-	write_cr0(read_cr0() | CR0_WP);
+	arch_paging_enable();
 
 	kernel_pgd_phys = early_alloc_frame();
 	kernel_pgd = phys_to_virt_early(kernel_pgd_phys);
-	uint64_t *pgd = (uint64_t *)kernel_pgd;
-	for (unsigned i = 256; i < 512; i++)
-		pgd[i] = early_alloc_frame() | _PAGE_PRESENT | _PAGE_RW;
+	for (unsigned i = USER_PGD_ENTRIES; i < PTRS_PER_TABLE; i++)
+		kernel_pgd[i] = mk_table_entry(early_alloc_frame(), false);
 
 	/* The kernel image, section by section. */
 	map_range_early((uintptr_t)__text_start, __pa(__text_start),
-			(uint64_t)(__text_end - __text_start), PAGE_KERNEL_EXEC & ~_PAGE_RW);
+			(uint64_t)(__text_end - __text_start), PAGE_KERNEL_ROX);
 	map_range_early((uintptr_t)__rodata_start, __pa(__rodata_start),
 			(uint64_t)(__rodata_end - __rodata_start), PAGE_KERNEL_RO);
 	map_range_early((uintptr_t)__data_start, __pa(__data_start),
@@ -230,11 +195,12 @@ void paging_init(void)
 	ram_end = ALIGN_UP(ram_end, PMD_SIZE);
 	for (uint64_t pa = 0; pa < ram_end; pa += PMD_SIZE) {
 		uintptr_t va = PAGE_OFFSET + pa;
-		uint64_t *pud = table_of(pgd[pgd_index(va)]);
-		uint64_t *pmd = next_level(pud, pud_index(va), false);
-		if (!pmd)
+		const struct pt_walk_ops ops = { .alloc = kernel_table_alloc, .table_va = table_va, .priv = &va };
+		int level;
+		pteval_t *pmd = pt_walk(kernel_pgd, va, PT_PMD, &ops, &level);
+		if (!pmd || level != PT_PMD)
 			panic("paging: direct map");
-		pmd[pmd_index(va)] = pa | PAGE_KERNEL | _PAGE_PSE;
+		*pmd = mk_huge_pmd(pa, PAGE_KERNEL);
 	}
 
 	arch_load_pgd(kernel_pgd_phys);

@@ -5,9 +5,10 @@
  * (vectors >= 32) go to the handler registered for the vector and are
  * acknowledged at the local APIC.  Exceptions go, in order, to:
  *   1. an armed fault catcher (ktest_expect_fault) on this CPU;
- *   2. the exception table (user-copy fixups, a later issue);
- *   3. the page-fault handler for user addresses (a later issue);
- *   4. the oops path: the vector's name, the decoded error code, every
+ *   2. arch_handle_exception() (fault.c): user page faults, uaccess
+ *      fixups from the exception table, and killing a user process that
+ *      raised any other exception;
+ *   3. the oops path: the vector's name, the decoded error code, every
  *      register and a symbolized backtrace, then panic().
  */
 #include "asm/traps.h"
@@ -120,7 +121,7 @@ static void handle_exception(struct trap_frame *f)
 		fc->rec.addr = f->vector == VEC_PF ? read_cr2() : 0;
 		fault_catch_resume(fc);
 	}
-	if (arch_handle_exception_hook(f))
+	if (arch_handle_exception(f))
 		return;
 	oops(f);
 }

@@ -42,7 +42,4 @@ void bench_report_cycles(const char *name, const char *metric, int64_t x, uint64
 /** bench_summarize() - sort @v[0..n) and give median, min and max. */
 void bench_summarize(uint64_t *v, unsigned n, uint64_t *median, uint64_t *min, uint64_t *max);
 
-/** sys_bench_report() - SYS_bench_report: a user benchmark's result line. */
-long sys_bench_report(uintptr_t name, uintptr_t metric, long x, uintptr_t unit, uintptr_t v);
-
 #endif

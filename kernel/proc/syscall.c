@@ -7,7 +7,6 @@
  * routines.
  */
 #include "kernel/errno.h"
-#include "bench/kernel/bench.h"
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
@@ -19,7 +18,7 @@
 #include "mm/mmap.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
-#include "asm/trapframe.h"
+#include "kernel/proc/syscall.h"
 #include "lib/string.h"
 
 #define EBADF 9
@@ -209,7 +208,16 @@ static long sys_thread_join(int tid, uintptr_t ucode)
 	return 0;
 }
 
-static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+static long syscall_ext(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	extern const struct syscall_ext __syscall_ext_start[], __syscall_ext_end[];
+	for (const struct syscall_ext *e = __syscall_ext_start; e < __syscall_ext_end; e++)
+		if (e->nr == nr)
+			return e->fn(a0, a1, a2, a3, a4, a5);
+	return -ENOSYS;
+}
+
+long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct mm_struct *mm = current->mm;
 	switch (nr) {
@@ -233,14 +241,12 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_spawn: return sys_spawn(a0, a1);
 	case SYS_waitpid: return sys_waitpid((int)a0, a1);
 	case SYS_ncpus: return num_online_cpus();
-	case SYS_bench_report: return sys_bench_report(a0, a1, (long)a2, a3, a4);
-	default: return -ENOSYS;
+	default: return syscall_ext(nr, a0, a1, a2, a3, a4, a5);
 	}
 }
 
-void syscall_dispatch(struct trap_frame *f)
+void syscall_return_work(struct trap_frame *f)
 {
-	f->rax = (uint64_t)dispatch(f->rax, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
 	user_return_check(f);
 	/* A reschedule asked for while we ran (the syscall had IRQs on). */
 	if (this_cpu()->need_resched)

@@ -336,7 +336,7 @@ void irq_exit_hook(struct trap_frame *f)
 	/* Preempt only a context that could have been preempted anyway:
 	 * no spinlock held, not a nested interrupt, interrupts were on. */
 	if (pc->need_resched && pc->irq_nesting == 0 && pc->preempt_count == 0 &&
-	    (f->rflags & (1ul << 9)) && pc->curr && runqueues[pc->cpu_id].ready)
+	    trap_irqs_were_enabled(f) && pc->curr && runqueues[pc->cpu_id].ready)
 		__schedule(true);
 }
 

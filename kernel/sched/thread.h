@@ -63,6 +63,8 @@ struct thread {
 	struct mm_struct *mm;       /* user address space, or NULL */
 	struct process *proc;       /* the process of a user thread, or NULL */
 	void *arch;                 /* arch state (FPU area, user context) */
+	uintptr_t fault_addr;       /* page of the last user fault (handle_user_fault) */
+	unsigned fault_flags, fault_repeats;  /* its FAULT_* flags; times it came back at once */
 };
 
 /** current - the thread running on this CPU. */

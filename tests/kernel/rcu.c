@@ -17,7 +17,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
-#include "mm/pagewalk.h"
+#include "mm/lockless_walk.h"
 #include "mm/tlb.h"
 #include "mm/uaccess.h"
 #include "asm/cpu.h"

@@ -40,18 +40,22 @@
 #define _PAGE_NX        (1ul << 63)
 #define PTE_ADDR_MASK   0x000ffffffffff000ul
 
-#define PTRS_PER_TABLE  512
+#define PTRS_PER_TABLE  512                        /* entries in a table of any level */
 #define PGD_SHIFT       39
 #define PUD_SHIFT       30
 #define PMD_SHIFT       21
+#define PGD_SIZE        (1ul << PGD_SHIFT)         /* what one PGD entry covers */
+#define USER_PGD_ENTRIES (PTRS_PER_TABLE / 2)      /* PGD slots 0-255: user; 256-511: kernel, shared */
 
-#define pgd_index(va)   (((va) >> PGD_SHIFT) & 511)
-#define pud_index(va)   (((va) >> PUD_SHIFT) & 511)
-#define pmd_index(va)   (((va) >> PMD_SHIFT) & 511)
-#define pte_index(va)   (((va) >> PAGE_SHIFT) & 511)
+#define pgd_index(va)   (((va) >> PGD_SHIFT) & (PTRS_PER_TABLE - 1))
+#define pud_index(va)   (((va) >> PUD_SHIFT) & (PTRS_PER_TABLE - 1))
+#define pmd_index(va)   (((va) >> PMD_SHIFT) & (PTRS_PER_TABLE - 1))
+#define pte_index(va)   (((va) >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1))
 
+/* An entry of any level is a pteval_t; pgd_t names the top-level table
+ * (a pgd_t * is a page-table root, as CR3 points to). */
 typedef uint64_t pteval_t;
-typedef struct { pteval_t val; } pte_t;
+typedef pteval_t pgd_t;
 
 /* The kernel image is mapped at KERNEL_VMA + phys; everything else through
  * the direct map.  __pa/__va convert for the direct map only. */

@@ -1,0 +1,53 @@
+/*
+ * mm/lockless_walk.c - the first lockless walker (see lockless_walk.h).
+ */
+#include "mm/lockless_walk.h"
+#include "mm/mm.h"
+#include "mm/pagewalk.h"
+#include "mm/pgtable_free.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "asm/page.h"
+#include "kernel/time.h"
+
+uint64_t lockless_poisoned_reads;
+uint64_t lockless_unprotected_walks;
+uint64_t pagewalk_test_delay_ns;
+
+/* Poisoned: the entry was read from a freed page table. */
+static bool poisoned(pteval_t v, const pteval_t *table)
+{
+	if (v != PT_POISON)
+		return false;
+	if (__atomic_fetch_add(&lockless_poisoned_reads, 1, __ATOMIC_RELAXED) == 0)
+		pr_err("lockless_walk: a lockless walker read a freed page table (%p)\n", (const void *)table);
+	return true;
+}
+
+/* pt_walk's check: each upper entry is read once; stop on poison. */
+static bool lockless_check(pteval_t e, const pteval_t *table, int level, void *priv)
+{
+	(void)priv;
+	if (poisoned(e, table))
+		return false;
+	/* Tests: widen the window between reading the PMD entry and reading
+	 * the PTE table it points to, the window a free could hit. */
+	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns)
+		udelay(pagewalk_test_delay_ns / 1000);
+	return true;
+}
+
+uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr)
+{
+	if (WARN_ON_ONCE(!lockless_walk_protected()))
+		lockless_unprotected_walks++;
+	const struct pt_walk_ops ops = { .check = lockless_check };
+	int level;
+	pteval_t *slot = pt_walk(mm->pgd, addr, PT_PTE, &ops, &level);
+	if (!slot || level != PT_PTE)
+		return 0;           /* absent, poisoned, or a huge page */
+	pteval_t e = READ_ONCE(*slot);
+	if (poisoned(e, slot - pte_index(addr)) || !entry_present(e))
+		return 0;
+	return e;
+}

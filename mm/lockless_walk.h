@@ -1,0 +1,78 @@
+/*
+ * mm/lockless_walk.h - lockless page-table walkers (the fast-GUP style).
+ *
+ *   unsigned long w = lockless_page_walk_begin();
+ *   uint64_t pte = follow_pte_lockless(mm, addr);
+ *   lockless_page_walk_end(w);
+ *
+ * No mmap_lock, no page-table lock: tables can be unhooked and freed under
+ * the walker.  What keeps a table it is reading from being freed (and
+ * reused) depends on TABLE_FREE:
+ *   ipi: the walker runs with IRQs off, and tables are freed only after a
+ *        TLB-flush IPI to every CPU using the mm has been acknowledged:
+ *        a CPU inside a walk cannot acknowledge, so the free waits for it;
+ *   rcu: the walker is an RCU reader, and tables are freed only after a
+ *        grace period: it cannot end while a walker is inside.
+ * (With SHOOTDOWN=pv a preempted vCPU is not interrupted, so the ipi rule
+ * no longer holds: the unsafe pairing the build warns about.)
+ */
+#ifndef MM_LOCKLESS_WALK_H
+#define MM_LOCKLESS_WALK_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/config.h"
+#include "kernel/irqflags.h"
+#include "kernel/rcu/rcu.h"
+
+struct mm_struct;
+
+static inline unsigned long lockless_page_walk_begin(void)
+{
+#ifdef CONFIG_TABLE_FREE_RCU
+	rcu_read_lock();
+	return 0;
+#else
+	unsigned long flags;
+	local_irq_save(flags);
+	return flags;
+#endif
+}
+
+static inline void lockless_page_walk_end(unsigned long flags)
+{
+#ifdef CONFIG_TABLE_FREE_RCU
+	(void)flags;
+	rcu_read_unlock();
+#else
+	local_irq_restore(flags);
+#endif
+}
+
+/** lockless_walk_protected() - does the caller hold what TABLE_FREE requires? */
+static inline bool lockless_walk_protected(void)
+{
+#ifdef CONFIG_TABLE_FREE_RCU
+	return rcu_read_lock_held();
+#else
+	return irqs_disabled();
+#endif
+}
+
+/**
+ * follow_pte_lockless() - the PTE mapping @addr in @mm, read once per level
+ * with READ_ONCE; never allocates, never sleeps.
+ * Return: the PTE value, or 0 if some level is not present.  A level that
+ * holds the freed-table poison is counted in lockless_poisoned_reads and
+ * reported (a walker read a freed table), and gives 0.
+ * Context: between lockless_page_walk_begin() and _end() (checked).
+ */
+uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr);
+
+extern uint64_t lockless_poisoned_reads;
+extern uint64_t lockless_unprotected_walks;
+/* Tests only: a pause between reading the PMD entry and the PTE table,
+ * the window in which a premature table free would be seen. */
+extern uint64_t pagewalk_test_delay_ns;
+
+#endif
