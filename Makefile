@@ -76,7 +76,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test bench deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -177,8 +177,14 @@ TEST_ARGS = --suites "$(call given,SUITES)" --cpus "$(call given,CPUS)" \
 	--fault "$(call given,FAULT)" --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)" \
 	--extra "$(foreach v,$(BROKEN_ON),$(v)=1)" $(if $(call given,JOBS),-j $(JOBS))
 
-test: check-deps
+# The arch boundary and style checks come first: a tree that breaks them
+# does not get as far as booting.
+test: check-deps lint
 	$(Q)$(PYTHON) scripts/runtests.py $(TEST_ARGS)
+
+lint:
+	$(Q)$(PYTHON) scripts/lint.py --self-test
+	$(Q)$(PYTHON) scripts/lint.py
 
 bench: check-deps
 	$(Q)$(PYTHON) scripts/bench.py --bench "$(call given,BENCH)" --cpus "$(call given,CPUS)" \
@@ -198,7 +204,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test bench deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

@@ -29,6 +29,8 @@ typedef struct { int64_t counter; } atomic64_t;
 #define ATOMIC_INIT(v) { (v) }
 
 static inline int atomic_read(const atomic_t *a) { return READ_ONCE(a->counter); }
+/** atomic_read_acquire() - read @a; later loads and stores cannot move before it. */
+static inline int atomic_read_acquire(const atomic_t *a) { return smp_load_acquire(&a->counter); }
 static inline void atomic_set(atomic_t *a, int v) { WRITE_ONCE(a->counter, v); }
 static inline void atomic_add(int v, atomic_t *a) { __atomic_fetch_add(&a->counter, v, __ATOMIC_RELAXED); }
 static inline void atomic_sub(int v, atomic_t *a) { __atomic_fetch_sub(&a->counter, v, __ATOMIC_RELAXED); }

@@ -54,7 +54,7 @@ static void ktest_thread(void *spec)
 
 __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 {
-	tsc_boot = rdtsc();
+	tsc_boot = get_cycles();
 	percpu_init_this_cpu(0, 0);
 	serial_init();
 	printf_symbolize = ksym_format;

@@ -4,7 +4,7 @@
  * Each subsystem adds its own commands from its own file:
  *
  *   static int cmd_mem(int argc, char **argv) { ...; return 0; }
- *   MONITOR_COMMAND(mem, "mem", "free frames and heap use", cmd_mem);
+ *   MONITOR_COMMAND(mem, "mem", "", "free frames and heap use", cmd_mem);
  *
  * A command returns 0, or a negative errno after printing its own error;
  * the monitor prints the prompt again either way.

@@ -66,8 +66,8 @@ void smp_stop_other_cpus(void)
 		if (cpu == me)
 			continue;
 		arch_send_nmi(cpu);
-		uint64_t deadline = rdtsc() + ns_to_tsc(1000000000ull);
-		while (!cpu_stopped[cpu] && rdtsc() < deadline)
+		uint64_t deadline = get_cycles() + ns_to_tsc(1000000000ull);
+		while (!cpu_stopped[cpu] && get_cycles() < deadline)
 			cpu_relax();
 		if (!cpu_stopped[cpu])
 			printk(KERN_EMERG "CPU %u did not answer the stop NMI\n", cpu);

@@ -15,6 +15,7 @@
 #include "kernel/stacktrace.h"
 #include "kernel/smp.h"
 #include "kernel/percpu.h"
+#include "asm/arch.h"
 #include "asm/cpu.h"
 #include "lib/printf.h"
 
@@ -27,10 +28,9 @@ bool panic_in_progress(void)
 
 __noreturn void machine_exit(int code)
 {
-	/* QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4):
-	 * QEMU exits with (code << 1) | 1.  On real hardware nothing listens,
-	 * so fall through to halting. */
-	outl(0xf4, (uint32_t)code);
+	/* On real hardware nothing listens to the emulator's exit device, so
+	 * fall through to halting. */
+	arch_emulator_exit(code);
 	for (;;) {
 		arch_irq_disable();
 		halt();

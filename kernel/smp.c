@@ -136,10 +136,11 @@ int smp_call_start(const cpumask_t *mask, smp_call_func_t fn, void *arg, struct 
 
 void smp_call_wait(struct smp_call_handle *h)
 {
-	/* atomic_read is READ_ONCE; on x86 the loads that follow cannot pass
-	 * it, so fn's effects are visible once we see 0.  IRQs are on: we
-	 * keep answering other CPUs' calls while we wait. */
-	while (atomic_read(&h->pending) != 0)
+	/* Acquire: pairs with the full barrier of each target's
+	 * atomic_dec_and_test() in call_queue_run(), which comes after fn;
+	 * once we read 0, everything fn did is visible to us.  IRQs are on:
+	 * we keep answering other CPUs' calls while we wait. */
+	while (atomic_read_acquire(&h->pending) != 0)
 		cpu_relax();
 }
 

@@ -5,8 +5,9 @@
  *   - the kernel image at KERNEL_VMA + phys in 4 KiB pages, each section
  *     with its own protection: text RX, rodata R+NX, data/bss RW+NX;
  *   - the direct map of [0, end of RAM) at PAGE_OFFSET in 2 MiB pages, RW+NX;
- *   - the 256 PUD tables of the kernel half, empty but present, so every
- *     later address space can share them by copying PGD slots 256-511.
+ *   - the PUD tables of the kernel half (PGD slots USER_PGD_ENTRIES up),
+ *     empty but present, so every later address space can share them by
+ *     copying those PGD slots.
  * Kernel mappings are global (CR4.PGE): they survive CR3 switches.
  */
 #include "mm/paging.h"

@@ -2,7 +2,7 @@
  * mm/paging.h - the kernel's page tables and the map/unmap/translate API
  * that user address spaces reuse.
  *
- * The kernel half (PGD slots 256-511) is built once at boot and shared by
+ * The kernel half (PGD slots from USER_PGD_ENTRIES on) is built once at boot and shared by
  * every address space: its PUD tables are all allocated up front, so a
  * mapping added later (ioremap, vmalloc-like areas) is seen everywhere
  * without copying PGD entries.

@@ -20,8 +20,8 @@ DEFINE_SPINLOCK(quarantine_lock);
 
 void pgtable_free(struct page *pg)
 {
-	uint64_t *t = page_address(pg);
-	for (unsigned i = 0; i < 512; i++)
+	pteval_t *t = page_address(pg);
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
 		WRITE_ONCE(t[i], PT_POISON);
 	pg->flags = (pg->flags & ~PG_pagetable) | PG_poisoned;
 	unsigned long flags;

@@ -4,7 +4,10 @@
  * Only after every CPU that could have cached entries read from the table
  * (TLBs and paging-structure caches) has flushed may the page be reused:
  * callers clear the entry pointing to the table, flush, then call this.
- * The TLB-shootdown and RCU issues change the policy here, in one place.
+ * When that is (after the IPIs are acknowledged, or after an RCU grace
+ * period: the TABLE_FREE switch) is decided in one place, mmu_gather.c's
+ * free_gathered_tables(); this function only returns the page (poisoned,
+ * and held in quarantine for a while so a late reader is caught).
  */
 #ifndef MM_PGTABLE_FREE_H
 #define MM_PGTABLE_FREE_H

@@ -128,21 +128,6 @@ void switch_mm(struct mm_struct *next)
 	t->is_lazy = false;
 }
 
-void kthread_use_mm(struct mm_struct *mm)
-{
-	unsigned long flags;
-	local_irq_save(flags);      /* no switch between the two steps */
-	current->mm = mm;
-	switch_mm(mm);
-	local_irq_restore(flags);
-}
-
-void kthread_unuse_mm(struct mm_struct *mm)
-{
-	current->mm = NULL;
-	leave_mm(mm);
-}
-
 /* Flush this CPU for @f.  IRQs off. */
 static void flush_this_cpu(const struct flush_info *f)
 {
@@ -221,9 +206,9 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 			tlb_backend.send(&targets, flush_remote, &f, &h);
 	}
 	if (n) {
-		uint64_t t0 = rdtsc();
+		uint64_t t0 = get_cycles();
 		tlb_backend.wait(&h);
-		me->stats.wait_cycles += rdtsc() - t0;
+		me->stats.wait_cycles += get_cycles() - t0;
 		me->stats.shootdowns++;
 		me->stats.ipis_sent += n;
 	}

@@ -50,13 +50,6 @@ void switch_mm(struct mm_struct *next);
 /** leave_mm() - stop using @mm on this CPU now (load the kernel's tables). */
 void leave_mm(struct mm_struct *mm);
 
-/**
- * kthread_use_mm() / kthread_unuse_mm() - make the calling kernel thread
- * run in @mm as a user thread of it would (tests and benchmarks drive user
- * address spaces this way), and stop.  Context: process context.
- */
-void kthread_use_mm(struct mm_struct *mm);
-void kthread_unuse_mm(struct mm_struct *mm);
 
 /** tlb_cpu_lazy() - is @cpu lazily holding @mm? (tests) */
 bool tlb_cpu_lazy(unsigned cpu, struct mm_struct *mm);

@@ -1,8 +1,9 @@
 /*
  * mm/tlb_backend.h - how flush requests reach other CPUs: one small
  * interface, picked by the SHOOTDOWN switch.  `ipi` interrupts every
- * target and the caller waits for each acknowledgement; the paravirt
- * backend (a later issue) plugs in here.
+ * target and the caller waits for each acknowledgement.  The paravirt
+ * backend (SHOOTDOWN=pv) is not written yet: today it builds the `ipi`
+ * backend, and will plug in here.
  */
 #ifndef MM_TLB_BACKEND_H
 #define MM_TLB_BACKEND_H

@@ -1,9 +1,12 @@
 /*
  * bench/kernel/bench.h - in-kernel benchmarks, selected by `bench=` on the command
- * line.  Each prints one `BENCH {json}` line per result (see DESIGN.md).
+ * line.  Each prints one `BENCH {json}` line per result, which `make bench`
+ * collects (the line's fields: README.md, "Benchmarks"; the collector:
+ * scripts/bench.py).  They live outside kernel/ because they are tooling;
+ * the linker gathers them from the .benchmarks section.
  */
-#ifndef KERNEL_BENCH_H
-#define KERNEL_BENCH_H
+#ifndef BENCH_KERNEL_BENCH_H
+#define BENCH_KERNEL_BENCH_H
 
 #include <stdbool.h>
 #include <stdint.h>

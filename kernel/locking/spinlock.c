@@ -46,7 +46,7 @@ static __noinline void spin_timeout(spinlock_t *l, uint64_t spun)
 
 static inline void lock_acquired(spinlock_t *l, const void *ip, uint64_t t0, bool contended)
 {
-	uint64_t now = rdtsc();
+	uint64_t now = get_cycles();
 	l->holder_cpu = (int)smp_processor_id();
 	l->holder_ip = ip;
 	l->acquired_tsc = now;
@@ -83,13 +83,13 @@ void spin_lock(spinlock_t *l)
 	contended = false;
 #endif
 	if (contended) {
-		t0 = rdtsc();
+		t0 = get_cycles();
 		uint64_t limit = ns_to_tsc((uint64_t)SPIN_TIMEOUT_MS * 1000000);
 		unsigned n = 0;
 		while (smp_load_acquire(&l->owner) != ticket) {
 			cpu_relax();
-			if (!(++n & 1023) && !spin_debug_off && rdtsc() - t0 > limit)
-				spin_timeout(l, rdtsc() - t0);
+			if (!(++n & 1023) && !spin_debug_off && get_cycles() - t0 > limit)
+				spin_timeout(l, get_cycles() - t0);
 		}
 	}
 	lock_acquired(l, ip, t0, contended);
@@ -119,7 +119,7 @@ void spin_unlock(spinlock_t *l)
 		panic("spin_unlock of %s (%p) by CPU %u, but holder is CPU %d",
 		      l->class ? l->class->name : "?", (void *)l, smp_processor_id(), l->holder_cpu);
 	if (l->class)
-		__atomic_fetch_add(&l->class->hold_cycles, rdtsc() - l->acquired_tsc, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&l->class->hold_cycles, get_cycles() - l->acquired_tsc, __ATOMIC_RELAXED);
 	l->holder_cpu = -1;
 	/* Release: every store of the critical section is visible before the
 	 * next ticket holder sees `owner` move. */

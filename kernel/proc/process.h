@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "kernel/locking/spinlock.h"
 #include "kernel/sched/wait.h"
-#include "asm/trapframe.h"
+struct trap_frame;
 #include "lib/list.h"
 
 #define PROC_NAME_MAX 32

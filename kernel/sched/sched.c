@@ -33,6 +33,7 @@
 #include "kernel/stacktrace.h"
 #include "kernel/time.h"
 #include "kernel/trap_hooks.h"
+#include "kernel/sched/timer.h"
 #include "asm/context.h"
 #include "mm/mm.h"
 #include "asm/cpu.h"
@@ -43,7 +44,6 @@ struct rq {
 	unsigned nr_queued;
 	struct thread *idle;
 	struct thread *prev;        /* the thread finish_switch cleans up after */
-	struct list_head timers;    /* sleeping threads with a deadline, sorted */
 	uint64_t switches;
 	bool ready;
 } __aligned(64);
@@ -66,8 +66,8 @@ void sched_init_cpu(unsigned cpu, struct thread *idle)
 	struct rq *rq = &runqueues[cpu];
 	spin_lock_init(&rq->lock);
 	INIT_LIST_HEAD(&rq->queue);
-	INIT_LIST_HEAD(&rq->timers);
 	rq->idle = idle;
+	timer_init_cpu(cpu);
 	rq->ready = true;
 }
 
@@ -340,58 +340,6 @@ void irq_exit_hook(struct trap_frame *f)
 		__schedule(true);
 }
 
-/* ---- sleeping with a deadline -------------------------------------------- */
-
-static void timer_arm(struct rq *rq, struct thread *t)
-{
-	struct thread *pos;
-	list_for_each_entry(pos, &rq->timers, timer_node)
-		if (pos->wake_deadline > t->wake_deadline)
-			break;
-	list_add_tail(&t->timer_node, &pos->timer_node);    /* before pos */
-	t->timer_armed = true;
-}
-
-uint64_t schedule_timeout(uint64_t ns)
-{
-	struct thread *me = current;
-	uint64_t deadline = ktime_ns() + ns;
-	unsigned long flags;
-	/* The timer lives on this CPU's queue; preemption could move us, so
-	 * arm it with IRQs off and remember which queue holds it. */
-	local_irq_save(flags);
-	struct rq *trq = this_rq();
-	spin_lock(&trq->lock);
-	me->wake_deadline = deadline;
-	timer_arm(trq, me);
-	spin_unlock(&trq->lock);
-	local_irq_restore(flags);
-
-	schedule();
-
-	spin_lock_irqsave(&trq->lock, flags);
-	if (me->timer_armed) {
-		list_del(&me->timer_node);
-		me->timer_armed = false;
-	}
-	spin_unlock_irqrestore(&trq->lock, flags);
-	uint64_t now = ktime_ns();
-	return now >= deadline ? 0 : deadline - now;
-}
-
-void msleep(unsigned ms)
-{
-	might_sleep();
-	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
-	for (;;) {
-		uint64_t now = ktime_ns();
-		if (now >= end)
-			return;
-		set_current_state(THREAD_BLOCKED);
-		schedule_timeout(end - now);
-	}
-}
-
 void sched_tick(void)
 {
 	struct percpu *pc = this_cpu();
@@ -403,24 +351,6 @@ void sched_tick(void)
 		pc->need_resched = true;
 	if (t && (t->flags & THREAD_IDLE) && READ_ONCE(rq->nr_queued))
 		pc->need_resched = true;
-
-	/* Expired sleep timers: collect under the lock, wake outside it
-	 * (waking takes the sleeper's rq lock, maybe this one). */
-	struct thread *expired[16];
-	int n = 0;
-	uint64_t now = ktime_ns();
-	spin_lock(&rq->lock);
-	while (n < 16 && !list_empty(&rq->timers)) {
-		struct thread *s = list_first_entry(&rq->timers, struct thread, timer_node);
-		if (s->wake_deadline > now)
-			break;
-		list_del(&s->timer_node);
-		s->timer_armed = false;
-		expired[n++] = s;
-	}
-	spin_unlock(&rq->lock);
-	for (int i = 0; i < n; i++)
-		wake_up_thread(expired[i]);
 }
 
 /* ---- idle ------------------------------------------------------------------ */

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "kernel/sched/thread.h"
-#include "asm/trapframe.h"
+struct trap_frame;
 
 #define SCHED_SLICE_TICKS 2     /* timeslice: 2 ticks (20 ms at HZ=100) */
 
@@ -58,7 +58,7 @@ void msleep(unsigned ms);
 void __might_sleep(const char *file, int line);
 extern unsigned long sched_sleep_warnings;
 
-/** sched_tick() - from the timer interrupt: timeslices and sleep timers. */
+/** sched_tick() - from the timer interrupt: timeslices. */
 void sched_tick(void);
 
 /** sched_start_thread() - put a new thread on a run queue. */

@@ -21,6 +21,8 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "asm/context.h"
+#include "mm/tlb.h"
+#include "kernel/irqflags.h"
 #include "lib/bitmap.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -345,3 +347,20 @@ static int cmd_ps(int argc, char **argv)
 	return 0;
 }
 MONITOR_COMMAND(ps, "ps", "", "threads: state, CPU, affinity, run time", cmd_ps);
+
+/* ---- kernel threads in a user address space -------------------------------- */
+
+void kthread_use_mm(struct mm_struct *mm)
+{
+	unsigned long flags;
+	local_irq_save(flags);      /* no switch between the two steps */
+	current->mm = mm;
+	switch_mm(mm);
+	local_irq_restore(flags);
+}
+
+void kthread_unuse_mm(struct mm_struct *mm)
+{
+	current->mm = NULL;
+	leave_mm(mm);
+}

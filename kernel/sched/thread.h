@@ -116,4 +116,12 @@ uint64_t kstack_cached_frames(void);
 /* Internal to the scheduler: free an exited thread. */
 void thread_free(struct thread *t);
 
+/**
+ * kthread_use_mm() / kthread_unuse_mm() - make the calling kernel thread
+ * run in @mm as a user thread of it would (tests and benchmarks drive user
+ * address spaces this way), and stop.  Context: process context.
+ */
+void kthread_use_mm(struct mm_struct *mm);
+void kthread_unuse_mm(struct mm_struct *mm);
+
 #endif

@@ -77,6 +77,10 @@ static inline uint64_t rdtsc_ordered(void)
 	return rdtsc();
 }
 
+/* What generic code calls the cycle counter (Linux's name): the TSC here. */
+static inline uint64_t get_cycles(void) { return rdtsc(); }
+static inline uint64_t get_cycles_ordered(void) { return rdtsc_ordered(); }
+
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
