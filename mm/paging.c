@@ -185,7 +185,13 @@ void paging_init(void)
 	map_range_early((uintptr_t)__bss_start, __pa(__bss_start),
 			(uint64_t)(__bss_end - __bss_start), PAGE_KERNEL);
 
-	/* The direct map: every byte up to the end of RAM, 2 MiB pages. */
+	/* The direct map: every byte up to the end of RAM, 2 MiB pages, RW.
+	 * Except the blocks that hold the kernel's text and rodata: there the
+	 * alias must be no more writable than the image itself (else a write
+	 * to 0xffff888000100000 patches kernel code), so those blocks are
+	 * mapped in 4 KiB pages, text and rodata read-only. */
+	uint64_t ro_start = __pa(__text_start) & PAGE_MASK;
+	uint64_t ro_end = ALIGN_UP(__pa(__rodata_end), PAGE_SIZE);
 	uint64_t ram_end = 0;
 	for (int i = 0; i < boot_info.nr_mem; i++)
 		if (boot_info.mem[i].type == MEM_USABLE &&
@@ -196,6 +202,12 @@ void paging_init(void)
 	ram_end = ALIGN_UP(ram_end, PMD_SIZE);
 	for (uint64_t pa = 0; pa < ram_end; pa += PMD_SIZE) {
 		uintptr_t va = PAGE_OFFSET + pa;
+		if (pa < ro_end && pa + PMD_SIZE > ro_start) {
+			for (uint64_t p = pa; p < pa + PMD_SIZE; p += PAGE_SIZE)
+				map_range_early(PAGE_OFFSET + p, p, PAGE_SIZE,
+						p >= ro_start && p < ro_end ? PAGE_KERNEL_RO : PAGE_KERNEL);
+			continue;
+		}
 		const struct pt_walk_ops ops = { .alloc = kernel_table_alloc, .table_va = table_va, .priv = &va };
 		int level;
 		pteval_t *pmd = pt_walk(kernel_pgd, va, PT_PMD, &ops, &level);

@@ -241,11 +241,14 @@ static void paging_image_sections(struct ktest *t)
 
 /* ---- the direct map --------------------------------------------------- */
 
+/* RW+NX, except the alias of the kernel's text and rodata: read-only. */
 static void check_direct(struct ktest *t, uint64_t pa)
 {
 	uint64_t got, flags;
+	bool image_ro = pa >= (__pa(__text_start) & PAGE_MASK) && pa < __pa(__rodata_end);
+	uint64_t want = _PAGE_PRESENT | _PAGE_NX | (image_ro ? 0 : _PAGE_RW);
 	if (!pgtable_translate(kernel_pgd, (uintptr_t)__va(pa), &got, &flags) || got != pa ||
-	    (flags & (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX | _PAGE_USER)) != (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX))
+	    (flags & (_PAGE_PRESENT | _PAGE_RW | _PAGE_NX | _PAGE_USER)) != want)
 		ktest_fail(t, __FILE__, __LINE__, "direct map of %#llx: got %#llx flags %#llx",
 			   (unsigned long long)pa, (unsigned long long)got, (unsigned long long)flags);
 }
@@ -379,6 +382,62 @@ static void paging_expect_fault_facility(struct ktest *t)
 	KTEST_EXPECT_EQ(t, calls, 2);
 }
 
+/* The direct-map alias of the kernel's text and rodata is read-only: a
+ * write through it faults, as a write to the image itself does. */
+static void paging_text_alias_not_writable(struct ktest *t)
+{
+	struct fault_record rec;
+	uint64_t flags;
+	uintptr_t alias = (uintptr_t)__va(__pa((void *)paging_text_alias_not_writable));
+	uintptr_t ro_alias = (uintptr_t)__va(__pa(__rodata_start));
+	KTEST_ASSERT_TRUE(t, pgtable_translate(kernel_pgd, alias, NULL, &flags));
+	KTEST_EXPECT_EQ(t, flags & _PAGE_RW, 0ull);
+	KTEST_EXPECT_TRUE(t, flags & _PAGE_NX);
+	KTEST_ASSERT_TRUE(t, pgtable_translate(kernel_pgd, ro_alias, NULL, &flags));
+	KTEST_EXPECT_EQ(t, flags & _PAGE_RW, 0ull);
+	KTEST_EXPECT_TRUE(t, ktest_expect_fault(do_rewrite_byte, (void *)alias, &rec));
+	KTEST_EXPECT_EQ(t, rec.vector, (unsigned)VEC_PF);
+	KTEST_EXPECT_EQ(t, rec.addr, alias);
+	/* The data just after the image is still reachable and writable there. */
+	KTEST_ASSERT_TRUE(t, pgtable_translate(kernel_pgd, (uintptr_t)__va(__pa(__data_start)), NULL, &flags));
+	KTEST_EXPECT_TRUE(t, flags & _PAGE_RW);
+}
+
+/* W^X over the whole kernel half: no leaf is both writable and executable,
+ * in the image, the direct map, stacks or ioremap. */
+static unsigned long wx_leaves, wx_bad;
+static void wx_walk(const uint64_t *table, int level, uintptr_t base)
+{
+	for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
+		uint64_t e = table[i];
+		if (!(e & _PAGE_PRESENT))
+			continue;
+		uintptr_t va = base + ((uintptr_t)i << (PAGE_SHIFT + 9 * (level - 1)));
+		if (level == 1 || (e & _PAGE_PSE)) {
+			wx_leaves++;
+			if ((e & _PAGE_RW) && !(e & _PAGE_NX)) {
+				if (wx_bad++ < 5)
+					ktest_log("writable and executable: %#lx (entry %#lx)", (unsigned long)va,
+						  (unsigned long)e);
+			}
+			continue;
+		}
+		wx_walk(__va(e & PTE_ADDR_MASK), level - 1, va);
+	}
+}
+
+static void paging_no_writable_executable_page(struct ktest *t)
+{
+	wx_leaves = wx_bad = 0;
+	/* No lock: kernel page tables are never freed, only added to. */
+	for (unsigned i = USER_PGD_ENTRIES; i < PTRS_PER_TABLE; i++)
+		if (kernel_pgd[i] & _PAGE_PRESENT)
+			wx_walk(__va(kernel_pgd[i] & PTE_ADDR_MASK), 3, 0xffff000000000000ul | ((uintptr_t)i << PGD_SHIFT));
+	ktest_log("%lu kernel leaves checked", wx_leaves);
+	KTEST_EXPECT_GE(t, wx_leaves, 100ul);
+	KTEST_EXPECT_EQ(t, wx_bad, 0ul);
+}
+
 static struct ktest_case paging_cases[] = {
 	KTEST_CASE(paging_map_translate_unmap),
 	KTEST_CASE(paging_map_errors),
@@ -387,6 +446,8 @@ static struct ktest_case paging_cases[] = {
 	KTEST_CASE(paging_text_not_writable),
 	KTEST_CASE(paging_image_sections),
 	KTEST_CASE(paging_direct_map),
+	KTEST_CASE(paging_text_alias_not_writable),
+	KTEST_CASE(paging_no_writable_executable_page),
 	KTEST_CASE(paging_cpu_bits),
 	KTEST_CASE(paging_boot_maps_gone),
 	KTEST_CASE(paging_expect_fault_facility),

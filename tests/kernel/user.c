@@ -15,6 +15,7 @@
 #include "mm/mm.h"
 #include "mm/pgtable_free.h"
 #include "mm/mmap.h"
+#include "mm/fault.h"
 #include "asm/cpu.h"
 #include "kernel/time.h"
 #include "kernel/rcu/rcu.h"
@@ -310,6 +311,50 @@ static void test_smap_blocks_direct_access(struct ktest *t)
 	drop_mm(mm);
 }
 
+/* A user far return or IRETQ ends (TCG: killed, its fault is reported as a
+ * supervisor access; elsewhere: it simply returns); without the check the
+ * fault was retried forever and this case hung. */
+static void test_far_return_and_iret_end(struct ktest *t)
+{
+	char *lret[] = { "farret", "lret", NULL }, *iret[] = { "farret", "iret", NULL };
+	int a = run("farret", 2, lret), b = run("farret", 2, iret);
+	KTEST_EXPECT_TRUE(t, a == 0 || a == EXIT_SEGV);
+	KTEST_EXPECT_TRUE(t, b == 0 || b == EXIT_SEGV);
+	ktest_log("lretq: %s, iretq: %s", a ? "killed" : "returned", b ? "killed" : "returned");
+	KTEST_EXPECT_EQ(t, run("hello", 0, NULL), 0);
+}
+
+/* A fault that comes back at once, again and again, each time "resolved",
+ * is given up on (FAULT_STUCK) instead of being retried forever. */
+static void test_repeating_fault_gives_up(struct ktest *t)
+{
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	long a = do_mmap(mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	KTEST_ASSERT_TRUE(t, a > 0);
+	current->fault_addr = 0;
+	unsigned flags = FAULT_USER | FAULT_WRITE, ok = 0;
+	enum fault_result r = FAULT_OK;
+	for (unsigned i = 0; i < FAULT_MAX_REPEATS + 5 && r == FAULT_OK; i++) {
+		r = handle_user_fault((uintptr_t)a, flags);
+		ok += r == FAULT_OK;
+	}
+	KTEST_EXPECT_EQ(t, (int)r, (int)FAULT_STUCK);
+	KTEST_EXPECT_EQ(t, ok, (unsigned)FAULT_MAX_REPEATS);
+	/* Progress elsewhere starts the count again. */
+	KTEST_EXPECT_EQ(t, (int)handle_user_fault((uintptr_t)a + PAGE_SIZE, flags), (int)FAULT_OK);
+	KTEST_EXPECT_EQ(t, (int)handle_user_fault((uintptr_t)a, flags), (int)FAULT_OK);
+	drop_mm(mm);
+}
+
+/* munmap of a huge, empty mapping costs what is mapped (nothing), not the
+ * size: the zap skips absent upper levels.  It took seconds when the zap
+ * stepped through every 2 MiB of the range. */
+static void test_munmap_of_huge_empty_range_is_fast(struct ktest *t)
+{
+	KTEST_EXPECT_EQ(t, run("bigunmap", 0, NULL), 0);
+}
+
 static struct ktest_case user_cases[] = {
 	KTEST_CASE(test_vma_split_and_merge),
 	KTEST_CASE(test_demand_zero_and_table_freeing),
@@ -322,6 +367,9 @@ static struct ktest_case user_cases[] = {
 	KTEST_CASE(test_posix_program),
 	KTEST_CASE(test_segfault_kills_only_the_process),
 	KTEST_CASE(test_unknown_program),
+	KTEST_CASE(test_far_return_and_iret_end),
+	KTEST_CASE(test_repeating_fault_gives_up),
+	KTEST_CASE(test_munmap_of_huge_empty_range_is_fast),
 	KTEST_CASE(test_elf_checks),
 	KTEST_CASE(test_uaccess_bad_pointers),
 	KTEST_CASE(test_no_frame_leak),
