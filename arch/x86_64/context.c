@@ -21,11 +21,12 @@ extern void thread_trampoline(void);
 
 uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg)
 {
-	/* What switch_context pops: r15 r14 r13 r12 rbx rbp, then ret into
-	 * thread_trampoline with RSP == stack_top (16-byte aligned), so its
-	 * call leaves thread_start with the alignment the ABI expects. */
+	/* What switch_context pops: r15 r14 r13 r12 rbx rbp rflags, then ret
+	 * into thread_trampoline with RSP == stack_top (16-byte aligned), so
+	 * its call leaves thread_start with the alignment the ABI expects. */
 	uint64_t *sp = (uint64_t *)stack_top;
 	*--sp = (uint64_t)thread_trampoline;
+	*--sp = 0x2;                        /* rflags: IF off (thread_start turns it on), AC, DF clear */
 	*--sp = 0;                          /* rbp */
 	*--sp = 0;                          /* rbx */
 	*--sp = (uint64_t)fn;               /* r12 */

@@ -26,6 +26,17 @@ isr_stub_%+i:
 %endrep
 
 isr_common:
+    ; First, a known RFLAGS.  Delivery through an interrupt gate clears IF,
+    ; TF and NT but keeps the interrupted context's AC, and a user sets AC
+    ; at will (POPF at CPL 3); at CPL 0 AC switches SMAP off, so every
+    ; handler, and every thread it switches to, would run with user memory
+    ; open.  clac is the natural instruction, but it is #UD on a CPU
+    ; without SMAP and nested KVM has failed to emulate its twin stac
+    ; (uaccess.asm); popfq of a constant works everywhere and clears DF in
+    ; the same stroke (the C code needs it clear).  IRETQ restores the
+    ; interrupted AC, so a uaccess copy that is interrupted goes on open.
+    push qword 2                        ; bit 1 is reserved and reads as 1
+    popfq
     ; From ring 3, GS still holds the user's base: swap in the kernel's
     ; (the percpu pointer).  [rsp + 24] is the saved CS.  NMI, #DF and #MC
     ; can also arrive in kernel code between a syscall and its swapgs, so
@@ -70,7 +81,6 @@ isr_common:
     pop rax
 .gs_ok:
     PUSH_GPRS
-    cld
     mov rdi, rsp
     call trap_dispatch
 global isr_return

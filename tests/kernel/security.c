@@ -16,6 +16,9 @@
 #include "kernel/errno.h"
 #include "kernel/proc/process.h"
 #include "kernel/smp.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
@@ -24,6 +27,7 @@
 #include "asm/context.h"
 #include "asm/cpu.h"
 #include "asm/traps.h"
+#include "lib/string.h"
 
 /* ---- the CPU's protection switches, on every CPU --------------------------- */
 
@@ -163,11 +167,148 @@ static void test_nt_syscall(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_run_program("true", 0, NULL), 0);
 }
 
+/* ---- RFLAGS.AC never reaches kernel code ------------------------------------------ */
+
+struct ac_samples {
+	volatile uint64_t total, in_attacker, ac_seen;
+};
+
+static volatile bool attack_seen;     /* an IPI has interrupted the attacker */
+
+static bool running_attacker(void)
+{
+	return current && current->proc && strcmp(current->proc->name, "ac_flag") == 0;
+}
+
+/* In the call-function IPI's handler: kernel code entered from wherever
+ * the target CPU was, most often the attacker's user mode. */
+static void sample_in_irq(void *arg)
+{
+	struct ac_samples *s = arg;
+	s->total++;
+	if (running_attacker()) {
+		s->in_attacker++;
+		attack_seen = true;
+	}
+	if (read_rflags() & RFLAGS_AC)
+		s->ac_seen++;
+}
+
+static volatile bool sampler_stop;
+
+/* A kernel thread on the attacker's CPU: it runs whenever the attacker is
+ * preempted, so it sees the flags a switch from the attacker leaves. */
+static void sample_at_switches(void *arg)
+{
+	struct ac_samples *s = arg;
+	while (!READ_ONCE(sampler_stop)) {
+		if (READ_ONCE(attack_seen)) {
+			s->total++;
+			if (read_rflags() & RFLAGS_AC)
+				s->ac_seen++;
+		}
+		yield();
+	}
+}
+
+static void test_ac_never_reaches_the_kernel(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs: one attacks, one samples");
+		return;
+	}
+	unsigned cpu = num_online_cpus() - 1;
+	char cpu_arg[4] = { (char)('0' + cpu), 0 };
+	char *argv[] = { "ac_flag", cpu_arg, "600", NULL };
+	static struct ac_samples irq, sw;
+	memset((void *)&irq, 0, sizeof(irq));
+	memset((void *)&sw, 0, sizeof(sw));
+	sampler_stop = attack_seen = false;
+	struct thread *sampler = thread_create_on(cpu, "ktest-acsample", sample_at_switches, (void *)&sw);
+	KTEST_ASSERT_NOT_NULL(t, sampler);
+	int pid = process_spawn("ac_flag", 3, argv, NULL);
+	KTEST_ASSERT_GE(t, pid, 1);
+	/* Interrupt the attacker's CPU for 400 ms, from this one. */
+	uint64_t end = ktime_ns() + 400000000ull;
+	while (ktime_ns() < end)
+		smp_call_function_single(cpu, sample_in_irq, (void *)&irq, true);
+	int status = -1;
+	process_wait(pid, &status);
+	sampler_stop = true;
+	thread_join(sampler);
+	ktest_log("IPI handler: %llu samples, %llu interrupted the attacker, AC set in %llu",
+		  (unsigned long long)irq.total, (unsigned long long)irq.in_attacker,
+		  (unsigned long long)irq.ac_seen);
+	ktest_log("kernel thread at switches: %llu samples, AC set in %llu",
+		  (unsigned long long)sw.total, (unsigned long long)sw.ac_seen);
+	KTEST_EXPECT_EQ(t, status, 0);                  /* the user kept its AC */
+	KTEST_EXPECT_EQ(t, irq.ac_seen, 0ull);
+	KTEST_EXPECT_EQ(t, sw.ac_seen, 0ull);
+	/* The attack was exercised: a run that never interrupted it proves
+	 * nothing. */
+	KTEST_EXPECT_GE(t, irq.in_attacker, 20ull);
+	KTEST_EXPECT_GE(t, sw.total, 3ull);
+}
+
+/* Flags are per thread: AC set by one kernel thread (as a uaccess routine
+ * has it while it copies) is not handed to the thread it switches to. */
+static volatile uint64_t other_saw_ac, own_ac_lost, other_samples;
+static volatile bool opener_open, opener_done;
+
+static void ac_opener(void *arg)
+{
+	(void)arg;
+	uint64_t f = read_rflags();
+	write_rflags(f | RFLAGS_AC);
+	opener_open = true;
+	for (int i = 0; i < 50; i++) {
+		yield();
+		if (!(read_rflags() & RFLAGS_AC))
+			own_ac_lost++;
+	}
+	write_rflags(f & ~RFLAGS_AC);
+	opener_done = true;
+}
+
+static void ac_observer(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(opener_done)) {
+		if (READ_ONCE(opener_open)) {
+			other_samples++;
+			if (read_rflags() & RFLAGS_AC)
+				other_saw_ac++;
+		}
+		yield();
+	}
+}
+
+static void test_switch_keeps_flags_per_thread(struct ktest *t)
+{
+	unsigned cpu = num_online_cpus() - 1;
+	other_saw_ac = own_ac_lost = other_samples = 0;
+	opener_open = opener_done = false;
+	struct thread *obs = thread_create_on(cpu, "ktest-acobs", ac_observer, NULL);
+	KTEST_ASSERT_NOT_NULL(t, obs);
+	struct thread *op = thread_create_on(cpu, "ktest-acopen", ac_opener, NULL);
+	KTEST_ASSERT_NOT_NULL(t, op);
+	thread_join(op);
+	thread_join(obs);
+	ktest_log("observer: %llu samples, AC set in %llu; opener lost its AC %llu times",
+		  (unsigned long long)other_samples, (unsigned long long)other_saw_ac,
+		  (unsigned long long)own_ac_lost);
+	KTEST_EXPECT_GE(t, other_samples, 10ull);
+	KTEST_EXPECT_EQ(t, other_saw_ac, 0ull);
+	KTEST_EXPECT_EQ(t, own_ac_lost, 0ull);
+}
+
 static struct ktest_case security_cases[] = {
 	KTEST_CASE(test_cpu_protections),
 	KTEST_CASE(test_umip),
 	KTEST_CASE(test_smep_blocks_user_code),
 	KTEST_CASE(test_nt_syscall),
+	KTEST_CASE(test_ac_never_reaches_the_kernel),
+	KTEST_CASE(test_switch_keeps_flags_per_thread),
 	{ 0 },
 };
 KTEST_SUITE(security, security_cases);
