@@ -302,6 +302,42 @@ static void test_switch_keeps_flags_per_thread(struct ktest *t)
 	KTEST_EXPECT_EQ(t, own_ac_lost, 0ull);
 }
 
+/* ---- thread_create's return value and a thread that is already gone ------- */
+
+static volatile bool hammer_stop;
+
+/* Interrupt @arg's CPU without pause: every interrupt ends in a preemption
+ * point, so a thread_create there is preempted in favour of its new thread
+ * whenever an IPI lands between starting the thread and returning. */
+static void resched_hammer(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+	while (!READ_ONCE(hammer_stop))
+		smp_send_reschedule(cpu);
+}
+
+static void test_thread_create_returns_a_live_tid(struct ktest *t)
+{
+	unsigned cpu = num_online_cpus() - 1;
+	char cpu_arg[4] = { (char)('0' + cpu), 0 };
+	char *argv[] = { "tid_race", cpu_arg, NULL };
+	struct thread *hammer = NULL;
+	hammer_stop = false;
+	if (cpu > 0) {
+		hammer = thread_create_on(0, "ktest-hammer", resched_hammer, (void *)(uintptr_t)cpu);
+		KTEST_ASSERT_NOT_NULL(t, hammer);
+	}
+	/* Without the fix 18 of 20 runs saw a poisoned tid (TCG, 2 CPUs). */
+	int runs = 20, wrong = 0;
+	for (int i = 0; i < runs; i++)
+		wrong += ktest_run_program("tid_race", 2, argv) != 0;
+	hammer_stop = true;
+	if (hammer)
+		thread_join(hammer);
+	ktest_log("%d runs of 60 threads: %d saw a wrong tid", runs, wrong);
+	KTEST_EXPECT_EQ(t, wrong, 0);
+}
+
 static struct ktest_case security_cases[] = {
 	KTEST_CASE(test_cpu_protections),
 	KTEST_CASE(test_umip),
@@ -309,6 +345,7 @@ static struct ktest_case security_cases[] = {
 	KTEST_CASE(test_nt_syscall),
 	KTEST_CASE(test_ac_never_reaches_the_kernel),
 	KTEST_CASE(test_switch_keeps_flags_per_thread),
+	KTEST_CASE(test_thread_create_returns_a_live_tid),
 	{ 0 },
 };
 KTEST_SUITE(security, security_cases);
