@@ -12,6 +12,7 @@
 #include "asm/cpu.h"
 #include "asm/gdt.h"
 #include "kernel/percpu.h"
+#include "kernel/printk.h"
 #include "kernel/sched/thread.h"
 #include "mm/kmalloc.h"
 #include "lib/string.h"
@@ -20,11 +21,12 @@ extern void thread_trampoline(void);
 
 uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg)
 {
-	/* What switch_context pops: r15 r14 r13 r12 rbx rbp, then ret into
-	 * thread_trampoline with RSP == stack_top (16-byte aligned), so its
-	 * call leaves thread_start with the alignment the ABI expects. */
+	/* What switch_context pops: r15 r14 r13 r12 rbx rbp rflags, then ret
+	 * into thread_trampoline with RSP == stack_top (16-byte aligned), so
+	 * its call leaves thread_start with the alignment the ABI expects. */
 	uint64_t *sp = (uint64_t *)stack_top;
 	*--sp = (uint64_t)thread_trampoline;
+	*--sp = 0x2;                        /* rflags: IF off (thread_start turns it on), AC, DF clear */
 	*--sp = 0;                          /* rbp */
 	*--sp = 0;                          /* rbx */
 	*--sp = (uint64_t)fn;               /* r12 */
@@ -66,16 +68,20 @@ void arch_cpu_features_init(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | (1ul << 10));
 	write_cr0((read_cr0() & ~(1ul << 2)) | (1ul << 1));
 	/* SMEP/SMAP where the CPU has them: the kernel may neither run user
-	 * code nor touch user data outside the uaccess routines. */
-	uint32_t a, b, c, d;
-	cpuid(0, 0, &a, &b, &c, &d);
-	if (a >= 7) {
-		cpuid(7, 0, &a, &b, &c, &d);
-		uint64_t cr4 = read_cr4();
-		if (b & (1u << 7))
-			cr4 |= CR4_SMEP;
-		if (b & (1u << 20))
-			cr4 |= CR4_SMAP;
-		write_cr4(cr4);
-	}
+	 * code nor touch user data outside the uaccess routines.  UMIP makes
+	 * sgdt, sidt, sldt, smsw and str privileged: without it any user can
+	 * read the kernel addresses of the GDT and IDT (KASLR's old enemy). */
+	uint32_t ebx, ecx;
+	cpuid_leaf7(&ebx, &ecx);
+	uint64_t cr4 = read_cr4();
+	if (ebx & CPUID7_EBX_SMEP)
+		cr4 |= CR4_SMEP;
+	if (ebx & CPUID7_EBX_SMAP)
+		cr4 |= CR4_SMAP;
+	if (ecx & CPUID7_ECX_UMIP)
+		cr4 |= CR4_UMIP;
+	write_cr4(cr4);
+	/* Said once, by the boot CPU (the APs are the same model). */
+	if (smp_processor_id() == 0 && !(ecx & CPUID7_ECX_UMIP))
+		pr_warn("cpu: no UMIP: user mode can read the GDT/IDT addresses (sgdt, sidt)\n");
 }

@@ -26,6 +26,17 @@ isr_stub_%+i:
 %endrep
 
 isr_common:
+    ; First, a known RFLAGS.  Delivery through an interrupt gate clears IF,
+    ; TF and NT but keeps the interrupted context's AC, and a user sets AC
+    ; at will (POPF at CPL 3); at CPL 0 AC switches SMAP off, so every
+    ; handler, and every thread it switches to, would run with user memory
+    ; open.  clac is the natural instruction, but it is #UD on a CPU
+    ; without SMAP and nested KVM has failed to emulate its twin stac
+    ; (uaccess.asm); popfq of a constant works everywhere and clears DF in
+    ; the same stroke (the C code needs it clear).  IRETQ restores the
+    ; interrupted AC, so a uaccess copy that is interrupted goes on open.
+    push qword 2                        ; bit 1 is reserved and reads as 1
+    popfq
     ; From ring 3, GS still holds the user's base: swap in the kernel's
     ; (the percpu pointer).  [rsp + 24] is the saved CS.  NMI, #DF and #MC
     ; can also arrive in kernel code between a syscall and its swapgs, so
@@ -37,7 +48,20 @@ isr_common:
     cmp qword [rsp], 18
     je .paranoid
     test qword [rsp + 24], 3
-    jz .gs_ok
+    jnz .swap
+    ; From ring 0, GS is the kernel's, with one exception: a fault raised
+    ; by the IRETQ back to ring 3 (iret_to_user), which runs after the exit
+    ; path's swapgs.  The CPU reports it at CPL 0 with the user's GS still
+    ; loaded, so without this the handler would read the per-CPU area
+    ; through the user's base, fault again and double-fault.  trap_dispatch
+    ; recognises the RIP too and ends the process (bad_iret_kill).
+    ; [rsp + 16] is the saved RIP.
+    push rax
+    lea rax, [rel iret_to_user]
+    cmp [rsp + 24], rax                 ; the saved RIP, one push further
+    pop rax
+    jne .gs_ok
+.swap:
     swapgs
     jmp .gs_ok
 .paranoid:
@@ -57,7 +81,6 @@ isr_common:
     pop rax
 .gs_ok:
     PUSH_GPRS
-    cld
     mov rdi, rsp
     call trap_dispatch
 global isr_return
@@ -67,13 +90,21 @@ isr_return:
     jc .swap_back
     add rsp, 16                         ; vector and error code
     test qword [rsp + 8], 3             ; back to ring 3: give back the user GS
-    jz .iret
-    swapgs
-.iret:
-    iretq
+    jnz return_to_user
+    iretq                               ; back to kernel code
 .swap_back:
     add rsp, 16
     swapgs
+    iretq
+
+; The one way back to ring 3 (interrupts, exceptions, system calls and the
+; first entry of a thread all end here), so that the entry code above has a
+; single IRETQ to recognise.  Interrupts are off, and the IRET frame is on
+; the stack.
+global return_to_user, iret_to_user
+return_to_user:
+    swapgs
+iret_to_user:
     iretq
 
 section .rodata

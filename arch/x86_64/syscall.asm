@@ -19,6 +19,7 @@ PERCPU_SYSCALL_STACK    equ 16
 
 extern syscall_dispatch
 extern isr_return
+extern return_to_user
 
 global syscall_entry
 syscall_entry:
@@ -66,5 +67,4 @@ arch_enter_user:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
-    swapgs                              ; GS base: the user's (0)
-    iretq
+    jmp return_to_user                  ; swapgs (GS base: the user's, 0), iretq

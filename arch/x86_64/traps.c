@@ -21,6 +21,7 @@
 #include "kernel/stacktrace.h"
 #include "kernel/trap_hooks.h"
 #include "kernel/proc/process.h"
+#include "kernel/sched/thread.h"
 #include "lib/printf.h"
 
 static irq_handler_t irq_handlers[256];
@@ -126,6 +127,36 @@ static void handle_exception(struct trap_frame *f)
 	oops(f);
 }
 
+/* The IRETQ of the return to ring 3 (isr.asm). */
+extern const char iret_to_user[];
+
+/*
+ * An exception raised by the IRETQ back to user mode.  It is taken at CPL 0
+ * on the user's GS (isr.asm has already swapped back for it), and the frame
+ * that IRETQ could not return through is the user's, at f->rsp: RIP, CS,
+ * RFLAGS, RSP, SS.  A user can only get here with a state the entry should
+ * have refused (RFLAGS.NT was one, now masked by SYSCALL), so the process
+ * pays for it, never the kernel.  Linux instead rewrites the frame into a
+ * fault in user mode (fixup_bad_iret); ending the process is the short
+ * version of the same decision.
+ */
+static bool bad_iret(const struct trap_frame *f)
+{
+	return !trap_from_user(f) && f->rip == (uint64_t)iret_to_user;
+}
+
+__noreturn static void bad_iret_kill(struct trap_frame *f)
+{
+	const uint64_t *iret = (const uint64_t *)f->rsp;
+	char why[128];
+	if (!current || !current->proc)
+		oops(f);
+	snprintf(why, sizeof(why), "%s on the return to user mode (ip %#lx, rflags %#lx)",
+		 exception_name((unsigned)f->vector), (unsigned long)iret[0], (unsigned long)iret[2]);
+	arch_irq_enable();
+	process_kill_current(why);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
@@ -134,6 +165,8 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (v < 32) {
+		if (bad_iret(f))
+			bad_iret_kill(f);
 		handle_exception(f);
 		if (trap_from_user(f))
 			user_return_check(f);

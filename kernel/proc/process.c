@@ -97,8 +97,11 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	spin_unlock_irqrestore(&p->lock, flags);
 	t->mm = p->mm;
 	t->proc = p;
+	/* Read before the start: a user thread is detached, so once it runs
+	 * it may exit and be freed before thread_start_now() even returns. */
+	int tid = t->tid;
 	thread_start_now(t);
-	return t->tid;
+	return tid;
 }
 
 /* Write argc, argv[] and the strings at the top of the stack. */

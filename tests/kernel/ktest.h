@@ -106,6 +106,25 @@ void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec);
 
 /**
+ * ktest_run_program() - spawn user program @name (from user/bin/) with
+ * @argc arguments @argv (0 and NULL: just the name), as the kernel, and
+ * wait for it.
+ * Return: its exit status (139 if it was killed), or the spawn error
+ * minus 1000 (so -1002 is -ENOENT).  Context: may sleep.
+ */
+int ktest_run_program(const char *name, int argc, char **argv);
+
+/**
+ * ktest_frames_available() - frames not in use: free, plus those the
+ * kernel keeps cached for reuse (stack slots, the page-table quarantine,
+ * slab pages).  Equal before and after a piece of work: no frame leaked.
+ */
+uint64_t ktest_frames_available(void);
+
+/** ktest_heap_bytes() - kmalloc bytes in use (equal before and after: no heap leak). */
+uint64_t ktest_heap_bytes(void);
+
+/**
  * ktest_run() - run the suites named in @spec ("all" or a comma list),
  * print KTAP, and return the number of failed cases (unknown suite names
  * count as failures).

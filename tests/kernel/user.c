@@ -26,34 +26,11 @@
 
 static int run(const char *name, int argc, char **argv)
 {
-	char *def[] = { (char *)name, NULL };
-	int pid = process_spawn(name, argc ? argc : 1, argc ? argv : def, NULL);
-	if (pid < 0)
-		return pid - 1000;          /* distinguishable from exit codes */
-	int status = -1;
-	process_wait(pid, &status);
-	return status;
+	return ktest_run_program(name, argc, argv);
 }
 
-/* Frames not in use: free ones, plus the stack cache (free stack slots
- * stay mapped for reuse), the page-table quarantine, and the heap's slab
- * pages (checked separately by the bytes in use). */
-static uint64_t frames_available(void)
-{
-	struct kmalloc_stats s;
-	kmalloc_get_stats(&s);
-	uint64_t slabs = 0;
-	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
-		slabs += s.slab_pages[c];
-	return pmm_free_frames() + kstack_cached_frames() + pgtable_quarantined() + slabs;
-}
-
-static uint64_t heap_bytes(void)
-{
-	struct kmalloc_stats s;
-	kmalloc_get_stats(&s);
-	return s.bytes_in_use;
-}
+static uint64_t frames_available(void) { return ktest_frames_available(); }
+static uint64_t heap_bytes(void) { return ktest_heap_bytes(); }
 
 static void test_hello(struct ktest *t)
 {

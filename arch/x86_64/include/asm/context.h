@@ -5,6 +5,7 @@
 #define ASM_CONTEXT_H
 
 #include <stdint.h>
+#include "asm/cpu.h"
 
 struct thread;
 
@@ -29,6 +30,13 @@ void arch_cpu_features_init(void);
 
 /** arch_enter_user() - first entry to ring 3 at @rip with stack @rsp and RDI = @arg. */
 __attribute__((noreturn)) void arch_enter_user(uint64_t rip, uint64_t rsp, uint64_t arg);
+
+/**
+ * SYSCALL_MASKED_FLAGS - the RFLAGS bits SYSCALL clears on entry (MSR
+ * SFMASK): IF, TF, DF, AC, NT and IOPL, as Linux (why each: syscall_init.c).
+ */
+#define SYSCALL_MASKED_FLAGS \
+	(RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT | RFLAGS_IOPL)
 
 /** arch_syscall_init() - SYSCALL MSRs on this CPU. */
 void arch_syscall_init(void);

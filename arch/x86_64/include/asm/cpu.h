@@ -41,11 +41,21 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 #define MSR_APIC_BASE       0x1b
 #define MSR_TSC_AUX         0xc0000103
 
+/* RFLAGS bits the kernel sets, masks or checks. */
+#define RFLAGS_CF   (1ul << 0)
+#define RFLAGS_TF   (1ul << 8)      /* single-step trap */
+#define RFLAGS_IF   (1ul << 9)
+#define RFLAGS_DF   (1ul << 10)
+#define RFLAGS_IOPL (3ul << 12)
+#define RFLAGS_NT   (1ul << 14)     /* nested task: IRETQ with it set raises #GP */
+#define RFLAGS_AC   (1ul << 18)     /* alignment check; at CPL 0, opens SMAP */
+
 #define CR0_WP (1ul << 16)
 #define CR4_PGE (1ul << 7)
 #define CR4_OSFXSR (1ul << 9)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
+#define CR4_UMIP (1ul << 11)
 
 #define DEFINE_CR(n) \
 	static inline uint64_t read_cr##n(void) { uint64_t v; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; } \
@@ -59,6 +69,25 @@ DEFINE_CR(4)
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+/* CPUID.(EAX=7, ECX=0), the structured extended features: the bits the
+ * kernel's protections depend on. */
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define CPUID7_ECX_UMIP (1u << 2)
+
+/* Leaf 7's EBX and ECX, or zeroes if the CPU has no leaf 7. */
+static inline void cpuid_leaf7(uint32_t *ebx, uint32_t *ecx)
+{
+	uint32_t a, b, c, d;
+	cpuid(0, 0, &a, &b, &c, &d);
+	*ebx = *ecx = 0;
+	if (a >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		*ebx = b;
+		*ecx = c;
+	}
 }
 
 /* rdtsc is not ordered against earlier loads; callers that time a region
@@ -120,6 +149,7 @@ static inline void arch_safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memor
 static inline void invlpg(unsigned long va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 
 static inline uint64_t read_rflags(void) { return arch_local_save_flags(); }
+static inline void write_rflags(uint64_t f) { __asm__ volatile("pushq %0; popfq" :: "r"(f) : "memory", "cc"); }
 
 static inline void *read_frame_pointer(void)
 {

@@ -1,0 +1,42 @@
+/*
+ * tests/kernel/ktest_proc.c - helpers shared by the suites that run user
+ * programs (user, security): run one and collect its status, and the two
+ * measures the leak checks compare before and after.
+ */
+#include "tests/kernel/ktest.h"
+#include "kernel/proc/process.h"
+#include "kernel/sched/thread.h"
+#include "mm/kmalloc.h"
+#include "mm/pmm.h"
+#include "mm/pgtable_free.h"
+
+int ktest_run_program(const char *name, int argc, char **argv)
+{
+	char *def[] = { (char *)name, NULL };
+	int pid = process_spawn(name, argc ? argc : 1, argc ? argv : def, NULL);
+	if (pid < 0)
+		return pid - 1000;          /* distinguishable from exit codes */
+	int status = -1;
+	process_wait(pid, &status);
+	return status;
+}
+
+/* Frames not in use: free ones, plus the stack cache (free stack slots
+ * stay mapped for reuse), the page-table quarantine, and the heap's slab
+ * pages (checked separately by the bytes in use). */
+uint64_t ktest_frames_available(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	uint64_t slabs = 0;
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
+		slabs += s.slab_pages[c];
+	return pmm_free_frames() + kstack_cached_frames() + pgtable_quarantined() + slabs;
+}
+
+uint64_t ktest_heap_bytes(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	return s.bytes_in_use;
+}
