@@ -1,13 +1,13 @@
 # Makefile - the one entry point.  `make help` lists the targets.
 #
 # Design switches TABLE_FREE, SHOOTDOWN, FAULT (each configuration builds
-#   into its own directory) and the test-only *_BROKEN=1 switches that break
-#   a protocol on purpose: values and defaults in scripts/switches.mk, the
-#   one list (`python3 scripts/matrix.py` prints it).
+#   into its own directory) and test-only switches *_BROKEN=1 that break a
+#   protocol on purpose: their values and defaults are in
+#   scripts/switches.mk, the one list of them; `python3 scripts/matrix.py`
+#   prints it.
 # Run/test variables: CPUS, MEM, ACCEL=auto|kvm|tcg, BOOT=grub|direct,
 #   SUITES=a,b  BENCH=a,b  CMDLINE="..."  HZ=100
 
-# The design switches and their defaults, and BROKEN_VARS.
 include scripts/switches.mk
 $(foreach s,$(SWITCHES),$(eval $(s) ?= $($(s)_DEFAULT)))
 CPUS       ?= 4
