@@ -1,39 +1,21 @@
 /*
  * kernel/config.h - the build's design switches, as C.
  *
- * The Makefile writes build/<config>/include/generated/config.h with one
- * CONFIG_* define per switch; this header gives them names for messages and
- * says loudly when a test-only "broken on purpose" switch is on.
+ * The Makefile writes build/<config>/include/generated/config.h from
+ * scripts/switches.mk, the one list of switches: for each design switch S
+ * set to value V, CONFIG_S_V 1 and CONFIG_S_NAME "v" (CONFIG_TABLE_FREE_RCU,
+ * CONFIG_TABLE_FREE_NAME "rcu"); for each test-only "broken on purpose"
+ * switch that is on, CONFIG_<NAME> 1 and a row { "NAME", "what it breaks" }
+ * of CONFIG_BROKEN_TABLE, which config_warn_broken() prints loudly.
  */
 #ifndef KERNEL_CONFIG_H
 #define KERNEL_CONFIG_H
 
 #include "generated/config.h"
 
-#if defined(CONFIG_TABLE_FREE_RCU)
-#define CONFIG_TABLE_FREE_NAME "rcu"
-#elif defined(CONFIG_TABLE_FREE_IPI)
-#define CONFIG_TABLE_FREE_NAME "ipi"
-#else
-#error "TABLE_FREE not configured"
-#endif
-
-#if defined(CONFIG_SHOOTDOWN_IPI)
-#define CONFIG_SHOOTDOWN_NAME "ipi"
-#elif defined(CONFIG_SHOOTDOWN_PV)
-#define CONFIG_SHOOTDOWN_NAME "pv"
-#else
-#error "SHOOTDOWN not configured"
-#endif
-
-#if defined(CONFIG_FAULT_LOCKED)
-#define CONFIG_FAULT_NAME "locked"
-#elif defined(CONFIG_FAULT_SPF)
-#define CONFIG_FAULT_NAME "spf"
-#elif defined(CONFIG_FAULT_VMA)
-#define CONFIG_FAULT_NAME "vma"
-#else
-#error "FAULT not configured"
+#if !defined(CONFIG_TABLE_FREE_NAME) || !defined(CONFIG_SHOOTDOWN_NAME) || \
+	!defined(CONFIG_FAULT_NAME) || !defined(CONFIG_BROKEN_TABLE)
+#error "generated/config.h lacks a switch: rebuild it with make"
 #endif
 
 /** config_warn_broken() - print a loud banner for every test-only broken switch that is on. */

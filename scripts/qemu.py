@@ -8,9 +8,10 @@ where a probe shows it works), then either hands the terminal to QEMU
 file, under a timeout, and classifies how the guest ended.
 
 The kernel ends a run through isa-debug-exit (iobase 0xf4); QEMU then exits
-with (value << 1) | 1:
-    0x10 PASS  -> 33        0x11 FAIL  -> 35
-    0x12 PANIC -> 37        0x00 poweroff -> 1
+with (value << 1) | 1.  The values are kernel/panic.h's EXIT_* defines,
+read from that file (the one place they are written):
+    EXIT_PASS 0x10 -> 33     EXIT_FAIL 0x11 -> 35
+    EXIT_PANIC 0x12 -> 37    EXIT_POWEROFF 0x00 -> 1
 QEMU exits 0 on a guest reset under -no-reboot (a triple fault), so 0 is
 never success here.  A QMP socket tells a triple fault (SHUTDOWN event,
 reason guest-reset) apart from an ACPI poweroff or a quit from the monitor.
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -39,11 +41,33 @@ QBOOT = "/usr/share/qemu/qboot.rom"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KVM_PROBE_CACHE = os.path.join(ROOT, "build", ".kvm-probe")
 
-# isa-debug-exit values written by the kernel, as QEMU exit codes.
-EXIT_PASS = (0x10 << 1) | 1      # 33
-EXIT_FAIL = (0x11 << 1) | 1      # 35
-EXIT_PANIC = (0x12 << 1) | 1     # 37
-EXIT_POWEROFF = (0x00 << 1) | 1  # 1 (also QEMU's own error status)
+PANIC_H = os.path.join(ROOT, "kernel", "panic.h")
+
+
+def read_exit_values(path: str = PANIC_H) -> dict[str, int]:
+    """The isa-debug-exit values the kernel writes: {'PASS': 0x10, ...},
+    from the `#define EXIT_<NAME> <number>` lines of kernel/panic.h."""
+    with open(path) as f:
+        text = f.read()
+    values = {m.group(1): int(m.group(2), 0) for m in re.finditer(
+        r"^#define\s+EXIT_([A-Z]+)\s+(0[xX][0-9a-fA-F]+|\d+)\b", text,
+        re.M)}
+    missing = {"PASS", "FAIL", "PANIC", "POWEROFF"} - values.keys()
+    if missing:
+        raise ValueError(f"{path}: no #define EXIT_{min(missing)}")
+    return values
+
+
+def qemu_status(value: int) -> int:
+    """QEMU's exit status when the guest writes value to isa-debug-exit."""
+    return (value << 1) | 1
+
+
+EXIT_VALUES = read_exit_values()
+EXIT_PASS = qemu_status(EXIT_VALUES["PASS"])          # 33
+EXIT_FAIL = qemu_status(EXIT_VALUES["FAIL"])          # 35
+EXIT_PANIC = qemu_status(EXIT_VALUES["PANIC"])        # 37
+EXIT_POWEROFF = qemu_status(EXIT_VALUES["POWEROFF"])  # 1 (also QEMU's error)
 EXIT_RESET = 0                   # guest reset under -no-reboot
 
 CLASSES = ("pass", "fail", "panic", "hang", "triple-fault", "poweroff",
@@ -411,9 +435,9 @@ def run_interactive(cmd: list[str]) -> int:
     if code in (EXIT_PASS, EXIT_POWEROFF):
         return 0
     if code == EXIT_FAIL:
-        log("kernel verdict: FAIL (exit 35)")
+        log(f"kernel verdict: FAIL (exit {code})")
     elif code == EXIT_PANIC:
-        log("kernel verdict: PANIC (exit 37)")
+        log(f"kernel verdict: PANIC (exit {code})")
     elif code == EXIT_RESET:
         reason = watcher.reason
         if reason == "guest-reset" or reason is None:

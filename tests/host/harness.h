@@ -8,6 +8,7 @@
  * diagnostic and go on, ASSERT_* ones also end the case. Output:
  *
  *   KTAP version 1
+ *   # Subtest: suite
  *   1..N
  *   ok 1 name / not ok 1 name
  *   # suite: P passed, F failed
@@ -124,7 +125,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("KTAP version 1\n");
-	printf("# Suite: %s\n", KT_SUITE);
+	printf("# Subtest: %s\n", KT_SUITE);
 	printf("1..%d\n", kt_ncases);
 	for (int i = 0; i < kt_ncases; i++) {
 		kt_failed_now = 0;

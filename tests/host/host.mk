@@ -2,8 +2,12 @@
 # Makefile (paths are relative to the repository root, where make runs).
 #
 #   make host-tests    build build/host/test_<name> for each name in
-#                      HOST_TEST_NAMES, run them all, print their KTAP
-#                      output and a summary; fails if any test fails.
+#                      HOST_TEST_NAMES, run them and the self-tests of the
+#                      scripts (scripts/tests/test_*.py), and print ONE
+#                      KTAP document: a plan, then each program's own KTAP
+#                      document nested (indented four spaces) as a subtest,
+#                      closed by `ok N name` / `not ok N name`; fails if any
+#                      test fails.  `make test` runs it first.
 #
 # lib/*.c are compiled for the host with sanitizers and with
 # tests/host/host_rename.h forced in, so their memcpy/snprintf/... become
@@ -30,17 +34,30 @@ HOST_TEST_BINS := $(addprefix $(HOST_BUILD)/test_,$(HOST_TEST_NAMES))
 # Do not let this fragment's rules become the including Makefile's default.
 HOST_SAVED_GOAL := $(.DEFAULT_GOAL)
 
+# The subtests: each C test program, then each script test module.
+HOST_SCRIPT_TESTS := $(sort $(wildcard scripts/tests/test_*.py))
+HOST_SUBTESTS = $(HOST_TEST_BINS) $(HOST_SCRIPT_TESTS)
+
 .PHONY: host-tests
 host-tests: $(HOST_TEST_BINS)
-	@pass=0; fail=0; status=0; \
-	for t in $(HOST_TEST_BINS); do \
-		./$$t > $$t.log 2>&1; rc=$$?; \
-		cat $$t.log; \
-		[ $$rc -eq 0 ] || { status=1; echo "# $$t: exit status $$rc"; }; \
-		p=$$(grep -c '^ok ' $$t.log); f=$$(grep -c '^not ok ' $$t.log); \
-		pass=$$((pass + p)); fail=$$((fail + f)); \
+	@echo "KTAP version 1"; echo "1..$(words $(HOST_SUBTESTS))"; \
+	n=0; pass=0; fail=0; skip=0; status=0; \
+	for t in $(HOST_SUBTESTS); do \
+		n=$$((n + 1)); log=$(HOST_BUILD)/$$(basename $$t).log; \
+		case $$t in \
+		*.py) name=scripts.$$(basename $$t .py | sed 's/^test_//'); \
+		      $(PYTHON) $$t > $$log 2>&1;; \
+		*)    name=$${t#$(HOST_BUILD)/test_}; ./$$t > $$log 2>&1;; \
+		esac; rc=$$?; \
+		sed 's/^/    /' $$log; \
+		p=$$(grep -c '^ok ' $$log); f=$$(grep -c '^not ok ' $$log); \
+		s=$$(grep -c '^ok .*# SKIP' $$log); \
+		pass=$$((pass + p - s)); fail=$$((fail + f)); skip=$$((skip + s)); \
+		if [ $$rc -eq 0 ] && [ $$f -eq 0 ]; then echo "ok $$n $$name"; \
+		else status=1; echo "# $$name: exit status $$rc"; \
+			echo "not ok $$n $$name"; fi; \
 	done; \
-	echo "host-tests: $$pass passed, $$fail failed"; \
+	echo "# host-tests: $$pass passed, $$fail failed, $$skip skipped"; \
 	exit $$status
 
 $(HOST_BUILD)/lib/%.o: lib/%.c $(HOST_RENAME)

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""benchlog.py - the BENCH lines of a serial log: the benchmarks' parser.
+
+The kernel prints one line per result, anywhere in a line (other CPUs'
+output may precede it):
+
+    BENCH {"name": .., "config": .., "cpus": .., "accel": .., "metric": ..,
+           "value": .., "unit": .., "runs": .., "min": .., "max": .., "x": ..}
+    BENCH-ERROR {"name": .., "message": ..}
+
+parse_log() turns them into result rows (the CSV columns of benchreport.py)
+and a list of errors: a BENCH-ERROR, a malformed or incomplete BENCH line.
+`name`, `metric` and `value` are required; `x` defaults to -1 (no
+independent variable), min/max to the value, config/cpus/accel to the
+boot's; an optional `xlabel` names x.
+
+Python 3.11 standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Anywhere in a line: other CPUs' output may precede it.
+_BENCH_RE = re.compile(r"BENCH(-ERROR)?\s+(?=\{)")
+
+
+def warn(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class LogScan:
+    results: list[dict] = field(default_factory=list)   # CSV rows
+    errors: list[str] = field(default_factory=list)  # BENCH-ERROR, bad lines
+    names: set = field(default_factory=set)   # benchmarks that said anything
+    lines: list[str] = field(default_factory=list)
+
+
+def _num(v, what: str):
+    """A JSON number (int or float, finite); bool is not a number."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+            (isinstance(v, float) and not math.isfinite(v)):
+        raise ValueError(f"{what} is not a number: {v!r}")
+    return v
+
+
+def parse_log(text: str, where: str = "log", config: str | None = None,
+              cpus: int | None = None, accel: str | None = None) -> LogScan:
+    """Collect the BENCH and BENCH-ERROR lines of a serial log.
+
+    config/cpus/accel are what the boot was started with: they fill fields
+    the kernel left out, and a mismatch with what it printed is warned
+    about (the kernel's own value is kept: it is what ran).
+    """
+    scan = LogScan(lines=_ANSI_RE.sub("", text.replace("\r", ""))
+                   .splitlines())
+    dec = json.JSONDecoder()
+    for n, line in enumerate(scan.lines, 1):
+        m = _BENCH_RE.search(line)
+        if not m:
+            continue
+        is_error = m.group(1) is not None
+        try:
+            obj, _ = dec.raw_decode(line, m.end())
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            scan.errors.append(f"{where}:{n}: malformed BENCH line ({e}): "
+                               f"{line.strip()}")
+            continue
+        name = str(obj.get("name", "?"))
+        scan.names.add(name)
+        if is_error:
+            scan.errors.append(f"{where}:{n}: BENCH-ERROR {name}: "
+                               f"{obj.get('message', '(no message)')}")
+            continue
+        try:
+            row = _row(obj, config, cpus, accel)
+        except (ValueError, TypeError) as e:
+            scan.errors.append(f"{where}:{n}: bad BENCH line ({e}): "
+                               f"{line.strip()}")
+            continue
+        for key, want in (("config", config), ("cpus", cpus),
+                          ("accel", accel)):
+            if want is not None and key in obj and obj[key] != want:
+                warn(f"{where}:{n}: {name} reports {key}={obj[key]!r}, "
+                     f"the boot was {key}={want!r}")
+        scan.results.append(row)
+    return scan
+
+
+def _row(obj: dict, config, cpus, accel) -> dict:
+    for k in ("name", "metric", "value"):
+        if k not in obj:
+            raise ValueError(f"no {k!r}")
+    value = _num(obj["value"], "value")
+    row = {
+        "name": str(obj["name"]),
+        "config": str(obj.get("config", config or "?")),
+        "cpus": int(_num(obj.get("cpus", cpus if cpus is not None else 0),
+                         "cpus")),
+        "accel": str(obj.get("accel", accel or "?")),
+        "metric": str(obj["metric"]),
+        "x": _num(obj.get("x", -1), "x"),
+        "value": value,
+        "unit": str(obj.get("unit", "")),
+        "runs": int(_num(obj.get("runs", 1), "runs")),
+        "min": _num(obj.get("min", value), "min"),
+        "max": _num(obj.get("max", value), "max"),
+    }
+    if obj.get("xlabel"):       # optional: what x is, for tables and plots
+        row["xlabel"] = str(obj["xlabel"])
+    return row

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""benchreport.py - the benchmarks' results as files: CSV, markdown, plots.
+
+write_all(out_dir, results, meta) writes into out_dir
+
+    results.csv          name,config,cpus,accel,metric,x,value,unit,runs,
+                         min,max: one row per result, the last one wins
+                         for a duplicate
+    results.md           date, accelerator, host, command, problems; per
+                         (name, metric) a table with a row per (cpus, x), a
+                         column per configuration (the default first) and
+                         ratio columns `cfg / first`; mixed accelerators
+                         get a column each
+    <name>_<metric>.png  value vs x (vs cpus when every x is -1), a line per
+                         configuration (and CPU count when x varies),
+                         min/max as error bars (gnuplot, pngcairo or png)
+    gnuplot/*.gp         the scripts that drew them, data inline
+
+The rows are benchlog.py's.  new_results_dir() and update_latest() manage
+bench/results/<timestamp>/ and bench/results/latest/.  Python 3.11 standard
+library plus the gnuplot binary (plots are skipped, with a problem noted,
+without it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matrix             # noqa: E402
+from benchlog import warn  # noqa: E402
+
+RESULTS = os.path.join(matrix.ROOT, "bench", "results")
+DEFAULT_CONFIG = matrix.DEFAULT_CONFIG
+CSV_COLUMNS = ("name", "config", "cpus", "accel", "metric", "x", "value",
+               "unit", "runs", "min", "max")
+
+
+def dedup(results: list[dict]) -> list[dict]:
+    """One row per (name, config, cpus, accel, metric, x); the last wins."""
+    seen: dict[tuple, dict] = {}
+    for r in results:
+        k = tuple(r[c] for c in ("name", "config", "cpus", "accel",
+                                 "metric", "x"))
+        if k in seen:
+            warn(f"duplicate result {'/'.join(map(str, k))}: "
+                 f"keeping the last")
+        seen[k] = r
+    return list(seen.values())
+
+
+def config_order(results: list[dict]) -> list[str]:
+    """Configs as they first appear, the default configuration first."""
+    order = list(dict.fromkeys(r["config"] for r in results))
+    if DEFAULT_CONFIG in order:
+        order.remove(DEFAULT_CONFIG)
+        order.insert(0, DEFAULT_CONFIG)
+    return order
+
+
+def series_key(r: dict, multi_accel: bool) -> str:
+    """The column a result belongs in: its config (and accel if mixed)."""
+    return f"{r['config']} ({r['accel']})" if multi_accel else r["config"]
+
+
+def _key_order(results: list[dict], multi_accel: bool) -> list[str]:
+    rank = {c: i for i, c in enumerate(config_order(results))}
+    keys = {series_key(r, multi_accel): (rank[r["config"]], r["accel"])
+            for r in results}
+    return sorted(keys, key=keys.get)
+
+
+def groups(results: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """{(name, metric): rows}, in the order the benchmarks first appear."""
+    g: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        g.setdefault((r["name"], r["metric"]), []).append(r)
+    return g
+
+
+def fmt(v) -> str:
+    if isinstance(v, int) or float(v).is_integer():
+        return str(int(v))
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def write_csv(path: str, results: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in results:
+            w.writerow(r)
+
+
+def markdown(results: list[dict], meta: dict) -> str:
+    multi_accel = len({r["accel"] for r in results}) > 1
+    keys = _key_order(results, multi_accel)
+    out = ["# Benchmark results", ""]
+    out += [f"- date: {meta['date']}",
+            f"- accelerator: {', '.join(sorted(meta['accels'])) or '?'}",
+            f"- host: {meta['host']}",
+            f"- command: `{meta['command']}`"]
+    if meta.get("boots"):
+        out.append(f"- boots: {meta['boots']}")
+    out += ["",
+            "Each figure is the median of `runs` runs (min and max are in "
+            "results.csv and the plots). Absolute times under emulation are "
+            "not stable from run to run: compare the ratios, which were "
+            "measured in one run. A ratio is a configuration's value "
+            f"divided by the first column's ({keys[0] if keys else '-'}).",
+            ""]
+    if meta.get("problems"):
+        out += ["**Problems in this run:**", ""]
+        out += [f"- {p}" for p in meta["problems"]]
+        out.append("")
+    for (name, metric), rows in groups(results).items():
+        units = list(dict.fromkeys(r["unit"] for r in rows))
+        cols = [k for k in keys if any(series_key(r, multi_accel) == k
+                                       for r in rows)]
+        show_x = any(r["x"] != -1 for r in rows)
+        xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+        cells: dict[tuple, dict[str, dict]] = {}
+        for r in rows:
+            cells.setdefault((r["cpus"], r["x"]), {})[
+                series_key(r, multi_accel)] = r
+        unit = ", ".join(u for u in units if u) or "no unit"
+        out += [f"## {name}: {metric} ({unit})", ""]
+        head = ["cpus"] + ([xlabel] if show_x else []) + cols + \
+            [f"{c} / {cols[0]}" for c in cols[1:]]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "|".join(" ---: " for _ in head) + "|")
+        for (n, x) in sorted(cells):
+            row = cells[(n, x)]
+            line = [str(n)] + ([fmt(x)] if show_x else [])
+            for c in cols:
+                r = row.get(c)
+                line.append("-" if r is None else fmt(r["value"]) +
+                            ("" if len(units) == 1 else f" {r['unit']}"))
+            base = row.get(cols[0])
+            for c in cols[1:]:
+                r = row.get(c)
+                if r is None or base is None or base["value"] == 0:
+                    line.append("-")
+                else:
+                    line.append(f"{r['value'] / base['value']:.2f}x")
+            out.append("| " + " | ".join(line) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+# ---- plots ----------------------------------------------------------------
+
+def safe_name(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", s)
+
+
+def _gp_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def gnuplot_terminal() -> str | None:
+    """'pngcairo' or 'png', whichever renders here; None without gnuplot."""
+    if not shutil.which("gnuplot"):
+        return None
+    for term in ("pngcairo", "png"):
+        with tempfile.TemporaryDirectory() as d:
+            png = os.path.join(d, "t.png")
+            script = f"set terminal {term}\nset output '{png}'\nplot x\n"
+            try:
+                p = subprocess.run(["gnuplot"], input=script, text=True,
+                                   capture_output=True, timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if p.returncode == 0 and os.path.exists(png):
+                with open(png, "rb") as f:
+                    if f.read(8) == b"\x89PNG\r\n\x1a\n":
+                        return term
+    return None
+
+
+def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
+                   terminal: str, all_results: list[dict]) -> str:
+    """value vs x (or vs cpus when every x is -1), one line per config
+    (and per CPU count when x varies), min/max as error bars."""
+    multi_accel = len({r["accel"] for r in all_results}) > 1
+    vs_x = any(r["x"] != -1 for r in rows)
+    xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+    per_cpus = vs_x and len({r["cpus"] for r in rows}) > 1
+    # A colour per config; a dash and point type per CPU count.
+    series: dict[str, tuple[int, int, list[dict]]] = {}
+    cpu_counts = sorted({r["cpus"] for r in rows}) if per_cpus else [None]
+    for ci, k in enumerate(_key_order(all_results, multi_accel)):
+        for ni, n in enumerate(cpu_counts):
+            pts = [r for r in rows if series_key(r, multi_accel) == k
+                   and (n is None or r["cpus"] == n)]
+            if pts:
+                series[k + (f" cpus={n}" if n else "")] = (ci, ni, pts)
+    unit = next((r["unit"] for r in rows if r["unit"]), "")
+    accels = ", ".join(sorted({r["accel"] for r in rows}))
+    lines = [f"# {name}: {metric}, drawn by scripts/bench.py; "
+             f"run from the directory above: gnuplot gnuplot/{png[:-4]}.gp",
+             f"set terminal {terminal} size 900,560",
+             f"set output {_gp_str(png)}",
+             "set termoption noenhanced",
+             f"set title {_gp_str(f'{name}: {metric} ({accels})')}",
+             f"set xlabel {_gp_str(xlabel if vs_x else 'cpus')}",
+             f"set ylabel {_gp_str(f'{metric} ({unit})' if unit else metric)}",
+             "set key outside right top",
+             "set grid",
+             "set yrange [0:*]",
+             "set offsets graph 0.05, graph 0.05, 0, 0"]
+    xs = sorted({r["x"] if vs_x else r["cpus"] for r in rows})
+    if len(xs) <= 16:
+        lines.append("set xtics (" + ", ".join(fmt(v) for v in xs) + ")")
+    plots = []
+    for i, (title, (ci, ni, pts)) in enumerate(series.items()):
+        lines.append(f"$D{i} << EOD")
+        for r in sorted(pts, key=lambda r: r["x"] if vs_x else r["cpus"]):
+            xv = r["x"] if vs_x else r["cpus"]
+            lines.append(f"{xv} {r['value']} {r['min']} {r['max']}")
+        lines.append("EOD")
+        plots.append(f"$D{i} using 1:2:3:4 with yerrorlines lc {ci + 1} "
+                     f"dt {ni + 1} pt {ni + 1} title {_gp_str(title)}")
+    lines.append("plot " + ", \\\n     ".join(plots))
+    return "\n".join(lines) + "\n"
+
+
+def write_plots(out_dir: str, results: list[dict]) -> tuple[list[str], str]:
+    """Draw one PNG per (name, metric); return (files, problem or '')."""
+    term = gnuplot_terminal()
+    if term is None:
+        return [], "gnuplot with a png/pngcairo terminal not found: no plots"
+    gp_dir = os.path.join(out_dir, "gnuplot")
+    os.makedirs(gp_dir, exist_ok=True)
+    pngs, bad = [], []
+    for (name, metric), rows in groups(results).items():
+        base = f"{safe_name(name)}_{safe_name(metric)}"
+        gp = os.path.join(gp_dir, base + ".gp")
+        with open(gp, "w") as f:
+            f.write(gnuplot_script(name, metric, rows, base + ".png", term,
+                                   results))
+        p = subprocess.run(["gnuplot", os.path.relpath(gp, out_dir)],
+                           cwd=out_dir, capture_output=True, text=True)
+        if p.returncode == 0 and os.path.exists(
+                os.path.join(out_dir, base + ".png")):
+            pngs.append(base + ".png")
+        else:
+            bad.append(f"{base}: {p.stderr.strip()[-300:]}")
+    return pngs, "; ".join(f"gnuplot failed for {b}" for b in bad)
+
+
+def write_all(out_dir: str, results: list[dict], meta: dict,
+              name_order: list[str] | None = None) -> list[str]:
+    """results.csv, results.md and the plots; return the files written.
+
+    Benchmarks come in name_order (the matrix's), then as they appear.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    rank = {c: i for i, c in enumerate(config_order(results))}
+    names = list(dict.fromkeys([*(name_order or []),
+                                *(r["name"] for r in results)]))
+    results = sorted(dedup(results), key=lambda r: (
+        names.index(r["name"]), r["metric"], rank[r["config"]], r["accel"],
+        r["cpus"], r["x"]))
+    write_csv(os.path.join(out_dir, "results.csv"), results)
+    files = ["results.csv"]
+    pngs, problem = write_plots(out_dir, results) if results else ([], "")
+    if problem:
+        warn(problem)
+        meta = dict(meta, problems=meta.get("problems", []) + [problem])
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(markdown(results, meta))
+    return files + ["results.md"] + pngs
+
+
+def new_results_dir() -> str:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(RESULTS, stamp)
+    n = 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(RESULTS, f"{stamp}-{n}")
+    os.makedirs(path)
+    return path
+
+
+def update_latest(run_dir: str) -> str:
+    """Replace bench/results/latest/ with a copy of run_dir."""
+    latest = os.path.join(RESULTS, "latest")
+    tmp = latest + ".new"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(run_dir, tmp)
+    if os.path.islink(latest) or os.path.isfile(latest):
+        os.unlink(latest)
+    else:
+        shutil.rmtree(latest, ignore_errors=True)
+    os.rename(tmp, latest)
+    return latest

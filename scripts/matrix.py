@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""matrix.py - the build's switches and the test/benchmark matrices.
+
+The switches come from scripts/switches.mk, the one list of them (the
+Makefile includes the same file): the design switches (SWITCHES, each with
+its values and default) and the test-only *_BROKEN switches.  From them:
+configuration names (`<TABLE_FREE>-<SHOOTDOWN>-<FAULT>`, e.g. rcu-ipi-spf),
+the make variables that build one, and the runners' narrowing options
+(--table-free, --shootdown, --fault: one per switch, named after it).
+
+A matrix file (tests/matrix.txt, bench/matrix.txt) has lines
+`name cpus configs`: cpus a comma list, configs `default`, `all` (every
+combination) or a comma list of configuration names; `#` starts a comment.
+expand_matrix() applies the narrowing options, plan_boots() groups the rows
+into one boot per (configuration, CPU count).
+
+`python3 scripts/matrix.py` prints the switches.  Python 3.11 standard
+library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import sys
+from dataclasses import dataclass
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SWITCHES_MK = os.path.join(ROOT, "scripts", "switches.mk")
+
+
+# ==========================================================================
+# Switches (scripts/switches.mk)
+# ==========================================================================
+
+@dataclass(frozen=True)
+class Switch:
+    name: str                   # TABLE_FREE
+    values: tuple[str, ...]     # ("ipi", "rcu")
+    default: str                # "rcu"
+
+    @property
+    def option(self) -> str:
+        """The runners' option: TABLE_FREE -> --table-free."""
+        return "--" + self.name.lower().replace("_", "-")
+
+
+_ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:=\s*(.*?)\s*$")
+
+
+def read_switches(path: str = SWITCHES_MK):
+    """Parse switches.mk; return (design switches, {broken switch: text})."""
+    var: dict[str, str] = {}
+    with open(path) as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = _ASSIGN_RE.match(line)
+            if not m:
+                raise ValueError(f"{path}:{n}: want `NAME := value`, "
+                                 f"got {line!r}")
+            var[m.group(1)] = m.group(2)
+
+    def get(name: str) -> str:
+        if name not in var:
+            raise ValueError(f"{path}: {name} is not defined")
+        return var[name]
+
+    switches = []
+    for s in get("SWITCHES").split():
+        values = tuple(get(f"{s}_VALUES").split())
+        default = get(f"{s}_DEFAULT")
+        if default not in values:
+            raise ValueError(f"{path}: {s}_DEFAULT={default} is not one of "
+                             f"{s}_VALUES")
+        switches.append(Switch(s, values, default))
+    broken = {b: get(f"{b}_WHAT") for b in get("BROKEN_VARS").split()}
+    return switches, broken
+
+
+SWITCHES, BROKEN = read_switches()
+DEFAULT_CONFIG = "-".join(s.default for s in SWITCHES)
+ALL_CONFIGS = ["-".join(v) for v in
+               itertools.product(*(s.values for s in SWITCHES))]
+
+
+def parse_config(name: str) -> dict[str, str]:
+    """'rcu-ipi-spf' -> {'TABLE_FREE': 'rcu', 'SHOOTDOWN': 'ipi', ...}."""
+    parts = name.split("-")
+    if len(parts) != len(SWITCHES) or any(
+            v not in s.values for s, v in zip(SWITCHES, parts)):
+        raise ValueError(f"bad configuration {name!r}: want "
+                         f"{'-'.join(s.name for s in SWITCHES)}, e.g. "
+                         f"{DEFAULT_CONFIG}")
+    return {s.name: v for s, v in zip(SWITCHES, parts)}
+
+
+def config_vars(config: str, extra: list[str]) -> list[str]:
+    """The make variables that build a configuration (plus extra ones)."""
+    return [f"{k}={v}" for k, v in parse_config(config).items()] + extra
+
+
+def is_broken(make_var: str) -> bool:
+    """True for `SPINLOCK_BROKEN=1` and the like."""
+    return make_var.split("=", 1)[0] in BROKEN
+
+
+# ==========================================================================
+# Matrix files
+# ==========================================================================
+
+@dataclass
+class MatrixRow:
+    name: str                   # suite or benchmark
+    cpus: list[int]
+    configs: list[str]          # expanded configuration names
+
+
+def split(s: str | None) -> list[str]:
+    """'a, b c' -> ['a', 'b', 'c']."""
+    return [x for x in re.split(r"[,\s]+", s or "") if x]
+
+
+def read_matrix(path: str) -> list[tuple[str, list[int], str]]:
+    """Return the rows (name, cpus, configs as written) of a matrix file."""
+    rows = []
+    with open(path) as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 3:
+                raise ValueError(f"{path}:{n}: want `name cpus configs`")
+            name, cpus, configs = parts
+            try:
+                cpu_list = [int(c) for c in split(cpus)]
+            except ValueError:
+                raise ValueError(f"{path}:{n}: bad cpus {cpus!r}") from None
+            if configs not in ("default", "all"):
+                for c in split(configs):
+                    try:
+                        parse_config(c)
+                    except ValueError as e:
+                        raise ValueError(f"{path}:{n}: {e}") from None
+            rows.append((name, cpu_list, configs))
+    return rows
+
+
+def expand_matrix(rows, names=None, cpus=None, switches=None,
+                  what="suite", where="the matrix"):
+    """Apply the narrowing options; return (list of MatrixRow, notes).
+
+    names: only those rows (a name not in the matrix runs at the default
+    configuration, one CPU).  cpus: each row keeps the counts it shares
+    with the list, or takes the list when it shares none.  switches
+    ({'TABLE_FREE': 'ipi'}): keep the configurations with those values; a
+    row saying `default` takes them instead.  what/where name a row and
+    the file in the notes.
+    """
+    switches = {k: v for k, v in (switches or {}).items() if v}
+    notes = []
+    if names:
+        known = {r[0] for r in rows}
+        rows = [r for r in rows if r[0] in names]
+        for s in names:
+            if s not in known:
+                notes.append(f"{what} {s} is not in {where}: running it "
+                             f"at the default configuration")
+                rows.append((s, [1], "default"))
+    out = []
+    for name, row_cpus, configs in rows:
+        if configs == "default":
+            cl = ["-".join(switches.get(s.name, s.default)
+                           for s in SWITCHES)]
+        else:
+            cl = ALL_CONFIGS if configs == "all" else split(configs)
+            cl = [c for c in cl if all(parse_config(c)[k] == v
+                                       for k, v in switches.items())]
+            if not cl:
+                notes.append(f"{what} {name}: no configuration of its row "
+                             f"matches the given switches; not run")
+                continue
+        if cpus:
+            row_cpus = [c for c in row_cpus if c in cpus] or list(cpus)
+        out.append(MatrixRow(name, sorted(set(row_cpus)), cl))
+    return out, notes
+
+
+def plan_boots(matrix: list[MatrixRow]):
+    """Group into boots: [(config, cpus, [names])], in a stable order."""
+    boots: dict[tuple[str, int], list[str]] = {}
+    config_order: list[str] = []
+    for row in matrix:
+        for c in row.configs:
+            if c not in config_order:
+                config_order.append(c)
+            for n in row.cpus:
+                names = boots.setdefault((c, n), [])
+                if row.name not in names:
+                    names.append(row.name)
+    keys = sorted(boots, key=lambda k: (config_order.index(k[0]), k[1]))
+    return [(k[0], k[1], boots[k]) for k in keys]
+
+
+# ==========================================================================
+# The runners' narrowing options
+# ==========================================================================
+
+def opt(s):
+    """The Makefile passes empty strings for variables not given."""
+    return s if s not in (None, "") else None
+
+
+def add_narrowing_args(ap: argparse.ArgumentParser, names_opt: str,
+                       names_help: str) -> None:
+    """NAMES_OPT (--suites/--bench), --cpus and one option per switch."""
+    ap.add_argument(names_opt, help=names_help)
+    ap.add_argument("--cpus", help="comma list of CPU counts")
+    for s in SWITCHES:
+        ap.add_argument(s.option, dest=f"switch_{s.name}",
+                        metavar=s.name, help="|".join(s.values))
+
+
+@dataclass
+class Narrowing:
+    names: list[str] | None
+    cpus: list[int] | None
+    switches: dict[str, str]    # only the switches given
+
+
+def narrowing_from_args(ap: argparse.ArgumentParser, a,
+                        names: str | None) -> Narrowing:
+    """Check and convert what add_narrowing_args() parsed (ap.error()s)."""
+    try:
+        cpus = [int(c) for c in split(opt(a.cpus))] or None
+    except ValueError as e:
+        ap.error(f"--cpus: {e}")
+    if cpus and any(c < 1 or c > 255 for c in cpus):
+        ap.error("--cpus: counts must be 1..255")
+    given = {}
+    for s in SWITCHES:
+        val = opt(getattr(a, f"switch_{s.name}"))
+        if val and val not in s.values:
+            ap.error(f"{s.name}={val}: want one of {'|'.join(s.values)}")
+        if val:
+            given[s.name] = val
+    return Narrowing(split(opt(names)) or None, cpus, given)
+
+
+def main() -> int:
+    print(f"design switches ({os.path.relpath(SWITCHES_MK)}):")
+    for s in SWITCHES:
+        print(f"  {s.name}={'|'.join(s.values)}  (default {s.default})")
+    print("test-only switches that break a protocol on purpose (=1):")
+    for b, text in BROKEN.items():
+        print(f"  {b}: {text}")
+    print(f"{len(ALL_CONFIGS)} configurations; default {DEFAULT_CONFIG}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+# scripts/switches.mk - the build's switches: the one list of them.
+#
+# The Makefile includes it (defaults, validation, build directory name,
+# build/<config>/include/generated/config.h); scripts/matrix.py parses it
+# (configuration names, the runners' --table-free/--shootdown/--fault
+# options, which --extra variables are broken-on-purpose switches).  Nothing
+# else spells a switch's name or values: add a switch here and nowhere else
+# (then use its CONFIG_* define in C).
+#
+# matrix.py reads only lines `NAME := word ...` and comments: keep to that.
+#
+# Design switches, in the order of the configuration name
+# <TABLE_FREE>-<SHOOTDOWN>-<FAULT>: <S>_VALUES lists the values of switch S,
+# <S>_DEFAULT its default.  The generated config.h defines
+# CONFIG_<S>_<VALUE> 1 and CONFIG_<S>_NAME "<value>" for the chosen value.
+SWITCHES := TABLE_FREE SHOOTDOWN FAULT
+
+TABLE_FREE_VALUES := ipi rcu
+TABLE_FREE_DEFAULT := rcu
+SHOOTDOWN_VALUES := ipi pv
+SHOOTDOWN_DEFAULT := ipi
+FAULT_VALUES := locked spf vma
+FAULT_DEFAULT := spf
+
+# Test-only switches that break a protocol on purpose (NAME=1; never on by
+# default).  Each one on adds `+name` to the build directory, defines
+# CONFIG_<NAME> 1 and a row of CONFIG_BROKEN_TABLE, whose text <NAME>_WHAT
+# the kernel prints in a loud banner at every boot (plain text: no quotes,
+# backslashes or per cent signs; it goes through printf and into a C string).
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN
+
+SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
+SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
+WAKEUP_BROKEN_WHAT := wait_event() tests its condition before queueing: lost wakeups
+SHOOTDOWN_BROKEN_WHAT := remote TLB flushes are skipped
+RCU_BROKEN_WHAT := grace periods end early

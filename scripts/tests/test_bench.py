@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""scripts/tests/test_bench.py - the benchmarks' parser, writers and plan.
+
+benchlog.py on real serial logs of `make bench` boots (fixtures/bench-*)
+and on malformed lines; benchreport.py's CSV, markdown and gnuplot output
+for real and for synthetic results (three configurations by three CPU
+counts, with known ratios); bench.py's plan of boots.  No QEMU.
+"""
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import harness
+from harness import FIXTURES, fixture
+
+import bench
+import benchreport
+from benchlog import parse_log
+
+REAL = ["bench-rcu-ipi-spf-cpus1.log", "bench-rcu-ipi-spf-cpus2.log",
+        "bench-ipi-ipi-spf-cpus2.log"]
+META = dict(date="today", accels={"tcg"}, host="h", command="c",
+            boots="3 logs", problems=[])
+
+
+def fake_log(config: str, cpus: int, accel: str, scale: float) -> str:
+    """A serial log as the kernel would print it, noise interleaved."""
+    def line(name, metric, unit, x, v):
+        return "BENCH " + json.dumps(dict(
+            name=name, config=config, cpus=cpus, accel=accel, metric=metric,
+            value=v, unit=unit, runs=11, min=round(v * 0.9, 1),
+            max=round(v * 1.2, 1), x=x))
+    out = [f"[    0.000000] Booting kernel ({config}), {cpus} CPUs",
+           "bench: running ipi_roundtrip,spinlock"]
+    for target in range(1, cpus):
+        out.append(line("ipi_roundtrip", "ipi_roundtrip", "cycles", target,
+                        round(scale * (2000 + 100 * target))))
+    out.append("[    0.2] smp: something else")
+    out.append(line("spinlock", "acquire_release", "ns", -1,
+                    scale * 40.5 * cpus))
+    out.append("\x1b[0m" + line("spinlock", "acquire_release_cycles",
+                                "cycles", -1, int(scale * 120 * cpus))
+               + "\r")
+    return "\n".join(out) + "\n"
+
+
+def quiet_from_logs(paths):
+    with contextlib.redirect_stdout(io.StringIO()):
+        return bench.from_logs(paths)
+
+
+class Parser(unittest.TestCase):
+    def test_real_logs(self):
+        s = parse_log(fixture("bench-rcu-ipi-spf-cpus2.log"), "f",
+                      "rcu-ipi-spf", 2, "tcg")
+        self.assertEqual((len(s.results), s.errors, s.names),
+                         (6, [], {"spinlock", "ipi_roundtrip"}))
+        self.assertEqual(s.results[0], dict(
+            name="spinlock", config="rcu-ipi-spf", cpus=2, accel="tcg",
+            metric="throughput", x=1, value=6966, unit="acq/ms", runs=1,
+            min=6966, max=6966))
+        s = parse_log(fixture("bench-rcu-ipi-spf-cpus1.log"))
+        self.assertEqual(sorted((r["name"], r["metric"], r["x"])
+                                for r in s.results),
+                         [("mmap", "mmap_touch_munmap", -1),
+                          ("rcu_read_side", "local_irq_save_restore", -1),
+                          ("rcu_read_side", "rcu_read_lock_unlock", -1)])
+
+    def test_synthetic(self):
+        s = parse_log(fake_log("rcu-ipi-spf", 4, "tcg", 1.0), "fake")
+        self.assertEqual((len(s.results), s.errors), (3 + 2, []))
+        self.assertEqual(s.results[0]["min"], 1890.0)
+
+    def test_errors_and_defaults(self):
+        s = parse_log('cpu1: xBENCH {"name": "a", "metric": "m", "value": 3}'
+                      ' z\nBENCH-ERROR {"name": "b", "message": "ENOMEM"}\n'
+                      'BENCH {"name": "c", "metric": \n'
+                      'BENCH {"name": "d", "metric": "m", "value": "fast"}\n'
+                      'BENCHMARK {"ignored": 1}\n',
+                      "t", config="ipi-pv-vma", cpus=2, accel="kvm")
+        self.assertEqual([(r["name"], r["config"], r["cpus"], r["accel"],
+                           r["x"], r["min"]) for r in s.results],
+                         [("a", "ipi-pv-vma", 2, "kvm", -1, 3)])
+        self.assertEqual(len(s.errors), 3)
+        self.assertIn("ENOMEM", s.errors[0])
+        self.assertEqual(s.names, {"a", "b", "d"})
+
+
+class Writers(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_real_logs(self):
+        out = quiet_from_logs([os.path.join(FIXTURES, f) for f in REAL])
+        self.assertEqual((len(out.results), out.problems), (15, []))
+        benchreport.write_all(self.dir, out.results, META,
+                              ["ipi_roundtrip", "spinlock"])
+        with open(os.path.join(self.dir, "results.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 15)
+        self.assertEqual(rows[0]["name"], "ipi_roundtrip")
+        with open(os.path.join(self.dir, "results.md")) as f:
+            md = f.read()
+        self.assertEqual(md.count("\n## "), 8)
+        self.assertIn("| 2 | 2 | 1865 | 2421 | 1.30x |", md)
+
+    def test_synthetic_pipeline(self):
+        logs = []
+        for config, scale in (("ipi-ipi-spf", 1.5), ("rcu-ipi-spf", 1.0),
+                              ("rcu-pv-spf", 0.8)):
+            for n in (2, 4, 8):
+                p = os.path.join(self.dir, f"{config}-cpus{n}.log")
+                with open(p, "w") as f:
+                    f.write(fake_log(config, n, "tcg", scale))
+                logs.append(p)
+        out = quiet_from_logs(logs)
+        self.assertEqual(len(out.results), 3 * (1 + 3 + 7 + 6))
+        d = os.path.join(self.dir, "out")
+        files = benchreport.write_all(d, out.results, META)
+        with open(os.path.join(d, "results.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(tuple(rows[0].keys()), benchreport.CSV_COLUMNS)
+        self.assertEqual(len(rows), len(out.results))
+        self.assertEqual(rows[0]["config"], "rcu-ipi-spf")
+        with open(os.path.join(d, "results.md")) as f:
+            md = f.read()
+        self.assertEqual(md.count("\n## "), 3)
+        self.assertIn("| cpus | x | rcu-ipi-spf | ipi-ipi-spf | rcu-pv-spf | "
+                      "ipi-ipi-spf / rcu-ipi-spf | rcu-pv-spf / rcu-ipi-spf |",
+                      md)
+        self.assertIn("| 4 | 2 | 2200 | 3300 | 1760 | 1.50x | 0.80x |", md)
+        self.assertIn("| 8 | 324 | 486 | 259 | 1.50x | 0.80x |", md)
+        if not benchreport.gnuplot_terminal():
+            self.skipTest("gnuplot not usable here: plots not checked")
+        self.assertEqual(sorted(f for f in files if f.endswith(".png")),
+                         ["ipi_roundtrip_ipi_roundtrip.png",
+                          "spinlock_acquire_release.png",
+                          "spinlock_acquire_release_cycles.png"])
+        with open(os.path.join(d, "gnuplot",
+                               "ipi_roundtrip_ipi_roundtrip.gp")) as f:
+            # x varies within a boot: one line per (config, cpus).
+            self.assertEqual(f.read().count("with yerrorlines"), 9)
+
+    def test_mixed_accelerators(self):
+        r = parse_log(fake_log("rcu-ipi-spf", 2, "tcg", 1.0)).results[0]
+        md = benchreport.markdown([r, dict(r, accel="kvm", value=210)], META)
+        c = r["config"]
+        self.assertIn(f"| {c} (kvm) | {c} (tcg) | {c} (tcg) / {c} (kvm) |",
+                      md)
+
+
+class Plan(unittest.TestCase):
+    def setUp(self):
+        f = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+        f.write("# test\nipi_roundtrip 2,4,8 default\n"
+                "call_function 2,4,8 default\nspinlock 1,2,4,8 default\n"
+                "tlb 4 rcu-ipi-spf,ipi-ipi-spf\n")
+        f.close()
+        self.m = f.name
+
+    def tearDown(self):
+        os.unlink(self.m)
+
+    def test_boots(self):
+        b, _, _ = bench.plan(self.m, None, None, {})
+        self.assertEqual([(c, n) for c, n, _ in b],
+                         [("rcu-ipi-spf", 1), ("rcu-ipi-spf", 2),
+                          ("rcu-ipi-spf", 4), ("rcu-ipi-spf", 8),
+                          ("ipi-ipi-spf", 4)])
+        self.assertEqual(b[2][2], ["ipi_roundtrip", "call_function",
+                                   "spinlock", "tlb"])
+
+    def test_narrowed(self):
+        b, _, _ = bench.plan(self.m, ["spinlock"], [4, 16],
+                             {"TABLE_FREE": "ipi"})
+        self.assertEqual(b, [("ipi-ipi-spf", 4, ["spinlock"])])
+        b, notes, _ = bench.plan(self.m, ["nosuch"], None, {})
+        self.assertEqual((b, len(notes)),
+                         ([("rcu-ipi-spf", 1, ["nosuch"])], 1))
+        b, notes, _ = bench.plan(self.m, ["tlb"], None, {"SHOOTDOWN": "pv"})
+        self.assertEqual((b, notes[0].startswith("benchmark tlb")),
+                         ([], True))
+
+    def test_real_matrix(self):
+        b, notes, order = bench.plan(bench.MATRIX, None, None, {})
+        self.assertTrue(b)
+        self.assertEqual(notes, [])
+        self.assertIn("munmap_storm", order)
+
+
+if __name__ == "__main__":
+    harness.main()
