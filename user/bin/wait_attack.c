@@ -7,9 +7,11 @@
  *   wait_attack other PID  wait for PID, a process this one did not spawn
  *                          (the suite's own child): ECHILD, and the real
  *                          parent can still wait for it afterwards;
- *   wait_attack self       wait for ourselves, pid 0, -1 and an unused pid:
- *                          ECHILD each (waiting for oneself used to sleep
- *                          forever);
+ *   wait_attack self       spawn `wait_attack selfwait`, which waits for
+ *                          itself, pid 0, -1 and an unused pid before its
+ *                          parent (us) waits for it: ECHILD each (waiting
+ *                          for oneself used to sleep forever, and to take
+ *                          the child away from its parent);
  *   wait_attack exit       a second thread blocks in waitpid() for a child
  *                          that sleeps for 3 s, another in waitpid() for
  *                          ourselves, and the main thread calls exit(): the
@@ -60,11 +62,24 @@ int main(int argc, char **argv)
 
 	if (strcmp(mode, "other") == 0 && argc > 2) {
 		bad += !refused(atoi(argv[2]));
-	} else if (strcmp(mode, "self") == 0) {
+	} else if (strcmp(mode, "selfwait") == 0) {
 		bad += !refused(getpid());
 		bad += !refused(0);
 		bad += !refused(-1);
 		bad += !refused(1 << 30);
+	} else if (strcmp(mode, "self") == 0) {
+		/* The child must get to its waits before we claim it with
+		 * ours, or the kernel's "already waited for" would answer. */
+		char *child_argv[] = { "wait_attack", "selfwait", NULL };
+		int child = spawn("wait_attack", child_argv), status = -1;
+
+		if (child < 0)
+			return 2;
+		usleep(100 * 1000);
+		if (wait_pid(child, &status) != child || status != 0) {
+			printf("wait_attack: could not wait for my child %d (status %d)\n", child, status);
+			bad++;
+		}
 	} else if (strcmp(mode, "exit") == 0) {
 		char *child_argv[] = { "sleeper", "3000", NULL };
 		int child = spawn("sleeper", child_argv);
@@ -79,7 +94,7 @@ int main(int argc, char **argv)
 		printf("wait_attack: exit() with a thread in waitpid(%d)\n", child);
 		exit(0);
 	} else {
-		printf("wait_attack: usage: wait_attack other PID | self | exit\n");
+		printf("wait_attack: usage: wait_attack other PID | self | selfwait | exit\n");
 		return 4;
 	}
 	printf("wait_attack %s: %s\n", mode, bad ? "a wait was allowed" : "every wait refused");
