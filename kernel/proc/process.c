@@ -6,6 +6,19 @@
  * exit code) that thread_join() reads.  The last thread to leave tears the
  * address space down: it first switches its own CPU to the kernel's page
  * tables, so that no CPU has the mm loaded when mm_put() frees it.
+ *
+ * What outlives a process is its struct process (the zombie), until
+ * exactly one party frees it:
+ *   - its parent, in waitpid() (the kernel, in process_wait(), for the
+ *     processes it spawned itself: parent NULL);
+ *   - or, if the parent ended first, whoever comes last: the parent's end
+ *     frees its zombie children at once and marks the live ones `orphan`,
+ *     and an orphan frees itself when it ends.
+ * Both decisions are taken under process_list_lock, where `exited`,
+ * `orphan`, `waited`, `parent` and `nchildren` change, so they cannot both
+ * free it or both leave it.  A parent has at most PROC_MAX_CHILDREN
+ * children not yet reaped, so a process that never waits holds a bounded
+ * amount of memory, and gives it all back when it ends.
  */
 #include "kernel/proc/process.h"
 #include "kernel/proc/elf.h"
@@ -179,15 +192,29 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 	init_waitqueue_head(&p->exit_wq);
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);
+	if (parent && parent->nchildren >= PROC_MAX_CHILDREN) {
+		/* Reap some first (waitpid).  The parent is the caller, so it
+		 * has not ended: its children are still counted here. */
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		mm_put(mm);
+		kfree(p);
+		return -EAGAIN;
+	}
+	if (parent)
+		parent->nchildren++;
 	p->pid = next_pid++;
 	list_add_tail(&p->node, &process_list);
 	spin_unlock_irqrestore(&process_list_lock, flags);
+	/* Read before the start: from then on the process may end, and be
+	 * freed by its parent's end, before we return. */
 	int pid = p->pid;
 	r = start_user_thread(p, entry, sp, 0, NULL);
 	if (r < 0) {
 		/* No thread ever ran: tear down here. */
 		spin_lock_irqsave(&process_list_lock, flags);
 		list_del(&p->node);
+		if (parent)
+			parent->nchildren--;
 		spin_unlock_irqrestore(&process_list_lock, flags);
 		mm_put(mm);
 		kfree(p);
@@ -196,29 +223,72 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 	return pid;
 }
 
-int process_wait(int pid, int *status)
+static bool wait_over(struct process *p, struct process *me)
+{
+	return smp_load_acquire(&p->exited) || (me && READ_ONCE(me->killed));
+}
+
+/*
+ * Wait for process @pid, a child of @parent (NULL: one the kernel spawned),
+ * for at most @ns nanoseconds (0: no limit), and free it.  A waiting user
+ * thread also stops when its own process is being killed (exit_group or a
+ * fatal fault), or it would keep the process alive after its exit.
+ */
+static int wait_for(struct process *parent, int pid, int *status, uint64_t ns)
 {
 	struct process *p = NULL, *q;
+	struct process *me = parent;
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);
 	list_for_each_entry(q, &process_list, node)
-		if (q->pid == pid && !q->waited)
+		if (q->pid == pid)
 			p = q;
-	if (p)
-		p->waited = true;       /* one waiter only: it frees p */
-	spin_unlock_irqrestore(&process_list_lock, flags);
-	if (!p)
+	/* Only the parent may wait, once: a process cannot reap a sibling,
+	 * its parent, or itself (which would never end), and an orphan is
+	 * nobody's to wait for. */
+	if (!p || p->parent != parent || p->orphan || p->waited) {
+		spin_unlock_irqrestore(&process_list_lock, flags);
 		return -ECHILD;
-	wait_event(&p->exit_wq, READ_ONCE(p->exited));
-	spin_lock_irqsave(&p->lock, flags);     /* the exiting thread is done with p */
-	spin_unlock_irqrestore(&p->lock, flags);
+	}
+	p->waited = true;               /* one waiter only: it frees p */
+	spin_unlock_irqrestore(&process_list_lock, flags);
+
+	if (ns)
+		wait_event_timeout(&p->exit_wq, wait_over(p, me), ns);
+	else
+		wait_event(&p->exit_wq, wait_over(p, me));
+
+	/* `exited` is set under process_list_lock, and the exiting thread
+	 * is done with p when it drops it: holding the lock, p is ours. */
+	spin_lock_irqsave(&process_list_lock, flags);
+	if (!p->exited) {
+		p->waited = false;      /* interrupted or timed out: give it back */
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		return me && READ_ONCE(me->killed) ? -EINTR : -ETIMEDOUT;
+	}
+	list_del(&p->node);
+	if (parent)
+		parent->nchildren--;
+	spin_unlock_irqrestore(&process_list_lock, flags);
 	if (status)
 		*status = p->exit_code;
-	spin_lock_irqsave(&process_list_lock, flags);
-	list_del(&p->node);
-	spin_unlock_irqrestore(&process_list_lock, flags);
 	kfree(p);
 	return 0;
+}
+
+int process_wait(int pid, int *status)
+{
+	return wait_for(NULL, pid, status, 0);
+}
+
+int process_wait_timeout(int pid, int *status, uint64_t ns)
+{
+	return wait_for(NULL, pid, status, ns ? ns : 1);
+}
+
+int process_wait_child(int pid, int *status)
+{
+	return wait_for(current->proc, pid, status, 0);
 }
 
 int process_thread_create(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
@@ -248,6 +318,47 @@ int process_thread_join(int tid, int *code)
 /* Wake every thread of @p that may be asleep, so it sees `killed`. */
 static void wake_all_threads(struct process *p);
 
+/*
+ * The last thread of @p has left: give up its children (free the zombies,
+ * orphan the others) and become a zombie for the parent to reap, or, if
+ * the parent has gone already, free itself.
+ */
+static void process_end(struct process *p)
+{
+	LIST_HEAD(dead);
+	struct process *q, *tmp;
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	/* No thread of p is left, so none of them is inside waitpid() with
+	 * a child claimed (`waited`): each child is ours to decide. */
+	list_for_each_entry_safe(q, tmp, &process_list, node) {
+		if (q->parent != p)
+			continue;
+		q->parent = NULL;
+		if (q->exited) {
+			list_del(&q->node);
+			list_add_tail(&q->node, &dead);
+		} else {
+			q->orphan = true;
+		}
+	}
+	p->nchildren = 0;
+	bool free_self = p->orphan;
+	if (free_self) {
+		list_del(&p->node);
+	} else {
+		/* The waiter frees p once it sees `exited` and then takes
+		 * this lock, so p outlives the wake_up. */
+		smp_store_release(&p->exited, true);
+		wake_up(&p->exit_wq);
+	}
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	list_for_each_entry_safe(q, tmp, &dead, node)
+		kfree(q);
+	if (free_self)
+		kfree(p);
+}
+
 void process_exit_thread(int code)
 {
 	struct thread *me = current;
@@ -270,18 +381,17 @@ void process_exit_thread(int code)
 	bool last = --p->live_threads == 0;
 	if (last && !p->killed)
 		p->exit_code = code;
-	spin_unlock_irqrestore(&p->lock, flags);
+	/* Still under p->lock: once it is dropped the last thread may end
+	 * the process and its parent free it, so this thread neither touches
+	 * p nor lets anyone reach p through it afterwards (unless it is that
+	 * last thread). */
 	wake_up(&p->thread_wq);
+	WRITE_ONCE(me->proc, NULL);
+	spin_unlock_irqrestore(&p->lock, flags);
 	if (last) {
 		mm_put(mm);
-		/* Under p->lock: process_wait takes it before freeing p, so p
-		 * outlives this wake_up. */
-		spin_lock_irqsave(&p->lock, flags);
-		smp_store_release(&p->exited, true);
-		wake_up(&p->exit_wq);
-		spin_unlock_irqrestore(&p->lock, flags);
+		process_end(p);
 	}
-	me->proc = NULL;
 	thread_exit(code);
 }
 

@@ -3,8 +3,10 @@
  *
  * A process ends when its last thread ends, or when one thread calls
  * exit_group() or dies of a fault: then every other thread leaves at its
- * next return to user mode (sleepers are woken for it).  The process
- * structure stays until waitpid() collects its status.
+ * next return to user mode (sleepers are woken for it, and a thread
+ * asleep in waitpid() gives up).  The process structure stays until its
+ * parent's waitpid() collects its status, or, if the parent ends first,
+ * until it ends itself (process.c: who frees a process).
  */
 #ifndef KERNEL_PROCESS_H
 #define KERNEL_PROCESS_H
@@ -13,12 +15,15 @@
 #include <stdint.h>
 #include "kernel/locking/spinlock.h"
 #include "kernel/sched/wait.h"
+#include "kernel/proc/uapi/syscall.h"
+
 struct trap_frame;
 #include "lib/list.h"
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX_THREADS 64
 #define PROC_MAX_ARGS 16
+#define PROC_MAX_CHILDREN SPAWN_MAX_CHILDREN  /* children not yet reaped, per parent (uapi) */
 #define PROC_ARG_MAX 128
 #define EXIT_SEGV 139               /* 128 + SIGSEGV, as a shell would show */
 
@@ -34,12 +39,15 @@ struct process {
 	int pid;
 	char name[PROC_NAME_MAX];
 	struct mm_struct *mm;
-	struct process *parent;
+	/* Under process_list_lock: */
+	struct process *parent;     /* NULL: the kernel's, or an orphan */
+	bool orphan;                /* the parent ended: nobody waits, it frees itself */
+	bool waited;                /* a waiter has claimed it and will free it */
+	bool exited;                /* the last thread has left: a zombie (read with acquire) */
+	int nchildren;              /* children not yet reaped (<= PROC_MAX_CHILDREN) */
 	spinlock_t lock;            /* the fields below */
 	int live_threads;
 	bool killed;                /* every thread must leave */
-	bool exited;
-	bool waited;                /* a process_wait() has claimed it (process_list_lock) */
 	int exit_code;
 	struct thread_record threads[PROC_MAX_THREADS];
 	int nthreads;
@@ -52,12 +60,34 @@ struct process {
  * process_spawn() - start program @name (embedded in the kernel image)
  * with @argc arguments @argv (kernel strings; argv[0] is the name).
  * Return: the pid, or -ENOENT (no such program), -ENOEXEC (bad ELF),
- * -E2BIG (arguments too long), -ENOMEM.
+ * -E2BIG (arguments too long), -ENOMEM, -EAGAIN (@parent already has
+ * PROC_MAX_CHILDREN children not reaped).
  */
 int process_spawn(const char *name, int argc, char *const argv[], struct process *parent);
 
-/** process_wait() - wait for @pid to end and free it. Return: 0 or -ECHILD; *@status its exit code. */
+/**
+ * process_wait() - the kernel waits for a process it spawned (parent NULL)
+ * to end, and frees it.
+ * Return: 0, *@status its exit code; -ECHILD if @pid is not such a process
+ * or another waiter has it.  Context: may sleep.
+ */
 int process_wait(int pid, int *status);
+
+/**
+ * process_wait_timeout() - process_wait() for at most @ns nanoseconds.
+ * Return: as process_wait(), or -ETIMEDOUT: the process is still running
+ * and can be waited for again.
+ */
+int process_wait_timeout(int pid, int *status, uint64_t ns);
+
+/**
+ * process_wait_child() - waitpid(): the calling user thread waits for
+ * @pid, a child of its process, and frees it.
+ * Return: 0, *@status its exit code; -ECHILD if @pid is not a child of the
+ * caller's process (itself included) or is already being waited for;
+ * -EINTR if the caller's process is killed meanwhile.  Context: may sleep.
+ */
+int process_wait_child(int pid, int *status);
 
 /** process_thread_create() - a new thread of the current process at @entry. Return: tid or -errno. */
 int process_thread_create(uintptr_t entry, uintptr_t arg, uintptr_t stack_top);

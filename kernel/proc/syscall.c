@@ -187,7 +187,7 @@ static long sys_waitpid(int pid, uintptr_t ustatus)
 	int status;
 	if (ustatus && !access_ok(ustatus, sizeof(int)))
 		return -EFAULT;
-	long r = process_wait(pid, &status);
+	long r = process_wait_child(pid, &status);
 	if (r)
 		return r;
 	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))

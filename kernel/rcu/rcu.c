@@ -87,8 +87,12 @@ static void gp_maybe_start(void)
 	if (!gp_wanted || (gp_seq & 1))
 		return;
 	gp_wanted = false;
+	/* The start time first, then the gp_seq that publishes the period:
+	 * the stall detector reads them locklessly in the other order
+	 * (rcu_gp_age_ns). */
+	WRITE_ONCE(gp_start_ns, ktime_ns());
+	smp_wmb();
 	WRITE_ONCE(gp_seq, gp_seq + 1);
-	gp_start_ns = ktime_ns();
 	cpumask_copy(&qs_needed, &cpu_online_mask);
 	unsigned cpu;
 	for_each_online_cpu(cpu)
@@ -241,6 +245,30 @@ static void rcu_cb_thread(void *arg)
 	}
 }
 
+/*
+ * Lockless, in this order: gp_seq, then gp_start_ns, then gp_seq again,
+ * then the clock.  gp_maybe_start() writes the start time before the
+ * gp_seq that publishes it, so the start read after an odd gp_seq is that
+ * period's or a later one's, and the second gp_seq says which.  The clock
+ * comes last: read before the start time (as it once was), it can be
+ * older than a period that began in between, and the unsigned difference
+ * wraps to centuries, a false stall report under load.  The last guard
+ * covers clocks of two CPUs that disagree by a little.
+ */
+uint64_t rcu_gp_age_ns(unsigned long *seq)
+{
+	unsigned long s = smp_load_acquire(&gp_seq);
+	*seq = s;
+	if (!(s & 1))
+		return 0;
+	uint64_t start = READ_ONCE(gp_start_ns);
+	smp_rmb();
+	if (READ_ONCE(gp_seq) != s)
+		return 0;               /* over already; another may have begun */
+	uint64_t now = ktime_ns();
+	return now > start ? now - start : 0;
+}
+
 void rcu_tick(bool quiescent)
 {
 	if (!rcu_ready)
@@ -252,9 +280,9 @@ void rcu_tick(bool quiescent)
 	if (rc->cb_thread && advance_callbacks(rc))
 		wake_up(&rc->cb_wq);
 	/* The stall detector: one CPU watches the grace period's age. */
-	unsigned long s = READ_ONCE(gp_seq);
-	if (cpu == 0 && (s & 1) && s != stall_warned_seq &&
-	    ktime_ns() - gp_start_ns > (uint64_t)READ_ONCE(rcu_stall_timeout_ms) * 1000000ull) {
+	unsigned long s;
+	if (cpu == 0 && rcu_gp_age_ns(&s) > (uint64_t)READ_ONCE(rcu_stall_timeout_ms) * 1000000ull &&
+	    s != stall_warned_seq) {
 		stall_warned_seq = s;
 		stalls++;
 		unsigned c;

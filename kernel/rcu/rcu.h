@@ -102,6 +102,15 @@ struct rcu_stats {
 	uint64_t gp_seq;
 };
 void rcu_get_stats(struct rcu_stats *s);
+/**
+ * rcu_gp_age_ns() - how long the running grace period has been going (what
+ * the stall detector compares with rcu_stall_timeout_ms), without a lock.
+ * @seq: receives the gp_seq the age belongs to.
+ * Return: nanoseconds, 0 if no grace period runs (or one just ended).
+ * Context: any.
+ */
+uint64_t rcu_gp_age_ns(unsigned long *seq);
+
 /** rcu_gp_completed() - grace periods completed since boot. */
 uint64_t rcu_gp_completed(void);
 

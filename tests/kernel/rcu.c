@@ -315,11 +315,81 @@ static void test_stall_detector(struct ktest *t)
 	KTEST_EXPECT_GE(t, s1.stalls, s0.stalls + 1);
 }
 
+/*
+ * The stall detector's reading of the grace period's age, while other CPUs
+ * start grace periods back to back.  It once read the clock before the
+ * period's start time: a period that began in between made the unsigned
+ * difference wrap, and under load `rcu: stall` was reported for nothing.
+ * Here the reading runs in a loop, and both CPUs report quiescent states
+ * at once, so that periods end and begin by the thousand, on the other
+ * CPU too, at any point of the loop.
+ */
+static volatile int gp_load_stop;
+
+struct gp_obj {
+	struct rcu_head rcu;
+};
+
+/* Keeps a grace period wanted at all times (a callback always waiting)
+ * and reports its own quiescent states at once, so that periods end and
+ * the next ones begin here, as fast as the two CPUs go. */
+static void gp_starter(void *arg)
+{
+	(void)arg;
+	uint64_t n = 0;
+	while (!READ_ONCE(gp_load_stop)) {
+		struct gp_obj *o = kmalloc(sizeof(*o));
+		if (o)
+			kfree_rcu(o, rcu);
+		rcu_qs();
+		if (++n % 256 == 0)
+			yield();            /* let rcu/N free them */
+	}
+}
+
+static void test_gp_age_under_load(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct rcu_stats s0, s1;
+	rcu_get_stats(&s0);
+	gp_load_stop = 0;
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-gpload", gp_starter, NULL);
+	uint64_t max_age = 0, periods = 0, t0 = ktime_ns();
+	unsigned long last = 0;
+	while (ktime_ns() < t0 + 500000000ull) {
+		unsigned long seq;
+		rcu_qs();               /* no reader here: never the CPU they wait for */
+		uint64_t age = rcu_gp_age_ns(&seq);
+		if (age > max_age)
+			max_age = age;
+		if (seq != last && (seq & 1))
+			periods++;
+		last = seq;
+	}
+	gp_load_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	rcu_get_stats(&s1);
+	ktest_log("%llu grace periods seen starting; oldest %llu us", (unsigned long long)periods,
+		  (unsigned long long)(max_age / 1000));
+	KTEST_EXPECT_GE(t, periods, 20ull);     /* the race was run */
+	KTEST_EXPECT_LT(t, max_age, (uint64_t)rcu_stall_timeout_ms * 1000000ull);
+	KTEST_EXPECT_EQ(t, s1.stalls, s0.stalls);
+}
+
 static struct ktest_case rcu_cases[] = {
 	KTEST_CASE(test_stall_detector),
 	KTEST_CASE(test_synchronize_waits_for_readers),
 	KTEST_CASE(test_call_rcu_everywhere_and_barrier),
 	KTEST_CASE(test_idle_cpus_do_not_stall),
+	KTEST_CASE(test_gp_age_under_load),
 	KTEST_CASE(test_rcutorture),
 	KTEST_CASE(test_walker_vs_munmap),
 	{ 0 },

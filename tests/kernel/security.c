@@ -19,6 +19,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
+#include "kernel/rcu/rcu.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
@@ -27,6 +28,7 @@
 #include "asm/context.h"
 #include "asm/cpu.h"
 #include "asm/traps.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 /* ---- the CPU's protection switches, on every CPU --------------------------- */
@@ -177,7 +179,9 @@ static volatile bool attack_seen;     /* an IPI has interrupted the attacker */
 
 static bool running_attacker(void)
 {
-	return current && current->proc && strcmp(current->proc->name, "ac_flag") == 0;
+	/* The thread's name is its program's (and, unlike ->proc, stays
+	 * valid while the process ends under us). */
+	return strcmp(current->name, "ac_flag") == 0;
 }
 
 /* In the call-function IPI's handler: kernel code entered from wherever
@@ -219,7 +223,7 @@ static void test_ac_never_reaches_the_kernel(struct ktest *t)
 	}
 	unsigned cpu = num_online_cpus() - 1;
 	char cpu_arg[4] = { (char)('0' + cpu), 0 };
-	char *argv[] = { "ac_flag", cpu_arg, "600", NULL };
+	char *argv[] = { "ac_flag", cpu_arg, "1000", NULL };
 	static struct ac_samples irq, sw;
 	memset((void *)&irq, 0, sizeof(irq));
 	memset((void *)&sw, 0, sizeof(sw));
@@ -228,8 +232,12 @@ static void test_ac_never_reaches_the_kernel(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, sampler);
 	int pid = process_spawn("ac_flag", 3, argv, NULL);
 	KTEST_ASSERT_GE(t, pid, 1);
-	/* Interrupt the attacker's CPU for 400 ms, from this one. */
-	uint64_t end = ktime_ns() + 400000000ull;
+	/* Interrupt the attacker's CPU from this one: until it runs (it
+	 * spins for 1 s), then for 500 ms. */
+	uint64_t end = ktime_ns() + 2000000000ull;
+	while (!attack_seen && ktime_ns() < end)
+		smp_call_function_single(cpu, sample_in_irq, (void *)&irq, true);
+	end = ktime_ns() + 500000000ull;
 	while (ktime_ns() < end)
 		smp_call_function_single(cpu, sample_in_irq, (void *)&irq, true);
 	int status = -1;
@@ -245,8 +253,9 @@ static void test_ac_never_reaches_the_kernel(struct ktest *t)
 	KTEST_EXPECT_EQ(t, irq.ac_seen, 0ull);
 	KTEST_EXPECT_EQ(t, sw.ac_seen, 0ull);
 	/* The attack was exercised: a run that never interrupted it proves
-	 * nothing. */
-	KTEST_EXPECT_GE(t, irq.in_attacker, 20ull);
+	 * nothing.  (Without the fix most samples see AC: 15 291 of 19 385.
+	 * How many there are depends on the host's load.) */
+	KTEST_EXPECT_GE(t, irq.in_attacker, 10ull);
 	KTEST_EXPECT_GE(t, sw.total, 3ull);
 }
 
@@ -338,6 +347,103 @@ static void test_thread_create_returns_a_live_tid(struct ktest *t)
 	KTEST_EXPECT_EQ(t, wrong, 0);
 }
 
+/* ---- waitpid: only a parent, never oneself; exit ends every thread ----------- */
+
+struct name_count {
+	const char *name;
+	int n;
+};
+
+static void count_named(struct thread *th, void *arg)
+{
+	struct name_count *c = arg;
+	if (strcmp(th->name, c->name) == 0)
+		c->n++;
+}
+
+/* Threads called @name (a user thread bears its program's name). */
+static int threads_named(const char *name)
+{
+	struct name_count c = { name, 0 };
+	thread_for_each(count_named, &c);
+	return c.n;
+}
+
+/* Wait up to @ms for every thread called @name to be gone. */
+static bool wait_threads_gone(const char *name, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	while (threads_named(name) && ktime_ns() < end)
+		msleep(10);
+	msleep(20);                 /* the last one freed by its CPU's next switch */
+	return threads_named(name) == 0;
+}
+
+static void test_waitpid_only_for_children(struct ktest *t)
+{
+	/* The victim: the kernel's child, which wait_attack tries to reap. */
+	char *sleeper[] = { "sleeper", "300", NULL };
+	int victim = process_spawn("sleeper", 2, sleeper, NULL);
+	KTEST_ASSERT_GE(t, victim, 1);
+	char pid_arg[16];
+	snprintf(pid_arg, sizeof(pid_arg), "%d", victim);
+	char *other[] = { "wait_attack", "other", pid_arg, NULL };
+	KTEST_EXPECT_EQ(t, ktest_run_program("wait_attack", 3, other), 0);
+	/* Still the kernel's to wait for, with its own status. */
+	int status = -1;
+	KTEST_EXPECT_EQ(t, process_wait(victim, &status), 0);
+	KTEST_EXPECT_EQ(t, status, 0);
+	/* Oneself, 0, -1, an unused pid. */
+	char *self[] = { "wait_attack", "self", NULL };
+	KTEST_EXPECT_EQ(t, ktest_run_program("wait_attack", 2, self), 0);
+}
+
+static void test_exit_ends_every_thread(struct ktest *t)
+{
+	char *argv[] = { "wait_attack", "exit", NULL };
+	int pid = process_spawn("wait_attack", 2, argv, NULL);
+	KTEST_ASSERT_GE(t, pid, 1);
+	/* Let its threads reach their waitpid() calls before we claim it,
+	 * so that its wait for itself is refused for being one, not for
+	 * being claimed already. */
+	msleep(100);
+	/* Its child sleeps 3 s: the process must not wait for that. */
+	int status = -1, r = process_wait_timeout(pid, &status, 1000000000ull);
+	KTEST_EXPECT_EQ(t, r, 0);
+	KTEST_EXPECT_EQ(t, status, 0);
+	KTEST_EXPECT_TRUE(t, wait_threads_gone("wait_attack", 500));
+	if (r)
+		ktest_log("wait_attack did not end: %d of its threads are left", threads_named("wait_attack"));
+	/* The orphaned child frees itself when it ends. */
+	KTEST_EXPECT_TRUE(t, wait_threads_gone("sleeper", 5000));
+}
+
+/* ---- children nobody waits for ------------------------------------------------ */
+
+static void test_unreaped_children_are_freed(struct ktest *t)
+{
+	char *spawn200[] = { "zombies", "spawn", "200", NULL };
+	char *orphans[] = { "zombies", "orphans", "5", NULL };
+	/* Warm up the caches the runs below fill (slab pages, stacks). */
+	KTEST_ASSERT_EQ(t, ktest_run_program("zombies", 3, spawn200), 0);
+	KTEST_ASSERT_TRUE(t, wait_threads_gone("sleeper", 3000));
+	rcu_barrier();
+	msleep(20);
+	uint64_t frames = ktest_frames_available(), heap = ktest_heap_bytes();
+	for (int i = 0; i < 3; i++) {
+		/* At most SPAWN_MAX_CHILDREN zombies, then EAGAIN; all freed
+		 * when the parent ends. */
+		KTEST_EXPECT_EQ(t, ktest_run_program("zombies", 3, spawn200), 0);
+		/* Running children outlive the parent and free themselves. */
+		KTEST_EXPECT_EQ(t, ktest_run_program("zombies", 3, orphans), 0);
+	}
+	KTEST_EXPECT_TRUE(t, wait_threads_gone("sleeper", 3000));
+	rcu_barrier();
+	msleep(20);
+	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
+	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+}
+
 static struct ktest_case security_cases[] = {
 	KTEST_CASE(test_cpu_protections),
 	KTEST_CASE(test_umip),
@@ -346,6 +452,9 @@ static struct ktest_case security_cases[] = {
 	KTEST_CASE(test_ac_never_reaches_the_kernel),
 	KTEST_CASE(test_switch_keeps_flags_per_thread),
 	KTEST_CASE(test_thread_create_returns_a_live_tid),
+	KTEST_CASE(test_waitpid_only_for_children),
+	KTEST_CASE(test_exit_ends_every_thread),
+	KTEST_CASE(test_unreaped_children_are_freed),
 	{ 0 },
 };
 KTEST_SUITE(security, security_cases);

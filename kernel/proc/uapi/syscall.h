@@ -29,7 +29,7 @@
 #define SYS_thread_create    1000   /* (entry, arg, stack_top): new thread, returns tid */
 #define SYS_thread_join      1001   /* (tid, int *exit_code) */
 #define SYS_spawn            1002   /* (const char *name, const char *const argv[]): pid */
-#define SYS_waitpid          1003   /* (pid, int *status): 0 */
+#define SYS_waitpid          1003   /* (pid of a child, int *status): pid */
 #define SYS_gettid           1004
 #define SYS_ncpus            1005   /* number of online CPUs */
 #define SYS_bench_report     1006   /* (name, metric, x, unit, const uint64_t v[4]: median, min, max, runs) */
@@ -53,6 +53,10 @@ struct timespec {
 	long tv_sec;
 	long tv_nsec;
 };
+
+/* spawn: children a process may have that it has not waited for (running
+ * or ended); one more fails with EAGAIN until waitpid() reaps one. */
+#define SPAWN_MAX_CHILDREN 64
 
 #define CPU_SETSIZE 256             /* bits in a cpu_set_t (= the kernel's NR_CPUS) */
 
