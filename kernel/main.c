@@ -84,8 +84,10 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 	banner();
 	const char *spec = params_get_ktest();
 	if (spec) {
-		/* In a thread of their own: a guarded stack, like any thread. */
-		struct thread *t = thread_create("ktest", ktest_thread, (void *)spec, NULL, 0);
+		/* In a thread of their own: a guarded stack, like any thread.
+		 * Pinned to the boot CPU, where the cases expect to run (an
+		 * idle CPU would otherwise pull it away while it is queued). */
+		struct thread *t = thread_create_on(smp_processor_id(), "ktest", ktest_thread, (void *)spec);
 		int failed = t ? thread_join(t) : ktest_run(spec);
 		pr_info("ktest: %s\n", failed ? "FAIL" : "PASS");
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);

@@ -142,7 +142,12 @@ extern const char iret_to_user[];
  */
 static bool bad_iret(const struct trap_frame *f)
 {
-	return !trap_from_user(f) && f->rip == (uint64_t)iret_to_user;
+	/* NMI, #DF and #MC take the paranoid entry (their own stacks, GS
+	 * decided by its base): an NMI that lands just before the IRETQ is
+	 * not the IRETQ's fault, and the process is none of their business. */
+	unsigned v = (unsigned)f->vector;       /* bit 63: the paranoid entry's mark */
+	return !trap_from_user(f) && f->rip == (uint64_t)iret_to_user &&
+	       v != VEC_NMI && v != VEC_DF && v != VEC_MC;
 }
 
 __noreturn static void bad_iret_kill(struct trap_frame *f)

@@ -20,7 +20,14 @@
  *
  * Lock order: a run-queue lock is never held while taking another CPU's,
  * except in finish_switch, which takes a remote rq lock only after
- * releasing its own.  Wait-queue locks are taken before run-queue locks.
+ * releasing its own (idle_balance moves a thread the same way).
+ * Wait-queue locks are taken before run-queue locks.
+ *
+ * Idle balancing.  A new or woken thread goes to the CPU it last ran on,
+ * so two busy threads started from one CPU would share it while another
+ * CPU idles.  An idle CPU therefore pulls: each pass of its idle loop
+ * (after every switch to idle, and at every tick while idle) takes one
+ * queued thread that may run on it from the busiest run queue.
  */
 #include "kernel/sched/sched.h"
 #include "kernel/atomic.h"
@@ -355,13 +362,59 @@ void sched_tick(void)
 
 /* ---- idle ------------------------------------------------------------------ */
 
+/*
+ * Pull one queued thread that may run on this CPU from the CPU with the
+ * longest queue.  IRQs off, on the idle thread.  The thread is taken off
+ * the remote queue with ->cpu pointing here under the remote lock, then
+ * queued here under ours, one lock at a time: meanwhile it is on no queue
+ * but keeps on_rq, so a wakeup (which locks the queue ->cpu names, and so
+ * finds ours) sees a queued thread and leaves it be.  A thread still
+ * switching out (on_cpu) is left for the next pass.
+ * Return: true if a thread was moved here.
+ */
+static bool idle_balance(struct rq *rq, unsigned this_cpu)
+{
+	unsigned cpu, busiest = NR_CPUS, most = 0;
+	for_each_online_cpu(cpu) {
+		unsigned n = READ_ONCE(runqueues[cpu].nr_queued);
+		if (cpu != this_cpu && runqueues[cpu].ready && n > most) {
+			most = n;
+			busiest = cpu;
+		}
+	}
+	if (busiest == NR_CPUS)
+		return false;
+	struct rq *src = &runqueues[busiest];
+	struct thread *t, *moved = NULL;
+	spin_lock(&src->lock);
+	list_for_each_entry(t, &src->queue, run_node)
+		if (cpumask_test_cpu(this_cpu, &t->affinity) && !READ_ONCE(t->on_cpu)) {
+			moved = t;
+			break;
+		}
+	if (moved) {
+		list_del(&moved->run_node);
+		src->nr_queued--;
+		WRITE_ONCE(moved->cpu, this_cpu);
+	}
+	spin_unlock(&src->lock);
+	if (!moved)
+		return false;
+	spin_lock(&rq->lock);
+	enqueue(rq, moved);
+	spin_unlock(&rq->lock);
+	return true;
+}
+
 void cpu_idle_loop(void)
 {
 	struct rq *rq = this_rq();
+	unsigned cpu = smp_processor_id();
 	for (;;) {
 		rcu_note_idle();
 		local_irq_disable();
-		if (!READ_ONCE(rq->nr_queued) && !this_cpu()->need_resched) {
+		if (!READ_ONCE(rq->nr_queued) && !this_cpu()->need_resched &&
+		    !idle_balance(rq, cpu)) {
 			/* sti;hlt: a wakeup IPI arriving after the check above
 			 * still ends the halt. */
 			arch_safe_halt();

@@ -21,6 +21,7 @@
 #include "kernel/sched/wait.h"
 #include "kernel/errno.h"
 #include "asm/cpu.h"
+#include "lib/string.h"
 
 /* Sleep-wait until *v >= target or @ms pass. */
 static bool wait_count(volatile int *v, int target, unsigned ms)
@@ -522,6 +523,67 @@ static void test_stack_guard_page(struct ktest *t)
 
 /* The suite's cases run in a thread of their own (not on the boot stack)
  * so that the guard-page case has a guarded stack to test. */
+/* ---- idle CPUs pull queued threads --------------------------------------- */
+
+struct spinner {
+	volatile uint64_t cpus_seen;        /* bit per CPU it was seen on */
+	volatile bool stop;
+};
+
+static void spin_and_record(void *arg)
+{
+	struct spinner *s = arg;
+	while (!READ_ONCE(s->stop)) {
+		unsigned cpu = smp_processor_id();
+		if (cpu < 64)
+			s->cpus_seen |= 1ull << cpu;
+		cpu_relax();
+	}
+}
+
+/*
+ * Three CPU-bound threads started from this CPU, two of them free to run
+ * anywhere and one pinned here.  A new thread is queued where it was
+ * created, so without balancing all three share this CPU while the others
+ * idle.  The idle CPUs must take the free ones (not the pinned one).
+ */
+static void test_idle_cpus_pull_queued_threads(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id();
+	static struct spinner sp[3];
+	struct thread *th[3];
+	memset((void *)sp, 0, sizeof(sp));
+	cpumask_t only_me;
+	cpumask_clear(&only_me);
+	cpumask_set_cpu(me, &only_me);
+	for (int i = 0; i < 3; i++) {
+		th[i] = thread_create("ktest-spin", spin_and_record, &sp[i], i == 2 ? &only_me : NULL, 0);
+		KTEST_ASSERT_NOT_NULL(t, th[i]);
+	}
+	msleep(300);
+	unsigned a = th[0]->cpu, b = th[1]->cpu;
+	for (int i = 0; i < 3; i++)
+		sp[i].stop = true;
+	for (int i = 0; i < 3; i++)
+		thread_join(th[i]);
+	ktest_log("free spinners ended on CPUs %u and %u (seen on %#llx, %#llx); pinned one seen on %#llx",
+		  a, b, (unsigned long long)sp[0].cpus_seen, (unsigned long long)sp[1].cpus_seen,
+		  (unsigned long long)sp[2].cpus_seen);
+	/* With 2 CPUs: one free spinner here with the pinned one, the other
+	 * alone on the second CPU; with more, both away from this CPU. */
+	KTEST_EXPECT_NE(t, a, b);
+	KTEST_EXPECT_TRUE(t, a != me || b != me);
+	if (num_online_cpus() > 2) {
+		KTEST_EXPECT_NE(t, a, me);
+		KTEST_EXPECT_NE(t, b, me);
+	}
+	KTEST_EXPECT_EQ(t, sp[2].cpus_seen, 1ull << me);    /* affinity respected */
+}
+
 static struct ktest_case sched_cases[] = {
 	KTEST_CASE(test_create_join_every_cpu),
 	KTEST_CASE(test_pinned_never_elsewhere),
@@ -535,6 +597,7 @@ static struct ktest_case sched_cases[] = {
 	KTEST_CASE(test_completion),
 	KTEST_CASE(test_might_sleep_checks),
 	KTEST_CASE(test_stack_guard_page),
+	KTEST_CASE(test_idle_cpus_pull_queued_threads),
 	{ 0 },
 };
 KTEST_SUITE(sched, sched_cases);

@@ -17,19 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RFLAGS_AC (1ul << 18)
-
-static unsigned long read_rflags(void)
-{
-	unsigned long f;
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f;
-}
-
-static void write_rflags(unsigned long f)
-{
-	__asm__ volatile("pushq %0; popfq" :: "r"(f) : "cc", "memory");
-}
+#include "user/bin/rflags.h"
 
 static long now_ms(void)
 {

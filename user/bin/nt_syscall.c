@@ -12,19 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define RFLAGS_NT (1ul << 14)
-
-static unsigned long read_rflags(void)
-{
-	unsigned long f;
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f;
-}
-
-static void write_rflags(unsigned long f)
-{
-	__asm__ volatile("pushq %0; popfq" :: "r"(f) : "cc", "memory");
-}
+#include "user/bin/rflags.h"
 
 int main(void)
 {

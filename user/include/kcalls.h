@@ -13,7 +13,8 @@
  * @name: the program's name in the kernel's table (user/bin/<name>.c).
  * @argv: its argument vector, NULL-terminated; argv[0] is by convention
  *        the name.  NULL is taken as { name, NULL }.
- * Return: the new process's pid, or -1 with errno (ENOENT: no such program).
+ * Return: the new process's pid, or -1 with errno (ENOENT: no such program;
+ * EAGAIN: SPAWN_MAX_CHILDREN children are not waited for yet).
  */
 int spawn(const char *name, char *const argv[]);
 
@@ -22,7 +23,9 @@ int spawn(const char *name, char *const argv[]);
  * @pid: the child's pid, as spawn() returned it.
  * @status: if not NULL, receives its exit status: the exit()/main() value,
  *          or what the kernel reports for a process it killed.
- * Return: 0, or -1 with errno (ECHILD: not a child of the caller).
+ * Return: @pid, or -1 with errno (ECHILD: not a child of the caller, the
+ * caller itself, or a child another thread already waits for; EINTR: the
+ * caller's process is being killed).
  */
 int wait_pid(int pid, int *status);
 

@@ -9,7 +9,7 @@
 
 struct thread;
 
-/** switch_context() - save callee-saved registers and RSP in *@prev_sp; resume @next_sp. */
+/** switch_context() - save RFLAGS, callee-saved registers and RSP in *@prev_sp; resume @next_sp. */
 void switch_context(uint64_t *prev_sp, uint64_t next_sp);
 
 /** arch_switch_thread() - per-thread CPU state before the switch: the TSS ring-0 stack (and, with user mode, CR3 and FPU). */
