@@ -26,21 +26,30 @@ const char *fault_reason(enum fault_result r)
 	}
 }
 
+static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
+					     bool *spurious);
+
 enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 {
 	struct thread *t = current;
 	if (!t || !t->mm)
 		return FAULT_NO_VMA;
+	bool spurious = false;
+	enum fault_result r = do_anonymous_fault(t->mm, addr, flags, &spurious);
 	uintptr_t page = addr & PAGE_MASK;
-	if (page == t->fault_addr && flags == t->fault_flags) {
-		if (++t->fault_repeats >= FAULT_MAX_REPEATS)
-			return FAULT_STUCK;
-	} else {
+	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
+		/* Progress (a page was mapped), a failure, or another fault:
+		 * start counting again from here. */
 		t->fault_addr = page;
 		t->fault_flags = flags;
 		t->fault_repeats = 0;
+		return r;
 	}
-	return handle_mm_fault(t->mm, addr, flags);
+	/* The PTE was already there and the same access faulted again: a
+	 * stale TLB entry explains one such fault, never a thousand. */
+	if (++t->fault_repeats >= FAULT_MAX_REPEATS)
+		return FAULT_STUCK;
+	return FAULT_OK;
 }
 
 static bool access_allowed(unsigned vm_flags, unsigned fault)
@@ -54,6 +63,16 @@ static bool access_allowed(unsigned vm_flags, unsigned fault)
 
 enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
 {
+	bool spurious;
+	return do_anonymous_fault(mm, addr, flags, &spurious);
+}
+
+/* *@spurious: the PTE was already present (another thread won the race,
+ * or our TLB entry was stale): nothing was mapped. */
+static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
+					     bool *spurious)
+{
+	*spurious = false;
 	might_sleep();
 	addr &= PAGE_MASK;
 	down_read(&mm->mmap_lock);
@@ -84,6 +103,7 @@ enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned
 	}
 	pteval_t old = *pte;
 	if (entry_present(old)) {
+		*spurious = true;
 		/* Someone else mapped it, or our TLB entry was stale (an
 		 * mprotect upgrade): nothing to do but drop our view. */
 		spin_unlock(ptl);

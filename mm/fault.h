@@ -21,10 +21,11 @@ enum fault_result {
 	FAULT_STUCK,            /* the same fault again and again: no progress */
 };
 
-/* Consecutive faults of one thread on one page, each "resolved", after
- * which the fault is declared unresolvable (a CPU or emulator that keeps
- * refusing an access the page tables allow).  Races with munmap or
- * MADV_DONTNEED can repeat a fault a few times, never this often. */
+/* Consecutive faults of one thread on one page, each finding the PTE
+ * already present (nothing to map), after which the fault is declared
+ * unresolvable: a CPU or emulator that keeps refusing an access the page
+ * tables allow.  A stale TLB entry explains one such fault; a fault that
+ * maps a page is progress and starts the count again. */
 #define FAULT_MAX_REPEATS 1000
 
 /**

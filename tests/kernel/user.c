@@ -321,6 +321,14 @@ static void test_repeating_fault_gives_up(struct ktest *t)
 	/* Progress elsewhere starts the count again. */
 	KTEST_EXPECT_EQ(t, (int)handle_user_fault((uintptr_t)a + PAGE_SIZE, flags), (int)FAULT_OK);
 	KTEST_EXPECT_EQ(t, (int)handle_user_fault((uintptr_t)a, flags), (int)FAULT_OK);
+	/* A fault that maps a page each time is progress, however often it
+	 * comes back at the same address (touch, MADV_DONTNEED, touch...). */
+	unsigned stuck = 0;
+	for (unsigned i = 0; i < 2 * FAULT_MAX_REPEATS; i++) {
+		zap_range(mm, (uintptr_t)a, (uintptr_t)a + PAGE_SIZE);
+		stuck += handle_user_fault((uintptr_t)a, flags) != FAULT_OK;
+	}
+	KTEST_EXPECT_EQ(t, stuck, 0u);
 	drop_mm(mm);
 }
 
