@@ -82,20 +82,23 @@ void sched_init_cpu(unsigned cpu, struct thread *idle)
 
 void __might_sleep(const char *file, int line)
 {
-	struct percpu *pc = this_cpu();
+	/* Preemptible (that is the normal case): each field read in one
+	 * instruction (this_cpu_read), never through a this_cpu() pointer
+	 * that a migration would make stale. */
 	const char *why = NULL;
-	if (pc->irq_nesting > 0)
+	if (this_cpu_read(irq_nesting) > 0)
 		why = "in interrupt context";
 	else if (arch_irqs_disabled())
 		why = "with interrupts disabled";
-	else if (pc->preempt_count > 0)
+	else if (this_cpu_read(preempt_count) > 0)
 		why = "with a spinlock held or preemption disabled";
 	if (!why)
 		return;
 	sched_sleep_warnings++;
+	struct thread *curr = current;
 	pr_err("BUG: sleeping function called %s at %s:%d (CPU %u, preempt_count %d, thread %s)\n",
-	       why, file, line, smp_processor_id(), pc->preempt_count,
-	       pc->curr ? pc->curr->name : "?");
+	       why, file, line, smp_processor_id(), preempt_count(),
+	       curr ? curr->name : "?");
 	dump_stack();
 }
 
@@ -331,9 +334,11 @@ __attribute__((noreturn)) void thread_start(void (*fn)(void *), void *arg)
 
 void preempt_schedule_check(void)
 {
-	struct percpu *pc = this_cpu();
-	if (pc->need_resched && pc->irq_nesting == 0 && !arch_irqs_disabled() &&
-	    pc->curr && runqueues[pc->cpu_id].ready)
+	/* Called with preemption on (the count just reached 0): the thread
+	 * may migrate between these reads, so each is one instruction on
+	 * whichever CPU it is on; __schedule() rechecks with IRQs off. */
+	if (this_cpu_read(need_resched) && this_cpu_read(irq_nesting) == 0 &&
+	    !arch_irqs_disabled() && current && runqueues[smp_processor_id()].ready)
 		__schedule(true);
 }
 
