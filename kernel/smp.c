@@ -104,7 +104,13 @@ static void reschedule_interrupt(struct trap_frame *f)
 {
 	(void)f;
 	this_cpu_inc(ipis_received);
-	/* The scheduler acts at interrupt exit (irq_exit_hook). */
+	/* A thread was queued here by another CPU (kick_cpu in sched.c):
+	 * ask for a reschedule, which irq_exit_hook performs on the way out
+	 * if the interrupted context is preemptible, or the next preemption
+	 * point does.  Without it the thread waited for the running one's
+	 * timeslice to end.  The IPI is sent after the enqueue's rq-lock
+	 * release (and the x2APIC fence), so __schedule finds the thread. */
+	this_cpu_write(need_resched, true);
 }
 
 static void send_call_ipi(unsigned cpu, struct call_node *node)

@@ -137,6 +137,26 @@ static unsigned select_cpu(struct thread *t)
 	return best == NR_CPUS ? 0 : best;
 }
 
+/*
+ * A thread was just queued on @cpu: make that CPU reschedule.  Here, by
+ * setting need_resched (acted on at the next preemption point); elsewhere,
+ * by the reschedule IPI, whose handler sets need_resched there
+ * (reschedule_interrupt in kernel/smp.c), so a woken thread does not wait
+ * for the running thread's timeslice to end.  Preemption is off across
+ * the test so that "here" stays true until the flag is set (without
+ * rescheduling at the end: the caller goes on to its next preemption
+ * point, as before).
+ */
+static void kick_cpu(unsigned cpu)
+{
+	preempt_disable();
+	if (cpu == smp_processor_id())
+		this_cpu_write(need_resched, true);
+	else
+		smp_send_reschedule(cpu);
+	preempt_enable_no_resched();
+}
+
 /* Queue @t on @cpu and make that CPU notice. */
 static void activate(struct thread *t, unsigned cpu)
 {
@@ -147,10 +167,7 @@ static void activate(struct thread *t, unsigned cpu)
 	t->state = THREAD_RUNNABLE;
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (cpu == smp_processor_id())
-		this_cpu()->need_resched = true;
-	else
-		smp_send_reschedule(cpu);
+	kick_cpu(cpu);
 }
 
 void sched_start_thread(struct thread *t)
@@ -197,10 +214,7 @@ bool wake_up_thread(struct thread *t)
 	}
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (cpu == smp_processor_id())
-		this_cpu()->need_resched = true;
-	else
-		smp_send_reschedule(cpu);
+	kick_cpu(cpu);
 	return true;
 }
 
