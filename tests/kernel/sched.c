@@ -114,6 +114,73 @@ static void test_migration(struct ktest *t)
 	KTEST_EXPECT_EQ(t, migrated_to, last);
 }
 
+/* ---- preempt_disable() under migration ------------------------------------ */
+
+static volatile int pd_stop;
+static volatile uint64_t pd_sections, pd_migrations, pd_violations;
+
+/* Disable preemption, check that this CPU stays ours, enable; over and over
+ * while the test moves us from CPU to CPU.  A preempt_disable() whose
+ * increment lands on the CPU the thread just left (the two-step form that
+ * scripts/check-percpu.py rejects) leaves this CPU's count at 0, and the
+ * thread can then be moved inside its section. */
+static void preempt_hammer(void *arg)
+{
+	(void)arg;
+	unsigned last = smp_processor_id();
+	while (!pd_stop) {
+		preempt_disable();
+		unsigned c = smp_processor_id();
+		int depth = preempt_count();
+		for (int k = 0; k < 200; k++)
+			cpu_relax();
+		if (smp_processor_id() != c || preempt_count() != depth || depth < 1)
+			pd_violations++;
+		preempt_enable();
+		pd_sections++;
+		if (c != last)
+			pd_migrations++;
+		last = c;
+	}
+}
+
+static void test_preempt_disable_survives_migration(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned cpus[2] = { smp_processor_id(), 0 }, c;
+	for_each_online_cpu(c)
+		if (c != cpus[0])
+			cpus[1] = c;
+	pd_stop = 0;
+	pd_sections = pd_migrations = pd_violations = 0;
+	struct thread *h = thread_create("ktest-pdis", preempt_hammer, NULL, NULL, 0);
+	KTEST_ASSERT_NOT_NULL(t, h);
+	uint64_t end = ktime_ns() + 800000000ull;
+	for (int i = 0; ktime_ns() < end; i++) {
+		cpumask_t m;
+		cpumask_clear(&m);
+		cpumask_set_cpu(cpus[i & 1], &m);
+		thread_set_affinity(h, &m);
+		/* It moves at its next switch: ask for one now (the
+		 * reschedule IPI sets need_resched there). */
+		smp_send_reschedule(READ_ONCE(h->cpu));
+		msleep(5);
+	}
+	pd_stop = 1;
+	thread_join(h);
+	ktest_log("%llu sections, %llu migrations between them, %llu violations",
+		  (unsigned long long)pd_sections, (unsigned long long)pd_migrations,
+		  (unsigned long long)pd_violations);
+	KTEST_EXPECT_EQ(t, pd_violations, 0ull);
+	KTEST_EXPECT_GE(t, pd_migrations, 20ull);     /* it did move */
+	/* Every CPU's count is back to 0 outside a section: this one is in
+	 * none, and the others are idle or between sections. */
+	KTEST_EXPECT_EQ(t, preempt_count(), 0);
+}
+
 /* ---- preemption: two CPU-bound threads on one CPU ---------------------------- */
 
 static volatile int spin_stop;
@@ -677,17 +744,27 @@ static void test_wakeup_onto_busy_cpu_is_prompt(struct ktest *t)
 		  (unsigned long long)slice_ns / 1000, busy_rounds, n);
 	/* Every round had the busy thread on the CPU when the wakeup came. */
 	KTEST_EXPECT_EQ(t, busy_rounds, n);
-	/* Without the reschedule the busy thread holds on to at least the
-	 * next tick after the one that ends its slice's first half: every
-	 * round takes 1-2 ticks (10-20 ms at HZ=100; median 12 ms seen).  With
-	 * it, an IPI's delivery (about 2 ms median on a loaded 2-core host). */
-	KTEST_EXPECT_LT(t, lat[n / 2], slice_ns / 4);
+	/* Without the reschedule the busy thread keeps the CPU until its slice
+	 * ends, at least one whole tick after it was switched in (the wakeup
+	 * comes just after): every round takes 1-2 ticks, 10-20 ms at HZ=100
+	 * (median 12 ms seen), none under a quarter slice unless this CPU
+	 * stalled between seeing the busy thread run and waking.  With it, a
+	 * round takes an IPI's delivery: tens of us, but host load stretches
+	 * some rounds (median 2-5 ms seen on a loaded 2-core host), so the
+	 * test asks for a quarter of the rounds under a quarter slice, not
+	 * for the median. */
+	int fast = 0;
+	for (int i = 0; i < n; i++)
+		fast += lat[i] < slice_ns / 4;
+	ktest_log("%d of %d rounds under a quarter slice", fast, n);
+	KTEST_EXPECT_GE(t, fast, n / 4);
 }
 
 static struct ktest_case sched_cases[] = {
 	KTEST_CASE(test_create_join_every_cpu),
 	KTEST_CASE(test_pinned_never_elsewhere),
 	KTEST_CASE(test_migration),
+	KTEST_CASE(test_preempt_disable_survives_migration),
 	KTEST_CASE(test_preemption),
 	KTEST_CASE(test_mutex_torture),
 	KTEST_CASE(test_rwsem_torture),
