@@ -110,7 +110,7 @@ $(BUILD)/ksyms0.S:
 $(BUILD)/%.ksyms.o: $(BUILD)/%.S
 	$(Q)$(CC) -c $< -o $@
 
-$(KERNEL): $(KOBJS) linker.ld $(BUILD)/ksyms0.ksyms.o scripts/gen-ksyms.py scripts/check-image.py
+$(KERNEL): $(KOBJS) linker.ld $(BUILD)/ksyms0.ksyms.o scripts/gen-ksyms.py scripts/check-image.py scripts/check-percpu.py
 	@echo "  LD      $@"
 	$(Q)$(LD) $(LDFLAGS) -o $(BUILD)/kernel.stage1 $(KOBJS) $(BUILD)/ksyms0.ksyms.o
 	$(Q)$(NM) -n $(BUILD)/kernel.stage1 | $(PYTHON) scripts/gen-ksyms.py > $(BUILD)/ksyms1.S
@@ -122,6 +122,7 @@ $(KERNEL): $(KOBJS) linker.ld $(BUILD)/ksyms0.ksyms.o scripts/gen-ksyms.py scrip
 	$(Q)$(NM) -n $@ | $(PYTHON) scripts/gen-ksyms.py | cmp -s - $(BUILD)/ksyms2.S || \
 		{ echo "ksyms: symbol table did not converge"; rm -f $@; exit 1; }
 	$(Q)$(PYTHON) scripts/check-image.py $@
+	$(Q)$(PYTHON) scripts/check-percpu.py $@ || { rm -f $@; exit 1; }
 
 # ---- GRUB ISO ---------------------------------------------------------------
 $(ISO): $(KERNEL) iso/grub.cfg.in FORCE
@@ -184,6 +185,7 @@ test: check-deps lint
 lint:
 	$(Q)$(PYTHON) scripts/lint.py --self-test
 	$(Q)$(PYTHON) scripts/lint.py
+	$(Q)$(PYTHON) scripts/check-percpu.py --self-test
 
 bench: check-deps
 	$(Q)$(PYTHON) scripts/bench.py --bench "$(call given,BENCH)" --cpus "$(call given,CPUS)" \

@@ -20,7 +20,20 @@ static inline bool cpumask_test_cpu(unsigned cpu, const cpumask_t *m) { return t
 static inline bool cpumask_test_and_set_cpu(unsigned cpu, cpumask_t *m) { return test_and_set_bit(cpu, m->bits); }
 static inline bool cpumask_test_and_clear_cpu(unsigned cpu, cpumask_t *m) { return test_and_clear_bit(cpu, m->bits); }
 static inline void cpumask_clear(cpumask_t *m) { bitmap_zero(m->bits, NR_CPUS); }
-static inline void cpumask_copy(cpumask_t *d, const cpumask_t *s) { *d = *s; }
+/**
+ * cpumask_copy() - @d = @s, where @s may be a mask other CPUs update (an
+ * mm's cpumask, the online mask).  Each word is read once (READ_ONCE):
+ * a plain struct copy lets the compiler read a word twice or in pieces
+ * (memcpy, byte moves), and then the copy could hold a set no CPU ever saw
+ * in one word.  Words are not read atomically together: a bit set or
+ * cleared concurrently in another word may or may not be in the copy, as
+ * with any racy snapshot; callers order that with their own barriers.
+ */
+static inline void cpumask_copy(cpumask_t *d, const cpumask_t *s)
+{
+	for (unsigned i = 0; i < BITS_TO_LONGS(NR_CPUS); i++)
+		d->bits[i] = READ_ONCE(s->bits[i]);
+}
 static inline unsigned cpumask_weight(const cpumask_t *m) { return bitmap_weight(m->bits, NR_CPUS); }
 static inline bool cpumask_empty(const cpumask_t *m) { return bitmap_empty(m->bits, NR_CPUS); }
 static inline bool cpumask_equal(const cpumask_t *a, const cpumask_t *b) { return bitmap_equal(a->bits, b->bits, NR_CPUS); }

@@ -30,6 +30,7 @@ struct percpu {
 	int preempt_count;          /* >0: no preemption (nesting) */
 	int irq_nesting;            /* depth of hard-IRQ handlers running */
 	int irq_off_nesting;        /* depth of local_irq_save() regions (debug) */
+	int rcu_nesting;            /* depth of rcu_read_lock() sections (debug) */
 	bool online;                /* written by the CPU itself when it comes up */
 	volatile bool need_resched; /* set by tick/wakeup, acted on at a preemption point */
 	volatile uint64_t ticks;    /* timer ticks taken here */
@@ -50,10 +51,40 @@ extern unsigned int nr_cpus_possible;   /* CPUs found in the MADT (or 1) */
 _Static_assert(offsetof(struct percpu, user_rsp_scratch) == PERCPU_USER_RSP_SCRATCH, "syscall.asm");
 _Static_assert(offsetof(struct percpu, syscall_stack) == PERCPU_SYSCALL_STACK, "syscall.asm");
 
+/**
+ * this_cpu() - this CPU's area, as a pointer.
+ * Context: preemption or IRQs off (or a pinned thread) for as long as the
+ * pointer is used: after a migration it names the CPU the caller left.
+ * With preemption on, use the this_cpu_*() accessors below.
+ */
 static inline struct percpu *this_cpu(void)
 {
 	return arch_percpu_self();
 }
+
+/*
+ * this_cpu_read/write/add/inc/dec(field): one field of this CPU's area, each
+ * a single instruction of the arch (asm/percpu.h), so correct in any
+ * context, preemption on included: no interrupt and no migration can come
+ * between finding the area and updating it.  Every read-modify-write of a
+ * per-CPU field that the owner can do with preemption on goes through them
+ * (`this_cpu()->x++` is two steps; scripts/check-percpu.py rejects it for
+ * the counts preemption and RCU depend on).
+ */
+#define percpu_field_size_(field) sizeof(((struct percpu *)0)->field)
+#define this_cpu_read(field) \
+	((__typeof__(((struct percpu *)0)->field))arch_percpu_read( \
+		offsetof(struct percpu, field), percpu_field_size_(field)))
+#define this_cpu_write(field, v) \
+	arch_percpu_write(offsetof(struct percpu, field), percpu_field_size_(field), (v))
+#define this_cpu_add(field, v) \
+	arch_percpu_add(offsetof(struct percpu, field), percpu_field_size_(field), (v))
+#define this_cpu_inc(field) this_cpu_add(field, 1)
+#define this_cpu_dec(field) this_cpu_add(field, -1)
+/** this_cpu_dec_and_test() - decrement an int field, true if it reached 0 (one instruction). */
+#define this_cpu_dec_and_test(field) ({ \
+	_Static_assert(percpu_field_size_(field) == 4, "int field"); \
+	arch_percpu_dec_and_test(offsetof(struct percpu, field)); })
 
 /**
  * smp_processor_id() - the logical id of the CPU running this code.

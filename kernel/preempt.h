@@ -13,11 +13,18 @@
 #include "kernel/percpu.h"
 #include "asm/barrier.h"
 
-static inline int preempt_count(void) { return this_cpu()->preempt_count; }
+static inline int preempt_count(void) { return this_cpu_read(preempt_count); }
 
+/* Each update below is ONE instruction on this CPU's count (this_cpu_inc:
+ * on x86-64 `addl $1, %gs:off`).  Done as "find this CPU's area, then add
+ * through the pointer", an interrupt between the two steps could preempt
+ * and migrate the thread: its count would go up on the CPU it left (which
+ * then runs other threads unpreemptible) and stay 0 where it runs, where
+ * the tick would then take a quiescent state inside an RCU reader.
+ * scripts/check-percpu.py checks the built image for that form. */
 static inline void preempt_disable(void)
 {
-	this_cpu()->preempt_count++;
+	this_cpu_inc(preempt_count);
 	barrier();
 }
 
@@ -27,17 +34,20 @@ void preempt_schedule_check(void);
 static inline void preempt_enable_no_resched(void)
 {
 	barrier();
-	this_cpu()->preempt_count--;
+	this_cpu_dec(preempt_count);
 }
 
 static inline void preempt_enable(void)
 {
 	barrier();
-	if (--this_cpu()->preempt_count == 0)
+	/* The decrement and the test are one instruction: once the count is
+	 * zero this thread may migrate, and a second read could see another
+	 * CPU's count. */
+	if (this_cpu_dec_and_test(preempt_count))
 		preempt_schedule_check();
 }
 
 /** in_interrupt() - true inside a hard-IRQ handler. */
-static inline bool in_interrupt(void) { return this_cpu()->irq_nesting > 0; }
+static inline bool in_interrupt(void) { return this_cpu_read(irq_nesting) > 0; }
 
 #endif

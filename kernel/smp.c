@@ -96,21 +96,27 @@ static void call_queue_run(void)
 static void call_function_interrupt(struct trap_frame *f)
 {
 	(void)f;
-	this_cpu()->ipis_received++;
+	this_cpu_inc(ipis_received);
 	call_queue_run();
 }
 
 static void reschedule_interrupt(struct trap_frame *f)
 {
 	(void)f;
-	this_cpu()->ipis_received++;
-	/* The scheduler acts at interrupt exit (irq_exit_hook). */
+	this_cpu_inc(ipis_received);
+	/* A thread was queued here by another CPU (kick_cpu in sched.c):
+	 * ask for a reschedule, which irq_exit_hook performs on the way out
+	 * if the interrupted context is preemptible, or the next preemption
+	 * point does.  Without it the thread waited for the running one's
+	 * timeslice to end.  The IPI is sent after the enqueue's rq-lock
+	 * release (and the x2APIC fence), so __schedule finds the thread. */
+	this_cpu_write(need_resched, true);
 }
 
 static void send_call_ipi(unsigned cpu, struct call_node *node)
 {
 	if (call_queue_push(cpu, node)) {
-		this_cpu()->ipis_sent++;
+		this_cpu_inc(ipis_sent);     /* preemptible: one instruction */
 		arch_send_ipi(cpu, VEC_CALL_FUNCTION);
 	}
 }
@@ -219,7 +225,7 @@ void smp_send_reschedule(unsigned cpu)
 {
 	if (cpu == smp_processor_id() || !cpu_online(cpu))
 		return;
-	this_cpu()->ipis_sent++;
+	this_cpu_inc(ipis_sent);     /* preemptible: one instruction */
 	arch_send_ipi(cpu, VEC_RESCHEDULE);
 }
 

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 #define KMALLOC_MIN_SHIFT 4
 #define KMALLOC_MAX_SMALL 2048
@@ -26,6 +27,20 @@ void *kzalloc(size_t size);
 void kfree(const void *p);
 /** ksize() - usable size of an allocation (its size class). */
 size_t ksize(const void *p);
+
+/**
+ * kmalloc_fail_nth() - fault injection: make the @nth kmalloc() from now on
+ * return NULL (1: the next one), then behave again.  @owner: count only
+ * the calls of this thread (a struct thread *, outside interrupts), so that
+ * a test sees its own allocations fail and nobody else's; NULL counts every
+ * call.  @nth = 0 turns it off.  The `fail_alloc=N` command-line key sets
+ * it at boot with no owner.  Context: any.
+ */
+void kmalloc_fail_nth(unsigned long nth, const void *owner);
+/** kmalloc_fail_pending() - armed, and the failing call has not come yet. */
+bool kmalloc_fail_pending(void);
+/** kmalloc_failures_injected() - allocations failed on purpose since boot. */
+unsigned long kmalloc_failures_injected(void);
 
 struct kmalloc_stats {
 	uint64_t class_size[KMALLOC_CLASSES];

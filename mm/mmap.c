@@ -73,10 +73,12 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		up_write(&mm->mmap_lock);
 		return -ENOMEM;
 	}
-	/* MAP_FIXED replaces whatever was there: its pages go first. */
-	if (flags & MAP_FIXED)
-		zap_range(mm, addr, addr + alen);
+	/* MAP_FIXED replaces whatever was there: its pages go once the new
+	 * table is published (as munmap does), so that a failed replacement
+	 * (-ENOMEM) leaves the old mapping whole, pages included. */
 	long r = vma_replace_range(mm, addr, addr + alen, &v, 1);
+	if (r == 0 && (flags & MAP_FIXED))
+		zap_range(mm, addr, addr + alen);
 	up_write(&mm->mmap_lock);
 	return r ? r : (long)addr;
 }

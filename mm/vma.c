@@ -106,6 +106,12 @@ uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t l
 	return 0;
 }
 
+/* Two neighbours in a table that one VMA can replace. */
+static bool vma_touch(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->end == b->start && a->flags == b->flags;
+}
+
 static void free_pieces(struct vm_area_struct **v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -121,8 +127,8 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	int cap = oldn + 2 + nnew;
 	struct vma_table *nt = kmalloc(sizeof(*nt) + (size_t)cap * sizeof(nt->vma[0]));
 	struct vm_area_struct **dead = kmalloc((size_t)(oldn + 1) * sizeof(*dead));
-	struct vm_area_struct *fresh[2 + 64];
-	int nfresh = 0, ndead = 0, n = 0;
+	struct vm_area_struct *fresh[2 + 64], **merged = NULL;
+	int nfresh = 0, ndead = 0, n = 0, nmerged = 0;
 	if (!nt || !dead || nnew > 64)
 		goto nomem;
 
@@ -157,32 +163,52 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	if (n > VMA_MAX)
 		goto nomem;
 
-	/* Merge neighbours with equal flags that touch. */
-	int m = 0;
-	for (int k = 0; k < n; k++) {
-		struct vm_area_struct *v = nt->vma[k];
-		if (m > 0 && nt->vma[m - 1]->end == v->start && nt->vma[m - 1]->flags == v->flags) {
-			struct vm_area_struct *prev = nt->vma[m - 1];
-			struct vm_area_struct *merged = vma_alloc(prev->start, v->end, v->flags);
-			if (!merged)
-				break;      /* not merging is fine */
-			nt->vma[m - 1] = merged;
-			/* prev and v leave the table: free later if published, now if not. */
-			struct vm_area_struct *gone[2] = { prev, v };
-			for (int g = 0; g < 2; g++) {
-				bool published = false;
-				for (int j = 0; j < oldn && !published; j++)
-					published = old->vma[j] == gone[g];
-				if (published)
-					dead[ndead++] = gone[g];    /* room: old ones are counted once */
-				else
-					vma_free(gone[g]);
-			}
+	/* Merge runs of neighbours with equal flags that touch, each run into
+	 * one new VMA.  Every allocation comes first: a failure then leaves
+	 * nothing to undo (the old table still published and untouched). */
+	int nruns = 0;
+	for (int k = 1; k < n; k++)
+		if (vma_touch(nt->vma[k - 1], nt->vma[k]) && (k == 1 || !vma_touch(nt->vma[k - 2], nt->vma[k - 1])))
+			nruns++;
+	if (nruns) {
+		merged = kmalloc((size_t)nruns * sizeof(*merged));
+		if (!merged)
+			goto nomem;
+		for (; nmerged < nruns; nmerged++) {
+			merged[nmerged] = vma_alloc(0, 0, 0);
+			if (!merged[nmerged])
+				goto nomem;
+		}
+	}
+	int m = 0, r = 0;
+	for (int k = 0; k < n;) {
+		int e = k + 1;
+		while (e < n && vma_touch(nt->vma[e - 1], nt->vma[e]))
+			e++;
+		if (e - k == 1) {
+			nt->vma[m++] = nt->vma[k++];
 			continue;
 		}
-		nt->vma[m++] = v;
+		struct vm_area_struct *mv = merged[r++];
+		mv->start = nt->vma[k]->start;
+		mv->end = nt->vma[e - 1]->end;
+		mv->flags = nt->vma[k]->flags;
+		/* The run leaves the table: free later if published, now if
+		 * not (a fresh piece or one of @new, never seen by anyone). */
+		for (; k < e; k++) {
+			struct vm_area_struct *gone = nt->vma[k];
+			bool published = false;
+			for (int j = 0; j < oldn && !published; j++)
+				published = old->vma[j] == gone;
+			if (published)
+				dead[ndead++] = gone;   /* room: old ones are counted once */
+			else
+				vma_free(gone);
+		}
+		nt->vma[m++] = mv;          /* m <= k: never overwrites an unread slot */
 	}
 	nt->nr = m;
+	kfree(merged);
 
 	/* Publish: the table and every VMA in it are complete before this. */
 	write_seqcount_begin(&mm->seq);
@@ -196,6 +222,9 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	return 0;
 
 nomem:
+	/* Nothing was published: every piece is freed, none is in use. */
+	free_pieces(merged, nmerged);
+	kfree(merged);
 	free_pieces(fresh, nfresh);
 	free_pieces(new, nnew);
 	kfree(nt);

@@ -128,14 +128,26 @@ static void icr_send(uint32_t apic_id, uint32_t low)
 	 * an IPI of its own. */
 	unsigned long flags = arch_irq_save();
 	if (lapic_x2apic) {
-		/* x2APIC ICR writes are not serializing: make earlier stores
-		 * (the message the IPI announces) globally visible first. */
-		mb();
+		/* A WRMSR to the x2APIC ICR is not serializing (SDM 10.12.3,
+		 * unlike the xAPIC's uncached MMIO write): the IPI can leave
+		 * while earlier stores still sit in the store buffer, and the
+		 * target's handler would not see the message the IPI
+		 * announces (a call request, a flush range, need_resched).
+		 * MFENCE drains the store buffer; it does not order WRMSR,
+		 * which is not a memory access, so LFENCE then waits until
+		 * every earlier instruction, the MFENCE included, has
+		 * completed before the WRMSR starts (Linux's
+		 * weak_wrmsr_fence()).  Pairs with the target's reads in its
+		 * IPI handler, which the interrupt orders after the delivery. */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(0x830, ((uint64_t)apic_id << 32) | low);
 	} else {
+		/* MMIO directly: the ICR is only ever written here in x2APIC
+		 * mode above, behind its fence (scripts/check-percpu.py checks
+		 * every WRMSR to it). */
 		icr_wait_idle();
-		lapic_write(LAPIC_ICR_HI, apic_id << 24);
-		lapic_write(LAPIC_ICR_LO, low);
+		lapic_mmio[LAPIC_ICR_HI / 4] = apic_id << 24;
+		lapic_mmio[LAPIC_ICR_LO / 4] = low;
 		icr_wait_idle();
 	}
 	arch_irq_restore(flags);

@@ -177,8 +177,10 @@ void trap_dispatch(struct trap_frame *f)
 			user_return_check(f);
 		return;
 	}
-	struct percpu *pc = this_cpu();
-	pc->irq_nesting++;
+	/* IRQs are off here (interrupt gates), but the count is per CPU and
+	 * read by generic code: updated like every such count, in one
+	 * instruction on this CPU (asm/percpu.h). */
+	this_cpu_inc(irq_nesting);
 	/* Acknowledge first, as Linux does for its system vectors: every
 	 * source here is edge-triggered (IPIs, the APIC timer, ISA COM1), so
 	 * an early EOI loses nothing, and it lets a handler that re-enables
@@ -192,7 +194,7 @@ void trap_dispatch(struct trap_frame *f)
 		h(f);
 	else
 		spurious_irqs++;
-	pc->irq_nesting--;
+	this_cpu_dec(irq_nesting);
 	irq_exit_hook(f);
 	if (trap_from_user(f))
 		user_return_check(f);

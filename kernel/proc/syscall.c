@@ -249,6 +249,6 @@ void syscall_return_work(struct trap_frame *f)
 {
 	user_return_check(f);
 	/* A reschedule asked for while we ran (the syscall had IRQs on). */
-	if (this_cpu()->need_resched)
+	if (this_cpu_read(need_resched))
 		schedule();
 }

@@ -44,7 +44,6 @@
 
 #define LATENCY_SAMPLES 64
 
-int rcu_nesting[NR_CPUS];
 unsigned rcu_stall_timeout_ms = 10000;
 
 struct rcu_cpu {

@@ -33,25 +33,24 @@
 
 typedef void (*rcu_callback_t)(struct rcu_head *head);
 
-extern int rcu_nesting[];       /* per CPU, debug: read-side nesting depth */
 extern unsigned rcu_stall_timeout_ms;   /* stall warning after this (default 10 s) */
 
 static inline void rcu_read_lock(void)
 {
 	preempt_disable();
-	rcu_nesting[smp_processor_id()]++;
+	this_cpu_inc(rcu_nesting);      /* one instruction: see preempt.h */
 }
 
 static inline void rcu_read_unlock(void)
 {
-	rcu_nesting[smp_processor_id()]--;
+	this_cpu_dec(rcu_nesting);
 	preempt_enable();
 }
 
 /** rcu_read_lock_held() - is this CPU inside a read-side section? (debug assertions) */
 static inline bool rcu_read_lock_held(void)
 {
-	return rcu_nesting[smp_processor_id()] > 0;
+	return this_cpu_read(rcu_nesting) > 0;
 }
 
 #define rcu_dereference(p) READ_ONCE(p)

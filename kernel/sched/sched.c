@@ -82,20 +82,23 @@ void sched_init_cpu(unsigned cpu, struct thread *idle)
 
 void __might_sleep(const char *file, int line)
 {
-	struct percpu *pc = this_cpu();
+	/* Preemptible (that is the normal case): each field read in one
+	 * instruction (this_cpu_read), never through a this_cpu() pointer
+	 * that a migration would make stale. */
 	const char *why = NULL;
-	if (pc->irq_nesting > 0)
+	if (this_cpu_read(irq_nesting) > 0)
 		why = "in interrupt context";
 	else if (arch_irqs_disabled())
 		why = "with interrupts disabled";
-	else if (pc->preempt_count > 0)
+	else if (this_cpu_read(preempt_count) > 0)
 		why = "with a spinlock held or preemption disabled";
 	if (!why)
 		return;
 	sched_sleep_warnings++;
+	struct thread *curr = current;
 	pr_err("BUG: sleeping function called %s at %s:%d (CPU %u, preempt_count %d, thread %s)\n",
-	       why, file, line, smp_processor_id(), pc->preempt_count,
-	       pc->curr ? pc->curr->name : "?");
+	       why, file, line, smp_processor_id(), preempt_count(),
+	       curr ? curr->name : "?");
 	dump_stack();
 }
 
@@ -134,6 +137,26 @@ static unsigned select_cpu(struct thread *t)
 	return best == NR_CPUS ? 0 : best;
 }
 
+/*
+ * A thread was just queued on @cpu: make that CPU reschedule.  Here, by
+ * setting need_resched (acted on at the next preemption point); elsewhere,
+ * by the reschedule IPI, whose handler sets need_resched there
+ * (reschedule_interrupt in kernel/smp.c), so a woken thread does not wait
+ * for the running thread's timeslice to end.  Preemption is off across
+ * the test so that "here" stays true until the flag is set (without
+ * rescheduling at the end: the caller goes on to its next preemption
+ * point, as before).
+ */
+static void kick_cpu(unsigned cpu)
+{
+	preempt_disable();
+	if (cpu == smp_processor_id())
+		this_cpu_write(need_resched, true);
+	else
+		smp_send_reschedule(cpu);
+	preempt_enable_no_resched();
+}
+
 /* Queue @t on @cpu and make that CPU notice. */
 static void activate(struct thread *t, unsigned cpu)
 {
@@ -144,10 +167,7 @@ static void activate(struct thread *t, unsigned cpu)
 	t->state = THREAD_RUNNABLE;
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (cpu == smp_processor_id())
-		this_cpu()->need_resched = true;
-	else
-		smp_send_reschedule(cpu);
+	kick_cpu(cpu);
 }
 
 void sched_start_thread(struct thread *t)
@@ -194,10 +214,7 @@ bool wake_up_thread(struct thread *t)
 	}
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (cpu == smp_processor_id())
-		this_cpu()->need_resched = true;
-	else
-		smp_send_reschedule(cpu);
+	kick_cpu(cpu);
 	return true;
 }
 
@@ -331,9 +348,11 @@ __attribute__((noreturn)) void thread_start(void (*fn)(void *), void *arg)
 
 void preempt_schedule_check(void)
 {
-	struct percpu *pc = this_cpu();
-	if (pc->need_resched && pc->irq_nesting == 0 && !arch_irqs_disabled() &&
-	    pc->curr && runqueues[pc->cpu_id].ready)
+	/* Called with preemption on (the count just reached 0): the thread
+	 * may migrate between these reads, so each is one instruction on
+	 * whichever CPU it is on; __schedule() rechecks with IRQs off. */
+	if (this_cpu_read(need_resched) && this_cpu_read(irq_nesting) == 0 &&
+	    !arch_irqs_disabled() && current && runqueues[smp_processor_id()].ready)
 		__schedule(true);
 }
 

@@ -67,8 +67,8 @@ struct thread {
 	unsigned fault_flags, fault_repeats;  /* its FAULT_* flags; times it came back at once */
 };
 
-/** current - the thread running on this CPU. */
-#define current (this_cpu()->curr)
+/** current - the thread running on this CPU (one load: see this_cpu_read). */
+#define current this_cpu_read(curr)
 
 /**
  * thread_create() - start a kernel thread running @fn(@arg).

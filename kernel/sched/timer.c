@@ -124,8 +124,8 @@ static void run_sleep_timers(void)
 
 void timer_tick(struct trap_frame *f)
 {
-	struct percpu *pc = this_cpu();
-	pc->ticks++;
+	struct percpu *pc = this_cpu();     /* hard IRQ: cannot migrate */
+	this_cpu_inc(ticks);
 	/* A quiescent state if the tick interrupted user mode, or kernel code
 	 * with preemption enabled (every RCU reader disables it) that was not
 	 * itself an interrupt handler. */

@@ -230,6 +230,123 @@ static void test_vma_split_and_merge(struct ktest *t)
 	drop_mm(mm);
 }
 
+/* ---- allocation failures in the VMA operations ---------------------------- */
+
+#define SNAP_MAX 16
+
+struct vma_snap {
+	const struct vma_table *table;
+	int n;
+	uintptr_t start[SNAP_MAX], end[SNAP_MAX];
+	unsigned flags[SNAP_MAX];
+};
+
+static void snap_vmas(struct mm_struct *mm, struct vma_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->table = mm->vmas;
+	s->n = nr_vmas(mm);
+	for (int i = 0; i < s->n && i < SNAP_MAX; i++) {
+		s->start[i] = mm->vmas->vma[i]->start;
+		s->end[i] = mm->vmas->vma[i]->end;
+		s->flags[i] = mm->vmas->vma[i]->flags;
+	}
+}
+
+static bool same_vmas(const struct vma_snap *a, const struct vma_snap *b)
+{
+	return a->table == b->table && a->n == b->n &&
+	       !memcmp(a->start, b->start, sizeof(a->start)) && !memcmp(a->end, b->end, sizeof(a->end)) &&
+	       !memcmp(a->flags, b->flags, sizeof(a->flags));
+}
+
+struct vm_step {
+	const char *what;
+	int op;                 /* 0 mmap, 1 munmap, 2 mprotect */
+	unsigned long off, pages;
+	int prot, flags;
+	int vmas_after;
+};
+
+static long do_step(struct mm_struct *mm, uintptr_t base, const struct vm_step *st)
+{
+	uintptr_t addr = base + st->off * PAGE_SIZE;
+	uint64_t len = st->pages * PAGE_SIZE;
+	if (st->op == 0)
+		return do_mmap(mm, st->flags & MAP_FIXED ? addr : 0, len, st->prot, st->flags, -1, 0);
+	if (st->op == 1)
+		return do_munmap(mm, addr, len);
+	return do_mprotect(mm, addr, len, st->prot);
+}
+
+/*
+ * Each mmap/munmap/mprotect below is run with its 1st, 2nd, 3rd...
+ * allocation failing (this thread's only: kmalloc_fail_nth), until a run
+ * meets no failure.  Every failing run must return -ENOMEM and leave the
+ * VMA table as it was (the same published table, the same VMAs) and leak
+ * nothing (heap bytes equal once RCU has freed what it defers).  The old
+ * merge loop, on a failed allocation of a merged VMA, stopped merging and
+ * published a table cut short there: the VMAs after it vanished.
+ */
+static void test_vma_ops_survive_every_allocation_failure(struct ktest *t)
+{
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	const int rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	long base = do_mmap(mm, 0, 8 * PAGE_SIZE, rw, anon, -1, 0);
+	KTEST_ASSERT_GE(t, base, (long)USER_BASE);
+	static const struct vm_step steps[] = {
+		{ "mprotect splits in three", 2, 2, 2, PROT_READ, 0, 3 },
+		{ "mprotect merges three", 2, 2, 2, PROT_READ | PROT_WRITE, 0, 1 },
+		{ "mprotect splits again", 2, 5, 1, PROT_READ, 0, 3 },
+		{ "munmap splits in two", 1, 2, 1, 0, 0, 4 },
+		{ "mmap MAP_FIXED merges", 0, 2, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 3 },
+		{ "mprotect merges all", 2, 0, 8, PROT_READ | PROT_WRITE, 0, 1 },
+		{ "mmap elsewhere", 0, 0, 2, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 2 },
+		{ "munmap all of the first", 1, 0, 8, 0, 0, 1 },
+	};
+	int failing_runs = 0;
+	for (unsigned s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		const struct vm_step *st = &steps[s];
+		int failed_here = 0;
+		for (unsigned long nth = 1; nth <= 64; nth++) {
+			struct vma_snap before, after;
+			snap_vmas(mm, &before);
+			rcu_barrier();
+			uint64_t heap = heap_bytes();
+			kmalloc_fail_nth(nth, current);
+			long r = do_step(mm, (uintptr_t)base, st);
+			bool injected = !kmalloc_fail_pending();
+			kmalloc_fail_nth(0, NULL);
+			if (!injected) {
+				/* No allocation failed: the operation must have worked. */
+				KTEST_EXPECT_GE(t, r, 0l);
+				KTEST_EXPECT_EQ(t, nr_vmas(mm), st->vmas_after);
+				break;
+			}
+			failing_runs++;
+			failed_here++;
+			snap_vmas(mm, &after);
+			rcu_barrier();
+			if (r != -ENOMEM || !same_vmas(&before, &after) || heap_bytes() != heap)
+				ktest_log("%s, allocation %lu failing: returned %ld, %d VMAs (were %d), table %s, heap %+lld bytes",
+					  st->what, nth, r, after.n, before.n,
+					  after.table == before.table ? "kept" : "replaced",
+					  (long long)(heap_bytes() - heap));
+			KTEST_EXPECT_EQ(t, r, (long)-ENOMEM);
+			KTEST_EXPECT_TRUE(t, same_vmas(&before, &after));
+			KTEST_EXPECT_EQ(t, heap_bytes(), heap);
+			if (r != -ENOMEM && !same_vmas(&before, &after))
+				break;      /* the table changed: later steps mean nothing */
+		}
+		/* Every operation allocates at least its new table and the list
+		 * of what it replaces: a step with no failing run did not test. */
+		KTEST_EXPECT_GE(t, failed_here, 2);
+	}
+	ktest_log("%d runs with an allocation failing", failing_runs);
+	drop_mm(mm);
+}
+
 static void test_demand_zero_and_table_freeing(struct ktest *t)
 {
 	rcu_barrier();
@@ -342,6 +459,7 @@ static void test_munmap_of_huge_empty_range_is_fast(struct ktest *t)
 
 static struct ktest_case user_cases[] = {
 	KTEST_CASE(test_vma_split_and_merge),
+	KTEST_CASE(test_vma_ops_survive_every_allocation_failure),
 	KTEST_CASE(test_demand_zero_and_table_freeing),
 	KTEST_CASE(test_smap_blocks_direct_access),
 	KTEST_CASE(test_user_reads_kernel_memory),

@@ -15,7 +15,10 @@
  *   asm/cpu.h        IRQ on/off/save/restore, halt(), cpu_relax(),
  *                    get_cycles(), get_cycles_ordered(), xchg-style atomics
  *   asm/percpu.h     arch_percpu_set_base(), arch_percpu_self(),
- *                    arch_percpu_read_u32(): this CPU's per-CPU area
+ *                    arch_percpu_read_u32(): this CPU's per-CPU area;
+ *                    arch_percpu_read/write/add/dec_and_test(): one of its
+ *                    fields read or updated in ONE instruction (safe with
+ *                    preemption on: kernel/percpu.h's this_cpu_*())
  *   asm/page.h       PAGE_SIZE, the address-space layout (PAGE_OFFSET,
  *                    USER_TOP...), levels and indexes, __pa()/__va()
  *   asm/pgtable.h    pteval_t/pgd_t and their accessors (entry_present,
