@@ -38,6 +38,7 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 		 * pages to the gather outside the lock: a full gather flushes,
 		 * which waits for other CPUs. */
 		struct page *batch[ZAP_BATCH];
+		uintptr_t where[ZAP_BATCH];
 		unsigned n = 0;
 		spinlock_t *ptl;
 		pteval_t *pte = pte_table_lock(READ_ONCE(*pmd), &ptl) + pte_index(addr);
@@ -45,18 +46,18 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 			pteval_t old = *pte;
 			if (pte_maps_page(old)) {
 				WRITE_ONCE(*pte, 0);
+				where[n] = addr;
 				batch[n++] = phys_to_page(entry_addr(old));
 				__atomic_fetch_sub(&tlb->mm->rss, 1, __ATOMIC_RELAXED);
 				tlb_note_range(tlb, addr, addr + PAGE_SIZE);
 			}
 		}
 		spin_unlock(ptl);
-		/* FIXME (hardening issue, bug 1): address 0 widens the gathered
-		 * range to start at 0, so every zap flushes the whole TLB.  Kept
-		 * here so this refactor does not change behaviour; the fix comes
-		 * with its test. */
+		/* Each page with the address it was mapped at: the gathered
+		 * range is what the flush invalidates (page by page up to the
+		 * ceiling, mm/tlb.c), so it must be exactly the pages zapped. */
 		for (unsigned i = 0; i < n; i++)
-			tlb_remove_page(tlb, batch[i], 0);
+			tlb_remove_page(tlb, batch[i], where[i]);
 	}
 }
 

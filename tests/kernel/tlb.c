@@ -256,11 +256,108 @@ static void test_no_ipi_outside_cpumask(struct ktest *t)
 	mm_put(mm);
 }
 
+/* ---- the flushed range: one INVLPG per page up to the ceiling ------------- */
+
+static struct mm_struct *range_mm;
+static volatile int range_stop, range_ready;
+
+/* Run range_mm on this CPU, never sleeping, so the CPU is a flush target
+ * (not lazy) for the whole test. */
+static void range_spinner(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(range_mm);
+	uint64_t v;
+	copy_from_user(&v, (void *)TARGET, sizeof(v));
+	__atomic_fetch_add(&range_ready, 1, __ATOMIC_SEQ_CST);
+	while (!READ_ONCE(range_stop))
+		cpu_relax();
+	kthread_unuse_mm(range_mm);
+}
+
+/* Map and touch @pages pages after the neighbour at TARGET (which keeps the
+ * tables: no table-freeing flush), munmap them, and check that every CPU
+ * running the mm flushed @want_pages pages one by one and @want_full
+ * times in full.  A CPU that went lazy meanwhile (a preempted spinner)
+ * spoils a round; up to three tries. */
+static bool munmap_flushes(struct ktest *t, unsigned pages, uint64_t want_pages, uint64_t want_full)
+{
+	static struct tlb_stats before[NR_CPUS];     /* too big for a 16 KiB stack */
+	uintptr_t a = TARGET + PAGE_SIZE;
+	uint64_t len = (uint64_t)pages * PAGE_SIZE;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (do_mmap(range_mm, a, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (long)a)
+			return false;
+		for (unsigned i = 0; i < pages; i++) {
+			uint64_t one = 1;
+			copy_to_user((void *)(a + i * PAGE_SIZE), &one, sizeof(one));
+		}
+		unsigned cpu;
+		for_each_online_cpu(cpu)
+			tlb_get_stats(cpu, &before[cpu]);
+		if (do_munmap(range_mm, a, len))
+			return false;
+		bool good = true;
+		for_each_online_cpu(cpu) {
+			struct tlb_stats after;
+			tlb_get_stats(cpu, &after);
+			uint64_t p = after.pages_flushed - before[cpu].pages_flushed;
+			uint64_t f = after.full_flushes - before[cpu].full_flushes;
+			if (p != want_pages || f != want_full) {
+				ktest_log("munmap of %u pages: CPU %u flushed %llu pages, %llu in full "
+					  "(expected %llu, %llu)", pages, cpu, (unsigned long long)p,
+					  (unsigned long long)f, (unsigned long long)want_pages,
+					  (unsigned long long)want_full);
+				good = false;
+			}
+		}
+		if (good)
+			return true;
+	}
+	ktest_fail(t, __FILE__, __LINE__, "munmap of %u pages: wrong flushes, 3 times", pages);
+	return false;
+}
+
+static void test_munmap_flushes_its_range(struct ktest *t)
+{
+	range_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, range_mm);
+	kthread_use_mm(range_mm);
+	KTEST_ASSERT_EQ(t, map_target(range_mm), 0);
+	uint64_t one = 1;
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &one, sizeof(one)), 0);
+	range_stop = range_ready = 0;
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-tlbrange", range_spinner, NULL);
+	while (READ_ONCE(range_ready) < (int)n)
+		msleep(1);
+
+	/* One page: one INVLPG on each CPU (the old zap gathered from address
+	 * 0, so every zap reloaded CR3 everywhere).  The ceiling: INVLPGs;
+	 * one page more: one CR3 reload each. */
+	unsigned ceil = tlb_flush_ceiling;
+	munmap_flushes(t, 1, 1, 0);
+	if (ceil > 1)
+		munmap_flushes(t, ceil, ceil, 0);
+	munmap_flushes(t, ceil + 1, 0, 1);
+
+	range_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	kthread_unuse_mm(range_mm);
+	mm_put(range_mm);
+}
+
 static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_no_ipi_outside_cpumask),
 	KTEST_CASE(test_lazy_cpus),
 	KTEST_CASE(test_torture_munmap_mmap),
 	KTEST_CASE(test_torture_mprotect),
+	KTEST_CASE(test_munmap_flushes_its_range),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
