@@ -19,6 +19,7 @@
  * outside the mm's cpumask.
  */
 #include "tests/kernel/ktest.h"
+#include "kernel/errno.h"
 #include "kernel/sched/completion.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
@@ -352,12 +353,90 @@ static void test_munmap_flushes_its_range(struct ktest *t)
 	mm_put(range_mm);
 }
 
+/* ---- no user access from a thread without an mm ---------------------------- */
+
+static struct completion uq_ready, uq_go;
+static volatile bool uq_lazy_before, uq_lazy_after;
+static volatile int uq_from, uq_to, uq_str;
+static uint64_t uq_buf;
+
+/* Runs on the CPU that holds the mm lazily, as a kernel thread (no mm). */
+static void uaccess_probe(void *arg)
+{
+	struct mm_struct *mm = arg;
+	unsigned cpu = smp_processor_id();
+	uq_lazy_before = tlb_cpu_lazy(cpu, mm) && !current->mm;
+	uq_buf = 0x1111;
+	uq_from = copy_from_user(&uq_buf, (void *)TARGET, sizeof(uq_buf));
+	uint64_t junk = 0xbad;
+	uq_to = copy_to_user((void *)TARGET, &junk, sizeof(junk));
+	char s[8];
+	uq_str = (int)strncpy_from_user(s, (void *)TARGET, sizeof(s));
+	uq_lazy_after = tlb_cpu_lazy(cpu, mm);
+}
+
+/* Uses the mm on its CPU, then sleeps with it: the idle thread, a kernel
+ * thread, runs next and keeps it lazily (switch_mm(NULL)). */
+static void uaccess_owner(void *arg)
+{
+	struct mm_struct *mm = arg;
+	kthread_use_mm(mm);
+	uint64_t v;
+	copy_from_user(&v, (void *)TARGET, sizeof(v));
+	complete(&uq_ready);
+	wait_for_completion(&uq_go);
+	kthread_unuse_mm(mm);
+}
+
+static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	kthread_use_mm(mm);
+	KTEST_ASSERT_EQ(t, map_target(mm), 0);
+	uint64_t secret = 0x5ec2e7;
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &secret, sizeof(secret)), 0);
+	init_completion(&uq_ready);
+	init_completion(&uq_go);
+	struct thread *owner = thread_create_on(other, "ktest-uqowner", uaccess_owner, mm);
+	KTEST_ASSERT_NOT_NULL(t, owner);
+	wait_for_completion(&uq_ready);
+	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, mm); i++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, tlb_cpu_lazy(other, mm));
+
+	/* A kernel thread on that CPU: switching to it keeps the mm lazy. */
+	struct thread *probe = thread_create_on(other, "ktest-uqprobe", uaccess_probe, mm);
+	KTEST_ASSERT_NOT_NULL(t, probe);
+	thread_join(probe);
+	KTEST_EXPECT_TRUE(t, uq_lazy_before);   /* the state the test is about */
+	KTEST_EXPECT_TRUE(t, uq_lazy_after);
+	KTEST_EXPECT_EQ(t, uq_from, -EFAULT);
+	KTEST_EXPECT_EQ(t, uq_buf, 0x1111ull);  /* nothing read */
+	KTEST_EXPECT_EQ(t, uq_to, -EFAULT);
+	KTEST_EXPECT_EQ(t, uq_str, -EFAULT);
+	uint64_t now = 0;
+	KTEST_EXPECT_EQ(t, copy_from_user(&now, (void *)TARGET, sizeof(now)), 0);
+	KTEST_EXPECT_EQ(t, now, secret);        /* nothing written */
+
+	complete(&uq_go);
+	thread_join(owner);
+	kthread_unuse_mm(mm);
+	mm_put(mm);
+}
+
 static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_no_ipi_outside_cpumask),
 	KTEST_CASE(test_lazy_cpus),
 	KTEST_CASE(test_torture_munmap_mmap),
 	KTEST_CASE(test_torture_mprotect),
 	KTEST_CASE(test_munmap_flushes_its_range),
+	KTEST_CASE(test_uaccess_without_mm_on_lazy_cpu),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
