@@ -176,9 +176,16 @@ void exit_mmap(struct mm_struct *mm)
 	walk_page_range(mm->pgd, 0, (uintptr_t)USER_PGD_ENTRIES << PGD_SHIFT, &ops);
 	/* By now no thread of the mm runs, and the CPUs that ran one have
 	 * switched away (their CR3 writes flushed them) or hold the mm only
-	 * lazily.  The flush (it frees tables, so it reaches lazy CPUs) sends
-	 * those away too.  An mm no other CPU has loaded gets no remote flush
-	 * at all: its cpumask is empty, and without a loaded CR3 no TLB or
-	 * page walker can hold anything of it. */
+	 * lazily, with its page directory in CR3.  mm_put() frees that page
+	 * directory next, so a lazy CPU must leave whether or not any user
+	 * table was gathered above (an mm without tables gathers nothing and
+	 * would get no flush at all): a table-freeing flush reaches lazy CPUs
+	 * and sends them away.  Nobody can join the cpumask any more (no user
+	 * is left), so an empty one means no CR3, TLB or page walker holds
+	 * anything of the mm, and no remote flush is needed. */
+	if (!cpumask_empty(&mm->cpumask)) {
+		tlb.freed_tables = true;                /* the page directory */
+		tlb_note_range(&tlb, 0, PAGE_SIZE);     /* any address: lazy CPUs just leave */
+	}
 	tlb_finish_mmu(&tlb);
 }

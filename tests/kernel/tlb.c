@@ -430,6 +430,58 @@ static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
 	mm_put(mm);
 }
 
+/* ---- teardown sends lazy CPUs away, tables or not ---------------------------- */
+
+static struct mm_struct *teardown_mm;
+static volatile unsigned teardown_ran_on, teardown_left_on;
+
+/* Use the (empty) mm on the CPU we were created on, move to another CPU
+ * and stop using it there: the first CPU, which switched to its idle
+ * thread, still holds the mm lazily. */
+static void teardown_user(void *arg)
+{
+	unsigned dest = (unsigned)(uintptr_t)arg;
+	kthread_use_mm(teardown_mm);
+	teardown_ran_on = smp_processor_id();
+	cpumask_t to;
+	cpumask_clear(&to);
+	cpumask_set_cpu(dest, &to);
+	thread_set_affinity(current, &to);
+	teardown_left_on = smp_processor_id();
+	kthread_unuse_mm(teardown_mm);
+}
+
+static void test_teardown_leaves_lazy_cpus(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	/* No VMA, no user table: exit_mmap gathers nothing at all. */
+	teardown_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, teardown_mm);
+	struct tlb_stats before, after;
+	tlb_get_stats(other, &before);
+	struct thread *th = thread_create_on(other, "ktest-tdown", teardown_user, (void *)(uintptr_t)me);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	thread_join(th);
+	KTEST_EXPECT_EQ(t, teardown_ran_on, other);
+	KTEST_EXPECT_EQ(t, teardown_left_on, me);
+	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, teardown_mm); i++)
+		msleep(1);
+	/* The state of the bug: the last user is gone, a CPU holds it lazily. */
+	KTEST_ASSERT_TRUE(t, tlb_cpu_lazy(other, teardown_mm));
+	KTEST_EXPECT_TRUE(t, cpumask_test_cpu(other, &teardown_mm->cpumask));
+	/* Without a flush to send the lazy CPU away, this panics ("still
+	 * loaded"); without that check the page directory would be freed
+	 * while in the lazy CPU's CR3. */
+	mm_put(teardown_mm);
+	tlb_get_stats(other, &after);
+	KTEST_EXPECT_EQ(t, after.lazy_exits, before.lazy_exits + 1);
+	KTEST_EXPECT_GT(t, after.flushes_received, before.flushes_received);
+}
+
 static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_no_ipi_outside_cpumask),
 	KTEST_CASE(test_lazy_cpus),
@@ -437,6 +489,7 @@ static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_torture_mprotect),
 	KTEST_CASE(test_munmap_flushes_its_range),
 	KTEST_CASE(test_uaccess_without_mm_on_lazy_cpu),
+	KTEST_CASE(test_teardown_leaves_lazy_cpus),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
