@@ -16,6 +16,7 @@
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "asm/page.h"
+#include "kernel/time.h"
 
 /* The PTE table an upper entry points to, and its split lock. */
 static pteval_t *pte_table_lock(pteval_t pmd_entry, spinlock_t **ptl)
@@ -61,12 +62,29 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 	}
 }
 
+uint64_t zap_nested_flushes;
+uint64_t zap_test_delay_ns;
+
 void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 {
 	struct mmu_gather tlb;
 	tlb_gather_mmu(&tlb, mm);
 	const struct pt_range_ops ops = { .pte_table = zap_pte_table, .priv = &tlb };
 	walk_page_range(mm->pgd, start, end, &ops);
+	/* Tests: widen the window in which this zap's PTEs are clear but not
+	 * yet flushed, the window a concurrent zap must not return in. */
+	if (zap_test_delay_ns && tlb.nr_pages)
+		udelay(zap_test_delay_ns / 1000);
+	/* Two MADV_DONTNEED of one range run at once (mmap_lock for read).
+	 * The first clears the PTEs; the second finds them clear, gathers
+	 * nothing and, without this, would return to user space at once,
+	 * its TLB still mapping pages the first frees once its own flush is
+	 * done.  So a zap that overlaps another gather of the mm flushes its
+	 * whole range anyway (Linux's mm_tlb_flush_nested, 2017). */
+	if (mm_tlb_flush_nested(mm)) {
+		__atomic_fetch_add(&zap_nested_flushes, 1, __ATOMIC_RELAXED);
+		tlb_note_range(&tlb, start, end);
+	}
 	tlb_finish_mmu(&tlb);
 }
 

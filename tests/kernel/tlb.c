@@ -482,6 +482,123 @@ static void test_teardown_leaves_lazy_cpus(struct ktest *t)
 	KTEST_EXPECT_GT(t, after.flushes_received, before.flushes_received);
 }
 
+/* ---- concurrent MADV_DONTNEED: the second one returns flushed -------------- */
+
+#define DN_MIN_ROUNDS 400
+#define DN_MIN_OVERLAPS 40      /* rounds where both zaps overlapped */
+#define DN_MS 1500              /* run at least this long ... */
+#define DN_MAX_MS 8000          /* ... and until enough overlaps, up to this */
+#define DN_PAGES 4
+
+static struct mm_struct *dn_mm;
+static volatile uint64_t dn_step[2];
+static volatile int dn_stop;
+static volatile uint64_t dn_rounds, dn_stale, dn_unseen, dn_errors;
+
+/* Both threads at step @*step before either goes on (a two-party barrier;
+ * each writes only its own counter).  Returns false when told to stop;
+ * the wait gives up on a stop too, since the other thread may have seen
+ * it one barrier earlier and left. */
+static bool dn_barrier(unsigned me, uint64_t *step)
+{
+	WRITE_ONCE(dn_step[me], ++*step);
+	while (READ_ONCE(dn_step[!me]) < *step)
+		if (READ_ONCE(dn_stop))
+			return false;
+		else
+			cpu_relax();
+	return !READ_ONCE(dn_stop);
+}
+
+/* Each round: thread 0 writes a marker into the page; both read it (their
+ * TLBs now map the page); both MADV_DONTNEED it at once; each then reads
+ * it, and must read zero: a marker can only come from a stale TLB entry,
+ * the zap having returned before this CPU was flushed. */
+static void dn_thread(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	uint64_t step = 0, stale = 0, unseen = 0, errors = 0, rounds = 0;
+	kthread_use_mm(dn_mm);
+	while (dn_barrier(me, &step)) {
+		/* A different page each round: the fault path takes 1000
+		 * faults in a row at one address for a stuck thread. */
+		uintptr_t page = TARGET + (step / 3 % DN_PAGES) * PAGE_SIZE;
+		uint64_t marker = 0xd0d0000000000000ull | step, v = 0;
+		if (me == 0 && copy_to_user((void *)page, &marker, sizeof(marker)))
+			errors++;
+		if (!dn_barrier(me, &step))
+			break;
+		marker = 0xd0d0000000000000ull | (step - 1);
+		if (copy_from_user(&v, (void *)page, sizeof(v)) || v != marker)
+			unseen++;       /* should not happen: the write is done */
+		if (!dn_barrier(me, &step))
+			break;
+		if (do_madvise(dn_mm, page, PAGE_SIZE, MADV_DONTNEED))
+			errors++;
+		v = 0;
+		if (copy_from_user(&v, (void *)page, sizeof(v)))
+			errors++;
+		else if (v != 0)
+			stale++;
+		rounds++;
+	}
+	kthread_unuse_mm(dn_mm);
+	__atomic_fetch_add(&dn_stale, stale, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&dn_unseen, unseen, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&dn_errors, errors, __ATOMIC_SEQ_CST);
+	if (me == 0)
+		dn_rounds = rounds;
+}
+
+static void test_concurrent_madvise_flushes(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	dn_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, dn_mm);
+	kthread_use_mm(dn_mm);
+	KTEST_ASSERT_EQ(t, do_mmap(dn_mm, TARGET, DN_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), (long)TARGET);
+	kthread_unuse_mm(dn_mm);
+	dn_step[0] = dn_step[1] = 0;
+	dn_stop = 0;
+	dn_rounds = dn_stale = dn_unseen = dn_errors = 0;
+	uint64_t nested0 = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST);
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct thread *a = thread_create_on(me, "ktest-dn0", dn_thread, (void *)0);
+	struct thread *b = thread_create_on(other, "ktest-dn1", dn_thread, (void *)1);
+	KTEST_ASSERT_NOT_NULL(t, a);
+	KTEST_ASSERT_NOT_NULL(t, b);
+	/* The zap that clears the PTEs pauses before flushing them, so the
+	 * other one finds them clear while that flush is still to come. */
+	zap_test_delay_ns = 100000;
+	uint64_t t0 = ktime_ns();
+	for (;;) {
+		msleep(50);
+		uint64_t ms = (ktime_ns() - t0) / 1000000;
+		uint64_t overlaps = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST) - nested0;
+		if (ms >= DN_MAX_MS ||
+		    (ms >= DN_MS && overlaps >= DN_MIN_OVERLAPS && READ_ONCE(dn_step[0]) / 3 >= DN_MIN_ROUNDS))
+			break;
+	}
+	dn_stop = 1;
+	thread_join(a);
+	thread_join(b);
+	zap_test_delay_ns = 0;
+	uint64_t overlaps = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST) - nested0;
+	mm_put(dn_mm);
+	ktest_log("concurrent MADV_DONTNEED: %llu rounds, %llu overlapping zaps, %llu stale reads, "
+		  "%llu errors", (unsigned long long)dn_rounds, (unsigned long long)overlaps,
+		  (unsigned long long)dn_stale, (unsigned long long)dn_errors);
+	KTEST_EXPECT_GE(t, dn_rounds, (uint64_t)DN_MIN_ROUNDS);
+	KTEST_EXPECT_GE(t, overlaps, (uint64_t)DN_MIN_OVERLAPS);
+	KTEST_EXPECT_EQ(t, dn_unseen, 0ull);
+	KTEST_EXPECT_EQ(t, dn_errors, 0ull);
+	KTEST_EXPECT_EQ(t, dn_stale, 0ull);
+}
+
 static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_no_ipi_outside_cpumask),
 	KTEST_CASE(test_lazy_cpus),
@@ -490,6 +607,7 @@ static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_munmap_flushes_its_range),
 	KTEST_CASE(test_uaccess_without_mm_on_lazy_cpu),
 	KTEST_CASE(test_teardown_leaves_lazy_cpus),
+	KTEST_CASE(test_concurrent_madvise_flushes),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
