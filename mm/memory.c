@@ -16,6 +16,7 @@
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "asm/page.h"
+#include "kernel/time.h"
 
 /* The PTE table an upper entry points to, and its split lock. */
 static pteval_t *pte_table_lock(pteval_t pmd_entry, spinlock_t **ptl)
@@ -38,6 +39,7 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 		 * pages to the gather outside the lock: a full gather flushes,
 		 * which waits for other CPUs. */
 		struct page *batch[ZAP_BATCH];
+		uintptr_t where[ZAP_BATCH];
 		unsigned n = 0;
 		spinlock_t *ptl;
 		pteval_t *pte = pte_table_lock(READ_ONCE(*pmd), &ptl) + pte_index(addr);
@@ -45,20 +47,23 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 			pteval_t old = *pte;
 			if (pte_maps_page(old)) {
 				WRITE_ONCE(*pte, 0);
+				where[n] = addr;
 				batch[n++] = phys_to_page(entry_addr(old));
 				__atomic_fetch_sub(&tlb->mm->rss, 1, __ATOMIC_RELAXED);
 				tlb_note_range(tlb, addr, addr + PAGE_SIZE);
 			}
 		}
 		spin_unlock(ptl);
-		/* FIXME (hardening issue, bug 1): address 0 widens the gathered
-		 * range to start at 0, so every zap flushes the whole TLB.  Kept
-		 * here so this refactor does not change behaviour; the fix comes
-		 * with its test. */
+		/* Each page with the address it was mapped at: the gathered
+		 * range is what the flush invalidates (page by page up to the
+		 * ceiling, mm/tlb.c), so it must be exactly the pages zapped. */
 		for (unsigned i = 0; i < n; i++)
-			tlb_remove_page(tlb, batch[i], 0);
+			tlb_remove_page(tlb, batch[i], where[i]);
 	}
 }
+
+uint64_t zap_nested_flushes;
+uint64_t zap_test_delay_ns;
 
 void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 {
@@ -66,6 +71,20 @@ void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 	tlb_gather_mmu(&tlb, mm);
 	const struct pt_range_ops ops = { .pte_table = zap_pte_table, .priv = &tlb };
 	walk_page_range(mm->pgd, start, end, &ops);
+	/* Tests: widen the window in which this zap's PTEs are clear but not
+	 * yet flushed, the window a concurrent zap must not return in. */
+	if (zap_test_delay_ns && tlb.nr_pages)
+		udelay(zap_test_delay_ns / 1000);
+	/* Two MADV_DONTNEED of one range run at once (mmap_lock for read).
+	 * The first clears the PTEs; the second finds them clear, gathers
+	 * nothing and, without this, would return to user space at once,
+	 * its TLB still mapping pages the first frees once its own flush is
+	 * done.  So a zap that overlaps another gather of the mm flushes its
+	 * whole range anyway (Linux's mm_tlb_flush_nested, 2017). */
+	if (mm_tlb_flush_nested(mm)) {
+		__atomic_fetch_add(&zap_nested_flushes, 1, __ATOMIC_RELAXED);
+		tlb_note_range(&tlb, start, end);
+	}
 	tlb_finish_mmu(&tlb);
 }
 
@@ -175,9 +194,16 @@ void exit_mmap(struct mm_struct *mm)
 	walk_page_range(mm->pgd, 0, (uintptr_t)USER_PGD_ENTRIES << PGD_SHIFT, &ops);
 	/* By now no thread of the mm runs, and the CPUs that ran one have
 	 * switched away (their CR3 writes flushed them) or hold the mm only
-	 * lazily.  The flush (it frees tables, so it reaches lazy CPUs) sends
-	 * those away too.  An mm no other CPU has loaded gets no remote flush
-	 * at all: its cpumask is empty, and without a loaded CR3 no TLB or
-	 * page walker can hold anything of it. */
+	 * lazily, with its page directory in CR3.  mm_put() frees that page
+	 * directory next, so a lazy CPU must leave whether or not any user
+	 * table was gathered above (an mm without tables gathers nothing and
+	 * would get no flush at all): a table-freeing flush reaches lazy CPUs
+	 * and sends them away.  Nobody can join the cpumask any more (no user
+	 * is left), so an empty one means no CR3, TLB or page walker holds
+	 * anything of the mm, and no remote flush is needed. */
+	if (!cpumask_empty(&mm->cpumask)) {
+		tlb.freed_tables = true;                /* the page directory */
+		tlb_note_range(&tlb, 0, PAGE_SIZE);     /* any address: lazy CPUs just leave */
+	}
 	tlb_finish_mmu(&tlb);
 }

@@ -38,6 +38,7 @@ struct mm_struct {
 	seqcount_t seq;             /* bumped by every VMA change (for speculative faults) */
 	uint64_t rss;               /* user pages mapped (relaxed atomic updates) */
 	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
+	atomic_t tlb_flush_pending; /* mmu_gathers between their first PTE change and their flush */
 };
 
 /** mm_create() - an empty address space. Return: it (users = 1), or NULL. */
@@ -69,6 +70,11 @@ uint64_t user_pte_flags(unsigned vm_flags);
  * CPU using @mm, then free the pages.  Tables stay.  Context: mmap_lock held.
  */
 void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+/* Zaps that overlapped another gather of their mm and flushed their whole
+ * range for it (tests count the races they exercised with it). */
+extern uint64_t zap_nested_flushes;
+/* Tests only: a pause in zap_range() between clearing PTEs and flushing. */
+extern uint64_t zap_test_delay_ns;
 
 /**
  * free_empty_tables() - free the page-table pages of [@start, @end) that

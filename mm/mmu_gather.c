@@ -17,6 +17,11 @@
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 {
+	/* Counted before any PTE changes: a full barrier, and the PTE locks
+	 * taken later release it, so a concurrent gatherer that sees one of
+	 * our cleared PTEs under the same lock also sees this count (pairs
+	 * with the acquire in mm_tlb_flush_nested). */
+	atomic_inc_return(&mm->tlb_flush_pending);
 	tlb->mm = mm;
 	tlb->start = UINTPTR_MAX;
 	tlb->end = 0;
@@ -121,4 +126,15 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
 	tlb_flush_mmu(tlb);
+	/* After the flush was acknowledged everywhere: a gatherer that reads
+	 * the count without us (acquire, mm_tlb_flush_nested) also sees
+	 * that flush complete.  Full barrier (the release side). */
+	atomic_sub_return(1, &tlb->mm->tlb_flush_pending);
+}
+
+bool mm_tlb_flush_nested(struct mm_struct *mm)
+{
+	/* Pairs with the increment in tlb_gather_mmu (seen through the PTE
+	 * lock) and the release of the decrement in tlb_finish_mmu. */
+	return atomic_read_acquire(&mm->tlb_flush_pending) > 1;
 }

@@ -33,6 +33,10 @@ struct mmu_gather {
 	struct page *tables[GATHER_TABLES];
 };
 
+/**
+ * tlb_gather_mmu() - start a gather on @mm; it counts as a pending flush of
+ * @mm (mm->tlb_flush_pending) until tlb_finish_mmu() has flushed.
+ */
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
 /** tlb_remove_page() - free @page (mapped at @addr) after the flush. */
 void tlb_remove_page(struct mmu_gather *tlb, struct page *page, uintptr_t addr);
@@ -42,5 +46,16 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr
 void tlb_note_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end);
 /** tlb_finish_mmu() - flush, then free pages, then tables. Context: may wait for other CPUs. */
 void tlb_finish_mmu(struct mmu_gather *tlb);
+
+/**
+ * mm_tlb_flush_nested() - is another gather of @mm between its PTE changes
+ * and the end of its flush?  Called by a gatherer after its own PTE walk
+ * (so the caller counts itself).  A zap under mmap_lock for read that
+ * finds PTEs already cleared by such a gather must flush its whole range
+ * itself: the other one's flush may not have reached this CPU yet.
+ * Context: between tlb_gather_mmu() and tlb_finish_mmu(), after the PTE
+ * table locks of the walk were taken and released.
+ */
+bool mm_tlb_flush_nested(struct mm_struct *mm);
 
 #endif

@@ -4,7 +4,9 @@
  * Every kernel access to user memory goes through these.  A bad user
  * pointer (outside user space, unmapped, or without the needed permission)
  * makes them return -EFAULT; the kernel never oopses on one.  Pages not yet
- * faulted in are faulted in on the way (they may sleep).
+ * faulted in are faulted in on the way (they may sleep).  User addresses
+ * are those of current->mm: a thread without one (a kernel thread, even
+ * on a CPU that holds some mm lazily) gets -EFAULT without any access.
  */
 #ifndef MM_UACCESS_H
 #define MM_UACCESS_H

@@ -19,6 +19,7 @@
  * outside the mm's cpumask.
  */
 #include "tests/kernel/ktest.h"
+#include "kernel/errno.h"
 #include "kernel/sched/completion.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
@@ -256,11 +257,357 @@ static void test_no_ipi_outside_cpumask(struct ktest *t)
 	mm_put(mm);
 }
 
+/* ---- the flushed range: one INVLPG per page up to the ceiling ------------- */
+
+static struct mm_struct *range_mm;
+static volatile int range_stop, range_ready;
+
+/* Run range_mm on this CPU, never sleeping, so the CPU is a flush target
+ * (not lazy) for the whole test. */
+static void range_spinner(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(range_mm);
+	uint64_t v;
+	copy_from_user(&v, (void *)TARGET, sizeof(v));
+	__atomic_fetch_add(&range_ready, 1, __ATOMIC_SEQ_CST);
+	while (!READ_ONCE(range_stop))
+		cpu_relax();
+	kthread_unuse_mm(range_mm);
+}
+
+/* Map and touch @pages pages after the neighbour at TARGET (which keeps the
+ * tables: no table-freeing flush), munmap them, and check that every CPU
+ * running the mm flushed @want_pages pages one by one and @want_full
+ * times in full.  A CPU that went lazy meanwhile (a preempted spinner)
+ * spoils a round; up to three tries. */
+static bool munmap_flushes(struct ktest *t, unsigned pages, uint64_t want_pages, uint64_t want_full)
+{
+	static struct tlb_stats before[NR_CPUS];     /* too big for a 16 KiB stack */
+	uintptr_t a = TARGET + PAGE_SIZE;
+	uint64_t len = (uint64_t)pages * PAGE_SIZE;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (do_mmap(range_mm, a, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (long)a)
+			return false;
+		for (unsigned i = 0; i < pages; i++) {
+			uint64_t one = 1;
+			copy_to_user((void *)(a + i * PAGE_SIZE), &one, sizeof(one));
+		}
+		unsigned cpu;
+		for_each_online_cpu(cpu)
+			tlb_get_stats(cpu, &before[cpu]);
+		if (do_munmap(range_mm, a, len))
+			return false;
+		bool good = true;
+		for_each_online_cpu(cpu) {
+			struct tlb_stats after;
+			tlb_get_stats(cpu, &after);
+			uint64_t p = after.pages_flushed - before[cpu].pages_flushed;
+			uint64_t f = after.full_flushes - before[cpu].full_flushes;
+			if (p != want_pages || f != want_full) {
+				ktest_log("munmap of %u pages: CPU %u flushed %llu pages, %llu in full "
+					  "(expected %llu, %llu)", pages, cpu, (unsigned long long)p,
+					  (unsigned long long)f, (unsigned long long)want_pages,
+					  (unsigned long long)want_full);
+				good = false;
+			}
+		}
+		if (good)
+			return true;
+	}
+	ktest_fail(t, __FILE__, __LINE__, "munmap of %u pages: wrong flushes, 3 times", pages);
+	return false;
+}
+
+static void test_munmap_flushes_its_range(struct ktest *t)
+{
+	range_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, range_mm);
+	kthread_use_mm(range_mm);
+	KTEST_ASSERT_EQ(t, map_target(range_mm), 0);
+	uint64_t one = 1;
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &one, sizeof(one)), 0);
+	range_stop = range_ready = 0;
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-tlbrange", range_spinner, NULL);
+	while (READ_ONCE(range_ready) < (int)n)
+		msleep(1);
+
+	/* One page: one INVLPG on each CPU (the old zap gathered from address
+	 * 0, so every zap reloaded CR3 everywhere).  The ceiling: INVLPGs;
+	 * one page more: one CR3 reload each. */
+	unsigned ceil = tlb_flush_ceiling;
+	munmap_flushes(t, 1, 1, 0);
+	if (ceil > 1)
+		munmap_flushes(t, ceil, ceil, 0);
+	munmap_flushes(t, ceil + 1, 0, 1);
+
+	range_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	kthread_unuse_mm(range_mm);
+	mm_put(range_mm);
+}
+
+/* ---- no user access from a thread without an mm ---------------------------- */
+
+static struct completion uq_ready, uq_go;
+static volatile bool uq_lazy_before, uq_lazy_after;
+static volatile int uq_from, uq_to, uq_str;
+static uint64_t uq_buf;
+
+/* Runs on the CPU that holds the mm lazily, as a kernel thread (no mm). */
+static void uaccess_probe(void *arg)
+{
+	struct mm_struct *mm = arg;
+	unsigned cpu = smp_processor_id();
+	uq_lazy_before = tlb_cpu_lazy(cpu, mm) && !current->mm;
+	uq_buf = 0x1111;
+	uq_from = copy_from_user(&uq_buf, (void *)TARGET, sizeof(uq_buf));
+	uint64_t junk = 0xbad;
+	uq_to = copy_to_user((void *)TARGET, &junk, sizeof(junk));
+	char s[8];
+	uq_str = (int)strncpy_from_user(s, (void *)TARGET, sizeof(s));
+	uq_lazy_after = tlb_cpu_lazy(cpu, mm);
+}
+
+/* Uses the mm on its CPU, then sleeps with it: the idle thread, a kernel
+ * thread, runs next and keeps it lazily (switch_mm(NULL)). */
+static void uaccess_owner(void *arg)
+{
+	struct mm_struct *mm = arg;
+	kthread_use_mm(mm);
+	uint64_t v;
+	copy_from_user(&v, (void *)TARGET, sizeof(v));
+	complete(&uq_ready);
+	wait_for_completion(&uq_go);
+	kthread_unuse_mm(mm);
+}
+
+static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	kthread_use_mm(mm);
+	KTEST_ASSERT_EQ(t, map_target(mm), 0);
+	uint64_t secret = 0x5ec2e7;
+	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &secret, sizeof(secret)), 0);
+	init_completion(&uq_ready);
+	init_completion(&uq_go);
+	struct thread *owner = thread_create_on(other, "ktest-uqowner", uaccess_owner, mm);
+	KTEST_ASSERT_NOT_NULL(t, owner);
+	wait_for_completion(&uq_ready);
+	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, mm); i++)
+		msleep(1);
+	KTEST_EXPECT_TRUE(t, tlb_cpu_lazy(other, mm));
+
+	/* A kernel thread on that CPU: switching to it keeps the mm lazy. */
+	struct thread *probe = thread_create_on(other, "ktest-uqprobe", uaccess_probe, mm);
+	KTEST_ASSERT_NOT_NULL(t, probe);
+	thread_join(probe);
+	KTEST_EXPECT_TRUE(t, uq_lazy_before);   /* the state the test is about */
+	KTEST_EXPECT_TRUE(t, uq_lazy_after);
+	KTEST_EXPECT_EQ(t, uq_from, -EFAULT);
+	KTEST_EXPECT_EQ(t, uq_buf, 0x1111ull);  /* nothing read */
+	KTEST_EXPECT_EQ(t, uq_to, -EFAULT);
+	KTEST_EXPECT_EQ(t, uq_str, -EFAULT);
+	uint64_t now = 0;
+	KTEST_EXPECT_EQ(t, copy_from_user(&now, (void *)TARGET, sizeof(now)), 0);
+	KTEST_EXPECT_EQ(t, now, secret);        /* nothing written */
+
+	complete(&uq_go);
+	thread_join(owner);
+	kthread_unuse_mm(mm);
+	mm_put(mm);
+}
+
+/* ---- teardown sends lazy CPUs away, tables or not ---------------------------- */
+
+static struct mm_struct *teardown_mm;
+static volatile unsigned teardown_ran_on, teardown_left_on;
+
+/* Use the (empty) mm on the CPU we were created on, move to another CPU
+ * and stop using it there: the first CPU, which switched to its idle
+ * thread, still holds the mm lazily. */
+static void teardown_user(void *arg)
+{
+	unsigned dest = (unsigned)(uintptr_t)arg;
+	kthread_use_mm(teardown_mm);
+	teardown_ran_on = smp_processor_id();
+	cpumask_t to;
+	cpumask_clear(&to);
+	cpumask_set_cpu(dest, &to);
+	thread_set_affinity(current, &to);
+	teardown_left_on = smp_processor_id();
+	kthread_unuse_mm(teardown_mm);
+}
+
+static void test_teardown_leaves_lazy_cpus(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	/* No VMA, no user table: exit_mmap gathers nothing at all. */
+	teardown_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, teardown_mm);
+	struct tlb_stats before, after;
+	tlb_get_stats(other, &before);
+	struct thread *th = thread_create_on(other, "ktest-tdown", teardown_user, (void *)(uintptr_t)me);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	thread_join(th);
+	KTEST_EXPECT_EQ(t, teardown_ran_on, other);
+	KTEST_EXPECT_EQ(t, teardown_left_on, me);
+	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, teardown_mm); i++)
+		msleep(1);
+	/* The state of the bug: the last user is gone, a CPU holds it lazily. */
+	KTEST_ASSERT_TRUE(t, tlb_cpu_lazy(other, teardown_mm));
+	KTEST_EXPECT_TRUE(t, cpumask_test_cpu(other, &teardown_mm->cpumask));
+	/* Without a flush to send the lazy CPU away, this panics ("still
+	 * loaded"); without that check the page directory would be freed
+	 * while in the lazy CPU's CR3. */
+	mm_put(teardown_mm);
+	tlb_get_stats(other, &after);
+	KTEST_EXPECT_EQ(t, after.lazy_exits, before.lazy_exits + 1);
+	KTEST_EXPECT_GT(t, after.flushes_received, before.flushes_received);
+}
+
+/* ---- concurrent MADV_DONTNEED: the second one returns flushed -------------- */
+
+#define DN_MIN_ROUNDS 400
+#define DN_MIN_OVERLAPS 40      /* rounds where both zaps overlapped */
+#define DN_MS 1500              /* run at least this long ... */
+#define DN_MAX_MS 8000          /* ... and until enough overlaps, up to this */
+#define DN_PAGES 4
+
+static struct mm_struct *dn_mm;
+static volatile uint64_t dn_step[2];
+static volatile int dn_stop;
+static volatile uint64_t dn_rounds, dn_stale, dn_unseen, dn_errors;
+
+/* Both threads at step @*step before either goes on (a two-party barrier;
+ * each writes only its own counter).  Returns false when told to stop;
+ * the wait gives up on a stop too, since the other thread may have seen
+ * it one barrier earlier and left. */
+static bool dn_barrier(unsigned me, uint64_t *step)
+{
+	WRITE_ONCE(dn_step[me], ++*step);
+	while (READ_ONCE(dn_step[!me]) < *step)
+		if (READ_ONCE(dn_stop))
+			return false;
+		else
+			cpu_relax();
+	return !READ_ONCE(dn_stop);
+}
+
+/* Each round: thread 0 writes a marker into the page; both read it (their
+ * TLBs now map the page); both MADV_DONTNEED it at once; each then reads
+ * it, and must read zero: a marker can only come from a stale TLB entry,
+ * the zap having returned before this CPU was flushed. */
+static void dn_thread(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	uint64_t step = 0, stale = 0, unseen = 0, errors = 0, rounds = 0;
+	kthread_use_mm(dn_mm);
+	while (dn_barrier(me, &step)) {
+		/* A different page each round: the fault path takes 1000
+		 * faults in a row at one address for a stuck thread. */
+		uintptr_t page = TARGET + (step / 3 % DN_PAGES) * PAGE_SIZE;
+		uint64_t marker = 0xd0d0000000000000ull | step, v = 0;
+		if (me == 0 && copy_to_user((void *)page, &marker, sizeof(marker)))
+			errors++;
+		if (!dn_barrier(me, &step))
+			break;
+		marker = 0xd0d0000000000000ull | (step - 1);
+		if (copy_from_user(&v, (void *)page, sizeof(v)) || v != marker)
+			unseen++;       /* should not happen: the write is done */
+		if (!dn_barrier(me, &step))
+			break;
+		if (do_madvise(dn_mm, page, PAGE_SIZE, MADV_DONTNEED))
+			errors++;
+		v = 0;
+		if (copy_from_user(&v, (void *)page, sizeof(v)))
+			errors++;
+		else if (v != 0)
+			stale++;
+		rounds++;
+	}
+	kthread_unuse_mm(dn_mm);
+	__atomic_fetch_add(&dn_stale, stale, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&dn_unseen, unseen, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&dn_errors, errors, __ATOMIC_SEQ_CST);
+	if (me == 0)
+		dn_rounds = rounds;
+}
+
+static void test_concurrent_madvise_flushes(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	dn_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, dn_mm);
+	kthread_use_mm(dn_mm);
+	KTEST_ASSERT_EQ(t, do_mmap(dn_mm, TARGET, DN_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), (long)TARGET);
+	kthread_unuse_mm(dn_mm);
+	dn_step[0] = dn_step[1] = 0;
+	dn_stop = 0;
+	dn_rounds = dn_stale = dn_unseen = dn_errors = 0;
+	uint64_t nested0 = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST);
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct thread *a = thread_create_on(me, "ktest-dn0", dn_thread, (void *)0);
+	struct thread *b = thread_create_on(other, "ktest-dn1", dn_thread, (void *)1);
+	KTEST_ASSERT_NOT_NULL(t, a);
+	KTEST_ASSERT_NOT_NULL(t, b);
+	/* The zap that clears the PTEs pauses before flushing them, so the
+	 * other one finds them clear while that flush is still to come. */
+	zap_test_delay_ns = 100000;
+	uint64_t t0 = ktime_ns();
+	for (;;) {
+		msleep(50);
+		uint64_t ms = (ktime_ns() - t0) / 1000000;
+		uint64_t overlaps = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST) - nested0;
+		if (ms >= DN_MAX_MS ||
+		    (ms >= DN_MS && overlaps >= DN_MIN_OVERLAPS && READ_ONCE(dn_step[0]) / 3 >= DN_MIN_ROUNDS))
+			break;
+	}
+	dn_stop = 1;
+	thread_join(a);
+	thread_join(b);
+	zap_test_delay_ns = 0;
+	uint64_t overlaps = __atomic_load_n(&zap_nested_flushes, __ATOMIC_SEQ_CST) - nested0;
+	mm_put(dn_mm);
+	ktest_log("concurrent MADV_DONTNEED: %llu rounds, %llu overlapping zaps, %llu stale reads, "
+		  "%llu errors", (unsigned long long)dn_rounds, (unsigned long long)overlaps,
+		  (unsigned long long)dn_stale, (unsigned long long)dn_errors);
+	KTEST_EXPECT_GE(t, dn_rounds, (uint64_t)DN_MIN_ROUNDS);
+	KTEST_EXPECT_GE(t, overlaps, (uint64_t)DN_MIN_OVERLAPS);
+	KTEST_EXPECT_EQ(t, dn_unseen, 0ull);
+	KTEST_EXPECT_EQ(t, dn_errors, 0ull);
+	KTEST_EXPECT_EQ(t, dn_stale, 0ull);
+}
+
 static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_no_ipi_outside_cpumask),
 	KTEST_CASE(test_lazy_cpus),
 	KTEST_CASE(test_torture_munmap_mmap),
 	KTEST_CASE(test_torture_mprotect),
+	KTEST_CASE(test_munmap_flushes_its_range),
+	KTEST_CASE(test_uaccess_without_mm_on_lazy_cpu),
+	KTEST_CASE(test_teardown_leaves_lazy_cpus),
+	KTEST_CASE(test_concurrent_madvise_flushes),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
