@@ -73,7 +73,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -191,6 +191,14 @@ bench: check-deps
 	$(Q)$(PYTHON) scripts/bench.py --bench "$(call given,BENCH)" --cpus "$(call given,CPUS)" \
 		$(SWITCH_ARGS) --accel "$(ACCEL)"
 
+# The system-call fuzzer across TABLE_FREE x FAULT at 2 and 4 CPUs
+# (scripts/fuzz.py): CALLS in all (default 10^6), SEED; CPUS and the design
+# switches narrow it.
+fuzz: check-deps
+	$(Q)$(PYTHON) scripts/fuzz.py --calls "$(CALLS)" --seed "$(SEED)" \
+		--cpus "$(call given,CPUS)" $(SWITCH_ARGS) \
+		--accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
+
 include tests/host/host.mk
 
 # ---- packages -----------------------------------------------------------------
@@ -204,7 +212,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

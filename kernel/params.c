@@ -13,7 +13,7 @@
 
 extern const struct kernel_param __kernel_params_start[], __kernel_params_end[];
 
-static char ktest_spec[128];
+static char ktest_spec[CMDLINE_VALUE_MAX + 1];	/* what the parser accepts */
 static bool ktest_given;
 
 static const struct kernel_param *find_param(const char *name)

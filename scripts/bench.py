@@ -88,12 +88,14 @@ class Outcome:
 
 
 def boot_problems(label: str, scan, classification: str,
-                  names: list[str]) -> list[str]:
-    """What is wrong with one boot: its log's errors, a crash, no results,
-    a benchmark asked for that printed nothing."""
+                  names: list[str], reason: str = "") -> list[str]:
+    """What is wrong with one boot: its log's errors, a crash (with why it
+    was stopped early, if it was), no results, a benchmark asked for that
+    printed nothing."""
     problems = list(scan.errors)
     if classification != "pass":
-        problems.append(f"{label}: boot {classification}")
+        problems.append(f"{label}: boot {classification}" +
+                        (f": {reason}" if reason else ""))
     elif not scan.results:
         problems.append(f"{label}: no results")
     problems += [f"{label}: no results from benchmark {b}" for b in names
@@ -107,11 +109,13 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     kernels = kbuild.build_all((b[0] for b in boots), [])
     out.problems += [f"{c}: build failed" for c, k in kernels.items()
                      if k is None]
-    runnable = [b for b in boots if kernels[b[0]]]
+    runnable = [(b, stem) for b, stem in zip(boots, matrix.boot_stems(boots))
+                if kernels[b[0]]]
     os.makedirs(log_dir, exist_ok=True)
-    for i, (config, n, names) in enumerate(runnable, 1):
-        log_path = os.path.join(log_dir, f"{config}-cpus{n}.log")
-        label = f"{config} cpus={n}"
+    for i, ((config, n, names), stem) in enumerate(runnable, 1):
+        log_path = os.path.join(log_dir, f"{stem}.log")
+        label = f"{config} cpus={n}" + \
+            (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "")
         try:
             res, text = kbuild.boot(kernels[config], n,
                                     "bench=" + ",".join(names), log_path,
@@ -124,7 +128,8 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
             break
         scan = parse_log(text, show(log_path), config, n, accel)
         out.results += scan.results
-        problems = boot_problems(label, scan, res.classification, names)
+        problems = boot_problems(label, scan, res.classification, names,
+                                 res.reason)
         status = "" if not problems else \
             f" {res.classification.upper()}" if res.classification != "pass" \
             else " FAIL"

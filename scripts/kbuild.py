@@ -43,9 +43,12 @@ def tail(lines: list[str], n: int = TAIL_LINES, mark: str = "|") -> str:
                      (lines[-n:] if lines else ["(empty log)"]))
 
 
-def crash_report(heading: str, lines: list[str], stderr: str) -> str:
-    """A crashed boot: heading, the last lines of its log, QEMU's stderr."""
-    out = [heading, tail(lines)]
+def crash_report(heading: str, lines: list[str], stderr: str,
+                 reason: str = "") -> str:
+    """A crashed boot: heading, why it was stopped early (if it was), the
+    last lines of its log, QEMU's stderr."""
+    out = [heading] + ([f"  stopped: {reason}"] if reason else []) + \
+        [tail(lines)]
     if stderr.strip():
         out += ["  QEMU stderr:", tail(stderr.strip().splitlines(), 20, "!")]
     return "\n".join(out)
@@ -117,10 +120,17 @@ def build_all(configs, extra: list[str]) -> dict[str, str | None]:
 
 def boot(kernel: str, cpus: int, cmdline: str, log_path: str, accel: str,
          mem: str, timeout: float) -> tuple[qemu.RunResult, str]:
-    """Boot directly (qboot) headless; return (QEMU's result, the log)."""
+    """Boot directly (qboot) headless; return (QEMU's result, the log).
+
+    The first key of cmdline (ktest=, bench=) is what the boot is for: a
+    kernel that ignores it or reaches the monitor prompt is stopped at once
+    (classification "ignored-key" or "monitor", RunResult.reason says why;
+    qemu.check_started()).
+    """
+    key = cmdline.split()[0].split("=", 1)[0] if cmdline.split() else None
     res = qemu.run_qemu(dict(kernel=kernel, boot="direct", cpus=cpus,
                              mem=mem, accel=accel, cmdline=cmdline),
-                        log_path, timeout)
+                        log_path, timeout, watch_key=key)
     with open(log_path, errors="replace") as f:
         return res, f.read()
 

@@ -12,7 +12,10 @@ A matrix file (tests/matrix.txt, bench/matrix.txt) has lines
 `name cpus configs`: cpus a comma list, configs `default`, `all` (every
 combination) or a comma list of configuration names; `#` starts a comment.
 expand_matrix() applies the narrowing options, plan_boots() groups the rows
-into one boot per (configuration, CPU count).
+into one boot per (configuration, CPU count), split into several boots
+where the names would not fit in one command-line value: the kernel
+ignores a value longer than CMDLINE_VALUE_MAX characters (lib/cmdline.h,
+the one place that limit is written; VALUE_MAX here is read from it).
 
 `python3 scripts/matrix.py` prints the switches.  Python 3.11 standard
 library only.
@@ -29,6 +32,22 @@ from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SWITCHES_MK = os.path.join(ROOT, "scripts", "switches.mk")
+CMDLINE_H = os.path.join(ROOT, "lib", "cmdline.h")
+
+
+def read_value_max(path: str = CMDLINE_H) -> int:
+    """The longest command-line value the kernel accepts: the
+    `#define CMDLINE_VALUE_MAX <n>` of lib/cmdline.h.  ktest= and bench=
+    store their value in a buffer of that size plus the NUL."""
+    with open(path) as f:
+        m = re.search(r"^#define\s+CMDLINE_VALUE_MAX\s+(\d+)\b", f.read(),
+                      re.M)
+    if not m:
+        raise ValueError(f"{path}: no #define CMDLINE_VALUE_MAX")
+    return int(m.group(1))
+
+
+VALUE_MAX = read_value_max()
 
 
 # ==========================================================================
@@ -190,8 +209,32 @@ def expand_matrix(rows, names=None, cpus=None, switches=None,
     return out, notes
 
 
-def plan_boots(matrix: list[MatrixRow]):
-    """Group into boots: [(config, cpus, [names])], in a stable order."""
+def split_names(names: list[str], value_max: int) -> list[list[str]]:
+    """Cut names into runs whose `a,b,c` fits in value_max characters,
+    keeping their order; a single name longer than that is a ValueError."""
+    chunks: list[list[str]] = []
+    length = 0
+    for name in names:
+        if len(name) > value_max:
+            raise ValueError(f"name {name!r} is longer than the kernel's "
+                             f"{value_max}-character command-line value")
+        if chunks and length + 1 + len(name) <= value_max:
+            chunks[-1].append(name)
+            length += 1 + len(name)
+        else:
+            chunks.append([name])
+            length = len(name)
+    return chunks
+
+
+def plan_boots(matrix: list[MatrixRow], value_max: int | None = None):
+    """Group into boots: [(config, cpus, [names])], in a stable order.
+
+    One boot per (config, cpus), or several in a row with the same
+    (config, cpus) where `,`.join(names) would exceed value_max (default
+    VALUE_MAX, the kernel's limit): the kernel would ignore the key.
+    """
+    value_max = VALUE_MAX if value_max is None else value_max
     boots: dict[tuple[str, int], list[str]] = {}
     config_order: list[str] = []
     for row in matrix:
@@ -203,7 +246,21 @@ def plan_boots(matrix: list[MatrixRow]):
                 if row.name not in names:
                     names.append(row.name)
     keys = sorted(boots, key=lambda k: (config_order.index(k[0]), k[1]))
-    return [(k[0], k[1], boots[k]) for k in keys]
+    return [(k[0], k[1], part) for k in keys
+            for part in split_names(boots[k], value_max)]
+
+
+def boot_stems(boots) -> list[str]:
+    """A file name stem per boot of plan_boots(): `<config>-cpus<N>`, with
+    `-partK` (K from 1) where one (config, cpus) was split."""
+    keys = [(c, n) for c, n, _ in boots]
+    seen: dict[tuple[str, int], int] = {}
+    out = []
+    for k in keys:
+        seen[k] = seen.get(k, 0) + 1
+        stem = f"{k[0]}-cpus{k[1]}"
+        out.append(stem if keys.count(k) == 1 else f"{stem}-part{seen[k]}")
+    return out
 
 
 # ==========================================================================

@@ -16,6 +16,13 @@ QEMU exits 0 on a guest reset under -no-reboot (a triple fault), so 0 is
 never success here.  A QMP socket tells a triple fault (SHUTDOWN event,
 reason guest-reset) apart from an ACPI poweroff or a quit from the monitor.
 
+A runner's boot exists to run what one command-line key asks (ktest= or
+bench=).  run_qemu(watch_key=KEY) reads the log as it grows, and a boot
+whose kernel reported that key ignored ("value too long", "bad value",
+...) or printed the monitor prompt before starting what the key asked is
+killed at once: "ignored-key" or "monitor", with the line that says why
+(check_started()), instead of waiting for the timeout.
+
 Python 3.11 standard library only.
 """
 
@@ -71,11 +78,45 @@ EXIT_POWEROFF = qemu_status(EXIT_VALUES["POWEROFF"])  # 1 (also QEMU's error)
 EXIT_RESET = 0                   # guest reset under -no-reboot
 
 CLASSES = ("pass", "fail", "panic", "hang", "triple-fault", "poweroff",
-           "qemu-error")
+           "qemu-error", "ignored-key", "monitor")
 
 # Exit status of `qemu.py` (headless mode) per classification.
 CLI_STATUS = {"pass": 0, "fail": 1, "panic": 2, "triple-fault": 3,
-              "poweroff": 4, "qemu-error": 5, "hang": 124}
+              "poweroff": 4, "qemu-error": 5, "ignored-key": 6, "monitor": 7,
+              "hang": 124}
+
+# kernel/monitor.c prints this prompt and then waits for the serial port.
+MONITOR_PROMPT = "kernel> "
+# A line printed once what the key asks has started: the KTAP header of
+# ktest=, a BENCH line or the "bench: NAME (...)" line of bench=.
+_STARTED_RE = re.compile(r"KTAP version \d|BENCH[ -]|\] bench: ")
+
+
+def check_started(text: str, key: str) -> tuple[str, str] | None:
+    """Did the kernel refuse the work its command line gave it?
+
+    text is the serial log so far; key the command-line key that gives the
+    boot its work ("ktest", "bench").  Only the part of the log before that
+    work started is read: the boot suite feeds params_apply() bad ktest=
+    values on purpose, later.  Return ("ignored-key", why) when
+    kernel/params.c reported the key ignored (a "cmdline: ... 'KEY=...'
+    ...; ignored" or "... for 'KEY' ...; ignored" line), ("monitor", why)
+    when the monitor prompt came first, None otherwise.
+    """
+    m = _STARTED_RE.search(text)
+    head = text[:m.start()] if m else text
+    k = re.escape(key)
+    ign = re.search(rf"^.*cmdline: .*'{k}(?:=[^']*)?'.*ignored.*$", head,
+                    re.M)
+    if ign:
+        return ("ignored-key",
+                f"the kernel ignored its {key}= key, so it ran nothing and "
+                f"sat at the monitor: {ign.group(0).strip()}")
+    if MONITOR_PROMPT in head:
+        return ("monitor",
+                f"the kernel reached the monitor prompt ({MONITOR_PROMPT!r})"
+                f" without running what {key}= asked")
+    return None
 
 
 # Headless QEMUs running now, so that kill_all() can stop them (Ctrl-C in a
@@ -318,6 +359,22 @@ class RunResult:
     stderr: str = ""
     shutdown_reason: str | None = None
     cmd: list[str] = field(default_factory=list)
+    reason: str = ""             # why a boot was stopped early
+
+
+def _watch_log(path: str, seen: bytes, key: str):
+    """One look at the growing log: return (bytes read so far, what
+    check_started() said, whether to keep watching).  The watch ends when
+    the work has started; the part of a log before it is a few KiB."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(len(seen))
+            seen += f.read(1 << 16)
+    except OSError:
+        return seen, None, True
+    text = seen.decode(errors="replace")
+    refused = check_started(text, key)
+    return seen, refused, refused is None and not _STARTED_RE.search(text)
 
 
 def classify(code: int | None, timed_out: bool, stderr: str = "",
@@ -342,11 +399,15 @@ def classify(code: int | None, timed_out: bool, stderr: str = "",
 
 
 def run_qemu(cmd_kwargs: dict, log_path: str, timeout: float,
-             trace_log: str | None = None) -> RunResult:
+             trace_log: str | None = None,
+             watch_key: str | None = None) -> RunResult:
     """Run QEMU headless, serial port streamed to log_path, under timeout.
 
     cmd_kwargs are build_qemu_cmd()'s arguments (without serial_log).
     QEMU runs in its own session; at the timeout the whole group is killed.
+    watch_key: the key that gives the boot its work (check_started()); the
+    boot is killed as soon as the log shows the kernel ignored it or sat
+    at the monitor, and RunResult.reason says so.
     """
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     tmpdir = tempfile.mkdtemp(prefix="qemu-py-")
@@ -372,6 +433,9 @@ def run_qemu(cmd_kwargs: dict, log_path: str, timeout: float,
         return RunResult("qemu-error", None, 0.0, str(e), None, cmd)
     watcher = _QmpWatcher(qmp)
     watcher.start()
+    refused = None              # (classification, why) from check_started()
+    watching = watch_key is not None
+    seen = b""
     try:
         deadline = start + timeout
         while True:
@@ -380,6 +444,12 @@ def run_qemu(cmd_kwargs: dict, log_path: str, timeout: float,
                 break
             except subprocess.TimeoutExpired:
                 pass
+            if watching:
+                seen, refused, watching = _watch_log(log_path, seen,
+                                                     watch_key)
+                if refused:
+                    _kill_group(p)
+                    break
             if watcher.stopped_at and time.monotonic() - watcher.stopped_at > 1:
                 # The VM stopped for good (e.g. "KVM internal error"):
                 # nothing will run again, no need to wait for the timeout.
@@ -403,6 +473,9 @@ def run_qemu(cmd_kwargs: dict, log_path: str, timeout: float,
         errf.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
     duration = time.monotonic() - start
+    if refused:
+        return RunResult(refused[0], None, duration, err_s, watcher.reason,
+                         cmd, refused[1])
     if stopped:
         err_s += "qemu.py: the VM stopped (QMP STOP event) and did not resume\n"
         return RunResult("qemu-error", None, duration, err_s,
@@ -477,6 +550,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trace-log", metavar="FILE",
                     help="headless: QEMU -d int,cpu_reset,guest_errors "
                          "-D FILE (triple-fault forensics, TCG)")
+    ap.add_argument("--watch-key", metavar="KEY",
+                    help="headless with --log: stop at once when the kernel "
+                         "ignores KEY= (ktest, bench) or reaches the monitor "
+                         "prompt before running what it asks")
     ap.add_argument("--qemu-arg", action="append", default=[],
                     metavar="ARG", help="extra QEMU argument (repeatable)")
     ap.add_argument("--print-cmd", action="store_true",
@@ -517,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_interactive(build_qemu_cmd(**kwargs, interactive=True))
 
     if a.log:
-        res = run_qemu(kwargs, a.log, a.timeout or 1e9, a.trace_log)
+        res = run_qemu(kwargs, a.log, a.timeout or 1e9, a.trace_log,
+                       a.watch_key)
     else:
         # Headless, serial on stdout (no monitor): still classify.
         cmd = build_qemu_cmd(**kwargs, trace_log=a.trace_log)
@@ -541,8 +619,10 @@ def main(argv: list[str] | None = None) -> int:
     if res.stderr.strip():
         sys.stderr.write(res.stderr if res.stderr.endswith("\n")
                          else res.stderr + "\n")
-    code_s = "killed at timeout" if res.exit_code is None \
-        else f"exit {res.exit_code}"
+    code_s = "stopped early" if res.reason else "killed at timeout" \
+        if res.exit_code is None else f"exit {res.exit_code}"
+    if res.reason:
+        print(f"qemu.py: {res.reason}", file=sys.stderr)
     print(f"result: {res.classification} ({code_s}, {res.duration:.1f}s)",
           file=sys.stderr)
     return CLI_STATUS[res.classification]

@@ -57,6 +57,7 @@ class BootReport:
     classification: str = ""
     duration: float = 0.0
     stderr: str = ""
+    reason: str = ""           # why the boot was stopped early
 
 
 def evaluate_boot(label: str, text: str, classification: str,
@@ -125,11 +126,11 @@ def report_failures(r: BootReport) -> None:
                    + (f" (counted {n} times)" if n > 1 else ""))
         if c.line is not None and r.lines:
             out.append(context(r.lines, c.line))
-    if r.classification in ("panic", "hang", "triple-fault", "qemu-error",
-                            "poweroff"):
+    if r.classification not in ("pass", "fail"):
         out.append(kbuild.crash_report(
             f"  FAILED {r.label}: boot {r.classification}; last "
-            f"{kbuild.TAIL_LINES} lines of the log:", r.lines, r.stderr))
+            f"{kbuild.TAIL_LINES} lines of the log:", r.lines, r.stderr,
+            r.reason))
         if r.classification == "triple-fault":
             out.append("  (re-run the boot by hand with scripts/qemu.py "
                        "--accel tcg --trace-log FILE to log the exception "
@@ -188,16 +189,19 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
     kernels = kbuild.build_all((b[0] for b in boots), extra)
     all_cases += [Case(f"{c}: build failed", "fail")
                   for c, k in kernels.items() if k is None]
-    runnable = [b for b in boots if kernels[b[0]]]
+    runnable = [(*b, stem) for b, stem in zip(boots, matrix.boot_stems(boots))
+                if kernels[b[0]]]
     suffix = "".join("+" + re.sub(r"[^A-Za-z0-9_.=-]", "_", e)
                      for e in extra)
     os.makedirs(LOG_DIR, exist_ok=True)
     done, done_lock = [0], threading.Lock()
 
     def one(b):
-        config, n, suite_list = b
-        label = f"{config} cpus={n}"
-        log_path = os.path.join(LOG_DIR, f"{config}{suffix}-cpus{n}.log")
+        config, n, suite_list, stem = b
+        label = f"{config} cpus={n}" + \
+            (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "")
+        log_path = os.path.join(LOG_DIR, stem.replace(
+            f"{config}-", f"{config}{suffix}-", 1) + ".log")
         res, text = kbuild.boot(kernels[config], n,
                                 "ktest=" + ",".join(suite_list), log_path,
                                 accel, mem,
@@ -211,11 +215,12 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
             os.unlink(log_path)
             kept = None
         r = BootReport(label, cases, status, kept, lines,
-                       res.classification, res.duration, res.stderr)
+                       res.classification, res.duration, res.stderr,
+                       res.reason)
         with done_lock:
             done[0] += 1
             i = done[0]
-        print_stage(r, f"[{i}/{len(runnable)}] {config} cpus={n} {accel}")
+        print_stage(r, f"[{i}/{len(runnable)}] {label} {accel}")
         return r
 
     ex = ThreadPoolExecutor(max_workers=max(1, jobs))

@@ -22,7 +22,7 @@
 
 extern const struct bench __bench_start[], __bench_end[];
 
-static char bench_spec[128];
+static char bench_spec[CMDLINE_VALUE_MAX + 1];	/* what the parser accepts */
 
 static int set_bench(const char *v)
 {

@@ -190,6 +190,14 @@ class Plan(unittest.TestCase):
         self.assertEqual((b, notes[0].startswith("benchmark tlb")),
                          ([], True))
 
+    def test_a_refused_boot_says_why(self):
+        text = fixture("bench-ignored-key-monitor-cpus2.log")
+        scan = parse_log(text, "f", "rcu-ipi-spf", 2, "tcg")
+        p = bench.boot_problems("rcu-ipi-spf cpus=2", scan, "ignored-key",
+                                ["spinlock"], "value too long")
+        self.assertEqual(p, ["rcu-ipi-spf cpus=2: boot ignored-key: "
+                             "value too long"])
+
     def test_real_matrix(self):
         b, notes, order = bench.plan(bench.MATRIX, None, None, {})
         self.assertTrue(b)

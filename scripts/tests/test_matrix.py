@@ -162,6 +162,53 @@ class Matrix(unittest.TestCase):
                                  "it at the default configuration"])
 
 
+class CommandLineLimit(unittest.TestCase):
+    """No boot may carry a value longer than the kernel accepts."""
+
+    def test_limit_read_from_lib_cmdline_h(self):
+        with open(os.path.join(harness.ROOT, "lib", "cmdline.h")) as f:
+            m = re.search(r"#define CMDLINE_VALUE_MAX\s+(\d+)", f.read())
+        self.assertEqual(matrix.VALUE_MAX, int(m.group(1)))
+        # The kernel keeps ktest= and bench= values in buffers of exactly
+        # that size: a value the parser accepts always fits.
+        for path, buf in (("kernel/params.c", "ktest_spec"),
+                          ("bench/kernel/bench.c", "bench_spec")):
+            with open(os.path.join(harness.ROOT, path)) as f:
+                self.assertRegex(f.read(), rf"static char {buf}"
+                                 r"\[CMDLINE_VALUE_MAX \+ 1\]", path)
+
+    def test_split(self):
+        names = ["aaaa", "bb", "cc", "dddddd", "e"]
+        self.assertEqual(matrix.split_names(names, 7),
+                         [["aaaa", "bb"], ["cc"], ["dddddd"], ["e"]])
+        self.assertEqual(matrix.split_names(names, 100), [names])
+        self.assertRaisesRegex(ValueError, "dddddd", matrix.split_names,
+                               names, 5)
+        rows, _ = matrix.expand_matrix(ROWS, cpus=[8])
+        b = matrix.plan_boots(rows, value_max=8)
+        self.assertEqual(b[:2], [("rcu-ipi-spf", 8, ["boot", "smp"]),
+                             ("rcu-ipi-spf", 8, ["tlb", "spf"])])
+        self.assertEqual(matrix.boot_stems(b[:2] + [("x", 1, ["y"])]),
+                         ["rcu-ipi-spf-cpus8-part1",
+                          "rcu-ipi-spf-cpus8-part2", "x-cpus1"])
+
+    def test_real_matrices_fit_however_narrowed(self):
+        """`make bench CPUS=2` once put all 14 benchmark names, 155
+        characters, in one bench= value; the kernel ignored it."""
+        for f in ("tests/matrix.txt", "bench/matrix.txt"):
+            rows = matrix.read_matrix(os.path.join(harness.ROOT, f))
+            for cpus in (None, [1], [2], [4], [8], [16]):
+                plan = matrix.plan_boots(matrix.expand_matrix(
+                    rows, cpus=cpus)[0])
+                all_names = sorted(n for _, _, ns in plan for n in ns)
+                for c, n, names in plan:
+                    self.assertLessEqual(len(",".join(names)),
+                                         matrix.VALUE_MAX, (f, c, n))
+                if f.startswith("bench") and cpus == [2]:
+                    self.assertEqual(len(plan), 3)   # split, not dropped
+                    self.assertEqual(len(all_names), 15)
+
+
 class Options(unittest.TestCase):
     def parse(self, *argv):
         ap = argparse.ArgumentParser()

@@ -3,12 +3,19 @@
 
 The exit codes come from kernel/panic.h (read, not copied); a boot's end
 is classified from QEMU's status; the command line is built for both boot
-paths.  No QEMU is started.
+paths; a kernel that ignored its ktest=/bench= key or sat at the monitor
+prompt is recognised in real logs, and run_qemu() stops such a boot at
+once (a stand-in QEMU that writes a real log and then waits).  No QEMU is
+started.
 """
 
 import os
+import sys
 import tempfile
+import textwrap
+import time
 import unittest
+from unittest import mock
 
 import harness
 
@@ -63,6 +70,82 @@ class Classify(unittest.TestCase):
 
     def test_every_class_has_a_cli_status(self):
         self.assertEqual(set(qemu.CLASSES), set(qemu.CLI_STATUS))
+
+
+IGNORED = "bench-ignored-key-monitor-cpus2.log"
+NOT_REFUSED = ["boot-pass-cpus2.log", "boot-pass-all-cpus1.log",
+               "boot-hang-timeout-cpus2.log", "boot-hang-no-long-mode.log",
+               "boot-panic-early-mem2M.log", "bench-rcu-ipi-spf-cpus2.log",
+               "bench-rcu-ipi-spf-cpus1.log"]
+
+
+class Refused(unittest.TestCase):
+    def test_ignored_key(self):
+        cls, why = qemu.check_started(harness.fixture(IGNORED), "bench")
+        self.assertEqual(cls, "ignored-key")
+        self.assertIn("ignored its bench= key", why)
+        self.assertIn("cmdline: value too long at column 0 ('bench=", why)
+
+    def test_monitor_without_an_ignored_line(self):
+        # The same log without the line that says why: the prompt alone.
+        text = "".join(ln for ln in harness.fixture(IGNORED)
+                       .splitlines(True) if "too long" not in ln)
+        cls, why = qemu.check_started(text, "bench")
+        self.assertEqual(cls, "monitor")
+        self.assertIn("'kernel> '", why)
+        self.assertEqual(qemu.check_started(text, "ktest")[0], "monitor")
+
+    def test_other_keys_and_started_boots_are_not_refused(self):
+        # The boot suite feeds params_apply() `ktest=` after KTAP started
+        # (boot-pass-*): not the boot's own key being ignored.
+        for name in NOT_REFUSED:
+            for key in ("ktest", "bench"):
+                self.assertIsNone(qemu.check_started(harness.fixture(name),
+                                                     key), (name, key))
+        # Another key ignored is not this boot's business; the prompt is.
+        self.assertEqual(qemu.check_started(harness.fixture(IGNORED),
+                                            "ktest")[0], "monitor")
+
+    def test_every_message_form(self):
+        for line in ("cmdline: bad value 'x' for 'ktest' (expected all); "
+                     "ignored",
+                     "cmdline: 'bench' needs a value (bench=all); ignored",
+                     "cmdline: too many parameters at column 9 ('ktest=a');"
+                     " ignored"):
+            key = "ktest" if "ktest" in line else "bench"
+            self.assertEqual(qemu.check_started(f"[ 0.1] {line}\r\n", key)[0],
+                             "ignored-key", line)
+
+    def test_run_qemu_stops_at_once(self):
+        """A stand-in QEMU writes the real log to its serial file and then
+        sleeps: run_qemu() must stop it long before the timeout."""
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "qemu")
+            with open(fake, "w") as f:
+                f.write(textwrap.dedent(f"""\
+                    #!{sys.executable}
+                    import sys, time
+                    a = sys.argv[sys.argv.index("-chardev") + 1]
+                    path = a.split("path=", 1)[1]
+                    src = open({os.path.join(harness.FIXTURES, IGNORED)!r}).read()
+                    with open(path, "w") as f:
+                        f.write(src[:len(src) // 3])
+                        f.flush()
+                        time.sleep(0.5)
+                        f.write(src[len(src) // 3:])
+                    time.sleep(60)
+                    """))
+            os.chmod(fake, 0o755)
+            log = os.path.join(d, "serial.log")
+            with mock.patch.object(qemu, "QEMU", fake):
+                t0 = time.monotonic()
+                res = qemu.run_qemu(dict(kernel="k.elf", accel="tcg",
+                                         cmdline="bench=x"), log, 50,
+                                    watch_key="bench")
+            self.assertLess(time.monotonic() - t0, 20)
+            self.assertEqual(res.classification, "ignored-key")
+            self.assertIn("value too long", res.reason)
+            self.assertEqual(qemu.CLI_STATUS[res.classification], 6)
 
 
 class CommandLine(unittest.TestCase):

@@ -119,6 +119,25 @@ class RealBoots(unittest.TestCase):
         self.assertIn("(counted 4 times)", got)
 
 
+    def test_ignored_key_is_reported_with_why(self):
+        text = fixture("bench-ignored-key-monitor-cpus2.log")
+        cases, lines, status = runtests.evaluate_boot("c", text,
+                                                      "ignored-key", ["smp"])
+        self.assertEqual(status, "IGNORED-KEY")
+        self.assertIn("c: boot ignored-key", [x.name for x in cases])
+        r = runtests.BootReport("c", cases, status, None, lines,
+                                "ignored-key", reason="the kernel ignored "
+                                "its ktest= key: value too long")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            runtests.report_failures(r)
+        self.assertIn("FAILED c: boot ignored-key; last 40 lines",
+                      out.getvalue())
+        self.assertIn("stopped: the kernel ignored its ktest= key",
+                      out.getvalue())
+        self.assertIn("| kernel> ", out.getvalue())
+
+
 class HostDocument(unittest.TestCase):
     def test_one_document_nested(self):
         # `make host-tests` output: C programs and script tests as subtests.
