@@ -33,7 +33,7 @@
 
 /* Pause iterations before a waiter halts (spin_budget= on the command
  * line; tests lower it to force the halting path). */
-#define SPIN_BUDGET_DEFAULT 2048
+#define SPIN_BUDGET_DEFAULT 128
 extern unsigned spin_budget;
 
 struct lock_class {
