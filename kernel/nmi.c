@@ -1,6 +1,9 @@
 /*
  * kernel/nmi.c - what NMIs are used for: a requested backtrace of another
- * CPU (the RCU stall detector), and stopping every CPU on panic.
+ * CPU (the RCU stall detector), stopping every CPU on panic, and kicking a
+ * CPU out of a halting wait (spinlock.c, smp.c: the kick does nothing but
+ * end the HLT; the arch's trap entry has already moved a return address
+ * that pointed into the wait's compare-and-HLT window past the HLT).
  *
  * An NMI arrives even with interrupts off, which is why both use it: a CPU
  * stuck with IRQs off still prints where it is.  The request flags are
@@ -42,6 +45,35 @@ bool smp_backtrace_nmi(struct trap_frame *f)
 	return true;
 }
 
+/* ---- kicks out of halting waits ----------------------------------------- */
+
+/* Kicks sent to each CPU and not yet seen by its NMI handler.  A counter,
+ * not a flag: two kicks in flight are two NMIs, and the second must not be
+ * reported as unexpected.  NMIs can merge (one pending NMI is latched, a
+ * third is dropped), so a count can stay above zero; the cost is that a
+ * later genuinely unexpected NMI goes unreported, never a lost wake-up. */
+static unsigned kicks_pending[NR_CPUS];
+
+void smp_send_kick(unsigned cpu)
+{
+	/* The count is raised before the NMI is sent, so the handler that
+	 * the NMI starts finds it; the caller's earlier stores (the lock
+	 * handed over, the call finished) are ordered before the NMI by the
+	 * ICR write's fence (asm/ipi.h). */
+	__atomic_fetch_add(&kicks_pending[cpu], 1, __ATOMIC_SEQ_CST);
+	arch_send_nmi(cpu);
+}
+
+static bool smp_kick_nmi(void)
+{
+	unsigned *k = &kicks_pending[smp_processor_id()];
+	unsigned v = READ_ONCE(*k);
+	while (v && !__atomic_compare_exchange_n(k, &v, v - 1, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	return v != 0;
+}
+
 /* ---- panic: stop everybody else ------------------------------------- */
 
 static volatile bool cpu_stopped[NR_CPUS];
@@ -79,7 +111,9 @@ void nmi_handler(struct trap_frame *f)
 {
 	if (panic_in_progress())
 		smp_panic_stop_self(f);     /* never returns */
-	if (smp_backtrace_nmi(f))
+	/* One NMI may carry several reasons (NMIs merge): test them all. */
+	bool kick = smp_kick_nmi();
+	if (smp_backtrace_nmi(f) || kick)
 		return;
 	printk(KERN_WARNING "CPU %u: unexpected NMI\n", smp_processor_id());
 	dump_trap_backtrace(f);

@@ -16,6 +16,20 @@
  * calling each other at once do not deadlock.  With wait=false the request
  * is allocated and the last target to finish frees it.
  *
+ * A waiting caller spins for spin_budget `pause` iterations (as a spinlock
+ * waiter does), then halts its CPU until the last target kicks it, so that
+ * on an overcommitted host its vCPU gives the host core to the targets it
+ * waits for.  The "I halt" mark is bit CALL_HALTING of `pending` itself:
+ * the caller sets it with one atomic OR, the targets count down with
+ * atomic fetch-and-subtract, and both being read-modify-writes of one word
+ * they are totally ordered: either the last decrement comes first (the OR
+ * returns a zero count and the caller does not halt) or the OR comes first
+ * (the last target's fetch returns CALL_HALTING|1 and it kicks).  The kick
+ * is an NMI sent after the decrement, and the caller's final check and HLT
+ * are the arch's one compare-and-HLT window, so no kick is lost
+ * (kernel/locking/spinlock.c argues the window in full).  The target reads
+ * the caller's CPU before its decrement: after it the handle may be gone.
+ *
  * Bringing the other CPUs up is kernel/smpboot.c; NMI backtraces and the
  * panic stop are kernel/nmi.c.
  */
@@ -27,6 +41,7 @@
 #include "kernel/irqflags.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/locking/spinlock.h"
 #include "mm/kmalloc.h"
 #include "asm/ipi.h"
 #include "asm/traps.h"
@@ -52,6 +67,12 @@ static struct {
 
 /* Per calling CPU, one node per target for waiting calls. */
 static struct call_node *sync_nodes[NR_CPUS];
+
+/* Bit of `pending` that says the caller halts (see the header). */
+#define CALL_HALTING (1 << 30)
+
+/* Halting waits, for `locks` (relaxed counters). */
+static uint64_t call_wait_waits, call_wait_halts, call_wait_kicks;
 
 
 /* ---- the call queues ------------------------------------------------ */
@@ -83,12 +104,19 @@ static void call_queue_run(void)
 		struct call_node *next = fifo->next;
 		struct smp_call_handle *req = fifo->req;
 		bool free_it = req->free_when_done;
+		unsigned waiter = req->waiter_cpu;
 		req->fn(req->arg);
 		/* The decrement (a full barrier) publishes fn's effects to the
 		 * waiter.  After it, a waiting caller may return and its request
 		 * vanish: touch neither req nor the node again. */
-		if (atomic_dec_and_test(&req->pending) && free_it)
+		int old = atomic_fetch_add(-1, &req->pending);
+		if (old == 1 && free_it)
 			kfree(container_of(req, struct call_request, h));
+		else if (old == (CALL_HALTING | 1)) {
+			/* The last one, and the caller halts: wake it. */
+			__atomic_fetch_add(&call_wait_kicks, 1, __ATOMIC_RELAXED);
+			smp_send_kick(waiter);
+		}
 		fifo = next;
 	}
 }
@@ -130,6 +158,7 @@ int smp_call_start(const cpumask_t *mask, smp_call_func_t fn, void *arg, struct 
 	h->fn = fn;
 	h->arg = arg;
 	h->free_when_done = false;
+	h->waiter_cpu = me;
 	int n = (int)cpumask_weight(&targets);
 	atomic_set(&h->pending, n);
 	for_each_cpu(cpu, &targets) {
@@ -140,14 +169,54 @@ int smp_call_start(const cpumask_t *mask, smp_call_func_t fn, void *arg, struct 
 	return n;
 }
 
+/* The halting half of smp_call_wait(): mark the wait, then halt until the
+ * count is zero.  Returns at once if the targets finished meanwhile. */
+static __noinline void call_halt_wait(struct smp_call_handle *h)
+{
+	/* One RMW on the word the targets count down: ordered against the
+	 * last decrement either way (the header's argument). */
+	int old = __atomic_fetch_or(&h->pending.counter, CALL_HALTING, __ATOMIC_SEQ_CST);
+	if ((old & ~CALL_HALTING) == 0)
+		return;
+	__atomic_fetch_add(&call_wait_halts, 1, __ATOMIC_RELAXED);
+	/* Acquire: pairs with the last target's fetch-and-subtract (a full
+	 * barrier, after fn), as in the spinning loop. */
+	while (atomic_read_acquire(&h->pending) != CALL_HALTING)
+		arch_halt_unless_u32((volatile uint32_t *)&h->pending.counter, CALL_HALTING);
+}
+
 void smp_call_wait(struct smp_call_handle *h)
 {
 	/* Acquire: pairs with the full barrier of each target's
-	 * atomic_dec_and_test() in call_queue_run(), which comes after fn;
+	 * fetch-and-subtract in call_queue_run(), which comes after fn;
 	 * once we read 0, everything fn did is visible to us.  IRQs are on:
-	 * we keep answering other CPUs' calls while we wait. */
-	while (atomic_read_acquire(&h->pending) != 0)
+	 * we keep answering other CPUs' calls while we wait (a halted CPU
+	 * too: the call IPI ends its HLT). */
+	if (atomic_read_acquire(&h->pending) == 0)
+		return;
+	__atomic_fetch_add(&call_wait_waits, 1, __ATOMIC_RELAXED);
+	unsigned budget = READ_ONCE(spin_budget), n = 0;
+	while (atomic_read_acquire(&h->pending) != 0) {
 		cpu_relax();
+		/* Halt only on the CPU the targets will kick (smp_call_start's). */
+		if (++n >= budget && h->waiter_cpu == smp_processor_id()) {
+			call_halt_wait(h);
+			return;
+		}
+	}
+}
+
+struct smp_call_wait_stats smp_call_wait_stats(void)
+{
+	return (struct smp_call_wait_stats){ .waits = READ_ONCE(call_wait_waits),
+		.halts = READ_ONCE(call_wait_halts), .kicks = READ_ONCE(call_wait_kicks) };
+}
+
+void smp_call_wait_stats_reset(void)
+{
+	WRITE_ONCE(call_wait_waits, 0);
+	WRITE_ONCE(call_wait_halts, 0);
+	WRITE_ONCE(call_wait_kicks, 0);
 }
 
 int smp_call_function_many(const cpumask_t *mask, smp_call_func_t fn, void *arg, bool wait)

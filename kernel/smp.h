@@ -17,9 +17,22 @@ typedef void (*smp_call_func_t)(void *arg);
 struct smp_call_handle {
 	smp_call_func_t fn;
 	void *arg;
-	atomic_t pending;           /* targets that have not finished fn */
+	atomic_t pending;           /* targets that have not finished fn (and
+				     * internally, a "caller halts" bit) */
+	unsigned waiter_cpu;        /* internal: whom the last target kicks */
 	bool free_when_done;        /* internal: asynchronous requests */
 };
+
+/* Waits of smp_call_wait() that were not over at once, those that halted,
+ * and the kicks that ended a halt (for `locks`). */
+struct smp_call_wait_stats {
+	uint64_t waits, halts, kicks;
+};
+
+/** smp_call_wait_stats() - the counts since boot or the last reset. */
+struct smp_call_wait_stats smp_call_wait_stats(void);
+/** smp_call_wait_stats_reset() - zero them (`locks reset`, tests). */
+void smp_call_wait_stats_reset(void);
 
 /** smp_init() - start every application processor the firmware lists. Context: boot CPU. */
 void smp_init(void);
@@ -64,6 +77,12 @@ int smp_call_function(smp_call_func_t fn, void *arg, bool wait);
 
 /** smp_send_reschedule() - kick @cpu's scheduler (reschedule vector). */
 void smp_send_reschedule(unsigned cpu);
+
+/**
+ * smp_send_kick() - end @cpu's halting wait (an NMI, so it works with @cpu's
+ * interrupts off; kernel/nmi.c).  Context: any but NMI.
+ */
+void smp_send_kick(unsigned cpu);
 
 /** smp_request_backtrace() - make @cpu print its registers and backtrace (by NMI). */
 void smp_request_backtrace(unsigned cpu);

@@ -115,7 +115,8 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     for i, ((config, n, names), stem) in enumerate(runnable, 1):
         log_path = os.path.join(log_dir, f"{stem}.log")
         label = f"{config} cpus={n}" + \
-            (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "")
+            (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "") + \
+            (" (overcommitted)" if n > (os.cpu_count() or n) else "")
         try:
             res, text = kbuild.boot(kernels[config], n,
                                     "bench=" + ",".join(names), log_path,
@@ -126,7 +127,12 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
             out.interrupted = True
             out.problems.append(f"{label}: interrupted")
             break
-        scan = parse_log(text, show(log_path), config, n, accel)
+        # Record the host's cores in the log too, so --from-log can tell
+        # an overcommitted boot (vCPUs > host cores) later (benchlog.py).
+        cores = os.cpu_count() or 0
+        with open(log_path, "a") as f:
+            f.write(f'\nBENCH-HOST {{"host_cores": {cores}}}\n')
+        scan = parse_log(text, show(log_path), config, n, accel, cores)
         out.results += scan.results
         problems = boot_problems(label, scan, res.classification, names,
                                  res.reason)

@@ -7,12 +7,18 @@ output may precede it):
     BENCH {"name": .., "config": .., "cpus": .., "accel": .., "metric": ..,
            "value": .., "unit": .., "runs": .., "min": .., "max": .., "x": ..}
     BENCH-ERROR {"name": .., "message": ..}
+    BENCH-HOST {"host_cores": ..}      (appended by bench.py after a boot)
 
 parse_log() turns them into result rows (the CSV columns of benchreport.py)
 and a list of errors: a BENCH-ERROR, a malformed or incomplete BENCH line.
 `name`, `metric` and `value` are required; `x` defaults to -1 (no
 independent variable), min/max to the value, config/cpus/accel to the
-boot's; an optional `xlabel` names x.
+boot's; an optional `xlabel` names x.  Every row also gets the host's
+cores (`host_cores`: the BENCH-HOST line, else what the caller says, else
+empty) and `overcommitted` (`yes` when cpus > host_cores, `no`, or empty
+when the cores are unknown): a spinning vCPU on an overcommitted host
+burns the time slice of the one it waits for, so such timings do not
+carry over.
 
 Python 3.11 standard library only.
 """
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Anywhere in a line: other CPUs' output may precede it.
-_BENCH_RE = re.compile(r"BENCH(-ERROR)?\s+(?=\{)")
+_BENCH_RE = re.compile(r"BENCH(-ERROR|-HOST)?\s+(?=\{)")
 
 
 def warn(msg: str) -> None:
@@ -51,7 +57,8 @@ def _num(v, what: str):
 
 
 def parse_log(text: str, where: str = "log", config: str | None = None,
-              cpus: int | None = None, accel: str | None = None) -> LogScan:
+              cpus: int | None = None, accel: str | None = None,
+              host_cores: int | None = None) -> LogScan:
     """Collect the BENCH and BENCH-ERROR lines of a serial log.
 
     config/cpus/accel are what the boot was started with: they fill fields
@@ -65,7 +72,7 @@ def parse_log(text: str, where: str = "log", config: str | None = None,
         m = _BENCH_RE.search(line)
         if not m:
             continue
-        is_error = m.group(1) is not None
+        is_error = m.group(1) == "-ERROR"
         try:
             obj, _ = dec.raw_decode(line, m.end())
             if not isinstance(obj, dict):
@@ -73,6 +80,11 @@ def parse_log(text: str, where: str = "log", config: str | None = None,
         except ValueError as e:
             scan.errors.append(f"{where}:{n}: malformed BENCH line ({e}): "
                                f"{line.strip()}")
+            continue
+        if m.group(1) == "-HOST":
+            hc = obj.get("host_cores")
+            if isinstance(hc, int) and not isinstance(hc, bool) and hc > 0:
+                host_cores = hc
             continue
         name = str(obj.get("name", "?"))
         scan.names.add(name)
@@ -92,7 +104,16 @@ def parse_log(text: str, where: str = "log", config: str | None = None,
                 warn(f"{where}:{n}: {name} reports {key}={obj[key]!r}, "
                      f"the boot was {key}={want!r}")
         scan.results.append(row)
+    mark_overcommit(scan.results, host_cores)
     return scan
+
+
+def mark_overcommit(rows: list[dict], host_cores: int | None) -> None:
+    """Set host_cores and overcommitted (vCPUs > host cores) on every row."""
+    for r in rows:
+        r["host_cores"] = host_cores if host_cores else ""
+        r["overcommitted"] = "" if not host_cores else \
+            "yes" if r["cpus"] > host_cores else "no"
 
 
 def _row(obj: dict, config, cpus, accel) -> dict:

@@ -4,16 +4,18 @@
 write_all(out_dir, results, meta) writes into out_dir
 
     results.csv          name,config,cpus,accel,metric,x,value,unit,runs,
-                         min,max: one row per result, the last one wins
-                         for a duplicate
+                         min,max,host_cores,overcommitted: one row per
+                         result, the last one wins for a duplicate
     results.md           date, accelerator, host, command, problems; per
                          (name, metric) a table with a row per (cpus, x), a
                          column per configuration (the default first) and
                          ratio columns `cfg / first`; mixed accelerators
-                         get a column each
+                         get a column each; a value from an overcommitted
+                         boot (vCPUs > host cores) is marked `(oc)`
     <name>_<metric>.png  value vs x (vs cpus when every x is -1), a line per
                          configuration (and CPU count when x varies),
-                         min/max as error bars (gnuplot, pngcairo or png)
+                         min/max as error bars, overcommitted points
+                         circled (gnuplot, pngcairo or png)
     gnuplot/*.gp         the scripts that drew them, data inline
 
 The rows are benchlog.py's.  new_results_dir() and update_latest() manage
@@ -40,7 +42,12 @@ from benchlog import warn  # noqa: E402
 RESULTS = os.path.join(matrix.ROOT, "bench", "results")
 DEFAULT_CONFIG = matrix.DEFAULT_CONFIG
 CSV_COLUMNS = ("name", "config", "cpus", "accel", "metric", "x", "value",
-               "unit", "runs", "min", "max")
+               "unit", "runs", "min", "max", "host_cores", "overcommitted")
+OC_MARK = " (oc)"       # markdown: a value from an overcommitted boot
+
+
+def overcommitted(r: dict) -> bool:
+    return r.get("overcommitted") == "yes"
 
 
 def dedup(results: list[dict]) -> list[dict]:
@@ -116,6 +123,13 @@ def markdown(results: list[dict], meta: dict) -> str:
             "measured in one run. A ratio is a configuration's value "
             f"divided by the first column's ({keys[0] if keys else '-'}).",
             ""]
+    if any(overcommitted(r) for r in results):
+        cores = sorted({r["host_cores"] for r in results if overcommitted(r)})
+        out += [f"`{OC_MARK.strip()}`: measured on an overcommitted boot, "
+                f"more vCPUs than the host's {', '.join(map(str, cores))} "
+                "cores; a waiting vCPU there can burn the host time of the "
+                "one it waits for, so its timings do not carry over to "
+                "real SMP (counts do).", ""]
     if meta.get("problems"):
         out += ["**Problems in this run:**", ""]
         out += [f"- {p}" for p in meta["problems"]]
@@ -142,7 +156,8 @@ def markdown(results: list[dict], meta: dict) -> str:
             for c in cols:
                 r = row.get(c)
                 line.append("-" if r is None else fmt(r["value"]) +
-                            ("" if len(units) == 1 else f" {r['unit']}"))
+                            ("" if len(units) == 1 else f" {r['unit']}") +
+                            (OC_MARK if overcommitted(r) else ""))
             base = row.get(cols[0])
             for c in cols[1:]:
                 r = row.get(c)
@@ -228,6 +243,13 @@ def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
         lines.append("EOD")
         plots.append(f"$D{i} using 1:2:3:4 with yerrorlines lc {ci + 1} "
                      f"dt {ni + 1} pt {ni + 1} title {_gp_str(title)}")
+    oc = [r for r in rows if overcommitted(r)]
+    if oc:      # circle them, one legend entry for all
+        lines.append("$OC << EOD")
+        lines += [f"{r['x'] if vs_x else r['cpus']} {r['value']}" for r in oc]
+        lines.append("EOD")
+        plots.append("$OC using 1:2 with points pt 6 ps 2.5 lc rgb 'black' "
+                     "title 'overcommitted (vCPUs > host cores)'")
     lines.append("plot " + ", \\\n     ".join(plots))
     return "\n".join(lines) + "\n"
 

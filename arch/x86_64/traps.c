@@ -165,6 +165,11 @@ __noreturn static void bad_iret_kill(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
+	/* First, before any handler can consume the news this trap may
+	 * carry (a kick NMI, a call IPI): never return into a halting
+	 * wait's window to HLT after it (halt_wait.c). */
+	if (!trap_from_user(f))
+		arch_halt_window_fixup(f);
 	if (v == VEC_NMI) {
 		nmi_handler(f);
 		return;

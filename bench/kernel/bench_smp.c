@@ -5,9 +5,12 @@
  *                  back; time until CPU 0's handler has run (x = k).
  *   call_function  smp_call_function_many(wait) of an empty function to
  *                  CPUs 1..n-1, against n, the CPUs taking part (x = n).
- *   spinlock       n CPUs hammer one ticket lock for a fixed window:
- *                  acquisitions per millisecond, and the handoff latency
- *                  from one holder's unlock to the next holder's lock.
+ *   spinlock       n CPUs hammer one ticket lock for a fixed window,
+ *                  SPIN_RUNS times: acquisitions per millisecond (median,
+ *                  min and max of the runs; single windows swing widely
+ *                  on an overcommitted host), the handoff latency from one
+ *                  holder's unlock to the next holder's lock, and the
+ *                  halts and kicks of the halting waits per run.
  *
  * Workers on other CPUs run inside the call-function IPI handler
  * (deliberately: no thread switch in the measurement), with interrupts
@@ -117,7 +120,7 @@ static void spin_loop(uint64_t end)
 {
 	unsigned me = smp_processor_id();
 	uint64_t n = 0;
-	unsigned h = 0;
+	unsigned h = nhandoffs[me];             /* runs add to the samples */
 	while (!spin_stop && rdtsc() < end) {
 		bool waited = spin_is_locked(&bench_lock);
 		spin_lock(&bench_lock);
@@ -144,6 +147,39 @@ static void spin_worker(void *arg)
 	__atomic_fetch_add(&spin_finished, 1, __ATOMIC_SEQ_CST);
 }
 
+/* One window of @n CPUs (this one included) on the lock: acquisitions. */
+static uint64_t spin_window(unsigned n)
+{
+	cpumask_t m;
+	cpumask_clear(&m);
+	unsigned cpu, k = 0, me = smp_processor_id();
+	for_each_online_cpu(cpu)
+		if (cpu != me && k++ < n - 1)
+			cpumask_set_cpu(cpu, &m);
+	spin_go = spin_stop = spin_ready = spin_finished = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		acquisitions[c] = 0;
+	smp_call_function_many(&m, spin_worker, NULL, false);
+	while (spin_ready < (int)n - 1)
+		cpu_relax();
+	/* This CPU takes part too, and stops everyone at the deadline. */
+	unsigned long flags;
+	local_irq_save(flags);
+	uint64_t end = rdtsc() + ns_to_tsc((uint64_t)SPIN_WINDOW_MS * 1000000);
+	spin_go = 1;
+	spin_loop(end);
+	spin_stop = 1;
+	local_irq_restore(flags);
+	while (spin_finished < (int)n - 1)
+		cpu_relax();
+	uint64_t total = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		total += acquisitions[c];
+	return total;
+}
+
+#define SPIN_RUNS 5
+
 static void bench_spinlock(void)
 {
 	unsigned n_online = num_online_cpus();
@@ -151,38 +187,27 @@ static void bench_spinlock(void)
 	uint64_t *all = kmalloc((size_t)NR_CPUS * HANDOFF_SAMPLES * sizeof(uint64_t));
 	if (!handoffs || !all)
 		goto out;
+	struct lock_class *c = bench_lock.class;
 	for (unsigned n = 1; n <= n_online; n++) {
-		cpumask_t m;
-		cpumask_clear(&m);
-		unsigned cpu, k = 0, me = smp_processor_id();
-		for_each_online_cpu(cpu)
-			if (cpu != me && k++ < n - 1)
-				cpumask_set_cpu(cpu, &m);
-		spin_go = spin_stop = spin_ready = spin_finished = 0;
-		for (unsigned c = 0; c < NR_CPUS; c++)
-			nhandoffs[c] = acquisitions[c] = 0;
-		smp_call_function_many(&m, spin_worker, NULL, false);
-		while (spin_ready < (int)n - 1)
-			cpu_relax();
-		/* This CPU takes part too, and stops everyone at the deadline. */
-		unsigned long flags;
-		local_irq_save(flags);
-		uint64_t end = rdtsc() + ns_to_tsc((uint64_t)SPIN_WINDOW_MS * 1000000);
-		spin_go = 1;
-		spin_loop(end);
-		spin_stop = 1;
-		local_irq_restore(flags);
-		while (spin_finished < (int)n - 1)
-			cpu_relax();
-		uint64_t total = 0;
-		unsigned ns = 0;
-		for (unsigned c = 0; c < NR_CPUS; c++) {
-			total += acquisitions[c];
-			for (unsigned i = 0; i < nhandoffs[c]; i++)
-				all[ns++] = handoffs[c * HANDOFF_SAMPLES + i];
+		uint64_t per_ms[SPIN_RUNS];
+		for (unsigned c2 = 0; c2 < NR_CPUS; c2++)
+			nhandoffs[c2] = 0;
+		uint64_t halts0 = c ? c->halts : 0, kicks0 = c ? c->kicks : 0;
+		for (unsigned r = 0; r < SPIN_RUNS; r++)
+			per_ms[r] = spin_window(n) / SPIN_WINDOW_MS;
+		uint64_t med, mn, mx;
+		bench_summarize(per_ms, SPIN_RUNS, &med, &mn, &mx);
+		bench_report("spinlock", "throughput", n, "acq/ms", med, mn, mx, SPIN_RUNS);
+		if (c) {
+			uint64_t h = (c->halts - halts0) / SPIN_RUNS, kk = (c->kicks - kicks0) / SPIN_RUNS;
+			bench_report("spinlock", "halts", n, "per-run", h, h, h, SPIN_RUNS);
+			bench_report("spinlock", "kicks", n, "per-run", kk, kk, kk, SPIN_RUNS);
 		}
-		uint64_t per_ms = total / SPIN_WINDOW_MS;
-		bench_report("spinlock", "throughput", n, "acq/ms", per_ms, per_ms, per_ms, 1);
+		/* Handoff samples: the first HANDOFF_SAMPLES per CPU over all runs. */
+		unsigned ns = 0;
+		for (unsigned c2 = 0; c2 < NR_CPUS; c2++)
+			for (unsigned i = 0; i < nhandoffs[c2]; i++)
+				all[ns++] = handoffs[c2 * HANDOFF_SAMPLES + i];
 		if (ns)
 			bench_report_cycles("spinlock", "handoff", n, all, ns);
 	}

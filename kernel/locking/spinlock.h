@@ -14,6 +14,11 @@
  * where it took it.  Per lock class (one class per spin_lock_init() site or
  * DEFINE_SPINLOCK), the kernel counts acquisitions, contended acquisitions,
  * cycles spun and cycles held (`locks` in the monitor; benchmarks read it).
+ *
+ * A waiter spins for spin_budget `pause` iterations, then halts its CPU
+ * until the unlocker kicks it (an NMI), so that a vCPU of an overcommitted
+ * host gives its host core back; the protocol, and why no kick is lost,
+ * is in spinlock.c.  Halts and kicks are counted per class too.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
@@ -26,12 +31,19 @@
 
 #define SPIN_TIMEOUT_MS 20000
 
+/* Pause iterations before a waiter halts (spin_budget= on the command
+ * line; tests lower it to force the halting path). */
+#define SPIN_BUDGET_DEFAULT 128
+extern unsigned spin_budget;
+
 struct lock_class {
 	const char *name;
 	uint64_t acquisitions;      /* updated with relaxed atomics */
 	uint64_t contended;
 	uint64_t spin_cycles;
 	uint64_t hold_cycles;
+	uint64_t halts;             /* waits that published a slot and halted */
+	uint64_t kicks;             /* NMIs unlockers sent to halted waiters */
 	struct lock_class *next;    /* registry, for `locks` */
 	bool registered;
 };
@@ -39,6 +51,7 @@ struct lock_class {
 typedef struct spinlock {
 	uint16_t owner;             /* ticket being served */
 	uint16_t next;              /* next ticket to hand out */
+	uint32_t halters;           /* waiters halted (or halting) on it */
 	int holder_cpu;             /* -1 when free (debug) */
 	const void *holder_ip;      /* where the holder took it (debug) */
 	uint64_t acquired_tsc;      /* for hold-time statistics */

@@ -64,7 +64,7 @@ class Parser(unittest.TestCase):
         self.assertEqual(s.results[0], dict(
             name="spinlock", config="rcu-ipi-spf", cpus=2, accel="tcg",
             metric="throughput", x=1, value=6966, unit="acq/ms", runs=1,
-            min=6966, max=6966))
+            min=6966, max=6966, host_cores="", overcommitted=""))
         s = parse_log(fixture("bench-rcu-ipi-spf-cpus1.log"))
         self.assertEqual(sorted((r["name"], r["metric"], r["x"])
                                 for r in s.results),
@@ -149,6 +149,42 @@ class Writers(unittest.TestCase):
                                "ipi_roundtrip_ipi_roundtrip.gp")) as f:
             # x varies within a boot: one line per (config, cpus).
             self.assertEqual(f.read().count("with yerrorlines"), 9)
+
+    def test_overcommitted_marked(self):
+        # A boot with more vCPUs than host cores is marked in the CSV, the
+        # markdown and the plot; the host's cores come from the BENCH-HOST
+        # line bench.py appends to each log (or the caller).
+        logs = []
+        for n in (2, 4):
+            p = os.path.join(self.dir, f"rcu-ipi-spf-cpus{n}.log")
+            with open(p, "w") as f:
+                f.write(fake_log("rcu-ipi-spf", n, "tcg", 1.0) +
+                        'BENCH-HOST {"host_cores": 2}\n')
+            logs.append(p)
+        out = quiet_from_logs(logs)
+        self.assertEqual({(r["cpus"], r["host_cores"], r["overcommitted"])
+                          for r in out.results},
+                         {(2, 2, "no"), (4, 2, "yes")})
+        s = parse_log(fake_log("rcu-ipi-spf", 4, "tcg", 1.0), host_cores=8)
+        self.assertEqual({r["overcommitted"] for r in s.results}, {"no"})
+        d = os.path.join(self.dir, "out")
+        files = benchreport.write_all(d, out.results, META)
+        with open(os.path.join(d, "results.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual({(r["cpus"], r["overcommitted"]) for r in rows},
+                         {("2", "no"), ("4", "yes")})
+        with open(os.path.join(d, "results.md")) as f:
+            md = f.read()
+        self.assertIn("more vCPUs than the host's 2 cores", md)
+        self.assertIn("\n| 4 | 162 (oc) |\n", md)
+        self.assertIn("\n| 2 | 81 |\n", md)
+        if not benchreport.gnuplot_terminal():
+            self.skipTest("gnuplot not usable here: plots not checked")
+        gp = [f for f in os.listdir(os.path.join(d, "gnuplot"))
+              if f.startswith("spinlock_acquire_release")]
+        with open(os.path.join(d, "gnuplot", gp[0])) as f:
+            self.assertIn("overcommitted (vCPUs > host cores)", f.read())
+        self.assertTrue(any(f.endswith(".png") for f in files))
 
     def test_mixed_accelerators(self):
         r = parse_log(fake_log("rcu-ipi-spf", 2, "tcg", 1.0)).results[0]

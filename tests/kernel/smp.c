@@ -7,6 +7,7 @@
  * increments, which the exact final count catches (at CPUS >= 2).
  */
 #include "tests/kernel/ktest.h"
+#include "kernel/config.h"
 #include "kernel/smp.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/percpu.h"
@@ -116,23 +117,78 @@ static void torture_worker(void *arg)
 	__atomic_fetch_add(&torture_done, 1, __ATOMIC_SEQ_CST);
 }
 
-static void test_spinlock_torture(struct ktest *t)
+/* One torture run with waiters spinning @budget iterations before they
+ * halt.  The workers run in the call-function IPI handler, IRQs off (they
+ * halt with IF=0 and only a kick NMI wakes them); this CPU takes part with
+ * IRQs on.  A lost wake-up leaves a worker halted for good: the wait for
+ * torture_done then fails (or the boot times out): a hang is a failure. */
+static bool run_torture(struct ktest *t, unsigned budget)
 {
 	torture_a = torture_b = torture_expected = 0;
 	torture_inside = torture_overlaps = torture_ready = torture_go = torture_done = 0;
 	int n = (int)num_online_cpus();
-	KTEST_ASSERT_EQ(t, smp_call_function(torture_worker, NULL, false), 0);
-	KTEST_ASSERT_TRUE(t, wait_for(&torture_ready, n - 1, 10000));
-	torture_end = rdtsc() + ns_to_tsc(TORTURE_MS * 1000000ull);
-	torture_go = 1;
-	torture_worker(NULL);
-	KTEST_ASSERT_TRUE(t, wait_for(&torture_done, n, 60000));
+	unsigned saved = spin_budget;
+	spin_budget = budget;
+	bool ok = smp_call_function(torture_worker, NULL, false) == 0 &&
+		  wait_for(&torture_ready, n - 1, 10000);
+	if (ok) {
+		torture_end = rdtsc() + ns_to_tsc(TORTURE_MS * 1000000ull);
+		torture_go = 1;
+		torture_worker(NULL);
+		ok = wait_for(&torture_done, n, 60000);
+	}
+	spin_budget = saved;
+	if (!ok) {
+		ktest_fail(t, __FILE__, __LINE__, "torture workers did not finish: %d of %d done (a lost wake-up?)",
+			   torture_done, n);
+		return false;
+	}
 	KTEST_EXPECT_EQ(t, torture_a, torture_expected);
 	KTEST_EXPECT_EQ(t, torture_b, torture_expected * 2);
 	KTEST_EXPECT_EQ(t, torture_overlaps, 0);
 	KTEST_EXPECT_GT(t, torture_expected, (uint64_t)n);
-	ktest_log("%d CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d", n, TORTURE_MS,
+	return true;
+}
+
+static void test_spinlock_torture(struct ktest *t)
+{
+	if (!run_torture(t, spin_budget))
+		return;
+	ktest_log("%u CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d", num_online_cpus(), TORTURE_MS,
 		  (unsigned long long)torture_expected, (unsigned long long)torture_a, torture_overlaps);
+}
+
+/* The same torture with the halting path forced (spin budget 1): every
+ * contended acquisition halts, and each handover to a halted waiter needs
+ * its kick.  Mutual exclusion and FIFO handover must survive it, no
+ * waiter may sleep through its turn, and enough halts and kicks must have
+ * happened for the run to mean something. */
+#define HALT_MIN 20
+static void test_spinlock_torture_halting(struct ktest *t)
+{
+	unsigned n = num_online_cpus();
+	if (n < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct lock_class *c = torture_lock.class;
+	uint64_t halts0 = c->halts, kicks0 = c->kicks;
+	if (!run_torture(t, 1))
+		return;
+	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0;
+	ktest_log("%u CPUs, spin_budget=1: %llu acquisitions, %llu halts, %llu kicks, overlaps=%d", n,
+		  (unsigned long long)torture_expected, (unsigned long long)halts,
+		  (unsigned long long)kicks, torture_overlaps);
+#ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
+	/* At 2 CPUs a waiter often finds the lock handed over before its
+	 * first check (tens of halts per run); from 4 on, thousands. */
+	if (n >= 4) {
+		KTEST_EXPECT_GE(t, halts, (uint64_t)HALT_MIN);
+		KTEST_EXPECT_GE(t, kicks, (uint64_t)HALT_MIN);
+	} else {
+		KTEST_EXPECT_GT(t, halts, 0ull);
+	}
+#endif
 }
 
 static void test_spinlock_irqsave(struct ktest *t)
@@ -218,6 +274,46 @@ static void test_call_wait_irqs_off_refused(struct ktest *t)
 	int r = smp_call_function(count_hit, NULL, true);
 	local_irq_restore(flags);
 	KTEST_EXPECT_EQ(t, r, -EDEADLK);
+}
+
+/* A waiting call with the halting path forced: the caller halts (IRQs
+ * on) until the last target kicks it.  Each target is slow, so the caller
+ * has halted before it finishes; every call must complete (a lost kick
+ * here would still end at the next tick, IRQs being on, so what is
+ * checked is that the handshake happened: halts, and the last target's
+ * kicks, for most calls; the IRQs-off lost-wake-up case is the spinlock
+ * torture's). */
+#define CALL_HALT_ROUNDS 50
+
+static void slow_hit(void *arg)
+{
+	(void)arg;
+	udelay(200);
+	__atomic_fetch_add(&calls_total, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_call_wait_halting(struct ktest *t)
+{
+	int n = (int)num_online_cpus();
+	if (n < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned saved = spin_budget;
+	spin_budget = 1;
+	smp_call_wait_stats_reset();
+	reset_hits();
+	int errors = 0;
+	for (int r = 0; r < CALL_HALT_ROUNDS; r++)
+		errors += smp_call_function(slow_hit, NULL, true) != 0;
+	struct smp_call_wait_stats w = smp_call_wait_stats();
+	spin_budget = saved;
+	ktest_log("%d CPUs, %d waiting calls: %llu waits, %llu halted, %llu kicks", n, CALL_HALT_ROUNDS,
+		  (unsigned long long)w.waits, (unsigned long long)w.halts, (unsigned long long)w.kicks);
+	KTEST_EXPECT_EQ(t, errors, 0);
+	KTEST_EXPECT_EQ(t, calls_total, CALL_HALT_ROUNDS * (n - 1));
+	KTEST_EXPECT_GE(t, w.halts, (uint64_t)CALL_HALT_ROUNDS / 2);
+	KTEST_EXPECT_GE(t, w.kicks, (uint64_t)CALL_HALT_ROUNDS / 2);
 }
 
 /* The storm: every CPU calls every other CPU, many times, all at once. */
@@ -346,9 +442,11 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_percpu_self_on_every_cpu),
 	KTEST_CASE(test_spinlock_irqsave),
 	KTEST_CASE(test_spinlock_torture),
+	KTEST_CASE(test_spinlock_torture_halting),
 	KTEST_CASE(test_call_single),
 	KTEST_CASE(test_call_many_and_all),
 	KTEST_CASE(test_call_wait_irqs_off_refused),
+	KTEST_CASE(test_call_wait_halting),
 	KTEST_CASE(test_call_storm),
 	KTEST_CASE(test_ipi_counters),
 	KTEST_CASE(test_ticks_advance),

@@ -146,6 +146,16 @@ static inline void arch_irq_restore(unsigned long flags)
  * starts, so it cannot slip in between and leave us halted. */
 static inline void arch_safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 
+/*
+ * Halting waits (arch/x86_64/halt_wait.c): HLT unless *p == val, with the
+ * compare and the HLT in one window that any interrupt or NMI landing in it
+ * cancels (the trap entry moves its return address past the HLT).  So an
+ * NMI sent after *p was changed always ends the wait, even with IF=0; the
+ * caller loops and re-checks.  May return early for any reason.
+ */
+void arch_halt_unless_u16(const volatile uint16_t *p, uint16_t val);
+void arch_halt_unless_u32(const volatile uint32_t *p, uint32_t val);
+
 static inline void invlpg(unsigned long va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 
 static inline uint64_t read_rflags(void) { return arch_local_save_flags(); }

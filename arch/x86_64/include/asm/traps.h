@@ -54,6 +54,10 @@ const char *exception_name(unsigned vector);
 /* Called from isr.asm for every vector. */
 void trap_dispatch(struct trap_frame *f);
 
+/** arch_halt_window_fixup() - a trap that interrupted a halting wait's
+ * compare-and-HLT window returns past the HLT (halt_wait.c). */
+void arch_halt_window_fixup(struct trap_frame *f);
+
 /* arch hook the SMP code fills in: acknowledge an interrupt at the LAPIC. */
 void lapic_eoi(void);
 
