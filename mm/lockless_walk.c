@@ -5,7 +5,9 @@
 #include "mm/mm.h"
 #include "mm/pagewalk.h"
 #include "mm/pgtable_free.h"
+#include "kernel/cpumask.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "asm/page.h"
 #include "kernel/time.h"
@@ -37,10 +39,23 @@ static bool lockless_check(pteval_t e, const pteval_t *table, int level, void *p
 	return true;
 }
 
+bool lockless_walk_protected(struct mm_struct *mm)
+{
+#ifdef CONFIG_TABLE_FREE_RCU
+	(void)mm;
+	return rcu_read_lock_held();
+#else
+	/* IRQs off first: with them on, this CPU could switch mm (and its
+	 * cpumask bit) right after the test. */
+	return irqs_disabled() && cpumask_test_cpu(smp_processor_id(), &mm->cpumask);
+#endif
+}
+
 uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr)
 {
-	if (WARN_ON_ONCE(!lockless_walk_protected()))
-		lockless_unprotected_walks++;
+	/* Atomic: walkers on several CPUs may all be counted at once. */
+	if (WARN_ON_ONCE(!lockless_walk_protected(mm)))
+		__atomic_fetch_add(&lockless_unprotected_walks, 1, __ATOMIC_RELAXED);
 	const struct pt_walk_ops ops = { .check = lockless_check };
 	int level;
 	pteval_t *slot = pt_walk(mm->pgd, addr, PT_PTE, &ops, &level);

@@ -10,9 +10,11 @@
  * reused) depends on TABLE_FREE:
  *   ipi: the walker runs with IRQs off, and tables are freed only after a
  *        TLB-flush IPI to every CPU using the mm has been acknowledged:
- *        a CPU inside a walk cannot acknowledge, so the free waits for it;
+ *        a CPU inside a walk cannot acknowledge, so the free waits for it.
+ *        This protects only a walker on a CPU that has the mm loaded (fast
+ *        GUP walks current->mm): no other CPU gets the IPI;
  *   rcu: the walker is an RCU reader, and tables are freed only after a
- *        grace period: it cannot end while a walker is inside.
+ *        grace period: it cannot end while a walker is inside (any CPU).
  * (With SHOOTDOWN=pv a preempted vCPU is not interrupted, so the ipi rule
  * no longer holds: the unsafe pairing the build warns about.)
  */
@@ -49,15 +51,16 @@ static inline void lockless_page_walk_end(unsigned long flags)
 #endif
 }
 
-/** lockless_walk_protected() - does the caller hold what TABLE_FREE requires? */
-static inline bool lockless_walk_protected(void)
-{
-#ifdef CONFIG_TABLE_FREE_RCU
-	return rcu_read_lock_held();
-#else
-	return irqs_disabled();
-#endif
-}
+/**
+ * lockless_walk_protected() - does the caller hold what TABLE_FREE requires
+ * to walk @mm?  rcu: an RCU read section (it protects a walk of any mm on
+ * any CPU).  ipi: IRQs off *and* @mm loaded on this CPU (in its cpumask,
+ * lazily or not): the table-freeing flush interrupts only the CPUs in the
+ * mm's cpumask, so IRQs off on any other CPU hold nothing back.
+ * Context: any; the answer holds until IRQs are enabled again (ipi: only
+ * this CPU changes its own cpumask bits, and not with IRQs off).
+ */
+bool lockless_walk_protected(struct mm_struct *mm);
 
 /**
  * follow_pte_lockless() - the PTE mapping @addr in @mm, read once per level
@@ -70,6 +73,7 @@ static inline bool lockless_walk_protected(void)
 uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr);
 
 extern uint64_t lockless_poisoned_reads;
+/* Walks without lockless_walk_protected(mm) (atomic increments). */
 extern uint64_t lockless_unprotected_walks;
 /* Tests only: a pause between reading the PMD entry and the PTE table,
  * the window in which a premature table free would be seen. */

@@ -386,6 +386,107 @@ static void test_gp_age_under_load(struct ktest *t)
 	KTEST_EXPECT_EQ(t, s1.stalls, s0.stalls);
 }
 
+/* ---- the lockless walker's protection check ----------------------------------- */
+
+/* Under TABLE_FREE=ipi, IRQs off protect a walk only of an mm loaded on the
+ * walker's CPU: the table-freeing flush interrupts the mm's cpumask and no
+ * other CPU.  A walk of an mm not loaded here must be flagged (counted in
+ * lockless_unprotected_walks); under rcu the read section protects it. */
+static void test_walk_of_unloaded_mm_flagged(struct ktest *t)
+{
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	uint64_t c0 = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_RELAXED);
+
+	unsigned long w = lockless_page_walk_begin();
+	bool here = cpumask_test_cpu(smp_processor_id(), &mm->cpumask);
+	follow_pte_lockless(mm, WALK_AREA);     /* may print one expected warning */
+	lockless_page_walk_end(w);
+	uint64_t c1 = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_RELAXED);
+
+	kthread_use_mm(mm);                     /* now loaded on this CPU */
+	w = lockless_page_walk_begin();
+	bool loaded = cpumask_test_cpu(smp_processor_id(), &mm->cpumask);
+	follow_pte_lockless(mm, WALK_AREA);
+	lockless_page_walk_end(w);
+	uint64_t c2 = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_RELAXED);
+	kthread_unuse_mm(mm);
+	mm_put(mm);
+	/* Give the counts back: other cases expect no unprotected walk. */
+	__atomic_fetch_sub(&lockless_unprotected_walks, c2 - c0, __ATOMIC_RELAXED);
+
+	ktest_log("TABLE_FREE=%s: unloaded mm walk flagged %llu, loaded mm walk flagged %llu",
+		  CONFIG_TABLE_FREE_NAME, (unsigned long long)(c1 - c0), (unsigned long long)(c2 - c1));
+	KTEST_EXPECT_FALSE(t, here);
+	KTEST_EXPECT_TRUE(t, loaded);
+#ifdef CONFIG_TABLE_FREE_RCU
+	KTEST_EXPECT_EQ(t, c1 - c0, 0ull);
+#else
+	KTEST_EXPECT_EQ(t, c1 - c0, 1ull);
+#endif
+	KTEST_EXPECT_EQ(t, c2 - c1, 0ull);
+}
+
+/* Unprotected walks on every CPU at once are all counted: the counter is
+ * incremented atomically (a plain ++ loses increments between CPUs).  The
+ * mm is empty and nothing frees its tables, so walking it unprotected is
+ * harmless here; the walkers start together, and at least two must see
+ * the others' increments land during their own run (they interleaved). */
+#define UW_MIN_WALKS 20000
+#define UW_MS 300
+
+static struct mm_struct *uw_mm;
+static volatile int uw_go, uw_started;
+static volatile int uw_overlapped;
+static volatile uint64_t uw_walks;
+
+static void unprotected_walker(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&uw_started, 1, __ATOMIC_SEQ_CST);
+	while (!READ_ONCE(uw_go))
+		cpu_relax();
+	uint64_t c0 = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_SEQ_CST);
+	uint64_t t0 = ktime_ns(), n = 0;
+	while (n < UW_MIN_WALKS || ktime_ns() - t0 < UW_MS * 1000000ull) {
+		follow_pte_lockless(uw_mm, WALK_AREA);  /* IRQs on, no RCU: unprotected */
+		n++;
+	}
+	/* Others counted while this one did: the increments interleaved. */
+	if (__atomic_load_n(&lockless_unprotected_walks, __ATOMIC_SEQ_CST) - c0 > n)
+		__atomic_fetch_add(&uw_overlapped, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&uw_walks, n, __ATOMIC_SEQ_CST);
+}
+
+static void test_unprotected_walks_all_counted(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	uw_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, uw_mm);
+	uw_go = uw_started = uw_overlapped = 0;
+	uw_walks = 0;
+	uint64_t c0 = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_RELAXED);
+	unsigned cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		th[n++] = thread_create_on(cpu, "ktest-uwalk", unprotected_walker, NULL);
+	while (READ_ONCE(uw_started) < (int)n)
+		msleep(1);
+	WRITE_ONCE(uw_go, 1);
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	uint64_t counted = __atomic_load_n(&lockless_unprotected_walks, __ATOMIC_RELAXED) - c0;
+	__atomic_fetch_sub(&lockless_unprotected_walks, counted, __ATOMIC_RELAXED);
+	mm_put(uw_mm);
+	ktest_log("%u CPUs: %llu unprotected walks, %llu counted; %d walkers saw others count meanwhile",
+		  n, (unsigned long long)uw_walks, (unsigned long long)counted, uw_overlapped);
+	KTEST_EXPECT_GE(t, uw_overlapped, 2);   /* at least two ran at once */
+	KTEST_EXPECT_EQ(t, counted, uw_walks);
+}
+
 static struct ktest_case rcu_cases[] = {
 	KTEST_CASE(test_stall_detector),
 	KTEST_CASE(test_synchronize_waits_for_readers),
@@ -393,6 +494,8 @@ static struct ktest_case rcu_cases[] = {
 	KTEST_CASE(test_idle_cpus_do_not_stall),
 	KTEST_CASE(test_rcutorture),
 	KTEST_CASE(test_walker_vs_munmap),
+	KTEST_CASE(test_walk_of_unloaded_mm_flagged),
+	KTEST_CASE(test_unprotected_walks_all_counted),
 	KTEST_CASE(test_gp_age_under_load),     /* last: it leaves the heap churned */
 	{ 0 },
 };

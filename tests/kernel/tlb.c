@@ -16,7 +16,10 @@
  *
  * Also: lazy CPUs are skipped by flushes that free no page table and
  * reached (and sent away) by those that do; no flush request goes to a CPU
- * outside the mm's cpumask.
+ * outside the mm's cpumask; a munmap flushes its own range (INVLPGs up to
+ * the ceiling); a thread without an mm gets no user access on a lazy CPU;
+ * tearing an mm down sends lazy CPUs away; of two concurrent MADV_DONTNEED
+ * neither returns before its CPU is flushed.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/errno.h"
