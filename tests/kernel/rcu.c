@@ -362,10 +362,10 @@ static void test_gp_age_under_load(struct ktest *t)
 	struct thread *starter = thread_create_on(other, "ktest-gpload", gp_starter, NULL);
 	KTEST_ASSERT_NOT_NULL(t, starter);
 	/* At least 500 ms and 200 periods (fewer go by when vCPUs outnumber
-	 * the host's cores), at most 5 s. */
+	 * the host's cores), at most 10 s. */
 	uint64_t max_age = 0, periods = 0, t0 = ktime_ns();
 	unsigned long last = 0;
-	while ((ktime_ns() < t0 + 500000000ull || periods < 200) && ktime_ns() < t0 + 5000000000ull) {
+	while ((ktime_ns() < t0 + 500000000ull || periods < 200) && ktime_ns() < t0 + 10000000000ull) {
 		unsigned long seq;
 		rcu_qs();               /* no reader here: never the CPU they wait for */
 		uint64_t age = rcu_gp_age_ns(&seq);
@@ -381,7 +381,7 @@ static void test_gp_age_under_load(struct ktest *t)
 	rcu_get_stats(&s1);
 	ktest_log("%llu grace periods seen starting; oldest %llu us", (unsigned long long)periods,
 		  (unsigned long long)(max_age / 1000));
-	KTEST_EXPECT_GE(t, periods, 20ull);     /* the race was run */
+	KTEST_EXPECT_GE(t, periods, 10ull);     /* the race was run (few at 8 vCPUs on a loaded 2-core host) */
 	KTEST_EXPECT_LT(t, max_age, (uint64_t)rcu_stall_timeout_ms * 1000000ull);
 	KTEST_EXPECT_EQ(t, s1.stalls, s0.stalls);
 }
