@@ -11,6 +11,8 @@
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/errno.h"
+#include "kernel/atomic.h"
+#include "kernel/config.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
@@ -265,6 +267,228 @@ static void test_no_leak_over_rounds(struct ktest *t)
 	teardown_mm(t, mm, frames);
 }
 
+/*
+ * ---- the race: fast GUP against munmap, mmap, MAP_FIXED, madvise, mprotect ----
+ *
+ * RACE_SLOTS pages at RACE_AREA.  The mapper (this thread) maps pages that
+ * carry a tag, written *before* the page is mapped: { TAG_MAGIC, its
+ * address, a generation number unique to this mapping of the page }.
+ * After each unmap of a page (munmap, MAP_FIXED over it, MADV_DONTNEED)
+ * has returned, the mapper publishes dead_gen[slot] = that generation: from
+ * then on the page is not mapped at its address.  Pinners on every other
+ * CPU pin random ranges with the fast part only, read dead_gen for their
+ * range *before* the call, and check every page returned: its tag must
+ * name the address and a generation above what was dead before the call,
+ * i.e. the page was still mapped at its address after the call began.  A
+ * freed page (poisoned: PAGE_DATA_POISON), a page reused elsewhere (another
+ * address), a page table or kernel data (no magic) all fail that.  The
+ * page is stable while we check it: our pin keeps it and nobody writes a
+ * tag after mapping.
+ *
+ * Races counted (the run fails on too few): recheck failures and try-gets
+ * that found a zero count (gup statistics), and overlaps, pages returned
+ * whose unmap completed before the call returned.  gup_test_delay_ns widens
+ * the window between the PTE read and the try-get.
+ */
+#define RACE_AREA   0x68000000ul
+#define RACE_SLOTS  16
+#define TAG_MAGIC   0x7a6700007a670000ull
+
+struct tag { uint64_t magic, addr, gen; };
+
+static struct mm_struct *race_mm;
+static volatile int race_stop;
+static volatile uint64_t dead_gen[RACE_SLOTS];
+static volatile uint64_t r_calls, r_pages, r_bad, r_overlaps;
+static uint64_t next_gen;
+
+static uintptr_t rslot(unsigned i) { return RACE_AREA + (uintptr_t)i * PAGE_SIZE; }
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Map a tagged page at every empty slot of [first, first + n). */
+static void populate(unsigned first, unsigned n, unsigned vm_flags)
+{
+	down_read(&race_mm->mmap_lock);
+	for (unsigned i = first; i < first + n; i++) {
+		struct page *page = alloc_page();
+		if (!page)
+			break;
+		struct tag *tg = page_address(page);
+		tg->magic = TAG_MAGIC;
+		tg->addr = rslot(i);
+		tg->gen = ++next_gen;
+		/* The tag before the PTE: pairs with the pinner reading the
+		 * tag after its reference (through our PTE) was taken. */
+		smp_wmb();
+		spinlock_t *ptl;
+		pteval_t *pte = pte_alloc_map_lock(race_mm, rslot(i), &ptl);
+		if (pte && !pte_maps_page(*pte)) {
+			WRITE_ONCE(*pte, mk_pte(page_to_phys(page), user_pte_flags(vm_flags)));
+			__atomic_fetch_add(&race_mm->rss, 1, __ATOMIC_RELAXED);
+			page = NULL;
+		}
+		if (pte)
+			spin_unlock(ptl);
+		if (page)
+			put_page(page);
+	}
+	up_read(&race_mm->mmap_lock);
+}
+
+/* After an unmap of [first, first + n) returned: every generation mapped
+ * there until now is dead. */
+static void mark_dead(unsigned first, unsigned n)
+{
+	uint64_t g = next_gen;
+	for (unsigned i = first; i < first + n; i++)
+		WRITE_ONCE(dead_gen[i], g);
+}
+
+static void pinner(void *arg)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull * ((uintptr_t)arg + 1);
+	kthread_use_mm(race_mm);
+	uint64_t calls = 0, pages = 0, bad = 0, overlaps = 0;
+	while (!READ_ONCE(race_stop)) {
+		uint64_t x = rng_next(&seed);
+		unsigned first = x % RACE_SLOTS, n = 1 + (x >> 8) % 4;
+		if (first + n > RACE_SLOTS)
+			n = RACE_SLOTS - first;
+		unsigned flags = FOLL_FAST_ONLY | ((x >> 16) & 1 ? FOLL_PIN : 0) | ((x >> 17) & 1 ? FOLL_WRITE : 0);
+		uint64_t floor[4];
+		for (unsigned i = 0; i < n; i++)
+			floor[i] = READ_ONCE(dead_gen[first + i]);
+		smp_rmb();  /* the floors before the walk (pairs with the unmap's completion before mark_dead) */
+		struct page *p[4];
+		long got = gup_fast_mm(race_mm, rslot(first), n, flags, p);
+		calls++;
+		for (long i = 0; i < got; i++) {
+			const struct tag *tg = page_address(p[i]);
+			if (tg->magic != TAG_MAGIC || tg->addr != rslot(first + i) || tg->gen <= floor[i]) {
+				if (bad++ == 0)
+					ktest_log("page %llu of a call at %#lx: magic %#llx addr %#llx gen %llu (dead before the call: %llu)",
+						  (unsigned long long)i, (unsigned long)rslot(first),
+						  (unsigned long long)tg->magic, (unsigned long long)tg->addr,
+						  (unsigned long long)tg->gen, (unsigned long long)floor[i]);
+			} else if (tg->gen <= READ_ONCE(dead_gen[first + i])) {
+				overlaps++;     /* unmapped while the call ran */
+			}
+		}
+		pages += got > 0 ? (uint64_t)got : 0;
+		if (got > 0) {
+			udelay(5);          /* hold the pins a little, as a user would */
+			if (flags & FOLL_PIN)
+				unpin_user_pages(p, got);
+			else
+				put_user_pages(p, got);
+		}
+		if (calls % 256 == 0)
+			yield();
+	}
+	__atomic_fetch_add(&r_calls, calls, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r_pages, pages, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r_bad, bad, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r_overlaps, overlaps, __ATOMIC_RELAXED);
+	kthread_unuse_mm(race_mm);
+}
+
+#define RACE_MIN_MS     400
+#define RACE_MIN_ROUNDS 300
+#define RACE_MAX_MS     6000
+#define RACE_MIN_RACES  20
+
+static void test_gup_race(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	uint64_t frames;
+	race_mm = setup_mm(&frames);
+	KTEST_ASSERT_NOT_NULL(t, race_mm);
+	race_stop = 0;
+	r_calls = r_pages = r_bad = r_overlaps = 0;
+	next_gen = 0;
+	for (unsigned i = 0; i < RACE_SLOTS; i++)
+		dead_gen[i] = 0;
+	uint64_t onfree0 = page_ref_on_free, bad0 = page_alloc_bad_count, under0 = page_ref_underflow;
+	uint64_t poisoned0 = lockless_poisoned_reads, rech0 = stat_of(GUP_FB_RECHECK), ref0 = stat_of(GUP_FB_REF);
+	KTEST_ASSERT_EQ(t, do_mmap(race_mm, RACE_AREA, RACE_SLOTS * PAGE_SIZE, RW, ANON, -1, 0), (long)RACE_AREA);
+	populate(0, RACE_SLOTS, VM_READ | VM_WRITE);
+	gup_test_delay_ns = 200000;
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-gup", pinner, (void *)(uintptr_t)cpu);
+	uint64_t seed = 12345, rounds = 0, t0 = ktime_ns(), ops[4] = { 0, 0, 0, 0 };
+	while ((ktime_ns() < t0 + RACE_MIN_MS * 1000000ull || rounds < RACE_MIN_ROUNDS) &&
+	       ktime_ns() < t0 + RACE_MAX_MS * 1000000ull) {
+		uint64_t x = rng_next(&seed);
+		unsigned first = x % RACE_SLOTS, len = 1 + (x >> 8) % 4, op = (x >> 16) % 4;
+		if (first + len > RACE_SLOTS)
+			len = RACE_SLOTS - first;
+		uintptr_t a = rslot(first), l = (uintptr_t)len * PAGE_SIZE;
+		ops[op]++;
+		switch (op) {
+		case 0:     /* munmap, then mmap again (tables freed in between) */
+			do_munmap(race_mm, a, l);
+			mark_dead(first, len);
+			udelay(20);
+			do_mmap(race_mm, a, l, RW, ANON, -1, 0);
+			break;
+		case 1:     /* MAP_FIXED over the mapped range */
+			do_mmap(race_mm, a, l, RW, ANON, -1, 0);
+			mark_dead(first, len);
+			break;
+		case 2:     /* MADV_DONTNEED: the VMA stays, the pages go */
+			do_madvise(race_mm, a, l, MADV_DONTNEED);
+			mark_dead(first, len);
+			break;
+		case 3:     /* read-only for a while: writers fall back */
+			do_mprotect(race_mm, a, l, PROT_READ);
+			udelay(50);
+			do_mprotect(race_mm, a, l, RW);
+			break;
+		}
+		populate(first, len, VM_READ | VM_WRITE);
+		udelay(50);             /* the pinners find the pages mapped */
+		rounds++;
+	}
+	race_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	gup_test_delay_ns = 0;
+	uint64_t rech = stat_of(GUP_FB_RECHECK) - rech0, refz = stat_of(GUP_FB_REF) - ref0;
+	uint64_t onfree = page_ref_on_free - onfree0, badalloc = page_alloc_bad_count - bad0;
+	uint64_t under = page_ref_underflow - under0, poisoned = lockless_poisoned_reads - poisoned0;
+	teardown_mm(t, race_mm, frames);
+	ktest_log("TABLE_FREE=%s: %llu rounds (munmap %llu, MAP_FIXED %llu, madvise %llu, mprotect %llu), "
+		  "%llu calls, %llu pages",
+		  CONFIG_TABLE_FREE_NAME, (unsigned long long)rounds, (unsigned long long)ops[0],
+		  (unsigned long long)ops[1], (unsigned long long)ops[2], (unsigned long long)ops[3],
+		  (unsigned long long)r_calls, (unsigned long long)r_pages);
+	ktest_log("races: %llu recheck failures, %llu try-gets on a zero count, %llu overlaps; "
+		  "bad: %llu wrong pages, %llu refs on free pages, %llu bad allocs, %llu puts on free pages, %llu poisoned reads",
+		  (unsigned long long)rech, (unsigned long long)refz, (unsigned long long)r_overlaps,
+		  (unsigned long long)r_bad, (unsigned long long)onfree, (unsigned long long)badalloc,
+		  (unsigned long long)under, (unsigned long long)poisoned);
+	KTEST_EXPECT_GT(t, r_pages, 0ull);
+	KTEST_EXPECT_GE(t, rech + refz + r_overlaps, (uint64_t)RACE_MIN_RACES);
+	KTEST_EXPECT_EQ(t, r_bad, 0ull);
+	KTEST_EXPECT_EQ(t, onfree, 0ull);
+	KTEST_EXPECT_EQ(t, badalloc, 0ull);
+	KTEST_EXPECT_EQ(t, under, 0ull);
+	KTEST_EXPECT_EQ(t, poisoned, 0ull);
+}
+
 static struct ktest_case gup_cases[] = {
 	KTEST_CASE(test_gup_fast_and_slow),
 	KTEST_CASE(test_pin_counts),
@@ -272,6 +496,7 @@ static struct ktest_case gup_cases[] = {
 	KTEST_CASE(test_gup_permissions),
 	KTEST_CASE(test_pin_outlives_munmap),
 	KTEST_CASE(test_no_leak_over_rounds),
+	KTEST_CASE(test_gup_race),
 	{ 0 },
 };
 KTEST_SUITE(gup, gup_cases);
