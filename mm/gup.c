@@ -167,7 +167,12 @@ static struct page *gup_fast_one(struct mm_struct *mm, uintptr_t addr, unsigned 
 	 * The PTE: cleared by a zap (munmap, madvise, MAP_FIXED, exit) or
 	 * changed by mprotect (a write we were allowed may be forbidden now)
 	 * after 1.  Read after the reference was taken (grab's full barrier). */
-	if (READ_ONCE(*w.pmd_slot) != w.pmd || READ_ONCE(*slot) != pte) {
+	pteval_t pmd2 = READ_ONCE(*w.pmd_slot), pte2 = READ_ONCE(*slot);
+	if (pmd2 != w.pmd || pte2 != pte) {
+		/* Poison here means the table was freed under the walk (the
+		 * protection failed): counted and reported like any other. */
+		if (pte2 == PT_POISON)
+			lockless_walk_check_entry(pte2, slot - pte_index(addr), PT_PTE);
 		release(page, flags);
 		*why = GUP_FB_RECHECK;
 		return NULL;

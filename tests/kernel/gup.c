@@ -291,7 +291,7 @@ static void test_no_leak_over_rounds(struct ktest *t)
  * the window between the PTE read and the try-get.
  */
 #define RACE_AREA   0x68000000ul
-#define RACE_SLOTS  16
+#define RACE_SLOTS  8
 #define TAG_MAGIC   0x7a6700007a670000ull
 
 struct tag { uint64_t magic, addr, gen; };
@@ -400,7 +400,7 @@ static void pinner(void *arg)
 }
 
 #define RACE_MIN_MS     400
-#define RACE_MIN_ROUNDS 300
+#define RACE_MIN_ROUNDS 500
 #define RACE_MAX_MS     6000
 #define RACE_MIN_RACES  20
 
@@ -423,6 +423,7 @@ static void test_gup_race(struct ktest *t)
 	KTEST_ASSERT_EQ(t, do_mmap(race_mm, RACE_AREA, RACE_SLOTS * PAGE_SIZE, RW, ANON, -1, 0), (long)RACE_AREA);
 	populate(0, RACE_SLOTS, VM_READ | VM_WRITE);
 	gup_test_delay_ns = 200000;
+	pagewalk_test_delay_ns = 50000;     /* and between the PMD and the PTE read */
 	unsigned me = smp_processor_id(), cpu, n = 0;
 	struct thread *th[NR_CPUS];
 	for_each_online_cpu(cpu)
@@ -466,6 +467,7 @@ static void test_gup_race(struct ktest *t)
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
 	gup_test_delay_ns = 0;
+	pagewalk_test_delay_ns = 0;
 	uint64_t rech = stat_of(GUP_FB_RECHECK) - rech0, refz = stat_of(GUP_FB_REF) - ref0;
 	uint64_t onfree = page_ref_on_free - onfree0, badalloc = page_alloc_bad_count - bad0;
 	uint64_t under = page_ref_underflow - under0, poisoned = lockless_poisoned_reads - poisoned0;
@@ -489,6 +491,21 @@ static void test_gup_race(struct ktest *t)
 	KTEST_EXPECT_EQ(t, poisoned, 0ull);
 }
 
+/* The consumer, from user space (user/bin/pinbuf_demo.c); then a process
+ * that exits with its buffer still registered: unpinned at exit. */
+static void test_pinbuf_demo(struct ktest *t)
+{
+	rcu_barrier();
+	uint64_t frames = ktest_frames_available(), frees0 = page_ref_frees;
+	KTEST_EXPECT_EQ(t, ktest_run_program("pinbuf_demo", 0, NULL), 0);
+	char *argv[] = { "pinbuf_demo", "leave", NULL };
+	KTEST_EXPECT_EQ(t, ktest_run_program("pinbuf_demo", 2, argv), 0);
+	msleep(50);                 /* the device thread sees no buffer and leaves */
+	rcu_barrier();
+	KTEST_EXPECT_GT(t, page_ref_frees - frees0, 8ull);     /* both buffers' pages went */
+	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+}
+
 static struct ktest_case gup_cases[] = {
 	KTEST_CASE(test_gup_fast_and_slow),
 	KTEST_CASE(test_pin_counts),
@@ -496,6 +513,7 @@ static struct ktest_case gup_cases[] = {
 	KTEST_CASE(test_gup_permissions),
 	KTEST_CASE(test_pin_outlives_munmap),
 	KTEST_CASE(test_no_leak_over_rounds),
+	KTEST_CASE(test_pinbuf_demo),
 	KTEST_CASE(test_gup_race),
 	{ 0 },
 };
