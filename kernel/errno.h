@@ -26,6 +26,7 @@
 #define ERANGE  34
 #define EDEADLK 35
 #define ENOSYS  38
+#define EOVERFLOW 75
 #define ETIMEDOUT 110
 
 #endif

@@ -108,7 +108,7 @@ static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr
 		 * mprotect upgrade): nothing to do but drop our view. */
 		spin_unlock(ptl);
 		arch_flush_tlb_one(addr);
-		free_page(page);
+		put_page(page);         /* never mapped: our reference was the only one */
 	} else {
 		/* The page's zeroes must be visible before the PTE that maps
 		 * it: pairs with the address dependency of whoever reads the

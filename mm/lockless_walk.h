@@ -72,6 +72,14 @@ bool lockless_walk_protected(struct mm_struct *mm);
  */
 uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr);
 
+/**
+ * lockless_walk_check_entry() - the lockless walker's look at an upper
+ * entry @e of @table at @level, for other lockless walkers built on
+ * pt_walk (mm/gup.c): counts and reports poison, applies the test delay.
+ * Return: false to stop (poisoned).
+ */
+bool lockless_walk_check_entry(uint64_t e, const uint64_t *table, int level);
+
 extern uint64_t lockless_poisoned_reads;
 /* Walks without lockless_walk_protected(mm) (atomic increments). */
 extern uint64_t lockless_unprotected_walks;

@@ -97,8 +97,10 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 {
 	if (tlb->end > tlb->start)
 		flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end, PAGE_SIZE, tlb->freed_tables);
+	/* The mappings' references, now that no TLB can reach the pages: a
+	 * page pinned by GUP stays until its pin goes too. */
 	for (unsigned i = 0; i < tlb->nr_pages; i++)
-		free_page(tlb->pages[i]);
+		put_page(tlb->pages[i]);
 	tlb->nr_pages = 0;
 	free_gathered_tables(tlb);
 	tlb->start = UINTPTR_MAX;

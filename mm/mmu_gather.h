@@ -38,7 +38,7 @@ struct mmu_gather {
  * @mm (mm->tlb_flush_pending) until tlb_finish_mmu() has flushed.
  */
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
-/** tlb_remove_page() - free @page (mapped at @addr) after the flush. */
+/** tlb_remove_page() - drop the mapping's reference on @page (mapped at @addr) after the flush. */
 void tlb_remove_page(struct mmu_gather *tlb, struct page *page, uintptr_t addr);
 /** tlb_remove_table() - free the page-table page @table (covering @addr) after the flush. */
 void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr);

@@ -9,6 +9,16 @@
  *   PG_slab      a kmalloc slab (->slab_class, ->inuse, ->freelist, ->lru)
  *   PG_large     head of a kmalloc allocation of whole pages (->order)
  *   PG_pagetable a page-table page (->ptl, its split lock; ->rcu for deferred free)
+ *
+ * ->refcount: alloc_pages() hands a frame out with 1 (its owner's
+ * reference).  A user page's references are its mapping (the one from the
+ * fault or the loader) and whatever get_user_pages() took; each pin adds
+ * GUP_PIN_COUNTING_BIAS, so a count that large says "maybe pinned for DMA"
+ * (Linux's page_maybe_dma_pinned(): false positives only once a page has
+ * over a thousand plain references, which nothing here takes).  A user page
+ * goes back to the allocator when put_page() drops the last reference
+ * (mm/page_ref.c); kernel-owned frames (tables, slabs, stacks) are still
+ * freed directly with free_page() at count 1.
  */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
@@ -53,5 +63,66 @@ static inline void *page_address(const struct page *p) { return __va(page_to_phy
 
 /** virt_to_page() - struct page of a direct-map address, or NULL if @va is not one. */
 struct page *virt_to_page(const void *va);
+
+/* ---- reference counts (mm/page_ref.c) ------------------------------------------ */
+
+/* What one pin adds to ->refcount (Linux's GUP_PIN_COUNTING_BIAS). */
+#define GUP_PIN_COUNTING_BIAS 1024
+
+static inline int page_ref_count(const struct page *p) { return atomic_read(&p->refcount); }
+
+/** page_maybe_dma_pinned() - has someone pinned @p (pin_user_pages*) and not unpinned it? */
+static inline bool page_maybe_dma_pinned(const struct page *p)
+{
+	return page_ref_count(p) >= GUP_PIN_COUNTING_BIAS;
+}
+
+/**
+ * page_ref_add_unless_zero() - add @n to @p's count unless it is zero.
+ * Return: true if added.  A count of zero means the page is free or being
+ * freed: whoever saw it mapped a moment ago lost the race with its unmap.
+ * Context: any; the caller must keep @p's struct page valid (it always is:
+ * the page array is never freed), not the page itself.
+ */
+bool page_ref_add_unless_zero(struct page *p, int n);
+
+/** try_get_page() - take a reference unless the count already reached zero. */
+static inline bool try_get_page(struct page *p) { return page_ref_add_unless_zero(p, 1); }
+
+/** try_pin_page() - take a pin (GUP_PIN_COUNTING_BIAS references) unless the count is zero. */
+static inline bool try_pin_page(struct page *p) { return page_ref_add_unless_zero(p, GUP_PIN_COUNTING_BIAS); }
+
+/**
+ * get_page() - take a reference on a page the caller already holds one on
+ * (or that is mapped under a lock that keeps it).  A get on a page whose
+ * count is zero (a free page) is the bug try_get_page() exists to avoid: it
+ * is counted in page_ref_on_free and reported, and the count still rises.
+ */
+void get_page(struct page *p);
+/** page_ref_get_n() - get_page() of @n references at once (a pin: GUP_PIN_COUNTING_BIAS). */
+void page_ref_get_n(struct page *p, int n);
+
+/**
+ * put_page() - drop a reference; the last one poisons the page's data
+ * (PAGE_DATA_POISON) and gives it back to the allocator.
+ * Context: any but NMI; never on a page table, slab or kmalloc page.
+ */
+void put_page(struct page *p);
+/** unpin_page() - drop a pin taken by try_pin_page() (GUP_PIN_COUNTING_BIAS references). */
+void unpin_page(struct page *p);
+
+/* The byte freed user pages are filled with, so that a reader of a freed
+ * page (a stale GUP result) sees it rather than someone else's data. */
+#define PAGE_DATA_POISON 0x6b
+
+/* Debug counters (never reset; tests compare before and after):
+ *   page_ref_on_free       references taken on a page with count zero
+ *   page_ref_underflow     puts below zero
+ *   page_alloc_bad_count   frames the allocator found with a count != 0
+ *   page_free_referenced   frames freed with free_page() while referenced
+ *                          by more than their owner (count > 1) */
+extern uint64_t page_ref_on_free, page_ref_underflow, page_alloc_bad_count, page_free_referenced;
+/* Pages freed by put_page (the last reference went). */
+extern uint64_t page_ref_frees;
 
 #endif

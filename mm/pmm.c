@@ -137,7 +137,11 @@ struct page *alloc_pages(unsigned order)
 
 	p->flags = 0;
 	p->order = (uint8_t)order;
-	atomic_set(&p->refcount, 1);
+	/* A free frame has count zero (free_pages sets it); anything else
+	 * means a reference was taken on it while it was free. */
+	int c = atomic_xchg(&p->refcount, 1);
+	if (c != 0 && __atomic_fetch_add(&page_alloc_bad_count, 1, __ATOMIC_RELAXED) == 0)
+		pr_err("alloc_pages: free frame pfn %#llx had count %d\n", (unsigned long long)pfn, c);
 	return p;
 }
 
@@ -147,6 +151,11 @@ void free_pages(struct page *p, unsigned order)
 	if (pfn >= max_pfn || (pfn & ((1ull << order) - 1)) || (p->flags & (PG_buddy | PG_reserved)))
 		panic("free_pages: bad block pfn %#llx order %u flags %#x",
 		      (unsigned long long)pfn, order, p->flags);
+	/* Count 1: its owner's reference (kernel frames, never-mapped pages);
+	 * 0: put_page() dropped the last one.  More: someone still holds it. */
+	int c = atomic_xchg(&p->refcount, 0);
+	if (c > 1 && __atomic_fetch_add(&page_free_referenced, 1, __ATOMIC_RELAXED) == 0)
+		pr_err("free_pages: pfn %#llx freed with count %d\n", (unsigned long long)pfn, c);
 	unsigned long flags;
 	spin_lock_irqsave(&zone_lock, flags);
 	__free_block(pfn, order);

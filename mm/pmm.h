@@ -32,7 +32,11 @@ void pmm_init(void);
  */
 struct page *alloc_pages(unsigned order);
 
-/** free_pages() - give back a block from alloc_pages() of the same @order. */
+/**
+ * free_pages() - give back a block from alloc_pages() of the same @order,
+ * whatever its count (0 after put_page(), 1 from its owner; more is
+ * reported in page_free_referenced).  User pages go through put_page().
+ */
 void free_pages(struct page *page, unsigned order);
 
 static inline struct page *alloc_page(void) { return alloc_pages(0); }

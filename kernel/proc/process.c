@@ -32,6 +32,7 @@
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
+#include "mm/pinbuf.h"
 #include "mm/pmm.h"
 #include "asm/context.h"
 #include "lib/printf.h"
@@ -389,6 +390,7 @@ void process_exit_thread(int code)
 	WRITE_ONCE(me->proc, NULL);
 	spin_unlock_irqrestore(&p->lock, flags);
 	if (last) {
+		pinbuf_release_mm(mm);      /* its registered buffers go with it */
 		mm_put(mm);
 		process_end(p);
 	}

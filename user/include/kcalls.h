@@ -41,4 +41,24 @@ int ncpus(void);
 int bench_report(const char *name, const char *metric, long x, const char *unit,
 		 unsigned long median, unsigned long min, unsigned long max, unsigned long runs);
 
+/**
+ * pinbuf_register() - pin [@addr, @addr + @len) (page aligned) for the
+ * kernel's pretend device, which then writes { PINBUF_DEV_MAGIC, pass }
+ * at the start of each page every millisecond, through the pinned frames.
+ * @write: pin for writing (the mapping must be writable).
+ * Return: an id, or -1 with errno (EINVAL, EFAULT: not all mapped, EBUSY:
+ * PINBUF_MAX buffers registered, ENOMEM).
+ */
+int pinbuf_register(void *addr, unsigned long len, int write);
+/** pinbuf_unregister() - unpin buffer @id. Return: 0, or -1 with errno (EINVAL). */
+int pinbuf_unregister(int id);
+/** pinbuf_peek() - the device's view: the first two words of page @page of buffer @id. */
+int pinbuf_peek(int id, unsigned long page, unsigned long out[2]);
+/**
+ * gup_test() - have the kernel take @nr pages at @addr (GUP_TEST_* flags:
+ * fast part only, slow part only, pin, write), time the call, release them.
+ * Return: pages taken (*@cycles: the call's TSC cycles), or -1 with errno.
+ */
+long gup_test(void *addr, unsigned long nr, unsigned flags, unsigned long *cycles);
+
 #endif

@@ -63,3 +63,23 @@ int bench_report(const char *name, const char *metric, long x, const char *unit,
 	return (int)__syscall_ret(syscall5(SYS_bench_report, (long)name, (long)metric, x,
 					   (long)unit, (long)v));
 }
+
+int pinbuf_register(void *addr, unsigned long len, int write)
+{
+	return (int)__syscall_ret(syscall3(SYS_pinbuf_register, (long)addr, (long)len, write));
+}
+
+int pinbuf_unregister(int id)
+{
+	return (int)__syscall_ret(syscall1(SYS_pinbuf_unregister, id));
+}
+
+int pinbuf_peek(int id, unsigned long page, unsigned long out[2])
+{
+	return (int)__syscall_ret(syscall3(SYS_pinbuf_peek, id, (long)page, (long)out));
+}
+
+long gup_test(void *addr, unsigned long nr, unsigned flags, unsigned long *cycles)
+{
+	return __syscall_ret(syscall4(SYS_gup_test, (long)addr, (long)nr, flags, (long)cycles));
+}

@@ -33,6 +33,10 @@
 #define SYS_gettid           1004
 #define SYS_ncpus            1005   /* number of online CPUs */
 #define SYS_bench_report     1006   /* (name, metric, x, unit, const uint64_t v[4]: median, min, max, runs) */
+#define SYS_pinbuf_register   1007  /* (addr, len, write): pin a buffer for "the device"; returns an id */
+#define SYS_pinbuf_unregister 1008  /* (id): unpin it */
+#define SYS_pinbuf_peek       1009  /* (id, page, uint64_t out[2]): the device's view of a page's first 16 bytes */
+#define SYS_gup_test          1010  /* (addr, nr_pages, GUP_TEST_* flags, uint64_t *cycles): pin, time, unpin */
 
 /* mmap/mprotect */
 #define PROT_NONE       0x0
@@ -45,6 +49,16 @@
 #define MAP_ANONYMOUS   0x20
 #define MAP_FAILED      ((void *)-1)
 #define MADV_DONTNEED   4
+
+/* pinbuf: what the device writes at the start of each pinned page, each pass */
+#define PINBUF_DEV_MAGIC 0x4445564943452121ull   /* "DEVICE!!" */
+#define PINBUF_MAX       8          /* buffers registered at once, all processes */
+#define PINBUF_MAX_PAGES 512        /* pages per buffer */
+/* gup_test flags */
+#define GUP_TEST_FAST   0x1         /* the fast part only (no fallback) */
+#define GUP_TEST_SLOW   0x2         /* the slow part only */
+#define GUP_TEST_PIN    0x4         /* pin (else a plain get) */
+#define GUP_TEST_WRITE  0x8         /* FOLL_WRITE */
 
 #define CLOCK_REALTIME  0           /* here: time since boot, like MONOTONIC */
 #define CLOCK_MONOTONIC 1

@@ -34,6 +34,10 @@ static inline bool entry_huge(uint64_t v) { return v & _PAGE_PSE; }
 
 /** pte_maps_page() - does leaf entry @v hold a page (present, or PROT_NONE)? */
 static inline bool pte_maps_page(pteval_t v) { return v & (_PAGE_PRESENT | _PAGE_PROTNONE); }
+/** pte_user() - may user mode reach the page of present leaf @v? */
+static inline bool pte_user(pteval_t v) { return v & _PAGE_USER; }
+/** pte_write() - does present leaf @v allow writes? */
+static inline bool pte_write(pteval_t v) { return v & _PAGE_RW; }
 /** mk_pte() - a leaf entry mapping @pa with @prot. */
 static inline pteval_t mk_pte(uint64_t pa, pgprot_t prot) { return pa | prot; }
 /** pte_modify() - @old's page with protection @prot instead. */
