@@ -237,6 +237,7 @@ static const long calls[] = {
 	SYS_sched_getaffinity, SYS_clock_gettime, SYS_getcpu,
 	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
+	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
 	-1,                     /* a number no call has */
 };
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
@@ -251,7 +252,7 @@ static void one_call(struct worker *w)
 	int which = (int)pick(w, NCALLS);
 	long nr = calls[which];
 	long a[6], r;
-	enum ptr_class c0 = P_GOOD, c1 = P_GOOD, c2 = P_GOOD;
+	enum ptr_class c0 = P_GOOD, c1 = P_GOOD, c2 = P_GOOD, c3 = P_GOOD;
 	for (int i = 0; i < 6; i++)
 		a[i] = gen_int(w);
 	__atomic_add_fetch(&per_nr[which], 1, __ATOMIC_RELAXED);
@@ -414,9 +415,41 @@ static void one_call(struct worker *w)
 		if (r == 0 && c0 == P_BAD)
 			bug(w, "bench_report read a bad pointer", nr, a[0], a[1], a[3], r);
 		break;
+	case SYS_pinbuf_register:
+		a[0] = (long)gen_ptr(w, &c0);
+		a[1] = (long)gen_len(w);
+		a[2] = pick(w, 2);
+		r = syscall3(nr, a[0], a[1], a[2]);
+		if (r >= 0 && c0 == P_BAD)
+			bug(w, "pinbuf_register pinned a bad address", nr, a[0], a[1], a[2], r);
+		if (r >= 0)
+			syscall1(SYS_pinbuf_unregister, r);     /* do not hoard pins */
+		break;
+	case SYS_pinbuf_unregister:
+		a[0] = gen_int(w);
+		r = syscall1(nr, a[0]);
+		break;
+	case SYS_pinbuf_peek:
+		a[0] = gen_int(w);
+		a[1] = gen_int(w);
+		a[2] = (long)gen_ptr(w, &c2);
+		r = syscall3(nr, a[0], a[1], a[2]);
+		if (r == 0 && c2 != P_GOOD)
+			bug(w, "pinbuf_peek wrote a bad pointer", nr, a[0], a[1], a[2], r);
+		break;
+	case SYS_gup_test:
+		a[0] = (long)gen_ptr(w, &c0);
+		a[1] = pick(w, 2) ? (long)pick(w, 16) : gen_int(w);
+		a[2] = gen_int(w);
+		a[3] = (long)gen_ptr(w, &c3);
+		r = syscall4(nr, a[0], a[1], a[2], a[3]);
+		(void)c3;       /* the cycles pointer: a bad one may only give -EFAULT */
+		if (r > 0 && c0 == P_BAD)
+			bug(w, "gup_test pinned a bad address", nr, a[0], a[1], a[2], r);
+		break;
 	case -1: {
 		static const long unknown[] = {
-			0, 2, 3, 57, 59, 62, 333, 1007, 1100, 4096, 0x40000027,
+			0, 2, 3, 57, 59, 62, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
 			(1l << 32) | SYS_getpid, (1l << 63) | SYS_getpid, -1, -39,
 		};
 		nr = pick(w, 2) ? PICK(w, unknown) : (long)(rnd(w) | (1ul << 40));

@@ -37,6 +37,7 @@
 #define SYS_pinbuf_unregister 1008  /* (id): unpin it */
 #define SYS_pinbuf_peek       1009  /* (id, page, uint64_t out[2]): the device's view of a page's first 16 bytes */
 #define SYS_gup_test          1010  /* (addr, nr_pages, GUP_TEST_* flags, uint64_t *cycles): pin, time, unpin */
+#define SYS_LAST              1010  /* the highest number a call has (the fuzzer's first unknown is +1) */
 
 /* mmap/mprotect */
 #define PROT_NONE       0x0
