@@ -117,7 +117,7 @@ void nmi_handler(struct trap_frame *f)
 	 * and the other reasons are answered when it is back. */
 	bool preempted = pvmodel_nmi(f);
 	bool kick = smp_kick_nmi();
-	if (smp_backtrace_nmi(f) || kick || preempted)
+	if (smp_backtrace_nmi(f) || kick || preempted || pvmodel_stray_nmi())
 		return;
 	printk(KERN_WARNING "CPU %u: unexpected NMI\n", smp_processor_id());
 	dump_trap_backtrace(f);

@@ -97,6 +97,13 @@ void pvmodel_get_stats(unsigned cpu, struct pvmodel_stats *out);
 
 /** pvmodel_nmi() - NMI handler part: if this NMI is a preemption, be out. Return: true if it was. */
 bool pvmodel_nmi(struct trap_frame *f);
+/**
+ * pvmodel_stray_nmi() - an NMI with no reason left, within 5 ms of a
+ * resume here: one NMI can carry two reasons (a kick and a preemption sent
+ * together), and then the second NMI finds both handled.  Return: true to
+ * take it as that second NMI rather than report it unexpected.
+ */
+bool pvmodel_stray_nmi(void);
 /** pvmodel_tick() - timer-tick part: maybe preempt other vCPUs. Context: hard IRQ. */
 void pvmodel_tick(void);
 

@@ -68,6 +68,9 @@ static uint32_t request_us[NR_CPUS];
 /* Each CPU draws from its own generator (in its timer tick, IRQs off). */
 static uint64_t rng_state[NR_CPUS];
 
+/* When each vCPU last resumed (TSC), for pvmodel_stray_nmi(). */
+static uint64_t last_resume_tsc[NR_CPUS];
+
 static uint64_t rng_next(uint64_t *s)
 {
 	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ull;
@@ -170,8 +173,15 @@ bool pvmodel_nmi(struct trap_frame *f)
 	/* Release: a walker that reads the new count (pvmodel_resumes) after
 	 * its walk knows the walk spanned a preemption. */
 	__atomic_store_n(&pvmodel_stats[me].preemptions, pvmodel_stats[me].preemptions + 1, __ATOMIC_RELEASE);
+	last_resume_tsc[me] = get_cycles();
 	__atomic_store_n(&request_us[me], 0, __ATOMIC_RELEASE);
 	return true;
+}
+
+bool pvmodel_stray_nmi(void)
+{
+	uint64_t last = last_resume_tsc[smp_processor_id()];
+	return last && get_cycles() - last < ns_to_tsc(5000000);
 }
 
 /* pvmodel=rate_hz,max_us,seed (rate 0: off). */
