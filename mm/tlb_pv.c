@@ -32,9 +32,10 @@ static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, stru
 		   unsigned *deferred)
 {
 	cpumask_t ipi;
-	unsigned cpu, n = 0;
+	unsigned n = 0;
 	cpumask_copy(&ipi, targets);
 #ifndef CONFIG_SHOOTDOWN_BROKEN
+	unsigned cpu;
 	for_each_cpu(cpu, targets) {
 		uint8_t *p = &pv_steal_time[cpu].preempted;
 		uint8_t state = __atomic_load_n(p, __ATOMIC_RELAXED);
