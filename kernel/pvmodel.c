@@ -68,6 +68,9 @@ static uint32_t request_us[NR_CPUS];
 /* Each CPU draws from its own generator (in its timer tick, IRQs off). */
 static uint64_t rng_state[NR_CPUS];
 
+/* Own ticks that found this CPU's request pending (pvmodel_tick). */
+static unsigned stale_ticks[NR_CPUS];
+
 /* When each vCPU last resumed (TSC), for pvmodel_stray_nmi(). */
 static uint64_t last_resume_tsc[NR_CPUS];
 
@@ -122,10 +125,23 @@ bool pvmodel_preempt(unsigned cpu, unsigned us)
 
 void pvmodel_tick(void)
 {
+	unsigned me = smp_processor_id();
+	/* A request to this CPU still pending at two of its own ticks lost
+	 * its NMI (a third NMI while one is handled and one latched is
+	 * dropped): a tick cannot run inside our NMI, and a delivered NMI
+	 * takes microseconds.  Drop it, or this vCPU is never taken again. */
+	if (READ_ONCE(request_us[me]) && !pv_vcpu_preempted(me)) {
+		if (++stale_ticks[me] >= 2) {
+			__atomic_store_n(&request_us[me], 0, __ATOMIC_RELEASE);
+			stale_ticks[me] = 0;
+		}
+	} else {
+		stale_ticks[me] = 0;
+	}
 	unsigned rate = READ_ONCE(model_rate_hz);
 	if (!rate || pv_host != PV_HOST_MODEL)
 		return;
-	unsigned me = smp_processor_id(), n = num_online_cpus(), cpu;
+	unsigned n = num_online_cpus(), cpu;
 	if (n < 2)
 		return;
 	/* Each of the other n - 1 CPUs ticks HZ times a second: a chance of
