@@ -15,6 +15,7 @@
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
+#include "kernel/paravirt.h"
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
@@ -80,6 +81,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
 		if (cpu_online(cpu))
 			rcu_start_cpu_thread(cpu);      /* rcu/N: callbacks run there */
+	paravirt_init();                /* steal-time records: KVM or the host model */
 
 	banner();
 	const char *spec = params_get_ktest();

@@ -12,6 +12,7 @@
  */
 #include "kernel/smp.h"
 #include "kernel/panic.h"
+#include "kernel/paravirt.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/stacktrace.h"
@@ -111,9 +112,12 @@ void nmi_handler(struct trap_frame *f)
 {
 	if (panic_in_progress())
 		smp_panic_stop_self(f);     /* never returns */
-	/* One NMI may carry several reasons (NMIs merge): test them all. */
+	/* One NMI may carry several reasons (NMIs merge): test them all.
+	 * The host model's preemption first: it is where a vCPU is "out",
+	 * and the other reasons are answered when it is back. */
+	bool preempted = pvmodel_nmi(f);
 	bool kick = smp_kick_nmi();
-	if (smp_backtrace_nmi(f) || kick)
+	if (smp_backtrace_nmi(f) || kick || preempted || pvmodel_stray_nmi())
 		return;
 	printk(KERN_WARNING "CPU %u: unexpected NMI\n", smp_processor_id());
 	dump_trap_backtrace(f);

@@ -39,6 +39,7 @@
 #include "mm/paging.h"
 #include "kernel/errno.h"
 #include "kernel/monitor.h"
+#include "kernel/paravirt.h"
 #include "kernel/percpu.h"
 #include "kernel/preempt.h"
 #include "kernel/smp.h"
@@ -192,9 +193,11 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	unsigned n = cpumask_weight(&targets);
 	struct smp_call_handle h;
 	unsigned long flags;
+	int sent = 0;
+	unsigned deferred = 0;
 
 	if (n && tlb_concurrent_flush) {
-		tlb_backend.send(&targets, flush_remote, &f, &h);
+		sent = tlb_backend.send(&targets, flush_remote, &f, &h, &deferred);
 		local_irq_save(flags);
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
@@ -203,14 +206,15 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
 		if (n)
-			tlb_backend.send(&targets, flush_remote, &f, &h);
+			sent = tlb_backend.send(&targets, flush_remote, &f, &h, &deferred);
 	}
 	if (n) {
 		uint64_t t0 = get_cycles();
 		tlb_backend.wait(&h);
 		me->stats.wait_cycles += get_cycles() - t0;
 		me->stats.shootdowns++;
-		me->stats.ipis_sent += n;
+		me->stats.ipis_sent += (uint64_t)sent;
+		me->stats.flushes_deferred += deferred;     /* pv: left to the host */
 	}
 	preempt_enable();
 }
@@ -231,6 +235,8 @@ void tlb_get_stats(unsigned cpu, struct tlb_stats *out)
 		out->lazy_skipped += s->lazy_skipped;
 		out->lazy_exits += s->lazy_exits;
 		out->wait_cycles += s->wait_cycles;
+		out->flushes_deferred += s->flushes_deferred;
+		out->deferred_done += READ_ONCE(pvmodel_stats[c].flushes_on_entry);
 	}
 }
 
@@ -261,19 +267,23 @@ static int cmd_tlb(int argc, char **argv)
 	}
 	mon_printf("backend %s, ceiling %u pages, concurrent flushing %s\n", tlb_backend.name,
 		   tlb_flush_ceiling, tlb_concurrent_flush ? "on" : "off");
-	mon_printf("%4s %10s %9s %9s %9s %9s %8s %8s %8s %12s\n", "cpu", "shootdowns", "ipis", "received",
-		   "pages", "full", "genskip", "lazyskip", "lazyexit", "wait cycles");
+	mon_printf("%4s %10s %9s %9s %9s %9s %8s %8s %8s %12s %9s %9s\n", "cpu", "shootdowns", "ipis", "received",
+		   "pages", "full", "genskip", "lazyskip", "lazyexit", "wait cycles", "deferred", "onentry");
 	unsigned cpu;
 	for_each_online_cpu(cpu) {
 		struct tlb_stats s;
 		tlb_get_stats(cpu, &s);
-		mon_printf("%4u %10llu %9llu %9llu %9llu %9llu %8llu %8llu %8llu %12llu\n", cpu,
+		mon_printf("%4u %10llu %9llu %9llu %9llu %9llu %8llu %8llu %8llu %12llu %9llu %9llu\n", cpu,
 			   (unsigned long long)s.shootdowns, (unsigned long long)s.ipis_sent,
 			   (unsigned long long)s.flushes_received, (unsigned long long)s.pages_flushed,
 			   (unsigned long long)s.full_flushes, (unsigned long long)s.gen_skips,
 			   (unsigned long long)s.lazy_skipped, (unsigned long long)s.lazy_exits,
-			   (unsigned long long)s.wait_cycles);
+			   (unsigned long long)s.wait_cycles, (unsigned long long)s.flushes_deferred,
+			   (unsigned long long)s.deferred_done);
 	}
+	/* deferred: flushes this CPU left to a preempted target's host (pv);
+	 * onentry: flushes the host did on this vCPU's entry (model only:
+	 * KVM's host does not tell the guest). */
 	return 0;
 }
 MONITOR_COMMAND(tlb, "tlb", "[ceiling N | concurrent on|off]", "TLB shootdown statistics and tunables", cmd_tlb);

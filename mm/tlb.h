@@ -23,6 +23,8 @@ struct tlb_stats {
 	uint64_t lazy_skipped;      /* lazy CPUs left out of non-table flushes */
 	uint64_t lazy_exits;        /* lazy CPUs sent away by a table-freeing flush */
 	uint64_t wait_cycles;       /* cycles waiting for acknowledgements */
+	uint64_t flushes_deferred;  /* pv: targets left to their host (preempted: no IPI) */
+	uint64_t deferred_done;     /* pv model: flushes done on this vCPU's entry */
 };
 
 /** Tunables (monitor `tlb`): the single-page flush ceiling, and concurrent flushing. */

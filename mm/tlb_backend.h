@@ -1,9 +1,10 @@
 /*
  * mm/tlb_backend.h - how flush requests reach other CPUs: one small
- * interface, picked by the SHOOTDOWN switch.  `ipi` interrupts every
- * target and the caller waits for each acknowledgement.  The paravirt
- * backend (SHOOTDOWN=pv) is not written yet: today it builds the `ipi`
- * backend, and will plug in here.
+ * interface, picked by the SHOOTDOWN switch.  `ipi` (mm/tlb_ipi.c)
+ * interrupts every target and the caller waits for each acknowledgement.
+ * `pv` (mm/tlb_pv.c) first hands the flush of every target whose
+ * steal-time record says preempted to its host (flush on entry), then
+ * interrupts and waits for the others only.
  */
 #ifndef MM_TLB_BACKEND_H
 #define MM_TLB_BACKEND_H
@@ -12,12 +13,22 @@
 
 struct tlb_backend {
 	const char *name;
-	/* Ask every CPU in @targets to run @fn(@arg); return at once. */
-	int (*send)(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h);
-	/* Wait until every target has run it. */
+	/*
+	 * Ask every CPU in @targets to run @fn(@arg), or have its TLB flushed
+	 * before it runs again; return at once.  *@deferred receives the
+	 * number of targets left to their host.  Return: the IPIs sent.
+	 */
+	int (*send)(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
+		    unsigned *deferred);
+	/* Wait until every interrupted target has run it. */
 	void (*wait)(struct smp_call_handle *h);
 };
 
 extern const struct tlb_backend tlb_backend;
+
+/* The ipi backend's two halves, which pv uses for the targets it interrupts. */
+int tlb_ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
+		 unsigned *deferred);
+void tlb_ipi_wait(struct smp_call_handle *h);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * mm/tlb_ipi.c - the `ipi` shootdown backend: a cross-CPU call (one IPI to
- * each target, kernel/smp.c) that the flusher waits on.
+ * each target, kernel/smp.c) that the flusher waits on.  mm/tlb_pv.c uses
+ * it for the targets that are running.
  *
  * SHOOTDOWN_BROKEN=1 (tests only) sends nothing and reports success: remote
  * TLBs keep their stale entries, which the `tlb` torture test must catch.
@@ -8,8 +9,10 @@
 #include "mm/tlb_backend.h"
 #include "kernel/config.h"
 
-static int ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h)
+int tlb_ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
+		 unsigned *deferred)
 {
+	*deferred = 0;
 #ifdef CONFIG_SHOOTDOWN_BROKEN
 	(void)targets;
 	h->fn = fn;
@@ -21,12 +24,11 @@ static int ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, str
 #endif
 }
 
-static void ipi_wait(struct smp_call_handle *h)
+void tlb_ipi_wait(struct smp_call_handle *h)
 {
 	smp_call_wait(h);
 }
 
-#if defined(CONFIG_SHOOTDOWN_IPI) || defined(CONFIG_SHOOTDOWN_PV)
-/* pv: until the paravirt backend lands, both switches use IPIs. */
-const struct tlb_backend tlb_backend = { .name = "ipi", .send = ipi_send, .wait = ipi_wait };
+#ifdef CONFIG_SHOOTDOWN_IPI
+const struct tlb_backend tlb_backend = { .name = "ipi", .send = tlb_ipi_send, .wait = tlb_ipi_wait };
 #endif

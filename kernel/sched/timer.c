@@ -15,6 +15,7 @@
  */
 #include "kernel/sched/timer.h"
 #include "kernel/sched/thread.h"
+#include "kernel/paravirt.h"
 #include "kernel/irqflags.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/time.h"
@@ -131,6 +132,7 @@ void timer_tick(struct trap_frame *f)
 	 * itself an interrupt handler. */
 	rcu_tick(trap_from_user(f) || (pc->preempt_count == 0 && pc->irq_nesting == 1));
 	sched_tick();
+	pvmodel_tick();             /* the host model may preempt other vCPUs */
 	if (sched_ready())
 		run_sleep_timers();
 }

@@ -29,6 +29,9 @@
  *                    generic code treats struct trap_frame as opaque and
  *                    asks kernel/trap_hooks.h's arch functions about it
  *   asm/ipi.h        arch_send_ipi(), arch_send_nmi()
+ *   asm/kvm.h        arch_kvm_detect(), arch_kvm_register_steal_time():
+ *                    the hypervisor's paravirt features (another arch
+ *                    reports none)
  *   asm/context.h    thread stacks and switching: arch_thread_init_stack(),
  *                    arch_thread_init_user(), arch_switch_thread()
  *   asm/smpboot.h    arch_smp_prepare(), arch_boot_ap(), arch_smp_done(),

@@ -1,0 +1,331 @@
+/*
+ * tests/kernel/pv.c - suite `pv`: the paravirt shootdown (SHOOTDOWN=pv),
+ * the host model that preempts vCPUs (kernel/pvmodel.c), and the unsafe
+ * pairing TABLE_FREE=ipi SHOOTDOWN=pv caught in the act.
+ *
+ * Cases:
+ *   the model takes vCPUs out at random, says so in their steal-time
+ *   records while they are out, and clears the records when they resume;
+ *   a vCPU preempted while it holds a stale TLB entry flushes before its
+ *   first instruction after resuming (with a negative control: a host that
+ *   ignores the flag leaves the stale entry, which the test must see);
+ *   the unsafe pairing: walkers with IRQs off preempted mid-walk while
+ *   tables are freed; a poisoned (freed) table is read in ipi-pv and in no
+ *   other pairing, and the run counts its mid-walk preemptions.
+ * Every case sets the model itself and restores the boot's settings.
+ */
+#include "tests/kernel/ktest.h"
+#include "kernel/config.h"
+#include "kernel/irqflags.h"
+#include "kernel/paravirt.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/proc/uapi/syscall.h"
+#include "mm/gup.h"
+#include "mm/lockless_walk.h"
+#include "mm/mm.h"
+#include "mm/mmap.h"
+#include "mm/tlb.h"
+#include "mm/uaccess.h"
+#include "asm/page.h"
+
+#define PV_AREA 0x70000000ul        /* 2 MiB aligned: its own PTE table */
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+
+static unsigned saved_rate, saved_max;
+static uint64_t saved_seed;
+
+static void model_save(void) { pvmodel_get_config(&saved_rate, &saved_max, &saved_seed); }
+
+/* Stop preempting, let every vCPU come back, restore the boot's settings. */
+static void model_restore(void)
+{
+	unsigned r, m;
+	uint64_t s;
+	pvmodel_get_config(&r, &m, &s);
+	pvmodel_configure(0, m, s);
+	mdelay(m / 1000 + 2);
+	pvmodel_configure(saved_rate, saved_max, saved_seed);
+}
+
+static uint64_t total_resumes(void)
+{
+	uint64_t n = 0;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		n += pvmodel_resumes(cpu);
+	return n;
+}
+
+/* ---- the model itself ----------------------------------------------------- */
+
+static void test_pv_model_preempts(struct ktest *t)
+{
+	if (num_online_cpus() < 2 || pv_host != PV_HOST_MODEL) {
+		ktest_skip(t, num_online_cpus() < 2 ? "needs 2 CPUs" : "the host is KVM");
+		return;
+	}
+	model_save();
+	uint64_t r0 = total_resumes();
+	pvmodel_configure(100000, 300, 7);      /* as fast as the ticks allow */
+	unsigned me = smp_processor_id(), cpu;
+	uint64_t seen_out = 0, t0 = ktime_ns();
+	mdelay(400);
+	/* And one preemption at a moment we choose: its record must say
+	 * preempted while it is out, and not after. */
+	pvmodel_configure(0, 300, 7);
+	mdelay(2);
+	unsigned victim = (me + 1) % num_online_cpus();
+	bool asked = false;
+	for (int i = 0; i < 50 && !(asked = pvmodel_preempt(victim, 20000)); i++)
+		msleep(10);             /* a request in flight (or lost: the tick drops it) */
+	KTEST_EXPECT_TRUE(t, asked);
+	if (asked) {
+		t0 = ktime_ns();
+		while (ktime_ns() < t0 + 1000000000ull && !pv_vcpu_preempted(victim))
+			cpu_relax();
+		while (pv_vcpu_preempted(victim)) {
+			seen_out++;
+			cpu_relax();
+		}
+	}
+	model_restore();
+	uint64_t n = total_resumes() - r0;
+	ktest_log("%llu preemptions in 400 ms at %u vCPUs; a chosen one's record read preempted %llu times",
+		  (unsigned long long)n, num_online_cpus(), (unsigned long long)seen_out);
+	KTEST_EXPECT_GE(t, n, 10ull);
+	KTEST_EXPECT_GT(t, seen_out, 0ull);
+	for_each_online_cpu(cpu)
+		KTEST_EXPECT_EQ(t, pv_steal_time[cpu].preempted, 0);   /* all back */
+}
+
+/* ---- a stale entry is flushed before the first instruction after resume ---- */
+
+static struct mm_struct *st_mm;
+static volatile int st_ready, st_go;
+static volatile uint64_t st_target, st_first;
+static volatile int st_got;
+
+/* On the victim CPU, IRQs off throughout (no IPI can flush it): read the
+ * page again and again, so its TLB holds the entry; once preempted and
+ * resumed past st_target, record the first value read wholly after it. */
+static void st_reader(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(st_mm);
+	unsigned me = smp_processor_id();
+	unsigned long flags;
+	local_irq_save(flags);
+	WRITE_ONCE(st_ready, 1);
+	uint64_t deadline = ktime_ns() + 3000000000ull;
+	while (ktime_ns() < deadline) {
+		uint64_t n0 = pvmodel_resumes(me), v = 0;
+		copy_from_user(&v, (void *)PV_AREA, sizeof(v));
+		uint64_t n1 = pvmodel_resumes(me), tgt = READ_ONCE(st_target);
+		if (tgt && n0 == n1 && n0 >= tgt) {
+			st_first = v;
+			st_got = 1;
+			break;
+		}
+	}
+	local_irq_restore(flags);
+	kthread_unuse_mm(st_mm);
+}
+
+/* One round: returns the first value the victim read after its resume,
+ * or ~0 when the round could not be set up (the victim came back early). */
+static uint64_t stale_round(struct ktest *t, unsigned victim, bool skip_flush, uint64_t *deferred)
+{
+	st_mm = mm_create();
+	if (!st_mm)
+		return ~0ull;
+	kthread_use_mm(st_mm);
+	uint64_t one = 1, two = 2, res = ~0ull;
+	do_mmap(st_mm, PV_AREA, PAGE_SIZE, RW, ANON, -1, 0);
+	copy_to_user((void *)PV_AREA, &one, sizeof(one));
+	struct page *old;
+	/* Keep the old page alive (and holding 1): a stale entry reads it. */
+	if (get_user_pages_fast(PV_AREA, 1, 0, &old) != 1)
+		goto out;
+	st_ready = st_go = st_got = 0;
+	st_target = 0;
+	struct thread *th = thread_create_on(victim, "ktest-pv-stale", st_reader, NULL);
+	while (!READ_ONCE(st_ready))
+		cpu_relax();
+	mdelay(5);                          /* it reads: the entry is cached */
+	WRITE_ONCE(pvmodel_test_skip_entry_flush, skip_flush);
+	bool asked = false;
+	for (int i = 0; i < 50 && !(asked = pvmodel_preempt(victim, 300000)); i++)
+		msleep(10);
+	if (asked) {
+		while (!pv_vcpu_preempted(victim))
+			cpu_relax();
+		uint64_t tgt = pvmodel_resumes(victim) + 1;
+		struct tlb_stats s0, s1;
+		tlb_get_stats(NR_CPUS, &s0);
+		/* Remap: the zap's flush finds the victim preempted. */
+		do_mmap(st_mm, PV_AREA, PAGE_SIZE, RW, ANON, -1, 0);
+		copy_to_user((void *)PV_AREA, &two, sizeof(two));
+		tlb_get_stats(NR_CPUS, &s1);
+		*deferred = s1.flushes_deferred - s0.flushes_deferred;
+		WRITE_ONCE(st_target, tgt);
+		bool still_out = pv_vcpu_preempted(victim) && pvmodel_resumes(victim) < tgt;
+		thread_join(th);
+		if (still_out && st_got)
+			res = st_first;
+		KTEST_EXPECT_EQ(t, s1.ipis_sent - s0.ipis_sent, 0ull);   /* no IPI to a preempted vCPU */
+	} else {
+		thread_join(th);
+	}
+	WRITE_ONCE(pvmodel_test_skip_entry_flush, false);
+	put_user_pages(&old, 1);
+out:
+	kthread_unuse_mm(st_mm);
+	mm_put(st_mm);
+	return res;
+}
+
+static void test_pv_stale_entry_flushed_on_resume(struct ktest *t)
+{
+#ifndef CONFIG_SHOOTDOWN_PV
+	ktest_skip(t, "SHOOTDOWN=ipi: a preempted vCPU gets an IPI");
+	return;
+#endif
+	if (num_online_cpus() < 2 || pv_host != PV_HOST_MODEL) {
+		ktest_skip(t, num_online_cpus() < 2 ? "needs 2 CPUs" : "the host is KVM");
+		return;
+	}
+	model_save();
+	pvmodel_configure(0, 1000, 1);          /* only our preemption */
+	mdelay(3);
+	unsigned victim = (smp_processor_id() + 1) % num_online_cpus();
+	uint64_t good = ~0ull, bad = ~0ull, d_good = 0, d_bad = 0;
+	for (int i = 0; i < 3 && good == ~0ull; i++)
+		good = stale_round(t, victim, false, &d_good);
+	for (int i = 0; i < 3 && bad == ~0ull; i++)
+		bad = stale_round(t, victim, true, &d_bad);
+	model_restore();
+	ktest_log("first read after resume: %#llx with the host's flush (%llu flushes deferred), "
+		  "%#llx without it (negative control, %llu deferred)",
+		  (unsigned long long)good, (unsigned long long)d_good,
+		  (unsigned long long)bad, (unsigned long long)d_bad);
+	KTEST_EXPECT_GE(t, d_good, 1ull);
+	KTEST_EXPECT_EQ(t, good, 2ull);         /* the new page: flushed before it ran */
+	KTEST_EXPECT_EQ(t, bad, 1ull);          /* the old page through the stale entry */
+}
+
+/* ---- the unsafe pairing ----------------------------------------------------- */
+
+static struct mm_struct *w_mm;
+static volatile int w_stop;
+static volatile uint64_t w_walks, w_mid;
+
+/* A lockless walker (the fast-GUP discipline): begin, walk, end; it reads
+ * its own resume count inside the section, so a change means the walk
+ * spanned a preemption. */
+static void walker(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(w_mm);
+	unsigned me = smp_processor_id();
+	uint64_t walks = 0, mid = 0;
+	while (!READ_ONCE(w_stop)) {
+		unsigned long w = lockless_page_walk_begin();
+		uint64_t c0 = pvmodel_resumes(me);
+		(void)follow_pte_lockless(w_mm, PV_AREA);
+		uint64_t c1 = pvmodel_resumes(me);
+		lockless_page_walk_end(w);
+		walks++;
+		mid += c1 != c0;
+		if (walks % 64 == 0)
+			yield();
+	}
+	__atomic_fetch_add(&w_walks, walks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&w_mid, mid, __ATOMIC_RELAXED);
+	kthread_unuse_mm(w_mm);
+}
+
+#define PAIR_MIN_MS   1500
+#define PAIR_MAX_MS   10000
+#define PAIR_MIN_MID  20
+
+static void test_pv_unsafe_pairing(struct ktest *t)
+{
+	if (num_online_cpus() < 2 || pv_host != PV_HOST_MODEL) {
+		ktest_skip(t, num_online_cpus() < 2 ? "needs 2 CPUs" : "the host is KVM");
+		return;
+	}
+#if defined(CONFIG_TABLE_FREE_IPI) && defined(CONFIG_SHOOTDOWN_PV)
+	const bool unsafe = true;
+#else
+	const bool unsafe = false;
+#endif
+	model_save();
+	rcu_barrier();
+	w_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, w_mm);
+	kthread_use_mm(w_mm);
+	w_stop = 0;
+	w_walks = w_mid = 0;
+	uint64_t poisoned0 = lockless_poisoned_reads, one = 1;
+	struct tlb_stats s0, s1;
+	tlb_get_stats(NR_CPUS, &s0);
+	pagewalk_test_delay_ns = 200000;    /* between the PMD entry and the PTE table */
+	pvmodel_configure(100000, 3000, 42);
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-pv-walk", walker, NULL);
+	uint64_t rounds = 0, t0 = ktime_ns(), r0 = total_resumes();
+	for (;;) {
+		uint64_t ms = (ktime_ns() - t0) / 1000000;
+		uint64_t poisoned = lockless_poisoned_reads - poisoned0;
+		if (ms >= PAIR_MAX_MS)
+			break;
+		if (ms >= PAIR_MIN_MS && total_resumes() - r0 >= PAIR_MIN_MID * 2 && (!unsafe || poisoned))
+			break;
+		/* The whole area: its PTE table is freed under the walkers. */
+		do_munmap(w_mm, PV_AREA, 8 * PAGE_SIZE);
+		do_mmap(w_mm, PV_AREA, 8 * PAGE_SIZE, RW, ANON, -1, 0);
+		copy_to_user((void *)PV_AREA, &one, sizeof(one));
+		udelay(500);            /* the walkers reach the PTE table's window */
+		rounds++;
+	}
+	w_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	pagewalk_test_delay_ns = 0;
+	model_restore();
+	tlb_get_stats(NR_CPUS, &s1);
+	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
+	kthread_unuse_mm(w_mm);
+	mm_put(w_mm);
+	rcu_barrier();
+	ktest_log("TABLE_FREE=%s SHOOTDOWN=%s: %llu unmap rounds, %llu walks, %llu preempted mid-walk, "
+		  "%llu flushes deferred, %llu IPIs, %llu poisoned reads",
+		  CONFIG_TABLE_FREE_NAME, CONFIG_SHOOTDOWN_NAME, (unsigned long long)rounds,
+		  (unsigned long long)w_walks, (unsigned long long)w_mid,
+		  (unsigned long long)(s1.flushes_deferred - s0.flushes_deferred),
+		  (unsigned long long)(s1.ipis_sent - s0.ipis_sent), (unsigned long long)poisoned);
+	KTEST_EXPECT_GE(t, w_mid, (uint64_t)PAIR_MIN_MID);     /* it raced */
+	if (unsafe) {
+		ktest_log("the unsafe pairing: a flush deferred to a preempted walker's vCPU "
+			  "did not wait for its IRQs-off walk; the walk read a freed table");
+		KTEST_EXPECT_GE(t, poisoned, 1ull);
+	} else {
+		KTEST_EXPECT_EQ(t, poisoned, 0ull);
+	}
+}
+
+static struct ktest_case pv_cases[] = {
+	KTEST_CASE(test_pv_model_preempts),
+	KTEST_CASE(test_pv_stale_entry_flushed_on_resume),
+	KTEST_CASE(test_pv_unsafe_pairing),
+	{ 0 },
+};
+KTEST_SUITE(pv, pv_cases);
