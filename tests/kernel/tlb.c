@@ -78,6 +78,49 @@ static void reader(void *arg)
 	__atomic_fetch_add(&readers_done, 1, __ATOMIC_SEQ_CST);
 }
 
+/* A stale frame: generation 0, older than any the replacer publishes. */
+#define STALE_GEN 0
+#define CAPTURE_TRIES 1024      /* allocations to find the frame munmap freed */
+#define HELD_FRAMES 512         /* old frames held, the oldest given back first */
+
+static struct page *held[HELD_FRAMES];
+static unsigned held_next;
+
+/* The frame mapped at @va in @mm, or NULL. */
+static struct page *mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
+}
+
+/* Take @want, just freed, back from the allocator: allocate until it
+ * comes (the buddy allocator may have merged it into a bigger block behind
+ * other free frames), then give the others back.  Return: true if held. */
+static bool capture_frame(struct page *want)
+{
+	static struct page *taken[CAPTURE_TRIES];
+	unsigned n = 0;
+	bool got = false;
+	while (n < CAPTURE_TRIES) {
+		struct page *p = alloc_page();
+		if (!p)
+			break;
+		if (p == want) {
+			got = true;
+			break;
+		}
+		taken[n++] = p;
+	}
+	while (n)
+		free_page(taken[--n]);
+	return got;
+}
+
 static int map_target(struct mm_struct *mm)
 {
 	return do_mmap(mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -114,8 +157,7 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			th[nreaders++] = thread_create_on(cpu, "ktest-tlbread", reader, NULL);
 	msleep(20);     /* let the readers fill their TLBs */
 
-	struct page *spacer[4] = { 0 };
-	uint64_t t0 = ktime_ns(), rounds = 0;
+	uint64_t t0 = ktime_ns(), rounds = 0, captured = 0;
 	uint64_t end = t0 + TORTURE_MS * 1000000ull, hard_end = t0 + TORTURE_MAX_MS * 1000000ull;
 	while ((ktime_ns() < end || rounds < TORTURE_MIN_ROUNDS) && ktime_ns() < hard_end) {
 		g++;
@@ -128,18 +170,34 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			smp_wmb();
 			do_mprotect(shared_mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE);
 		} else {
+			/* The frame a stale entry would point to once the page is
+			 * unmapped.  munmap frees it; we take it back, so that it
+			 * is neither the new page nor somebody else's memory, and
+			 * mark it stale: any read of it from now on is a
+			 * violation the readers recognise, whatever became of
+			 * the data it held. */
+			struct page *old = mapped_frame(shared_mm, TARGET);
 			do_munmap(shared_mm, TARGET, PAGE_SIZE);
-			/* Hold a few frames so the old page is not simply handed
-			 * back as the new one: a stale entry then reads old data. */
-			struct page *fresh[4];
-			for (int i = 0; i < 4; i++)     /* take the just-freed frames first */
-				fresh[i] = alloc_page();
-			for (int i = 0; i < 4; i++) {
-				if (spacer[i])
-					free_page(spacer[i]);
-				spacer[i] = fresh[i];
+			if (old && capture_frame(old)) {
+				volatile uint64_t *p = page_address(old);
+				p[0] = STALE_GEN;
+				p[1] = ~(uint64_t)STALE_GEN;
+				if (held[held_next])
+					free_page(held[held_next]);
+				held[held_next] = old;
+				held_next = (held_next + 1) % HELD_FRAMES;
+				captured++;
 			}
 			map_target(shared_mm);
+			/* The new page is faulted in below.  Every other round
+			 * by a read first: handle_user_fault() takes 1000
+			 * faults in a row at one address with the same flags
+			 * for a stuck fault (FAULT_MAX_REPEATS), successful or
+			 * not, and copy_to_user would fail from then on,
+			 * leaving nothing mapped to go stale. */
+			uint64_t probe;
+			if (rounds & 1)
+				copy_from_user(&probe, (void *)TARGET, sizeof(probe));
 		}
 		pair[0] = g;
 		pair[1] = ~g;
@@ -153,15 +211,21 @@ static void torture(struct ktest *t, bool mprotect_mode)
 	stop = 1;
 	for (unsigned i = 0; i < nreaders; i++)
 		thread_join(th[i]);
-	for (int i = 0; i < 4; i++)
-		if (spacer[i])
-			free_page(spacer[i]);
+	for (unsigned i = 0; i < HELD_FRAMES; i++) {
+		if (held[i])
+			free_page(held[i]);
+		held[i] = NULL;
+	}
+	held_next = 0;
 	kthread_unuse_mm(shared_mm);
 	mm_put(shared_mm);
-	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations",
+	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations, %llu old frames marked stale",
 		  mprotect_mode ? "mprotect" : "munmap+mmap", (unsigned long long)rounds, nreaders,
-		  (unsigned long long)reads, (unsigned long long)faults, (unsigned long long)violations);
+		  (unsigned long long)reads, (unsigned long long)faults, (unsigned long long)violations,
+		  (unsigned long long)captured);
 	KTEST_EXPECT_GT(t, rounds, 10ull);
+	if (!mprotect_mode)     /* the teeth: old frames were held and marked */
+		KTEST_EXPECT_GE(t, captured * 2, rounds);
 	KTEST_EXPECT_GT(t, reads, 0ull);
 	KTEST_EXPECT_EQ(t, violations, 0ull);
 }
