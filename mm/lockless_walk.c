@@ -6,6 +6,7 @@
 #include "mm/pagewalk.h"
 #include "mm/pgtable_free.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "asm/page.h"
 #include "kernel/time.h"
@@ -13,6 +14,7 @@
 uint64_t lockless_poisoned_reads;
 uint64_t lockless_unprotected_walks;
 uint64_t pagewalk_test_delay_ns;
+uint64_t pagewalk_test_pauses[NR_CPUS];
 
 /* Poisoned: the entry was read from a freed page table. */
 static bool poisoned(pteval_t v, const pteval_t *table)
@@ -32,8 +34,12 @@ static bool lockless_check(pteval_t e, const pteval_t *table, int level, void *p
 		return false;
 	/* Tests: widen the window between reading the PMD entry and reading
 	 * the PTE table it points to, the window a free could hit. */
-	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns)
+	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns) {
+		/* Counted before the pause: a test that sees the count move
+		 * knows a walker is inside the window now. */
+		__atomic_fetch_add(&pagewalk_test_pauses[smp_processor_id()], 1, __ATOMIC_RELAXED);
 		udelay(pagewalk_test_delay_ns / 1000);
+	}
 	return true;
 }
 
