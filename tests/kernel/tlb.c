@@ -504,9 +504,16 @@ static void test_flush_above_ceiling(struct ktest *t) { flush_range_case(t, tlb_
  * another CPU's flush: the race that was exercised, counted. */
 
 #define CONC_AREA 0x64000000ul
+/* Each flusher owns a range of pages (its first one repointed, the range
+ * flushed: one INVLPG per page while at most the ceiling, 33 by default):
+ * the broken catch-up reads mm->tlb_gen after the INVLPG loop, so a longer
+ * loop is a wider window for the other flusher's increment to land in. */
+#define CONC_RANGE 32
+#define CONC_PAGE(slot) (CONC_AREA + (uintptr_t)(slot) * CONC_RANGE * PAGE_SIZE)
 #define CONC_FRAMES 2           /* a page alternates between two frames */
 #define CONC_MS 400             /* at least this long ... */
-#define CONC_MIN_OVERLAPS 50    /* ... and this many overlapping flushes */
+#define CONC_MIN_OVERLAPS 50    /* ... this many overlapping flushes ... */
+#define CONC_MIN_ROUNDS 200     /* ... and rounds (a round bites TLBGEN_BROKEN 1 time in 4 or so) */
 #define CONC_MAX_MS 10000
 
 static struct {
@@ -536,7 +543,7 @@ static void conc_barrier(void)
 /* One flusher's rounds; slot 0 (the test's own thread) decides when to stop. */
 static void conc_loop(unsigned slot)
 {
-	uintptr_t va = CONC_AREA + slot * PAGE_SIZE;
+	uintptr_t va = CONC_PAGE(slot);
 	uint64_t gen = 1, n = 0, bad = 0;
 	uint64_t t0 = ktime_ns(), end = t0 + CONC_MS * 1000000ull, hard_end = t0 + CONC_MAX_MS * 1000000ull;
 	for (;;) {
@@ -549,18 +556,19 @@ static void conc_loop(unsigned slot)
 		smp_wmb();      /* the contents before the PTE that maps them */
 		repoint_pte(cf.mm, va, next);
 		uint64_t g0 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
-		flush_tlb_mm_range(cf.mm, va, va + PAGE_SIZE, PAGE_SIZE, false);
+		flush_tlb_mm_range(cf.mm, va, va + CONC_RANGE * PAGE_SIZE, PAGE_SIZE, false);
 		uint64_t g1 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
 		__atomic_fetch_add(&cf.overlaps, g1 - g0 > 1, __ATOMIC_RELAXED);
 		conc_barrier();     /* every page of the round is flushed */
 		for (unsigned j = 0; j < cf.nslots; j++) {
 			n++;
-			bad += read_tag(CONC_AREA + j * PAGE_SIZE) != page_tag(j, gen);
+			bad += read_tag(CONC_PAGE(j)) != page_tag(j, gen);
 		}
 		if (slot == 0) {
 			cf.rounds++;
 			uint64_t now = ktime_ns();
-			if ((now >= end && READ_ONCE(cf.overlaps) >= CONC_MIN_OVERLAPS) || now >= hard_end)
+			if ((now >= end && READ_ONCE(cf.overlaps) >= CONC_MIN_OVERLAPS && cf.rounds >= CONC_MIN_ROUNDS) ||
+			    now >= hard_end)
 				WRITE_ONCE(cf.stop, 1);     /* seen by all after the next barrier */
 		}
 	}
@@ -586,7 +594,7 @@ static void test_concurrent_flushers(struct ktest *t)
 	cf.mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, cf.mm);
 	kthread_use_mm(cf.mm);
-	KTEST_ASSERT_EQ(t, map_tagged(cf.mm, CONC_AREA, cf.nslots), 0);
+	KTEST_ASSERT_EQ(t, map_tagged(cf.mm, CONC_AREA, cf.nslots * CONC_RANGE), 0);
 	for (unsigned s = 0; s < cf.nslots; s++) {
 		for (unsigned k = 0; k < CONC_FRAMES; k++) {
 			cf.frames[s][k] = alloc_page();
@@ -596,7 +604,7 @@ static void test_concurrent_flushers(struct ktest *t)
 	static struct page *orig[NR_CPUS];
 	for (unsigned s = 0; s < cf.nslots; s++) {
 		spinlock_t *ptl;
-		uint64_t *pte = pte_lookup_lock(cf.mm, CONC_AREA + s * PAGE_SIZE, &ptl);
+		uint64_t *pte = pte_lookup_lock(cf.mm, CONC_PAGE(s), &ptl);
 		KTEST_ASSERT_NOT_NULL(t, pte);
 		orig[s] = phys_to_page(entry_addr(READ_ONCE(*pte)));
 		spin_unlock(ptl);
@@ -615,8 +623,8 @@ static void test_concurrent_flushers(struct ktest *t)
 		thread_join(th[i]);
 
 	for (unsigned s = 0; s < cf.nslots; s++)
-		repoint_pte(cf.mm, CONC_AREA + s * PAGE_SIZE, orig[s]);
-	flush_tlb_mm_range(cf.mm, CONC_AREA, CONC_AREA + cf.nslots * PAGE_SIZE, PAGE_SIZE, false);
+		repoint_pte(cf.mm, CONC_PAGE(s), orig[s]);
+	flush_tlb_mm_range(cf.mm, CONC_AREA, CONC_PAGE(cf.nslots), PAGE_SIZE, false);
 	for (unsigned s = 0; s < cf.nslots; s++)
 		for (unsigned k = 0; k < CONC_FRAMES; k++)
 			free_page(cf.frames[s][k]);
