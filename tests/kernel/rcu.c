@@ -208,14 +208,16 @@ static void test_idle_cpus_do_not_stall(struct ktest *t)
 
 #define WALK_AREA 0x70000000ul
 #define WALK_PAGES 16
-/* The window (PMD entry read, PTE table not yet).  TABLE_FREE=rcu: nothing
- * waits for a walker, and an early free (RCU_BROKEN) comes after the whole
- * munmap and a switch to the RCU callback thread: the window must outlast
- * both.  ipi: the munmap's flushes wait for every walk (IRQs off), so a
- * long window only slows each cycle down, and an early free
- * (SHOOTDOWN_BROKEN) comes straight from munmap. */
+/* The window (PMD entry read, PTE table not yet): a pause of at most this
+ * long, which the test ends when it is done with it (pagewalk_test_release).
+ * TABLE_FREE=rcu: nothing waits for a walker, and an early free
+ * (RCU_BROKEN) comes after the whole munmap (tens of ms on a busy host)
+ * and a switch to the RCU callback thread: the pause lasts until then.
+ * ipi: the munmap's flushes wait for every walk (IRQs off), so the pause
+ * must end on its own, and a long one only slows each cycle down; an
+ * early free (SHOOTDOWN_BROKEN) comes straight from munmap. */
 #ifdef CONFIG_TABLE_FREE_RCU
-#define WALK_DELAY_NS 4000000ull
+#define WALK_DELAY_NS 200000000ull
 #else
 #define WALK_DELAY_NS 1000000ull
 #endif
@@ -261,6 +263,20 @@ static uint64_t walk_pauses(void)
 	return n;
 }
 
+/* Until a walker begins a pause, at most 50 ms.  It read the release
+ * count before counting the pause: a release after this ends that pause. */
+static void walk_wait_pause(void)
+{
+	uint64_t p = walk_pauses(), t0 = ktime_ns();
+	while (walk_pauses() == p && ktime_ns() < t0 + 50000000ull)
+		cpu_relax();
+}
+
+static void walk_release(void)
+{
+	__atomic_fetch_add(&pagewalk_test_release, 1, __ATOMIC_SEQ_CST);
+}
+
 static void test_walker_vs_munmap(struct ktest *t)
 {
 	if (num_online_cpus() < 2) {
@@ -292,12 +308,12 @@ static void test_walker_vs_munmap(struct ktest *t)
 			uint64_t v = i;
 			copy_to_user((void *)(WALK_AREA + i * PAGE_SIZE), &v, sizeof(v));
 		}
-		/* Unmap while a walker is inside the window: wait (up to
-		 * 50 ms) until walkers have begun two pauses on these tables,
-		 * so one walk read a live PTE and the next has just begun. */
-		uint64_t p = walk_pauses(), t1 = ktime_ns();
-		while (walk_pauses() < p + 2 && ktime_ns() < t1 + 50000000ull)
-			cpu_relax();
+		/* A walker pauses on these tables: end that pause (it reads
+		 * a live PTE), and unmap during the next one, while the walker
+		 * is inside the window. */
+		walk_wait_pause();
+		walk_release();
+		walk_wait_pause();
 		WRITE_ONCE(w_unmap_seq, w_unmap_seq + 1);
 		smp_mb();       /* odd before the unmap begins: pairs with the walkers' reads */
 		do_munmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE);
@@ -305,14 +321,16 @@ static void test_walker_vs_munmap(struct ktest *t)
 		WRITE_ONCE(w_unmap_seq, w_unmap_seq + 1);
 		/* Sleep: this CPU's RCU callback thread runs now rather than a
 		 * timeslice later, so a table freed too early (RCU_BROKEN) is
-		 * freed while the walker is still in its window. */
+		 * freed while the walker still pauses; then end the pause. */
 		msleep(1);
+		walk_release();
 		cycles++;
 	}
 	w_stop = 1;
+	pagewalk_test_delay_ns = 0;
+	walk_release();
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
-	pagewalk_test_delay_ns = 0;
 	kthread_unuse_mm(walk_mm);
 	mm_put(walk_mm);
 	uint64_t poisoned = lockless_poisoned_reads - poisoned0, pauses = walk_pauses() - pauses0;
