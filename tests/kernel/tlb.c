@@ -504,11 +504,13 @@ static void test_flush_above_ceiling(struct ktest *t) { flush_range_case(t, tlb_
  * another CPU's flush: the race that was exercised, counted. */
 
 #define CONC_AREA 0x64000000ul
-/* Each flusher owns a range of pages (its first one repointed, the range
- * flushed: one INVLPG per page while at most the ceiling, 33 by default):
- * the broken catch-up reads mm->tlb_gen after the INVLPG loop, so a longer
- * loop is a wider window for the other flusher's increment to land in. */
-#define CONC_RANGE 32
+/* Each flusher owns a 2 MiB range, one page of it mapped (and repointed),
+ * and flushes the whole range page by page: the test raises the ceiling to
+ * 512 for the while.  The broken catch-up reads mm->tlb_gen after the
+ * INVLPG loop, so a longer loop is a wider window for the other flusher's
+ * increment to land in (with 32 pages, 1 run in 10 still passed under
+ * host load). */
+#define CONC_RANGE 512
 #define CONC_PAGE(slot) (CONC_AREA + (uintptr_t)(slot) * CONC_RANGE * PAGE_SIZE)
 #define CONC_FRAMES 2           /* a page alternates between two frames */
 #define CONC_MS 400             /* at least this long ... */
@@ -594,7 +596,8 @@ static void test_concurrent_flushers(struct ktest *t)
 	cf.mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, cf.mm);
 	kthread_use_mm(cf.mm);
-	KTEST_ASSERT_EQ(t, map_tagged(cf.mm, CONC_AREA, cf.nslots * CONC_RANGE), 0);
+	for (unsigned s = 0; s < cf.nslots; s++)
+		KTEST_ASSERT_EQ(t, map_tagged(cf.mm, CONC_PAGE(s), 1), 0);
 	for (unsigned s = 0; s < cf.nslots; s++) {
 		for (unsigned k = 0; k < CONC_FRAMES; k++) {
 			cf.frames[s][k] = alloc_page();
@@ -610,6 +613,8 @@ static void test_concurrent_flushers(struct ktest *t)
 		spin_unlock(ptl);
 	}
 	unsigned me = smp_processor_id(), cpu, nthreads = 0;
+	unsigned ceiling = tlb_flush_ceiling;
+	tlb_flush_ceiling = CONC_RANGE;     /* a range flush, page by page */
 	struct thread *th[NR_CPUS];
 	for_each_online_cpu(cpu)
 		if (cpu != me && nthreads + 1 < cf.nslots) {
@@ -621,6 +626,7 @@ static void test_concurrent_flushers(struct ktest *t)
 	conc_loop(0);
 	for (unsigned i = 0; i < nthreads; i++)
 		thread_join(th[i]);
+	tlb_flush_ceiling = ceiling;
 
 	for (unsigned s = 0; s < cf.nslots; s++)
 		repoint_pte(cf.mm, CONC_PAGE(s), orig[s]);
