@@ -514,7 +514,7 @@ static void test_flush_above_ceiling(struct ktest *t) { flush_range_case(t, tlb_
 #define CONC_PAGE(slot) (CONC_AREA + (uintptr_t)(slot) * CONC_RANGE * PAGE_SIZE)
 #define CONC_FRAMES 2           /* a page alternates between two frames */
 #define CONC_MS 400             /* at least this long ... */
-#define CONC_MIN_OVERLAPS 50    /* ... this many overlapping flushes ... */
+#define CONC_MIN_OVERLAPS 50    /* ... this many rounds whose flushes overlapped ... */
 #define CONC_MIN_ROUNDS 200     /* ... and rounds (a round bites TLBGEN_BROKEN 1 time in 4 or so) */
 #define CONC_MAX_MS 10000
 
@@ -549,6 +549,9 @@ static void conc_loop(unsigned slot)
 	uint64_t gen = 1, n = 0, bad = 0;
 	uint64_t t0 = ktime_ns(), end = t0 + CONC_MS * 1000000ull, hard_end = t0 + CONC_MAX_MS * 1000000ull;
 	for (;;) {
+		/* No flush between the last round's second barrier and this
+		 * round's leader: the generation stands still meanwhile. */
+		uint64_t g0 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
 		conc_barrier();
 		if (READ_ONCE(cf.stop))
 			break;
@@ -557,10 +560,18 @@ static void conc_loop(unsigned slot)
 		write_tag(next, page_tag(slot, gen));
 		smp_wmb();      /* the contents before the PTE that maps them */
 		repoint_pte(cf.mm, va, next);
-		uint64_t g0 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
+		/* One leader per round, in turn; the others start their flush
+		 * the moment the leader's has bumped the generation, so that
+		 * both are in flight together, whatever the host's scheduling
+		 * did to the barrier's release. */
+		bool leader = slot == gen % cf.nslots;
+		if (!leader)
+			while ((uint64_t)atomic64_read(&cf.mm->tlb_gen) == g0)
+				cpu_relax();
 		flush_tlb_mm_range(cf.mm, va, va + CONC_RANGE * PAGE_SIZE, PAGE_SIZE, false);
 		uint64_t g1 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
-		__atomic_fetch_add(&cf.overlaps, g1 - g0 > 1, __ATOMIC_RELAXED);
+		if (leader)     /* another flush began before the leader's returned */
+			__atomic_fetch_add(&cf.overlaps, g1 - g0 > 1, __ATOMIC_RELAXED);
 		conc_barrier();     /* every page of the round is flushed */
 		for (unsigned j = 0; j < cf.nslots; j++) {
 			n++;
