@@ -9,12 +9,15 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
+#include "asm/cpu.h"
 #include "asm/page.h"
 #include "kernel/time.h"
 
 uint64_t lockless_poisoned_reads;
 uint64_t lockless_unprotected_walks;
 uint64_t pagewalk_test_delay_ns;
+uint64_t pagewalk_test_pauses[NR_CPUS];
+unsigned long pagewalk_test_release;
 
 /* Poisoned: the entry was read from a freed page table. */
 static bool poisoned(pteval_t v, const pteval_t *table)
@@ -34,8 +37,16 @@ static bool lockless_check(pteval_t e, const pteval_t *table, int level, void *p
 		return false;
 	/* Tests: widen the window between reading the PMD entry and reading
 	 * the PTE table it points to, the window a free could hit. */
-	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns)
-		udelay(pagewalk_test_delay_ns / 1000);
+	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns) {
+		/* The release count first, then the pause count (a full
+		 * barrier): a test that sees the pause counted and then bumps
+		 * the release count ends this pause. */
+		unsigned long r0 = READ_ONCE(pagewalk_test_release);
+		__atomic_fetch_add(&pagewalk_test_pauses[smp_processor_id()], 1, __ATOMIC_SEQ_CST);
+		uint64_t end = ktime_ns() + pagewalk_test_delay_ns;
+		while (ktime_ns() < end && READ_ONCE(pagewalk_test_release) == r0)
+			cpu_relax();
+	}
 	return true;
 }
 

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include "kernel/config.h"
 #include "kernel/irqflags.h"
+#include "kernel/percpu.h"
 #include "kernel/rcu/rcu.h"
 
 struct mm_struct;
@@ -84,7 +85,12 @@ extern uint64_t lockless_poisoned_reads;
 /* Walks without lockless_walk_protected(mm) (atomic increments). */
 extern uint64_t lockless_unprotected_walks;
 /* Tests only: a pause between reading the PMD entry and the PTE table,
- * the window in which a premature table free would be seen. */
+ * the window in which a premature table free would be seen: at most
+ * pagewalk_test_delay_ns, ended early when pagewalk_test_release changes;
+ * and per CPU the walks that paused there (counted as the pause begins),
+ * so that a race test can count the races it ran. */
 extern uint64_t pagewalk_test_delay_ns;
+extern unsigned long pagewalk_test_release;
+extern uint64_t pagewalk_test_pauses[NR_CPUS];
 
 #endif

@@ -35,6 +35,7 @@
  */
 #include "mm/tlb.h"
 #include "mm/tlb_backend.h"
+#include "kernel/config.h"
 #include "mm/mm.h"
 #include "mm/paging.h"
 #include "kernel/errno.h"
@@ -151,7 +152,18 @@ static void flush_this_cpu(const struct flush_info *f)
 		for (uintptr_t va = f->start; va < f->end; va += PAGE_SIZE)
 			arch_flush_tlb_one(va);
 		t->stats.pages_flushed += pages;
+#ifdef CONFIG_TLBGEN_BROKEN
+		/* Test-only: claim every generation issued so far.  A
+		 * concurrent flusher's request (a higher generation, another
+		 * range) still on its way here is then skipped as covered:
+		 * its pages stay stale.  The tlb suite's concurrent-flusher
+		 * test must notice. */
+		t->loaded_gen = (uint64_t)atomic64_read(&f->mm->tlb_gen);
+#else
+		/* new_gen, not mm->tlb_gen: this flush covered only its own
+		 * range; a later generation's range is not flushed yet. */
 		t->loaded_gen = f->new_gen;
+#endif
 	} else {
 		/* Behind by more than this request, or a big range: flush all
 		 * and catch up with every generation issued so far. */

@@ -208,26 +208,73 @@ static void test_idle_cpus_do_not_stall(struct ktest *t)
 
 #define WALK_AREA 0x70000000ul
 #define WALK_PAGES 16
+/* The window (PMD entry read, PTE table not yet): a pause of at most this
+ * long, which the test ends when it is done with it (pagewalk_test_release).
+ * TABLE_FREE=rcu: nothing waits for a walker, and an early free
+ * (RCU_BROKEN) comes after the whole munmap (tens of ms on a busy host)
+ * and a switch to the RCU callback thread: the pause lasts until then.
+ * ipi: the munmap's flushes wait for every walk (IRQs off), so the pause
+ * must end on its own, and a long one only slows each cycle down; an
+ * early free (SHOOTDOWN_BROKEN) comes straight from munmap. */
+#ifdef CONFIG_TABLE_FREE_RCU
+#define WALK_DELAY_NS 200000000ull
+#else
+#define WALK_DELAY_NS 1000000ull
+#endif
+#define WALK_MIN_RACES 20
 
 static struct mm_struct *walk_mm;
 static volatile int w_stop;
-static volatile uint64_t w_walks, w_found;
+static volatile uint64_t w_walks, w_found, w_races;
+static volatile unsigned long w_unmap_seq;   /* odd while the area is being unmapped */
 
 static void walker(void *arg)
 {
 	(void)arg;
 	kthread_use_mm(walk_mm);    /* a thread of the mm: in its cpumask */
+	unsigned cpu = smp_processor_id();  /* pinned */
 	uint64_t n = 0, found = 0;
 	while (!READ_ONCE(w_stop)) {
 		unsigned long w = lockless_page_walk_begin();
-		for (unsigned i = 0; i < WALK_PAGES; i++)
+		for (unsigned i = 0; i < WALK_PAGES; i++) {
+			unsigned long s0 = READ_ONCE(w_unmap_seq);
+			uint64_t p0 = READ_ONCE(pagewalk_test_pauses[cpu]);
 			found += follow_pte_lockless(walk_mm, WALK_AREA + i * PAGE_SIZE) != 0;
+			/* The race: this walk paused between the PMD entry and
+			 * the PTE table while the area was being unmapped. */
+			if (READ_ONCE(pagewalk_test_pauses[cpu]) != p0 &&
+			    ((s0 & 1) || READ_ONCE(w_unmap_seq) != s0))
+				__atomic_fetch_add(&w_races, 1, __ATOMIC_RELAXED);
+		}
 		lockless_page_walk_end(w);
 		n++;
 	}
 	__atomic_fetch_add(&w_walks, n, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&w_found, found, __ATOMIC_RELAXED);
 	kthread_unuse_mm(walk_mm);
+}
+
+static uint64_t walk_pauses(void)
+{
+	uint64_t n = 0;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		n += READ_ONCE(pagewalk_test_pauses[cpu]);
+	return n;
+}
+
+/* Until a walker begins a pause, at most 50 ms.  It read the release
+ * count before counting the pause: a release after this ends that pause. */
+static void walk_wait_pause(void)
+{
+	uint64_t p = walk_pauses(), t0 = ktime_ns();
+	while (walk_pauses() == p && ktime_ns() < t0 + 50000000ull)
+		cpu_relax();
+}
+
+static void walk_release(void)
+{
+	__atomic_fetch_add(&pagewalk_test_release, 1, __ATOMIC_SEQ_CST);
 }
 
 static void test_walker_vs_munmap(struct ktest *t)
@@ -240,18 +287,20 @@ static void test_walker_vs_munmap(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, walk_mm);
 	kthread_use_mm(walk_mm);
 	w_stop = 0;
-	w_walks = w_found = 0;
-	uint64_t poisoned0 = lockless_poisoned_reads;
-	pagewalk_test_delay_ns = 200000;
+	w_walks = w_found = w_races = 0;
+	w_unmap_seq = 0;
+	uint64_t poisoned0 = lockless_poisoned_reads, pauses0 = walk_pauses();
+	pagewalk_test_delay_ns = WALK_DELAY_NS;
 	unsigned me = smp_processor_id(), cpu, n = 0;
 	struct thread *th[NR_CPUS];
 	for_each_online_cpu(cpu)
 		if (cpu != me)
 			th[n++] = thread_create_on(cpu, "ktest-walker", walker, NULL);
-	/* At least 400 ms and 30 cycles (slow when vCPUs outnumber host
-	 * cores), at most 10 s. */
+	/* At least 400 ms, 30 cycles and WALK_MIN_RACES races (slow when
+	 * vCPUs outnumber host cores), at most 10 s. */
 	uint64_t t0 = ktime_ns(), cycles = 0;
-	while ((ktime_ns() < t0 + 400000000ull || cycles < 30) && ktime_ns() < t0 + 10000000000ull) {
+	while ((ktime_ns() < t0 + 400000000ull || cycles < 30 || READ_ONCE(w_races) < WALK_MIN_RACES) &&
+	       ktime_ns() < t0 + 10000000000ull) {
 		/* Map, populate (page tables appear), unmap (they are freed). */
 		do_mmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -259,22 +308,39 @@ static void test_walker_vs_munmap(struct ktest *t)
 			uint64_t v = i;
 			copy_to_user((void *)(WALK_AREA + i * PAGE_SIZE), &v, sizeof(v));
 		}
-		udelay(1000);           /* the walkers find the tables populated */
+		/* A walker pauses on these tables: end that pause (it reads
+		 * a live PTE), and unmap during the next one, while the walker
+		 * is inside the window. */
+		walk_wait_pause();
+		walk_release();
+		walk_wait_pause();
+		WRITE_ONCE(w_unmap_seq, w_unmap_seq + 1);
+		smp_mb();       /* odd before the unmap begins: pairs with the walkers' reads */
 		do_munmap(walk_mm, WALK_AREA, WALK_PAGES * PAGE_SIZE);
+		smp_mb();
+		WRITE_ONCE(w_unmap_seq, w_unmap_seq + 1);
+		/* Sleep: this CPU's RCU callback thread runs now rather than a
+		 * timeslice later, so a table freed too early (RCU_BROKEN) is
+		 * freed while the walker still pauses; then end the pause. */
+		msleep(1);
+		walk_release();
 		cycles++;
 	}
 	w_stop = 1;
+	pagewalk_test_delay_ns = 0;
+	walk_release();
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
-	pagewalk_test_delay_ns = 0;
 	kthread_unuse_mm(walk_mm);
 	mm_put(walk_mm);
-	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
-	ktest_log("TABLE_FREE=%s: %llu map/unmap cycles, %llu walks, %llu PTEs found, %llu poisoned reads",
+	uint64_t poisoned = lockless_poisoned_reads - poisoned0, pauses = walk_pauses() - pauses0;
+	ktest_log("TABLE_FREE=%s: %llu map/unmap cycles, %llu walks, %llu PTEs found, %llu pauses in the window, %llu of them across an unmap, %llu poisoned reads",
 		  CONFIG_TABLE_FREE_NAME, (unsigned long long)cycles, (unsigned long long)w_walks,
-		  (unsigned long long)w_found, (unsigned long long)poisoned);
+		  (unsigned long long)w_found, (unsigned long long)pauses, (unsigned long long)w_races,
+		  (unsigned long long)poisoned);
 	KTEST_EXPECT_GT(t, w_walks, 0ull);
 	KTEST_EXPECT_GT(t, w_found, 0ull);      /* the walkers did see live tables */
+	KTEST_EXPECT_GE(t, w_races, (uint64_t)WALK_MIN_RACES);     /* and raced the unmaps */
 	KTEST_EXPECT_EQ(t, poisoned, 0ull);
 	KTEST_EXPECT_EQ(t, lockless_unprotected_walks, 0ull);
 }

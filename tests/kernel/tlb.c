@@ -19,7 +19,9 @@
  * outside the mm's cpumask; a munmap flushes its own range (INVLPGs up to
  * the ceiling); a thread without an mm gets no user access on a lazy CPU;
  * tearing an mm down sends lazy CPUs away; of two concurrent MADV_DONTNEED
- * neither returns before its CPU is flushed.
+ * neither returns before its CPU is flushed; and flush_tlb_mm_range()
+ * driven directly: multi-page ranges at and above the ceiling, and CPUs
+ * flushing one mm at once (TLBGEN_BROKEN=1 must fail that one).
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/errno.h"
@@ -27,6 +29,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
+#include "kernel/preempt.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
@@ -34,6 +37,7 @@
 #include "mm/tlb.h"
 #include "mm/uaccess.h"
 #include "asm/cpu.h"
+#include "lib/string.h"
 
 #define TARGET 0x50000000ul
 #define TORTURE_MS 400       /* at least this long ... */
@@ -78,6 +82,49 @@ static void reader(void *arg)
 	__atomic_fetch_add(&readers_done, 1, __ATOMIC_SEQ_CST);
 }
 
+/* A stale frame: generation 0, older than any the replacer publishes. */
+#define STALE_GEN 0
+#define CAPTURE_TRIES 1024      /* allocations to find the frame munmap freed */
+#define HELD_FRAMES 512         /* old frames held, the oldest given back first */
+
+static struct page *held[HELD_FRAMES];
+static unsigned held_next;
+
+/* The frame mapped at @va in @mm, or NULL. */
+static struct page *mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
+}
+
+/* Take @want, just freed, back from the allocator: allocate until it
+ * comes (the buddy allocator may have merged it into a bigger block behind
+ * other free frames), then give the others back.  Return: true if held. */
+static bool capture_frame(struct page *want)
+{
+	static struct page *taken[CAPTURE_TRIES];
+	unsigned n = 0;
+	bool got = false;
+	while (n < CAPTURE_TRIES) {
+		struct page *p = alloc_page();
+		if (!p)
+			break;
+		if (p == want) {
+			got = true;
+			break;
+		}
+		taken[n++] = p;
+	}
+	while (n)
+		free_page(taken[--n]);
+	return got;
+}
+
 static int map_target(struct mm_struct *mm)
 {
 	return do_mmap(mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE,
@@ -114,8 +161,7 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			th[nreaders++] = thread_create_on(cpu, "ktest-tlbread", reader, NULL);
 	msleep(20);     /* let the readers fill their TLBs */
 
-	struct page *spacer[4] = { 0 };
-	uint64_t t0 = ktime_ns(), rounds = 0;
+	uint64_t t0 = ktime_ns(), rounds = 0, captured = 0;
 	uint64_t end = t0 + TORTURE_MS * 1000000ull, hard_end = t0 + TORTURE_MAX_MS * 1000000ull;
 	while ((ktime_ns() < end || rounds < TORTURE_MIN_ROUNDS) && ktime_ns() < hard_end) {
 		g++;
@@ -128,18 +174,34 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			smp_wmb();
 			do_mprotect(shared_mm, TARGET, PAGE_SIZE, PROT_READ | PROT_WRITE);
 		} else {
+			/* The frame a stale entry would point to once the page is
+			 * unmapped.  munmap frees it; we take it back, so that it
+			 * is neither the new page nor somebody else's memory, and
+			 * mark it stale: any read of it from now on is a
+			 * violation the readers recognise, whatever became of
+			 * the data it held. */
+			struct page *old = mapped_frame(shared_mm, TARGET);
 			do_munmap(shared_mm, TARGET, PAGE_SIZE);
-			/* Hold a few frames so the old page is not simply handed
-			 * back as the new one: a stale entry then reads old data. */
-			struct page *fresh[4];
-			for (int i = 0; i < 4; i++)     /* take the just-freed frames first */
-				fresh[i] = alloc_page();
-			for (int i = 0; i < 4; i++) {
-				if (spacer[i])
-					free_page(spacer[i]);
-				spacer[i] = fresh[i];
+			if (old && capture_frame(old)) {
+				volatile uint64_t *p = page_address(old);
+				p[0] = STALE_GEN;
+				p[1] = ~(uint64_t)STALE_GEN;
+				if (held[held_next])
+					free_page(held[held_next]);
+				held[held_next] = old;
+				held_next = (held_next + 1) % HELD_FRAMES;
+				captured++;
 			}
 			map_target(shared_mm);
+			/* The new page is faulted in below.  Every other round
+			 * by a read first: handle_user_fault() takes 1000
+			 * faults in a row at one address with the same flags
+			 * for a stuck fault (FAULT_MAX_REPEATS), successful or
+			 * not, and copy_to_user would fail from then on,
+			 * leaving nothing mapped to go stale. */
+			uint64_t probe;
+			if (rounds & 1)
+				copy_from_user(&probe, (void *)TARGET, sizeof(probe));
 		}
 		pair[0] = g;
 		pair[1] = ~g;
@@ -153,15 +215,21 @@ static void torture(struct ktest *t, bool mprotect_mode)
 	stop = 1;
 	for (unsigned i = 0; i < nreaders; i++)
 		thread_join(th[i]);
-	for (int i = 0; i < 4; i++)
-		if (spacer[i])
-			free_page(spacer[i]);
+	for (unsigned i = 0; i < HELD_FRAMES; i++) {
+		if (held[i])
+			free_page(held[i]);
+		held[i] = NULL;
+	}
+	held_next = 0;
 	kthread_unuse_mm(shared_mm);
 	mm_put(shared_mm);
-	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations",
+	ktest_log("%s: %llu rounds, %u readers, %llu reads, %llu faulted reads, %llu violations, %llu old frames marked stale",
 		  mprotect_mode ? "mprotect" : "munmap+mmap", (unsigned long long)rounds, nreaders,
-		  (unsigned long long)reads, (unsigned long long)faults, (unsigned long long)violations);
+		  (unsigned long long)reads, (unsigned long long)faults, (unsigned long long)violations,
+		  (unsigned long long)captured);
 	KTEST_EXPECT_GT(t, rounds, 10ull);
+	if (!mprotect_mode)     /* the teeth: old frames were held and marked */
+		KTEST_EXPECT_GE(t, captured * 2, rounds);
 	KTEST_EXPECT_GT(t, reads, 0ull);
 	KTEST_EXPECT_EQ(t, violations, 0ull);
 }
@@ -258,6 +326,372 @@ static void test_no_ipi_outside_cpumask(struct ktest *t)
 	}
 	kthread_unuse_mm(mm);
 	mm_put(mm);
+}
+
+/* ---- flush_tlb_mm_range driven directly: ranges, the ceiling, concurrency --
+ *
+ * These tests change PTEs themselves (repoint_pte: another frame, no flush)
+ * and then call flush_tlb_mm_range(), so they test the flush policy of
+ * mm/tlb.c alone: the range path up to tlb_flush_ceiling pages, the full
+ * flush above it, and the generation rules when two CPUs flush one mm at
+ * once.  A page holds (tag, ~tag), tag = page index << 32 | generation. */
+
+#define RANGE_AREA 0x60000000ul
+#define RANGE_MAX 64            /* pages: at least the default ceiling + 1 */
+
+static uint64_t page_tag(unsigned i, uint64_t gen) { return (uint64_t)i << 32 | gen; }
+
+static void write_tag(struct page *pg, uint64_t tag)
+{
+	volatile uint64_t *p = page_address(pg);
+	p[0] = tag;
+	p[1] = ~tag;
+}
+
+/* The tag of user page @va of the current mm; ~0 if the read faulted or
+ * the pair does not match. */
+static uint64_t read_tag(uintptr_t va)
+{
+	uint64_t w[2];
+	if (copy_from_user(w, (const void *)va, sizeof(w)) || w[1] != ~w[0])
+		return ~0ull;
+	return w[0];
+}
+
+/* Point the PTE of @va at @pg, keeping its flags, without a flush (the
+ * caller's).  Return: the frame it mapped before, or NULL. */
+static struct page *repoint_pte(struct mm_struct *mm, uintptr_t va, struct page *pg)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t old = READ_ONCE(*pte);
+	/* old ^ entry_addr(old): old's flag bits alone. */
+	WRITE_ONCE(*pte, mk_pte(page_to_phys(pg), old ^ entry_addr(old)));
+	spin_unlock(ptl);
+	return entry_present(old) ? phys_to_page(entry_addr(old)) : NULL;
+}
+
+/* Map @npages anonymous pages at @area in the current mm (@mm), page i
+ * holding tag (i, 1).  Return: 0 or -1. */
+static int map_tagged(struct mm_struct *mm, uintptr_t area, unsigned npages)
+{
+	if (do_mmap(mm, area, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (long)area)
+		return -1;
+	for (unsigned i = 0; i < npages; i++) {
+		uint64_t tag = page_tag(i, 1), pair[2] = { tag, ~tag };
+		if (copy_to_user((void *)(area + i * PAGE_SIZE), pair, sizeof(pair)))
+			return -1;
+	}
+	return 0;
+}
+
+static struct {
+	struct mm_struct *mm;
+	unsigned npages;
+	volatile int ready, go;
+	uint64_t stale;
+} rt;
+
+static void range_target(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(rt.mm);
+	/* Preemption off from filling the TLB to the check: a switch to
+	 * another thread would make this CPU lazy, and the flush would reach
+	 * it as a catch-up (a full flush) on its return instead of the range
+	 * flush under test.  IRQs stay on: the request comes as an IPI. */
+	preempt_disable();
+	for (unsigned i = 0; i < rt.npages; i++)
+		read_tag(RANGE_AREA + i * PAGE_SIZE);
+	WRITE_ONCE(rt.ready, 1);
+	while (!READ_ONCE(rt.go))
+		cpu_relax();
+	uint64_t stale = 0;
+	for (unsigned i = 0; i < rt.npages; i++)
+		stale += read_tag(RANGE_AREA + i * PAGE_SIZE) != page_tag(i, 2);
+	preempt_enable();
+	rt.stale = stale;       /* read after thread_join */
+	kthread_unuse_mm(rt.mm);
+}
+
+/* Both CPUs hold translations of @npages pages; the PTEs are repointed to
+ * frames holding generation 2 and the range flushed once.  Every page must
+ * then read generation 2 on both CPUs, through INVLPGs (npages <= ceiling,
+ * one behind) or one full flush (above). */
+static void flush_range_case(struct ktest *t, unsigned npages)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	if (npages > RANGE_MAX) {
+		ktest_skip(t, "ceiling above RANGE_MAX");
+		return;
+	}
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	struct mm_struct *mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	kthread_use_mm(mm);
+	KTEST_ASSERT_EQ(t, map_tagged(mm, RANGE_AREA, npages), 0);
+	static struct page *alt[RANGE_MAX], *orig[RANGE_MAX];
+	for (unsigned i = 0; i < npages; i++) {
+		alt[i] = alloc_page();
+		KTEST_ASSERT_NOT_NULL(t, alt[i]);
+		write_tag(alt[i], page_tag(i, 2));
+	}
+	rt.mm = mm;
+	rt.npages = npages;
+	rt.ready = rt.go = 0;
+	rt.stale = 0;
+	struct thread *th = thread_create_on(other, "ktest-range", range_target, NULL);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	while (!READ_ONCE(rt.ready))
+		cpu_relax();
+	for (unsigned i = 0; i < npages; i++)
+		read_tag(RANGE_AREA + i * PAGE_SIZE);   /* this CPU's TLB too */
+
+	struct tlb_stats b_me, b_other, a_me, a_other;
+	tlb_get_stats(me, &b_me);
+	tlb_get_stats(other, &b_other);
+	for (unsigned i = 0; i < npages; i++)
+		orig[i] = repoint_pte(mm, RANGE_AREA + i * PAGE_SIZE, alt[i]);
+	flush_tlb_mm_range(mm, RANGE_AREA, RANGE_AREA + npages * PAGE_SIZE, PAGE_SIZE, false);
+	tlb_get_stats(me, &a_me);
+	tlb_get_stats(other, &a_other);
+	uint64_t stale_me = 0;
+	for (unsigned i = 0; i < npages; i++)
+		stale_me += read_tag(RANGE_AREA + i * PAGE_SIZE) != page_tag(i, 2);
+	WRITE_ONCE(rt.go, 1);
+	thread_join(th);
+
+	ktest_log("%u pages (ceiling %u): stale pages %llu here, %llu on CPU %u; INVLPGs %llu/%llu, full flushes %llu/%llu",
+		  npages, tlb_flush_ceiling, (unsigned long long)stale_me, (unsigned long long)rt.stale, other,
+		  (unsigned long long)(a_me.pages_flushed - b_me.pages_flushed),
+		  (unsigned long long)(a_other.pages_flushed - b_other.pages_flushed),
+		  (unsigned long long)(a_me.full_flushes - b_me.full_flushes),
+		  (unsigned long long)(a_other.full_flushes - b_other.full_flushes));
+	KTEST_EXPECT_EQ(t, stale_me, 0ull);
+	KTEST_EXPECT_EQ(t, rt.stale, 0ull);
+	KTEST_EXPECT_EQ(t, a_other.flushes_received - b_other.flushes_received, 1ull);
+	bool by_page = npages <= tlb_flush_ceiling;
+	KTEST_EXPECT_EQ(t, a_me.pages_flushed - b_me.pages_flushed, by_page ? (uint64_t)npages : 0ull);
+	KTEST_EXPECT_EQ(t, a_other.pages_flushed - b_other.pages_flushed, by_page ? (uint64_t)npages : 0ull);
+	KTEST_EXPECT_EQ(t, a_me.full_flushes - b_me.full_flushes, by_page ? 0ull : 1ull);
+	KTEST_EXPECT_EQ(t, a_other.full_flushes - b_other.full_flushes, by_page ? 0ull : 1ull);
+
+	/* Give the mm its own frames back (it frees them), then ours. */
+	for (unsigned i = 0; i < npages; i++)
+		repoint_pte(mm, RANGE_AREA + i * PAGE_SIZE, orig[i]);
+	flush_tlb_mm_range(mm, RANGE_AREA, RANGE_AREA + npages * PAGE_SIZE, PAGE_SIZE, false);
+	for (unsigned i = 0; i < npages; i++)
+		free_page(alt[i]);
+	kthread_unuse_mm(mm);
+	mm_put(mm);
+}
+
+static void test_flush_multi_page_range(struct ktest *t) { flush_range_case(t, 8); }
+static void test_flush_at_ceiling(struct ktest *t) { flush_range_case(t, tlb_flush_ceiling); }
+static void test_flush_above_ceiling(struct ktest *t) { flush_range_case(t, tlb_flush_ceiling + 1); }
+
+/* Concurrent flushers: every CPU owns one page of a shared mm.  In each
+ * round all of them, released together by a barrier, map the next of their
+ * own frames (the round's generation) and flush that page at once; after a
+ * second barrier every flush has returned, and each CPU reads every page:
+ * anything but this round's generation came through a stale TLB entry.  A
+ * request handled as covered (loaded_gen >= new_gen) when it was not - the
+ * TLBGEN_BROKEN mistake, loaded_gen = mm->tlb_gen after a range flush while
+ * the other CPU's request is still on its way - shows up here.  A round in
+ * which some CPU had two generations in flight to it at once (it skipped a
+ * request as covered, or caught up with a full flush) raced, and is
+ * counted: when the host runs the vCPUs one after the other, rounds do not
+ * race and, broken or not, nothing could be seen. */
+
+#define CONC_AREA 0x64000000ul
+/* Each flusher owns a 2 MiB range, one page of it mapped (and repointed),
+ * and flushes the whole range page by page: the test raises the ceiling to
+ * 512 for the while.  The broken catch-up reads mm->tlb_gen after the
+ * INVLPG loop, so a longer loop is a wider window for the other flusher's
+ * increment to land in (with 32 pages, 1 run in 10 still passed under
+ * host load). */
+#define CONC_RANGE 512
+#define CONC_PAGE(slot) (CONC_AREA + (uintptr_t)(slot) * CONC_RANGE * PAGE_SIZE)
+#define CONC_FRAMES 2           /* a page alternates between two frames */
+#define CONC_MS 400             /* at least this long ... */
+#define CONC_MIN_RACES 10       /* ... this many rounds that raced ... */
+#define CONC_MIN_ROUNDS 200     /* ... and this many rounds */
+#define CONC_MAX_MS 20000       /* at 2 CPUs; 2.5 s more per CPU beyond */
+#define CONC_MAX_SLOTS 4
+
+static struct {
+	struct mm_struct *mm;
+	unsigned nslots;
+	volatile unsigned arrived, phase;
+	volatile int stop;
+	struct page *frames[NR_CPUS][CONC_FRAMES];
+	uint64_t rounds, races, events, reads, violations;
+} cf;
+
+/* Every slot waits here until all have arrived.  The phase is read before
+ * arriving, so the last one's increment cannot be missed; the atomics are
+ * full barriers, so what each slot did before is visible after. */
+static void conc_barrier(void)
+{
+	unsigned phase = __atomic_load_n(&cf.phase, __ATOMIC_SEQ_CST);
+	if (__atomic_add_fetch(&cf.arrived, 1, __ATOMIC_SEQ_CST) == cf.nslots) {
+		__atomic_store_n(&cf.arrived, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&cf.phase, phase + 1, __ATOMIC_SEQ_CST);
+	} else {
+		while (__atomic_load_n(&cf.phase, __ATOMIC_SEQ_CST) == phase)
+			cpu_relax();
+	}
+}
+
+/* One flusher's rounds; slot 0 (the test's own thread) decides when to stop. */
+static void conc_loop(unsigned slot)
+{
+	uintptr_t va = CONC_PAGE(slot);
+	uint64_t gen = 1, n = 0, bad = 0;
+	/* More vCPUs than host cores: fewer rounds race, give them longer. */
+	uint64_t max_ms = CONC_MAX_MS + (cf.nslots > 2 ? (cf.nslots - 2) * 2500ull : 0);
+	uint64_t t0 = ktime_ns(), end = t0 + CONC_MS * 1000000ull, hard_end = t0 + max_ms * 1000000ull;
+	for (;;) {
+		/* No flush between the last round's second barrier and this
+		 * round's leader: the generation stands still meanwhile. */
+		uint64_t g0 = (uint64_t)atomic64_read(&cf.mm->tlb_gen);
+		conc_barrier();
+		if (READ_ONCE(cf.stop))
+			break;
+		gen++;
+		struct page *next = cf.frames[slot][gen % CONC_FRAMES];
+		write_tag(next, page_tag(slot, gen));
+		smp_wmb();      /* the contents before the PTE that maps them */
+		repoint_pte(cf.mm, va, next);
+		/* One leader per round, in turn; the others start their flush
+		 * the moment the leader's has bumped the generation, so that
+		 * both are in flight together, whatever the host's scheduling
+		 * did to the barrier's release. */
+		bool leader = slot == gen % cf.nslots;
+		/* The spins here and in conc_barrier() have no cpu_relax():
+		 * under TCG a pause leaves the translated code for QEMU's
+		 * main loop, slowly on a busy host, and a follower then took
+		 * the leader's request before it saw the leader's increment,
+		 * round after round (no round bit TLBGEN_BROKEN in such a run). */
+		if (!leader)
+			while ((uint64_t)atomic64_read(&cf.mm->tlb_gen) == g0)
+				;
+		flush_tlb_mm_range(cf.mm, va, va + CONC_RANGE * PAGE_SIZE, PAGE_SIZE, false);
+		conc_barrier();     /* every page of the round is flushed */
+		for (unsigned j = 0; j < cf.nslots; j++) {
+			n++;
+			bad += read_tag(CONC_PAGE(j)) != page_tag(j, gen);
+		}
+		if (slot == 0) {
+			cf.rounds++;
+			/* Every request of the round has been handled.  One
+			 * skipped as covered, or a catch-up flush (a range this
+			 * size is flushed page by page unless the CPU is more
+			 * than one generation behind), means two generations
+			 * were in flight to one CPU at once: the race. */
+			struct tlb_stats st;
+			tlb_get_stats(NR_CPUS, &st);
+			uint64_t events = st.full_flushes + st.gen_skips;
+			cf.races += events != cf.events;
+			cf.events = events;
+			/* Both flushing orders, in turn (no flush runs until
+			 * the next barrier).  Serial: the leader's request goes
+			 * out only after its local range flush, so followers
+			 * cannot take it before they flush themselves; that
+			 * local flush is the window for their increments. */
+			tlb_concurrent_flush = cf.rounds & 1;
+			uint64_t now = ktime_ns();
+			if ((now >= end && cf.races >= CONC_MIN_RACES && cf.rounds >= CONC_MIN_ROUNDS) ||
+			    now >= hard_end)
+				WRITE_ONCE(cf.stop, 1);     /* seen by all after the next barrier */
+		}
+	}
+	__atomic_fetch_add(&cf.reads, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&cf.violations, bad, __ATOMIC_RELAXED);
+}
+
+static void conc_flusher(void *arg)
+{
+	kthread_use_mm(cf.mm);
+	conc_loop((unsigned)(uintptr_t)arg);
+	kthread_unuse_mm(cf.mm);
+}
+
+static void test_concurrent_flushers(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	memset(&cf, 0, sizeof(cf));
+	/* At most CONC_MAX_SLOTS flushers: with more vCPUs than the host has
+	 * cores they run one after the other and rounds stop racing (8 of
+	 * them: 16 raced rounds in 194, in a full make test). */
+	cf.nslots = num_online_cpus() < CONC_MAX_SLOTS ? num_online_cpus() : CONC_MAX_SLOTS;
+	cf.mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, cf.mm);
+	kthread_use_mm(cf.mm);
+	for (unsigned s = 0; s < cf.nslots; s++)
+		KTEST_ASSERT_EQ(t, map_tagged(cf.mm, CONC_PAGE(s), 1), 0);
+	for (unsigned s = 0; s < cf.nslots; s++) {
+		for (unsigned k = 0; k < CONC_FRAMES; k++) {
+			cf.frames[s][k] = alloc_page();
+			KTEST_ASSERT_NOT_NULL(t, cf.frames[s][k]);
+		}
+	}
+	static struct page *orig[NR_CPUS];
+	for (unsigned s = 0; s < cf.nslots; s++) {
+		spinlock_t *ptl;
+		uint64_t *pte = pte_lookup_lock(cf.mm, CONC_PAGE(s), &ptl);
+		KTEST_ASSERT_NOT_NULL(t, pte);
+		orig[s] = phys_to_page(entry_addr(READ_ONCE(*pte)));
+		spin_unlock(ptl);
+	}
+	unsigned me = smp_processor_id(), cpu, nthreads = 0;
+	unsigned ceiling = tlb_flush_ceiling;
+	bool concurrent = tlb_concurrent_flush;
+	tlb_flush_ceiling = CONC_RANGE;     /* a range flush, page by page */
+	struct tlb_stats st0, st1;
+	tlb_get_stats(NR_CPUS, &st0);
+	cf.events = st0.full_flushes + st0.gen_skips;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me && nthreads + 1 < cf.nslots) {
+			th[nthreads] = thread_create_on(cpu, "ktest-flusher", conc_flusher,
+							(void *)(uintptr_t)(nthreads + 1));
+			KTEST_ASSERT_NOT_NULL(t, th[nthreads]);
+			nthreads++;
+		}
+	conc_loop(0);
+	for (unsigned i = 0; i < nthreads; i++)
+		thread_join(th[i]);
+	tlb_flush_ceiling = ceiling;
+	tlb_concurrent_flush = concurrent;
+	tlb_get_stats(NR_CPUS, &st1);
+
+	for (unsigned s = 0; s < cf.nslots; s++)
+		repoint_pte(cf.mm, CONC_PAGE(s), orig[s]);
+	flush_tlb_mm_range(cf.mm, CONC_AREA, CONC_PAGE(cf.nslots), PAGE_SIZE, false);
+	for (unsigned s = 0; s < cf.nslots; s++)
+		for (unsigned k = 0; k < CONC_FRAMES; k++)
+			free_page(cf.frames[s][k]);
+	kthread_unuse_mm(cf.mm);
+	mm_put(cf.mm);
+	ktest_log("%u flushers: %llu rounds, %llu of them raced, %llu reads, %llu stale reads; all CPUs: %llu range flushes, %llu catch-up, %llu skipped as covered",
+		  cf.nslots, (unsigned long long)cf.rounds, (unsigned long long)cf.races,
+		  (unsigned long long)cf.reads, (unsigned long long)cf.violations,
+		  (unsigned long long)((st1.pages_flushed - st0.pages_flushed) / CONC_RANGE),
+		  (unsigned long long)(st1.full_flushes - st0.full_flushes),
+		  (unsigned long long)(st1.gen_skips - st0.gen_skips));
+	KTEST_EXPECT_GE(t, cf.races, (uint64_t)CONC_MIN_RACES);     /* the race was run */
+	KTEST_EXPECT_GT(t, cf.reads, 0ull);
+	KTEST_EXPECT_EQ(t, cf.violations, 0ull);
 }
 
 /* ---- the flushed range: one INVLPG per page up to the ceiling ------------- */
@@ -611,6 +1045,10 @@ static struct ktest_case tlb_cases[] = {
 	KTEST_CASE(test_uaccess_without_mm_on_lazy_cpu),
 	KTEST_CASE(test_teardown_leaves_lazy_cpus),
 	KTEST_CASE(test_concurrent_madvise_flushes),
+	KTEST_CASE(test_flush_multi_page_range),
+	KTEST_CASE(test_flush_at_ceiling),
+	KTEST_CASE(test_flush_above_ceiling),
+	KTEST_CASE(test_concurrent_flushers),
 	{ 0 },
 };
 KTEST_SUITE(tlb, tlb_cases);
