@@ -416,7 +416,7 @@ static void one_call(struct worker *w)
 		break;
 	case -1: {
 		static const long unknown[] = {
-			0, 2, 3, 57, 59, 62, 333, 1007, 1100, 4096, 0x40000027,
+			0, 2, 3, 57, 59, 62, 333, 1099, 1100, 4096, 0x40000027,
 			(1l << 32) | SYS_getpid, (1l << 63) | SYS_getpid, -1, -39,
 		};
 		nr = pick(w, 2) ? PICK(w, unknown) : (long)(rnd(w) | (1ul << 40));
