@@ -1,19 +1,108 @@
 /*
- * mm/fault.c - demand paging of anonymous memory, under mmap_lock held for
- * read (FAULT=locked; the speculative paths build on this one).
+ * mm/fault.c - demand paging of anonymous memory, by three paths (the
+ * build's FAULT switch; docs/faults.md has them side by side):
+ *
+ *   locked  handle_mm_fault(): mmap_lock for read around the whole fault.
+ *   spf     speculative (Lespinasse 2021): no mmap_lock at all.  Snapshot
+ *           the mm's write sequence (even: no writer), find the VMA under
+ *           RCU and copy its flags, walk the page tables locklessly, and
+ *           allocate and zero the page outside any lock; then, under the
+ *           PTE lock, check that the sequence and the PTE are still what
+ *           was read, and install.  Any doubt aborts, counted by reason,
+ *           into the locked path.
+ *   vma     per-VMA lock (Linux 6.4): the VMA found under RCU and
+ *           read-locked with a trylock (mm/vma.c); the fault runs under
+ *           that lock alone and falls back to mmap_lock when it fails.
+ *
+ * Why the spf recheck is enough: every writer holds mmap_lock for write,
+ * and the sequence is odd from mmap_write_lock() to mmap_write_unlock()
+ * (mm/mm.h), so any writer that overlaps the fault changes it.  A writer
+ * changes the VMAs first and the PTEs after, each PTE under its PTE lock:
+ *   - if the writer took our PTE lock before us, its sequence store came
+ *     before its lock release and so before our read under the lock: we
+ *     see the change and abort;
+ *   - if we took the PTE lock first, our PTE is in place before the writer
+ *     reaches it, and the writer treats it like any other (zaps it,
+ *     rewrites its protection).
+ * Page tables: the walk runs between lockless_page_walk_begin/end, which
+ * keeps every table it reads from being freed (mm/lockless_walk.h), and
+ * the PTE lock is taken inside it.  Under TABLE_FREE=ipi that means
+ * spinning on the PTE lock with IRQs off: safe because no PTE-lock holder
+ * waits for an IPI acknowledgement while holding it (zap and mprotect
+ * flush after unlocking, the faults flush only locally).
  *
  * Two threads may fault on the same page at once: both allocate a zeroed
  * page, but only the first to take the PTE table's lock installs it; the
  * other finds the PTE present and frees its page.
  */
 #include "mm/fault.h"
+#include "mm/lockless_walk.h"
 #include "mm/mm.h"
+#include "mm/page.h"
+#include "mm/pagewalk.h"
 #include "mm/pmm.h"
+#include "kernel/config.h"
+#include "kernel/monitor.h"
+#include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/percpu.h"
+#include "kernel/time.h"
 #include "lib/string.h"
 #include "asm/page.h"
+
+uint64_t fault_test_delay_ns;
+
+#ifdef CONFIG_FAULT_SPF
+#define FAULT_PATH_SPF 1
+#else
+#define FAULT_PATH_SPF 0
+#endif
+#ifdef CONFIG_FAULT_VMA
+#define FAULT_PATH_VMA 1
+#else
+#define FAULT_PATH_VMA 0
+#endif
+
+/* Per CPU, so that counting does not bounce one line between faulting
+ * CPUs (the bouncing spf and vma exist to avoid); relaxed atomics because
+ * a thread may migrate between reading its CPU and adding. */
+static struct fault_stats cpu_stats[NR_CPUS] __aligned(64);
+
+static void count(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+static struct fault_stats *my_stats(void)
+{
+	return &cpu_stats[smp_processor_id()];
+}
+
+void fault_get_stats(struct fault_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		const uint64_t *src = (const uint64_t *)&cpu_stats[c];
+		uint64_t *dst = (uint64_t *)s;
+		for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+			dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	}
+}
+
+const char *spf_abort_name(enum spf_abort a)
+{
+	static const char *const names[SPF_ABORT_NR] = {
+		"sequence", "table missing", "vma", "pte race", "unsupported",
+	};
+	return a < SPF_ABORT_NR ? names[a] : "?";
+}
+
+const char *vma_fallback_name(enum vma_fallback f)
+{
+	static const char *const names[VMA_FB_NR] = { "no vma", "busy" };
+	return f < VMA_FB_NR ? names[f] : "?";
+}
 
 const char *fault_reason(enum fault_result r)
 {
@@ -26,32 +115,6 @@ const char *fault_reason(enum fault_result r)
 	}
 }
 
-static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-					     bool *spurious);
-
-enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
-{
-	struct thread *t = current;
-	if (!t || !t->mm)
-		return FAULT_NO_VMA;
-	bool spurious = false;
-	enum fault_result r = do_anonymous_fault(t->mm, addr, flags, &spurious);
-	uintptr_t page = addr & PAGE_MASK;
-	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
-		/* Progress (a page was mapped), a failure, or another fault:
-		 * start counting again from here. */
-		t->fault_addr = page;
-		t->fault_flags = flags;
-		t->fault_repeats = 0;
-		return r;
-	}
-	/* The PTE was already there and the same access faulted again: a
-	 * stale TLB entry explains one such fault, never a thousand. */
-	if (++t->fault_repeats >= FAULT_MAX_REPEATS)
-		return FAULT_STUCK;
-	return FAULT_OK;
-}
-
 static bool access_allowed(unsigned vm_flags, unsigned fault)
 {
 	if (fault & FAULT_WRITE)
@@ -61,43 +124,33 @@ static bool access_allowed(unsigned vm_flags, unsigned fault)
 	return vm_flags & (VM_READ | VM_WRITE | VM_EXEC);  /* x86: W and X imply R */
 }
 
-enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
-{
-	bool spurious;
-	return do_anonymous_fault(mm, addr, flags, &spurious);
-}
-
-/* *@spurious: the PTE was already present (another thread won the race,
- * or our TLB entry was stale): nothing was mapped. */
-static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-					     bool *spurious)
+/*
+ * The fault proper, once the VMA is pinned (mmap_lock for read, or the
+ * VMA's read lock): allocate missing tables, map a zeroed page on first
+ * touch.  Tables are safe to allocate under a VMA lock alone because
+ * free_empty_tables() never frees a table that covers part of a VMA
+ * (mm/memory.c), and ours stays in the table while we hold its lock.
+ * *@spurious: the PTE was already present (another thread won the race,
+ * or our TLB entry was stale): nothing was mapped.
+ */
+static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, uintptr_t addr,
+				      unsigned flags, bool *spurious)
 {
 	*spurious = false;
-	might_sleep();
-	addr &= PAGE_MASK;
-	down_read(&mm->mmap_lock);
-	struct vm_area_struct *vma = vma_find(mm, addr);
-	if (!vma) {
-		up_read(&mm->mmap_lock);
-		return FAULT_NO_VMA;
-	}
-	if (!access_allowed(vma->flags, flags)) {
-		up_read(&mm->mmap_lock);
+	if (!access_allowed(vm_flags, flags))
 		return FAULT_ACCESS;
-	}
-	uint64_t pteflags = user_pte_flags(vma->flags);
+	uint64_t pteflags = user_pte_flags(vm_flags);
 
 	struct page *page = alloc_page();
-	if (!page) {
-		up_read(&mm->mmap_lock);
+	if (!page)
 		return FAULT_OOM;
-	}
 	memset(page_address(page), 0, PAGE_SIZE);
+	if (fault_test_delay_ns)
+		udelay(fault_test_delay_ns / 1000);
 
 	spinlock_t *ptl;
 	uint64_t *pte = pte_alloc_map_lock(mm, addr, &ptl);
 	if (!pte) {
-		up_read(&mm->mmap_lock);
 		free_page(page);
 		return FAULT_OOM;
 	}
@@ -118,6 +171,236 @@ static enum fault_result do_anonymous_fault(struct mm_struct *mm, uintptr_t addr
 		__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
 		spin_unlock(ptl);
 	}
-	up_read(&mm->mmap_lock);
 	return FAULT_OK;
 }
+
+static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
+				      bool *spurious)
+{
+	*spurious = false;
+	might_sleep();
+	addr &= PAGE_MASK;
+	mmap_read_lock(mm);
+	struct vm_area_struct *vma = vma_find(mm, addr);
+	enum fault_result r = vma ? fault_in_vma(mm, vma->flags, addr, flags, spurious) : FAULT_NO_VMA;
+	mmap_read_unlock(mm);
+	struct fault_stats *st = my_stats();
+	count(&st->locked);
+	if (*spurious)
+		count(&st->spurious);
+	return r;
+}
+
+enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
+{
+	bool spurious;
+	return locked_fault(mm, addr, flags, &spurious);
+}
+
+/* ---- FAULT=spf ------------------------------------------------------------------- */
+
+static bool spf_check(pteval_t e, const pteval_t *table, int level, void *priv)
+{
+	(void)priv;
+	return lockless_walk_check_entry(e, table, level);
+}
+
+/* The PTE slot of @addr, or NULL if a level above it is missing (or
+ * poisoned, or huge).  Context: inside a lockless walk section. */
+static pteval_t *spf_walk(struct mm_struct *mm, uintptr_t addr)
+{
+	const struct pt_walk_ops ops = { .check = spf_check };
+	int level;
+	pteval_t *slot = pt_walk(mm->pgd, addr, PT_PTE, &ops, &level);
+	return slot && level == PT_PTE ? slot : NULL;
+}
+
+static bool spf_abort(enum spf_abort why)
+{
+	count(&my_stats()->spf_abort[why]);
+	return false;
+}
+
+/* Does present PTE @pte already allow this access (a spurious fault: a
+ * stale TLB entry after a protection upgrade, or another thread won)? */
+static bool pte_allows(pteval_t pte, unsigned flags)
+{
+	if (!entry_present(pte) || !pte_user(pte) || (flags & FAULT_EXEC))
+		return false;
+	return !(flags & FAULT_WRITE) || pte_write(pte);
+}
+
+/* Return: true if the fault was resolved (*@spurious as in fault_in_vma),
+ * false to fall back to the locked path (the reason counted). */
+static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool *spurious)
+{
+	*spurious = false;
+	addr &= PAGE_MASK;
+	unsigned seq = mmap_seq_read(mm);
+	if (seq & 1)
+		return spf_abort(SPF_ABORT_SEQ);
+
+	/* The VMA, under RCU (vma_free waits a grace period); its flags are
+	 * all the fault needs from it, copied before the section ends. */
+	rcu_read_lock();
+	struct vm_area_struct *vma = vma_find(mm, addr);
+	unsigned vm_flags = vma ? READ_ONCE(vma->flags) : 0;
+	rcu_read_unlock();
+	if (!vma || !access_allowed(vm_flags, flags))
+		return spf_abort(SPF_ABORT_VMA);
+	/* The copy must be from the snapshot's VMA table (loads before the
+	 * re-read: smp_rmb pairs with mmap_write_lock's smp_wmb). */
+	smp_rmb();
+	if (READ_ONCE(mm->seq.sequence) != seq)
+		return spf_abort(SPF_ABORT_SEQ);
+
+	/* A first look at the PTE, to know which kind of fault this is. */
+	unsigned long w = lockless_page_walk_begin();
+	pteval_t *slot = spf_walk(mm, addr);
+	pteval_t pte = slot ? READ_ONCE(*slot) : 0;
+	lockless_page_walk_end(w);
+	if (!slot)
+		return spf_abort(SPF_ABORT_NO_TABLE);
+	if (pte) {
+		if (!pte_allows(pte, flags))
+			return spf_abort(SPF_ABORT_UNSUPPORTED);
+		/* Present and sufficient: a protection upgrade this CPU's TLB
+		 * has not seen, or a lost race.  Drop our stale view. */
+		arch_flush_tlb_one(addr);
+		*spurious = true;
+		struct fault_stats *st = my_stats();
+		count(&st->spf);
+		count(&st->spurious);
+		return true;
+	}
+
+	/* Demand-zero: the page is allocated and zeroed outside any lock
+	 * (and outside the walk section, which under TABLE_FREE=ipi has IRQs
+	 * off). */
+	struct page *page = alloc_page();
+	if (!page)
+		return spf_abort(SPF_ABORT_UNSUPPORTED);
+	memset(page_address(page), 0, PAGE_SIZE);
+	if (fault_test_delay_ns)
+		udelay(fault_test_delay_ns / 1000);
+
+	w = lockless_page_walk_begin();
+	slot = spf_walk(mm, addr);
+	if (!slot) {
+		lockless_page_walk_end(w);
+		put_page(page);
+		return spf_abort(SPF_ABORT_NO_TABLE);
+	}
+	spinlock_t *ptl = &virt_to_page(slot - pte_index(addr))->ptl;
+	spin_lock(ptl);
+	/* Under the PTE lock (acquire): a writer that already released this
+	 * lock made its odd sequence visible before; one that has not yet
+	 * taken it will see our PTE.  See the header. */
+#ifndef CONFIG_SPF_BROKEN
+	if (READ_ONCE(mm->seq.sequence) != seq) {
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		put_page(page);
+		return spf_abort(SPF_ABORT_SEQ);
+	}
+#endif
+	if (READ_ONCE(*slot) != pte) {
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		put_page(page);
+		return spf_abort(SPF_ABORT_PTE);
+	}
+	/* The zeroes before the PTE, as in fault_in_vma(). */
+	smp_wmb();
+	WRITE_ONCE(*slot, mk_pte(page_to_phys(page), user_pte_flags(vm_flags)));
+	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+	spin_unlock(ptl);
+	lockless_page_walk_end(w);
+	count(&my_stats()->spf);
+	return true;
+}
+
+/* ---- FAULT=vma ------------------------------------------------------------------- */
+
+/* Return: true if resolved under the VMA lock (*@r its result), false to
+ * fall back to mmap_lock (the reason counted). */
+static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
+			   enum fault_result *r, bool *spurious)
+{
+	might_sleep();
+	addr &= PAGE_MASK;
+	bool busy;
+	struct vm_area_struct *vma = lock_vma_under_rcu(mm, addr, &busy);
+	struct fault_stats *st = my_stats();
+	if (!vma) {
+		count(&st->vma_fallback[busy ? VMA_FB_BUSY : VMA_FB_NO_VMA]);
+		return false;
+	}
+	if (!access_allowed(vma->flags, flags)) {
+		vma_end_read(vma);
+		count(&st->vma_fallback[VMA_FB_NO_VMA]);
+		return false;
+	}
+	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious);
+	vma_end_read(vma);
+	st = my_stats();
+	count(&st->vma);
+	if (*spurious)
+		count(&st->spurious);
+	return true;
+}
+
+enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
+{
+	struct thread *t = current;
+	if (!t || !t->mm)
+		return FAULT_NO_VMA;
+	bool spurious = false;
+	enum fault_result r = FAULT_OK;
+	/* Every path is compiled in every build (so each keeps building);
+	 * the FAULT switch picks which one runs, as a constant. */
+	bool done = false;
+	if (FAULT_PATH_SPF)
+		done = spf_fault(t->mm, addr, flags, &spurious);
+	else if (FAULT_PATH_VMA)
+		done = vma_lock_fault(t->mm, addr, flags, &r, &spurious);
+	if (!done)
+		r = locked_fault(t->mm, addr, flags, &spurious);
+	uintptr_t page = addr & PAGE_MASK;
+	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
+		/* Progress (a page was mapped), a failure, or another fault:
+		 * start counting again from here. */
+		t->fault_addr = page;
+		t->fault_flags = flags;
+		t->fault_repeats = 0;
+		return r;
+	}
+	/* The PTE was already there and the same access faulted again: a
+	 * stale TLB entry explains one such fault, never a thousand. */
+	if (++t->fault_repeats >= FAULT_MAX_REPEATS)
+		return FAULT_STUCK;
+	return FAULT_OK;
+}
+
+/* ---- the monitor ----------------------------------------------------------------- */
+
+static int cmd_faults(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	struct fault_stats s;
+	fault_get_stats(&s);
+	mon_printf("faults (FAULT=%s): %llu locked, %llu spf, %llu vma-locked, %llu spurious\n",
+		   CONFIG_FAULT_NAME, (unsigned long long)s.locked, (unsigned long long)s.spf,
+		   (unsigned long long)s.vma, (unsigned long long)s.spurious);
+	mon_printf("spf aborts:");
+	for (int i = 0; i < SPF_ABORT_NR; i++)
+		mon_printf(" %s %llu%s", spf_abort_name((enum spf_abort)i),
+			   (unsigned long long)s.spf_abort[i], i + 1 < SPF_ABORT_NR ? "," : "\n");
+	mon_printf("vma-lock fallbacks:");
+	for (int i = 0; i < VMA_FB_NR; i++)
+		mon_printf(" %s %llu%s", vma_fallback_name((enum vma_fallback)i),
+			   (unsigned long long)s.vma_fallback[i], i + 1 < VMA_FB_NR ? "," : "\n");
+	mon_printf("vma write-lock waits: %llu\n", (unsigned long long)vma_write_waits);
+	return 0;
+}
+MONITOR_COMMAND(faults, "faults", "", "page faults by path, spf aborts and vma-lock fallbacks by reason", cmd_faults);

@@ -39,7 +39,9 @@ enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned
 /**
  * handle_user_fault() - the arch's entry for a fault on a user address by
  * the current thread (from user mode, or from a uaccess routine): resolve
- * it in current->mm, and give up on a fault that repeats with no progress.
+ * it in current->mm by the FAULT path built (spf or vma first, falling back
+ * to handle_mm_fault()), and give up on a fault that repeats with no
+ * progress.
  * Return: FAULT_OK, or why not (FAULT_NO_VMA for a thread without an mm).
  * Context: process context, may sleep.
  */
@@ -47,5 +49,44 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags);
 
 /** fault_reason() - "no mapping", "protection", "out of memory". */
 const char *fault_reason(enum fault_result r);
+
+/* Why a speculative fault (FAULT=spf) gave up and fell back to the locked
+ * path. */
+enum spf_abort {
+	SPF_ABORT_SEQ,          /* a writer held or took mmap_lock: sequence odd or changed */
+	SPF_ABORT_NO_TABLE,     /* a level above the PTE is missing: the locked path allocates */
+	SPF_ABORT_VMA,          /* no VMA, or it forbids the access: the locked path decides */
+	SPF_ABORT_PTE,          /* the PTE changed between the walk and the PTE lock */
+	SPF_ABORT_UNSUPPORTED,  /* not anonymous demand-zero nor a spurious/upgrade fault, or no memory */
+	SPF_ABORT_NR
+};
+
+/* Why a per-VMA-lock fault (FAULT=vma) fell back to mmap_lock. */
+enum vma_fallback {
+	VMA_FB_NO_VMA,          /* none at the address, or it forbids the access */
+	VMA_FB_BUSY,            /* write-locked or marked by a writer, or detached since the lookup */
+	VMA_FB_NR
+};
+
+/* Fault counts, summed over CPUs. */
+struct fault_stats {
+	uint64_t locked;        /* resolved under mmap_lock (the fallbacks included) */
+	uint64_t spf;           /* resolved speculatively */
+	uint64_t vma;           /* resolved under a VMA lock alone */
+	uint64_t spurious;      /* found the PTE already there (any path) */
+	uint64_t spf_abort[SPF_ABORT_NR];
+	uint64_t vma_fallback[VMA_FB_NR];
+};
+
+/** fault_get_stats() - the counts so far, summed over every CPU. */
+void fault_get_stats(struct fault_stats *s);
+/** spf_abort_name() / vma_fallback_name() - short names for reports. */
+const char *spf_abort_name(enum spf_abort a);
+const char *vma_fallback_name(enum vma_fallback f);
+
+/* Tests only: a pause in every fault path between reading what the fault
+ * depends on (VMA, PTE) and installing the PTE: the window the writers'
+ * protocols must close. */
+extern uint64_t fault_test_delay_ns;
 
 #endif

@@ -236,9 +236,9 @@ static long gup_slow_one(struct mm_struct *mm, uintptr_t addr, unsigned flags, s
 		/* Not there (or not writable yet): fault it in, as the access
 		 * would.  The fault takes mmap_lock for read itself; taking it
 		 * twice could deadlock behind a waiting writer. */
-		up_read(&mm->mmap_lock);
+		mmap_read_unlock(mm);
 		enum fault_result r = handle_mm_fault(mm, addr, FAULT_USER | (flags & FOLL_WRITE ? FAULT_WRITE : 0));
-		down_read(&mm->mmap_lock);
+		mmap_read_lock(mm);
 		if (r == FAULT_OOM)
 			return -ENOMEM;
 		if (r != FAULT_OK)
@@ -276,13 +276,13 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		return r;
 	might_sleep();
 	long n = 0;
-	down_read(&mm->mmap_lock);
+	mmap_read_lock(mm);
 	for (; n < nr_pages; n++) {
 		r = gup_slow_one(mm, start + (uintptr_t)n * PAGE_SIZE, flags, &pages[n]);
 		if (r)
 			break;
 	}
-	up_read(&mm->mmap_lock);
+	mmap_read_unlock(mm);
 	stat_add(&stats.slow_pages, (uint64_t)n);
 	return n ? n : r;
 }

@@ -98,14 +98,24 @@ static bool table_empty(const pteval_t *t)
 	return true;
 }
 
-/* Post-order, so a PMD table is looked at after its PTE tables went.  No
- * fault can fill a table meanwhile (mmap_lock is held for write); the
- * page_table_lock orders us against anyone installing tables elsewhere. */
+/* Post-order, so a PMD table is looked at after its PTE tables went.  The
+ * page_table_lock orders us against anyone installing tables elsewhere.
+ * A table that covers part of a VMA still in the (already published) table
+ * stays, empty or not: a fault under that VMA's lock alone (FAULT=vma),
+ * which does not exclude us, may be allocating into it or about to take
+ * its PTE lock.  Only faults on VMAs that have left the table are excluded
+ * (mmap_lock for write, and each removed VMA write-locked); Linux bounds
+ * free_pgtables() by the neighbouring VMAs for the same reason. */
 static void free_table_if_empty(pteval_t *entry, int level, uintptr_t addr, uintptr_t end, void *priv)
 {
-	(void)level, (void)end;
+	(void)end;
 	struct mmu_gather *tlb = priv;
 	struct page *dead = NULL;
+	uintptr_t span = (uintptr_t)1 << pt_level_shift(level);
+	uintptr_t lo = addr & ~(span - 1);
+	struct vm_area_struct *v = vma_find_after(tlb->mm, lo);
+	if (v && v->start < lo + span)
+		return;
 	spin_lock(&tlb->mm->page_table_lock);
 	pteval_t e = READ_ONCE(*entry);
 	if (entry_present(e) && table_empty(pt_table(e))) {

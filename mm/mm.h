@@ -8,6 +8,9 @@
  *
  * Locks, outermost first:
  *   mmap_lock (rwsem)      VMAs; read for faults, write for mmap/munmap/mprotect
+ *                          (always through mmap_{read,write}_{lock,unlock})
+ *   a VMA's lock           FAULT=vma: a fault on that VMA (read, trylock);
+ *                          writers take it inside mmap_lock (mm/vma.c)
  *   page_table_lock        installing new PUD/PMD/PTE tables
  *   a PTE table's ptl      the PTEs in that table (split lock, in its struct page)
  */
@@ -35,11 +38,53 @@ struct mm_struct {
 	struct rw_semaphore mmap_lock;
 	spinlock_t page_table_lock;
 	struct vma_table *vmas;     /* published with release; see vma.h */
-	seqcount_t seq;             /* bumped by every VMA change (for speculative faults) */
+	seqcount_t seq;             /* odd while mmap_lock is held for write: see mmap_write_lock() */
 	uint64_t rss;               /* user pages mapped (relaxed atomic updates) */
 	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
 	atomic_t tlb_flush_pending; /* mmu_gathers between their first PTE change and their flush */
 };
+
+/**
+ * mmap_read_lock() / mmap_read_unlock() - mmap_lock for read: the VMAs
+ * cannot change (faults, GUP's slow part, madvise(MADV_DONTNEED)).
+ */
+static inline void mmap_read_lock(struct mm_struct *mm) { down_read(&mm->mmap_lock); }
+static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lock); }
+
+/**
+ * mmap_write_lock() - mmap_lock for write, and the mm's sequence made odd:
+ * everything a writer does (VMAs, PTEs, tables) happens while @mm->seq is
+ * odd, and mmap_write_unlock() makes it even again, a new value.  A
+ * speculative fault (FAULT=spf) that read an even value and reads the same
+ * again later knows no writer ran in between; a VMA whose vm_lock_seq
+ * equals the (odd) sequence is write-locked by this writer (FAULT=vma), and
+ * every such mark drops at once when the unlock moves the sequence on.
+ * Context: process context, may sleep.
+ */
+static inline void mmap_write_lock(struct mm_struct *mm)
+{
+	down_write(&mm->mmap_lock);
+	write_seqcount_begin(&mm->seq);     /* its smp_wmb pairs with mmap_seq_read() */
+}
+
+/** mmap_write_unlock() - the sequence even again (a new value), then release. */
+static inline void mmap_write_unlock(struct mm_struct *mm)
+{
+	write_seqcount_end(&mm->seq);       /* every store of the writer before the new value */
+	up_write(&mm->mmap_lock);
+}
+
+/**
+ * mmap_seq_read() - @mm's write sequence, read once, with the loads after
+ * it ordered after it (smp_rmb; pairs with mmap_write_lock's smp_wmb).
+ * Odd: a writer holds mmap_lock now.
+ */
+static inline unsigned mmap_seq_read(struct mm_struct *mm)
+{
+	unsigned s = READ_ONCE(mm->seq.sequence);
+	smp_rmb();
+	return s;
+}
 
 /** mm_create() - an empty address space. Return: it (users = 1), or NULL. */
 struct mm_struct *mm_create(void);

@@ -60,17 +60,17 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		addr = 0;               /* a hint only: ignore a bad one */
 	}
 
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	if (!(flags & MAP_FIXED)) {
 		addr = vma_get_unmapped_area(mm, addr, alen);
 		if (!addr) {
-			up_write(&mm->mmap_lock);
+			mmap_write_unlock(mm);
 			return -ENOMEM;
 		}
 	}
 	struct vm_area_struct *v = vma_alloc(addr, addr + alen, prot_to_vm(prot));
 	if (!v) {
-		up_write(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 		return -ENOMEM;
 	}
 	/* MAP_FIXED replaces whatever was there: its pages go once the new
@@ -79,7 +79,7 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 	long r = vma_replace_range(mm, addr, addr + alen, &v, 1);
 	if (r == 0 && (flags & MAP_FIXED))
 		zap_range(mm, addr, addr + alen);
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return r ? r : (long)addr;
 }
 
@@ -89,14 +89,14 @@ long do_munmap(struct mm_struct *mm, uintptr_t addr, uint64_t len)
 	long r = check_range(addr, len, &alen);
 	if (r)
 		return r == -ENOMEM ? -EINVAL : r;
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	/* Unmapping a range that holds nothing is not an error (POSIX). */
 	r = vma_replace_range(mm, addr, addr + alen, NULL, 0);
 	if (r == 0) {
 		zap_range(mm, addr, addr + alen);
 		free_empty_tables(mm, addr, addr + alen);
 	}
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return r;
 }
 
@@ -108,9 +108,9 @@ long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
 		return r;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	if (!vma_range_mapped(mm, addr, addr + alen)) {
-		up_write(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 		return -ENOMEM;
 	}
 	/* Keep flags other than the protection (e.g. VM_STACK) per piece:
@@ -125,7 +125,7 @@ long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
 		if (!pieces[n]) {
 			for (int i = 0; i < n; i++)
 				vma_free(pieces[i]);
-			up_write(&mm->mmap_lock);
+			mmap_write_unlock(mm);
 			return -ENOMEM;
 		}
 		n++;
@@ -136,13 +136,13 @@ long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
 		/* More than 64 VMAs in the range: refuse rather than drop some. */
 		for (int i = 0; i < n; i++)
 			vma_free(pieces[i]);
-		up_write(&mm->mmap_lock);
+		mmap_write_unlock(mm);
 		return -ENOMEM;
 	}
 	r = vma_replace_range(mm, addr, addr + alen, pieces, n);
 	if (r == 0)
 		change_protection(mm, addr, addr + alen, prot_to_vm(prot));
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return r;
 }
 
@@ -154,13 +154,13 @@ long do_madvise(struct mm_struct *mm, uintptr_t addr, uint64_t len, int advice)
 		return r;
 	if (advice != MADV_DONTNEED)
 		return -EINVAL;
-	down_read(&mm->mmap_lock);
+	mmap_read_lock(mm);
 	if (!vma_range_mapped(mm, addr, addr + alen)) {
-		up_read(&mm->mmap_lock);
+		mmap_read_unlock(mm);
 		return -ENOMEM;
 	}
 	/* The VMAs stay; their pages go, and read back as zeroes. */
 	zap_range(mm, addr, addr + alen);
-	up_read(&mm->mmap_lock);
+	mmap_read_unlock(mm);
 	return 0;
 }

@@ -10,8 +10,10 @@
 #include "mm/kmalloc.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/atomic.h"
+#include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/proc/uapi/syscall.h"
+#include "kernel/sched/sched.h"
 #include "asm/page.h"
 
 #define VMA_MAX 1024
@@ -23,8 +25,92 @@ struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags)
 		v->start = start;
 		v->end = end;
 		v->flags = flags;
+		v->vm_lock_seq = 0;     /* even: never equal to a writer's odd sequence */
+		v->vm_readers = 0;
+		v->detached = false;
 	}
 	return v;
+}
+
+/*
+ * Per-VMA locks (FAULT=vma, Linux 6.4's design, fitted to the copy-on-write
+ * table).  A published VMA never changes, so "changing" a VMA here means
+ * replacing it: vma_replace_range() write-locks every VMA that leaves the
+ * table (removed, split, merged away) before the new table is published,
+ * and marks every VMA that enters it.  The write lock is a mark,
+ * vm_lock_seq = the mm's sequence, which is odd for exactly the length of
+ * this mmap_lock write section (mmap_write_lock): mmap_write_unlock() moves
+ * the sequence on and every mark of the section drops at once, as Linux's
+ * mm_lock_seq increment does.  No unlock per VMA.
+ *
+ * Reader (a fault):  inc vm_readers; full barrier; load mark, load seq
+ * Writer:            store mark;     full barrier; load vm_readers
+ * Each side stores, fences, then loads what the other stores (Dekker): a
+ * reader that does not see the mark was seen by the writer, which waits
+ * for it to leave; a writer that sees no reader is seen by every later
+ * reader, which backs off (and falls back to mmap_lock, which the writer
+ * holds).  The reader loads the mark before the sequence (smp_rmb): the
+ * writer stored the sequence before the mark, so a reader that sees the
+ * mark sees that sequence or a later one.
+ */
+uint64_t vma_write_waits;
+
+static bool vma_write_marked(struct mm_struct *mm, const struct vm_area_struct *v)
+{
+	unsigned mark = READ_ONCE(v->vm_lock_seq);
+	smp_rmb();      /* the mark, then the sequence: see above */
+	unsigned seq = READ_ONCE(mm->seq.sequence);
+	return (seq & 1) && mark == seq;
+}
+
+struct vm_area_struct *lock_vma_under_rcu(struct mm_struct *mm, uintptr_t addr, bool *busy)
+{
+	*busy = false;
+	/* RCU keeps the table and the VMA readable (vma_free is kfree_rcu)
+	 * until our read lock holds the VMA itself. */
+	rcu_read_lock();
+	struct vm_area_struct *v = vma_find(mm, addr);
+	if (!v || vma_write_marked(mm, v)) {
+		rcu_read_unlock();
+		*busy = v != NULL;
+		return NULL;
+	}
+	__atomic_fetch_add(&v->vm_readers, 1, __ATOMIC_SEQ_CST);
+	/* Full barrier (the seq_cst RMW): the increment before the mark is
+	 * read again; pairs with vma_start_write()'s fence. */
+	if (vma_write_marked(mm, v) || READ_ONCE(v->detached) || addr < v->start || addr >= v->end) {
+		vma_end_read(v);
+		rcu_read_unlock();
+		*busy = true;
+		return NULL;
+	}
+	rcu_read_unlock();
+	return v;
+}
+
+void vma_end_read(struct vm_area_struct *v)
+{
+	/* Release: the fault's PTE stores before the writer sees us gone. */
+	__atomic_fetch_sub(&v->vm_readers, 1, __ATOMIC_RELEASE);
+}
+
+void vma_start_write(struct mm_struct *mm, struct vm_area_struct *v)
+{
+#ifdef CONFIG_VMA_LOCK_BROKEN
+	(void)mm, (void)v;
+	return;                     /* test-only: faults run on under the writer */
+#endif
+	unsigned seq = mm->seq.sequence;     /* odd: we hold mmap_lock for write */
+	if (v->vm_lock_seq == seq)
+		return;
+	WRITE_ONCE(v->vm_lock_seq, seq);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);    /* pairs with lock_vma_under_rcu's RMW */
+	if (__atomic_load_n(&v->vm_readers, __ATOMIC_ACQUIRE)) {
+		__atomic_fetch_add(&vma_write_waits, 1, __ATOMIC_RELAXED);
+		/* Acquire: the reader's PTE stores before ours. */
+		while (__atomic_load_n(&v->vm_readers, __ATOMIC_ACQUIRE))
+			yield();
+	}
 }
 
 /* The one place a VMA dies: after a grace period, so that a lockless
@@ -210,10 +296,27 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	nt->nr = m;
 	kfree(merged);
 
-	/* Publish: the table and every VMA in it are complete before this. */
-	write_seqcount_begin(&mm->seq);
+	/* FAULT=vma: every VMA leaving the table is write-locked (waiting for
+	 * the faults inside it) and detached; every VMA entering it is marked,
+	 * so faults on it wait for this writer's mmap_lock (they fall back)
+	 * until it is done with the PTEs below.  Nothing can fail from here. */
+	for (int k = 0; k < ndead; k++) {
+		vma_start_write(mm, dead[k]);
+		WRITE_ONCE(dead[k]->detached, true);
+	}
+	for (int k = 0; k < m; k++) {
+		bool published = false;
+		for (int j = 0; j < oldn && !published; j++)
+			published = old->vma[j] == nt->vma[k];
+		if (!published)
+			vma_start_write(mm, nt->vma[k]);    /* no reader yet: a mark */
+	}
+
+	/* Publish: the table and every VMA in it are complete before this.
+	 * The mm's sequence is odd (mmap_write_lock) until the writer is done
+	 * with the PTEs too, so a speculative fault cannot validate against
+	 * a half-done change. */
 	smp_store_release(&mm->vmas, nt);
-	write_seqcount_end(&mm->seq);
 	for (int k = 0; k < ndead; k++)
 		vma_free(dead[k]);
 	if (old)

@@ -26,6 +26,10 @@
 struct vm_area_struct {
 	uintptr_t start, end;       /* page aligned, start < end */
 	unsigned flags;             /* VM_* */
+	/* FAULT=vma (per-VMA locks; see mm/vma.c "Per-VMA locks"): */
+	unsigned vm_lock_seq;       /* == the mm's (odd) sequence: write-locked */
+	int vm_readers;             /* faults holding it for read (atomics) */
+	bool detached;              /* dropped from the published table */
 	struct rcu_head rcu;
 };
 
@@ -65,6 +69,25 @@ bool vma_range_mapped(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 
 /** vma_get_unmapped_area() - a free gap of @len bytes at @hint if free, else searching down from the mmap base. 0 if none. */
 uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t len);
+
+/**
+ * lock_vma_under_rcu() - FAULT=vma: the VMA containing @addr, read-locked,
+ * found without mmap_lock.  Fails (NULL) when there is none, when a writer
+ * holds or has marked it (*@busy true), or when it left the table between
+ * the lookup and the lock.  Release with vma_end_read().
+ * Context: any (never sleeps).
+ */
+struct vm_area_struct *lock_vma_under_rcu(struct mm_struct *mm, uintptr_t addr, bool *busy);
+/** vma_end_read() - drop a read lock of lock_vma_under_rcu(). */
+void vma_end_read(struct vm_area_struct *v);
+/**
+ * vma_start_write() - write-lock @v for the rest of this mmap_lock write
+ * section: mark it, then wait for the faults holding it for read to leave.
+ * Context: mmap_write_lock(mm) held; may sleep (yields while waiting).
+ */
+void vma_start_write(struct mm_struct *mm, struct vm_area_struct *v);
+/* Tests only: VMA-lock waits of writers that found readers (and so raced). */
+extern uint64_t vma_write_waits;
 
 /** vma_destroy_all() - free every VMA and the table (exit). */
 void vma_destroy_all(struct mm_struct *mm);

@@ -27,7 +27,7 @@ FAULT_DEFAULT := spf
 # CONFIG_<NAME> 1 and a row of CONFIG_BROKEN_TABLE, whose text <NAME>_WHAT
 # the kernel prints in a loud banner at every boot (plain text: no quotes,
 # backslashes or per cent signs; it goes through printf and into a C string).
-BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN
 
 SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
 SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
@@ -36,3 +36,5 @@ SHOOTDOWN_BROKEN_WHAT := remote TLB flushes are skipped
 RCU_BROKEN_WHAT := grace periods end early
 GUP_BROKEN_WHAT := fast GUP takes its reference with a plain get and never rechecks the PMD and PTE
 TLBGEN_BROKEN_WHAT := a range flush catches up to mm->tlb_gen, skipping requests still in flight
+SPF_BROKEN_WHAT := speculative faults install without rechecking the sequence under the PTE lock
+VMA_LOCK_BROKEN_WHAT := mmap writers skip the per-VMA write lock: faults run on under them

@@ -1,13 +1,28 @@
 /*
- * kernel/locking/rwsem.c - fair reader-writer semaphore with handoff.
+ * kernel/locking/rwsem.c - fair reader-writer semaphore: one atomic on the
+ * fast paths, a queue with handoff under contention.
  *
- * All state sits under wait_lock: simple to read, and every down_read()
- * writes the same cache line, which is exactly the bouncing the `rwsem`
- * benchmark measures (and speculative page faults exist to avoid).
- * Grants are handed off: the releaser updates readers/writer on behalf of
- * the waiters it wakes, and each waiter sleeps until its `granted` is set.
+ * @count holds RWSEM_WRITER, RWSEM_WAITERS and one RWSEM_READER per
+ * reader.  down_read() adds a READER unit and keeps it if neither WRITER
+ * nor WAITERS was set; otherwise it takes the unit back and queues.  So an
+ * uncontended reader writes the lock's cache line once, as Linux's does
+ * (the lock line still bounces between CPUs: that is what speculative and
+ * per-VMA faults avoid; a spinlock around every down_read was not).
+ *
+ * The slow path, under wait_lock: set WAITERS, queue, then try to grant to
+ * the head of the queue (the lock may have been released meanwhile).
+ * Grants are handed off: the granter updates @count on behalf of the
+ * waiter and sets its `granted`; the waiter sleeps until then.
+ *
+ * No lost wakeup: every change of @count is an atomic read-modify-write,
+ * so they are totally ordered.  Whoever leaves @count at exactly WAITERS
+ * (no holder, somebody queued) - a release, or a reader backing off -
+ * calls grant_waiters().  A waiter that set WAITERS after such a release
+ * runs grant_waiters() itself after queueing.  Either way the queue head
+ * is granted once the lock is free.
  */
 #include "kernel/locking/rwsem.h"
+#include "kernel/atomic.h"
 #include "kernel/config.h"
 #include "kernel/panic.h"
 #include "kernel/sched/sched.h"
@@ -19,21 +34,36 @@ struct rwsem_waiter {
 	volatile bool granted;
 };
 
-/* Grant to the head of the queue. wait_lock held. */
+static long count_add(struct rw_semaphore *s, long v)
+{
+	return __atomic_add_fetch(&s->count, v, __ATOMIC_ACQ_REL);
+}
+
+/* Grant to the head of the queue while it can have the lock.  wait_lock
+ * held (so the queue and WAITERS change only here and in queue_and_wait). */
 static void grant_waiters(struct rw_semaphore *s)
 {
 	while (!list_empty(&s->waiters)) {
 		struct rwsem_waiter *w = list_first_entry(&s->waiters, struct rwsem_waiter, node);
+		long c = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
 		if (w->write) {
-			if (s->readers || s->writer)
+			/* Free but for the WAITERS bit: no holder, and no reader
+			 * between its add and its back-off (it will call us). */
+			if ((c & ~RWSEM_WAITERS) != 0)
 				return;
-			s->writer = true;
+			if (!__atomic_compare_exchange_n(&s->count, &c, c | RWSEM_WRITER, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
 		} else {
-			if (s->writer)
+			if (c & RWSEM_WRITER)
 				return;
-			s->readers++;
+			if (!__atomic_compare_exchange_n(&s->count, &c, c + RWSEM_READER, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
 		}
 		list_del(&w->node);
+		if (list_empty(&s->waiters))
+			__atomic_fetch_and(&s->count, ~RWSEM_WAITERS, __ATOMIC_RELEASE);
 		struct thread *t = w->thread;
 		/* After granted is set the waiter may return and its stack
 		 * frame (w) vanish; it cannot, though, before we release
@@ -45,12 +75,29 @@ static void grant_waiters(struct rw_semaphore *s)
 	}
 }
 
-static void wait_for_grant(struct rw_semaphore *s, struct rwsem_waiter *w, unsigned long flags)
+/* @count was left at @c by our atomic: grant if that made the lock free
+ * with waiters queued. */
+static void maybe_grant(struct rw_semaphore *s, long c)
 {
-	list_add_tail(&w->node, &s->waiters);
+	if (c != RWSEM_WAITERS)
+		return;
+	unsigned long flags;
+	spin_lock_irqsave(&s->wait_lock, flags);
+	grant_waiters(s);
+	spin_unlock_irqrestore(&s->wait_lock, flags);
+}
+
+static void queue_and_wait(struct rw_semaphore *s, bool write)
+{
+	struct rwsem_waiter w = { .thread = current, .write = write };
+	unsigned long flags;
+	spin_lock_irqsave(&s->wait_lock, flags);
+	__atomic_fetch_or(&s->count, RWSEM_WAITERS, __ATOMIC_ACQ_REL);
+	list_add_tail(&w.node, &s->waiters);
+	grant_waiters(s);           /* it may have become free before WAITERS was set */
 	for (;;) {
 		set_current_state(THREAD_BLOCKED);
-		bool granted = w->granted;
+		bool granted = w.granted;
 		spin_unlock_irqrestore(&s->wait_lock, flags);
 		if (granted)
 			break;
@@ -63,89 +110,66 @@ static void wait_for_grant(struct rw_semaphore *s, struct rwsem_waiter *w, unsig
 void down_read(struct rw_semaphore *s)
 {
 	might_sleep();
-	unsigned long flags;
-	spin_lock_irqsave(&s->wait_lock, flags);
+	long c = count_add(s, RWSEM_READER);
 #ifdef CONFIG_SLEEPLOCK_BROKEN
-	s->readers++;               /* test-only: ignore writers */
-	spin_unlock_irqrestore(&s->wait_lock, flags);
-	return;
+	(void)c;
+	return;                     /* test-only: ignore writers */
 #endif
-	if (!s->writer && list_empty(&s->waiters)) {
-		s->readers++;
-		spin_unlock_irqrestore(&s->wait_lock, flags);
+	if (!(c & (RWSEM_WRITER | RWSEM_WAITERS)))
 		return;
-	}
-	struct rwsem_waiter w = { .thread = current, .write = false };
-	wait_for_grant(s, &w, flags);
+	/* Back off, then queue behind whoever holds or waits. */
+	maybe_grant(s, count_add(s, -RWSEM_READER));
+	queue_and_wait(s, false);
 }
 
 bool down_read_trylock(struct rw_semaphore *s)
 {
-	unsigned long flags;
-	bool ok = false;
-	spin_lock_irqsave(&s->wait_lock, flags);
-	if (!s->writer && list_empty(&s->waiters)) {
-		s->readers++;
-		ok = true;
-	}
-	spin_unlock_irqrestore(&s->wait_lock, flags);
-	return ok;
+	long c = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+	do {
+		if (c & (RWSEM_WRITER | RWSEM_WAITERS))
+			return false;
+	} while (!__atomic_compare_exchange_n(&s->count, &c, c + RWSEM_READER, false,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 void up_read(struct rw_semaphore *s)
 {
-	unsigned long flags;
-	spin_lock_irqsave(&s->wait_lock, flags);
+	long c = count_add(s, -RWSEM_READER);
 #ifndef CONFIG_SLEEPLOCK_BROKEN
-	if (s->readers <= 0)
+	if (c < 0)
 		panic("rwsem %s: up_read without a reader", s->name);
 #endif
-	if (--s->readers == 0)
-		grant_waiters(s);
-	spin_unlock_irqrestore(&s->wait_lock, flags);
+	maybe_grant(s, c);
 }
 
 void down_write(struct rw_semaphore *s)
 {
 	might_sleep();
-	unsigned long flags;
-	spin_lock_irqsave(&s->wait_lock, flags);
 #ifdef CONFIG_SLEEPLOCK_BROKEN
-	s->writer = true;           /* test-only: ignore everyone */
-	spin_unlock_irqrestore(&s->wait_lock, flags);
-	return;
+	__atomic_fetch_or(&s->count, RWSEM_WRITER, __ATOMIC_ACQ_REL);
+	return;                     /* test-only: ignore everyone */
 #endif
-	if (!s->writer && !s->readers && list_empty(&s->waiters)) {
-		s->writer = true;
-		spin_unlock_irqrestore(&s->wait_lock, flags);
+	if (down_write_trylock(s))
 		return;
-	}
-	struct rwsem_waiter w = { .thread = current, .write = true };
-	wait_for_grant(s, &w, flags);
+	queue_and_wait(s, true);
 }
 
 bool down_write_trylock(struct rw_semaphore *s)
 {
-	unsigned long flags;
-	bool ok = false;
-	spin_lock_irqsave(&s->wait_lock, flags);
-	if (!s->writer && !s->readers && list_empty(&s->waiters)) {
-		s->writer = true;
-		ok = true;
-	}
-	spin_unlock_irqrestore(&s->wait_lock, flags);
-	return ok;
+	long c = 0;
+	return __atomic_compare_exchange_n(&s->count, &c, RWSEM_WRITER, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 void up_write(struct rw_semaphore *s)
 {
-	unsigned long flags;
-	spin_lock_irqsave(&s->wait_lock, flags);
-#ifndef CONFIG_SLEEPLOCK_BROKEN
-	if (!s->writer)
-		panic("rwsem %s: up_write without a writer", s->name);
+#ifdef CONFIG_SLEEPLOCK_BROKEN
+	__atomic_fetch_and(&s->count, ~RWSEM_WRITER, __ATOMIC_RELEASE);
+	return;
 #endif
-	s->writer = false;
-	grant_waiters(s);
-	spin_unlock_irqrestore(&s->wait_lock, flags);
+	long c = count_add(s, -RWSEM_WRITER);
+	if (c < 0 || (c & RWSEM_WRITER))
+		panic("rwsem %s: up_write without a writer", s->name);
+	maybe_grant(s, c);
 }

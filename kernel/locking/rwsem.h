@@ -1,10 +1,14 @@
 /*
  * kernel/locking/rwsem.h - reader-writer semaphore (what mmap_lock is).
  *
- * Any number of readers, or one writer.  Fair: a thread that finds others
- * already waiting queues behind them, so a stream of readers cannot starve
- * a writer; on release the lock is granted to the head of the queue (one
- * writer, or every reader up to the next waiting writer).
+ * Any number of readers, or one writer.  The uncontended paths are one
+ * atomic on @count (Linux's reader bias): a reader adds RWSEM_READER and
+ * is done if no writer holds the lock and nobody waits; a writer
+ * compare-and-swaps 0 to RWSEM_WRITER.  Only contention takes @wait_lock.
+ * Fair: a thread that finds others already waiting (RWSEM_WAITERS) queues
+ * behind them, so a stream of readers cannot starve a writer; on release
+ * the lock is granted to the head of the queue (one writer, or every reader
+ * up to the next waiting writer).
  * Context: process context (may sleep), except the trylocks.
  */
 #ifndef KERNEL_RWSEM_H
@@ -14,28 +18,35 @@
 #include "kernel/locking/spinlock.h"
 #include "lib/list.h"
 
+#define RWSEM_WRITER  1l        /* a writer holds it */
+#define RWSEM_WAITERS 2l        /* @waiters is not empty (changed under wait_lock) */
+#define RWSEM_READER  4l        /* one per reader holding it (or backing off) */
+
 struct rw_semaphore {
-	spinlock_t wait_lock;       /* protects everything below */
-	int readers;                /* readers holding it */
-	bool writer;                /* a writer holds it */
+	long count;                 /* RWSEM_* bits and READER units; atomics only */
+	spinlock_t wait_lock;       /* protects @waiters and the WAITERS bit */
 	struct list_head waiters;   /* struct rwsem_waiter, FIFO */
 	const char *name;
 };
 
 #define init_rwsem(s) do { \
+	(s)->count = 0; \
 	spin_lock_init(&(s)->wait_lock); \
-	(s)->readers = 0; \
-	(s)->writer = false; \
 	INIT_LIST_HEAD(&(s)->waiters); \
 	(s)->name = #s; \
 } while (0)
 
+/** down_read() - take for read; sleeps while a writer holds it or others wait. */
 void down_read(struct rw_semaphore *s);
 /** down_read_trylock() - take for read if that needs no waiting. Return: true if taken. */
 bool down_read_trylock(struct rw_semaphore *s);
+/** up_read() - release a read hold; grants the waiters if it was the last. */
 void up_read(struct rw_semaphore *s);
+/** down_write() - take for write; sleeps while anyone holds it or others wait. */
 void down_write(struct rw_semaphore *s);
+/** down_write_trylock() - take for write if it is free. Return: true if taken. */
 bool down_write_trylock(struct rw_semaphore *s);
+/** up_write() - release the write hold and grant the waiters. */
 void up_write(struct rw_semaphore *s);
 
 #endif

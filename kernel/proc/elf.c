@@ -145,17 +145,17 @@ int elf_load(struct mm_struct *mm, const uint8_t *data, size_t size, uintptr_t *
 	}
 	const struct elf64_ehdr *eh = (const void *)data;
 	const struct elf64_phdr *ph = (const void *)(data + eh->phoff);
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	for (int i = 0; i < eh->phnum; i++) {
 		if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
 			continue;
 		int r = load_segment(mm, data, &ph[i]);
 		if (r) {
-			up_write(&mm->mmap_lock);
+			mmap_write_unlock(mm);
 			return r;
 		}
 	}
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	*entry = eh->entry;
 	return 0;
 }
