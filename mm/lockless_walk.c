@@ -78,6 +78,11 @@ uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr)
 	return e;
 }
 
+bool lockless_walk_entry_poisoned(pteval_t e, const pteval_t *table)
+{
+	return poisoned(e, table);
+}
+
 bool lockless_walk_check_entry(pteval_t e, const pteval_t *table, int level)
 {
 	return lockless_check(e, table, level, NULL);

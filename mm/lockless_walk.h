@@ -81,6 +81,15 @@ uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr);
  */
 bool lockless_walk_check_entry(uint64_t e, const uint64_t *table, int level);
 
+/**
+ * lockless_walk_entry_poisoned() - the poison check alone, without the
+ * test delay: for walkers the window tests do not aim at (the speculative
+ * fault path, which the tests' own page faults take; a pause there would
+ * stall the very thread that ends pauses).
+ * Return: true if @e was read from a freed table (counted and reported).
+ */
+bool lockless_walk_entry_poisoned(uint64_t e, const uint64_t *table);
+
 extern uint64_t lockless_poisoned_reads;
 /* Walks without lockless_walk_protected(mm) (atomic increments). */
 extern uint64_t lockless_unprotected_walks;
