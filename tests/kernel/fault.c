@@ -183,6 +183,20 @@ static void check_ptes(struct check_result *c)
 	mmap_read_unlock(race_mm);
 }
 
+/* The verdict of check_ptes() over a whole test, and no frame leaked. */
+static void expect_clean(struct ktest *t, const struct check_result *c, uint64_t frames)
+{
+	ktest_log("bad: %llu PTEs outside a VMA, %llu writable in a read-only VMA, %llu on free pages, "
+		  "%llu rounds with rss != PTEs",
+		  (unsigned long long)c->outside, (unsigned long long)c->writable_ro,
+		  (unsigned long long)c->freed, (unsigned long long)c->present);
+	KTEST_EXPECT_EQ(t, c->outside, 0ull);
+	KTEST_EXPECT_EQ(t, c->writable_ro, 0ull);
+	KTEST_EXPECT_EQ(t, c->freed, 0ull);
+	KTEST_EXPECT_EQ(t, c->present, 0ull);
+	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+}
+
 static void test_fault_race(struct ktest *t)
 {
 	if (num_online_cpus() < 2) {
@@ -258,15 +272,7 @@ static void test_fault_race(struct ktest *t)
 		  (unsigned long long)fallbacks,
 		  (unsigned long long)(s1.vma_fallback[VMA_FB_BUSY] - s0.vma_fallback[VMA_FB_BUSY]),
 		  (unsigned long long)(vma_write_waits - waits0));
-	ktest_log("bad: %llu PTEs outside a VMA, %llu writable in a read-only VMA, %llu on free pages, "
-		  "%llu rounds with rss != PTEs",
-		  (unsigned long long)c.outside, (unsigned long long)c.writable_ro,
-		  (unsigned long long)c.freed, (unsigned long long)c.present);
-	KTEST_EXPECT_EQ(t, c.outside, 0ull);
-	KTEST_EXPECT_EQ(t, c.writable_ro, 0ull);
-	KTEST_EXPECT_EQ(t, c.freed, 0ull);
-	KTEST_EXPECT_EQ(t, c.present, 0ull);
-	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+	expect_clean(t, &c, frames);
 	KTEST_EXPECT_GE(t, r_racing, (uint64_t)RACE_MIN_RACES);
 	KTEST_EXPECT_GT(t, s1.locked - s0.locked, 0ull);
 #ifdef CONFIG_FAULT_SPF
@@ -433,15 +439,7 @@ static void test_fault_race_directed(struct ktest *t)
 		  "%u faults refused; spf sequence aborts %llu, vma writer waits %llu",
 		  CONFIG_FAULT_NAME, CONFIG_TABLE_FREE_NAME, DIRECTED_ROUNDS, windows, stuck, refused,
 		  (unsigned long long)aborts, (unsigned long long)waits);
-	ktest_log("bad: %llu PTEs outside a VMA, %llu writable in a read-only VMA, %llu on free pages, "
-		  "%llu rounds with rss != PTEs",
-		  (unsigned long long)c.outside, (unsigned long long)c.writable_ro,
-		  (unsigned long long)c.freed, (unsigned long long)c.present);
-	KTEST_EXPECT_EQ(t, c.outside, 0ull);
-	KTEST_EXPECT_EQ(t, c.writable_ro, 0ull);
-	KTEST_EXPECT_EQ(t, c.freed, 0ull);
-	KTEST_EXPECT_EQ(t, c.present, 0ull);
-	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+	expect_clean(t, &c, frames);
 	/* Every round raced: the faulter was in the window when the writer
 	 * acted, and the path noticed. */
 	KTEST_EXPECT_EQ(t, windows, (unsigned)DIRECTED_ROUNDS);
