@@ -53,6 +53,23 @@
 
 uint64_t fault_test_delay_ns;
 
+/*
+ * Test-only: called, when set, inside each lockless path's window - spf
+ * after its snapshot and lockless walk, before the PTE lock; vma after the
+ * VMA read lock, before the install - with the page's address.  The fault
+ * suite's directed race (tests/kernel/fault.c, which declares it itself)
+ * parks one faulter there while a writer runs one conflicting operation.
+ * May sleep: neither path holds a spinlock or a walk section there.
+ */
+void (*fault_test_window)(uintptr_t addr);
+
+static void fault_window(uintptr_t addr)
+{
+	void (*hook)(uintptr_t) = READ_ONCE(fault_test_window);
+	if (hook)
+		hook(addr);
+}
+
 #ifdef CONFIG_FAULT_SPF
 #define FAULT_PATH_SPF 1
 #else
@@ -286,6 +303,7 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	memset(page_address(page), 0, PAGE_SIZE);
 	if (fault_test_delay_ns)
 		udelay(fault_test_delay_ns / 1000);
+	fault_window(addr);
 
 	w = lockless_page_walk_begin();
 	slot = spf_walk(mm, addr);
@@ -344,6 +362,7 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 		count(&st->vma_fallback[VMA_FB_NO_VMA]);
 		return false;
 	}
+	fault_window(addr);
 	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious);
 	vma_end_read(vma);
 	st = my_stats();
