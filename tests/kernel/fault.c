@@ -311,7 +311,6 @@ static void test_fault_race(struct ktest *t)
 #define DIRECTED_WAIT_NS 20000000000ull  /* a safety bound only: never reached when it works */
 
 /* Defined in mm/fault.c, test-only, not in its header. */
-extern void (*fault_test_window)(uintptr_t addr);
 
 static volatile uintptr_t dr_addr;
 static volatile int dr_armed, dr_in_window, dr_release, dr_fault_done, dr_op, dr_op_done;
