@@ -41,14 +41,21 @@ static uint64_t saved_seed;
 
 static void model_save(void) { pvmodel_get_config(&saved_rate, &saved_max, &saved_seed); }
 
-/* Stop preempting, let every vCPU come back, restore the boot's settings. */
-static void model_restore(void)
+/* Stop preempting and let every vCPU come back. */
+static void model_quiesce(void)
 {
 	unsigned r, m;
 	uint64_t s;
 	pvmodel_get_config(&r, &m, &s);
 	pvmodel_configure(0, m, s);
 	mdelay(m / 1000 + 2);
+}
+
+/* Stop preempting, let every vCPU come back, restore the boot's settings
+ * (which may preempt again at once: check "all back" before this). */
+static void model_restore(void)
+{
+	model_quiesce();
 	pvmodel_configure(saved_rate, saved_max, saved_seed);
 }
 
@@ -93,14 +100,17 @@ static void test_pv_model_preempts(struct ktest *t)
 			cpu_relax();
 		}
 	}
-	model_restore();
+	model_quiesce();
 	uint64_t n = total_resumes() - r0;
 	ktest_log("%llu preemptions in 400 ms at %u vCPUs; a chosen one's record read preempted %llu times",
 		  (unsigned long long)n, num_online_cpus(), (unsigned long long)seen_out);
 	KTEST_EXPECT_GE(t, n, 10ull);
 	KTEST_EXPECT_GT(t, seen_out, 0ull);
+	/* All back, checked while the model is still stopped: the boot's
+	 * settings, restored below, may preempt a vCPU again at once. */
 	for_each_online_cpu(cpu)
-		KTEST_EXPECT_EQ(t, pv_steal_time[cpu].preempted, 0);   /* all back */
+		KTEST_EXPECT_EQ(t, pv_steal_time[cpu].preempted, 0);
+	pvmodel_configure(saved_rate, saved_max, saved_seed);
 }
 
 /* ---- a stale entry is flushed before the first instruction after resume ---- */
