@@ -792,7 +792,6 @@ static void test_munmap_flushes_its_range(struct ktest *t)
 
 /* ---- no user access from a thread without an mm ---------------------------- */
 
-static struct completion uq_ready, uq_go;
 static volatile bool uq_lazy_before, uq_lazy_after;
 static volatile int uq_from, uq_to, uq_str;
 static uint64_t uq_buf;
@@ -812,19 +811,6 @@ static void uaccess_probe(void *arg)
 	uq_lazy_after = tlb_cpu_lazy(cpu, mm);
 }
 
-/* Uses the mm on its CPU, then sleeps with it: the idle thread, a kernel
- * thread, runs next and keeps it lazily (switch_mm(NULL)). */
-static void uaccess_owner(void *arg)
-{
-	struct mm_struct *mm = arg;
-	kthread_use_mm(mm);
-	uint64_t v;
-	copy_from_user(&v, (void *)TARGET, sizeof(v));
-	complete(&uq_ready);
-	wait_for_completion(&uq_go);
-	kthread_unuse_mm(mm);
-}
-
 static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
 {
 	if (num_online_cpus() < 2) {
@@ -838,11 +824,13 @@ static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
 	KTEST_ASSERT_EQ(t, map_target(mm), 0);
 	uint64_t secret = 0x5ec2e7;
 	KTEST_ASSERT_EQ(t, copy_to_user((void *)TARGET, &secret, sizeof(secret)), 0);
-	init_completion(&uq_ready);
-	init_completion(&uq_go);
-	struct thread *owner = thread_create_on(other, "ktest-uqowner", uaccess_owner, mm);
+	/* lazy_user (above): uses the mm on its CPU, then sleeps with it, so
+	 * the idle thread runs next and keeps the mm lazily. */
+	init_completion(&lazy_ready);
+	init_completion(&lazy_go);
+	struct thread *owner = thread_create_on(other, "ktest-uqowner", lazy_user, mm);
 	KTEST_ASSERT_NOT_NULL(t, owner);
-	wait_for_completion(&uq_ready);
+	wait_for_completion(&lazy_ready);
 	for (int i = 0; i < 100 && !tlb_cpu_lazy(other, mm); i++)
 		msleep(1);
 	KTEST_EXPECT_TRUE(t, tlb_cpu_lazy(other, mm));
@@ -861,7 +849,7 @@ static void test_uaccess_without_mm_on_lazy_cpu(struct ktest *t)
 	KTEST_EXPECT_EQ(t, copy_from_user(&now, (void *)TARGET, sizeof(now)), 0);
 	KTEST_EXPECT_EQ(t, now, secret);        /* nothing written */
 
-	complete(&uq_go);
+	complete(&lazy_go);
 	thread_join(owner);
 	kthread_unuse_mm(mm);
 	mm_put(mm);
