@@ -37,6 +37,9 @@
 #define PG_large     (1u << 3)
 #define PG_pagetable (1u << 4)
 #define PG_poisoned  (1u << 5)   /* freed page table filled with poison (debug) */
+#define PG_free_deferred (1u << 6) /* its owner freed it while a transient reference
+				    * (a fast-GUP try-get) held it: the last put frees
+				    * the whole block (->order) */
 
 struct page {
 	uint32_t flags;
@@ -119,7 +122,8 @@ void unpin_page(struct page *p);
  *   page_ref_on_free       references taken on a page with count zero
  *   page_ref_underflow     puts below zero
  *   page_alloc_bad_count   frames the allocator found with a count != 0
- *   page_free_referenced   frames freed with free_page() while referenced
+ *   page_free_referenced   frames freed with free_page() while a transient
+ *                          reference held them (freed by its last put instead)
  *                          by more than their owner (count > 1) */
 extern uint64_t page_ref_on_free, page_ref_underflow, page_alloc_bad_count, page_free_referenced;
 /* Pages freed by put_page (the last reference went). */

@@ -65,7 +65,9 @@ static void put_page_n(struct page *p, int n)
 	 * stale user of the frame reads the poison, then free it. */
 	memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
 	__atomic_fetch_add(&page_ref_frees, 1, __ATOMIC_RELAXED);
-	free_page(p);
+	/* A kernel block its owner already freed (free_pages() found our
+	 * transient reference) goes back whole, at its own order. */
+	free_pages_released(p, p->flags & PG_free_deferred ? p->order : 0);
 }
 
 void put_page(struct page *p) { put_page_n(p, 1); }

@@ -145,21 +145,42 @@ struct page *alloc_pages(unsigned order)
 	return p;
 }
 
-void free_pages(struct page *p, unsigned order)
+static void check_block(struct page *p, unsigned order)
 {
 	uint64_t pfn = page_to_pfn(p);
 	if (pfn >= max_pfn || (pfn & ((1ull << order) - 1)) || (p->flags & (PG_buddy | PG_reserved)))
 		panic("free_pages: bad block pfn %#llx order %u flags %#x",
 		      (unsigned long long)pfn, order, p->flags);
-	/* Count 1: its owner's reference (kernel frames, never-mapped pages);
-	 * 0: put_page() dropped the last one.  More: someone still holds it. */
-	int c = atomic_xchg(&p->refcount, 0);
-	if (c > 1 && __atomic_fetch_add(&page_free_referenced, 1, __ATOMIC_RELAXED) == 0)
-		pr_err("free_pages: pfn %#llx freed with count %d\n", (unsigned long long)pfn, c);
+}
+
+void free_pages_released(struct page *p, unsigned order)
+{
+	check_block(p, order);
+	p->flags &= ~PG_free_deferred;
+	atomic_set(&p->refcount, 0);
 	unsigned long flags;
 	spin_lock_irqsave(&zone_lock, flags);
-	__free_block(pfn, order);
+	__free_block(page_to_pfn(p), order);
 	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+void free_pages(struct page *p, unsigned order)
+{
+	check_block(p, order);
+	/* Say how to free it before dropping our reference: once we drop it,
+	 * a transient holder's put may be the last one, and it frees the
+	 * block from these fields (page_ref.c). */
+	p->order = (uint8_t)order;
+	p->flags |= PG_free_deferred;
+	int c = atomic_sub_return(1, &p->refcount);
+	if (c > 0) {
+		/* A fast-GUP try-get got in (it will fail its recheck and put). */
+		__atomic_fetch_add(&page_free_referenced, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* 0: ours was the last reference.  Below 0: a block whose count was
+	 * already 0 (never handed out by alloc_pages): free it as before. */
+	free_pages_released(p, order);
 }
 
 void *get_zeroed_page(void)

@@ -33,11 +33,21 @@ void pmm_init(void);
 struct page *alloc_pages(unsigned order);
 
 /**
- * free_pages() - give back a block from alloc_pages() of the same @order,
- * whatever its count (0 after put_page(), 1 from its owner; more is
- * reported in page_free_referenced).  User pages go through put_page().
+ * free_pages() - drop the owner's reference to a block from alloc_pages()
+ * of the same @order, and give it back if that was the last one.  Fast GUP
+ * takes speculative references (try-get, then recheck, then put) on
+ * whatever frame a stale PTE named, which may by then be a kernel page; if
+ * one is held here, the block is freed by that reference's put instead
+ * (counted in page_free_referenced), never handed out while referenced.
+ * User pages go through put_page().
  */
 void free_pages(struct page *page, unsigned order);
+
+/**
+ * free_pages_released() - give back a block whose count already reached
+ * zero (page_ref.c's last put).  Not for other callers.
+ */
+void free_pages_released(struct page *page, unsigned order);
 
 static inline struct page *alloc_page(void) { return alloc_pages(0); }
 static inline void free_page(struct page *p) { free_pages(p, 0); }
