@@ -237,13 +237,7 @@ static const long calls[] = {
 	SYS_sched_getaffinity, SYS_clock_gettime, SYS_getcpu,
 	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
-	/* Not yet: SYS_pinbuf_register/unregister/peek and SYS_gup_test.  Their
-	 * cases below work, but with them in this list a gup race test run
-	 * after the fuzz suite in the same boot saw a put_page on a free page
-	 * and an allocation of a page with a non-zero count (1 boot in 4 of
-	 * `ktest=fuzz,gup` at 2 CPUs; 0 in 6 without them, 0 in 5 with only
-	 * gup_test, 0 in 5 with only register/unregister).  A reference-count
-	 * bug not yet found: put them back when it is. */
+	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
 	-1,                     /* a number no call has */
 };
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
