@@ -21,8 +21,10 @@ import matrix
 
 def make(*args):
     """Run make in the repository without the calling make's variables."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    # Nor the switches a narrowed `make test FAULT=locked` exported.
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+            *(s.name for s in matrix.SWITCHES), *matrix.BROKEN}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     return subprocess.run(["make", "-s", "--no-print-directory", *args],
                           cwd=harness.ROOT, env=env, capture_output=True,
                           text=True)
