@@ -335,6 +335,29 @@ static void pmm_page_refcounts(struct ktest *t)
 	page_alloc_bad_count = bad0;
 }
 
+/* A kernel block freed while a fast-GUP try-get holds it (a stale PTE
+ * named the frame after the kernel reused it): the owner's free_pages()
+ * must not give it back; the transient holder's put does, whole.  Before
+ * the fix free_pages() freed at once, and the put then hit a free page. */
+static void pmm_free_waits_for_transient_reference(struct ktest *t)
+{
+	uint64_t before = pmm_free_frames(), under0 = page_ref_underflow, bad0 = page_alloc_bad_count;
+	for (unsigned order = 0; order <= 2; order += 2) {
+		struct page *p = alloc_pages(order);
+		KTEST_ASSERT_NOT_NULL(t, p);
+		KTEST_EXPECT_TRUE(t, try_get_page(p));      /* the speculative reference */
+		free_pages(p, order);                       /* the owner lets go */
+		KTEST_EXPECT_FALSE(t, p->flags & PG_buddy); /* still held: not free */
+		KTEST_EXPECT_EQ(t, pmm_free_frames(), before - (1ull << order));
+		KTEST_EXPECT_EQ(t, page_ref_count(p), 1);
+		put_page(p);                                /* the holder's put frees it */
+		KTEST_EXPECT_EQ(t, pmm_free_frames(), before);
+		KTEST_EXPECT_EQ(t, page_ref_count(p), 0);
+	}
+	KTEST_EXPECT_EQ(t, page_ref_underflow, under0);
+	KTEST_EXPECT_EQ(t, page_alloc_bad_count, bad0);
+}
+
 static struct ktest_case pmm_cases[] = {
 	KTEST_CASE(pmm_alloc_every_order),
 	KTEST_CASE(pmm_blocks_distinct),
@@ -344,6 +367,7 @@ static struct ktest_case pmm_cases[] = {
 	KTEST_CASE(pmm_patterns),
 	KTEST_CASE(pmm_zeroed_page),
 	KTEST_CASE(pmm_page_refcounts),
+	KTEST_CASE(pmm_free_waits_for_transient_reference),
 	{}
 };
 KTEST_SUITE(pmm, pmm_cases);
