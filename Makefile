@@ -73,7 +73,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench compare fuzz deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -191,6 +191,15 @@ bench: check-deps
 	$(Q)$(PYTHON) scripts/bench.py --bench "$(call given,BENCH)" --cpus "$(call given,CPUS)" \
 		$(SWITCH_ARGS) --accel "$(ACCEL)"
 
+# The six experiments of the seed thread side by side (scripts/compare.py,
+# docs/compare.md): report.md, compare.csv and plots in
+# bench/results/compare-<date>/.  QUICK=1: one boot each, fewer CPU counts;
+# ONLY=E1,E3: those experiments; PUBLISH=1: also docs/results.md.
+compare: check-deps
+	$(Q)$(PYTHON) scripts/compare.py $(if $(filter 1,$(QUICK)),--quick) \
+		$(if $(ONLY),--only "$(ONLY)") $(if $(filter 1,$(PUBLISH)),--publish) \
+		--accel "$(ACCEL)"
+
 # The system-call fuzzer across TABLE_FREE x FAULT at 2 and 4 CPUs
 # (scripts/fuzz.py): CALLS in all (default 10^6), SEED; CPUS and the design
 # switches narrow it.
@@ -212,7 +221,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench compare fuzz deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

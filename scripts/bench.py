@@ -103,19 +103,33 @@ def boot_problems(label: str, scan, classification: str,
     return problems
 
 
-def run_boots(boots, accel: str, mem: str, timeout: float | None,
-              log_dir: str) -> Outcome:
-    out = Outcome(accels={accel})
-    kernels = kbuild.build_all((b[0] for b in boots), [])
-    out.problems += [f"{c}: build failed" for c, k in kernels.items()
+def build_kernels(configs) -> tuple[dict[str, str | None], list[str]]:
+    """Build each configuration once: ({config: kernel or None}, problems)."""
+    kernels = kbuild.build_all(configs, [])
+    return kernels, [f"{c}: build failed" for c, k in kernels.items()
                      if k is None]
-    runnable = [(b, stem) for b, stem in zip(boots, matrix.boot_stems(boots))
-                if kernels[b[0]]]
+
+
+def run_boots(boots, accel: str, mem: str, timeout: float | None,
+              log_dir: str, kernels: dict | None = None,
+              stems: list[str] | None = None) -> Outcome:
+    """Boot each (config, cpus, [names]) of boots in turn, one at a time.
+
+    kernels: already built ({config: path}); else they are built here.
+    stems: the log file names (default matrix.boot_stems()); what a stem
+    adds to `<config>-cpus<N>` is shown in the boot's label.  Every result
+    row gets `boot`, its stem, so repeated boots can be told apart.
+    """
+    out = Outcome(accels={accel})
+    if kernels is None:
+        kernels, out.problems = build_kernels(b[0] for b in boots)
+    runnable = [(b, stem) for b, stem in zip(
+        boots, stems or matrix.boot_stems(boots)) if kernels.get(b[0])]
     os.makedirs(log_dir, exist_ok=True)
     for i, ((config, n, names), stem) in enumerate(runnable, 1):
         log_path = os.path.join(log_dir, f"{stem}.log")
-        label = f"{config} cpus={n}" + \
-            (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "") + \
+        rest = stem.removeprefix(f"{config}-cpus{n}").lstrip("-")
+        label = f"{config} cpus={n}" + (f" ({rest})" if rest else "") + \
             (" (overcommitted)" if n > (os.cpu_count() or n) else "")
         try:
             res, text = kbuild.boot(kernels[config], n,
@@ -133,6 +147,8 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
         with open(log_path, "a") as f:
             f.write(f'\nBENCH-HOST {{"host_cores": {cores}}}\n')
         scan = parse_log(text, show(log_path), config, n, accel, cores)
+        for r in scan.results:
+            r["boot"] = stem
         out.results += scan.results
         problems = boot_problems(label, scan, res.classification, names,
                                  res.reason)
@@ -167,6 +183,8 @@ def from_logs(paths: list[str]) -> Outcome:
             out.problems.append(f"{path}: {e.strerror}")
             say(f"[{i}/{len(paths)}] {path}: unreadable ({e.strerror})")
             continue
+        for r in scan.results:
+            r["boot"] = os.path.splitext(os.path.basename(path))[0]
         out.results += scan.results
         out.problems += scan.errors
         errs = len(scan.errors)

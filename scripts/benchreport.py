@@ -98,9 +98,10 @@ def fmt(v) -> str:
     return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
-def write_csv(path: str, results: list[dict]) -> None:
+def write_csv(path: str, results: list[dict],
+              columns: tuple[str, ...] = CSV_COLUMNS) -> None:
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for r in results:
             w.writerow(r)
@@ -177,7 +178,8 @@ def safe_name(s: str) -> str:
 
 
 def _gp_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') \
+        .replace("\n", "\\n") + '"'
 
 
 def gnuplot_terminal() -> str | None:
@@ -200,6 +202,58 @@ def gnuplot_terminal() -> str | None:
     return None
 
 
+def plot_script(png: str, terminal: str, title: str, xlabel: str,
+                ylabel: str, series: list[tuple], oc: list[tuple] = (),
+                logx: bool = False, logy: bool = False,
+                xtics: list[tuple] | None = None, lines: bool = True,
+                comment: str = "") -> str:
+    """A gnuplot script drawing png, data inline.
+
+    series: [(title, colour, dash, [(x, value, min, max), ...])], drawn
+    with min..max error bars, joined by lines unless lines=False (one
+    point per category); oc: [(x, value)] circled as overcommitted;
+    xtics: [(label, x)] (default: every x when there are at most 16).
+    """
+    lines_ = [f"# {comment or title}; run from the directory above: "
+              f"gnuplot gnuplot/{png[:-4]}.gp",
+              f"set terminal {terminal} size 900,560",
+              f"set output {_gp_str(png)}",
+              "set termoption noenhanced",
+              f"set title {_gp_str(title)}",
+              f"set xlabel {_gp_str(xlabel)}",
+              f"set ylabel {_gp_str(ylabel)}",
+              "set key outside right top",
+              "set grid"]
+    lines_.append("set logscale y" if logy else "set yrange [0:*]")
+    if logx:
+        lines_.append("set logscale x")
+    lines_.append("set offsets graph 0.05, graph 0.05, 0, 0")
+    xs = sorted({p[0] for _, _, _, pts in series for p in pts})
+    if xtics is not None:
+        lines_.append(f"set xrange [-0.5:{len(xtics) - 0.5}]")
+        lines_.append("set xtics (" + ", ".join(
+            f"{_gp_str(lab)} {fmt(x)}" for lab, x in xtics) + ")")
+    elif len(xs) <= 16:
+        lines_.append("set xtics (" + ", ".join(fmt(v) for v in xs) + ")")
+    plots = []
+    style = "yerrorlines" if lines else "yerrorbars"
+    for i, (title_, ci, ni, pts) in enumerate(series):
+        lines_.append(f"$D{i} << EOD")
+        lines_ += [f"{x} {v} {lo} {hi}" for x, v, lo, hi in sorted(pts)]
+        lines_.append("EOD")
+        plots.append(f"$D{i} using 1:2:3:4 with {style} lc {ci + 1} "
+                     f"dt {ni + 1} pt {ni + 1 if lines else 7} "
+                     f"{'' if lines else 'ps 1.5 '}title {_gp_str(title_)}")
+    if oc:      # circle them, one legend entry for all
+        lines_.append("$OC << EOD")
+        lines_ += [f"{x} {v}" for x, v in oc]
+        lines_.append("EOD")
+        plots.append("$OC using 1:2 with points pt 6 ps 2.5 lc rgb 'black' "
+                     "title 'overcommitted (vCPUs > host cores)'")
+    lines_.append("plot " + ", \\\n     ".join(plots))
+    return "\n".join(lines_) + "\n"
+
+
 def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
                    terminal: str, all_results: list[dict]) -> str:
     """value vs x (or vs cpus when every x is -1), one line per config
@@ -209,72 +263,59 @@ def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
     xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
     per_cpus = vs_x and len({r["cpus"] for r in rows}) > 1
     # A colour per config; a dash and point type per CPU count.
-    series: dict[str, tuple[int, int, list[dict]]] = {}
+    series = []
     cpu_counts = sorted({r["cpus"] for r in rows}) if per_cpus else [None]
+    xof = (lambda r: r["x"]) if vs_x else (lambda r: r["cpus"])
     for ci, k in enumerate(_key_order(all_results, multi_accel)):
         for ni, n in enumerate(cpu_counts):
             pts = [r for r in rows if series_key(r, multi_accel) == k
                    and (n is None or r["cpus"] == n)]
             if pts:
-                series[k + (f" cpus={n}" if n else "")] = (ci, ni, pts)
+                series.append((k + (f" cpus={n}" if n else ""), ci, ni,
+                               [(xof(r), r["value"], r["min"], r["max"])
+                                for r in pts]))
     unit = next((r["unit"] for r in rows if r["unit"]), "")
     accels = ", ".join(sorted({r["accel"] for r in rows}))
-    lines = [f"# {name}: {metric}, drawn by scripts/bench.py; "
-             f"run from the directory above: gnuplot gnuplot/{png[:-4]}.gp",
-             f"set terminal {terminal} size 900,560",
-             f"set output {_gp_str(png)}",
-             "set termoption noenhanced",
-             f"set title {_gp_str(f'{name}: {metric} ({accels})')}",
-             f"set xlabel {_gp_str(xlabel if vs_x else 'cpus')}",
-             f"set ylabel {_gp_str(f'{metric} ({unit})' if unit else metric)}",
-             "set key outside right top",
-             "set grid",
-             "set yrange [0:*]",
-             "set offsets graph 0.05, graph 0.05, 0, 0"]
-    xs = sorted({r["x"] if vs_x else r["cpus"] for r in rows})
-    if len(xs) <= 16:
-        lines.append("set xtics (" + ", ".join(fmt(v) for v in xs) + ")")
-    plots = []
-    for i, (title, (ci, ni, pts)) in enumerate(series.items()):
-        lines.append(f"$D{i} << EOD")
-        for r in sorted(pts, key=lambda r: r["x"] if vs_x else r["cpus"]):
-            xv = r["x"] if vs_x else r["cpus"]
-            lines.append(f"{xv} {r['value']} {r['min']} {r['max']}")
-        lines.append("EOD")
-        plots.append(f"$D{i} using 1:2:3:4 with yerrorlines lc {ci + 1} "
-                     f"dt {ni + 1} pt {ni + 1} title {_gp_str(title)}")
-    oc = [r for r in rows if overcommitted(r)]
-    if oc:      # circle them, one legend entry for all
-        lines.append("$OC << EOD")
-        lines += [f"{r['x'] if vs_x else r['cpus']} {r['value']}" for r in oc]
-        lines.append("EOD")
-        plots.append("$OC using 1:2 with points pt 6 ps 2.5 lc rgb 'black' "
-                     "title 'overcommitted (vCPUs > host cores)'")
-    lines.append("plot " + ", \\\n     ".join(plots))
-    return "\n".join(lines) + "\n"
+    return plot_script(
+        png, terminal, f"{name}: {metric} ({accels})",
+        xlabel if vs_x else "cpus", f"{metric} ({unit})" if unit else metric,
+        series, [(xof(r), r["value"]) for r in rows if overcommitted(r)],
+        comment=f"{name}: {metric}, drawn by scripts/bench.py")
+
+
+def render(out_dir: str, base: str, script: str) -> str:
+    """Write gnuplot/<base>.gp and draw <base>.png in out_dir; return ''
+    or what went wrong."""
+    gp_dir = os.path.join(out_dir, "gnuplot")
+    os.makedirs(gp_dir, exist_ok=True)
+    gp = os.path.join(gp_dir, base + ".gp")
+    with open(gp, "w") as f:
+        f.write(script)
+    p = subprocess.run(["gnuplot", os.path.relpath(gp, out_dir)],
+                       cwd=out_dir, capture_output=True, text=True)
+    if p.returncode == 0 and os.path.exists(
+            os.path.join(out_dir, base + ".png")):
+        return ""
+    return f"{base}: {p.stderr.strip()[-300:]}"
+
+
+NO_GNUPLOT = "gnuplot with a png/pngcairo terminal not found: no plots"
 
 
 def write_plots(out_dir: str, results: list[dict]) -> tuple[list[str], str]:
     """Draw one PNG per (name, metric); return (files, problem or '')."""
     term = gnuplot_terminal()
     if term is None:
-        return [], "gnuplot with a png/pngcairo terminal not found: no plots"
-    gp_dir = os.path.join(out_dir, "gnuplot")
-    os.makedirs(gp_dir, exist_ok=True)
+        return [], NO_GNUPLOT
     pngs, bad = [], []
     for (name, metric), rows in groups(results).items():
         base = f"{safe_name(name)}_{safe_name(metric)}"
-        gp = os.path.join(gp_dir, base + ".gp")
-        with open(gp, "w") as f:
-            f.write(gnuplot_script(name, metric, rows, base + ".png", term,
-                                   results))
-        p = subprocess.run(["gnuplot", os.path.relpath(gp, out_dir)],
-                           cwd=out_dir, capture_output=True, text=True)
-        if p.returncode == 0 and os.path.exists(
-                os.path.join(out_dir, base + ".png")):
-            pngs.append(base + ".png")
+        err = render(out_dir, base, gnuplot_script(
+            name, metric, rows, base + ".png", term, results))
+        if err:
+            bad.append(err)
         else:
-            bad.append(f"{base}: {p.stderr.strip()[-300:]}")
+            pngs.append(base + ".png")
     return pngs, "; ".join(f"gnuplot failed for {b}" for b in bad)
 
 
@@ -302,8 +343,9 @@ def write_all(out_dir: str, results: list[dict], meta: dict,
     return files + ["results.md"] + pngs
 
 
-def new_results_dir() -> str:
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+def new_results_dir(prefix: str = "") -> str:
+    """bench/results/<prefix><YYYYmmdd-HHMMSS>/, created."""
+    stamp = prefix + datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = os.path.join(RESULTS, stamp)
     n = 1
     while os.path.exists(path):
@@ -313,9 +355,9 @@ def new_results_dir() -> str:
     return path
 
 
-def update_latest(run_dir: str) -> str:
-    """Replace bench/results/latest/ with a copy of run_dir."""
-    latest = os.path.join(RESULTS, "latest")
+def update_latest(run_dir: str, name: str = "latest") -> str:
+    """Replace bench/results/<name>/ with a copy of run_dir."""
+    latest = os.path.join(RESULTS, name)
     tmp = latest + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(run_dir, tmp)
