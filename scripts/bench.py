@@ -285,19 +285,31 @@ def main(argv: list[str] | None = None) -> int:
     latest = None if a.out else benchreport.update_latest(out_dir)
 
     rel = show(out_dir)
-    say(f"{plural(len(outcome.results), 'result')} from "
-        f"{plural(len(outcome.boots), what)} in "
-        f"{time.monotonic() - t0:.1f}s; "
-        f"{plural(len(outcome.problems), 'problem')}")
-    for p in outcome.problems:
-        say(f"  problem: {p}")
+    summary(outcome.results, plural(len(outcome.boots), what),
+            time.monotonic() - t0, outcome.problems)
     say(f"results in {rel}/" +
         (f" (copied to {show(latest)}/)" if latest else ""))
     for f in files:
         say(f"  {rel}/{f}")
-    if outcome.interrupted:
+    return exit_status(outcome.results, outcome.problems,
+                       outcome.interrupted)
+
+
+def summary(results: list, boots: str, seconds: float,
+            problems: list[str]) -> None:
+    """The last lines of a run: counts, time, each problem."""
+    say(f"{plural(len(results), 'result')} from {boots} in {seconds:.1f}s; "
+        f"{plural(len(problems), 'problem')}")
+    for p in problems:
+        say(f"  problem: {p}")
+
+
+def exit_status(results: list, problems: list[str],
+                interrupted: bool) -> int:
+    """0 with results and no problem; 130 interrupted; else 1."""
+    if interrupted:
         return 130
-    return 0 if outcome.results and not outcome.problems else 1
+    return 0 if results and not problems else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""experiments.py - what `make compare` runs and what its report answers.
+
+The one place that defines the experiments of issue 16 (the seed thread's
+questions, E1-E6): per experiment the question, the benchmarks (bench=
+names, bench/kernel/), the configurations, the CPU counts and the number
+of boots, full and QUICK=1, and its views: each a table and a plot of some
+metrics of one benchmark, its series (a column per configuration or per
+metric) and the baseline every ratio divides by.  HEADLINES picks the one
+number (and its baseline) that answers each question at the top of the
+report.  compare.py runs them; comparereport.py writes the report.
+
+The BENCH lines these expect (names, metrics, x, units) are the interface
+in docs/compare.md.  Python 3.11 standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+@dataclass
+class View:
+    """One table and one plot of an experiment."""
+    bench: str
+    metrics: tuple[str, ...]
+    series: str            # "config": a column per config; "metric": per metric
+    baseline: str          # the config (or metric) every ratio divides by
+    ylabel: str            # with its unit
+    xlabel: str = ""       # with its unit; "" when the benchmark has no x
+    plot: str = ""         # file name stem of the PNG
+    x_to_us: bool = False  # x is a time: shown in us (from ns, see xconv())
+
+
+@dataclass
+class Experiment:
+    id: str
+    title: str
+    question: str
+    benches: tuple[str, ...]
+    configs: tuple[str, ...]
+    cpus: tuple[int, ...]
+    boots: int
+    quick_cpus: tuple[int, ...]
+    quick_boots: int
+    views: tuple[View, ...]
+
+
+RCU, IPI = "rcu-ipi-spf", "ipi-ipi-spf"
+EXPERIMENTS = [
+    Experiment(
+        "E1", "walker protection",
+        "What does a lockless page-table walker pay to keep the tables it "
+        "walks from being freed under it? With `TABLE_FREE=ipi` it turns "
+        "interrupts off (the freeing CPU's shootdown IPI then waits for "
+        "it); with `rcu` it holds `rcu_read_lock()`. The benchmarks open "
+        "each kind of section explicitly, back to back in the same boot, "
+        "around a fast-GUP walk of 1, 16 and 512 pages (`gup_section`) and "
+        "around a plain 16-page walk (`gup_walk_section`); both "
+        "configurations are booted and their boots pooled per metric.",
+        ("gup_section", "gup_walk_section"), (RCU, IPI), (1,), 5, (1,), 1,
+        (View("gup_section", ("irq_save_restore", "rcu_read_lock"),
+              "metric", "irq_save_restore", "cycles per section",
+              "pages per section", "E1_gup_section"),
+         View("gup_walk_section",
+              ("irq_save_restore_walk16", "rcu_read_lock_walk16"),
+              "metric", "irq_save_restore_walk16",
+              "cycles per 16-page walk section", "", "E1_walk_section"))),
+    Experiment(
+        "E2", "munmap under walkers",
+        "How long does a munmap (16 pages, page tables freed) take on one "
+        "CPU while every other CPU runs lockless walk sections of 1 us to "
+        "1 ms back to back? Under `TABLE_FREE=ipi` the unmap's shootdown "
+        "must wait for each walker to turn interrupts back on, so it grows "
+        "with the section; under `rcu` the tables go to `call_rcu` and the "
+        "munmap does not wait for readers.",
+        ("gup_munmap_latency",), (RCU, IPI), (2,), 5, (2,), 1,
+        (View("gup_munmap_latency", ("munmap_16_pages",), "config", IPI,
+              "munmap latency (ns)", "walker section length (us)",
+              "E2_munmap_latency", x_to_us=True),)),
+    Experiment(
+        "E3", "page faults",
+        "How many page faults per second do the three fault paths take, "
+        "each faulting thread on its own pages, alone and with a concurrent "
+        "mmap/munmap writer in the same mm? `FAULT=locked` takes "
+        "`mmap_lock` for read, so the writer stalls it; `spf` faults "
+        "speculatively under a sequence count and aborts to the locked "
+        "path when a writer ran; `vma` locks only the faulting VMA, found "
+        "under RCU, and falls back when it cannot. The abort/fallback rate "
+        "says how often the fast path gave up.",
+        ("pft",), ("rcu-ipi-locked", RCU, "rcu-ipi-vma"), (2, 4), 5, (2,), 1,
+        (View("pft", ("faults_per_s_own", "faults_per_s_writer"), "config",
+              "rcu-ipi-locked", "page faults per second (faults/s)",
+              "faulting threads", "E3_faults_per_s"),
+         View("pft", ("abort_ppm_own", "abort_ppm_writer"), "config",
+              "rcu-ipi-locked",
+              "spf aborts / vma fallbacks per million faults (ppm)",
+              "faulting threads", "E3_abort_ppm"))),
+    Experiment(
+        "E4", "shootdown with preempted vCPUs",
+        "What does a one-page TLB shootdown cost its initiator as more of "
+        "the other vCPUs are preempted by the host, and how many IPIs does "
+        "it send? With `SHOOTDOWN=ipi` an IPI to a preempted vCPU waits "
+        "until the host runs it again; with `pv` the flush of a preempted "
+        "vCPU is left to the host (done at its next entry), so no IPI and "
+        "no wait. Under TCG the host is the kernel's model "
+        "(kernel/pvmodel.c), which holds x vCPUs out for 2 ms each.",
+        ("pv_flush",), (RCU, "rcu-pv-spf"), (2, 4), 5, (2,), 1,
+        (View("pv_flush", ("initiator_ns",), "config", RCU,
+              "initiator latency (ns)", "preempted vCPUs",
+              "E4_initiator_latency"),
+         View("pv_flush", ("ipis_per_1000_flushes",
+                           "ipis_to_preempted_per_1000_flushes"),
+              "config", RCU, "IPIs per 1000 flushes", "preempted vCPUs",
+              "E4_ipis"))),
+    Experiment(
+        "E5", "safety of the four pairings",
+        "Is a lockless walker ever handed a freed page table? The paravirt "
+        "shootdown does not interrupt a preempted vCPU, so an IRQs-off "
+        "walker there is not waited for: `TABLE_FREE=ipi` with "
+        "`SHOOTDOWN=pv` frees the table under it (the unsafe pairing, the "
+        "one above zero), while RCU-freed tables (`rcu-*`) and IPI "
+        "shootdowns (`*-ipi`) stay safe. Each boot runs the pv suite's "
+        "race for 4 s under the host model's preemptions and counts "
+        "poisoned (freed) table reads per million walks.",
+        ("pv_safety",), (RCU, "rcu-pv-spf", IPI, "ipi-pv-spf"), (2,), 3,
+        (2,), 1,
+        (View("pv_safety", ("poisoned_per_million_walks",), "config", RCU,
+              "poisoned table reads per million walks (ppm)", "",
+              "E5_poisoned_ppm"),
+         View("pv_safety", ("walks", "preempted_walks"), "config", RCU,
+              "walks per boot (count)", "", "E5_walks"))),
+    Experiment(
+        "E6", "memory waiting for a grace period",
+        "How much page-table memory waits for a grace period in a munmap "
+        "storm (41 munmaps of 4 MiB, each freeing two PTE tables and "
+        "their upper levels)? Under `TABLE_FREE=rcu` the tables wait for "
+        "a grace period before they can be reused; under `ipi` only the "
+        "VMAs do. Also the munmap's own cost.",
+        ("munmap_storm",), (RCU, IPI), (2,), 5, (2,), 1,
+        (View("munmap_storm", ("peak_deferred_bytes",), "config", IPI,
+              "peak bytes waiting for RCU (bytes)", "", "E6_peak_deferred"),
+         View("munmap_storm", ("munmap_4mib",), "config", IPI,
+              "munmap of 4 MiB (cycles)", "", "E6_munmap_4mib"))),
+]
+
+
+@dataclass
+class Pick:
+    """One figure of the headline: bench/metric of a series at x.
+    cpus: "timing" takes the largest CPU count not overcommitted (timings
+    do not carry over from overcommitted boots), "count" the largest."""
+    bench: str
+    metric: str
+    series: str
+    x: float | str = -1        # a number, or "max"
+    cpus: str = "timing"
+
+
+@dataclass
+class Headline:
+    question: str
+    experiment: str
+    value: Pick
+    baselines: tuple[Pick, ...]
+    alt: tuple[Pick, Pick] | None = None   # (value, baseline) if no value
+
+
+HEADLINES = [
+    Headline("E1: cycles of a fast-GUP section of 16 pages under "
+             "rcu_read_lock, against IRQs off", "E1",
+             Pick("gup_section", "rcu_read_lock", "rcu_read_lock", 16),
+             (Pick("gup_section", "irq_save_restore", "irq_save_restore",
+                   16),),
+             alt=(Pick("gup_walk_section", "rcu_read_lock_walk16",
+                       "rcu_read_lock_walk16"),
+                  Pick("gup_walk_section", "irq_save_restore_walk16",
+                       "irq_save_restore_walk16"))),
+    Headline("E2: munmap latency (ns) with 100 us walker sections, "
+             "rcu against ipi", "E2",
+             Pick("gup_munmap_latency", "munmap_16_pages", RCU, 100),
+             (Pick("gup_munmap_latency", "munmap_16_pages", IPI, 100),)),
+    Headline("E3: faults/s of spf with a concurrent writer, 2 threads, "
+             "against locked", "E3",
+             Pick("pft", "faults_per_s_writer", RCU, 2),
+             (Pick("pft", "faults_per_s_writer", "rcu-ipi-locked", 2),)),
+    Headline("E3: faults/s of vma with a concurrent writer, 2 threads, "
+             "against locked", "E3",
+             Pick("pft", "faults_per_s_writer", "rcu-ipi-vma", 2),
+             (Pick("pft", "faults_per_s_writer", "rcu-ipi-locked", 2),)),
+    Headline("E4: shootdown initiator latency (ns), pv against ipi, most "
+             "vCPUs preempted", "E4",
+             Pick("pv_flush", "initiator_ns", "rcu-pv-spf", "max"),
+             (Pick("pv_flush", "initiator_ns", RCU, "max"),)),
+    Headline("E4: IPIs sent to preempted vCPUs per 1000 flushes, pv "
+             "against ipi, most vCPUs preempted", "E4",
+             Pick("pv_flush", "ipis_to_preempted_per_1000_flushes",
+                  "rcu-pv-spf", "max", "count"),
+             (Pick("pv_flush", "ipis_to_preempted_per_1000_flushes", RCU,
+                   "max", "count"),)),
+    Headline("E5: poisoned table reads per million walks, ipi-pv (unsafe) "
+             "against the three safe pairings", "E5",
+             Pick("pv_safety", "poisoned_per_million_walks", "ipi-pv-spf",
+                  cpus="count"),
+             tuple(Pick("pv_safety", "poisoned_per_million_walks", c,
+                        cpus="count")
+                   for c in (RCU, "rcu-pv-spf", IPI))),
+    Headline("E6: peak page-table bytes waiting for a grace period, rcu "
+             "against ipi", "E6",
+             Pick("munmap_storm", "peak_deferred_bytes", RCU, cpus="count"),
+             (Pick("munmap_storm", "peak_deferred_bytes", IPI,
+                   cpus="count"),)),
+]
+
+
+def experiment_of(name: str) -> Experiment | None:
+    return next((e for e in EXPERIMENTS if name in e.benches), None)
+
+
+# ==========================================================================
+# Planning and running the boots
+# ==========================================================================

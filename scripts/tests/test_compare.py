@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""scripts/tests/test_compare.py - `make compare`'s report (compare.py, comparereport.py, experiments.py).
+
+The report is generated from fixtures/compare/: real serial logs of
+`compare.py --only E1,E2,E6` boots (two boots of each configuration) and
+synthetic logs, named synthetic-*, written to the interface of the
+benchmarks not yet in this tree (gup_section, pft, pv_flush, pv_safety).
+Checked: the report is well-formed (comparereport.check_report()), the headline
+answers each question with a number and its baseline, medians over boots,
+ratios, overcommitted marks, log scales, the plan of boots, and that a benchmark with no
+results is reported as not measured, never as a number.  No QEMU.
+"""
+
+import contextlib
+import csv
+import glob
+import io
+import os
+import shutil
+import tempfile
+import unittest
+
+import harness
+from harness import FIXTURES
+
+import benchreport
+import compare
+import comparereport
+import experiments
+from experiments import EXPERIMENTS, HEADLINES
+
+LOGS = sorted(glob.glob(os.path.join(FIXTURES, "compare", "*.log")))
+REAL = [p for p in LOGS if not os.path.basename(p).startswith("synthetic")]
+META = dict(date="today", host="h", command="c", duration="1 s")
+
+
+def build(paths, out_dir, exps=None, run_=None):
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_ = run_ or compare.from_logs(paths)
+    exps = exps or EXPERIMENTS
+    text, pngs, problems = comparereport.report(run_, META, out_dir, exps)
+    return text, pngs, problems, comparereport.check_report(text, out_dir, exps)
+
+
+def headline(text: str, exp: str) -> list[list[str]]:
+    return [[c.strip() for c in ln.strip("|").split(" | ")]
+            for ln in text.splitlines() if ln.startswith(f"| {exp}:")]
+
+
+def gnuplot_ok() -> bool:
+    return benchreport.gnuplot_terminal() is not None
+
+
+class Report(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_fixtures_are_there(self):
+        self.assertEqual((len(REAL), len(LOGS)), (12, 26))
+
+    def test_real_logs_and_missing_benchmarks(self):
+        # This tree's kernel: E1 (gup_walk_section), E2 and E6 measured;
+        # E3-E5 have no benchmark yet and say so.
+        text, pngs, problems, bad = build(REAL, self.dir)
+        self.assertEqual((bad, problems), ([], []))
+        e1 = headline(text, "E1")[0]
+        self.assertIn("(gup_walk_section: gup_section not measured)", e1[1])
+        e6 = headline(text, "E6")[0]
+        self.assertEqual(e6[1], "rcu-ipi-spf: 679520 bytes")  # 2 boots
+        self.assertEqual((e6[2], e6[3]), ("ipi-ipi-spf: 7776", "87.4x"))
+        for exp, bench in (("E3", "pft"), ("E4", "pv_flush"),
+                           ("E5", "pv_safety")):
+            for row in headline(text, exp):
+                self.assertEqual(row[1:], [
+                    f"not measured: no BENCH lines of {bench} in this run",
+                    "-", "-", "-"])
+        self.assertIn("### pft: faults_per_s_own, faults_per_s_writer (-)"
+                      "\n\nnot measured: no BENCH lines of pft in this run.",
+                      text)
+        if gnuplot_ok():
+            self.assertEqual(sorted(pngs), [
+                "E1_walk_section.png", "E2_munmap_latency.png",
+                "E6_munmap_4mib.png", "E6_peak_deferred.png"])
+
+    def test_all_six_with_interface_lines(self):
+        text, pngs, problems, bad = build(LOGS, self.dir)
+        self.assertEqual((bad, problems), ([], []))
+        self.assertEqual(headline(text, "E1")[0][1:4],
+                         ["rcu_read_lock: 2200 cycles",
+                          "irq_save_restore: 2400", "0.917x"])
+        # spf: median of three boots (165000, 180000, 195000).
+        self.assertEqual([r[1:4] for r in headline(text, "E3")],
+                         [["rcu-ipi-spf: 180000 faults/s",
+                           "rcu-ipi-locked: 75000", "2.4x"],
+                          ["rcu-ipi-vma: 135000 faults/s",
+                           "rcu-ipi-locked: 75000", "1.8x"]])
+        self.assertIn("| faults_per_s_writer | 2 | 2 | 75000 (25000..100000)"
+                      " | 180000 (55000..260000) | 135000 (45000..180000) | "
+                      "2.4x | 1.8x | 1/3 |", text)
+        # Timing from the largest boot that is not overcommitted (2 vCPUs
+        # on the fixtures' 2-core host); counts from the largest (4, oc).
+        lat, ipis = headline(text, "E4")
+        self.assertEqual(lat[1:], ["rcu-pv-spf: 21000 ns",
+                                   "rcu-ipi-spf: 2020000", "0.0104x",
+                                   "2 vCPUs, preempted vCPUs 1"])
+        self.assertEqual(ipis[1:], ["rcu-pv-spf: 0 ipis",
+                                    "rcu-ipi-spf: 3000", "0x",
+                                    "4 vCPUs, preempted vCPUs 3, "
+                                    "overcommitted"])
+        self.assertIn("| 4 | 3 | 6020000 (6015000..18060000) (oc) | 23000 "
+                      "(18000..69000) (oc) | 0.00382x | 1 |", text)
+        self.assertIn("**Overcommitted** (vCPUs > host cores): vCPUs 4",
+                      text)
+        self.assertEqual(headline(text, "E5")[0][1:3], [
+            "ipi-pv-spf: 37 ppm",
+            "rcu-ipi-spf: 0, rcu-pv-spf: 0, ipi-ipi-spf: 0"])
+        if not gnuplot_ok():
+            self.skipTest("gnuplot not usable here: plots not checked")
+        self.assertEqual(len(pngs), 11)
+
+        def gp(name):
+            with open(os.path.join(self.dir, "gnuplot", name + ".gp")) as f:
+                return f.read()
+        # Decades: log scales; zeros (E5) stay linear; error bars always.
+        self.assertIn("set logscale y", gp("E2_munmap_latency"))
+        self.assertIn("set logscale x", gp("E1_gup_section"))
+        self.assertNotIn("logscale", gp("E5_poisoned_ppm"))
+        self.assertIn('set xlabel "walker section length (us)"',
+                      gp("E2_munmap_latency"))
+        self.assertIn("overcommitted (vCPUs > host cores)",
+                      gp("E4_initiator_latency"))
+        for v in ("E2_munmap_latency", "E5_poisoned_ppm"):
+            self.assertRegex(gp(v), r"with yerror(lines|bars)")
+
+    def test_missing_benchmark_in_a_run(self):
+        # What run() records for a kernel without the benchmark.
+        with contextlib.redirect_stdout(io.StringIO()):
+            r = compare.from_logs(REAL)
+        e3 = next(e for e in EXPERIMENTS if e.id == "E3")
+        r.missing = {("pft", c): "the kernel has no benchmark pft"
+                     for c in e3.configs}
+        text, _, _, bad = build(None, self.dir, run_=r)
+        self.assertEqual(bad, [])
+        self.assertIn("| E3: faults/s of spf with a concurrent writer, 2 "
+                      "threads, against locked | not measured: the kernel "
+                      "has no benchmark pft (rcu-ipi-locked, rcu-ipi-spf, "
+                      "rcu-ipi-vma) | - | - | - |", text)
+
+    def test_check_report_catches(self):
+        text, _, _, bad = build(REAL, self.dir)
+        self.assertEqual(bad, [])
+        exps = EXPERIMENTS
+        broken = text.replace("| 2 | 1 |", "| 2 |", 1)
+        self.assertTrue(any("cells" in b for b in comparereport.check_report(
+            broken, self.dir, exps)))
+        cut = text[:text.index("## E6")]
+        self.assertTrue(comparereport.check_report(cut, self.dir, exps))
+        if gnuplot_ok():
+            os.unlink(os.path.join(self.dir, "E2_munmap_latency.png"))
+            self.assertEqual(comparereport.check_report(text, self.dir, exps),
+                             ["E2_munmap_latency.png is missing"])
+
+    def test_main_writes_the_files(self):
+        out = os.path.join(self.dir, "out")
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = compare.main(["--from-log", *LOGS, "--out", out])
+        self.assertEqual(rc, 0)
+        with open(os.path.join(out, "compare.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(tuple(rows[0]), comparereport.CSV_COLUMNS)
+        self.assertTrue(any(r["overcommitted"] == "yes" for r in rows))
+        with open(os.path.join(out, "results.csv")) as f:
+            self.assertEqual(len(list(csv.DictReader(f))), 126)
+        with open(os.path.join(out, "report.md")) as f:
+            self.assertTrue(f.read().startswith("# make compare"))
+
+
+class Plan(unittest.TestCase):
+    def test_boots(self):
+        full = compare.plan(EXPERIMENTS, False)
+        quick = compare.plan(EXPERIMENTS, True)
+        self.assertEqual((len(full), len(quick)), (92, 15))
+        # Round-robin: every first boot before any second one.
+        ks = [k for _, _, _, k in full]
+        self.assertEqual(ks, sorted(ks))
+        self.assertEqual(compare.plan(EXPERIMENTS[5:], True),
+                         [(EXPERIMENTS[5], "rcu-ipi-spf", 2, 1),
+                          (EXPERIMENTS[5], "ipi-ipi-spf", 2, 1)])
+
+    def test_definitions(self):
+        for e in EXPERIMENTS:
+            for c in e.configs:
+                compare.matrix.parse_config(c)
+            for v in e.views:
+                self.assertIn(v.bench, e.benches)
+                self.assertIn(v.baseline, e.configs if v.series == "config"
+                              else v.metrics)
+        for h in HEADLINES:
+            e = experiments.experiment_of(h.value.bench)
+            self.assertEqual(e.id, h.experiment)
+
+    def test_registered_benchmarks(self):
+        k = os.path.join(compare.ROOT, "build", "rcu-ipi-spf", "kernel.elf")
+        if not os.path.exists(k):
+            self.skipTest("no build/rcu-ipi-spf/kernel.elf")
+        names = compare.registered_benchmarks(k)
+        self.assertIn("munmap_storm", names)
+        self.assertNotIn("start", names)
+
+
+if __name__ == "__main__":
+    harness.main()
