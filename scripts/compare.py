@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         run_ = run(a.experiments, a.quick, accel, a.mem, a.timeout,
                    os.path.join(out_dir, "logs"))
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                host=bench.host_line(), command=command, quick=a.quick,
+                host=bench.host_line(), command=command,
+                what="logs read" if a.from_log else "boots",
                 duration=f"{time.monotonic() - t0:.0f} s")
     text, pngs, problems = comparereport.report(run_, meta, out_dir,
                                                 a.experiments)
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         f.write(text + "\n")
     latest = None if a.out else benchreport.update_latest(
         out_dir, "compare-latest")
-    bench.summary(run_.results, bench.plural(run_.boots, "boot"),
+    bench.summary(run_.results, bench.plural(
+        run_.boots, "log" if a.from_log else "boot"),
                   time.monotonic() - t0, run_.problems)
     say(f"report: {bench.show(out_dir)}/report.md" +
         (f" (copied to {bench.show(latest)}/)" if latest else ""))

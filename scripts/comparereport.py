@@ -287,7 +287,8 @@ def report(run_: Run, meta: dict, out_dir: str, experiments) -> tuple[
            f"- accelerator: {', '.join(sorted(run_.accels)) or '?'}",
            f"- host: {meta['host']}",
            f"- command: `{meta['command']}`",
-           f"- boots: {run_.boots} in {meta['duration']}", "",
+           f"- {meta.get('what', 'boots')}: {run_.boots} in "
+           f"{meta['duration']}", "",
            "Every figure is the median over repeated boots of each boot's "
            "median (the benchmark's own repeated runs), shown as `median "
            "(min..max)`: min and max are the smallest and largest single "
