@@ -192,6 +192,18 @@ def span_decades(vals) -> bool:
     return bool(vals) and min(vals) > 0 and max(vals) / min(vals) >= 30
 
 
+def short_names(configs) -> tuple[dict[str, str], str]:
+    """Legend names: only the switch values in which the configurations
+    differ ({'rcu-ipi-locked': 'locked', ...}), and what they share
+    ('TABLE_FREE=rcu SHOOTDOWN=ipi')."""
+    parts = [matrix.parse_config(c) for c in configs]
+    same = [s.name for s in matrix.SWITCHES
+            if len({p[s.name] for p in parts}) == 1]
+    names = {c: "-".join(v for k, v in p.items() if k not in same) or c
+             for c, p in zip(configs, parts)}
+    return names, " ".join(f"{k}={parts[0][k]}" for k in same)
+
+
 def view_plot(view: View, exp: Experiment, rows: list[dict], term: str,
               out_dir: str) -> str:
     """Draw the view; return '' or the problem."""
@@ -201,6 +213,17 @@ def view_plot(view: View, exp: Experiment, rows: list[dict], term: str,
     metrics = [m for m in view.metrics if any(a["metric"] == m
                                               for a in rows)]
     cpus = sorted({a["cpus"] for a in rows})
+    # Legend labels: the metrics without their common prefix (own, writer).
+    cut = os.path.commonprefix(metrics).rfind("_") + 1 \
+        if len(metrics) > 1 else 0
+    short = {m: m[cut:] for m in metrics}
+    names, common = short_names(exp.configs) if view.series == "config" \
+        else ({}, "")
+
+    def label(s: str, m: str, n: int) -> str:
+        return names.get(s, s) + \
+            (f" {short[m]}" if len(metrics) > 1 and view.series == "config"
+             else "") + (f" cpus={n}" if len(cpus) > 1 else "")
     series, xtics = [], None
     if not show_x:      # one point per category: series (and cpus)
         cats = [(s, m, n) for m in metrics for s in order for n in cpus
@@ -210,9 +233,7 @@ def view_plot(view: View, exp: Experiment, rows: list[dict], term: str,
         for i, (s, m, n) in enumerate(cats):
             a = next(a for a in rows
                      if (a["series"], a["metric"], a["cpus"]) == (s, m, n))
-            lab = s + (f" {m}" if len(metrics) > 1 and
-                       view.series == "config" else "") + \
-                (f" cpus={n}" if len(cpus) > 1 else "")
+            lab = label(s, m, n)
             xtics.append((lab, i))
             series.append((lab, order.index(s), metrics.index(m),
                            [(i, a["value"], a["min"], a["max"])]))
@@ -222,23 +243,23 @@ def view_plot(view: View, exp: Experiment, rows: list[dict], term: str,
     else:
         for ci, s in enumerate(order):
             for mi, m in enumerate(metrics if view.series == "config"
-                                   else [None]):
+                                   else [s]):
                 for ni, n in enumerate(cpus):
                     pts = [(a["x"], a["value"], a["min"], a["max"])
                            for a in rows if a["series"] == s and a["cpus"] == n
-                           and (m is None or a["metric"] == m)]
+                           and a["metric"] == m]
                     if pts:
-                        lab = s + (f" {m}" if m and len(metrics) > 1 else "") \
-                            + (f" cpus={n}" if len(cpus) > 1 else "")
-                        series.append((lab, ci, mi * len(cpus) + ni, pts))
+                        series.append((label(s, m, n), ci,
+                                       mi * len(cpus) + ni, pts))
         oc = [(a["x"], a["value"]) for a in rows if overcommitted(a)]
     accels = ", ".join(sorted({a["accel"] for a in rows}))
     cores = sorted({str(a["host_cores"]) for a in rows if a["host_cores"]})
-    boots = max(a["boots"] for a in rows)
-    title = (f"{exp.id} {exp.title}: {view.bench}\n{accels}, vCPUs "
+    lo, hi = min(a["boots"] for a in rows), max(a["boots"] for a in rows)
+    title = (f"{exp.id} {exp.title}: {view.bench}\n" +
+             (f"{common}, " if common else "") + f"{accels}, vCPUs "
              f"{','.join(map(str, cpus))}, host cores "
-             f"{','.join(cores) or '?'}; median of {boots} boot(s), "
-             f"bars min..max")
+             f"{','.join(cores) or '?'}\nmedian of "
+             f"{'up to ' if lo != hi else ''}{hi} boot(s), bars min..max")
     script = benchreport.plot_script(
         view.plot + ".png", term, title,
         view.xlabel if show_x else "configuration", view.ylabel, series, oc,

@@ -108,10 +108,12 @@ EXPERIMENTS = [
         (View("pv_flush", ("initiator_ns",), "config", RCU,
               "initiator latency (ns)", "preempted vCPUs",
               "E4_initiator_latency"),
-         View("pv_flush", ("ipis_per_1000_flushes",
-                           "ipis_to_preempted_per_1000_flushes"),
-              "config", RCU, "IPIs per 1000 flushes", "preempted vCPUs",
-              "E4_ipis"))),
+         View("pv_flush", ("ipis_per_1000_flushes",), "config", RCU,
+              "IPIs sent per 1000 flushes (ipis)", "preempted vCPUs",
+              "E4_ipis_sent"),
+         View("pv_flush", ("ipis_to_preempted_per_1000_flushes",), "config",
+              RCU, "IPIs to preempted vCPUs per 1000 flushes (ipis)",
+              "preempted vCPUs", "E4_ipis_to_preempted"))),
     Experiment(
         "E5", "safety of the four pairings",
         "Is a lockless walker ever handed a freed page table? The paravirt "

@@ -119,7 +119,7 @@ class Report(unittest.TestCase):
             "rcu-ipi-spf: 0, rcu-pv-spf: 0, ipi-ipi-spf: 0"])
         if not gnuplot_ok():
             self.skipTest("gnuplot not usable here: plots not checked")
-        self.assertEqual(len(pngs), 11)
+        self.assertEqual(len(pngs), 12)
 
         def gp(name):
             with open(os.path.join(self.dir, "gnuplot", name + ".gp")) as f:
