@@ -126,6 +126,22 @@ def from_logs(paths: list[str]) -> Run:
 # Main
 # ==========================================================================
 
+def tree() -> str:
+    """The commit the kernels were built from, `+ changes` if dirty."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                              cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain",
+                                "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return (f"commit {head}" + (" + uncommitted changes" if dirty else "")
+            if head else "unknown")
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="Run the six experiments of make compare and write "
@@ -175,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                    os.path.join(out_dir, "logs"))
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
                 host=bench.host_line(), command=command,
+                tree="not known (read from logs)" if a.from_log else tree(),
                 what="logs read" if a.from_log else "boots",
                 duration=f"{time.monotonic() - t0:.0f} s")
     text, pngs, problems = comparereport.report(run_, meta, out_dir,

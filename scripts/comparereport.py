@@ -307,6 +307,7 @@ def report(run_: Run, meta: dict, out_dir: str, experiments) -> tuple[
            f"- date: {meta['date']}",
            f"- accelerator: {', '.join(sorted(run_.accels)) or '?'}",
            f"- host: {meta['host']}",
+           f"- tree: {meta.get('tree', '?')}",
            f"- command: `{meta['command']}`",
            f"- {meta.get('what', 'boots')}: {run_.boots} in "
            f"{meta['duration']}", "",
@@ -319,7 +320,14 @@ def report(run_: Run, meta: dict, out_dir: str, experiments) -> tuple[
            "its timings do not carry over to real SMP, its counts do. "
            "Absolute times under TCG emulation drift from run to run; "
            "read the ratios.", "",
-           "## Headline", ""]
+           "## Headline", "",
+           "The seed thread (the speculative page-fault RFC on linux-mm, "
+           "April 2021) asked whether lockless walkers such as fast GUP "
+           "should hold an explicit RCU read lock instead of turning IRQs "
+           "off, what freeing page tables under RCU would cost, and "
+           "whether the IPI mechanism survives paravirt shootdowns. One "
+           "row per question, one number from this run against its "
+           "baseline; the sections below have the rest.", ""]
     out += headline_table(aggs, run_, experiments)
     out.append("")
     if run_.problems:
