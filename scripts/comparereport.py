@@ -91,7 +91,9 @@ def ratio(a: dict | None, base: dict | None) -> str:
     return f"{a['value'] / base['value']:.3g}x"
 
 
-def not_measured(bench_name: str, configs, run_: Run) -> str:
+def not_measured(bench_name: str, configs, run_) -> str:
+    """Why bench_name has no figure: run_ (compare.Run) knows what a
+    kernel lacked (missing) and what went wrong (problems)."""
     why: dict[str, list[str]] = {}
     for c in configs:
         if (bench_name, c) in run_.missing:
@@ -124,7 +126,7 @@ def where(a: dict) -> str:
              else "") + (", overcommitted" if overcommitted(a) else ""))
 
 
-def headline_table(aggs: dict, run_: Run, experiments) -> list[str]:
+def headline_table(aggs: dict, run_, experiments) -> list[str]:
     out = ["| question | answer | baseline | ratio | where |",
            "| --- | ---: | ---: | ---: | --- |"]
     ids = {e.id for e in experiments}
@@ -286,10 +288,12 @@ def run_line(exp: Experiment, rows: list[dict]) -> str:
              f"not carry over, counts do." if oc else "."))
 
 
-def report(run_: Run, meta: dict, out_dir: str, experiments) -> tuple[
+def report(run_, meta: dict, out_dir: str, experiments) -> tuple[
         str, list[str], list[str]]:
-    """Return (report.md text, PNG files, plot problems); writes the
-    plots and compare.csv."""
+    """The report of run_ (compare.Run: results, problems, what each
+    kernel lacked, boots, accelerators) over experiments; meta: date,
+    host, tree, command, duration.  Return (report.md text, PNG files,
+    plot problems); writes the plots and compare.csv into out_dir."""
     aggs: dict[str, list[dict]] = {}
     per_view = []
     for e in experiments:
