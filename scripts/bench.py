@@ -112,13 +112,15 @@ def build_kernels(configs) -> tuple[dict[str, str | None], list[str]]:
 
 def run_boots(boots, accel: str, mem: str, timeout: float | None,
               log_dir: str, kernels: dict | None = None,
-              stems: list[str] | None = None) -> Outcome:
+              stems: list[str] | None = None,
+              timeout_for=default_timeout) -> Outcome:
     """Boot each (config, cpus, [names]) of boots in turn, one at a time.
 
     kernels: already built ({config: path}); else they are built here.
     stems: the log file names (default matrix.boot_stems()); what a stem
     adds to `<config>-cpus<N>` is shown in the boot's label.  Every result
     row gets `boot`, its stem, so repeated boots can be told apart.
+    timeout_for(cpus): a boot's timeout when timeout is None.
     """
     out = Outcome(accels={accel})
     if kernels is None:
@@ -135,7 +137,7 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
             res, text = kbuild.boot(kernels[config], n,
                                     "bench=" + ",".join(names), log_path,
                                     accel, mem,
-                                    timeout or default_timeout(n))
+                                    timeout or timeout_for(n))
         except KeyboardInterrupt:
             qemu.kill_all()
             out.interrupted = True

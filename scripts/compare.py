@@ -90,6 +90,13 @@ class Run:
     interrupted: bool = False
 
 
+def boot_timeout(cpus: int) -> float:
+    """60 s, plus 15 s per CPU beyond the first: every boot here runs
+    one experiment's benchmarks (the longest, E5, 4 s), so a hung boot
+    should not eat the 15-minute budget (bench.py allows 300 s)."""
+    return 60.0 + 15.0 * (max(1, cpus) - 1)
+
+
 def run(experiments, quick: bool, accel: str, mem: str, timeout,
         log_dir: str) -> Run:
     out = Run()
@@ -110,7 +117,8 @@ def run(experiments, quick: bool, accel: str, mem: str, timeout,
             boots.append((c, n, names))
             stems.append(f"{c}-cpus{n}-{e.id}-boot{k}")
     say(f"{len(boots)} boots planned")
-    o = bench.run_boots(boots, accel, mem, timeout, log_dir, kernels, stems)
+    o = bench.run_boots(boots, accel, mem, timeout, log_dir, kernels, stems,
+                        boot_timeout)
     out.results, out.boots, out.accels = o.results, len(o.boots), o.accels
     out.problems += o.problems
     out.interrupted = o.interrupted
@@ -152,7 +160,8 @@ def parse_args(argv):
     ap.add_argument("--accel", help="auto|kvm|tcg (default tcg)")
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--timeout", type=float,
-                    help="seconds per boot (bench.py's default)")
+                    help="seconds per boot (default 60 + 15 per CPU beyond "
+                         "the first)")
     ap.add_argument("--out", help="write here instead of bench/results/"
                     "compare-<timestamp>/ (compare-latest/ not updated)")
     ap.add_argument("--publish", action="store_true",
