@@ -178,6 +178,31 @@ class Report(unittest.TestCase):
             self.assertTrue(f.read().startswith("# make compare"))
 
 
+class Aggregate(unittest.TestCase):
+    def test_walker_section_in_ns_or_us(self):
+        # The interface reports E2's x in ns; this tree's kernel in us.
+        v = EXPERIMENTS[1].views[0]
+        row = dict(name="gup_munmap_latency", config="rcu-ipi-spf", cpus=2,
+                   accel="tcg", metric="munmap_16_pages", unit="ns",
+                   value=5, min=4, max=9, runs=15, host_cores=2,
+                   overcommitted="no")
+        for xs in ((1000, 100000, 1000000), (1, 100, 1000)):
+            rows = [dict(row, x=x, boot=f"b{x}") for x in xs]
+            self.assertEqual(sorted(a["x"] for a in comparereport.aggregate(
+                v, rows)), [1, 100, 1000])
+
+    def test_median_of_boots(self):
+        v = EXPERIMENTS[5].views[0]
+        rows = [dict(name="munmap_storm", config="rcu-ipi-spf", cpus=2,
+                     accel="tcg", metric="peak_deferred_bytes", unit="bytes",
+                     x=-1, value=val, min=val - 1, max=val + 1, runs=1,
+                     host_cores=2, overcommitted="no", boot=f"b{i}")
+                for i, val in enumerate((30, 10, 20, 1000, 25))]
+        (a,) = comparereport.aggregate(v, rows)
+        self.assertEqual((a["value"], a["min"], a["max"], a["boots"]),
+                         (25, 9, 1001, 5))
+
+
 class Plan(unittest.TestCase):
     def test_boots(self):
         full = compare.plan(EXPERIMENTS, False)
