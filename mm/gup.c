@@ -8,9 +8,12 @@
  * us; rcu: a read section, so the grace period before a table is freed
  * waits for us).  Nothing keeps the *pages* or the *entries*: a concurrent
  * munmap, madvise, mprotect or MAP_FIXED may clear or change an entry and
- * drop the page's last reference at any moment.  So, for each page:
+ * drop the page's last reference at any moment.  The range is walked once,
+ * as Linux's gup_fast_pgd_range(): each PGD, PUD and PMD entry read once
+ * per table (pt_walk_range_once), each PTE table looped over
+ * (gup_fast_pte_range).  Then, for each page:
  *
- *   1. read the PMD entry and the PTE once each (pt_walk, READ_ONCE);
+ *   1. read the PTE once (READ_ONCE; the PMD entry was read once above);
  *   2. check the PTE: present, user, writable if FOLL_WRITE, a normal page;
  *   3. take the reference with a try-get, which fails on a count of zero:
  *      the page was unmapped and its last reference dropped (it is being
