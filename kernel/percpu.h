@@ -30,7 +30,6 @@ struct percpu {
 	int preempt_count;          /* >0: no preemption (nesting) */
 	int irq_nesting;            /* depth of hard-IRQ handlers running */
 	int irq_off_nesting;        /* depth of local_irq_save() regions (debug) */
-	int rcu_nesting;            /* depth of rcu_read_lock() sections (debug) */
 	bool online;                /* written by the CPU itself when it comes up */
 	volatile bool need_resched; /* set by tick/wakeup, acted on at a preemption point */
 	volatile uint64_t ticks;    /* timer ticks taken here */

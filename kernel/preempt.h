@@ -42,8 +42,12 @@ static inline void preempt_enable(void)
 	barrier();
 	/* The decrement and the test are one instruction: once the count is
 	 * zero this thread may migrate, and a second read could see another
-	 * CPU's count. */
-	if (this_cpu_dec_and_test(preempt_count))
+	 * CPU's count.  The call only when a reschedule is pending, as
+	 * Linux's preempt_count_dec_and_test() (x86 folds the flag into the
+	 * count): a read of need_resched on whatever CPU this now runs is
+	 * enough, preempt_schedule_check() reads it again (and the next
+	 * interrupt exit preempts if this read missed it). */
+	if (this_cpu_dec_and_test(preempt_count) && unlikely(this_cpu_read(need_resched)))
 		preempt_schedule_check();
 }
 

@@ -8,9 +8,12 @@
  * us; rcu: a read section, so the grace period before a table is freed
  * waits for us).  Nothing keeps the *pages* or the *entries*: a concurrent
  * munmap, madvise, mprotect or MAP_FIXED may clear or change an entry and
- * drop the page's last reference at any moment.  So, for each page:
+ * drop the page's last reference at any moment.  The range is walked once,
+ * as Linux's gup_fast_pgd_range(): each PGD, PUD and PMD entry read once
+ * per table (pt_walk_range_once), each PTE table looped over
+ * (gup_fast_pte_range).  Then, for each page:
  *
- *   1. read the PMD entry and the PTE once each (pt_walk, READ_ONCE);
+ *   1. read the PTE once (READ_ONCE; the PMD entry was read once above);
  *   2. check the PTE: present, user, writable if FOLL_WRITE, a normal page;
  *   3. take the reference with a try-get, which fails on a count of zero:
  *      the page was unmapped and its last reference dropped (it is being
@@ -47,42 +50,61 @@
 #include "kernel/proc/uapi/syscall.h"
 #include "asm/page.h"
 
-static struct gup_stats stats;
 uint64_t gup_test_delay_ns;
 
-static void stat_add(uint64_t *c, uint64_t n)
+/* ---- statistics, per CPU ------------------------------------------------------ */
+
+/* One cache line per CPU: a shared counter would be written by every GUP
+ * call on every CPU, a cache-line bounce per call that Linux's fast GUP
+ * does not pay (it counts nothing but the per-CPU NR_FOLL_PIN_* stats). */
+struct gup_stats_pcpu {
+	struct gup_stats s;
+} __aligned(64);
+static struct gup_stats_pcpu pcpu_stats[NR_CPUS];
+
+/* Add to this CPU's counter: no migration possible (inside a walk section,
+ * or preemption off), and only this CPU writes it, so a plain add; readers
+ * sum with READ_ONCE. */
+static inline void stat_add_local(uint64_t *c, uint64_t n)
 {
-	if (n)
-		__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+	WRITE_ONCE(*c, *c + n);
+}
+
+static inline struct gup_stats *local_stats(void)
+{
+	return &pcpu_stats[smp_processor_id()].s;
 }
 
 /* ---- the fast part -------------------------------------------------------------- */
 
-/* What pt_walk saw at the PMD level, for the recheck (step 4). */
-struct gup_walk {
-	uintptr_t addr;
-	pteval_t *pmd_slot;
-	pteval_t pmd;
+struct gup_fast_ctx {
+	unsigned flags;
+	long nr;                    /* pages taken so far */
+	struct page **pages;
+	enum gup_fallback why;      /* why the walk stopped early */
 };
 
-/* pt_walk's check hook: each upper entry as read (once).  Poison means a
- * freed table (counted and reported by the lockless walker's check: the
- * bug TABLE_FREE exists to prevent); the PMD's slot and value are kept. */
-static bool gup_check(pteval_t e, const pteval_t *table, int level, void *priv)
+/* Each upper entry (PGD, PUD, PMD) as pt_walk_range_once read it, once per
+ * call (per table below it), not per page.  Poison means a freed table: the
+ * bug TABLE_FREE exists to prevent (counted and reported); absent or huge:
+ * the slow part decides. */
+static inline bool gup_fast_check(pteval_t e, const pteval_t *table, int level, void *priv)
 {
-	struct gup_walk *w = priv;
-	if (!lockless_walk_check_entry(e, table, level))
+	struct gup_fast_ctx *c = priv;
+	if (!lockless_walk_check_entry(e, table, level) || !entry_present(e)) {
+		c->why = GUP_FB_ABSENT;
 		return false;
-	if (level == PT_PMD) {
-		w->pmd_slot = (pteval_t *)&table[pt_index(w->addr, PT_PMD)];
-		w->pmd = e;
+	}
+	if (level != PT_PGD && entry_huge(e)) {
+		c->why = GUP_FB_SPECIAL;    /* a huge page: not handled here */
+		return false;
 	}
 	return true;
 }
 
 /* A frame GUP may hand out: a page of RAM that is not the allocator's, a
  * page table, or the kernel's own (a PTE could point anywhere). */
-static struct page *normal_page(pteval_t pte)
+static inline struct page *normal_page(pteval_t pte)
 {
 	uint64_t pfn = entry_addr(pte) >> PAGE_SHIFT;
 	if (pfn >= max_pfn)
@@ -93,7 +115,7 @@ static struct page *normal_page(pteval_t pte)
 	return p;
 }
 
-static bool grab(struct page *p, unsigned flags)
+static inline bool grab(struct page *p, unsigned flags)
 {
 	int n = flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1;
 #ifdef CONFIG_GUP_BROKEN
@@ -112,91 +134,110 @@ static inline void release(struct page *p, unsigned flags)
 		put_page(p);
 }
 
-/* One page, steps 1-4.  Return: the page with our reference, or NULL and
- * *@why. */
-static struct page *gup_fast_one(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				 enum gup_fallback *why)
+/*
+ * The PTEs of one table for [@addr, @end) (Linux's gup_fast_pte_range()):
+ * steps 1-4 for each page.  The PMD entry *@pmd_slot was read once, as
+ * @pmd, by the descent; the table it points to stays allocated for the
+ * whole section (TABLE_FREE), though it may be unhooked meanwhile.
+ */
+static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_t addr,
+				      uintptr_t end, void *priv)
 {
-	struct gup_walk w = { .addr = addr };
-	const struct pt_walk_ops ops = { .check = gup_check, .priv = &w };
-	int level;
-	/* 1: every level read once; the walk follows what it read. */
-	pteval_t *slot = pt_walk(mm->pgd, addr, PT_PTE, &ops, &level);
-	if (!slot) {
-		*why = GUP_FB_ABSENT;
-		return NULL;
-	}
-	if (level != PT_PTE) {
-		*why = GUP_FB_SPECIAL;  /* a huge page: not handled here */
-		return NULL;
-	}
-	pteval_t pte = READ_ONCE(*slot);
-	/* 2: what the PTE says, on the value read once. */
-	if (pte == PT_POISON) {
-		lockless_walk_check_entry(pte, slot - pte_index(addr), PT_PTE);
-		*why = GUP_FB_ABSENT;
-		return NULL;
-	}
-	if (!entry_present(pte)) {
-		*why = GUP_FB_ABSENT;   /* never touched, zapped, or PROT_NONE */
-		return NULL;
-	}
-	if (!pte_user(pte) || ((flags & FOLL_WRITE) && !pte_write(pte))) {
-		*why = GUP_FB_PERM;     /* the slow part decides from the VMA */
-		return NULL;
-	}
-	struct page *page = normal_page(pte);
-	if (!page) {
-		*why = GUP_FB_SPECIAL;
-		return NULL;
-	}
-	if (gup_test_delay_ns)
-		udelay(gup_test_delay_ns / 1000);
-	/* 3: the page may have been unmapped and its last reference dropped
-	 * since 1; try-get refuses a count of zero rather than resurrect it. */
-	if (!grab(page, flags)) {
-		*why = GUP_FB_REF;
-		return NULL;
-	}
+	struct gup_fast_ctx *c = priv;
+	pteval_t *table = pt_table(pmd);
+	pteval_t *ptep = &table[pt_index(addr, PT_PTE)];
+	for (; addr != end; addr += PAGE_SIZE, ptep++) {
+		/* 1: the PTE, read once; everything below looks at this value. */
+		pteval_t pte = READ_ONCE(*ptep);
+		/* 2: what it says.  Poison: the table was freed under us. */
+		if (unlikely(pte == PT_POISON)) {
+			lockless_walk_entry_poisoned(pte, table);
+			c->why = GUP_FB_ABSENT;
+			return false;
+		}
+		if (!entry_present(pte)) {
+			c->why = GUP_FB_ABSENT;     /* never touched, zapped, or PROT_NONE */
+			return false;
+		}
+		if (!pte_user(pte) || ((c->flags & FOLL_WRITE) && !pte_write(pte))) {
+			c->why = GUP_FB_PERM;       /* the slow part decides from the VMA */
+			return false;
+		}
+		struct page *page = normal_page(pte);
+		if (!page) {
+			c->why = GUP_FB_SPECIAL;
+			return false;
+		}
+		if (unlikely(READ_ONCE(gup_test_delay_ns)))
+			udelay(gup_test_delay_ns / 1000);
+		/* 3: the page may have been unmapped and its last reference
+		 * dropped since 1 (it is being freed, or free): the try-get
+		 * refuses a count of zero rather than resurrect the frame. */
+		if (!grab(page, c->flags)) {
+			c->why = GUP_FB_REF;
+			return false;
+		}
 #ifndef CONFIG_GUP_BROKEN
-	/* 4: still what the address maps?  The PMD: the PTE table we read may
-	 * have been unhooked (and, being empty, queued for freeing) and
-	 * another installed in its place; our PTE slot is then in a table no
-	 * longer reachable, which can still hold the old value (Linux's THP
-	 * collapse unhooks full tables: the case this check was written for).
-	 * The PTE: cleared by a zap (munmap, madvise, MAP_FIXED, exit) or
-	 * changed by mprotect (a write we were allowed may be forbidden now)
-	 * after 1.  Read after the reference was taken (grab's full barrier). */
-	pteval_t pmd2 = READ_ONCE(*w.pmd_slot), pte2 = READ_ONCE(*slot);
-	if (pmd2 != w.pmd || pte2 != pte) {
-		/* Poison here means the table was freed under the walk (the
-		 * protection failed): counted and reported like any other. */
-		if (pte2 == PT_POISON)
-			lockless_walk_check_entry(pte2, slot - pte_index(addr), PT_PTE);
-		release(page, flags);
-		*why = GUP_FB_RECHECK;
-		return NULL;
-	}
+		/* 4: still what the address maps?  Read after the reference was
+		 * taken (grab's full barrier).
+		 * The PTE: cleared by a zap (munmap, madvise, MAP_FIXED, exit)
+		 * or changed by mprotect (a write allowed at 1 may be forbidden
+		 * now) after 1: the try-get succeeded on a page that is no
+		 * longer (or no longer so) mapped, still counted above zero, or
+		 * already freed and handed out again (count 1 again).
+		 * The PMD: the PTE table we are looping over may have been
+		 * unhooked (and queued for freeing) and another installed in
+		 * its place; its slots can still hold the old values (Linux's
+		 * THP collapse unhooks full tables: the case this check was
+		 * written for; here tables are unhooked only once empty, so the
+		 * PTE check already catches it).  The PUD and PGD entries need
+		 * no recheck: an upper table is unhooked only after every entry
+		 * in it was cleared, our PMD entry included. */
+		pteval_t pte2 = READ_ONCE(*ptep);
+		if (unlikely(READ_ONCE(*pmd_slot) != pmd || pte2 != pte)) {
+			/* Poison here means the table was freed under the walk
+			 * (the protection failed): counted and reported. */
+			if (pte2 == PT_POISON)
+				lockless_walk_entry_poisoned(pte2, table);
+			release(page, c->flags);
+			c->why = GUP_FB_RECHECK;
+			return false;
+		}
+#else
+		(void)pmd_slot;
 #endif
-	return page;
+		c->pages[c->nr++] = page;
+	}
+	return true;
+}
+
+long gup_fast_section_walk(struct mm_struct *mm, uintptr_t start, long nr, unsigned flags,
+			   struct page **pages, enum gup_fallback *why)
+{
+	struct gup_fast_ctx c = { .flags = flags, .pages = pages, .why = GUP_FB_NR };
+	const struct pt_range_once_ops ops = {
+		.check = gup_fast_check, .pte_range = gup_fast_pte_range, .priv = &c,
+	};
+	/* One descent of the range: the PGD, PUD and PMD entries read once
+	 * per table, each PTE table looped over (gup_fast_pte_range). */
+	pt_walk_range_once(mm->pgd, start, start + (uintptr_t)nr * PAGE_SIZE, &ops);
+	*why = c.why;
+	return c.nr;
 }
 
 /* The fast part: pages from @start while they can be had.  Return: how many. */
 static long gup_fast(struct mm_struct *mm, uintptr_t start, long nr, unsigned flags,
 		     struct page **pages)
 {
-	long n = 0;
-	enum gup_fallback why = GUP_FB_NR;
+	enum gup_fallback why;
 	unsigned long w = lockless_page_walk_begin();
-	for (; n < nr; n++) {
-		pages[n] = gup_fast_one(mm, start + (uintptr_t)n * PAGE_SIZE, flags, &why);
-		if (!pages[n])
-			break;
-	}
-	lockless_page_walk_end(w);
-	stat_add(&stats.fast_pages, (uint64_t)n);
+	long n = gup_fast_section_walk(mm, start, nr, flags, pages, &why);
+	struct gup_stats *s = local_stats();    /* inside the section: no migration */
+	stat_add_local(&s->calls, 1);
+	stat_add_local(&s->fast_pages, (uint64_t)n);
 	if (n < nr)
-		stat_add(&stats.fallback[why], 1);
+		stat_add_local(&s->fallback[why], 1);
+	lockless_page_walk_end(w);
 	return n;
 }
 
@@ -209,44 +250,27 @@ static bool vma_allows(unsigned vm_flags, unsigned gup_flags)
 	return vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
 }
 
-/* One page under mmap_lock (read): the VMA decides; a missing page is
- * faulted in with the lock dropped (the fault path takes it itself) and
- * looked up again.  Return: 0 and *@out, or a negative errno. */
-static long gup_slow_one(struct mm_struct *mm, uintptr_t addr, unsigned flags, struct page **out)
+/*
+ * follow_page (Linux's follow_page_mask()/follow_page_pte()): the page
+ * mapped at @addr, with a reference (a pin for FOLL_PIN), if it is there
+ * and allows the access; else NULL (the caller faults it in).  A full walk
+ * from the PGD and the PTE lock, for every page: the mapping holds a
+ * reference and the PTE lock keeps the mapping, so a plain get is safe.
+ */
+static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		struct vm_area_struct *vma = vma_find(mm, addr);
-		if (!vma || !vma_allows(vma->flags, flags))
-			return -EFAULT;
-		spinlock_t *ptl;
-		pteval_t *pte = pte_lookup_lock(mm, addr, &ptl);
-		if (pte) {
-			pteval_t v = *pte;
-			struct page *page = entry_present(v) ? normal_page(v) : NULL;
-			if (page && (!(flags & FOLL_WRITE) || pte_write(v))) {
-				/* The mapping holds a reference and the PTE lock
-				 * keeps the mapping: a plain get is safe here. */
-				page_ref_get_n(page, flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1);
-				spin_unlock(ptl);
-				*out = page;
-				return 0;
-			}
-			spin_unlock(ptl);
-		}
-		/* Not there (or not writable yet): fault it in, as the access
-		 * would.  The fault takes mmap_lock for read itself; taking it
-		 * twice could deadlock behind a waiting writer. */
-		mmap_read_unlock(mm);
-		enum fault_result r = handle_mm_fault(mm, addr, FAULT_USER | (flags & FOLL_WRITE ? FAULT_WRITE : 0));
-		mmap_read_lock(mm);
-		if (r == FAULT_OOM)
-			return -ENOMEM;
-		if (r != FAULT_OK)
-			return -EFAULT;
-		/* The VMA may have changed while the lock was dropped: look
-		 * again from the top. */
-	}
-	return -EFAULT;             /* unmapped again each time: give up */
+	spinlock_t *ptl;
+	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
+	if (!ptep)
+		return NULL;
+	pteval_t pte = *ptep;
+	struct page *page = entry_present(pte) ? normal_page(pte) : NULL;
+	if (page && (flags & FOLL_WRITE) && !pte_write(pte))
+		page = NULL;                /* a write fault makes it writable (or refuses) */
+	if (page)
+		page_ref_get_n(page, flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1);
+	spin_unlock(ptl);
+	return page;
 }
 
 /* Range checks shared by every entry point (Linux's errno values). */
@@ -268,6 +292,13 @@ static long gup_check_args(uintptr_t start, long nr_pages, unsigned flags)
 	return 0;
 }
 
+/*
+ * The slow part (Linux's __get_user_pages()): under mmap_lock for read,
+ * the VMA looked up and its permissions checked once per VMA the range
+ * crosses, then for each page follow_page (a full walk and the PTE lock);
+ * a page that is missing (or not writable yet) is faulted in as the access
+ * would, and looked up again.
+ */
 long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned flags,
 		    struct page **pages)
 {
@@ -276,14 +307,53 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		return r;
 	might_sleep();
 	long n = 0;
+	int faults = 0;
+	struct vm_area_struct *vma = NULL;
 	mmap_read_lock(mm);
-	for (; n < nr_pages; n++) {
-		r = gup_slow_one(mm, start + (uintptr_t)n * PAGE_SIZE, flags, &pages[n]);
-		if (r)
+	while (n < nr_pages) {
+		uintptr_t addr = start + (uintptr_t)n * PAGE_SIZE;
+		if (!vma || addr >= vma->end) {     /* the first page, or into the next VMA */
+			vma = vma_find(mm, addr);
+			if (!vma || !vma_allows(vma->flags, flags)) {
+				r = -EFAULT;
+				break;
+			}
+		}
+		struct page *page = follow_page(mm, addr, flags);
+		if (page) {
+			pages[n++] = page;
+			faults = 0;
+			continue;
+		}
+		if (flags & FOLL_NOFAULT) {
+			r = -EFAULT;            /* Linux's faultin_page() refuses the same way */
 			break;
+		}
+		if (++faults > 4) {
+			r = -EFAULT;            /* unmapped again after each fault: give up */
+			break;
+		}
+		/* Not there (or not writable yet): fault it in, as the access
+		 * would.  The fault takes mmap_lock for read itself; taking it
+		 * twice could deadlock behind a waiting writer.  The VMA may
+		 * change while the lock is dropped: look it up again. */
+		mmap_read_unlock(mm);
+		enum fault_result fr = handle_mm_fault(mm, addr, FAULT_USER | (flags & FOLL_WRITE ? FAULT_WRITE : 0));
+		mmap_read_lock(mm);
+		vma = NULL;
+		if (fr == FAULT_OOM) {
+			r = -ENOMEM;
+			break;
+		}
+		if (fr != FAULT_OK) {
+			r = -EFAULT;
+			break;
+		}
 	}
 	mmap_read_unlock(mm);
-	stat_add(&stats.slow_pages, (uint64_t)n);
+	preempt_disable();
+	stat_add_local(&local_stats()->slow_pages, (uint64_t)n);
+	preempt_enable();
 	return n ? n : r;
 }
 
@@ -293,12 +363,24 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 	long r = gup_check_args(start, nr_pages, flags);
 	if (r)
 		return r;
-	stat_add(&stats.calls, 1);
-	long n = flags & FOLL_SLOW_ONLY ? 0 : gup_fast(mm, start, nr_pages, flags, pages);
+	long n;
+	if (flags & FOLL_SLOW_ONLY) {
+		preempt_disable();
+		stat_add_local(&local_stats()->calls, 1);
+		preempt_enable();
+		n = 0;
+	} else {
+		n = gup_fast(mm, start, nr_pages, flags, pages);    /* counts the call */
+	}
 	if (n == nr_pages)
 		return n;
 	if (flags & FOLL_FAST_ONLY)
 		return n ? n : -EAGAIN;
+	if (!(flags & FOLL_SLOW_ONLY)) {
+		preempt_disable();
+		stat_add_local(&local_stats()->fallbacks, 1);
+		preempt_enable();
+	}
 	r = get_user_pages(mm, start + (uintptr_t)n * PAGE_SIZE, nr_pages - n,
 			   flags & ~FOLL_SLOW_ONLY, pages + n);
 	if (r < 0)
@@ -335,11 +417,16 @@ void put_user_pages(struct page **pages, long n)
 
 void gup_get_stats(struct gup_stats *s)
 {
-	s->calls = READ_ONCE(stats.calls);
-	s->fast_pages = READ_ONCE(stats.fast_pages);
-	s->slow_pages = READ_ONCE(stats.slow_pages);
-	for (int i = 0; i < GUP_FB_NR; i++)
-		s->fallback[i] = READ_ONCE(stats.fallback[i]);
+	*s = (struct gup_stats){ 0 };
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct gup_stats *c = &pcpu_stats[cpu].s;
+		s->calls += READ_ONCE(c->calls);
+		s->fallbacks += READ_ONCE(c->fallbacks);
+		s->fast_pages += READ_ONCE(c->fast_pages);
+		s->slow_pages += READ_ONCE(c->slow_pages);
+		for (int i = 0; i < GUP_FB_NR; i++)
+			s->fallback[i] += READ_ONCE(c->fallback[i]);
+	}
 }
 
 const char *gup_fallback_name(enum gup_fallback r)
@@ -357,8 +444,8 @@ static int cmd_gup(int argc, char **argv)
 	(void)argc, (void)argv;
 	struct gup_stats s;
 	gup_get_stats(&s);
-	mon_printf("gup (TABLE_FREE=%s): %llu calls, %llu pages fast, %llu pages slow\n",
-		   CONFIG_TABLE_FREE_NAME, (unsigned long long)s.calls,
+	mon_printf("gup (TABLE_FREE=%s): %llu calls, %llu fell back to the slow part; %llu pages fast, %llu pages slow\n",
+		   CONFIG_TABLE_FREE_NAME, (unsigned long long)s.calls, (unsigned long long)s.fallbacks,
 		   (unsigned long long)s.fast_pages, (unsigned long long)s.slow_pages);
 	mon_printf("fast part stopped early:");
 	for (int i = 0; i < GUP_FB_NR; i++)

@@ -28,7 +28,8 @@ struct page;
 #define FOLL_PIN       (1u << 1)   /* a pin (GUP_PIN_COUNTING_BIAS), not a plain reference */
 #define FOLL_FAST_ONLY (1u << 2)   /* never fall back to the slow part (tests, benchmarks) */
 #define FOLL_SLOW_ONLY (1u << 3)   /* skip the fast part (tests, benchmarks) */
-#define FOLL_ALL       (FOLL_WRITE | FOLL_PIN | FOLL_FAST_ONLY | FOLL_SLOW_ONLY)
+#define FOLL_NOFAULT   (1u << 4)   /* the slow part takes only what is mapped: no fault-in (Linux's) */
+#define FOLL_ALL       (FOLL_WRITE | FOLL_PIN | FOLL_FAST_ONLY | FOLL_SLOW_ONLY | FOLL_NOFAULT)
 
 /* The most pages one call takes (the slow part holds mmap_lock meanwhile). */
 #define GUP_MAX_PAGES  (1l << 20)
@@ -36,8 +37,8 @@ struct page;
 /**
  * get_user_pages_fast() - references on the @nr_pages pages from @start in
  * the current thread's mm, into @pages.
- * @gup_flags: FOLL_WRITE, FOLL_FAST_ONLY, FOLL_SLOW_ONLY (FOLL_PIN: see
- * pin_user_pages_fast).
+ * @gup_flags: FOLL_WRITE, FOLL_FAST_ONLY, FOLL_SLOW_ONLY, FOLL_NOFAULT
+ * (FOLL_PIN: see pin_user_pages_fast).
  * Return: the number of pages taken (from @start on, without gaps; fewer
  * than asked where a page could not be had), or when none: -EINVAL
  * (unaligned @start, @nr_pages <= 0 or above GUP_MAX_PAGES, unknown
@@ -63,7 +64,8 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 /**
  * get_user_pages() - the slow part alone: under mmap_lock for read, each
  * page's VMA is checked (FOLL_WRITE needs a writable one, any access a
- * readable one) and a missing page is faulted in (handle_mm_fault).
+ * readable one) and a missing page is faulted in (handle_mm_fault), unless
+ * FOLL_NOFAULT.
  * Return: as get_user_pages_fast().  Context: may sleep; mmap_lock not held.
  */
 long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned gup_flags,
@@ -86,6 +88,7 @@ enum gup_fallback {
 
 struct gup_stats {
 	uint64_t calls;
+	uint64_t fallbacks;         /* calls whose fast part stopped early and the slow part went on */
 	uint64_t fast_pages, slow_pages;
 	uint64_t fallback[GUP_FB_NR];
 };
@@ -94,6 +97,17 @@ struct gup_stats {
 void gup_get_stats(struct gup_stats *s);
 /** gup_fallback_name() - "absent", "permission", ... */
 const char *gup_fallback_name(enum gup_fallback r);
+
+/**
+ * gup_fast_section_walk() - the fast part's walk alone, for benchmarks that
+ * open the section themselves (bench/kernel/bench_gup.c): steps 1-4 for
+ * the @nr pages from @start, stopping at the first it cannot take (*@why).
+ * No argument checks, no statistics, no fallback.
+ * Return: how many pages were taken (references or pins in @pages).
+ * Context: inside a lockless walk section on @mm (lockless_walk.h).
+ */
+long gup_fast_section_walk(struct mm_struct *mm, uintptr_t start, long nr, unsigned flags,
+			   struct page **pages, enum gup_fallback *why);
 
 /* Tests only: a pause in the fast part between reading a PTE and taking
  * the reference, the window in which the page can be unmapped and freed. */

@@ -83,7 +83,7 @@ bool lockless_walk_entry_poisoned(pteval_t e, const pteval_t *table)
 	return poisoned(e, table);
 }
 
-bool lockless_walk_check_entry(pteval_t e, const pteval_t *table, int level)
+bool lockless_walk_check_entry_slow(pteval_t e, const pteval_t *table, int level)
 {
 	return lockless_check(e, table, level, NULL);
 }

@@ -27,6 +27,8 @@
 #include "kernel/irqflags.h"
 #include "kernel/percpu.h"
 #include "kernel/rcu/rcu.h"
+#include "mm/pgtable_free.h"
+#include "lib/compiler.h"
 
 struct mm_struct;
 
@@ -73,13 +75,25 @@ bool lockless_walk_protected(struct mm_struct *mm);
  */
 uint64_t follow_pte_lockless(struct mm_struct *mm, uintptr_t addr);
 
+/* The out-of-line part of lockless_walk_check_entry(). */
+bool lockless_walk_check_entry_slow(uint64_t e, const uint64_t *table, int level);
+
+extern uint64_t pagewalk_test_delay_ns;    /* (tests: see below) */
+
 /**
  * lockless_walk_check_entry() - the lockless walker's look at an upper
  * entry @e of @table at @level, for other lockless walkers built on
- * pt_walk (mm/gup.c): counts and reports poison, applies the test delay.
+ * pagewalk.h (mm/gup.c): counts and reports poison, applies the test delay.
+ * The common case (no poison, no test delay) is two compares inline: fast
+ * GUP runs it for every upper entry it reads.
  * Return: false to stop (poisoned).
  */
-bool lockless_walk_check_entry(uint64_t e, const uint64_t *table, int level);
+static inline bool lockless_walk_check_entry(uint64_t e, const uint64_t *table, int level)
+{
+	if (likely(e != PT_POISON && !READ_ONCE(pagewalk_test_delay_ns)))
+		return true;
+	return lockless_walk_check_entry_slow(e, table, level);
+}
 
 /**
  * lockless_walk_entry_poisoned() - the poison check alone, without the

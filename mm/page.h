@@ -86,8 +86,22 @@ static inline bool page_maybe_dma_pinned(const struct page *p)
  * freed: whoever saw it mapped a moment ago lost the race with its unmap.
  * Context: any; the caller must keep @p's struct page valid (it always is:
  * the page array is never freed), not the page itself.
+ * Inline: fast GUP runs it once per page (Linux's folio_ref_try_add()).
  */
-bool page_ref_add_unless_zero(struct page *p, int n);
+static inline bool page_ref_add_unless_zero(struct page *p, int n)
+{
+	int c = atomic_read(&p->refcount);
+	do {
+		if (c <= 0)
+			return false;
+		/* cmpxchg is a full barrier: the caller's recheck of the PTE
+		 * (mm/gup.c) is ordered after the count is raised, pairing with
+		 * the zap that clears the PTE before it drops its reference
+		 * (PTE lock release, then the flush, then put_page). */
+	} while (!__atomic_compare_exchange_n(&p->refcount.counter, &c, c + n, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return true;
+}
 
 /** try_get_page() - take a reference unless the count already reached zero. */
 static inline bool try_get_page(struct page *p) { return page_ref_add_unless_zero(p, 1); }

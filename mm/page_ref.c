@@ -24,21 +24,6 @@ static void report_once(uint64_t *counter, const char *what, const struct page *
 		       (unsigned long long)page_to_pfn(p), count, p->flags);
 }
 
-bool page_ref_add_unless_zero(struct page *p, int n)
-{
-	int c = atomic_read(&p->refcount);
-	do {
-		if (c <= 0)
-			return false;
-		/* cmpxchg is a full barrier: the caller's recheck of the PTE
-		 * (mm/gup.c) is ordered after the count is raised, pairing with
-		 * the zap that clears the PTE before it drops its reference
-		 * (PTE lock release, then the flush, then put_page). */
-	} while (!__atomic_compare_exchange_n(&p->refcount.counter, &c, c + n, false,
-					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	return true;
-}
-
 void page_ref_get_n(struct page *p, int n)
 {
 	int old = atomic_fetch_add(n, &p->refcount);

@@ -31,21 +31,12 @@ pteval_t *pt_walk(pgd_t *pgd, uintptr_t va, int stop_level, const struct pt_walk
 	}
 }
 
-/* The end of the block of size 1 << @shift holding @addr, clipped to @end
- * (no wrap: ranges lie in the user half). */
-static uintptr_t block_end(uintptr_t addr, unsigned shift, uintptr_t end)
-{
-	uintptr_t next = (addr | ((1ul << shift) - 1)) + 1;
-	return next < end ? next : end;
-}
-
 /* The entries of @table (at @level) for [@addr, @end), and below them. */
 static void walk_level(pteval_t *table, int level, uintptr_t addr, uintptr_t end,
 		       const struct pt_range_ops *ops)
 {
-	unsigned shift = pt_level_shift(level);
 	for (uintptr_t next; addr < end; addr = next) {
-		next = block_end(addr, shift, end);
+		next = pt_block_end(addr, level, end);
 		pteval_t *slot = &table[pt_index(addr, level)];
 		pteval_t e = READ_ONCE(*slot);
 		if (!entry_present(e) || entry_huge(e))

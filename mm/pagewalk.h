@@ -2,14 +2,18 @@
  * mm/pagewalk.h - the one page-table walker: every piece of mm code that
  * goes down the four levels (pgd -> pud -> pmd -> pte) goes through here.
  *
- * Two shapes, as in xv6 and Linux:
+ * Three shapes, as in xv6 and Linux:
  *   pt_walk()          one address, top down, optionally allocating the
  *                      missing tables (xv6's walk()): map, unmap, translate,
  *                      the PTE lookups of faults, the lockless walker;
  *   walk_page_range()  every table under a range, skipping absent entries
  *                      at whatever level they are absent (Linux's
  *                      walk_page_range()): zap, mprotect, freeing empty
- *                      tables, exit.
+ *                      tables, exit;
+ *   pt_walk_range_once()  a range in address order, each upper entry read
+ *                      once, each PTE table handed over whole, stopping at
+ *                      the first hole (Linux's gup_fast_pgd_range()): fast
+ *                      GUP.
  * Callers say what to do at the bottom (a PTE table, a leaf) and, for the
  * range walk, after a table's subtree is done (where a table can be freed,
  * children first).  The walker itself takes no lock and frees nothing: the
@@ -26,6 +30,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "kernel/atomic.h"
 #include "asm/pgtable.h"
 
 /* Levels, counted from the bottom as the hardware walk ends. */
@@ -103,5 +108,80 @@ struct pt_range_ops {
  * it (mmap_lock, or being their only user).
  */
 void walk_page_range(pgd_t *pgd, uintptr_t start, uintptr_t end, const struct pt_range_ops *ops);
+
+/** pt_block_end() - the end of @addr's entry at @level, clipped to @end (no wrap: user half). */
+static inline uintptr_t pt_block_end(uintptr_t addr, int level, uintptr_t end)
+{
+	uintptr_t next = (addr | ((1ul << pt_level_shift(level)) - 1)) + 1;
+	return next < end ? next : end;
+}
+
+struct pt_range_once_ops {
+	/*
+	 * Optional: each upper entry (@level PT_PGD, PT_PUD or PT_PMD of
+	 * @table) as read, before the walker looks at it; false to stop.
+	 */
+	bool (*check)(pteval_t entry, const pteval_t *table, int level, void *priv);
+	/*
+	 * The PTE table under the PMD entry *@pmd_slot, read once as @pmd,
+	 * for [@addr, @end) (within that table); false to stop.
+	 */
+	bool (*pte_range)(pteval_t *pmd_slot, pteval_t pmd, uintptr_t addr, uintptr_t end, void *priv);
+	void *priv;
+};
+
+/* One upper entry for pt_walk_range_once: its slot and value (*@ep), or
+ * NULL to stop (check refused it, absent, or a huge leaf). */
+static inline pteval_t *pt_range_entry(pteval_t *table, int level, uintptr_t addr,
+				       const struct pt_range_once_ops *ops, pteval_t *ep)
+{
+	pteval_t *slot = &table[pt_index(addr, level)];
+	pteval_t e = READ_ONCE(*slot);
+	if (ops->check && !ops->check(e, table, level, ops->priv))
+		return NULL;
+	if (!entry_present(e) || (level != PT_PGD && entry_huge(e)))
+		return NULL;
+	*ep = e;
+	return slot;
+}
+
+/**
+ * pt_walk_range_once() - go down [@start, @end) of the user half of @pgd
+ * once, in address order: each PGD, PUD and PMD entry is read once
+ * (READ_ONCE) and followed as read, and each PTE table is handed whole to
+ * @ops->pte_range, which loops over its PTEs.  A range of n pages inside
+ * one PTE table costs one descent, not n.  Unlike walk_page_range() it
+ * stops at the first upper entry that is absent, huge or refused by
+ * @ops->check, or when @ops->pte_range returns false: its caller (fast
+ * GUP) wants pages from @start on without gaps, and leaves the rest to
+ * code that can decide from the VMA.
+ * Inline, so that a caller's constant @ops are direct calls (the compiler
+ * sees them) rather than indirect ones.
+ * Return: true if the whole range was handed over and accepted.
+ * Context: the caller keeps the tables from being freed (fast GUP: a
+ * lockless walk section).
+ */
+static inline __attribute__((always_inline)) bool
+pt_walk_range_once(pgd_t *pgd, uintptr_t start, uintptr_t end, const struct pt_range_once_ops *ops)
+{
+	for (uintptr_t a4 = start, n4; a4 != end; a4 = n4) {
+		n4 = pt_block_end(a4, PT_PGD, end);
+		pteval_t e4, e3, e2;
+		if (!pt_range_entry(pgd, PT_PGD, a4, ops, &e4))
+			return false;
+		for (uintptr_t a3 = a4, n3; a3 != n4; a3 = n3) {
+			n3 = pt_block_end(a3, PT_PUD, n4);
+			if (!pt_range_entry(pt_table(e4), PT_PUD, a3, ops, &e3))
+				return false;
+			for (uintptr_t a2 = a3, n2; a2 != n3; a2 = n2) {
+				n2 = pt_block_end(a2, PT_PMD, n3);
+				pteval_t *pmd_slot = pt_range_entry(pt_table(e3), PT_PMD, a2, ops, &e2);
+				if (!pmd_slot || !ops->pte_range(pmd_slot, e2, a2, n2, ops->priv))
+					return false;
+			}
+		}
+	}
+	return true;
+}
 
 #endif

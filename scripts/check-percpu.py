@@ -30,7 +30,7 @@ import sys
 
 # Counted fields: updated with preemption on, or read by code that decides
 # about preemption and quiescent states.
-COUNTED = ("preempt_count", "irq_nesting", "rcu_nesting", "ticks", "ipis_sent", "ipis_received")
+COUNTED = ("preempt_count", "irq_nesting", "ticks", "ipis_sent", "ipis_received")
 MIN_PREEMPT_SITES = 5
 ICR_MSR = 0x830
 
@@ -179,7 +179,7 @@ def check_image(elf: str) -> int:
 
 
 # ---- self-test: the old preempt_disable(), the fixed one, the ICR ----------
-OFFS = {"self": 0, "preempt_count": 0x28, "irq_nesting": 0x2c, "rcu_nesting": 0x34,
+OFFS = {"self": 0, "preempt_count": 0x28, "irq_nesting": 0x2c,
         "ticks": 0x40, "ipis_sent": 0x48, "ipis_received": 0x50}
 HEAD = "ffffffff80100000 <%s>:\n"
 GOOD = HEAD % "good" + "".join("ffffffff8010000%d:\taddl   $0x1,%%gs:0x28\n" % i for i in range(6)) + """\
@@ -197,7 +197,7 @@ OLD_VIA_COPY = HEAD % "old_copy" + """\
 ffffffff80100000:\tmov    %gs:0x0,%rbx
 ffffffff80100009:\tmov    %rbx,%r12
 ffffffff8010000c:\tcall   ffffffff80100100 <f>
-ffffffff80100011:\tsubl   $0x1,0x34(%r12)
+ffffffff80100011:\tsubl   $0x1,0x2c(%r12)
 """
 OLD_VOLATILE = HEAD % "old_stat" + """\
 ffffffff80100000:\tmov    %gs:0x0,%rdx

@@ -18,7 +18,6 @@ void percpu_export_offsets(void)
 	EXPORT_PERCPU_OFFSET(self);
 	EXPORT_PERCPU_OFFSET(preempt_count);
 	EXPORT_PERCPU_OFFSET(irq_nesting);
-	EXPORT_PERCPU_OFFSET(rcu_nesting);
 	EXPORT_PERCPU_OFFSET(ticks);
 	EXPORT_PERCPU_OFFSET(ipis_sent);
 	EXPORT_PERCPU_OFFSET(ipis_received);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include "kernel/atomic.h"
+#include "kernel/irqflags.h"
 #include "kernel/preempt.h"
 #include "kernel/rcu/rcu_types.h"
 #include "mm/kmalloc.h"
@@ -35,22 +36,34 @@ typedef void (*rcu_callback_t)(struct rcu_head *head);
 
 extern unsigned rcu_stall_timeout_ms;   /* stall warning after this (default 10 s) */
 
+/* A reader is a region with preemption off: the grace period waits for
+ * every CPU to pass a quiescent state, a context switch or a tick that
+ * interrupted a preemptible context (kernel/sched/timer.c), and neither
+ * happens inside.  So rcu_read_lock() is preempt_disable() and nothing
+ * more: one per-CPU increment and a compiler barrier, as Linux's
+ * rcu_read_lock() without PREEMPT_RCU.  (It kept a second per-CPU count of
+ * read sections for rcu_read_lock_held(); that doubled the section's cost
+ * for a debug check that the preemption count answers as well.) */
 static inline void rcu_read_lock(void)
 {
 	preempt_disable();
-	this_cpu_inc(rcu_nesting);      /* one instruction: see preempt.h */
 }
 
 static inline void rcu_read_unlock(void)
 {
-	this_cpu_dec(rcu_nesting);
 	preempt_enable();
 }
 
-/** rcu_read_lock_held() - is this CPU inside a read-side section? (debug assertions) */
+/**
+ * rcu_read_lock_held() - would a grace period wait for this CPU now?
+ * True with preemption off (inside rcu_read_lock(), a spinlock, ...) or
+ * IRQs off (no tick, no switch): everything that holds back a grace period
+ * here, as Linux's rcu_read_lock_sched_held() without lockdep.  For debug
+ * assertions (the lockless walker's protection check).
+ */
 static inline bool rcu_read_lock_held(void)
 {
-	return this_cpu_read(rcu_nesting) > 0;
+	return preempt_count() > 0 || irqs_disabled();
 }
 
 #define rcu_dereference(p) READ_ONCE(p)

@@ -276,7 +276,10 @@ static void test_no_leak_over_rounds(struct ktest *t)
  * After each unmap of a page (munmap, MAP_FIXED over it, MADV_DONTNEED)
  * has returned, the mapper publishes dead_gen[slot] = that generation: from
  * then on the page is not mapped at its address.  Pinners on every other
- * CPU pin random ranges with the fast part only, read dead_gen for their
+ * CPU pin random ranges, a third of the calls with the fast part only, a
+ * third fast with the slow part going on where the fast one stops, a third
+ * with the slow part only (the last two with FOLL_NOFAULT: a page the slow
+ * part faulted in would carry no tag), read dead_gen for their
  * range *before* the call, and check every page returned: its tag must
  * name the address and a generation above what was dead before the call,
  * i.e. the page was still mapped at its address after the call began.  A
@@ -288,7 +291,9 @@ static void test_no_leak_over_rounds(struct ktest *t)
  * Races counted (the run fails on too few): recheck failures and try-gets
  * that found a zero count (gup statistics), and overlaps, pages returned
  * whose unmap completed before the call returned.  gup_test_delay_ns widens
- * the window between the PTE read and the try-get.
+ * the window between the PTE read and the try-get.  The slow part must
+ * have run too: calls that fell back to it, and pages it took (under
+ * mmap_lock and the PTE lock, racing with the same unmaps).
  */
 #define RACE_AREA   0x68000000ul
 #define RACE_SLOTS  8
@@ -361,7 +366,8 @@ static void pinner(void *arg)
 		unsigned first = x % RACE_SLOTS, n = 1 + (x >> 8) % 4;
 		if (first + n > RACE_SLOTS)
 			n = RACE_SLOTS - first;
-		unsigned flags = FOLL_FAST_ONLY | ((x >> 16) & 1 ? FOLL_PIN : 0) | ((x >> 17) & 1 ? FOLL_WRITE : 0);
+		static const unsigned part[3] = { FOLL_FAST_ONLY, FOLL_NOFAULT, FOLL_SLOW_ONLY | FOLL_NOFAULT };
+		unsigned flags = part[(x >> 18) % 3] | ((x >> 16) & 1 ? FOLL_PIN : 0) | ((x >> 17) & 1 ? FOLL_WRITE : 0);
 		uint64_t floor[4];
 		for (unsigned i = 0; i < n; i++)
 			floor[i] = READ_ONCE(dead_gen[first + i]);
@@ -402,6 +408,11 @@ static void pinner(void *arg)
 #define RACE_MIN_MS     400
 #define RACE_MIN_ROUNDS 500
 #define RACE_MAX_MS     6000
+/* Many CPUs on few host cores make rounds slow (8 vCPUs on 2 cores: about
+ * 30 a second) but races plentiful: there the run may end after
+ * RACE_MIN_ROUNDS / 5 rounds once the fast part has counted 4x the races
+ * required (recheck failures and zero-count try-gets, read live). */
+#define RACE_EARLY_ROUNDS (RACE_MIN_ROUNDS / 5)
 #define RACE_MIN_RACES  20
 
 static void test_gup_race(struct ktest *t)
@@ -420,18 +431,35 @@ static void test_gup_race(struct ktest *t)
 		dead_gen[i] = 0;
 	uint64_t onfree0 = page_ref_on_free, bad0 = page_alloc_bad_count, under0 = page_ref_underflow;
 	uint64_t poisoned0 = lockless_poisoned_reads, rech0 = stat_of(GUP_FB_RECHECK), ref0 = stat_of(GUP_FB_REF);
+	struct gup_stats gs0, gs1;
+	gup_get_stats(&gs0);
 	KTEST_ASSERT_EQ(t, do_mmap(race_mm, RACE_AREA, RACE_SLOTS * PAGE_SIZE, RW, ANON, -1, 0), (long)RACE_AREA);
 	populate(0, RACE_SLOTS, VM_READ | VM_WRITE);
 	gup_test_delay_ns = 200000;
 	pagewalk_test_delay_ns = 50000;     /* and between the PMD and the PTE read */
+	/* The mapper stays on its CPU: migrating onto a pinner's would leave
+	 * a CPU idle and the two taking turns. */
+	cpumask_t aff = current->affinity, here;
+	cpumask_clear(&here);
+	preempt_disable();
 	unsigned me = smp_processor_id(), cpu, n = 0;
+	preempt_enable();
+	cpumask_set_cpu(me, &here);
+	thread_set_affinity(current, &here);
 	struct thread *th[NR_CPUS];
 	for_each_online_cpu(cpu)
 		if (cpu != me)
 			th[n++] = thread_create_on(cpu, "ktest-gup", pinner, (void *)(uintptr_t)cpu);
 	uint64_t seed = 12345, rounds = 0, t0 = ktime_ns(), ops[4] = { 0, 0, 0, 0 };
-	while ((ktime_ns() < t0 + RACE_MIN_MS * 1000000ull || rounds < RACE_MIN_ROUNDS) &&
-	       ktime_ns() < t0 + RACE_MAX_MS * 1000000ull) {
+	for (;;) {
+		uint64_t now = ktime_ns();
+		if (now >= t0 + RACE_MAX_MS * 1000000ull)
+			break;
+		if (now >= t0 + RACE_MIN_MS * 1000000ull &&
+		    (rounds >= RACE_MIN_ROUNDS ||
+		     (rounds >= RACE_EARLY_ROUNDS && rounds % 16 == 0 &&
+		      stat_of(GUP_FB_RECHECK) - rech0 + stat_of(GUP_FB_REF) - ref0 >= 4 * RACE_MIN_RACES)))
+			break;
 		uint64_t x = rng_next(&seed);
 		unsigned first = x % RACE_SLOTS, len = 1 + (x >> 8) % 4, op = (x >> 16) % 4;
 		if (first + len > RACE_SLOTS)
@@ -472,6 +500,8 @@ static void test_gup_race(struct ktest *t)
 	race_stop = 1;
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
+	thread_set_affinity(current, &aff);
+	gup_get_stats(&gs1);
 	gup_test_delay_ns = 0;
 	pagewalk_test_delay_ns = 0;
 	uint64_t rech = stat_of(GUP_FB_RECHECK) - rech0, refz = stat_of(GUP_FB_REF) - ref0;
@@ -483,12 +513,17 @@ static void test_gup_race(struct ktest *t)
 		  CONFIG_TABLE_FREE_NAME, (unsigned long long)rounds, (unsigned long long)ops[0],
 		  (unsigned long long)ops[1], (unsigned long long)ops[2], (unsigned long long)ops[3],
 		  (unsigned long long)r_calls, (unsigned long long)r_pages);
+	uint64_t fallbacks = gs1.fallbacks - gs0.fallbacks, slow = gs1.slow_pages - gs0.slow_pages;
+	ktest_log("slow part: %llu calls fell back to it, %llu pages taken by it (of %llu)",
+		  (unsigned long long)fallbacks, (unsigned long long)slow, (unsigned long long)r_pages);
 	ktest_log("races: %llu recheck failures, %llu try-gets on a zero count, %llu overlaps; "
 		  "bad: %llu wrong pages, %llu refs on free pages, %llu bad allocs, %llu puts on free pages, %llu poisoned reads",
 		  (unsigned long long)rech, (unsigned long long)refz, (unsigned long long)r_overlaps,
 		  (unsigned long long)r_bad, (unsigned long long)onfree, (unsigned long long)badalloc,
 		  (unsigned long long)under, (unsigned long long)poisoned);
 	KTEST_EXPECT_GT(t, r_pages, 0ull);
+	KTEST_EXPECT_GT(t, fallbacks, 0ull);
+	KTEST_EXPECT_GT(t, slow, 0ull);
 	KTEST_EXPECT_GE(t, rech + refz + r_overlaps, (uint64_t)RACE_MIN_RACES);
 	KTEST_EXPECT_EQ(t, r_bad, 0ull);
 	KTEST_EXPECT_EQ(t, onfree, 0ull);
