@@ -11,15 +11,22 @@
 
 #include "kernel/smp.h"
 
+/* What one send did besides the IPIs it returns. */
+struct tlb_send_counts {
+	unsigned deferred;          /* targets left to their host (pv) */
+	unsigned to_preempted;      /* IPIs sent to a vCPU whose record said preempted:
+				     * it takes the IPI only once it runs again */
+};
+
 struct tlb_backend {
 	const char *name;
 	/*
 	 * Ask every CPU in @targets to run @fn(@arg), or have its TLB flushed
-	 * before it runs again; return at once.  *@deferred receives the
-	 * number of targets left to their host.  Return: the IPIs sent.
+	 * before it runs again; return at once, counts in *@c.  Return: the
+	 * IPIs sent.
 	 */
 	int (*send)(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
-		    unsigned *deferred);
+		    struct tlb_send_counts *c);
 	/* Wait until every interrupted target has run it. */
 	void (*wait)(struct smp_call_handle *h);
 };
@@ -28,7 +35,7 @@ extern const struct tlb_backend tlb_backend;
 
 /* The ipi backend's two halves, which pv uses for the targets it interrupts. */
 int tlb_ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
-		 unsigned *deferred);
+		 struct tlb_send_counts *c);
 void tlb_ipi_wait(struct smp_call_handle *h);
 
 #endif

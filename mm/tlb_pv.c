@@ -29,7 +29,7 @@
 
 #ifdef CONFIG_SHOOTDOWN_PV
 static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
-		   unsigned *deferred)
+		   struct tlb_send_counts *c)
 {
 	cpumask_t ipi;
 	unsigned n = 0;
@@ -50,9 +50,8 @@ static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, stru
 		}
 	}
 #endif
-	unsigned none;
-	int sent = tlb_ipi_send(&ipi, fn, arg, h, &none);
-	*deferred = n;
+	int sent = tlb_ipi_send(&ipi, fn, arg, h, c);
+	c->deferred = n;
 	return sent;
 }
 

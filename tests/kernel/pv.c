@@ -15,6 +15,7 @@
  * Every case sets the model itself and restores the boot's settings.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/pv_race.h"
 #include "kernel/config.h"
 #include "kernel/irqflags.h"
 #include "kernel/paravirt.h"
@@ -230,35 +231,6 @@ static void test_pv_stale_entry_flushed_on_resume(struct ktest *t)
 
 /* ---- the unsafe pairing ----------------------------------------------------- */
 
-static struct mm_struct *w_mm;
-static volatile int w_stop;
-static volatile uint64_t w_walks, w_mid;
-
-/* A lockless walker (the fast-GUP discipline): begin, walk, end; it reads
- * its own resume count inside the section, so a change means the walk
- * spanned a preemption. */
-static void walker(void *arg)
-{
-	(void)arg;
-	kthread_use_mm(w_mm);
-	unsigned me = smp_processor_id();
-	uint64_t walks = 0, mid = 0;
-	while (!READ_ONCE(w_stop)) {
-		unsigned long w = lockless_page_walk_begin();
-		uint64_t c0 = pvmodel_resumes(me);
-		(void)follow_pte_lockless(w_mm, PV_AREA);
-		uint64_t c1 = pvmodel_resumes(me);
-		lockless_page_walk_end(w);
-		walks++;
-		mid += c1 != c0;
-		if (walks % 64 == 0)
-			yield();
-	}
-	__atomic_fetch_add(&w_walks, walks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&w_mid, mid, __ATOMIC_RELAXED);
-	kthread_unuse_mm(w_mm);
-}
-
 #define PAIR_MIN_MS   1500
 #define PAIR_MAX_MS   10000
 #define PAIR_MIN_MID  20
@@ -274,61 +246,21 @@ static void test_pv_unsafe_pairing(struct ktest *t)
 #else
 	const bool unsafe = false;
 #endif
-	model_save();
-	rcu_barrier();
-	w_mm = mm_create();
-	KTEST_ASSERT_NOT_NULL(t, w_mm);
-	kthread_use_mm(w_mm);
-	w_stop = 0;
-	w_walks = w_mid = 0;
-	uint64_t poisoned0 = lockless_poisoned_reads, one = 1;
-	struct tlb_stats s0, s1;
-	tlb_get_stats(NR_CPUS, &s0);
-	pagewalk_test_delay_ns = 200000;    /* between the PMD entry and the PTE table */
-	pvmodel_configure(100000, 3000, 42);
-	unsigned me = smp_processor_id(), cpu, n = 0;
-	struct thread *th[NR_CPUS];
-	for_each_online_cpu(cpu)
-		if (cpu != me)
-			th[n++] = thread_create_on(cpu, "ktest-pv-walk", walker, NULL);
-	uint64_t rounds = 0, t0 = ktime_ns(), r0 = total_resumes();
-	for (;;) {
-		uint64_t ms = (ktime_ns() - t0) / 1000000;
-		uint64_t poisoned = lockless_poisoned_reads - poisoned0;
-		if (ms >= PAIR_MAX_MS)
-			break;
-		if (ms >= PAIR_MIN_MS && total_resumes() - r0 >= PAIR_MIN_MID * 2 && (!unsafe || poisoned))
-			break;
-		/* The whole area: its PTE table is freed under the walkers. */
-		do_munmap(w_mm, PV_AREA, 8 * PAGE_SIZE);
-		do_mmap(w_mm, PV_AREA, 8 * PAGE_SIZE, RW, ANON, -1, 0);
-		copy_to_user((void *)PV_AREA, &one, sizeof(one));
-		udelay(500);            /* the walkers reach the PTE table's window */
-		rounds++;
-	}
-	w_stop = 1;
-	for (unsigned i = 0; i < n; i++)
-		thread_join(th[i]);
-	pagewalk_test_delay_ns = 0;
-	model_restore();
-	tlb_get_stats(NR_CPUS, &s1);
-	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
-	kthread_unuse_mm(w_mm);
-	mm_put(w_mm);
-	rcu_barrier();
+	struct pv_race r = { .min_ms = PAIR_MIN_MS, .max_ms = PAIR_MAX_MS,
+			     .min_resumes = PAIR_MIN_MID * 2, .stop_on_poison = unsafe };
+	KTEST_ASSERT_TRUE(t, pv_race_run(&r));
 	ktest_log("TABLE_FREE=%s SHOOTDOWN=%s: %llu unmap rounds, %llu walks, %llu preempted mid-walk, "
 		  "%llu flushes deferred, %llu IPIs, %llu poisoned reads",
-		  CONFIG_TABLE_FREE_NAME, CONFIG_SHOOTDOWN_NAME, (unsigned long long)rounds,
-		  (unsigned long long)w_walks, (unsigned long long)w_mid,
-		  (unsigned long long)(s1.flushes_deferred - s0.flushes_deferred),
-		  (unsigned long long)(s1.ipis_sent - s0.ipis_sent), (unsigned long long)poisoned);
-	KTEST_EXPECT_GE(t, w_mid, (uint64_t)PAIR_MIN_MID);     /* it raced */
+		  CONFIG_TABLE_FREE_NAME, CONFIG_SHOOTDOWN_NAME, (unsigned long long)r.rounds,
+		  (unsigned long long)r.walks, (unsigned long long)r.preempted_walks,
+		  (unsigned long long)r.deferred, (unsigned long long)r.ipis, (unsigned long long)r.poisoned);
+	KTEST_EXPECT_GE(t, r.preempted_walks, (uint64_t)PAIR_MIN_MID);     /* it raced */
 	if (unsafe) {
 		ktest_log("the unsafe pairing: a flush deferred to a preempted walker's vCPU "
 			  "did not wait for its IRQs-off walk; the walk read a freed table");
-		KTEST_EXPECT_GE(t, poisoned, 1ull);
+		KTEST_EXPECT_GE(t, r.poisoned, 1ull);
 	} else {
-		KTEST_EXPECT_EQ(t, poisoned, 0ull);
+		KTEST_EXPECT_EQ(t, r.poisoned, 0ull);
 	}
 }
 
