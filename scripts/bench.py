@@ -112,14 +112,18 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     runnable = [(b, stem) for b, stem in zip(boots, matrix.boot_stems(boots))
                 if kernels[b[0]]]
     os.makedirs(log_dir, exist_ok=True)
-    for i, ((config, n, names), stem) in enumerate(runnable, 1):
+    for i, (boot, stem) in enumerate(runnable, 1):
+        config, n, names = boot
+        words = getattr(boot, "cmdline", "")
         log_path = os.path.join(log_dir, f"{stem}.log")
-        label = f"{config} cpus={n}" + \
+        label = f"{config} cpus={n}" + (f" {words}" if words else "") + \
             (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "") + \
             (" (overcommitted)" if n > (os.cpu_count() or n) else "")
         try:
             res, text = kbuild.boot(kernels[config], n,
-                                    "bench=" + ",".join(names), log_path,
+                                    " ".join(["bench=" + ",".join(names)] +
+                                             ([words] if words else [])),
+                                    log_path,
                                     accel, mem,
                                     timeout or default_timeout(n))
         except KeyboardInterrupt:
