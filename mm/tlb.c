@@ -190,16 +190,21 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	/* Full barrier: the PTE changes are visible before the generation. */
 	f.new_gen = (uint64_t)atomic64_add_return(1, &mm->tlb_gen);
 
-	cpumask_t targets;
+	cpumask_t targets, must_run;
 	cpumask_copy(&targets, &mm->cpumask);
 	cpumask_clear_cpu(smp_processor_id(), &targets);
-	if (!freed_tables) {
-		unsigned cpu;
-		for_each_cpu(cpu, &targets) {
-			if (tlb_cpu_lazy(cpu, mm)) {
-				cpumask_clear_cpu(cpu, &targets);
-				me->stats.lazy_skipped++;
-			}
+	cpumask_clear(&must_run);
+	unsigned cpu;
+	for_each_cpu(cpu, &targets) {
+		if (!tlb_cpu_lazy(cpu, mm))
+			continue;
+		if (freed_tables) {
+			/* It must leave the mm itself: no host flush may
+			 * stand in for the call (mm/tlb_backend.h). */
+			cpumask_set_cpu(cpu, &must_run);
+		} else {
+			cpumask_clear_cpu(cpu, &targets);
+			me->stats.lazy_skipped++;
 		}
 	}
 	unsigned n = cpumask_weight(&targets);
@@ -209,7 +214,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	struct tlb_send_counts c = { 0, 0 };
 
 	if (n && tlb_concurrent_flush) {
-		sent = tlb_backend.send(&targets, flush_remote, &f, &h, &c);
+		sent = tlb_backend.send(&targets, &must_run, flush_remote, &f, &h, &c);
 		local_irq_save(flags);
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
@@ -218,7 +223,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
 		if (n)
-			sent = tlb_backend.send(&targets, flush_remote, &f, &h, &c);
+			sent = tlb_backend.send(&targets, &must_run, flush_remote, &f, &h, &c);
 	}
 	if (n) {
 		uint64_t t0 = get_cycles();

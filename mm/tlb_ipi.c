@@ -10,9 +10,10 @@
 #include "kernel/config.h"
 #include "kernel/paravirt.h"
 
-int tlb_ipi_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
-		 struct tlb_send_counts *c)
+int tlb_ipi_send(const cpumask_t *targets, const cpumask_t *must_run, smp_call_func_t fn, void *arg,
+		 struct smp_call_handle *h, struct tlb_send_counts *c)
 {
+	(void)must_run;             /* every target runs it */
 	/* A statistic (the pv_flush benchmark's): which IPIs go to a vCPU
 	 * whose host says it is out.  Whoever writes the records (KVM or
 	 * the model), an IPI to such a vCPU waits out its preemption. */
