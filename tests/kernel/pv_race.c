@@ -5,8 +5,9 @@
  * Walkers on every other CPU loop over follow_pte_lockless() inside
  * lockless_page_walk_begin/end, with the 200 us test delay between the
  * PMD entry and the PTE table (the window a preemption must hit); this
- * CPU unmaps the whole 2 MiB-aligned area (its PTE table is freed) and
- * maps it again, round after round; the model preempts every vCPU as fast
+ * CPU unmaps the whole 2 MiB-aligned area (its PTE table is freed), at a
+ * moment a walker's vCPU is out if one goes out within 5 ms, and maps it
+ * again, round after round; the model preempts every vCPU as fast
  * as the ticks allow, for up to 3 ms.  Each walker reads its own resume
  * count inside the section: a change means that walk spanned a preemption.
  * Under TABLE_FREE=ipi SHOOTDOWN=pv a flush skips the preempted walker's
@@ -41,6 +42,15 @@ static uint64_t total_resumes(void)
 	for_each_online_cpu(cpu)
 		n += pvmodel_resumes(cpu);
 	return n;
+}
+
+static bool any_walker_out(unsigned me)
+{
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		if (cpu != me && pv_vcpu_preempted(cpu))
+			return true;
+	return false;
 }
 
 /* A lockless walker (the fast-GUP discipline): begin, walk, end; it reads
@@ -101,7 +111,14 @@ bool pv_race_run(struct pv_race *r)
 		if (ms >= r->min_ms && total_resumes() - r0 >= r->min_resumes &&
 		    (!r->stop_on_poison || poisoned))
 			break;
-		/* The whole area: its PTE table is freed under the walkers. */
+		/* Unmap while a walker's vCPU is out, if one goes out within
+		 * 5 ms: the flush then meets a preempted walker in every
+		 * round it can (left to chance, a busy host gave as few as 6
+		 * such flushes in 10 s).  The whole area: its PTE table is
+		 * freed under the walkers. */
+		uint64_t until = ktime_ns() + 5000000;
+		while (!any_walker_out(me) && ktime_ns() < until)
+			cpu_relax();
 		do_munmap(w_mm, PV_RACE_AREA, 8 * PAGE_SIZE);
 		do_mmap(w_mm, PV_RACE_AREA, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -1069,7 +1069,7 @@ static int tlb_suite_init(void)
  * nothing about the paravirt protocol. */
 #define PV_HIGH_RATE     1000
 #define PV_MIN_PREEMPT   100
-#define PV_MIN_DEFERRED  5
+#define PV_MIN_DEFERRED  1
 
 static void test_pv_model_took_part(struct ktest *t)
 {
