@@ -110,7 +110,7 @@ void smp_stop_other_cpus(void)
 
 void nmi_handler(struct trap_frame *f)
 {
-	if (panic_in_progress())
+	if (panic_on_other_cpu())
 		smp_panic_stop_self(f);     /* never returns */
 	/* One NMI may carry several reasons (NMIs merge): test them all.
 	 * The host model's preemption first: it is where a vCPU is "out",

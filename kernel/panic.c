@@ -26,6 +26,12 @@ bool panic_in_progress(void)
 	return READ_ONCE(panic_cpu) != -1;
 }
 
+bool panic_on_other_cpu(void)
+{
+	int p = READ_ONCE(panic_cpu);
+	return p != -1 && p != (int)smp_processor_id();
+}
+
 __noreturn void machine_exit(int code)
 {
 	/* On real hardware nothing listens to the emulator's exit device, so

@@ -28,6 +28,13 @@ __noreturn void machine_exit(int code);
 
 /** panic_in_progress() - true once any CPU has entered panic(). */
 bool panic_in_progress(void);
+/**
+ * panic_on_other_cpu() - has another CPU entered panic()?  An NMI handler
+ * stops this CPU then; the panicking CPU itself goes on (an NMI it takes
+ * meanwhile, e.g. the paravirt host model's, must not stop it short of
+ * the emulator's exit).
+ */
+bool panic_on_other_cpu(void);
 
 #define BUG() panic("BUG at %s:%d (%s)", __FILE__, __LINE__, __func__)
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); } while (0)

@@ -172,7 +172,7 @@ bool pvmodel_nmi(struct trap_frame *f)
 	__atomic_store_n(&st->preempted, KVM_VCPU_PREEMPTED, __ATOMIC_SEQ_CST);
 	uint64_t end = t0 + ns_to_tsc((uint64_t)us * 1000);
 	while (get_cycles() < end) {
-		if (panic_in_progress())
+		if (panic_on_other_cpu())
 			smp_panic_stop_self(f);         /* the stop NMI is blocked while we are here */
 		cpu_relax();
 	}

@@ -190,26 +190,31 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	/* Full barrier: the PTE changes are visible before the generation. */
 	f.new_gen = (uint64_t)atomic64_add_return(1, &mm->tlb_gen);
 
-	cpumask_t targets;
+	cpumask_t targets, must_run;
 	cpumask_copy(&targets, &mm->cpumask);
 	cpumask_clear_cpu(smp_processor_id(), &targets);
-	if (!freed_tables) {
-		unsigned cpu;
-		for_each_cpu(cpu, &targets) {
-			if (tlb_cpu_lazy(cpu, mm)) {
-				cpumask_clear_cpu(cpu, &targets);
-				me->stats.lazy_skipped++;
-			}
+	cpumask_clear(&must_run);
+	unsigned cpu;
+	for_each_cpu(cpu, &targets) {
+		if (!tlb_cpu_lazy(cpu, mm))
+			continue;
+		if (freed_tables) {
+			/* It must leave the mm itself: no host flush may
+			 * stand in for the call (mm/tlb_backend.h). */
+			cpumask_set_cpu(cpu, &must_run);
+		} else {
+			cpumask_clear_cpu(cpu, &targets);
+			me->stats.lazy_skipped++;
 		}
 	}
 	unsigned n = cpumask_weight(&targets);
 	struct smp_call_handle h;
 	unsigned long flags;
 	int sent = 0;
-	unsigned deferred = 0;
+	struct tlb_send_counts c = { 0, 0 };
 
 	if (n && tlb_concurrent_flush) {
-		sent = tlb_backend.send(&targets, flush_remote, &f, &h, &deferred);
+		sent = tlb_backend.send(&targets, &must_run, flush_remote, &f, &h, &c);
 		local_irq_save(flags);
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
@@ -218,7 +223,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		flush_this_cpu(&f);
 		local_irq_restore(flags);
 		if (n)
-			sent = tlb_backend.send(&targets, flush_remote, &f, &h, &deferred);
+			sent = tlb_backend.send(&targets, &must_run, flush_remote, &f, &h, &c);
 	}
 	if (n) {
 		uint64_t t0 = get_cycles();
@@ -226,7 +231,8 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		me->stats.wait_cycles += get_cycles() - t0;
 		me->stats.shootdowns++;
 		me->stats.ipis_sent += (uint64_t)sent;
-		me->stats.flushes_deferred += deferred;     /* pv: left to the host */
+		me->stats.flushes_deferred += c.deferred;   /* pv: left to the host */
+		me->stats.ipis_to_preempted += c.to_preempted;
 	}
 	preempt_enable();
 }
@@ -248,6 +254,7 @@ void tlb_get_stats(unsigned cpu, struct tlb_stats *out)
 		out->lazy_exits += s->lazy_exits;
 		out->wait_cycles += s->wait_cycles;
 		out->flushes_deferred += s->flushes_deferred;
+		out->ipis_to_preempted += s->ipis_to_preempted;
 		out->deferred_done += READ_ONCE(pvmodel_stats[c].flushes_on_entry);
 	}
 }
@@ -279,21 +286,22 @@ static int cmd_tlb(int argc, char **argv)
 	}
 	mon_printf("backend %s, ceiling %u pages, concurrent flushing %s\n", tlb_backend.name,
 		   tlb_flush_ceiling, tlb_concurrent_flush ? "on" : "off");
-	mon_printf("%4s %10s %9s %9s %9s %9s %8s %8s %8s %12s %9s %9s\n", "cpu", "shootdowns", "ipis", "received",
-		   "pages", "full", "genskip", "lazyskip", "lazyexit", "wait cycles", "deferred", "onentry");
+	mon_printf("%4s %10s %9s %9s %9s %9s %8s %8s %8s %12s %9s %9s %9s\n", "cpu", "shootdowns", "ipis", "received",
+		   "pages", "full", "genskip", "lazyskip", "lazyexit", "wait cycles", "deferred", "onentry", "topreempt");
 	unsigned cpu;
 	for_each_online_cpu(cpu) {
 		struct tlb_stats s;
 		tlb_get_stats(cpu, &s);
-		mon_printf("%4u %10llu %9llu %9llu %9llu %9llu %8llu %8llu %8llu %12llu %9llu %9llu\n", cpu,
+		mon_printf("%4u %10llu %9llu %9llu %9llu %9llu %8llu %8llu %8llu %12llu %9llu %9llu %9llu\n", cpu,
 			   (unsigned long long)s.shootdowns, (unsigned long long)s.ipis_sent,
 			   (unsigned long long)s.flushes_received, (unsigned long long)s.pages_flushed,
 			   (unsigned long long)s.full_flushes, (unsigned long long)s.gen_skips,
 			   (unsigned long long)s.lazy_skipped, (unsigned long long)s.lazy_exits,
 			   (unsigned long long)s.wait_cycles, (unsigned long long)s.flushes_deferred,
-			   (unsigned long long)s.deferred_done);
+			   (unsigned long long)s.deferred_done, (unsigned long long)s.ipis_to_preempted);
 	}
 	/* deferred: flushes this CPU left to a preempted target's host (pv);
+	 * topreempt: IPIs it sent to a vCPU whose record said preempted;
 	 * onentry: flushes the host did on this vCPU's entry (model only:
 	 * KVM's host does not tell the guest). */
 	return 0;

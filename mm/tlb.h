@@ -25,6 +25,7 @@ struct tlb_stats {
 	uint64_t wait_cycles;       /* cycles waiting for acknowledgements */
 	uint64_t flushes_deferred;  /* pv: targets left to their host (preempted: no IPI) */
 	uint64_t deferred_done;     /* pv model: flushes done on this vCPU's entry */
+	uint64_t ipis_to_preempted; /* IPIs sent to a vCPU whose record said preempted */
 };
 
 /** Tunables (monitor `tlb`): the single-page flush ceiling, and concurrent flushing. */

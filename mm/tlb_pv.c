@@ -17,6 +17,14 @@
  * the host flushes after that exchange: the vCPU's next walk sees the new
  * PTEs.
  *
+ * Not deferred: targets in @must_run, the lazy CPUs of a table-freeing
+ * flush, which must leave the mm themselves (mm/tlb.c); a host's TLB flush
+ * does not do that.  (Linux can defer them: a lazy CPU there holds a
+ * reference on the mm it still has loaded; here the mm's teardown relies
+ * on that flush to send lazy CPUs away, and a deferred one was caught by
+ * the tlb suite's teardown case at pvmodel=100000,2000,7: panic "mm_put:
+ * mm still loaded on CPU 1".)
+ *
  * What this gives up: "the flush is acknowledged" no longer means "that
  * CPU is not inside an IRQs-off section".  TABLE_FREE=ipi relies on
  * exactly that (mm/lockless_walk.h), so with it this backend lets a table
@@ -28,8 +36,8 @@
 #include "kernel/paravirt.h"
 
 #ifdef CONFIG_SHOOTDOWN_PV
-static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, struct smp_call_handle *h,
-		   unsigned *deferred)
+static int pv_send(const cpumask_t *targets, const cpumask_t *must_run, smp_call_func_t fn, void *arg,
+		   struct smp_call_handle *h, struct tlb_send_counts *c)
 {
 	cpumask_t ipi;
 	unsigned n = 0;
@@ -37,6 +45,11 @@ static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, stru
 #ifndef CONFIG_SHOOTDOWN_BROKEN
 	unsigned cpu;
 	for_each_cpu(cpu, targets) {
+		/* A host flush would empty its TLB but not run fn: a lazy
+		 * CPU would keep the mm loaded (CR3 on its tables) after a
+		 * table-freeing flush, and the mm be freed under it. */
+		if (cpumask_test_cpu(cpu, must_run))
+			continue;
 		uint8_t *p = &pv_steal_time[cpu].preempted;
 		uint8_t state = __atomic_load_n(p, __ATOMIC_RELAXED);
 		if (!(state & KVM_VCPU_PREEMPTED))
@@ -50,9 +63,8 @@ static int pv_send(const cpumask_t *targets, smp_call_func_t fn, void *arg, stru
 		}
 	}
 #endif
-	unsigned none;
-	int sent = tlb_ipi_send(&ipi, fn, arg, h, &none);
-	*deferred = n;
+	int sent = tlb_ipi_send(&ipi, must_run, fn, arg, h, c);
+	c->deferred = n;
 	return sent;
 }
 

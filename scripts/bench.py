@@ -128,14 +128,19 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     runnable = [(b, stem) for b, stem in zip(
         boots, stems or matrix.boot_stems(boots)) if kernels.get(b[0])]
     os.makedirs(log_dir, exist_ok=True)
-    for i, ((config, n, names), stem) in enumerate(runnable, 1):
+    for i, (boot, stem) in enumerate(runnable, 1):
+        config, n, names = boot
+        words = getattr(boot, "cmdline", "")
         log_path = os.path.join(log_dir, f"{stem}.log")
         rest = stem.removeprefix(f"{config}-cpus{n}").lstrip("-")
-        label = f"{config} cpus={n}" + (f" ({rest})" if rest else "") + \
+        label = f"{config} cpus={n}" + (f" {words}" if words else "") + \
+            (f" ({rest})" if rest else "") + \
             (" (overcommitted)" if n > (os.cpu_count() or n) else "")
         try:
             res, text = kbuild.boot(kernels[config], n,
-                                    "bench=" + ",".join(names), log_path,
+                                    " ".join(["bench=" + ",".join(names)] +
+                                             ([words] if words else [])),
+                                    log_path,
                                     accel, mem,
                                     timeout or timeout_for(n))
         except KeyboardInterrupt:

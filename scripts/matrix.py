@@ -9,8 +9,11 @@ the make variables that build one, and the runners' narrowing options
 (--table-free, --shootdown, --fault: one per switch, named after it).
 
 A matrix file (tests/matrix.txt, bench/matrix.txt) has lines
-`name cpus configs`: cpus a comma list, configs `default`, `all` (every
-combination) or a comma list of configuration names; `#` starts a comment.
+`name cpus configs [word=value ...]`: cpus a comma list, configs
+`default`, `all` (every combination) or a comma list of configuration
+names, then optional kernel command-line words for that row's boots (e.g.
+pvmodel=20000,300,5: a row with its own words boots apart from the rows
+without); `#` starts a comment.
 expand_matrix() applies the narrowing options, plan_boots() groups the rows
 into one boot per (configuration, CPU count), split into several boots
 where the names would not fit in one command-line value: the kernel
@@ -136,6 +139,21 @@ class MatrixRow:
     name: str                   # suite or benchmark
     cpus: list[int]
     configs: list[str]          # expanded configuration names
+    cmdline: str = ""           # extra kernel command-line words ("" none)
+
+
+class Boot(tuple):
+    """One boot of plan_boots(): the tuple (config, cpus, names), plus
+    .cmdline, the row's extra command-line words ("" for none).  A tuple,
+    so `config, n, names = boot` reads it as before."""
+
+    cmdline: str
+
+    def __new__(cls, config: str, cpus: int, names: list[str],
+                cmdline: str = ""):
+        b = super().__new__(cls, (config, cpus, names))
+        b.cmdline = cmdline
+        return b
 
 
 def split(s: str | None) -> list[str]:
@@ -143,8 +161,9 @@ def split(s: str | None) -> list[str]:
     return [x for x in re.split(r"[,\s]+", s or "") if x]
 
 
-def read_matrix(path: str) -> list[tuple[str, list[int], str]]:
-    """Return the rows (name, cpus, configs as written) of a matrix file."""
+def read_matrix(path: str) -> list[tuple[str, list[int], str, str]]:
+    """Return the rows (name, cpus, configs as written, command-line
+    words) of a matrix file."""
     rows = []
     with open(path) as f:
         for n, raw in enumerate(f, 1):
@@ -152,9 +171,14 @@ def read_matrix(path: str) -> list[tuple[str, list[int], str]]:
             if not line:
                 continue
             parts = line.split()
-            if len(parts) != 3:
-                raise ValueError(f"{path}:{n}: want `name cpus configs`")
-            name, cpus, configs = parts
+            if len(parts) < 3:
+                raise ValueError(f"{path}:{n}: want `name cpus configs` "
+                                 f"(then optional key=value words)")
+            name, cpus, configs = parts[:3]
+            for w in parts[3:]:
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=[^\s\"']+", w):
+                    raise ValueError(f"{path}:{n}: bad command-line word "
+                                     f"{w!r}: want key=value")
             try:
                 cpu_list = [int(c) for c in split(cpus)]
             except ValueError:
@@ -165,7 +189,7 @@ def read_matrix(path: str) -> list[tuple[str, list[int], str]]:
                         parse_config(c)
                     except ValueError as e:
                         raise ValueError(f"{path}:{n}: {e}") from None
-            rows.append((name, cpu_list, configs))
+            rows.append((name, cpu_list, configs, " ".join(parts[3:])))
     return rows
 
 
@@ -191,7 +215,8 @@ def expand_matrix(rows, names=None, cpus=None, switches=None,
                              f"at the default configuration")
                 rows.append((s, [1], "default"))
     out = []
-    for name, row_cpus, configs in rows:
+    for name, row_cpus, configs, *words in rows:
+        cmdline = words[0] if words else ""
         if configs == "default":
             cl = ["-".join(switches.get(s.name, s.default)
                            for s in SWITCHES)]
@@ -205,7 +230,7 @@ def expand_matrix(rows, names=None, cpus=None, switches=None,
                 continue
         if cpus:
             row_cpus = [c for c in row_cpus if c in cpus] or list(cpus)
-        out.append(MatrixRow(name, sorted(set(row_cpus)), cl))
+        out.append(MatrixRow(name, sorted(set(row_cpus)), cl, cmdline))
     return out, notes
 
 
@@ -228,37 +253,40 @@ def split_names(names: list[str], value_max: int) -> list[list[str]]:
 
 
 def plan_boots(matrix: list[MatrixRow], value_max: int | None = None):
-    """Group into boots: [(config, cpus, [names])], in a stable order.
+    """Group into boots: [Boot(config, cpus, [names])], in a stable order.
 
-    One boot per (config, cpus), or several in a row with the same
-    (config, cpus) where `,`.join(names) would exceed value_max (default
-    VALUE_MAX, the kernel's limit): the kernel would ignore the key.
+    One boot per (config, cpus, command-line words), or several in a row
+    with the same key where `,`.join(names) would exceed value_max
+    (default VALUE_MAX, the kernel's limit): the kernel would ignore the
+    key.
     """
     value_max = VALUE_MAX if value_max is None else value_max
-    boots: dict[tuple[str, int], list[str]] = {}
+    boots: dict[tuple[str, int, str], list[str]] = {}
     config_order: list[str] = []
     for row in matrix:
         for c in row.configs:
             if c not in config_order:
                 config_order.append(c)
             for n in row.cpus:
-                names = boots.setdefault((c, n), [])
+                names = boots.setdefault((c, n, row.cmdline), [])
                 if row.name not in names:
                     names.append(row.name)
-    keys = sorted(boots, key=lambda k: (config_order.index(k[0]), k[1]))
-    return [(k[0], k[1], part) for k in keys
+    keys = sorted(boots, key=lambda k: (config_order.index(k[0]), k[1], k[2]))
+    return [Boot(k[0], k[1], part, k[2]) for k in keys
             for part in split_names(boots[k], value_max)]
 
 
 def boot_stems(boots) -> list[str]:
-    """A file name stem per boot of plan_boots(): `<config>-cpus<N>`, with
-    `-partK` (K from 1) where one (config, cpus) was split."""
-    keys = [(c, n) for c, n, _ in boots]
-    seen: dict[tuple[str, int], int] = {}
+    """A file name stem per boot of plan_boots(): `<config>-cpus<N>`, then
+    `-<words>` for a row's command-line words (non-alphanumerics made
+    `_`), with `-partK` (K from 1) where one such boot was split."""
+    keys = [(b[0], b[1], getattr(b, "cmdline", "")) for b in boots]
+    seen: dict[tuple[str, int, str], int] = {}
     out = []
     for k in keys:
         seen[k] = seen.get(k, 0) + 1
-        stem = f"{k[0]}-cpus{k[1]}"
+        stem = f"{k[0]}-cpus{k[1]}" + \
+            (f"-{re.sub(r'[^A-Za-z0-9]', '_', k[2])}" if k[2] else "")
         out.append(stem if keys.count(k) == 1 else f"{stem}-part{seen[k]}")
     return out
 

@@ -189,7 +189,8 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
     kernels = kbuild.build_all((b[0] for b in boots), extra)
     all_cases += [Case(f"{c}: build failed", "fail")
                   for c, k in kernels.items() if k is None]
-    runnable = [(*b, stem) for b, stem in zip(boots, matrix.boot_stems(boots))
+    runnable = [(*b, stem, getattr(b, "cmdline", ""))
+                for b, stem in zip(boots, matrix.boot_stems(boots))
                 if kernels[b[0]]]
     suffix = "".join("+" + re.sub(r"[^A-Za-z0-9_.=-]", "_", e)
                      for e in extra)
@@ -197,13 +198,15 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
     done, done_lock = [0], threading.Lock()
 
     def one(b):
-        config, n, suite_list, stem = b
-        label = f"{config} cpus={n}" + \
+        config, n, suite_list, stem, words = b
+        label = f"{config} cpus={n}" + (f" {words}" if words else "") + \
             (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "")
         log_path = os.path.join(LOG_DIR, stem.replace(
             f"{config}-", f"{config}{suffix}-", 1) + ".log")
         res, text = kbuild.boot(kernels[config], n,
-                                "ktest=" + ",".join(suite_list), log_path,
+                                " ".join(["ktest=" + ",".join(suite_list)] +
+                                         ([words] if words else [])),
+                                log_path,
                                 accel, mem,
                                 timeout or default_timeout(accel, n, jobs))
         if qemu.aborted():
@@ -295,8 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.list:
         for c in dict.fromkeys(b[0] for b in boots):
             say(f"build {' '.join(matrix.config_vars(c, a.extra))}")
-        for c, n, s in boots:
-            say(f"boot  {c} cpus={n} ktest={','.join(s)}")
+        for b in boots:
+            c, n, s = b
+            say(f"boot  {c} cpus={n} ktest={','.join(s)}" +
+                (f" {b.cmdline}" if b.cmdline else ""))
         return 0
 
     all_cases: list[Case] = []

@@ -122,7 +122,8 @@ class Matrix(unittest.TestCase):
     def test_bad_rows(self):
         for body, want in (("a 1\n", "want `name cpus configs`"),
                            ("a x default\n", "bad cpus"),
-                           ("a 1 rcu-ipi\n", "bad configuration")):
+                           ("a 1 rcu-ipi\n", "bad configuration"),
+                           ("a 1 default pvmodel\n", "bad command-line word")):
             with tempfile.NamedTemporaryFile("w") as f:
                 f.write("# comment\n" + body)
                 f.flush()
@@ -154,6 +155,20 @@ class Matrix(unittest.TestCase):
         self.assertEqual(matrix.plan_boots(rows),
                          [("rcu-ipi-vma", 2, ["smp"]),
                           ("rcu-ipi-vma", 4, ["smp"])])
+
+    def test_command_line_words_boot_apart(self):
+        with tempfile.NamedTemporaryFile("w") as f:
+            f.write("tlb 2 rcu-pv-spf\npv 2 rcu-pv-spf\n"
+                    "tlb 2 rcu-pv-spf pvmodel=100,10,1 x=y\n")
+            f.flush()
+            rows, _ = matrix.expand_matrix(matrix.read_matrix(f.name))
+        b = matrix.plan_boots(rows)
+        self.assertEqual(b, [("rcu-pv-spf", 2, ["tlb", "pv"]),
+                             ("rcu-pv-spf", 2, ["tlb"])])
+        self.assertEqual([x.cmdline for x in b], ["", "pvmodel=100,10,1 x=y"])
+        self.assertEqual(matrix.boot_stems(b),
+                         ["rcu-pv-spf-cpus2",
+                          "rcu-pv-spf-cpus2-pvmodel_100_10_1_x_y"])
 
     def test_unknown_name_runs_at_default(self):
         rows, notes = matrix.expand_matrix(ROWS, names=["nosuch"],

@@ -12,9 +12,13 @@
  *   the unsafe pairing: walkers with IRQs off preempted mid-walk while
  *   tables are freed; a poisoned (freed) table is read in ipi-pv and in no
  *   other pairing, and the run counts its mid-walk preemptions.
+ * Under real KVM (steal time and PV TLB flush offered) the model's cases
+ * skip and one more runs: KVM must have written every registered record;
+ * what it did to them under load is logged.
  * Every case sets the model itself and restores the boot's settings.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/pv_race.h"
 #include "kernel/config.h"
 #include "kernel/irqflags.h"
 #include "kernel/paravirt.h"
@@ -230,35 +234,6 @@ static void test_pv_stale_entry_flushed_on_resume(struct ktest *t)
 
 /* ---- the unsafe pairing ----------------------------------------------------- */
 
-static struct mm_struct *w_mm;
-static volatile int w_stop;
-static volatile uint64_t w_walks, w_mid;
-
-/* A lockless walker (the fast-GUP discipline): begin, walk, end; it reads
- * its own resume count inside the section, so a change means the walk
- * spanned a preemption. */
-static void walker(void *arg)
-{
-	(void)arg;
-	kthread_use_mm(w_mm);
-	unsigned me = smp_processor_id();
-	uint64_t walks = 0, mid = 0;
-	while (!READ_ONCE(w_stop)) {
-		unsigned long w = lockless_page_walk_begin();
-		uint64_t c0 = pvmodel_resumes(me);
-		(void)follow_pte_lockless(w_mm, PV_AREA);
-		uint64_t c1 = pvmodel_resumes(me);
-		lockless_page_walk_end(w);
-		walks++;
-		mid += c1 != c0;
-		if (walks % 64 == 0)
-			yield();
-	}
-	__atomic_fetch_add(&w_walks, walks, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&w_mid, mid, __ATOMIC_RELAXED);
-	kthread_unuse_mm(w_mm);
-}
-
 #define PAIR_MIN_MS   1500
 #define PAIR_MAX_MS   10000
 #define PAIR_MIN_MID  20
@@ -274,68 +249,107 @@ static void test_pv_unsafe_pairing(struct ktest *t)
 #else
 	const bool unsafe = false;
 #endif
-	model_save();
-	rcu_barrier();
-	w_mm = mm_create();
-	KTEST_ASSERT_NOT_NULL(t, w_mm);
-	kthread_use_mm(w_mm);
-	w_stop = 0;
-	w_walks = w_mid = 0;
-	uint64_t poisoned0 = lockless_poisoned_reads, one = 1;
-	struct tlb_stats s0, s1;
-	tlb_get_stats(NR_CPUS, &s0);
-	pagewalk_test_delay_ns = 200000;    /* between the PMD entry and the PTE table */
-	pvmodel_configure(100000, 3000, 42);
-	unsigned me = smp_processor_id(), cpu, n = 0;
-	struct thread *th[NR_CPUS];
-	for_each_online_cpu(cpu)
-		if (cpu != me)
-			th[n++] = thread_create_on(cpu, "ktest-pv-walk", walker, NULL);
-	uint64_t rounds = 0, t0 = ktime_ns(), r0 = total_resumes();
-	for (;;) {
-		uint64_t ms = (ktime_ns() - t0) / 1000000;
-		uint64_t poisoned = lockless_poisoned_reads - poisoned0;
-		if (ms >= PAIR_MAX_MS)
-			break;
-		if (ms >= PAIR_MIN_MS && total_resumes() - r0 >= PAIR_MIN_MID * 2 && (!unsafe || poisoned))
-			break;
-		/* The whole area: its PTE table is freed under the walkers. */
-		do_munmap(w_mm, PV_AREA, 8 * PAGE_SIZE);
-		do_mmap(w_mm, PV_AREA, 8 * PAGE_SIZE, RW, ANON, -1, 0);
-		copy_to_user((void *)PV_AREA, &one, sizeof(one));
-		udelay(500);            /* the walkers reach the PTE table's window */
-		rounds++;
-	}
-	w_stop = 1;
-	for (unsigned i = 0; i < n; i++)
-		thread_join(th[i]);
-	pagewalk_test_delay_ns = 0;
-	model_restore();
-	tlb_get_stats(NR_CPUS, &s1);
-	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
-	kthread_unuse_mm(w_mm);
-	mm_put(w_mm);
-	rcu_barrier();
+	struct pv_race r = { .min_ms = PAIR_MIN_MS, .max_ms = PAIR_MAX_MS,
+			     .min_resumes = PAIR_MIN_MID * 2, .stop_on_poison = unsafe };
+	KTEST_ASSERT_TRUE(t, pv_race_run(&r));
 	ktest_log("TABLE_FREE=%s SHOOTDOWN=%s: %llu unmap rounds, %llu walks, %llu preempted mid-walk, "
 		  "%llu flushes deferred, %llu IPIs, %llu poisoned reads",
-		  CONFIG_TABLE_FREE_NAME, CONFIG_SHOOTDOWN_NAME, (unsigned long long)rounds,
-		  (unsigned long long)w_walks, (unsigned long long)w_mid,
-		  (unsigned long long)(s1.flushes_deferred - s0.flushes_deferred),
-		  (unsigned long long)(s1.ipis_sent - s0.ipis_sent), (unsigned long long)poisoned);
-	KTEST_EXPECT_GE(t, w_mid, (uint64_t)PAIR_MIN_MID);     /* it raced */
+		  CONFIG_TABLE_FREE_NAME, CONFIG_SHOOTDOWN_NAME, (unsigned long long)r.rounds,
+		  (unsigned long long)r.walks, (unsigned long long)r.preempted_walks,
+		  (unsigned long long)r.deferred, (unsigned long long)r.ipis, (unsigned long long)r.poisoned);
+	KTEST_EXPECT_GE(t, r.preempted_walks, (uint64_t)PAIR_MIN_MID);     /* it raced */
 	if (unsafe) {
 		ktest_log("the unsafe pairing: a flush deferred to a preempted walker's vCPU "
 			  "did not wait for its IRQs-off walk; the walk read a freed table");
-		KTEST_EXPECT_GE(t, poisoned, 1ull);
+		KTEST_EXPECT_GE(t, r.poisoned, 1ull);
 	} else {
-		KTEST_EXPECT_EQ(t, poisoned, 0ull);
+		KTEST_EXPECT_EQ(t, r.poisoned, 0ull);
 	}
+}
+
+/* ---- real KVM: does the host write the records we registered? ---------------- */
+
+static struct mm_struct *kvm_mm;
+static volatile int kvm_stop, kvm_ready;
+
+static void kvm_spinner(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(kvm_mm);     /* in the cpumask: every flush targets us */
+	__atomic_fetch_add(&kvm_ready, 1, __ATOMIC_SEQ_CST);
+	while (!READ_ONCE(kvm_stop))
+		cpu_relax();
+	kthread_unuse_mm(kvm_mm);
+}
+
+#define KVM_WATCH_MS 2000
+
+/* Under KVM with steal time and PV TLB flush (pv_host == KVM): KVM updates
+ * a record at every entry of its vCPU (version goes up by 2), so every
+ * registered record must show a nonzero version; while the other vCPUs
+ * spin in our mm for 2 s and this one unmaps a page again and again, the
+ * log says how often a record read preempted, how much steal KVM
+ * reported, and (SHOOTDOWN=pv) how many flushes were left to the host.
+ * Host preemptions cannot be forced from inside: those counts are
+ * reported, not required. */
+static void test_pv_kvm_host_writes_records(struct ktest *t)
+{
+	if (pv_host != PV_HOST_KVM) {
+		ktest_skip(t, "the host is not KVM with steal time and PV TLB flush");
+		return;
+	}
+	unsigned me = smp_processor_id(), cpu, n = 0;
+	uint64_t steal0[NR_CPUS], seen_out = 0, one = 1;
+	for_each_online_cpu(cpu)
+		steal0[cpu] = READ_ONCE(pv_steal_time[cpu].steal);
+	kvm_mm = mm_create();
+	KTEST_ASSERT_NOT_NULL(t, kvm_mm);
+	kthread_use_mm(kvm_mm);
+	do_mmap(kvm_mm, PV_AREA, PAGE_SIZE, RW, ANON, -1, 0);
+	copy_to_user((void *)PV_AREA, &one, sizeof(one));
+	kvm_stop = kvm_ready = 0;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			th[n++] = thread_create_on(cpu, "ktest-pv-kvm", kvm_spinner, NULL);
+	while (READ_ONCE(kvm_ready) < (int)n)
+		msleep(1);
+	struct tlb_stats s0, s1;
+	tlb_get_stats(NR_CPUS, &s0);
+	uint64_t t0 = ktime_ns(), flushes = 0;
+	while (ktime_ns() - t0 < KVM_WATCH_MS * 1000000ull) {
+		for_each_online_cpu(cpu)
+			seen_out += cpu != me && pv_vcpu_preempted(cpu);
+		do_mmap(kvm_mm, PV_AREA + PAGE_SIZE, PAGE_SIZE, RW, ANON, -1, 0);
+		copy_to_user((void *)(PV_AREA + PAGE_SIZE), &one, sizeof(one));
+		do_munmap(kvm_mm, PV_AREA + PAGE_SIZE, PAGE_SIZE);
+		flushes++;
+	}
+	tlb_get_stats(NR_CPUS, &s1);
+	kvm_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	kthread_unuse_mm(kvm_mm);
+	mm_put(kvm_mm);
+	for_each_online_cpu(cpu) {
+		uint32_t version = READ_ONCE(pv_steal_time[cpu].version);
+		ktest_log("vCPU %u: record version %u, steal +%llu ns in %u ms", cpu, version,
+			  (unsigned long long)(READ_ONCE(pv_steal_time[cpu].steal) - steal0[cpu]), KVM_WATCH_MS);
+		KTEST_EXPECT_NE(t, version, 0u);        /* KVM wrote it */
+	}
+	ktest_log("%llu unmaps: %llu IPIs, %llu to a vCPU whose record said preempted, %llu flushes left "
+		  "to the host (SHOOTDOWN=%s); records read preempted %llu times",
+		  (unsigned long long)flushes, (unsigned long long)(s1.ipis_sent - s0.ipis_sent),
+		  (unsigned long long)(s1.ipis_to_preempted - s0.ipis_to_preempted),
+		  (unsigned long long)(s1.flushes_deferred - s0.flushes_deferred), CONFIG_SHOOTDOWN_NAME,
+		  (unsigned long long)seen_out);
 }
 
 static struct ktest_case pv_cases[] = {
 	KTEST_CASE(test_pv_model_preempts),
 	KTEST_CASE(test_pv_stale_entry_flushed_on_resume),
 	KTEST_CASE(test_pv_unsafe_pairing),
+	KTEST_CASE(test_pv_kvm_host_writes_records),
 	{ 0 },
 };
 KTEST_SUITE(pv, pv_cases);
