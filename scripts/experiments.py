@@ -103,7 +103,7 @@ EXPERIMENTS = [
         "until the host runs it again; with `pv` the flush of a preempted "
         "vCPU is left to the host (done at its next entry), so no IPI and "
         "no wait. Under TCG the host is the kernel's model "
-        "(kernel/pvmodel.c), which holds x vCPUs out for 2 ms each.",
+        "(kernel/pvmodel.c), which holds x vCPUs out for 10 ms each (`pv_flush_us=`).",
         ("pv_flush",), (RCU, "rcu-pv-spf"), (2, 4), 5, (2,), 1,
         (View("pv_flush", ("initiator_ns",), "config", RCU,
               "initiator latency (ns)", "preempted vCPUs",
