@@ -85,11 +85,18 @@ static void test_percpu_self_on_every_cpu(struct ktest *t)
  * starting together; each counts its own acquisitions, and the shared
  * counters must equal the sum.  A time window rather than a fixed count:
  * under QEMU a ticket lock hands over slowly when there are more vCPUs
- * than host cores (the next ticket's vCPU may not be running). */
+ * than host cores (the next ticket's vCPU may not be running).
+ *
+ * Each holder also reads the lock's `owner` (the ticket being served):
+ * acquisitions that see the same value are the steals of that ticket's
+ * turn followed by its holder, so the longest such run is the most times
+ * one waiter was passed over, plus one (spinlock.c, "Lock stealing"). */
 #define TORTURE_MS 300
 DEFINE_SPINLOCK(torture_lock);
 static volatile uint64_t torture_a, torture_b, torture_expected;
 static volatile int torture_inside, torture_overlaps, torture_ready, torture_go, torture_done;
+static volatile uint32_t torture_last_owner, torture_run, torture_max_run;
+static volatile uint64_t torture_mine[NR_CPUS];
 static uint64_t torture_end;
 
 static void torture_worker(void *arg)
@@ -109,26 +116,43 @@ static void torture_worker(void *arg)
 		cpu_relax();
 		torture_a = a + 1;
 		torture_b += 2;
+		uint32_t o = READ_ONCE(torture_lock.owner);
+		if (o == torture_last_owner) {
+			torture_run++;
+		} else {
+			torture_last_owner = o;
+			torture_run = 1;
+		}
+		if (torture_run > torture_max_run)
+			torture_max_run = torture_run;
 		torture_inside--;
 		spin_unlock(&torture_lock);
 		mine++;
 	}
+	torture_mine[smp_processor_id()] = mine;
 	__atomic_fetch_add(&torture_expected, mine, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&torture_done, 1, __ATOMIC_SEQ_CST);
 }
 
 /* One torture run with waiters spinning @budget iterations before they
- * halt.  The workers run in the call-function IPI handler, IRQs off (they
- * halt with IF=0 and only a kick NMI wakes them); this CPU takes part with
- * IRQs on.  A lost wake-up leaves a worker halted for good: the wait for
- * torture_done then fails (or the boot times out): a hang is a failure. */
-static bool run_torture(struct ktest *t, unsigned budget)
+ * halt and at most @steal steals per turn.  The workers run in the
+ * call-function IPI handler, IRQs off (they halt with IF=0 and only a kick
+ * NMI wakes them); this CPU takes part with IRQs on.  A lost wake-up
+ * leaves a worker halted for good: the wait for torture_done then fails
+ * (or the boot times out): a hang is a failure.  Every CPU must have got
+ * the lock (none starved). */
+static bool run_torture(struct ktest *t, unsigned budget, unsigned steal)
 {
 	torture_a = torture_b = torture_expected = 0;
 	torture_inside = torture_overlaps = torture_ready = torture_go = torture_done = 0;
+	torture_last_owner = 0xffffffffu;       /* no owner value: the first acquisition starts a run */
+	torture_run = torture_max_run = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		torture_mine[c] = 0;
 	int n = (int)num_online_cpus();
-	unsigned saved = spin_budget;
+	unsigned saved = spin_budget, saved_steal = spin_steal;
 	spin_budget = budget;
+	spin_steal = steal;
 	bool ok = smp_call_function(torture_worker, NULL, false) == 0 &&
 		  wait_for(&torture_ready, n - 1, 10000);
 	if (ok) {
@@ -138,6 +162,7 @@ static bool run_torture(struct ktest *t, unsigned budget)
 		ok = wait_for(&torture_done, n, 60000);
 	}
 	spin_budget = saved;
+	spin_steal = saved_steal;
 	if (!ok) {
 		ktest_fail(t, __FILE__, __LINE__, "torture workers did not finish: %d of %d done (a lost wake-up?)",
 			   torture_done, n);
@@ -147,20 +172,31 @@ static bool run_torture(struct ktest *t, unsigned budget)
 	KTEST_EXPECT_EQ(t, torture_b, torture_expected * 2);
 	KTEST_EXPECT_EQ(t, torture_overlaps, 0);
 	KTEST_EXPECT_GT(t, torture_expected, (uint64_t)n);
+	uint64_t least = UINT64_MAX;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		if (torture_mine[cpu] < least)
+			least = torture_mine[cpu];
+	KTEST_EXPECT_GT(t, least, 0ull);
 	return true;
 }
 
 static void test_spinlock_torture(struct ktest *t)
 {
-	if (!run_torture(t, spin_budget))
+	if (!run_torture(t, spin_budget, spin_steal))
 		return;
-	ktest_log("%u CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d", num_online_cpus(), TORTURE_MS,
-		  (unsigned long long)torture_expected, (unsigned long long)torture_a, torture_overlaps);
+	ktest_log("%u CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d, longest same-owner run %u",
+		  num_online_cpus(), TORTURE_MS, (unsigned long long)torture_expected,
+		  (unsigned long long)torture_a, torture_overlaps, torture_max_run);
+#ifndef CONFIG_SPINLOCK_BROKEN
+	KTEST_EXPECT_LE(t, torture_max_run, spin_steal + 1);
+#endif
 }
 
-/* The same torture with the halting path forced (spin budget 1): every
- * contended acquisition halts, and each handover to a halted waiter needs
- * its kick.  Mutual exclusion and FIFO handover must survive it, no
+/* The same torture with the halting path forced (spin budget 1) and
+ * strict FIFO (no stealing): every contended acquisition halts, and each
+ * handover to a halted waiter needs its kick.  Mutual exclusion and FIFO
+ * handover must survive it (no run of one owner value longer than 1), no
  * waiter may sleep through its turn, and enough halts and kicks must have
  * happened for the run to mean something. */
 #define HALT_MIN 20
@@ -172,14 +208,16 @@ static void test_spinlock_torture_halting(struct ktest *t)
 		return;
 	}
 	struct lock_class *c = torture_lock.class;
-	uint64_t halts0 = c->halts, kicks0 = c->kicks;
-	if (!run_torture(t, 1))
+	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
+	if (!run_torture(t, 1, 0))
 		return;
 	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0;
-	ktest_log("%u CPUs, spin_budget=1: %llu acquisitions, %llu halts, %llu kicks, overlaps=%d", n,
+	ktest_log("%u CPUs, spin_budget=1 spin_steal=0: %llu acquisitions, %llu halts, %llu kicks, overlaps=%d", n,
 		  (unsigned long long)torture_expected, (unsigned long long)halts,
 		  (unsigned long long)kicks, torture_overlaps);
 #ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
+	KTEST_EXPECT_EQ(t, c->steals - steals0, 0ull);
+	KTEST_EXPECT_EQ(t, torture_max_run, 1u);
 	/* At 2 CPUs a waiter often finds the lock handed over before its
 	 * first check (tens of halts per run); from 4 on, thousands. */
 	if (n >= 4) {
@@ -188,6 +226,39 @@ static void test_spinlock_torture_halting(struct ktest *t)
 	} else {
 		KTEST_EXPECT_GT(t, halts, 0ull);
 	}
+#endif
+}
+
+/* The torture with halting forced and a small steal bound: running CPUs
+ * take the turns of sleeping waiters, at most STEAL_TEST_BOUND times per
+ * turn.  Mutual exclusion, no lost wake-up (a waiter that claims its turn
+ * while a stealer holds the lock halts until the stealer's unlock kicks
+ * it), every CPU served, and the bound: no run of one owner value longer
+ * than STEAL_TEST_BOUND + 1.  Steals must have happened, and at 4 CPUs
+ * and more the bound must have been reached (so it was what stopped
+ * them).  STEAL_BROKEN=1 (no bound) fails the run-length check. */
+#define STEAL_TEST_BOUND 3
+static void test_spinlock_torture_steal(struct ktest *t)
+{
+	unsigned n = num_online_cpus();
+	if (n < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct lock_class *c = torture_lock.class;
+	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
+	if (!run_torture(t, 1, STEAL_TEST_BOUND))
+		return;
+	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
+	ktest_log("%u CPUs, spin_budget=1 spin_steal=%u: %llu acquisitions, %llu steals, %llu halts, "
+		  "%llu kicks, overlaps=%d, longest same-owner run %u", n, STEAL_TEST_BOUND,
+		  (unsigned long long)torture_expected, (unsigned long long)steals,
+		  (unsigned long long)halts, (unsigned long long)kicks, torture_overlaps, torture_max_run);
+#ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
+	KTEST_EXPECT_LE(t, torture_max_run, STEAL_TEST_BOUND + 1u);
+	KTEST_EXPECT_GE(t, steals, (uint64_t)HALT_MIN);
+	if (n >= 4)
+		KTEST_EXPECT_EQ(t, torture_max_run, STEAL_TEST_BOUND + 1u);
 #endif
 }
 
@@ -443,6 +514,7 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_spinlock_irqsave),
 	KTEST_CASE(test_spinlock_torture),
 	KTEST_CASE(test_spinlock_torture_halting),
+	KTEST_CASE(test_spinlock_torture_steal),
 	KTEST_CASE(test_call_single),
 	KTEST_CASE(test_call_many_and_all),
 	KTEST_CASE(test_call_wait_irqs_off_refused),
