@@ -15,7 +15,9 @@
  *                  FIFO (spin_steal=0), metric throughput_fifo, unless
  *                  stealing is off already.  Every CPU runs the same
  *                  loop whatever n is: only the number of contenders
- *                  changes.
+ *                  changes.  First, `uncontended`: cycles of one
+ *                  spin_lock + spin_unlock pair on a lock nobody else
+ *                  touches (UNCONTENDED_PAIRS pairs per sample, IRQs off).
  *
  * Workers on other CPUs run inside the call-function IPI handler
  * (deliberately: no thread switch in the measurement), with interrupts
@@ -202,6 +204,24 @@ static void spin_throughput(unsigned n, const char *metric)
 	bench_report("spinlock", metric, n, "acq/ms", med, mn, mx, SPIN_RUNS);
 }
 
+#define UNCONTENDED_PAIRS 1000
+DEFINE_SPINLOCK(bench_solo_lock);
+
+static void spin_uncontended(uint64_t *v, unsigned samples)
+{
+	unsigned long flags;
+	for (unsigned r = 0; r < samples; r++) {
+		local_irq_save(flags);
+		uint64_t t0 = rdtsc_ordered();
+		for (unsigned i = 0; i < UNCONTENDED_PAIRS; i++) {
+			spin_lock(&bench_solo_lock);
+			spin_unlock(&bench_solo_lock);
+		}
+		v[r] = (rdtsc_ordered() - t0) / UNCONTENDED_PAIRS;
+		local_irq_restore(flags);
+	}
+}
+
 static void bench_spinlock(void)
 {
 	unsigned n_online = num_online_cpus();
@@ -209,6 +229,8 @@ static void bench_spinlock(void)
 	uint64_t *all = kmalloc((size_t)NR_CPUS * HANDOFF_SAMPLES * sizeof(uint64_t));
 	if (!handoffs || !all)
 		goto out;
+	spin_uncontended(all, ROUNDS);
+	bench_report_cycles("spinlock", "uncontended", -1, all, ROUNDS);
 	struct lock_class *c = bench_lock.class;
 	for (unsigned n = 1; n <= n_online; n++) {
 		for (unsigned c2 = 0; c2 < NR_CPUS; c2++)

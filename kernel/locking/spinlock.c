@@ -67,7 +67,7 @@
  * ticket holders is unchanged; stealers take no ticket.
  *
  * The turn word `steal`: the ticket whose turn is open to stealers (low
- * 16 bits), the steals so far (bits 16-23), STEAL_OPEN (its waiter sleeps:
+ * 16 bits), the steals so far (bits 16-29), STEAL_OPEN (its waiter sleeps:
  * stealing allowed), STEAL_HELD (a stealer holds the lock).  It is 0
  * whenever no turn is open.
  *
@@ -143,9 +143,9 @@
 #define STEAL_TICKET      0xffffu
 #define STEAL_COUNT_SHIFT 16
 #define STEAL_COUNT_ONE   (1u << STEAL_COUNT_SHIFT)
-#define STEAL_COUNT       (0xffu << STEAL_COUNT_SHIFT)
-#define STEAL_OPEN        (1u << 24)
-#define STEAL_HELD        (1u << 25)
+#define STEAL_COUNT       (0x3fffu << STEAL_COUNT_SHIFT)
+#define STEAL_OPEN        (1u << 30)
+#define STEAL_HELD        (1u << 31)
 
 static struct lock_class *lock_classes;     /* lock-free push-only list */
 static bool spin_debug_off;                  /* set by panic() */
@@ -182,7 +182,7 @@ static int set_spin_steal(const char *v)
 	return parse_unsigned(v, SPIN_STEAL_MAX, &spin_steal);
 }
 KERNEL_PARAM(spin_steal, "spin_steal", "N",
-	     "steals of a sleeping waiter's turn a spinlock allows (0: strict FIFO; at most 255)",
+	     "steals of a sleeping waiter's turn a spinlock allows (0: strict FIFO; at most 16383)",
 	     set_spin_steal);
 
 /* The wait slots (see the header comment).  Written only by their CPU;
@@ -470,21 +470,26 @@ void spin_unlock(spinlock_t *l)
 	if (l->class)
 		__atomic_fetch_add(&l->class->hold_cycles, get_cycles() - l->acquired_tsc, __ATOMIC_RELAXED);
 	l->holder_cpu = -1;
-	if (unlikely(READ_ONCE(l->steal) & STEAL_HELD)) {
-		spin_unlock_stolen(l);
-		return;
+	uint16_t next = (uint16_t)(l->owner + 1);
+	int sleeper = -1;
+	/* One load tells whether anyone halts on the lock or a turn is open:
+	 * the uncontended unlock pays one compare for stealing. */
+	if (unlikely(READ_ONCE(l->slow))) {
+		if (READ_ONCE(l->steal) & STEAL_HELD) {
+			spin_unlock_stolen(l);
+			return;
+		}
+		/* S1: the next ticket's waiter sleeps: open its turn to
+		 * stealers, before owner moves (so that it sees the turn when
+		 * it wakes). */
+		if (READ_ONCE(l->halters) && READ_ONCE(spin_steal) && !IS_ENABLED_SPINLOCK_BROKEN) {
+			sleeper = spin_find_waiter(l, next);
+			if (sleeper >= 0)
+				WRITE_ONCE(l->steal, next | STEAL_OPEN);
+		}
 	}
 	/* Release: every store of the critical section is visible before the
 	 * next ticket holder sees `owner` move. */
-	uint16_t next = (uint16_t)(l->owner + 1);
-	int sleeper = -1;
-	/* S1: the next ticket's waiter sleeps: open its turn to stealers,
-	 * before owner moves (so that it sees the turn when it wakes). */
-	if (unlikely(READ_ONCE(l->halters)) && READ_ONCE(spin_steal) && !IS_ENABLED_SPINLOCK_BROKEN) {
-		sleeper = spin_find_waiter(l, next);
-		if (sleeper >= 0)
-			WRITE_ONCE(l->steal, next | STEAL_OPEN);
-	}
 	smp_store_release(&l->owner, next);                     /* U1 */
 	/* U2: the new owner is visible before we look for halted waiters;
 	 * pairs with the locked add of spin_halt_wait() (W2). */

@@ -48,8 +48,8 @@ extern unsigned spin_budget;
  * waiter whose turn it is sleeps, a running CPU may take the lock ahead of
  * it, at most spin_steal times per turn; 0 keeps strict FIFO.  At most
  * SPIN_STEAL_MAX.  See spinlock.c, "Lock stealing". */
-#define SPIN_STEAL_DEFAULT 16
-#define SPIN_STEAL_MAX 255
+#define SPIN_STEAL_DEFAULT 1024
+#define SPIN_STEAL_MAX 16383
 extern unsigned spin_steal;
 
 struct lock_class {
@@ -68,8 +68,13 @@ struct lock_class {
 typedef struct spinlock {
 	uint16_t owner;             /* ticket being served */
 	uint16_t next;              /* next ticket to hand out */
-	uint32_t halters;           /* waiters halted (or halting) on it */
-	uint32_t steal;             /* the open steal turn, if any (spinlock.c) */
+	union {
+		struct {
+			uint32_t halters;   /* waiters halted (or halting) on it */
+			uint32_t steal;     /* the open steal turn, if any (spinlock.c) */
+		};
+		uint64_t slow;              /* both: nonzero sends unlock to its slow path */
+	};
 	int holder_cpu;             /* -1 when free (debug) */
 	const void *holder_ip;      /* where the holder took it (debug) */
 	uint64_t acquired_tsc;      /* for hold-time statistics */

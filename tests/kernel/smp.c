@@ -229,13 +229,14 @@ static void test_spinlock_torture_halting(struct ktest *t)
 #endif
 }
 
-/* The torture with halting forced and a small steal bound: running CPUs
- * take the turns of sleeping waiters, at most STEAL_TEST_BOUND times per
- * turn.  Mutual exclusion, no lost wake-up (a waiter that claims its turn
+/* The torture with halting at once (spin budget 0: every contended
+ * acquisition halts, so most handovers open a turn) and a small steal
+ * bound: running CPUs take the turns of sleeping waiters, at most
+ * STEAL_TEST_BOUND times per turn.  Mutual exclusion, no lost wake-up (a waiter that claims its turn
  * while a stealer holds the lock halts until the stealer's unlock kicks
  * it), every CPU served, and the bound: no run of one owner value longer
- * than STEAL_TEST_BOUND + 1.  Steals must have happened, and at 4 CPUs
- * and more the bound must have been reached (so it was what stopped
+ * than STEAL_TEST_BOUND + 1.  At 4 CPUs and more, steals must have
+ * happened and the bound must have been reached (so it was what stopped
  * them).  STEAL_BROKEN=1 (no bound) fails the run-length check. */
 #define STEAL_TEST_BOUND 3
 static void test_spinlock_torture_steal(struct ktest *t)
@@ -247,18 +248,22 @@ static void test_spinlock_torture_steal(struct ktest *t)
 	}
 	struct lock_class *c = torture_lock.class;
 	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
-	if (!run_torture(t, 1, STEAL_TEST_BOUND))
+	if (!run_torture(t, 0, STEAL_TEST_BOUND))
 		return;
 	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
-	ktest_log("%u CPUs, spin_budget=1 spin_steal=%u: %llu acquisitions, %llu steals, %llu halts, "
+	ktest_log("%u CPUs, spin_budget=0 spin_steal=%u: %llu acquisitions, %llu steals, %llu halts, "
 		  "%llu kicks, overlaps=%d, longest same-owner run %u", n, STEAL_TEST_BOUND,
 		  (unsigned long long)torture_expected, (unsigned long long)steals,
 		  (unsigned long long)halts, (unsigned long long)kicks, torture_overlaps, torture_max_run);
 #ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
 	KTEST_EXPECT_LE(t, torture_max_run, STEAL_TEST_BOUND + 1u);
-	KTEST_EXPECT_GE(t, steals, (uint64_t)HALT_MIN);
-	if (n >= 4)
+	/* At 2 CPUs on a busy host the two vCPUs often share one host core
+	 * and rarely meet at the lock (a handful of halts and steals per
+	 * run); from 4 on, tens of thousands. */
+	if (n >= 4) {
+		KTEST_EXPECT_GE(t, steals, (uint64_t)HALT_MIN);
 		KTEST_EXPECT_EQ(t, torture_max_run, STEAL_TEST_BOUND + 1u);
+	}
 #endif
 }
 
