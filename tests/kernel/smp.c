@@ -15,6 +15,8 @@
 #include "kernel/time.h"
 #include "kernel/panic.h"
 #include "kernel/errno.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
 #include "asm/acpi.h"
 #include "asm/apic.h"
 #include "asm/cpu.h"
@@ -265,6 +267,140 @@ static void test_spinlock_torture_steal(struct ktest *t)
 		KTEST_EXPECT_EQ(t, torture_max_run, STEAL_TEST_BOUND + 1u);
 	}
 #endif
+}
+
+/* The bound, directed: a waiter that cannot claim its turn for a while,
+ * and one stealer, whatever the host's scheduling.  Per round: this CPU
+ * holds the lock; the waiter (CPU 1, spin budget 0, IRQs on) queues and
+ * halts; this CPU sends it a call whose handler holds its CPU for
+ * STEAL_BLOCK_MS with IRQs off, so the waiter stays out of its wait loop
+ * (its wait slot stays published).  Then this CPU unlocks (the turn
+ * opens, the kick lands in the handler) and takes the lock
+ * STEAL_TEST_BOUND + STEAL_EXTRA times: the first STEAL_TEST_BOUND are
+ * steals, and the next must queue behind the waiter (it halts until the
+ * waiter, released, has had the lock).  The waiter records how many of
+ * this CPU's acquisitions came before its own: exactly the bound, every
+ * round (unless this vCPU did not run at all during the block).  Under
+ * STEAL_BROKEN=1 they are all steals, at 2 CPUs too: unlike the tortures
+ * this does not need two vCPUs to meet at the lock by chance, which at 2
+ * vCPUs on a busy host they rarely do.  A lost wake-up is a timeout. */
+#define STEAL_DIRECTED_ROUNDS 10
+#define STEAL_BLOCK_MS 20
+#define STEAL_EXTRA 5
+DEFINE_SPINLOCK(steal_lock);
+static volatile int sd_round, sd_got, sd_done, sd_blocked;
+static volatile uint64_t sd_count, sd_release, sd_seen[STEAL_DIRECTED_ROUNDS];
+
+static void steal_blocker(void *arg)
+{
+	(void)arg;
+	sd_blocked = sd_round;
+	while (ktime_ns() < sd_release)
+		cpu_relax();
+}
+
+static void steal_waiter(void *arg)
+{
+	(void)arg;
+	for (int r = 1; r <= STEAL_DIRECTED_ROUNDS; r++) {
+		uint64_t deadline = ktime_ns() + 5000000000ull;
+		while (sd_round < r && ktime_ns() < deadline)
+			cpu_relax();
+		if (sd_round < r)
+			break;
+		/* Wait with IRQs on, so that steal_blocker() can run on top.
+		 * (A call-function handler may; kernel/smp.c.) */
+		local_irq_enable();
+		spin_lock(&steal_lock);
+		local_irq_disable();
+		sd_seen[r - 1] = sd_count;
+		sd_got = r;
+		spin_unlock(&steal_lock);
+	}
+	sd_done = 1;
+}
+
+static bool wait_until(volatile int *v, int want, unsigned ms)
+{
+	uint64_t deadline = ktime_ns() + (uint64_t)ms * 1000000;
+	while (*v != want && ktime_ns() < deadline)
+		cpu_relax();
+	return *v == want;
+}
+
+static void test_spinlock_steal_directed(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	/* Stay on this CPU: the rounds need two CPUs. */
+	cpumask_t saved_affinity = current->affinity, here;
+	cpumask_clear(&here);
+	cpumask_set_cpu(smp_processor_id(), &here);
+	thread_set_affinity(current, &here);
+	unsigned long flags;
+	local_irq_save(flags);
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	unsigned saved = spin_budget, saved_steal = spin_steal;
+	sd_round = sd_got = sd_done = sd_blocked = 0;
+	spin_budget = 0;
+	spin_steal = STEAL_TEST_BOUND;
+	local_irq_restore(flags);
+	bool ok = smp_call_function_single(other, steal_waiter, NULL, false) == 0;
+	const char *why = "the waiter did not start";
+	int r;
+	for (r = 1; ok && r <= STEAL_DIRECTED_ROUNDS; r++) {
+		local_irq_save(flags);
+		sd_count = 0;
+		spin_lock(&steal_lock);
+		sd_round = r;
+		uint64_t deadline = ktime_ns() + 5000000000ull;
+		while (!READ_ONCE(steal_lock.halters) && ktime_ns() < deadline)
+			cpu_relax();
+		why = "the waiter never halted";
+		ok = READ_ONCE(steal_lock.halters) != 0;
+		if (ok) {
+			sd_release = ktime_ns() + STEAL_BLOCK_MS * 1000000ull;
+			ok = smp_call_function_single(other, steal_blocker, NULL, false) == 0 &&
+			     wait_until(&sd_blocked, r, 5000);
+			why = "the blocking call did not run";
+		}
+		spin_unlock(&steal_lock);
+		for (int i = 0; ok && i < STEAL_TEST_BOUND + STEAL_EXTRA; i++) {
+			spin_lock(&steal_lock);
+			if (sd_got != r)
+				sd_count++;
+			spin_unlock(&steal_lock);
+		}
+		local_irq_restore(flags);
+		if (ok) {
+			why = "the waiter was not served (a lost wake-up?)";
+			ok = wait_until(&sd_got, r, 5000);
+		}
+	}
+	local_irq_save(flags);
+	spin_budget = saved;
+	spin_steal = saved_steal;
+	local_irq_restore(flags);
+	thread_set_affinity(current, &saved_affinity);
+	if (!ok) {
+		ktest_fail(t, __FILE__, __LINE__, "round %d: %s", r - 1, why);
+		return;
+	}
+	KTEST_EXPECT_TRUE(t, wait_until(&sd_done, 1, 5000));
+	uint64_t most = 0;
+	int at_bound = 0;
+	for (int i = 0; i < STEAL_DIRECTED_ROUNDS; i++) {
+		if (sd_seen[i] > most)
+			most = sd_seen[i];
+		at_bound += sd_seen[i] == STEAL_TEST_BOUND;
+	}
+	ktest_log("%d rounds, spin_steal=%u, %d tries a round: most steals in one turn %llu, %d rounds at the bound",
+		  STEAL_DIRECTED_ROUNDS, STEAL_TEST_BOUND, STEAL_TEST_BOUND + STEAL_EXTRA,
+		  (unsigned long long)most, at_bound);
+	KTEST_EXPECT_LE(t, most, (uint64_t)STEAL_TEST_BOUND);
+	KTEST_EXPECT_GE(t, at_bound, STEAL_DIRECTED_ROUNDS / 2);
 }
 
 static void test_spinlock_irqsave(struct ktest *t)
@@ -520,6 +656,7 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_spinlock_torture),
 	KTEST_CASE(test_spinlock_torture_halting),
 	KTEST_CASE(test_spinlock_torture_steal),
+	KTEST_CASE(test_spinlock_steal_directed),
 	KTEST_CASE(test_call_single),
 	KTEST_CASE(test_call_many_and_all),
 	KTEST_CASE(test_call_wait_irqs_off_refused),
