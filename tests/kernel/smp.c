@@ -213,12 +213,12 @@ static void test_spinlock_torture_halting(struct ktest *t)
 	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
 	if (!run_torture(t, 1, 0))
 		return;
-	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0;
-	ktest_log("%u CPUs, spin_budget=1 spin_steal=0: %llu acquisitions, %llu halts, %llu kicks, overlaps=%d", n,
-		  (unsigned long long)torture_expected, (unsigned long long)halts,
-		  (unsigned long long)kicks, torture_overlaps);
+	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
+	ktest_log("%u CPUs, spin_budget=1 spin_steal=0: %llu acquisitions, %llu halts, %llu kicks, %llu steals, overlaps=%d",
+		  n, (unsigned long long)torture_expected, (unsigned long long)halts,
+		  (unsigned long long)kicks, (unsigned long long)steals, torture_overlaps);
 #ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
-	KTEST_EXPECT_EQ(t, c->steals - steals0, 0ull);
+	KTEST_EXPECT_EQ(t, steals, 0ull);
 	KTEST_EXPECT_EQ(t, torture_max_run, 1u);
 	/* At 2 CPUs a waiter often finds the lock handed over before its
 	 * first check (tens of halts per run); from 4 on, thousands. */
