@@ -105,7 +105,9 @@
  * closes the turn; so the waiter of a turn is passed over at most
  * spin_steal times, whatever the host does.  Runs of acquisitions that
  * see the same `owner` are a turn's steals plus its holder: the smp
- * suite's steal torture checks that no run is longer than bound + 1.
+ * suite's tortures check that no run is longer than bound + 1, and its
+ * directed test holds a waiter out of its wait and counts the steals of
+ * its turn.
  *
  * No wake-up is lost: the waiter's C3 wait is the same halting wait (slot
  * {L,T}, halters++, compare-and-HLT on `steal`); S5 is a locked RMW and
@@ -115,8 +117,9 @@
  *
  * SPINLOCK_BROKEN=1 takes no ticket wait at all (so neither spins nor
  * halts) and never steals: the smp suite's torture still catches it.
- * STEAL_BROKEN=1 ignores the bound (S2's count check): the steal torture
- * catches runs longer than bound + 1.
+ * STEAL_BROKEN=1 ignores the bound (S2's count check): the smp suite's
+ * directed steal test counts more steals in a turn than the bound (every
+ * run), the tortures runs longer than bound + 1.
  */
 #include "kernel/locking/spinlock.h"
 #include "kernel/config.h"

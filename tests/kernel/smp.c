@@ -4,7 +4,10 @@
  *
  * The spinlock torture has teeth: built with SPINLOCK_BROKEN=1, spin_lock()
  * no longer excludes other CPUs and the non-atomic counter updates lose
- * increments, which the exact final count catches (at CPUS >= 2).
+ * increments, which the exact final count catches (at CPUS >= 2).  The
+ * steal bound has its own: built with STEAL_BROKEN=1, stealers ignore it,
+ * and the directed steal test counts more steals in a turn than the bound
+ * (every run, at 2 CPUs too); the tortures see longer runs of one owner.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/config.h"
