@@ -6,11 +6,18 @@
  *   call_function  smp_call_function_many(wait) of an empty function to
  *                  CPUs 1..n-1, against n, the CPUs taking part (x = n).
  *   spinlock       n CPUs hammer one ticket lock for a fixed window,
- *                  SPIN_RUNS times: acquisitions per millisecond (median,
- *                  min and max of the runs; single windows swing widely
- *                  on an overcommitted host), the handoff latency from one
- *                  holder's unlock to the next holder's lock, and the
- *                  halts and kicks of the halting waits per run.
+ *                  SPIN_RUNS times: acquisitions per millisecond of the
+ *                  window's measured length (median, min and max of the
+ *                  runs; single windows swing widely on an overcommitted
+ *                  host), the handoff latency from one holder's unlock to
+ *                  the next holder's lock, and the halts, kicks and
+ *                  steals per run; then the same throughput with strict
+ *                  FIFO (spin_steal=0), metric throughput_fifo, unless
+ *                  stealing is off already.  Every CPU runs the same
+ *                  loop whatever n is: only the number of contenders
+ *                  changes.  First, `uncontended`: cycles of one
+ *                  spin_lock + spin_unlock pair on a lock nobody else
+ *                  touches (UNCONTENDED_PAIRS pairs per sample, IRQs off).
  *
  * Workers on other CPUs run inside the call-function IPI handler
  * (deliberately: no thread switch in the measurement), with interrupts
@@ -147,7 +154,11 @@ static void spin_worker(void *arg)
 	__atomic_fetch_add(&spin_finished, 1, __ATOMIC_SEQ_CST);
 }
 
-/* One window of @n CPUs (this one included) on the lock: acquisitions. */
+/* One window of @n CPUs (this one included) on the lock: acquisitions
+ * per millisecond.  The window is timed from the start signal to the stop
+ * signal: this CPU may pass its deadline while it waits for the lock (an
+ * overcommitted host can keep it waiting for milliseconds), and dividing
+ * by the nominal length would count that wait's acquisitions for free. */
 static uint64_t spin_window(unsigned n)
 {
 	cpumask_t m;
@@ -165,20 +176,51 @@ static uint64_t spin_window(unsigned n)
 	/* This CPU takes part too, and stops everyone at the deadline. */
 	unsigned long flags;
 	local_irq_save(flags);
-	uint64_t end = rdtsc() + ns_to_tsc((uint64_t)SPIN_WINDOW_MS * 1000000);
+	uint64_t start = rdtsc();
+	uint64_t end = start + ns_to_tsc((uint64_t)SPIN_WINDOW_MS * 1000000);
 	spin_go = 1;
 	spin_loop(end);
 	spin_stop = 1;
+	uint64_t ns = tsc_to_ns(rdtsc() - start);
 	local_irq_restore(flags);
 	while (spin_finished < (int)n - 1)
 		cpu_relax();
 	uint64_t total = 0;
 	for (unsigned c = 0; c < NR_CPUS; c++)
 		total += acquisitions[c];
-	return total;
+	return ns ? total * 1000000 / ns : 0;
 }
 
 #define SPIN_RUNS 5
+
+/* SPIN_RUNS windows of @n CPUs: report the median throughput as @metric. */
+static void spin_throughput(unsigned n, const char *metric)
+{
+	uint64_t per_ms[SPIN_RUNS];
+	for (unsigned r = 0; r < SPIN_RUNS; r++)
+		per_ms[r] = spin_window(n);
+	uint64_t med, mn, mx;
+	bench_summarize(per_ms, SPIN_RUNS, &med, &mn, &mx);
+	bench_report("spinlock", metric, n, "acq/ms", med, mn, mx, SPIN_RUNS);
+}
+
+#define UNCONTENDED_PAIRS 1000
+DEFINE_SPINLOCK(bench_solo_lock);
+
+static void spin_uncontended(uint64_t *v, unsigned samples)
+{
+	unsigned long flags;
+	for (unsigned r = 0; r < samples; r++) {
+		local_irq_save(flags);
+		uint64_t t0 = rdtsc_ordered();
+		for (unsigned i = 0; i < UNCONTENDED_PAIRS; i++) {
+			spin_lock(&bench_solo_lock);
+			spin_unlock(&bench_solo_lock);
+		}
+		v[r] = (rdtsc_ordered() - t0) / UNCONTENDED_PAIRS;
+		local_irq_restore(flags);
+	}
+}
 
 static void bench_spinlock(void)
 {
@@ -187,21 +229,21 @@ static void bench_spinlock(void)
 	uint64_t *all = kmalloc((size_t)NR_CPUS * HANDOFF_SAMPLES * sizeof(uint64_t));
 	if (!handoffs || !all)
 		goto out;
+	spin_uncontended(all, ROUNDS);
+	bench_report_cycles("spinlock", "uncontended", -1, all, ROUNDS);
 	struct lock_class *c = bench_lock.class;
 	for (unsigned n = 1; n <= n_online; n++) {
-		uint64_t per_ms[SPIN_RUNS];
 		for (unsigned c2 = 0; c2 < NR_CPUS; c2++)
 			nhandoffs[c2] = 0;
 		uint64_t halts0 = c ? c->halts : 0, kicks0 = c ? c->kicks : 0;
-		for (unsigned r = 0; r < SPIN_RUNS; r++)
-			per_ms[r] = spin_window(n) / SPIN_WINDOW_MS;
-		uint64_t med, mn, mx;
-		bench_summarize(per_ms, SPIN_RUNS, &med, &mn, &mx);
-		bench_report("spinlock", "throughput", n, "acq/ms", med, mn, mx, SPIN_RUNS);
+		uint64_t steals0 = c ? c->steals : 0;
+		spin_throughput(n, "throughput");
 		if (c) {
 			uint64_t h = (c->halts - halts0) / SPIN_RUNS, kk = (c->kicks - kicks0) / SPIN_RUNS;
+			uint64_t st = (c->steals - steals0) / SPIN_RUNS;
 			bench_report("spinlock", "halts", n, "per-run", h, h, h, SPIN_RUNS);
 			bench_report("spinlock", "kicks", n, "per-run", kk, kk, kk, SPIN_RUNS);
+			bench_report("spinlock", "steals", n, "per-run", st, st, st, SPIN_RUNS);
 		}
 		/* Handoff samples: the first HANDOFF_SAMPLES per CPU over all runs. */
 		unsigned ns = 0;
@@ -210,6 +252,14 @@ static void bench_spinlock(void)
 				all[ns++] = handoffs[c2 * HANDOFF_SAMPLES + i];
 		if (ns)
 			bench_report_cycles("spinlock", "handoff", n, all, ns);
+		/* The same with strict FIFO, for comparison (nothing can be
+		 * stolen with one CPU). */
+		unsigned steal = spin_steal;
+		if (steal && n > 1) {
+			spin_steal = 0;
+			spin_throughput(n, "throughput_fifo");
+			spin_steal = steal;
+		}
 	}
 out:
 	kfree(handoffs);

@@ -53,8 +53,73 @@
  * A waiter with IRQs on is also woken by every tick, so it re-checks the
  * spin timeout; one with IRQs off sleeps until kicked.
  *
+ * Lock stealing.  With strict FIFO, every handover to a halted waiter
+ * leaves the lock idle for that waiter's wake-up: under emulation a host
+ * thread wake-up, tens of microseconds, against a fraction of a
+ * microsecond for a handover between running vCPUs; with more vCPUs than
+ * host cores that is most handovers.  So, as Linux's paravirt qspinlock
+ * does (pv_hybrid_queued_unfair_trylock), a running CPU may take the lock
+ * while the waiter whose turn it is sleeps: it *steals* the turn, holds
+ * the lock, and gives the turn back at unlock.  The bound: at most
+ * spin_steal steals per turn (the command line's spin_steal=, default
+ * SPIN_STEAL_DEFAULT, at most SPIN_STEAL_MAX; 0 = strict FIFO), and none
+ * once the waiter is awake and has claimed its turn.  FIFO order among the
+ * ticket holders is unchanged; stealers take no ticket.
+ *
+ * The turn word `steal`: the ticket whose turn is open to stealers (low
+ * 16 bits), the steals so far (bits 16-29), STEAL_OPEN (its waiter sleeps:
+ * stealing allowed), STEAL_HELD (a stealer holds the lock).  It is 0
+ * whenever no turn is open.
+ *
+ *   unlocker (ticket T-1 holder)      stealer               waiter T
+ *   S1 if T's wait slot exists:                             (halted, slot
+ *        steal = T|OPEN                                      {L,T} published)
+ *   U1 owner = T (release)
+ *   U3 kick T                         S2 s = steal; OPEN,
+ *                                        count < bound,
+ *                                        !HELD
+ *                                     S3 owner == T?
+ *                                     S4 CAS steal: s ->    C1 sees owner == T
+ *                                        s+1 steal|HELD     C2 s = fetch_and(
+ *                                     ...critical section       steal, ~OPEN)
+ *                                     S5 fetch_and(steal,   C3 if s had HELD:
+ *                                        ~HELD); if !OPEN,      wait !HELD
+ *                                        kick T's slot         (spin, halt)
+ *                                                           C4 steal = 0; holds
+ *
+ * Why it excludes: a turn is opened (S1) only for a ticket whose waiter has
+ * a wait slot, i.e. sits in spin_halt_wait(), which it leaves only after
+ * seeing owner == T and which it follows with C2; the slot cannot vanish
+ * before U1 (the waiter needs owner == T to leave), and S1 precedes U1, so
+ * a waiter that sees owner == T (acquire) also sees the open turn.  A
+ * stealer holds only after S3 saw owner == T (so the previous holder has
+ * released, and its section is visible: acquire of the release U1) and
+ * its CAS found OPEN and not HELD (so the waiter had not claimed and no
+ * other stealer held).  The CAS (S4) and the claim (C2) are read-modify-
+ * writes of one word, so they are ordered: if C2 is first, S4 fails; if S4
+ * is first, C2 sees HELD and the waiter waits for S5, a release.  Stealers
+ * exclude each other by HELD.  Owner cannot move past T while the turn is
+ * open: only T's holder moves it, after C2..C4.
+ *
+ * The bound: S4 increments the count and refuses at the bound, and C2
+ * closes the turn; so the waiter of a turn is passed over at most
+ * spin_steal times, whatever the host does.  Runs of acquisitions that
+ * see the same `owner` are a turn's steals plus its holder: the smp
+ * suite's tortures check that no run is longer than bound + 1, and its
+ * directed test holds a waiter out of its wait and counts the steals of
+ * its turn.
+ *
+ * No wake-up is lost: the waiter's C3 wait is the same halting wait (slot
+ * {L,T}, halters++, compare-and-HLT on `steal`); S5 is a locked RMW and
+ * then reads halters: the same store-buffer argument as (a).  A stealer
+ * whose S5 still sees OPEN does not kick: the waiter has not claimed, and
+ * the kick of U3 is already on its way.
+ *
  * SPINLOCK_BROKEN=1 takes no ticket wait at all (so neither spins nor
- * halts): the smp suite's torture still catches it.
+ * halts) and never steals: the smp suite's torture still catches it.
+ * STEAL_BROKEN=1 ignores the bound (S2's count check): the smp suite's
+ * directed steal test counts more steals in a turn than the bound (every
+ * run), the tortures runs longer than bound + 1.
  */
 #include "kernel/locking/spinlock.h"
 #include "kernel/config.h"
@@ -71,13 +136,27 @@
 #else
 #define IS_ENABLED_SPINLOCK_BROKEN 0
 #endif
+#ifdef CONFIG_STEAL_BROKEN
+#define IS_ENABLED_STEAL_BROKEN 1
+#else
+#define IS_ENABLED_STEAL_BROKEN 0
+#endif
+
+/* The turn word (see "Lock stealing" above). */
+#define STEAL_TICKET      0xffffu
+#define STEAL_COUNT_SHIFT 16
+#define STEAL_COUNT_ONE   (1u << STEAL_COUNT_SHIFT)
+#define STEAL_COUNT       (0x3fffu << STEAL_COUNT_SHIFT)
+#define STEAL_OPEN        (1u << 30)
+#define STEAL_HELD        (1u << 31)
 
 static struct lock_class *lock_classes;     /* lock-free push-only list */
 static bool spin_debug_off;                  /* set by panic() */
 
 unsigned spin_budget = SPIN_BUDGET_DEFAULT;
+unsigned spin_steal = SPIN_STEAL_DEFAULT;
 
-static int set_spin_budget(const char *v)
+static int parse_unsigned(const char *v, unsigned long max, unsigned *out)
 {
 	unsigned long n = 0;
 	if (!*v)
@@ -87,14 +166,27 @@ static int set_spin_budget(const char *v)
 			return -EINVAL;
 		n = n * 10 + (unsigned long)(*v - '0');
 	}
-	if (n > 0xffffffffUL)
+	if (n > max)
 		return -EINVAL;
-	spin_budget = (unsigned)n;
+	*out = (unsigned)n;
 	return 0;
+}
+
+static int set_spin_budget(const char *v)
+{
+	return parse_unsigned(v, 0xffffffffUL, &spin_budget);
 }
 KERNEL_PARAM(spin_budget, "spin_budget", "N",
 	     "pause iterations a lock or call waiter spins before it halts (0: halt at once)",
 	     set_spin_budget);
+
+static int set_spin_steal(const char *v)
+{
+	return parse_unsigned(v, SPIN_STEAL_MAX, &spin_steal);
+}
+KERNEL_PARAM(spin_steal, "spin_steal", "N",
+	     "steals of a sleeping waiter's turn a spinlock allows (0: strict FIFO; at most 16383)",
+	     set_spin_steal);
 
 /* The wait slots (see the header comment).  Written only by their CPU;
  * read by any unlocker.  `lock` is stored after `ticket` and cleared
@@ -117,6 +209,7 @@ void __spin_lock_init(spinlock_t *l, struct lock_class *cls)
 	l->holder_cpu = -1;
 	l->holder_ip = NULL;
 	l->halters = 0;
+	l->steal = 0;
 	l->class = cls;
 }
 
@@ -157,11 +250,15 @@ static inline void lock_acquired(spinlock_t *l, const void *ip, uint64_t t0, boo
 }
 
 /*
- * Halt until ticket @ticket of @l is served (steps W1-W4 of the header).
- * Returns with owner == ticket, or early when this CPU's slots are all in
- * use (the caller keeps spinning).  Context: preemption off.
+ * Halt until *@word equals @want (steps W1-W4 of the header), as the
+ * waiter of ticket @ticket of @l: @word is &l->owner (16 bits, @want the
+ * ticket) while it waits for its turn, or &l->steal (32 bits) while it
+ * waits for a stealer to give its claimed turn back.  Returns with *@word
+ * == @want, or early when this CPU's slots are all in use (the caller
+ * keeps spinning).  Context: preemption off.
  */
-static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, uint64_t t0, uint64_t limit)
+static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, bool on_steal, uint32_t want,
+				      uint64_t t0, uint64_t limit)
 {
 	unsigned me = smp_processor_id();
 	unsigned d = halt_cpu[me].depth;
@@ -170,28 +267,37 @@ static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, uint64_t t
 	halt_cpu[me].depth = d + 1;             /* our own interrupts nest above */
 	struct halt_slot *s = &halt_cpu[me].slot[d];
 	WRITE_ONCE(s->ticket, ticket);
-	smp_wmb();                              /* ticket before lock: pairs with spin_kick_waiter()'s smp_rmb */
+	smp_wmb();                              /* ticket before lock: pairs with spin_find_waiter()'s smp_rmb */
 	WRITE_ONCE(s->lock, l);                 /* W1 */
 	/* W2: a locked add, a full barrier: the slot is visible before W3
-	 * reads owner.  Pairs with spin_unlock()'s smp_mb() (U2). */
+	 * reads the word.  Pairs with spin_unlock()'s smp_mb() (U2) and the
+	 * stealer's locked fetch_and (S5). */
 	__atomic_fetch_add(&l->halters, 1, __ATOMIC_SEQ_CST);
 	struct lock_class *c = l->class;
 	if (c)
 		__atomic_fetch_add(&c->halts, 1, __ATOMIC_RELAXED);
-	while (smp_load_acquire(&l->owner) != ticket) {         /* W3 */
-		arch_halt_unless_u16(&l->owner, ticket);
-		if (!spin_debug_off && get_cycles() - t0 > limit)
-			spin_timeout(l, get_cycles() - t0);
+	if (on_steal) {
+		while (smp_load_acquire(&l->steal) != want) {            /* W3 */
+			arch_halt_unless_u32(&l->steal, want);
+			if (!spin_debug_off && get_cycles() - t0 > limit)
+				spin_timeout(l, get_cycles() - t0);
+		}
+	} else {
+		while (smp_load_acquire(&l->owner) != (uint16_t)want) { /* W3 */
+			arch_halt_unless_u16(&l->owner, (uint16_t)want);
+			if (!spin_debug_off && get_cycles() - t0 > limit)
+				spin_timeout(l, get_cycles() - t0);
+		}
 	}
 	__atomic_fetch_sub(&l->halters, 1, __ATOMIC_RELAXED);  /* W4 */
 	WRITE_ONCE(s->lock, NULL);
 	halt_cpu[me].depth = d;
 }
 
-/* U3: kick the CPU halted on @l for @ticket, if any.  A slot read while
- * its CPU leaves it may name a waiter that no longer sleeps: that kick is
- * spurious and harmless (the waiter's loop re-checks). */
-static __noinline void spin_kick_waiter(spinlock_t *l, uint16_t ticket)
+/* The CPU whose wait slot names @l and @ticket, or -1.  A slot read while
+ * its CPU leaves it may name a waiter that no longer sleeps: a kick to it
+ * is spurious and harmless (the waiter's loop re-checks). */
+static int spin_find_waiter(spinlock_t *l, uint16_t ticket)
 {
 	unsigned me = smp_processor_id(), cpu;
 	for_each_online_cpu(cpu) {
@@ -202,14 +308,77 @@ static __noinline void spin_kick_waiter(spinlock_t *l, uint16_t ticket)
 			if (READ_ONCE(s->lock) != l)
 				continue;
 			smp_rmb();              /* pairs with spin_halt_wait()'s smp_wmb */
-			if (READ_ONCE(s->ticket) != ticket)
-				continue;
-			if (l->class)
-				__atomic_fetch_add(&l->class->kicks, 1, __ATOMIC_RELAXED);
-			smp_send_kick(cpu);
-			return;         /* one CPU holds a ticket */
+			if (READ_ONCE(s->ticket) == ticket)
+				return (int)cpu;        /* one CPU holds a ticket */
 		}
 	}
+	return -1;
+}
+
+static void spin_kick_cpu(spinlock_t *l, int cpu)
+{
+	if (l->class)
+		__atomic_fetch_add(&l->class->kicks, 1, __ATOMIC_RELAXED);
+	smp_send_kick((unsigned)cpu);
+}
+
+/* U3: kick the CPU halted on @l for @ticket, if any. */
+static __noinline void spin_kick_waiter(spinlock_t *l, uint16_t ticket)
+{
+	int cpu = spin_find_waiter(l, ticket);
+	if (cpu >= 0)
+		spin_kick_cpu(l, cpu);
+}
+
+/* S2-S4: take @l by stealing the open turn of a sleeping waiter.  Spins
+ * while another stealer holds it, up to the spin budget.  Returns true
+ * with the lock held; false when there is nothing to steal (the turn
+ * closed, was claimed, or reached the bound): take a ticket then. */
+static __noinline bool spin_try_steal(spinlock_t *l, bool *spun)
+{
+	unsigned budget = READ_ONCE(spin_budget), n = 0;
+	for (;;) {
+		uint32_t s = READ_ONCE(l->steal);                       /* S2 */
+		unsigned bound = READ_ONCE(spin_steal);
+		if (!(s & STEAL_OPEN))
+			return false;
+		if (!IS_ENABLED_STEAL_BROKEN && ((s & STEAL_COUNT) >> STEAL_COUNT_SHIFT) >= bound)
+			return false;
+		if (!(s & STEAL_HELD) &&
+		    smp_load_acquire(&l->owner) == (uint16_t)(s & STEAL_TICKET)) {      /* S3 */
+			/* STEAL_BROKEN: the count saturates rather than carry into OPEN. */
+			uint32_t inc = (s & STEAL_COUNT) == STEAL_COUNT ? 0 : STEAL_COUNT_ONE;
+			if (__atomic_compare_exchange_n(&l->steal, &s, s + inc + STEAL_HELD, false,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))    /* S4 */
+				return true;
+			continue;
+		}
+		if (++n > budget)
+			return false;
+		*spun = true;
+		cpu_relax();
+	}
+}
+
+/* C2-C4: the waiter of @ticket, having seen owner == @ticket, closes its
+ * turn to stealers and waits for a stealer that holds the lock. */
+static __noinline void spin_claim_turn(spinlock_t *l, uint16_t ticket, uint64_t t0, uint64_t limit)
+{
+	uint32_t s = __atomic_fetch_and(&l->steal, ~STEAL_OPEN, __ATOMIC_SEQ_CST);     /* C2 */
+	if (s & STEAL_HELD) {                                                           /* C3 */
+		uint32_t want = s & ~(STEAL_OPEN | STEAL_HELD);
+		unsigned budget = READ_ONCE(spin_budget), n = 0;
+		while (smp_load_acquire(&l->steal) != want) {
+			cpu_relax();
+			if (++n >= budget) {
+				spin_halt_wait(l, ticket, true, want, t0, limit);
+				n = 0;
+			}
+			if (!(n & 1023) && !spin_debug_off && get_cycles() - t0 > limit)
+				spin_timeout(l, get_cycles() - t0);
+		}
+	}
+	WRITE_ONCE(l->steal, 0);                                                        /* C4 */
 }
 
 void spin_lock(spinlock_t *l)
@@ -221,6 +390,19 @@ void spin_lock(spinlock_t *l)
 		     spin_is_locked(l)))
 		panic("recursive lock: CPU %u takes %s (%p) again at %pS; it took it at %pS",
 		      smp_processor_id(), l->class ? l->class->name : "?", (void *)l, ip, l->holder_ip);
+
+	/* A turn open to stealers: its waiter sleeps; take the lock ahead of
+	 * it rather than queue behind it (S2-S4). */
+	if (unlikely(READ_ONCE(l->steal) & STEAL_OPEN) && !IS_ENABLED_SPINLOCK_BROKEN) {
+		bool spun = false;
+		uint64_t t0 = get_cycles();
+		if (spin_try_steal(l, &spun)) {
+			if (l->class)
+				__atomic_fetch_add(&l->class->steals, 1, __ATOMIC_RELAXED);
+			lock_acquired(l, ip, t0, spun);
+			return;
+		}
+	}
 
 	/* The fetch-and-add is a full barrier; the spin reads `owner` with
 	 * acquire semantics so the critical section cannot start before the
@@ -240,12 +422,16 @@ void spin_lock(spinlock_t *l)
 		while (smp_load_acquire(&l->owner) != ticket) {
 			cpu_relax();
 			if (++n >= budget) {
-				spin_halt_wait(l, ticket, t0, limit);
+				spin_halt_wait(l, ticket, false, ticket, t0, limit);
 				n = 0;
 			}
 			if (!(n & 1023) && !spin_debug_off && get_cycles() - t0 > limit)
 				spin_timeout(l, get_cycles() - t0);
 		}
+		/* C1: our turn.  If it was opened to stealers while we slept,
+		 * close it (the open turn was stored before owner moved). */
+		if (unlikely(READ_ONCE(l->steal)))
+			spin_claim_turn(l, ticket, t0, limit);
 	}
 	lock_acquired(l, ip, t0, contended);
 }
@@ -267,6 +453,17 @@ bool spin_trylock(spinlock_t *l)
 	return false;
 }
 
+/* S5: a stealer gives the turn back.  The locked fetch_and is the
+ * release, and a full barrier before reading halters; kick the turn's
+ * waiter only if it has claimed (C2) and so may be halted on `steal`. */
+static __noinline void spin_unlock_stolen(spinlock_t *l)
+{
+	uint32_t s = __atomic_fetch_and(&l->steal, ~STEAL_HELD, __ATOMIC_SEQ_CST);
+	if (!(s & STEAL_OPEN) && READ_ONCE(l->halters))
+		spin_kick_waiter(l, (uint16_t)(s & STEAL_TICKET));
+	preempt_enable();
+}
+
 void spin_unlock(spinlock_t *l)
 {
 	if (unlikely(!spin_debug_off && !IS_ENABLED_SPINLOCK_BROKEN &&
@@ -276,14 +473,33 @@ void spin_unlock(spinlock_t *l)
 	if (l->class)
 		__atomic_fetch_add(&l->class->hold_cycles, get_cycles() - l->acquired_tsc, __ATOMIC_RELAXED);
 	l->holder_cpu = -1;
+	uint16_t next = (uint16_t)(l->owner + 1);
+	int sleeper = -1;
+	/* One load tells whether anyone halts on the lock or a turn is open:
+	 * the uncontended unlock pays one compare for stealing. */
+	if (unlikely(READ_ONCE(l->slow))) {
+		if (READ_ONCE(l->steal) & STEAL_HELD) {
+			spin_unlock_stolen(l);
+			return;
+		}
+		/* S1: the next ticket's waiter sleeps: open its turn to
+		 * stealers, before owner moves (so that it sees the turn when
+		 * it wakes). */
+		if (READ_ONCE(l->halters) && READ_ONCE(spin_steal) && !IS_ENABLED_SPINLOCK_BROKEN) {
+			sleeper = spin_find_waiter(l, next);
+			if (sleeper >= 0)
+				WRITE_ONCE(l->steal, next | STEAL_OPEN);
+		}
+	}
 	/* Release: every store of the critical section is visible before the
 	 * next ticket holder sees `owner` move. */
-	uint16_t next = (uint16_t)(l->owner + 1);
 	smp_store_release(&l->owner, next);                     /* U1 */
 	/* U2: the new owner is visible before we look for halted waiters;
 	 * pairs with the locked add of spin_halt_wait() (W2). */
 	smp_mb();
-	if (unlikely(READ_ONCE(l->halters)))
+	if (sleeper >= 0)
+		spin_kick_cpu(l, sleeper);                      /* U3 */
+	else if (unlikely(READ_ONCE(l->halters)))
 		spin_kick_waiter(l, next);                      /* U3 */
 	preempt_enable();
 }
@@ -303,6 +519,7 @@ void lock_stats_reset(void)
 		WRITE_ONCE(c->hold_cycles, 0);
 		WRITE_ONCE(c->halts, 0);
 		WRITE_ONCE(c->kicks, 0);
+		WRITE_ONCE(c->steals, 0);
 	}
 }
 

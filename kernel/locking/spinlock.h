@@ -19,6 +19,14 @@
  * until the unlocker kicks it (an NMI), so that a vCPU of an overcommitted
  * host gives its host core back; the protocol, and why no kick is lost,
  * is in spinlock.c.  Halts and kicks are counted per class too.
+ *
+ * While the waiter whose turn has come is still halted (its wake-up takes
+ * a host thread wake-up under emulation), a running CPU may take the lock
+ * ahead of it: at most spin_steal times per turn (command line
+ * spin_steal=, default SPIN_STEAL_DEFAULT; 0 is strict FIFO).  This trades
+ * strict FIFO for throughput on an overcommitted host, as Linux's
+ * paravirt qspinlock does; spinlock.c, "Lock stealing", has the protocol
+ * and the bound.  Steals are counted per class.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
@@ -36,6 +44,14 @@
 #define SPIN_BUDGET_DEFAULT 128
 extern unsigned spin_budget;
 
+/* Bounded lock stealing (spin_steal= on the command line): while the
+ * waiter whose turn it is sleeps, a running CPU may take the lock ahead of
+ * it, at most spin_steal times per turn; 0 keeps strict FIFO.  At most
+ * SPIN_STEAL_MAX.  See spinlock.c, "Lock stealing". */
+#define SPIN_STEAL_DEFAULT 1024
+#define SPIN_STEAL_MAX 16383
+extern unsigned spin_steal;
+
 struct lock_class {
 	const char *name;
 	uint64_t acquisitions;      /* updated with relaxed atomics */
@@ -44,6 +60,7 @@ struct lock_class {
 	uint64_t hold_cycles;
 	uint64_t halts;             /* waits that published a slot and halted */
 	uint64_t kicks;             /* NMIs unlockers sent to halted waiters */
+	uint64_t steals;            /* acquisitions ahead of a sleeping turn */
 	struct lock_class *next;    /* registry, for `locks` */
 	bool registered;
 };
@@ -51,14 +68,20 @@ struct lock_class {
 typedef struct spinlock {
 	uint16_t owner;             /* ticket being served */
 	uint16_t next;              /* next ticket to hand out */
-	uint32_t halters;           /* waiters halted (or halting) on it */
+	union {
+		struct {
+			uint32_t halters;   /* waiters halted (or halting) on it */
+			uint32_t steal;     /* the open steal turn, if any (spinlock.c) */
+		};
+		uint64_t slow;              /* both: nonzero sends unlock to its slow path */
+	};
 	int holder_cpu;             /* -1 when free (debug) */
 	const void *holder_ip;      /* where the holder took it (debug) */
 	uint64_t acquired_tsc;      /* for hold-time statistics */
 	struct lock_class *class;
 } spinlock_t;
 
-#define __SPINLOCK_INITIALIZER(cls) { .owner = 0, .next = 0, .holder_cpu = -1, .class = (cls) }
+#define __SPINLOCK_INITIALIZER(cls) { .owner = 0, .next = 0, .steal = 0, .holder_cpu = -1, .class = (cls) }
 
 /* DEFINE_SPINLOCK(name): a static lock with its own class named after it. */
 #define DEFINE_SPINLOCK(lname) \

@@ -4,7 +4,10 @@
  *
  * The spinlock torture has teeth: built with SPINLOCK_BROKEN=1, spin_lock()
  * no longer excludes other CPUs and the non-atomic counter updates lose
- * increments, which the exact final count catches (at CPUS >= 2).
+ * increments, which the exact final count catches (at CPUS >= 2).  The
+ * steal bound has its own: built with STEAL_BROKEN=1, stealers ignore it,
+ * and the directed steal test counts more steals in a turn than the bound
+ * (every run, at 2 CPUs too); the tortures see longer runs of one owner.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/config.h"
@@ -15,6 +18,8 @@
 #include "kernel/time.h"
 #include "kernel/panic.h"
 #include "kernel/errno.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
 #include "asm/acpi.h"
 #include "asm/apic.h"
 #include "asm/cpu.h"
@@ -85,11 +90,18 @@ static void test_percpu_self_on_every_cpu(struct ktest *t)
  * starting together; each counts its own acquisitions, and the shared
  * counters must equal the sum.  A time window rather than a fixed count:
  * under QEMU a ticket lock hands over slowly when there are more vCPUs
- * than host cores (the next ticket's vCPU may not be running). */
+ * than host cores (the next ticket's vCPU may not be running).
+ *
+ * Each holder also reads the lock's `owner` (the ticket being served):
+ * acquisitions that see the same value are the steals of that ticket's
+ * turn followed by its holder, so the longest such run is the most times
+ * one waiter was passed over, plus one (spinlock.c, "Lock stealing"). */
 #define TORTURE_MS 300
 DEFINE_SPINLOCK(torture_lock);
 static volatile uint64_t torture_a, torture_b, torture_expected;
 static volatile int torture_inside, torture_overlaps, torture_ready, torture_go, torture_done;
+static volatile uint32_t torture_last_owner, torture_run, torture_max_run;
+static volatile uint64_t torture_mine[NR_CPUS];
 static uint64_t torture_end;
 
 static void torture_worker(void *arg)
@@ -109,26 +121,43 @@ static void torture_worker(void *arg)
 		cpu_relax();
 		torture_a = a + 1;
 		torture_b += 2;
+		uint32_t o = READ_ONCE(torture_lock.owner);
+		if (o == torture_last_owner) {
+			torture_run++;
+		} else {
+			torture_last_owner = o;
+			torture_run = 1;
+		}
+		if (torture_run > torture_max_run)
+			torture_max_run = torture_run;
 		torture_inside--;
 		spin_unlock(&torture_lock);
 		mine++;
 	}
+	torture_mine[smp_processor_id()] = mine;
 	__atomic_fetch_add(&torture_expected, mine, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&torture_done, 1, __ATOMIC_SEQ_CST);
 }
 
 /* One torture run with waiters spinning @budget iterations before they
- * halt.  The workers run in the call-function IPI handler, IRQs off (they
- * halt with IF=0 and only a kick NMI wakes them); this CPU takes part with
- * IRQs on.  A lost wake-up leaves a worker halted for good: the wait for
- * torture_done then fails (or the boot times out): a hang is a failure. */
-static bool run_torture(struct ktest *t, unsigned budget)
+ * halt and at most @steal steals per turn.  The workers run in the
+ * call-function IPI handler, IRQs off (they halt with IF=0 and only a kick
+ * NMI wakes them); this CPU takes part with IRQs on.  A lost wake-up
+ * leaves a worker halted for good: the wait for torture_done then fails
+ * (or the boot times out): a hang is a failure.  Every CPU must have got
+ * the lock (none starved). */
+static bool run_torture(struct ktest *t, unsigned budget, unsigned steal)
 {
 	torture_a = torture_b = torture_expected = 0;
 	torture_inside = torture_overlaps = torture_ready = torture_go = torture_done = 0;
+	torture_last_owner = 0xffffffffu;       /* no owner value: the first acquisition starts a run */
+	torture_run = torture_max_run = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		torture_mine[c] = 0;
 	int n = (int)num_online_cpus();
-	unsigned saved = spin_budget;
+	unsigned saved = spin_budget, saved_steal = spin_steal;
 	spin_budget = budget;
+	spin_steal = steal;
 	bool ok = smp_call_function(torture_worker, NULL, false) == 0 &&
 		  wait_for(&torture_ready, n - 1, 10000);
 	if (ok) {
@@ -138,6 +167,7 @@ static bool run_torture(struct ktest *t, unsigned budget)
 		ok = wait_for(&torture_done, n, 60000);
 	}
 	spin_budget = saved;
+	spin_steal = saved_steal;
 	if (!ok) {
 		ktest_fail(t, __FILE__, __LINE__, "torture workers did not finish: %d of %d done (a lost wake-up?)",
 			   torture_done, n);
@@ -147,20 +177,31 @@ static bool run_torture(struct ktest *t, unsigned budget)
 	KTEST_EXPECT_EQ(t, torture_b, torture_expected * 2);
 	KTEST_EXPECT_EQ(t, torture_overlaps, 0);
 	KTEST_EXPECT_GT(t, torture_expected, (uint64_t)n);
+	uint64_t least = UINT64_MAX;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		if (torture_mine[cpu] < least)
+			least = torture_mine[cpu];
+	KTEST_EXPECT_GT(t, least, 0ull);
 	return true;
 }
 
 static void test_spinlock_torture(struct ktest *t)
 {
-	if (!run_torture(t, spin_budget))
+	if (!run_torture(t, spin_budget, spin_steal))
 		return;
-	ktest_log("%u CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d", num_online_cpus(), TORTURE_MS,
-		  (unsigned long long)torture_expected, (unsigned long long)torture_a, torture_overlaps);
+	ktest_log("%u CPUs, %u ms: %llu acquisitions, a=%llu, overlaps=%d, longest same-owner run %u",
+		  num_online_cpus(), TORTURE_MS, (unsigned long long)torture_expected,
+		  (unsigned long long)torture_a, torture_overlaps, torture_max_run);
+#ifndef CONFIG_SPINLOCK_BROKEN
+	KTEST_EXPECT_LE(t, torture_max_run, spin_steal + 1);
+#endif
 }
 
-/* The same torture with the halting path forced (spin budget 1): every
- * contended acquisition halts, and each handover to a halted waiter needs
- * its kick.  Mutual exclusion and FIFO handover must survive it, no
+/* The same torture with the halting path forced (spin budget 1) and
+ * strict FIFO (no stealing): every contended acquisition halts, and each
+ * handover to a halted waiter needs its kick.  Mutual exclusion and FIFO
+ * handover must survive it (no run of one owner value longer than 1), no
  * waiter may sleep through its turn, and enough halts and kicks must have
  * happened for the run to mean something. */
 #define HALT_MIN 20
@@ -172,14 +213,16 @@ static void test_spinlock_torture_halting(struct ktest *t)
 		return;
 	}
 	struct lock_class *c = torture_lock.class;
-	uint64_t halts0 = c->halts, kicks0 = c->kicks;
-	if (!run_torture(t, 1))
+	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
+	if (!run_torture(t, 1, 0))
 		return;
-	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0;
-	ktest_log("%u CPUs, spin_budget=1: %llu acquisitions, %llu halts, %llu kicks, overlaps=%d", n,
-		  (unsigned long long)torture_expected, (unsigned long long)halts,
-		  (unsigned long long)kicks, torture_overlaps);
+	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
+	ktest_log("%u CPUs, spin_budget=1 spin_steal=0: %llu acquisitions, %llu halts, %llu kicks, %llu steals, overlaps=%d",
+		  n, (unsigned long long)torture_expected, (unsigned long long)halts,
+		  (unsigned long long)kicks, (unsigned long long)steals, torture_overlaps);
 #ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
+	KTEST_EXPECT_EQ(t, steals, 0ull);
+	KTEST_EXPECT_EQ(t, torture_max_run, 1u);
 	/* At 2 CPUs a waiter often finds the lock handed over before its
 	 * first check (tens of halts per run); from 4 on, thousands. */
 	if (n >= 4) {
@@ -189,6 +232,178 @@ static void test_spinlock_torture_halting(struct ktest *t)
 		KTEST_EXPECT_GT(t, halts, 0ull);
 	}
 #endif
+}
+
+/* The torture with halting at once (spin budget 0: every contended
+ * acquisition halts, so most handovers open a turn) and a small steal
+ * bound: running CPUs take the turns of sleeping waiters, at most
+ * STEAL_TEST_BOUND times per turn.  Mutual exclusion, no lost wake-up (a waiter that claims its turn
+ * while a stealer holds the lock halts until the stealer's unlock kicks
+ * it), every CPU served, and the bound: no run of one owner value longer
+ * than STEAL_TEST_BOUND + 1.  At 4 CPUs and more, steals must have
+ * happened and the bound must have been reached (so it was what stopped
+ * them).  STEAL_BROKEN=1 (no bound) fails the run-length check. */
+#define STEAL_TEST_BOUND 3
+static void test_spinlock_torture_steal(struct ktest *t)
+{
+	unsigned n = num_online_cpus();
+	if (n < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct lock_class *c = torture_lock.class;
+	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
+	if (!run_torture(t, 0, STEAL_TEST_BOUND))
+		return;
+	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
+	ktest_log("%u CPUs, spin_budget=0 spin_steal=%u: %llu acquisitions, %llu steals, %llu halts, "
+		  "%llu kicks, overlaps=%d, longest same-owner run %u", n, STEAL_TEST_BOUND,
+		  (unsigned long long)torture_expected, (unsigned long long)steals,
+		  (unsigned long long)halts, (unsigned long long)kicks, torture_overlaps, torture_max_run);
+#ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
+	KTEST_EXPECT_LE(t, torture_max_run, STEAL_TEST_BOUND + 1u);
+	/* At 2 CPUs on a busy host the two vCPUs often share one host core
+	 * and rarely meet at the lock (a handful of halts and steals per
+	 * run); from 4 on, tens of thousands. */
+	if (n >= 4) {
+		KTEST_EXPECT_GE(t, steals, (uint64_t)HALT_MIN);
+		KTEST_EXPECT_EQ(t, torture_max_run, STEAL_TEST_BOUND + 1u);
+	}
+#endif
+}
+
+/* The bound, directed: a waiter that cannot claim its turn for a while,
+ * and one stealer, whatever the host's scheduling.  Per round: this CPU
+ * holds the lock; the waiter (CPU 1, spin budget 0, IRQs on) queues and
+ * halts; this CPU sends it a call whose handler holds its CPU for
+ * STEAL_BLOCK_MS with IRQs off, so the waiter stays out of its wait loop
+ * (its wait slot stays published).  Then this CPU unlocks (the turn
+ * opens, the kick lands in the handler) and takes the lock
+ * STEAL_TEST_BOUND + STEAL_EXTRA times: the first STEAL_TEST_BOUND are
+ * steals, and the next must queue behind the waiter (it halts until the
+ * waiter, released, has had the lock).  The waiter records how many of
+ * this CPU's acquisitions came before its own: exactly the bound, every
+ * round (unless this vCPU did not run at all during the block).  Under
+ * STEAL_BROKEN=1 they are all steals, at 2 CPUs too: unlike the tortures
+ * this does not need two vCPUs to meet at the lock by chance, which at 2
+ * vCPUs on a busy host they rarely do.  A lost wake-up is a timeout. */
+#define STEAL_DIRECTED_ROUNDS 10
+#define STEAL_BLOCK_MS 20
+#define STEAL_EXTRA 5
+DEFINE_SPINLOCK(steal_lock);
+static volatile int sd_round, sd_got, sd_done, sd_blocked;
+static volatile uint64_t sd_count, sd_release, sd_seen[STEAL_DIRECTED_ROUNDS];
+
+static void steal_blocker(void *arg)
+{
+	(void)arg;
+	sd_blocked = sd_round;
+	while (ktime_ns() < sd_release)
+		cpu_relax();
+}
+
+static void steal_waiter(void *arg)
+{
+	(void)arg;
+	for (int r = 1; r <= STEAL_DIRECTED_ROUNDS; r++) {
+		uint64_t deadline = ktime_ns() + 5000000000ull;
+		while (sd_round < r && ktime_ns() < deadline)
+			cpu_relax();
+		if (sd_round < r)
+			break;
+		/* Wait with IRQs on, so that steal_blocker() can run on top.
+		 * (A call-function handler may; kernel/smp.c.) */
+		local_irq_enable();
+		spin_lock(&steal_lock);
+		local_irq_disable();
+		sd_seen[r - 1] = sd_count;
+		sd_got = r;
+		spin_unlock(&steal_lock);
+	}
+	sd_done = 1;
+}
+
+static bool wait_until(volatile int *v, int want, unsigned ms)
+{
+	uint64_t deadline = ktime_ns() + (uint64_t)ms * 1000000;
+	while (*v != want && ktime_ns() < deadline)
+		cpu_relax();
+	return *v == want;
+}
+
+static void test_spinlock_steal_directed(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	/* Stay on this CPU: the rounds need two CPUs. */
+	cpumask_t saved_affinity = current->affinity, here;
+	cpumask_clear(&here);
+	cpumask_set_cpu(smp_processor_id(), &here);
+	thread_set_affinity(current, &here);
+	unsigned long flags;
+	local_irq_save(flags);
+	unsigned me = smp_processor_id(), other = me == 0 ? 1 : 0;
+	unsigned saved = spin_budget, saved_steal = spin_steal;
+	sd_round = sd_got = sd_done = sd_blocked = 0;
+	spin_budget = 0;
+	spin_steal = STEAL_TEST_BOUND;
+	local_irq_restore(flags);
+	bool ok = smp_call_function_single(other, steal_waiter, NULL, false) == 0;
+	const char *why = "the waiter did not start";
+	int r;
+	for (r = 1; ok && r <= STEAL_DIRECTED_ROUNDS; r++) {
+		local_irq_save(flags);
+		sd_count = 0;
+		spin_lock(&steal_lock);
+		sd_round = r;
+		uint64_t deadline = ktime_ns() + 5000000000ull;
+		while (!READ_ONCE(steal_lock.halters) && ktime_ns() < deadline)
+			cpu_relax();
+		why = "the waiter never halted";
+		ok = READ_ONCE(steal_lock.halters) != 0;
+		if (ok) {
+			sd_release = ktime_ns() + STEAL_BLOCK_MS * 1000000ull;
+			ok = smp_call_function_single(other, steal_blocker, NULL, false) == 0 &&
+			     wait_until(&sd_blocked, r, 5000);
+			why = "the blocking call did not run";
+		}
+		spin_unlock(&steal_lock);
+		for (int i = 0; ok && i < STEAL_TEST_BOUND + STEAL_EXTRA; i++) {
+			spin_lock(&steal_lock);
+			if (sd_got != r)
+				sd_count++;
+			spin_unlock(&steal_lock);
+		}
+		local_irq_restore(flags);
+		if (ok) {
+			why = "the waiter was not served (a lost wake-up?)";
+			ok = wait_until(&sd_got, r, 5000);
+		}
+	}
+	local_irq_save(flags);
+	spin_budget = saved;
+	spin_steal = saved_steal;
+	local_irq_restore(flags);
+	thread_set_affinity(current, &saved_affinity);
+	if (!ok) {
+		ktest_fail(t, __FILE__, __LINE__, "round %d: %s", r - 1, why);
+		return;
+	}
+	KTEST_EXPECT_TRUE(t, wait_until(&sd_done, 1, 5000));
+	uint64_t most = 0;
+	int at_bound = 0;
+	for (int i = 0; i < STEAL_DIRECTED_ROUNDS; i++) {
+		if (sd_seen[i] > most)
+			most = sd_seen[i];
+		at_bound += sd_seen[i] == STEAL_TEST_BOUND;
+	}
+	ktest_log("%d rounds, spin_steal=%u, %d tries a round: most steals in one turn %llu, %d rounds at the bound",
+		  STEAL_DIRECTED_ROUNDS, STEAL_TEST_BOUND, STEAL_TEST_BOUND + STEAL_EXTRA,
+		  (unsigned long long)most, at_bound);
+	KTEST_EXPECT_LE(t, most, (uint64_t)STEAL_TEST_BOUND);
+	KTEST_EXPECT_GE(t, at_bound, STEAL_DIRECTED_ROUNDS / 2);
 }
 
 static void test_spinlock_irqsave(struct ktest *t)
@@ -443,6 +658,8 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_spinlock_irqsave),
 	KTEST_CASE(test_spinlock_torture),
 	KTEST_CASE(test_spinlock_torture_halting),
+	KTEST_CASE(test_spinlock_torture_steal),
+	KTEST_CASE(test_spinlock_steal_directed),
 	KTEST_CASE(test_call_single),
 	KTEST_CASE(test_call_many_and_all),
 	KTEST_CASE(test_call_wait_irqs_off_refused),
