@@ -76,6 +76,8 @@ struct fault_stats {
 	uint64_t spurious;      /* found the PTE already there (any path) */
 	uint64_t spf_abort[SPF_ABORT_NR];
 	uint64_t vma_fallback[VMA_FB_NR];
+	uint64_t lock_waits;        /* locked faults that found mmap_lock taken for write or wanted by a writer */
+	uint64_t lock_wait_cycles;  /* TSC cycles those spent getting it */
 };
 
 /** fault_get_stats() - the counts so far, summed over every CPU. */
