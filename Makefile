@@ -73,7 +73,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench fuzz deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -182,6 +182,12 @@ TEST_ARGS = --suites "$(call given,SUITES)" --cpus "$(call given,CPUS)" $(SWITCH
 test: check-deps lint
 	$(Q)$(PYTHON) scripts/runtests.py $(TEST_ARGS)
 
+# The fuller, slower matrix (tests/torture.txt): 50 000 racing page faults
+# a boot, up to 8 CPUs.  No host tests; SUITES, CPUS and the switches narrow
+# it as for `make test`.  A boot may take minutes: 900 s each at most.
+torture: check-deps
+	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --timeout 900 $(TEST_ARGS)
+
 lint:
 	$(Q)$(PYTHON) scripts/lint.py --self-test
 	$(Q)$(PYTHON) scripts/lint.py
@@ -212,7 +218,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench fuzz deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d
