@@ -3,10 +3,10 @@
  * build's FAULT switch; docs/faults.md has them side by side):
  *
  *   locked  handle_mm_fault(): mmap_lock for read around the whole fault.
- *   spf     speculative (Lespinasse 2021): no mmap_lock at all.  Snapshot
- *           the mm's write sequence (even: no writer), find the VMA under
- *           RCU and copy its flags, walk the page tables locklessly, and
- *           allocate and zero the page outside any lock; then, under the
+ *   spf     speculative (Lespinasse 2021): no mmap_lock at all.  Allocate
+ *           and zero the page outside any lock; then snapshot the mm's
+ *           write sequence (even: no writer), find the VMA under RCU and
+ *           copy its flags, walk the page tables locklessly and, under the
  *           PTE lock, check that the sequence and the PTE are still what
  *           was read, and install.  Any doubt aborts, counted by reason,
  *           into the locked path.
@@ -59,8 +59,9 @@ uint64_t fault_test_delay_ns;
 
 /*
  * Test-only: called, when set, inside each lockless path's window - spf
- * after its snapshot and lockless walk, before the PTE lock; vma after the
- * VMA read lock, before the install - with the page's address.  The fault
+ * after its snapshot and VMA copy (its page allocated), before the
+ * lockless walk and the PTE lock; vma after the VMA read lock, before the
+ * install - with the page's address.  The fault
  * suite's directed race (tests/kernel/fault.c, which declares it itself)
  * parks one faulter there while a writer runs one conflicting operation.
  * May sleep: neither path holds a spinlock or a walk section there.
@@ -152,20 +153,27 @@ static bool access_allowed(unsigned vm_flags, unsigned fault)
  * free_empty_tables() never frees a table that covers part of a VMA
  * (mm/memory.c), and ours stays in the table while we hold its lock.
  * *@spurious: the PTE was already present (another thread won the race,
- * or our TLB entry was stale): nothing was mapped.
+ * or our TLB entry was stale): nothing was mapped.  @page: a zeroed page
+ * to map (an aborted speculative fault's), or NULL to allocate one; it is
+ * used or freed either way.
  */
 static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, uintptr_t addr,
-				      unsigned flags, bool *spurious)
+				      unsigned flags, bool *spurious, struct page *page)
 {
 	*spurious = false;
-	if (!access_allowed(vm_flags, flags))
+	if (!access_allowed(vm_flags, flags)) {
+		if (page)
+			put_page(page);
 		return FAULT_ACCESS;
+	}
 	uint64_t pteflags = user_pte_flags(vm_flags);
 
-	struct page *page = alloc_page();
-	if (!page)
-		return FAULT_OOM;
-	memset(page_address(page), 0, PAGE_SIZE);
+	if (!page) {
+		page = alloc_page();
+		if (!page)
+			return FAULT_OOM;
+		memset(page_address(page), 0, PAGE_SIZE);
+	}
 	if (fault_test_delay_ns)
 		udelay(fault_test_delay_ns / 1000);
 
@@ -209,15 +217,20 @@ static void fault_mmap_read_lock(struct mm_struct *mm)
 	__atomic_fetch_add(&st->lock_wait_cycles, get_cycles() - t0, __ATOMIC_RELAXED);
 }
 
+/* @page as for fault_in_vma(). */
 static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				      bool *spurious)
+				      bool *spurious, struct page *page)
 {
 	*spurious = false;
 	might_sleep();
 	addr &= PAGE_MASK;
 	fault_mmap_read_lock(mm);
 	struct vm_area_struct *vma = vma_find(mm, addr);
-	enum fault_result r = vma ? fault_in_vma(mm, vma->flags, addr, flags, spurious) : FAULT_NO_VMA;
+	enum fault_result r = FAULT_NO_VMA;
+	if (vma)
+		r = fault_in_vma(mm, vma->flags, addr, flags, spurious, page);
+	else if (page)
+		put_page(page);
 	mmap_read_unlock(mm);
 	struct fault_stats *st = my_stats();
 	count(&st->locked);
@@ -229,7 +242,7 @@ static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsi
 enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
 {
 	bool spurious;
-	return locked_fault(mm, addr, flags, &spurious);
+	return locked_fault(mm, addr, flags, &spurious, NULL);
 }
 
 /* ---- FAULT=spf ------------------------------------------------------------------- */
@@ -268,40 +281,87 @@ static bool pte_allows(pteval_t pte, unsigned flags)
 	return !(flags & FAULT_WRITE) || pte_write(pte);
 }
 
-/* Return: true if the fault was resolved (*@spurious as in fault_in_vma),
- * false to fall back to the locked path (the reason counted). */
-static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool *spurious)
+/* The VMA at @addr and its flags, under RCU (vma_free waits a grace
+ * period): the flags are all a speculative fault needs from it, copied
+ * before the section ends.  Return: false if there is none or it forbids
+ * the access. */
+static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, unsigned *vm_flags)
+{
+	rcu_read_lock();
+	struct vm_area_struct *vma = vma_find(mm, addr);
+	*vm_flags = vma ? READ_ONCE(vma->flags) : 0;
+	rcu_read_unlock();
+	return vma && access_allowed(*vm_flags, flags);
+}
+
+/*
+ * Return: true if the fault was resolved (*@spurious as in fault_in_vma),
+ * false to fall back to the locked path (the reason counted).
+ *
+ * The window: from the sequence snapshot to its recheck under the PTE
+ * lock, any mmap_lock writer anywhere in the mm aborts the fault.  So the
+ * page is allocated and zeroed before the snapshot, and the window holds
+ * only the VMA lookup, one lockless walk and the install: a few hundred
+ * cycles, where zeroing 4 KiB inside it made it several times longer and
+ * a concurrent mmap/munmap loop aborted a quarter of the faults (pft,
+ * docs/faults.md).  A first VMA lookup before the allocation keeps
+ * faults that will be refused from allocating.  An abort hands the page
+ * to the locked path (*@leftover), which maps it or frees it; a spurious
+ * fault (the PTE present, rare) frees it.
+ */
+static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool *spurious,
+		      struct page **leftover)
 {
 	*spurious = false;
 	addr &= PAGE_MASK;
-	unsigned seq = mmap_seq_read(mm);
-	if (seq & 1)
-		return spf_abort(SPF_ABORT_SEQ);
-
-	/* The VMA, under RCU (vma_free waits a grace period); its flags are
-	 * all the fault needs from it, copied before the section ends. */
-	rcu_read_lock();
-	struct vm_area_struct *vma = vma_find(mm, addr);
-	unsigned vm_flags = vma ? READ_ONCE(vma->flags) : 0;
-	rcu_read_unlock();
-	if (!vma || !access_allowed(vm_flags, flags))
+	unsigned vm_flags;
+	if (!spf_vma_flags(mm, addr, flags, &vm_flags))
 		return spf_abort(SPF_ABORT_VMA);
+
+	/* Demand-zero, almost always: the page, zeroed outside any lock
+	 * and before the window opens. */
+	struct page *page = alloc_page();
+	if (!page)
+		return spf_abort(SPF_ABORT_UNSUPPORTED);
+	memset(page_address(page), 0, PAGE_SIZE);
+
+	unsigned seq = mmap_seq_read(mm);
+	if (seq & 1) {
+		*leftover = page;
+		return spf_abort(SPF_ABORT_SEQ);
+	}
+	if (!spf_vma_flags(mm, addr, flags, &vm_flags)) {
+		*leftover = page;
+		return spf_abort(SPF_ABORT_VMA);
+	}
 	/* The copy must be from the snapshot's VMA table (loads before the
 	 * re-read: smp_rmb pairs with mmap_write_lock's smp_wmb). */
 	smp_rmb();
-	if (READ_ONCE(mm->seq.sequence) != seq)
+	if (READ_ONCE(mm->seq.sequence) != seq) {
+		*leftover = page;
 		return spf_abort(SPF_ABORT_SEQ);
+	}
+	/* Tests: widen the window, or hold it open (neither in a walk
+	 * section: they may sleep). */
+	if (fault_test_delay_ns)
+		udelay(fault_test_delay_ns / 1000);
+	fault_window(addr);
 
-	/* A first look at the PTE, to know which kind of fault this is. */
 	unsigned long w = lockless_page_walk_begin();
 	pteval_t *slot = spf_walk(mm, addr);
-	pteval_t pte = slot ? READ_ONCE(*slot) : 0;
-	lockless_page_walk_end(w);
-	if (!slot)
+	if (!slot) {
+		lockless_page_walk_end(w);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_NO_TABLE);
+	}
+	pteval_t pte = READ_ONCE(*slot);
 	if (pte) {
-		if (!pte_allows(pte, flags))
+		lockless_page_walk_end(w);
+		if (!pte_allows(pte, flags)) {
+			*leftover = page;
 			return spf_abort(SPF_ABORT_UNSUPPORTED);
+		}
+		put_page(page);         /* never mapped: our reference was the only one */
 		/* Present and sufficient: a protection upgrade this CPU's TLB
 		 * has not seen, or a lost race.  Drop our stale view. */
 		arch_flush_tlb_one(addr);
@@ -310,25 +370,6 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 		count(&st->spf);
 		count(&st->spurious);
 		return true;
-	}
-
-	/* Demand-zero: the page is allocated and zeroed outside any lock
-	 * (and outside the walk section, which under TABLE_FREE=ipi has IRQs
-	 * off). */
-	struct page *page = alloc_page();
-	if (!page)
-		return spf_abort(SPF_ABORT_UNSUPPORTED);
-	memset(page_address(page), 0, PAGE_SIZE);
-	if (fault_test_delay_ns)
-		udelay(fault_test_delay_ns / 1000);
-	fault_window(addr);
-
-	w = lockless_page_walk_begin();
-	slot = spf_walk(mm, addr);
-	if (!slot) {
-		lockless_page_walk_end(w);
-		put_page(page);
-		return spf_abort(SPF_ABORT_NO_TABLE);
 	}
 	spinlock_t *ptl = &virt_to_page(slot - pte_index(addr))->ptl;
 	spin_lock(ptl);
@@ -339,14 +380,14 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	if (READ_ONCE(mm->seq.sequence) != seq) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
-		put_page(page);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_SEQ);
 	}
 #endif
 	if (READ_ONCE(*slot) != pte) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
-		put_page(page);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_PTE);
 	}
 	/* The zeroes before the PTE, as in fault_in_vma(). */
@@ -381,7 +422,7 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 		return false;
 	}
 	fault_window(addr);
-	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious);
+	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious, NULL);
 	vma_end_read(vma);
 	st = my_stats();
 	count(&st->vma);
@@ -400,12 +441,13 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 	/* Every path is compiled in every build (so each keeps building);
 	 * the FAULT switch picks which one runs, as a constant. */
 	bool done = false;
+	struct page *zeroed = NULL;     /* an aborted speculative fault's page */
 	if (FAULT_PATH_SPF)
-		done = spf_fault(t->mm, addr, flags, &spurious);
+		done = spf_fault(t->mm, addr, flags, &spurious, &zeroed);
 	else if (FAULT_PATH_VMA)
 		done = vma_lock_fault(t->mm, addr, flags, &r, &spurious);
 	if (!done)
-		r = locked_fault(t->mm, addr, flags, &spurious);
+		r = locked_fault(t->mm, addr, flags, &spurious, zeroed);
 	uintptr_t page = addr & PAGE_MASK;
 	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
 		/* Progress (a page was mapped), a failure, or another fault:

@@ -91,8 +91,8 @@ const char *vma_fallback_name(enum vma_fallback f);
  * protocols must close. */
 extern uint64_t fault_test_delay_ns;
 
-/* Tests only: when set, the spf path (after its reads, before the PTE
- * lock) and the vma path (under the VMA read lock, before installing) call
+/* Tests only: when set, the spf path (after its snapshot and VMA copy,
+ * before its walk and the PTE lock) and the vma path (under the VMA read lock, before installing) call
  * it, so a test can hold a fault inside its window (tests/kernel/fault.c,
  * the directed race).  NULL in normal operation. */
 extern void (*fault_test_window)(uintptr_t addr);

@@ -366,9 +366,9 @@ static void test_fault_race(struct ktest *t)
  * install for its check to see (the writer's next operation undoes it), so
  * here the window is held open on purpose.  Each round: a fresh 8-page VMA,
  * its PTE table present (slot 0 touched), one faulter writes slot 2 and is
- * parked by fault_test_window inside its path's window (spf: snapshot and
- * lockless walk done, PTE lock not yet taken; vma: VMA read-locked, nothing
- * installed).  A writer thread then runs exactly one conflicting operation
+ * parked by fault_test_window inside its path's window (spf: page zeroed,
+ * snapshot and VMA copy done, walk and PTE lock not yet; vma: VMA
+ * read-locked, nothing installed).  A writer thread then runs exactly one conflicting operation
  * on slot 2 - munmap, or mprotect read-only - and the faulter is released
  * once that operation is over or is waiting for the faulter's VMA lock
  * (vma_write_waits moved).  With nothing else changing the range, the
