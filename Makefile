@@ -184,9 +184,10 @@ test: check-deps lint
 
 # The fuller, slower matrix (tests/torture.txt): 50 000 racing page faults
 # a boot, up to 8 CPUs.  No host tests; SUITES, CPUS and the switches narrow
-# it as for `make test`.  A boot may take minutes: 900 s each at most.
+# it as for `make test`.  A boot may take minutes (900 s at most); every
+# boot's log is kept in build/test-logs/ for its counts.
 torture: check-deps
-	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --timeout 900 $(TEST_ARGS)
+	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --keep-logs --timeout 900 $(TEST_ARGS)
 
 lint:
 	$(Q)$(PYTHON) scripts/lint.py --self-test
