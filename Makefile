@@ -73,7 +73,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test lint bench compare fuzz deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -190,6 +190,13 @@ test: check-deps lint
 		{ cat build/compare-check.log; echo "compare: FAILED (make compare QUICK=1 ONLY=E6)"; exit 1; })
 	$(Q)$(PYTHON) scripts/runtests.py $(TEST_ARGS)
 
+# The fuller, slower matrix (tests/torture.txt): 50 000 racing page faults
+# a boot, up to 8 CPUs.  No host tests; SUITES, CPUS and the switches narrow
+# it as for `make test`.  A boot may take minutes (900 s at most); every
+# boot's log is kept in build/test-logs/ for its counts.
+torture: check-deps
+	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --keep-logs --timeout 900 $(TEST_ARGS)
+
 lint:
 	$(Q)$(PYTHON) scripts/lint.py --self-test
 	$(Q)$(PYTHON) scripts/lint.py
@@ -229,7 +236,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test lint bench compare fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

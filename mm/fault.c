@@ -3,10 +3,10 @@
  * build's FAULT switch; docs/faults.md has them side by side):
  *
  *   locked  handle_mm_fault(): mmap_lock for read around the whole fault.
- *   spf     speculative (Lespinasse 2021): no mmap_lock at all.  Snapshot
- *           the mm's write sequence (even: no writer), find the VMA under
- *           RCU and copy its flags, walk the page tables locklessly, and
- *           allocate and zero the page outside any lock; then, under the
+ *   spf     speculative (Lespinasse 2021): no mmap_lock at all.  Allocate
+ *           and zero the page outside any lock; then snapshot the mm's
+ *           write sequence (even: no writer), find the VMA under RCU and
+ *           copy its flags, walk the page tables locklessly and, under the
  *           PTE lock, check that the sequence and the PTE are still what
  *           was read, and install.  Any doubt aborts, counted by reason,
  *           into the locked path.
@@ -41,12 +41,16 @@
 #include "mm/page.h"
 #include "mm/pagewalk.h"
 #include "mm/pmm.h"
+#include "mm/uaccess.h"
 #include "kernel/config.h"
 #include "kernel/monitor.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/percpu.h"
+#include "kernel/errno.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
 #include "kernel/time.h"
 #include "lib/string.h"
 #include "asm/page.h"
@@ -55,8 +59,9 @@ uint64_t fault_test_delay_ns;
 
 /*
  * Test-only: called, when set, inside each lockless path's window - spf
- * after its snapshot and lockless walk, before the PTE lock; vma after the
- * VMA read lock, before the install - with the page's address.  The fault
+ * after its snapshot and VMA copy (its page allocated), before the
+ * lockless walk and the PTE lock; vma after the VMA read lock, before the
+ * install - with the page's address.  The fault
  * suite's directed race (tests/kernel/fault.c, which declares it itself)
  * parks one faulter there while a writer runs one conflicting operation.
  * May sleep: neither path holds a spinlock or a walk section there.
@@ -148,20 +153,27 @@ static bool access_allowed(unsigned vm_flags, unsigned fault)
  * free_empty_tables() never frees a table that covers part of a VMA
  * (mm/memory.c), and ours stays in the table while we hold its lock.
  * *@spurious: the PTE was already present (another thread won the race,
- * or our TLB entry was stale): nothing was mapped.
+ * or our TLB entry was stale): nothing was mapped.  @page: a zeroed page
+ * to map (an aborted speculative fault's), or NULL to allocate one; it is
+ * used or freed either way.
  */
 static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, uintptr_t addr,
-				      unsigned flags, bool *spurious)
+				      unsigned flags, bool *spurious, struct page *page)
 {
 	*spurious = false;
-	if (!access_allowed(vm_flags, flags))
+	if (!access_allowed(vm_flags, flags)) {
+		if (page)
+			put_page(page);
 		return FAULT_ACCESS;
+	}
 	uint64_t pteflags = user_pte_flags(vm_flags);
 
-	struct page *page = alloc_page();
-	if (!page)
-		return FAULT_OOM;
-	memset(page_address(page), 0, PAGE_SIZE);
+	if (!page) {
+		page = alloc_page();
+		if (!page)
+			return FAULT_OOM;
+		memset(page_address(page), 0, PAGE_SIZE);
+	}
 	if (fault_test_delay_ns)
 		udelay(fault_test_delay_ns / 1000);
 
@@ -191,15 +203,34 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 	return FAULT_OK;
 }
 
+/* mmap_read_lock(), counting the faults that had to wait for it (a writer
+ * held it or was queued for it) and how long they waited: the contention
+ * spf and vma exist to avoid, measured where it happens. */
+static void fault_mmap_read_lock(struct mm_struct *mm)
+{
+	if (down_read_trylock(&mm->mmap_lock))
+		return;
+	uint64_t t0 = get_cycles();
+	mmap_read_lock(mm);
+	struct fault_stats *st = my_stats();
+	count(&st->lock_waits);
+	__atomic_fetch_add(&st->lock_wait_cycles, get_cycles() - t0, __ATOMIC_RELAXED);
+}
+
+/* @page as for fault_in_vma(). */
 static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				      bool *spurious)
+				      bool *spurious, struct page *page)
 {
 	*spurious = false;
 	might_sleep();
 	addr &= PAGE_MASK;
-	mmap_read_lock(mm);
+	fault_mmap_read_lock(mm);
 	struct vm_area_struct *vma = vma_find(mm, addr);
-	enum fault_result r = vma ? fault_in_vma(mm, vma->flags, addr, flags, spurious) : FAULT_NO_VMA;
+	enum fault_result r = FAULT_NO_VMA;
+	if (vma)
+		r = fault_in_vma(mm, vma->flags, addr, flags, spurious, page);
+	else if (page)
+		put_page(page);
 	mmap_read_unlock(mm);
 	struct fault_stats *st = my_stats();
 	count(&st->locked);
@@ -211,7 +242,7 @@ static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsi
 enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags)
 {
 	bool spurious;
-	return locked_fault(mm, addr, flags, &spurious);
+	return locked_fault(mm, addr, flags, &spurious, NULL);
 }
 
 /* ---- FAULT=spf ------------------------------------------------------------------- */
@@ -250,40 +281,87 @@ static bool pte_allows(pteval_t pte, unsigned flags)
 	return !(flags & FAULT_WRITE) || pte_write(pte);
 }
 
-/* Return: true if the fault was resolved (*@spurious as in fault_in_vma),
- * false to fall back to the locked path (the reason counted). */
-static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool *spurious)
+/* The VMA at @addr and its flags, under RCU (vma_free waits a grace
+ * period): the flags are all a speculative fault needs from it, copied
+ * before the section ends.  Return: false if there is none or it forbids
+ * the access. */
+static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, unsigned *vm_flags)
+{
+	rcu_read_lock();
+	struct vm_area_struct *vma = vma_find(mm, addr);
+	*vm_flags = vma ? READ_ONCE(vma->flags) : 0;
+	rcu_read_unlock();
+	return vma && access_allowed(*vm_flags, flags);
+}
+
+/*
+ * Return: true if the fault was resolved (*@spurious as in fault_in_vma),
+ * false to fall back to the locked path (the reason counted).
+ *
+ * The window: from the sequence snapshot to its recheck under the PTE
+ * lock, any mmap_lock writer anywhere in the mm aborts the fault.  So the
+ * page is allocated and zeroed before the snapshot, and the window holds
+ * only the VMA lookup, one lockless walk and the install: a few hundred
+ * cycles, where zeroing 4 KiB inside it made it several times longer and
+ * a concurrent mmap/munmap loop aborted a quarter of the faults (pft,
+ * docs/faults.md).  A first VMA lookup before the allocation keeps
+ * faults that will be refused from allocating.  An abort hands the page
+ * to the locked path (*@leftover), which maps it or frees it; a spurious
+ * fault (the PTE present, rare) frees it.
+ */
+static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool *spurious,
+		      struct page **leftover)
 {
 	*spurious = false;
 	addr &= PAGE_MASK;
-	unsigned seq = mmap_seq_read(mm);
-	if (seq & 1)
-		return spf_abort(SPF_ABORT_SEQ);
-
-	/* The VMA, under RCU (vma_free waits a grace period); its flags are
-	 * all the fault needs from it, copied before the section ends. */
-	rcu_read_lock();
-	struct vm_area_struct *vma = vma_find(mm, addr);
-	unsigned vm_flags = vma ? READ_ONCE(vma->flags) : 0;
-	rcu_read_unlock();
-	if (!vma || !access_allowed(vm_flags, flags))
+	unsigned vm_flags;
+	if (!spf_vma_flags(mm, addr, flags, &vm_flags))
 		return spf_abort(SPF_ABORT_VMA);
+
+	/* Demand-zero, almost always: the page, zeroed outside any lock
+	 * and before the window opens. */
+	struct page *page = alloc_page();
+	if (!page)
+		return spf_abort(SPF_ABORT_UNSUPPORTED);
+	memset(page_address(page), 0, PAGE_SIZE);
+
+	unsigned seq = mmap_seq_read(mm);
+	if (seq & 1) {
+		*leftover = page;
+		return spf_abort(SPF_ABORT_SEQ);
+	}
+	if (!spf_vma_flags(mm, addr, flags, &vm_flags)) {
+		*leftover = page;
+		return spf_abort(SPF_ABORT_VMA);
+	}
 	/* The copy must be from the snapshot's VMA table (loads before the
 	 * re-read: smp_rmb pairs with mmap_write_lock's smp_wmb). */
 	smp_rmb();
-	if (READ_ONCE(mm->seq.sequence) != seq)
+	if (READ_ONCE(mm->seq.sequence) != seq) {
+		*leftover = page;
 		return spf_abort(SPF_ABORT_SEQ);
+	}
+	/* Tests: widen the window, or hold it open (neither in a walk
+	 * section: they may sleep). */
+	if (fault_test_delay_ns)
+		udelay(fault_test_delay_ns / 1000);
+	fault_window(addr);
 
-	/* A first look at the PTE, to know which kind of fault this is. */
 	unsigned long w = lockless_page_walk_begin();
 	pteval_t *slot = spf_walk(mm, addr);
-	pteval_t pte = slot ? READ_ONCE(*slot) : 0;
-	lockless_page_walk_end(w);
-	if (!slot)
+	if (!slot) {
+		lockless_page_walk_end(w);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_NO_TABLE);
+	}
+	pteval_t pte = READ_ONCE(*slot);
 	if (pte) {
-		if (!pte_allows(pte, flags))
+		lockless_page_walk_end(w);
+		if (!pte_allows(pte, flags)) {
+			*leftover = page;
 			return spf_abort(SPF_ABORT_UNSUPPORTED);
+		}
+		put_page(page);         /* never mapped: our reference was the only one */
 		/* Present and sufficient: a protection upgrade this CPU's TLB
 		 * has not seen, or a lost race.  Drop our stale view. */
 		arch_flush_tlb_one(addr);
@@ -292,25 +370,6 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 		count(&st->spf);
 		count(&st->spurious);
 		return true;
-	}
-
-	/* Demand-zero: the page is allocated and zeroed outside any lock
-	 * (and outside the walk section, which under TABLE_FREE=ipi has IRQs
-	 * off). */
-	struct page *page = alloc_page();
-	if (!page)
-		return spf_abort(SPF_ABORT_UNSUPPORTED);
-	memset(page_address(page), 0, PAGE_SIZE);
-	if (fault_test_delay_ns)
-		udelay(fault_test_delay_ns / 1000);
-	fault_window(addr);
-
-	w = lockless_page_walk_begin();
-	slot = spf_walk(mm, addr);
-	if (!slot) {
-		lockless_page_walk_end(w);
-		put_page(page);
-		return spf_abort(SPF_ABORT_NO_TABLE);
 	}
 	spinlock_t *ptl = &virt_to_page(slot - pte_index(addr))->ptl;
 	spin_lock(ptl);
@@ -321,14 +380,14 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	if (READ_ONCE(mm->seq.sequence) != seq) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
-		put_page(page);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_SEQ);
 	}
 #endif
 	if (READ_ONCE(*slot) != pte) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
-		put_page(page);
+		*leftover = page;
 		return spf_abort(SPF_ABORT_PTE);
 	}
 	/* The zeroes before the PTE, as in fault_in_vma(). */
@@ -363,7 +422,7 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 		return false;
 	}
 	fault_window(addr);
-	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious);
+	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious, NULL);
 	vma_end_read(vma);
 	st = my_stats();
 	count(&st->vma);
@@ -382,12 +441,13 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 	/* Every path is compiled in every build (so each keeps building);
 	 * the FAULT switch picks which one runs, as a constant. */
 	bool done = false;
+	struct page *zeroed = NULL;     /* an aborted speculative fault's page */
 	if (FAULT_PATH_SPF)
-		done = spf_fault(t->mm, addr, flags, &spurious);
+		done = spf_fault(t->mm, addr, flags, &spurious, &zeroed);
 	else if (FAULT_PATH_VMA)
 		done = vma_lock_fault(t->mm, addr, flags, &r, &spurious);
 	if (!done)
-		r = locked_fault(t->mm, addr, flags, &spurious);
+		r = locked_fault(t->mm, addr, flags, &spurious, zeroed);
 	uintptr_t page = addr & PAGE_MASK;
 	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
 		/* Progress (a page was mapped), a failure, or another fault:
@@ -403,6 +463,30 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 		return FAULT_STUCK;
 	return FAULT_OK;
 }
+
+/* ---- SYS_fault_stats: the counts for user space (the pft benchmark) ------------- */
+
+static long sys_fault_stats(uint64_t out, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct fault_stats s;
+	fault_get_stats(&s);
+	uint64_t v[FAULT_STAT_NR] = { 0 };
+	v[FAULT_STAT_LOCKED] = s.locked;
+	v[FAULT_STAT_SPF] = s.spf;
+	v[FAULT_STAT_VMA] = s.vma;
+	v[FAULT_STAT_SPURIOUS] = s.spurious;
+	for (int i = 0; i < SPF_ABORT_NR; i++)
+		v[FAULT_STAT_SPF_ABORTS] += s.spf_abort[i];
+	for (int i = 0; i < VMA_FB_NR; i++)
+		v[FAULT_STAT_VMA_FALLBACKS] += s.vma_fallback[i];
+	v[FAULT_STAT_LOCK_WAITS] = s.lock_waits;
+	v[FAULT_STAT_LOCK_WAIT_CYCLES] = s.lock_wait_cycles;
+	if (copy_to_user((void *)out, v, sizeof(v)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_EXTENSION(fault_stats, SYS_fault_stats, sys_fault_stats);
 
 /* ---- the monitor ----------------------------------------------------------------- */
 
@@ -423,6 +507,8 @@ static int cmd_faults(int argc, char **argv)
 		mon_printf(" %s %llu%s", vma_fallback_name((enum vma_fallback)i),
 			   (unsigned long long)s.vma_fallback[i], i + 1 < VMA_FB_NR ? "," : "\n");
 	mon_printf("vma write-lock waits: %llu\n", (unsigned long long)vma_write_waits);
+	mon_printf("locked faults that waited for mmap_lock: %llu, %llu cycles in all\n",
+		   (unsigned long long)s.lock_waits, (unsigned long long)s.lock_wait_cycles);
 	return 0;
 }
 MONITOR_COMMAND(faults, "faults", "", "page faults by path, spf aborts and vma-lock fallbacks by reason", cmd_faults);

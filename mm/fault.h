@@ -76,6 +76,8 @@ struct fault_stats {
 	uint64_t spurious;      /* found the PTE already there (any path) */
 	uint64_t spf_abort[SPF_ABORT_NR];
 	uint64_t vma_fallback[VMA_FB_NR];
+	uint64_t lock_waits;        /* locked faults that found mmap_lock taken for write or wanted by a writer */
+	uint64_t lock_wait_cycles;  /* TSC cycles those spent getting it */
 };
 
 /** fault_get_stats() - the counts so far, summed over every CPU. */
@@ -89,8 +91,8 @@ const char *vma_fallback_name(enum vma_fallback f);
  * protocols must close. */
 extern uint64_t fault_test_delay_ns;
 
-/* Tests only: when set, the spf path (after its reads, before the PTE
- * lock) and the vma path (under the VMA read lock, before installing) call
+/* Tests only: when set, the spf path (after its snapshot and VMA copy,
+ * before its walk and the PTE lock) and the vma path (under the VMA read lock, before installing) call
  * it, so a test can hold a fault inside its window (tests/kernel/fault.c,
  * the directed race).  NULL in normal operation. */
 extern void (*fault_test_window)(uintptr_t addr);

@@ -5,6 +5,10 @@
  *   pagefault  first-touch page-fault cost with 1..N threads of one
  *              process, each faulting its own region (x = threads)
  *   mmap       mmap + first touch + munmap of one page
+ *   pft        pft (docs/faults.md): faults per second of 1..N threads
+ *              each faulting its own region and unmapping it, without and
+ *              with one more thread looping mmap/munmap elsewhere; SPF
+ *              aborts or VMA-lock fallbacks per million faults
  */
 #include "bench/kernel/bench.h"
 #include "kernel/cpumask.h"
@@ -43,3 +47,16 @@ static void bench_mmap(void)
 	run_pfbench(2, argv);
 }
 BENCHMARK(mmap, "mmap + touch + munmap of one page", bench_mmap);
+
+static void bench_pft(void)
+{
+	for (unsigned n = 1; n <= num_online_cpus(); n++)
+		for (int writer = 0; writer <= 1; writer++) {
+			char num[8], wr[4];
+			snprintf(num, sizeof(num), "%u", n);
+			snprintf(wr, sizeof(wr), "%d", writer);
+			char *argv[] = { "pfbench", "pft", num, wr, NULL };
+			run_pfbench(4, argv);
+		}
+}
+BENCHMARK(pft, "page faults/s, own regions, without and with an mmap/munmap writer (FAULT=locked|spf|vma)", bench_pft);

@@ -115,7 +115,7 @@ ROWS = [("boot", [1], "default"), ("smp", [1, 2, 4, 8], "default"),
 
 class Matrix(unittest.TestCase):
     def test_real_files_parse(self):
-        for f in ("tests/matrix.txt", "bench/matrix.txt"):
+        for f in ("tests/matrix.txt", "tests/torture.txt", "bench/matrix.txt"):
             self.assertTrue(matrix.read_matrix(os.path.join(harness.ROOT,
                                                             f)))
 
@@ -212,7 +212,7 @@ class CommandLineLimit(unittest.TestCase):
     def test_real_matrices_fit_however_narrowed(self):
         """`make bench CPUS=2` once put all 14 benchmark names, 155
         characters, in one bench= value; the kernel ignored it."""
-        for f in ("tests/matrix.txt", "bench/matrix.txt"):
+        for f in ("tests/matrix.txt", "tests/torture.txt", "bench/matrix.txt"):
             rows = matrix.read_matrix(os.path.join(harness.ROOT, f))
             for cpus in (None, [1], [2], [4], [8], [16]):
                 expanded = matrix.expand_matrix(rows, cpus=cpus)[0]

@@ -2,15 +2,16 @@
  * tests/kernel/fault.c - suite `fault`: the page-fault paths (FAULT=locked,
  * spf, vma; docs/faults.md) racing the mmap writers.
  *
- * Faulter threads (two per CPU other than the writer's), in one mm, write
- * through copy_to_user - so each fault is a real one, through the arch's
- * entry and handle_user_fault() - to pages of their own and to pages all of
- * them share.  The writer (this thread) meanwhile munmaps (sometimes the
- * whole area, so its PTE table is freed), mmaps with MAP_FIXED over mapped
- * or unmapped ranges, mprotects read-only or read-write, and MADV_DONTNEEDs,
- * leaving what it did in place so that the check sees it.  After each round
- * it pauses the faulters (a quiescent point: no fault in flight) and checks,
- * under mmap_lock for read:
+ * Faulter threads (two per CPU other than the writer's, at most 14), in one
+ * mm, write through copy_to_user - so each fault is a real one, through the
+ * arch's entry and handle_user_fault() - to pages of their own and to pages
+ * all of them share, in a 512-page area (one PTE table).  The writer (this
+ * thread) meanwhile munmaps (sometimes the whole area, so its PTE table is
+ * freed), mmaps with MAP_FIXED over mapped or unmapped ranges, mprotects
+ * read-only or read-write, and MADV_DONTNEEDs, 1-32 pages at a time,
+ * leaving what it did in place so that the check sees it.  After each
+ * operation it pauses the faulters (a quiescent point: no fault in flight;
+ * they sleep until it is done) and checks, under mmap_lock for read:
  *   - no PTE outside a VMA, no writable PTE in a non-writable VMA;
  *   - no PTE pointing at a free page (reference count zero, or the
  *     allocator's);
@@ -19,9 +20,11 @@
  * and at the end that every frame came back (no leak).
  *
  * fault_test_delay_ns widens the window between what a fault read (VMA,
- * PTE) and its install.  Races counted, and required: faults that
- * overlapped a writer's operation; the path's own aborts (spf) or
- * fallbacks (vma) above zero.  This random race rarely catches
+ * PTE) and its install.  Races counted, and required: resolved faults that
+ * overlapped a writer's operation (RACE_RACING of them a run, 10^5 across
+ * the rows of `make test`; refused ones, on holes and read-only pages, are
+ * counted beside); the path's own aborts (spf: sequence aborts) or
+ * fallbacks (vma: busy VMAs) above zero.  This random race rarely catches
  * SPF_BROKEN=1 or VMA_LOCK_BROKEN=1 (the writer's next operation undoes
  * most stale installs); test_fault_race_directed below does, every run.
  */
@@ -30,6 +33,7 @@
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sched/wait.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/proc/uapi/syscall.h"
@@ -40,25 +44,43 @@
 #include "mm/pagewalk.h"
 #include "mm/uaccess.h"
 #include "asm/page.h"
+#include "lib/string.h"
 
 #define AREA        0x70000000ul   /* 2 MiB aligned: one PTE table */
-#define SLOTS       64
-#define SHARED      16             /* slots [0, SHARED) are everybody's */
-#define OWN         8              /* then OWN slots per faulter */
+#define SLOTS       512            /* the whole PTE table */
+#define SHARED      64             /* slots [0, SHARED) are everybody's */
+#define OWN         32             /* then OWN slots per faulter */
+#define OP_PAGES    32             /* a writer operation covers 1..OP_PAGES slots */
 #define MAX_FAULTERS ((SLOTS - SHARED) / OWN)
 #define RW          (PROT_READ | PROT_WRITE)
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
 
 #define RACE_MIN_MS     700
-#define RACE_MAX_MS     5000
 #define RACE_MIN_ROUNDS 200
 #define OPS_PER_ROUND   1
-#define RACE_MIN_RACES  50
+#define RACE_DELAY_NS   200000
+
+/*
+ * Resolved racing faults (faults that overlapped a writer's operation and
+ * mapped the page) each run goes for, and must reach.  `make test` boots
+ * the suite in 12 rows (tests/matrix.txt: 6 configurations x 2 and 4
+ * CPUs), so 8400 a row is 10^5 across the quick suite: 4-8 s a row under
+ * TCG on a loaded 2-core host, RACE_MAX_MS the bound.  `make torture`
+ * runs suite fault_torture (tests/torture.txt: 2, 4 and 8 CPUs) for
+ * 50 000 a row: about a minute and a half a row at 8 CPUs.
+ */
+#define RACE_RACING         8400
+#define RACE_MAX_MS         30000
+#define TORTURE_RACING      50000
+#define TORTURE_MAX_MS      600000
 
 static struct mm_struct *race_mm;
-static volatile int race_stop, pause_req, nr_paused;
+static volatile int race_stop, pause_req, nr_paused, nr_faulters;
+static struct wait_queue_head pause_wq, writer_wq;  /* parked faulters; the writer waiting for them */
 static volatile unsigned writer_gen;        /* odd while the writer is inside an operation */
-static volatile uint64_t r_faults, r_racing, r_accesses;
+static volatile uint64_t r_faults, r_racing, r_accesses, r_refused;
+static unsigned refused_at[MAX_FAULTERS][SLOTS];    /* writer_gen | 1 when last refused */
+static volatile uint64_t f_racing[MAX_FAULTERS];   /* each faulter's resolved racing faults so far */
 
 static uintptr_t slot(unsigned i) { return AREA + (uintptr_t)i * PAGE_SIZE; }
 
@@ -73,31 +95,53 @@ static uint64_t rng_next(uint64_t *s)
 static void faulter(void *arg)
 {
 	unsigned me = (unsigned)(uintptr_t)arg;
-	uint64_t seed = 0x9e3779b97f4a7c15ull * (me + 1), faults = 0, racing = 0, accesses = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15ull * (me + 1), faults = 0, racing = 0, accesses = 0, refused = 0;
 	kthread_use_mm(race_mm);
 	while (!READ_ONCE(race_stop)) {
 		if (READ_ONCE(pause_req)) {
-			__atomic_fetch_add(&nr_paused, 1, __ATOMIC_SEQ_CST);
-			while (READ_ONCE(pause_req) && !READ_ONCE(race_stop))
-				yield();
+			/* Parked asleep, not yielding in a loop: on an
+			 * overcommitted host a spinning vCPU takes the host time
+			 * the writer needs to finish its check. */
+			if (__atomic_add_fetch(&nr_paused, 1, __ATOMIC_SEQ_CST) >= nr_faulters)
+				wake_up(&writer_wq);
+			wait_event(&pause_wq, !READ_ONCE(pause_req) || READ_ONCE(race_stop));
 			__atomic_fetch_sub(&nr_paused, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		uint64_t x = rng_next(&seed);
-		unsigned i = (x & 1) ? (unsigned)(x >> 8) % SHARED : SHARED + me * OWN + (unsigned)(x >> 8) % OWN;
+		/* A slot refused since the writer's last operation (a hole, or
+		 * read-only) is refused again until the writer changes
+		 * something: try a few others first, so that the faulters'
+		 * time goes to faults that can be resolved. */
+		uint64_t x;
+		unsigned i, gen = READ_ONCE(writer_gen) | 1;
+		for (int tries = 0;; tries++) {
+			x = rng_next(&seed);
+			i = (x & 1) ? (unsigned)(x >> 8) % SHARED : SHARED + me * OWN + (unsigned)(x >> 8) % OWN;
+			if (refused_at[me][i] != gen || tries == 4)
+				break;
+		}
 		uintptr_t a = slot(i);
 		/* handle_user_fault() records the page of every fault that is
 		 * not a repeat: clear it, and it tells whether we faulted. */
 		current->fault_addr = 0;
 		unsigned g0 = READ_ONCE(writer_gen);
 		uint64_t v = x;
-		(void)copy_to_user((void *)(a + (x >> 20) % (PAGE_SIZE / 8) * 8), &v, sizeof(v));
+		int r = copy_to_user((void *)(a + (x >> 20) % (PAGE_SIZE / 8) * 8), &v, sizeof(v));
 		unsigned g1 = READ_ONCE(writer_gen);
 		accesses++;
 		if (current->fault_addr == a) {
 			faults++;
-			if (g0 != g1 || (g0 & 1))
-				racing++;       /* the fault overlapped a writer's operation */
+			refused += r != 0;      /* a hole, or read-only: refused */
+			if (r)
+				refused_at[me][i] = gen;
+			/* The fault overlapped a writer's operation; counted
+			 * towards the run's goal if it was resolved (it mapped
+			 * the page or found it mapped), the stronger kind. */
+			if (g0 != g1 || (g0 & 1)) {
+				racing++;
+				if (r == 0)
+					WRITE_ONCE(f_racing[me], READ_ONCE(f_racing[me]) + 1);
+			}
 		}
 		if (accesses % 64 == 0)
 			yield();
@@ -105,14 +149,23 @@ static void faulter(void *arg)
 	__atomic_fetch_add(&r_faults, faults, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&r_racing, racing, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&r_accesses, accesses, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r_refused, refused, __ATOMIC_RELAXED);
 	kthread_unuse_mm(race_mm);
+}
+
+static uint64_t racing_so_far(void)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < MAX_FAULTERS; i++)
+		n += READ_ONCE(f_racing[i]);
+	return n;
 }
 
 /* One random writer operation on a random range of the area. */
 static void writer_op(uint64_t *seed, uint64_t ops[5])
 {
 	uint64_t x = rng_next(seed);
-	unsigned first = (unsigned)x % SLOTS, len = 1 + (unsigned)(x >> 8) % 8, op = (unsigned)(x >> 16) % 5;
+	unsigned first = (unsigned)x % SLOTS, len = 1 + (unsigned)(x >> 8) % OP_PAGES, op = (unsigned)(x >> 16) % 5;
 	if (first + len > SLOTS)
 		len = SLOTS - first;
 	uintptr_t a = slot(first), l = (uintptr_t)len * PAGE_SIZE;
@@ -198,7 +251,7 @@ static void expect_clean(struct ktest *t, const struct check_result *c, uint64_t
 	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
 }
 
-static void test_fault_race(struct ktest *t)
+static void fault_race(struct ktest *t, uint64_t want_racing, uint64_t max_ms)
 {
 	if (num_online_cpus() < 2) {
 		ktest_skip(t, "needs 2 CPUs");
@@ -211,36 +264,44 @@ static void test_fault_race(struct ktest *t)
 	kthread_use_mm(race_mm);
 	race_stop = pause_req = nr_paused = 0;
 	writer_gen = 0;
-	r_faults = r_racing = r_accesses = 0;
+	r_faults = r_racing = r_accesses = r_refused = 0;
+	for (unsigned i = 0; i < MAX_FAULTERS; i++)
+		f_racing[i] = 0;
+	memset(refused_at, 0, sizeof(refused_at));
 	struct fault_stats s0, s1;
 	fault_get_stats(&s0);
 	uint64_t waits0 = vma_write_waits;
 	KTEST_ASSERT_EQ(t, do_mmap(race_mm, AREA, SLOTS * PAGE_SIZE, RW, ANON, -1, 0), (long)AREA);
-	fault_test_delay_ns = 200000;
+	fault_test_delay_ns = RACE_DELAY_NS;
 
 	unsigned me = smp_processor_id(), cpu, n = 0;
 	struct thread *th[MAX_FAULTERS];
+	init_waitqueue_head(&pause_wq);
+	init_waitqueue_head(&writer_wq);
+	nr_faulters = (int)(2 * (num_online_cpus() - 1) < MAX_FAULTERS ? 2 * (num_online_cpus() - 1) : MAX_FAULTERS);
 	for_each_online_cpu(cpu)
 		for (int k = 0; k < 2 && cpu != me && n < MAX_FAULTERS; k++, n++)
 			th[n] = thread_create_on(cpu, "ktest-fault", faulter, (void *)(uintptr_t)n);
 
 	uint64_t seed = 0x5eed, rounds = 0, ops[5] = { 0 }, t0 = ktime_ns();
 	struct check_result c = { 0 };
-	while ((ktime_ns() < t0 + RACE_MIN_MS * 1000000ull || rounds < RACE_MIN_ROUNDS) &&
-	       ktime_ns() < t0 + RACE_MAX_MS * 1000000ull) {
+	while ((ktime_ns() < t0 + RACE_MIN_MS * 1000000ull || rounds < RACE_MIN_ROUNDS ||
+		racing_so_far() < want_racing) &&
+	       ktime_ns() < t0 + max_ms * 1000000ull) {
 		for (int k = 0; k < OPS_PER_ROUND; k++) {
 			writer_op(&seed, ops);
 			udelay(30);     /* the faulters get at the new state */
 		}
 		/* Quiescent point: every faulter parked between accesses. */
-		WRITE_ONCE(pause_req, 1);
-		while (READ_ONCE(nr_paused) < (int)n)
-			yield();
+		__atomic_store_n(&pause_req, 1, __ATOMIC_SEQ_CST);
+		wait_event(&writer_wq, __atomic_load_n(&nr_paused, __ATOMIC_SEQ_CST) >= (int)n);
 		check_ptes(&c);
-		WRITE_ONCE(pause_req, 0);
+		__atomic_store_n(&pause_req, 0, __ATOMIC_SEQ_CST);
+		wake_up(&pause_wq);
 		rounds++;
 	}
-	race_stop = 1;
+	__atomic_store_n(&race_stop, 1, __ATOMIC_SEQ_CST);
+	wake_up(&pause_wq);
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
 	fault_test_delay_ns = 0;
@@ -255,12 +316,14 @@ static void test_fault_race(struct ktest *t)
 	for (int i = 0; i < VMA_FB_NR; i++)
 		fallbacks += s1.vma_fallback[i] - s0.vma_fallback[i];
 	ktest_log("FAULT=%s TABLE_FREE=%s: %llu rounds (munmap %llu, MAP_FIXED %llu, mprotect %llu, madvise %llu), "
-		  "%llu accesses, %llu faults, %llu racing a writer, %llu ms",
+		  "%llu accesses, %llu faults (%llu refused), %llu racing a writer, %llu of them resolved (wanted %llu), "
+		  "%llu ms, %u faulters",
 		  CONFIG_FAULT_NAME, CONFIG_TABLE_FREE_NAME, (unsigned long long)rounds,
 		  (unsigned long long)ops[0], (unsigned long long)(ops[1] + ops[2]),
 		  (unsigned long long)ops[3], (unsigned long long)ops[4],
-		  (unsigned long long)r_accesses, (unsigned long long)r_faults, (unsigned long long)r_racing,
-		  (unsigned long long)((ktime_ns() - t0) / 1000000));
+		  (unsigned long long)r_accesses, (unsigned long long)r_faults, (unsigned long long)r_refused,
+		  (unsigned long long)r_racing, (unsigned long long)racing_so_far(), (unsigned long long)want_racing,
+		  (unsigned long long)((ktime_ns() - t0) / 1000000), n);
 	ktest_log("paths: %llu locked, %llu spf, %llu vma; spf aborts %llu (seq %llu, table %llu, vma %llu, pte %llu, "
 		  "unsupported %llu); vma fallbacks %llu (busy %llu), writer waits %llu",
 		  (unsigned long long)(s1.locked - s0.locked), (unsigned long long)(s1.spf - s0.spf),
@@ -274,16 +337,26 @@ static void test_fault_race(struct ktest *t)
 		  (unsigned long long)(s1.vma_fallback[VMA_FB_BUSY] - s0.vma_fallback[VMA_FB_BUSY]),
 		  (unsigned long long)(vma_write_waits - waits0));
 	expect_clean(t, &c, frames);
-	KTEST_EXPECT_GE(t, r_racing, (uint64_t)RACE_MIN_RACES);
+	KTEST_EXPECT_GE(t, racing_so_far(), want_racing);
+	/* Every path ran, and the racing ones' way out: spf aborts because
+	 * a writer moved the sequence, vma falls back because a writer had
+	 * the VMA; the locked path then resolves (or refuses) the fault. */
 	KTEST_EXPECT_GT(t, s1.locked - s0.locked, 0ull);
 #ifdef CONFIG_FAULT_SPF
 	KTEST_EXPECT_GT(t, s1.spf - s0.spf, 0ull);
 	KTEST_EXPECT_GT(t, aborts, 0ull);
+	KTEST_EXPECT_GT(t, s1.spf_abort[SPF_ABORT_SEQ] - s0.spf_abort[SPF_ABORT_SEQ], 0ull);
 #endif
 #ifdef CONFIG_FAULT_VMA
 	KTEST_EXPECT_GT(t, s1.vma - s0.vma, 0ull);
 	KTEST_EXPECT_GT(t, fallbacks, 0ull);
+	KTEST_EXPECT_GT(t, s1.vma_fallback[VMA_FB_BUSY] - s0.vma_fallback[VMA_FB_BUSY], 0ull);
 #endif
+}
+
+static void test_fault_race(struct ktest *t)
+{
+	fault_race(t, RACE_RACING, RACE_MAX_MS);
 }
 
 /* ---- the directed race ------------------------------------------------------------- */
@@ -293,9 +366,9 @@ static void test_fault_race(struct ktest *t)
  * install for its check to see (the writer's next operation undoes it), so
  * here the window is held open on purpose.  Each round: a fresh 8-page VMA,
  * its PTE table present (slot 0 touched), one faulter writes slot 2 and is
- * parked by fault_test_window inside its path's window (spf: snapshot and
- * lockless walk done, PTE lock not yet taken; vma: VMA read-locked, nothing
- * installed).  A writer thread then runs exactly one conflicting operation
+ * parked by fault_test_window inside its path's window (spf: page zeroed,
+ * snapshot and VMA copy done, walk and PTE lock not yet; vma: VMA
+ * read-locked, nothing installed).  A writer thread then runs exactly one conflicting operation
  * on slot 2 - munmap, or mprotect read-only - and the faulter is released
  * once that operation is over or is waiting for the faulter's VMA lock
  * (vma_write_waits moved).  With nothing else changing the range, the
@@ -499,3 +572,17 @@ static struct ktest_case fault_cases[] = {
 	{ 0 },
 };
 KTEST_SUITE(fault, fault_cases);
+
+/* `make torture` (tests/torture.txt): the random race for TORTURE_RACING
+ * resolved racing faults a boot, at 2, 4 and 8 CPUs; and the directed one. */
+static void test_fault_race_torture(struct ktest *t)
+{
+	fault_race(t, TORTURE_RACING, TORTURE_MAX_MS);
+}
+
+static struct ktest_case fault_torture_cases[] = {
+	KTEST_CASE(test_fault_race_torture),
+	KTEST_CASE(test_fault_race_directed),
+	{ 0 },
+};
+KTEST_SUITE(fault_torture, fault_torture_cases);

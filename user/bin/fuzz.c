@@ -238,6 +238,7 @@ static const long calls[] = {
 	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
 	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
+	SYS_fault_stats,
 	-1,                     /* a number no call has */
 };
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
@@ -446,6 +447,12 @@ static void one_call(struct worker *w)
 		(void)c3;       /* the cycles pointer: a bad one may only give -EFAULT */
 		if (r > 0 && c0 == P_BAD)
 			bug(w, "gup_test pinned a bad address", nr, a[0], a[1], a[2], r);
+		break;
+	case SYS_fault_stats:
+		a[0] = (long)gen_ptr(w, &c0);
+		r = syscall1(nr, a[0]);
+		if (r == 0 && (c0 == P_BAD || c0 == P_NONE || c0 == P_RO))
+			bug(w, "fault_stats wrote a bad pointer", nr, a[0], 0, 0, r);
 		break;
 	case -1: {
 		static const long unknown[] = {

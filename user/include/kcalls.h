@@ -7,6 +7,7 @@
 #define _KCALLS_H
 
 #include <sys/types.h>
+#include "kernel/proc/uapi/syscall.h"
 
 /**
  * spawn() - start a new process running an embedded program.
@@ -60,5 +61,12 @@ int pinbuf_peek(int id, unsigned long page, unsigned long out[2]);
  * Return: pages taken (*@cycles: the call's TSC cycles), or -1 with errno.
  */
 long gup_test(void *addr, unsigned long nr, unsigned flags, unsigned long *cycles);
+/**
+ * fault_stats() - the kernel's page-fault counts since boot, every CPU and
+ * process together: @out[FAULT_STAT_LOCKED], [FAULT_STAT_SPF], ... (the
+ * FAULT_STAT_* words of kernel/proc/uapi/syscall.h).  For benchmarks.
+ * Return: 0, or -1 with errno (EFAULT).
+ */
+int fault_stats(unsigned long out[FAULT_STAT_NR]);
 
 #endif

@@ -83,3 +83,8 @@ long gup_test(void *addr, unsigned long nr, unsigned flags, unsigned long *cycle
 {
 	return __syscall_ret(syscall4(SYS_gup_test, (long)addr, (long)nr, flags, (long)cycles));
 }
+
+int fault_stats(unsigned long out[FAULT_STAT_NR])
+{
+	return (int)__syscall_ret(syscall1(SYS_fault_stats, (long)out));
+}

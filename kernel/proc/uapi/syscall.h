@@ -37,7 +37,8 @@
 #define SYS_pinbuf_unregister 1008  /* (id): unpin it */
 #define SYS_pinbuf_peek       1009  /* (id, page, uint64_t out[2]): the device's view of a page's first 16 bytes */
 #define SYS_gup_test          1010  /* (addr, nr_pages, GUP_TEST_* flags, uint64_t *cycles): pin, time, unpin */
-#define SYS_LAST              1010  /* the highest number a call has (the fuzzer's first unknown is +1) */
+#define SYS_fault_stats       1011  /* (uint64_t out[FAULT_STAT_NR]): page faults since boot, all CPUs (FAULT_STAT_*) */
+#define SYS_LAST              1011  /* the highest number a call has (the fuzzer's first unknown is +1) */
 
 /* mmap/mprotect */
 #define PROT_NONE       0x0
@@ -60,6 +61,17 @@
 #define GUP_TEST_SLOW   0x2         /* the slow part only */
 #define GUP_TEST_PIN    0x4         /* pin (else a plain get) */
 #define GUP_TEST_WRITE  0x8         /* FOLL_WRITE */
+
+/* SYS_fault_stats: the words of its array (kernel counts, every process). */
+#define FAULT_STAT_LOCKED        0  /* resolved under mmap_lock (the fallbacks included) */
+#define FAULT_STAT_SPF           1  /* resolved speculatively (FAULT=spf) */
+#define FAULT_STAT_VMA           2  /* resolved under a VMA lock alone (FAULT=vma) */
+#define FAULT_STAT_SPURIOUS      3  /* of those, found the PTE already there */
+#define FAULT_STAT_SPF_ABORTS    4  /* speculative faults given up (then taken locked) */
+#define FAULT_STAT_VMA_FALLBACKS 5  /* VMA-lock faults fallen back to mmap_lock */
+#define FAULT_STAT_LOCK_WAITS    6  /* locked faults that had to wait for mmap_lock (a writer) */
+#define FAULT_STAT_LOCK_WAIT_CYCLES 7  /* TSC cycles they waited, in all */
+#define FAULT_STAT_NR            8
 
 #define CLOCK_REALTIME  0           /* here: time since boot, like MONOTONIC */
 #define CLOCK_MONOTONIC 1
