@@ -45,7 +45,7 @@ class Experiment:
     views: tuple[View, ...]
 
 
-RCU, IPI = "rcu-ipi-spf", "ipi-ipi-spf"
+RCU, IPI = "rcu-ipi-vma", "ipi-ipi-vma"
 EXPERIMENTS = [
     Experiment(
         "E1", "walker protection",
@@ -87,7 +87,7 @@ EXPERIMENTS = [
         "path when a writer ran; `vma` locks only the faulting VMA, found "
         "under RCU, and falls back when it cannot. The abort/fallback rate "
         "says how often the fast path gave up.",
-        ("pft",), ("rcu-ipi-locked", RCU, "rcu-ipi-vma"), (2, 4), 5, (2,), 1,
+        ("pft",), ("rcu-ipi-locked", "rcu-ipi-spf", "rcu-ipi-vma"), (2, 4), 5, (2,), 1,
         (View("pft", ("faults_per_s_own", "faults_per_s_writer"), "config",
               "rcu-ipi-locked", "page faults per second (faults/s)",
               "faulting threads", "E3_faults_per_s"),
@@ -104,7 +104,7 @@ EXPERIMENTS = [
         "vCPU is left to the host (done at its next entry), so no IPI and "
         "no wait. Under TCG the host is the kernel's model "
         "(kernel/pvmodel.c), which holds x vCPUs out for 10 ms each (`pv_flush_us=`).",
-        ("pv_flush",), (RCU, "rcu-pv-spf"), (2, 4), 5, (2,), 1,
+        ("pv_flush",), (RCU, "rcu-pv-vma"), (2, 4), 5, (2,), 1,
         (View("pv_flush", ("initiator_ns",), "config", RCU,
               "initiator latency (ns)", "preempted vCPUs",
               "E4_initiator_latency"),
@@ -124,7 +124,7 @@ EXPERIMENTS = [
         "shootdowns (`*-ipi`) stay safe. Each boot runs the pv suite's "
         "race for 4 s under the host model's preemptions and counts "
         "poisoned (freed) table reads per million walks.",
-        ("pv_safety",), (RCU, "rcu-pv-spf", IPI, "ipi-pv-spf"), (2,), 3,
+        ("pv_safety",), (RCU, "rcu-pv-vma", IPI, "ipi-pv-vma"), (2,), 3,
         (2,), 1,
         (View("pv_safety", ("poisoned_per_million_walks",), "config", RCU,
               "poisoned table reads per million walks (ppm)", "",
@@ -183,7 +183,7 @@ HEADLINES = [
              (Pick("gup_munmap_latency", "munmap_16_pages", IPI, 100),)),
     Headline("E3: faults/s of spf with a concurrent writer, 2 threads, "
              "against locked", "E3",
-             Pick("pft", "faults_per_s_writer", RCU, 2),
+             Pick("pft", "faults_per_s_writer", "rcu-ipi-spf", 2),
              (Pick("pft", "faults_per_s_writer", "rcu-ipi-locked", 2),)),
     Headline("E3: faults/s of vma with a concurrent writer, 2 threads, "
              "against locked", "E3",
@@ -191,21 +191,21 @@ HEADLINES = [
              (Pick("pft", "faults_per_s_writer", "rcu-ipi-locked", 2),)),
     Headline("E4: shootdown initiator latency (ns), pv against ipi, most "
              "vCPUs preempted", "E4",
-             Pick("pv_flush", "initiator_ns", "rcu-pv-spf", "max"),
+             Pick("pv_flush", "initiator_ns", "rcu-pv-vma", "max"),
              (Pick("pv_flush", "initiator_ns", RCU, "max"),)),
     Headline("E4: IPIs sent to preempted vCPUs per 1000 flushes, pv "
              "against ipi, most vCPUs preempted", "E4",
              Pick("pv_flush", "ipis_to_preempted_per_1000_flushes",
-                  "rcu-pv-spf", "max", "count"),
+                  "rcu-pv-vma", "max", "count"),
              (Pick("pv_flush", "ipis_to_preempted_per_1000_flushes", RCU,
                    "max", "count"),)),
     Headline("E5: poisoned table reads per million walks, ipi-pv (unsafe) "
              "against the three safe pairings", "E5",
-             Pick("pv_safety", "poisoned_per_million_walks", "ipi-pv-spf",
+             Pick("pv_safety", "poisoned_per_million_walks", "ipi-pv-vma",
                   cpus="count"),
              tuple(Pick("pv_safety", "poisoned_per_million_walks", c,
                         cpus="count")
-                   for c in (RCU, "rcu-pv-spf", IPI))),
+                   for c in (RCU, "rcu-pv-vma", IPI))),
     Headline("E6: peak page-table bytes waiting for a grace period, rcu "
              "against ipi", "E6",
              Pick("munmap_storm", "peak_deferred_bytes", RCU, cpus="count"),

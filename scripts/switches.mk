@@ -20,7 +20,7 @@ TABLE_FREE_DEFAULT := rcu
 SHOOTDOWN_VALUES := ipi pv
 SHOOTDOWN_DEFAULT := ipi
 FAULT_VALUES := locked spf vma
-FAULT_DEFAULT := spf
+FAULT_DEFAULT := vma
 
 # Test-only switches that break a protocol on purpose (NAME=1; never on by
 # default).  Each one on adds `+name` to the build directory, defines

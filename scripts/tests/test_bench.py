@@ -73,7 +73,7 @@ class Parser(unittest.TestCase):
                           ("rcu_read_side", "rcu_read_lock_unlock", -1)])
 
     def test_synthetic(self):
-        s = parse_log(fake_log("rcu-ipi-spf", 4, "tcg", 1.0), "fake")
+        s = parse_log(fake_log("rcu-ipi-vma", 4, "tcg", 1.0), "fake")
         self.assertEqual((len(s.results), s.errors), (3 + 2, []))
         self.assertEqual(s.results[0]["min"], 1890.0)
 
@@ -115,8 +115,8 @@ class Writers(unittest.TestCase):
 
     def test_synthetic_pipeline(self):
         logs = []
-        for config, scale in (("ipi-ipi-spf", 1.5), ("rcu-ipi-spf", 1.0),
-                              ("rcu-pv-spf", 0.8)):
+        for config, scale in (("ipi-ipi-vma", 1.5), ("rcu-ipi-vma", 1.0),
+                              ("rcu-pv-vma", 0.8)):
             for n in (2, 4, 8):
                 p = os.path.join(self.dir, f"{config}-cpus{n}.log")
                 with open(p, "w") as f:
@@ -130,12 +130,12 @@ class Writers(unittest.TestCase):
             rows = list(csv.DictReader(f))
         self.assertEqual(tuple(rows[0].keys()), benchreport.CSV_COLUMNS)
         self.assertEqual(len(rows), len(out.results))
-        self.assertEqual(rows[0]["config"], "rcu-ipi-spf")
+        self.assertEqual(rows[0]["config"], "rcu-ipi-vma")
         with open(os.path.join(d, "results.md")) as f:
             md = f.read()
         self.assertEqual(md.count("\n## "), 3)
-        self.assertIn("| cpus | x | rcu-ipi-spf | ipi-ipi-spf | rcu-pv-spf | "
-                      "ipi-ipi-spf / rcu-ipi-spf | rcu-pv-spf / rcu-ipi-spf |",
+        self.assertIn("| cpus | x | rcu-ipi-vma | ipi-ipi-vma | rcu-pv-vma | "
+                      "ipi-ipi-vma / rcu-ipi-vma | rcu-pv-vma / rcu-ipi-vma |",
                       md)
         self.assertIn("| 4 | 2 | 2200 | 3300 | 1760 | 1.50x | 0.80x |", md)
         self.assertIn("| 8 | 324 | 486 | 259 | 1.50x | 0.80x |", md)
@@ -158,14 +158,14 @@ class Writers(unittest.TestCase):
         for n in (2, 4):
             p = os.path.join(self.dir, f"rcu-ipi-spf-cpus{n}.log")
             with open(p, "w") as f:
-                f.write(fake_log("rcu-ipi-spf", n, "tcg", 1.0) +
+                f.write(fake_log("rcu-ipi-vma", n, "tcg", 1.0) +
                         'BENCH-HOST {"host_cores": 2}\n')
             logs.append(p)
         out = quiet_from_logs(logs)
         self.assertEqual({(r["cpus"], r["host_cores"], r["overcommitted"])
                           for r in out.results},
                          {(2, 2, "no"), (4, 2, "yes")})
-        s = parse_log(fake_log("rcu-ipi-spf", 4, "tcg", 1.0), host_cores=8)
+        s = parse_log(fake_log("rcu-ipi-vma", 4, "tcg", 1.0), host_cores=8)
         self.assertEqual({r["overcommitted"] for r in s.results}, {"no"})
         d = os.path.join(self.dir, "out")
         files = benchreport.write_all(d, out.results, META)
@@ -187,7 +187,7 @@ class Writers(unittest.TestCase):
         self.assertTrue(any(f.endswith(".png") for f in files))
 
     def test_mixed_accelerators(self):
-        r = parse_log(fake_log("rcu-ipi-spf", 2, "tcg", 1.0)).results[0]
+        r = parse_log(fake_log("rcu-ipi-vma", 2, "tcg", 1.0)).results[0]
         md = benchreport.markdown([r, dict(r, accel="kvm", value=210)], META)
         c = r["config"]
         self.assertIn(f"| {c} (kvm) | {c} (tcg) | {c} (tcg) / {c} (kvm) |",
@@ -199,7 +199,7 @@ class Plan(unittest.TestCase):
         f = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
         f.write("# test\nipi_roundtrip 2,4,8 default\n"
                 "call_function 2,4,8 default\nspinlock 1,2,4,8 default\n"
-                "tlb 4 rcu-ipi-spf,ipi-ipi-spf\n")
+                "tlb 4 rcu-ipi-vma,ipi-ipi-vma\n")
         f.close()
         self.m = f.name
 
@@ -209,29 +209,29 @@ class Plan(unittest.TestCase):
     def test_boots(self):
         b, _, _ = bench.plan(self.m, None, None, {})
         self.assertEqual([(c, n) for c, n, _ in b],
-                         [("rcu-ipi-spf", 1), ("rcu-ipi-spf", 2),
-                          ("rcu-ipi-spf", 4), ("rcu-ipi-spf", 8),
-                          ("ipi-ipi-spf", 4)])
+                         [("rcu-ipi-vma", 1), ("rcu-ipi-vma", 2),
+                          ("rcu-ipi-vma", 4), ("rcu-ipi-vma", 8),
+                          ("ipi-ipi-vma", 4)])
         self.assertEqual(b[2][2], ["ipi_roundtrip", "call_function",
                                    "spinlock", "tlb"])
 
     def test_narrowed(self):
         b, _, _ = bench.plan(self.m, ["spinlock"], [4, 16],
                              {"TABLE_FREE": "ipi"})
-        self.assertEqual(b, [("ipi-ipi-spf", 4, ["spinlock"])])
+        self.assertEqual(b, [("ipi-ipi-vma", 4, ["spinlock"])])
         b, notes, _ = bench.plan(self.m, ["nosuch"], None, {})
         self.assertEqual((b, len(notes)),
-                         ([("rcu-ipi-spf", 1, ["nosuch"])], 1))
+                         ([("rcu-ipi-vma", 1, ["nosuch"])], 1))
         b, notes, _ = bench.plan(self.m, ["tlb"], None, {"SHOOTDOWN": "pv"})
         self.assertEqual((b, notes[0].startswith("benchmark tlb")),
                          ([], True))
 
     def test_a_refused_boot_says_why(self):
         text = fixture("bench-ignored-key-monitor-cpus2.log")
-        scan = parse_log(text, "f", "rcu-ipi-spf", 2, "tcg")
-        p = bench.boot_problems("rcu-ipi-spf cpus=2", scan, "ignored-key",
+        scan = parse_log(text, "f", "rcu-ipi-vma", 2, "tcg")
+        p = bench.boot_problems("rcu-ipi-vma cpus=2", scan, "ignored-key",
                                 ["spinlock"], "value too long")
-        self.assertEqual(p, ["rcu-ipi-spf cpus=2: boot ignored-key: "
+        self.assertEqual(p, ["rcu-ipi-vma cpus=2: boot ignored-key: "
                              "value too long"])
 
     def test_real_matrix(self):

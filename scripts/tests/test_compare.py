@@ -59,18 +59,20 @@ class Report(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def test_fixtures_are_there(self):
-        self.assertEqual((len(REAL), len(LOGS)), (12, 26))
+        self.assertEqual((len(REAL), len(LOGS)), (12, 25))
 
     def test_real_logs_and_missing_benchmarks(self):
-        # This tree's kernel: E1 (gup_walk_section), E2 and E6 measured;
-        # E3-E5 have no benchmark yet and say so.
+        # The real logs are of E1, E2 and E6 only (rcu-ipi-vma and
+        # ipi-ipi-vma, two boots each): E3-E5 have no BENCH lines there and
+        # the report says so.
         text, pngs, problems, bad = build(REAL, self.dir)
         self.assertEqual((bad, problems), ([], []))
         e1 = headline(text, "E1")[0]
-        self.assertIn("(gup_walk_section: gup_section not measured)", e1[1])
+        self.assertEqual(e1[1:4], ["rcu_read_lock: 1196 cycles",
+                                   "irq_save_restore: 1243", "0.963x"])
         e6 = headline(text, "E6")[0]
-        self.assertEqual(e6[1], "rcu-ipi-spf: 679520 bytes")  # 2 boots
-        self.assertEqual((e6[2], e6[3]), ("ipi-ipi-spf: 7776", "87.4x"))
+        self.assertEqual(e6[1], "rcu-ipi-vma: 679552 bytes")  # 2 boots
+        self.assertEqual((e6[2], e6[3]), ("ipi-ipi-vma: 7808", "87x"))
         for exp, bench in (("E3", "pft"), ("E4", "pv_flush"),
                            ("E5", "pv_safety")):
             for row in headline(text, exp):
@@ -82,15 +84,16 @@ class Report(unittest.TestCase):
                       text)
         if gnuplot_ok():
             self.assertEqual(sorted(pngs), [
-                "E1_walk_section.png", "E2_munmap_latency.png",
+                "E1_gup_section.png", "E1_walk_section.png",
+                "E2_munmap_latency.png",
                 "E6_munmap_4mib.png", "E6_peak_deferred.png"])
 
     def test_all_six_with_interface_lines(self):
         text, pngs, problems, bad = build(LOGS, self.dir)
         self.assertEqual((bad, problems), ([], []))
         self.assertEqual(headline(text, "E1")[0][1:4],
-                         ["rcu_read_lock: 2200 cycles",
-                          "irq_save_restore: 2400", "0.917x"])
+                         ["rcu_read_lock: 1196 cycles",
+                          "irq_save_restore: 1243", "0.963x"])
         # spf: median of three boots (165000, 180000, 195000).
         self.assertEqual([r[1:4] for r in headline(text, "E3")],
                          [["rcu-ipi-spf: 180000 faults/s",
@@ -103,11 +106,11 @@ class Report(unittest.TestCase):
         # Timing from the largest boot that is not overcommitted (2 vCPUs
         # on the fixtures' 2-core host); counts from the largest (4, oc).
         lat, ipis = headline(text, "E4")
-        self.assertEqual(lat[1:], ["rcu-pv-spf: 21000 ns",
-                                   "rcu-ipi-spf: 2020000", "0.0104x",
+        self.assertEqual(lat[1:], ["rcu-pv-vma: 21000 ns",
+                                   "rcu-ipi-vma: 2020000", "0.0104x",
                                    "2 vCPUs, preempted vCPUs 1"])
-        self.assertEqual(ipis[1:], ["rcu-pv-spf: 0 ipis",
-                                    "rcu-ipi-spf: 3000", "0x",
+        self.assertEqual(ipis[1:], ["rcu-pv-vma: 0 ipis",
+                                    "rcu-ipi-vma: 3000", "0x",
                                     "4 vCPUs, preempted vCPUs 3, "
                                     "overcommitted"])
         self.assertIn("| 4 | 3 | 6020000 (6015000..18060000) (oc) | 23000 "
@@ -115,8 +118,8 @@ class Report(unittest.TestCase):
         self.assertIn("**Overcommitted** (vCPUs > host cores): vCPUs 4",
                       text)
         self.assertEqual(headline(text, "E5")[0][1:3], [
-            "ipi-pv-spf: 37 ppm",
-            "rcu-ipi-spf: 0, rcu-pv-spf: 0, ipi-ipi-spf: 0"])
+            "ipi-pv-vma: 37 ppm",
+            "rcu-ipi-vma: 0, rcu-pv-vma: 0, ipi-ipi-vma: 0"])
         if not gnuplot_ok():
             self.skipTest("gnuplot not usable here: plots not checked")
         self.assertEqual(len(pngs), 12)
@@ -173,7 +176,7 @@ class Report(unittest.TestCase):
         self.assertEqual(tuple(rows[0]), comparereport.CSV_COLUMNS)
         self.assertTrue(any(r["overcommitted"] == "yes" for r in rows))
         with open(os.path.join(out, "results.csv")) as f:
-            self.assertEqual(len(list(csv.DictReader(f))), 126)
+            self.assertEqual(len(list(csv.DictReader(f))), 144)
         with open(os.path.join(out, "report.md")) as f:
             self.assertTrue(f.read().startswith("# make compare"))
 
@@ -182,7 +185,7 @@ class Aggregate(unittest.TestCase):
     def test_walker_section_in_ns_or_us(self):
         # The interface reports E2's x in ns; this tree's kernel in us.
         v = EXPERIMENTS[1].views[0]
-        row = dict(name="gup_munmap_latency", config="rcu-ipi-spf", cpus=2,
+        row = dict(name="gup_munmap_latency", config="rcu-ipi-vma", cpus=2,
                    accel="tcg", metric="munmap_16_pages", unit="ns",
                    value=5, min=4, max=9, runs=15, host_cores=2,
                    overcommitted="no")
@@ -193,7 +196,7 @@ class Aggregate(unittest.TestCase):
 
     def test_median_of_boots(self):
         v = EXPERIMENTS[5].views[0]
-        rows = [dict(name="munmap_storm", config="rcu-ipi-spf", cpus=2,
+        rows = [dict(name="munmap_storm", config="rcu-ipi-vma", cpus=2,
                      accel="tcg", metric="peak_deferred_bytes", unit="bytes",
                      x=-1, value=val, min=val - 1, max=val + 1, runs=1,
                      host_cores=2, overcommitted="no", boot=f"b{i}")
@@ -212,8 +215,8 @@ class Plan(unittest.TestCase):
         ks = [k for _, _, _, k in full]
         self.assertEqual(ks, sorted(ks))
         self.assertEqual(compare.plan(EXPERIMENTS[5:], True),
-                         [(EXPERIMENTS[5], "rcu-ipi-spf", 2, 1),
-                          (EXPERIMENTS[5], "ipi-ipi-spf", 2, 1)])
+                         [(EXPERIMENTS[5], "rcu-ipi-vma", 2, 1),
+                          (EXPERIMENTS[5], "ipi-ipi-vma", 2, 1)])
 
     def test_definitions(self):
         for e in EXPERIMENTS:
@@ -228,9 +231,9 @@ class Plan(unittest.TestCase):
             self.assertEqual(e.id, h.experiment)
 
     def test_registered_benchmarks(self):
-        k = os.path.join(compare.ROOT, "build", "rcu-ipi-spf", "kernel.elf")
+        k = os.path.join(compare.ROOT, "build", "rcu-ipi-vma", "kernel.elf")
         if not os.path.exists(k):
-            self.skipTest("no build/rcu-ipi-spf/kernel.elf")
+            self.skipTest("no build/rcu-ipi-vma/kernel.elf")
         names = compare.registered_benchmarks(k)
         self.assertIn("munmap_storm", names)
         self.assertNotIn("start", names)

@@ -34,7 +34,7 @@ class Switches(unittest.TestCase):
     def test_the_list(self):
         self.assertEqual([s.name for s in matrix.SWITCHES],
                          ["TABLE_FREE", "SHOOTDOWN", "FAULT"])
-        self.assertEqual(matrix.DEFAULT_CONFIG, "rcu-ipi-spf")
+        self.assertEqual(matrix.DEFAULT_CONFIG, "rcu-ipi-vma")
         self.assertEqual(len(matrix.ALL_CONFIGS), 12)
         self.assertEqual(len(set(matrix.ALL_CONFIGS)), 12)
         self.assertIn("SPINLOCK_BROKEN", matrix.BROKEN)
@@ -61,7 +61,7 @@ class Switches(unittest.TestCase):
         self.assertEqual(matrix.parse_config("ipi-pv-vma"),
                          {"TABLE_FREE": "ipi", "SHOOTDOWN": "pv",
                           "FAULT": "vma"})
-        for bad in ("ipi-pv", "rcu-ipi-spf-x", "pv-ipi-spf"):
+        for bad in ("ipi-pv", "rcu-ipi-vma-x", "pv-ipi-spf"):
             self.assertRaises(ValueError, matrix.parse_config, bad)
         self.assertEqual(matrix.config_vars("rcu-pv-locked", ["X=1"]),
                          ["TABLE_FREE=rcu", "SHOOTDOWN=pv", "FAULT=locked",
@@ -110,7 +110,7 @@ class Switches(unittest.TestCase):
 
 
 ROWS = [("boot", [1], "default"), ("smp", [1, 2, 4, 8], "default"),
-        ("tlb", [2, 4], "all"), ("spf", [4], "rcu-ipi-spf,ipi-ipi-spf")]
+        ("tlb", [2, 4], "all"), ("spf", [4], "rcu-ipi-vma,ipi-ipi-vma")]
 
 
 class Matrix(unittest.TestCase):
@@ -133,12 +133,12 @@ class Matrix(unittest.TestCase):
     def test_grouping(self):
         b = matrix.plan_boots(matrix.expand_matrix(ROWS)[0])
         self.assertEqual(len(b), 4 + 11 * 2)
-        self.assertEqual(b[0], ("rcu-ipi-spf", 1, ["boot", "smp"]))
+        self.assertEqual(b[0], ("rcu-ipi-vma", 1, ["boot", "smp"]))
 
     def test_cpus_narrow_or_replace(self):
         rows, _ = matrix.expand_matrix(ROWS, cpus=[8])
         self.assertEqual(matrix.plan_boots(rows)[0],
-                         ("rcu-ipi-spf", 8, ["boot", "smp", "tlb", "spf"]))
+                         ("rcu-ipi-vma", 8, ["boot", "smp", "tlb", "spf"]))
         rows, _ = matrix.expand_matrix(ROWS, names=["smp"], cpus=[2, 16])
         self.assertEqual(rows[0].cpus, [2])
 
@@ -158,23 +158,23 @@ class Matrix(unittest.TestCase):
 
     def test_command_line_words_boot_apart(self):
         with tempfile.NamedTemporaryFile("w") as f:
-            f.write("tlb 2 rcu-pv-spf\npv 2 rcu-pv-spf\n"
-                    "tlb 2 rcu-pv-spf pvmodel=100,10,1 x=y\n")
+            f.write("tlb 2 rcu-pv-vma\npv 2 rcu-pv-vma\n"
+                    "tlb 2 rcu-pv-vma pvmodel=100,10,1 x=y\n")
             f.flush()
             rows, _ = matrix.expand_matrix(matrix.read_matrix(f.name))
         b = matrix.plan_boots(rows)
-        self.assertEqual(b, [("rcu-pv-spf", 2, ["tlb", "pv"]),
-                             ("rcu-pv-spf", 2, ["tlb"])])
+        self.assertEqual(b, [("rcu-pv-vma", 2, ["tlb", "pv"]),
+                             ("rcu-pv-vma", 2, ["tlb"])])
         self.assertEqual([x.cmdline for x in b], ["", "pvmodel=100,10,1 x=y"])
         self.assertEqual(matrix.boot_stems(b),
-                         ["rcu-pv-spf-cpus2",
-                          "rcu-pv-spf-cpus2-pvmodel_100_10_1_x_y"])
+                         ["rcu-pv-vma-cpus2",
+                          "rcu-pv-vma-cpus2-pvmodel_100_10_1_x_y"])
 
     def test_unknown_name_runs_at_default(self):
         rows, notes = matrix.expand_matrix(ROWS, names=["nosuch"],
                                            what="benchmark", where="m.txt")
         self.assertEqual(matrix.plan_boots(rows),
-                         [("rcu-ipi-spf", 1, ["nosuch"])])
+                         [("rcu-ipi-vma", 1, ["nosuch"])])
         self.assertEqual(notes, ["benchmark nosuch is not in m.txt: running "
                                  "it at the default configuration"])
 
@@ -203,11 +203,11 @@ class CommandLineLimit(unittest.TestCase):
                                names, 5)
         rows, _ = matrix.expand_matrix(ROWS, cpus=[8])
         b = matrix.plan_boots(rows, value_max=8)
-        self.assertEqual(b[:2], [("rcu-ipi-spf", 8, ["boot", "smp"]),
-                             ("rcu-ipi-spf", 8, ["tlb", "spf"])])
+        self.assertEqual(b[:2], [("rcu-ipi-vma", 8, ["boot", "smp"]),
+                             ("rcu-ipi-vma", 8, ["tlb", "spf"])])
         self.assertEqual(matrix.boot_stems(b[:2] + [("x", 1, ["y"])]),
-                         ["rcu-ipi-spf-cpus8-part1",
-                          "rcu-ipi-spf-cpus8-part2", "x-cpus1"])
+                         ["rcu-ipi-vma-cpus8-part1",
+                          "rcu-ipi-vma-cpus8-part2", "x-cpus1"])
 
     def test_real_matrices_fit_however_narrowed(self):
         """`make bench CPUS=2` once put all 14 benchmark names, 155

@@ -179,14 +179,14 @@ class CommandLine(unittest.TestCase):
                                    "--fault", "", "--accel", "tcg",
                                    "--extra", "")
         self.assertEqual(rc, 0)
-        self.assertIn("boot  rcu-ipi-spf cpus=1 ktest=boot,", out)
+        self.assertIn("boot  rcu-ipi-vma cpus=1 ktest=boot,", out)
 
     def test_narrowed(self):
         rc, out, _ = self.run_list("--suites", "smp", "--cpus", "2",
                                    "--extra", "SPINLOCK_BROKEN=1")
         self.assertEqual((rc, out.splitlines()), (0, [
-            "build TABLE_FREE=rcu SHOOTDOWN=ipi FAULT=spf SPINLOCK_BROKEN=1",
-            "boot  rcu-ipi-spf cpus=2 ktest=smp"]))
+            "build TABLE_FREE=rcu SHOOTDOWN=ipi FAULT=vma SPINLOCK_BROKEN=1",
+            "boot  rcu-ipi-vma cpus=2 ktest=smp"]))
 
     def test_bad_switch(self):
         rc, _, err = self.run_list("--fault", "nosuch")
