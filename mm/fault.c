@@ -32,8 +32,10 @@
  * flush after unlocking, the faults flush only locally).
  *
  * Two threads may fault on the same page at once: both allocate a zeroed
- * page, but only the first to take the PTE table's lock installs it; the
- * other finds the PTE present and frees its page.
+ * page, but only the first to take the PTE table's lock installs it.  The
+ * other, if it reads the PTE present, frees its page; under spf a loser
+ * that read it empty aborts (SPF_ABORT_PTE) and its page goes to the
+ * locked path, which finds the PTE present and frees it there.
  */
 #include "mm/fault.h"
 #include "mm/lockless_walk.h"
@@ -301,10 +303,11 @@ static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, 
  * The window: from the sequence snapshot to its recheck under the PTE
  * lock, any mmap_lock writer anywhere in the mm aborts the fault.  So the
  * page is allocated and zeroed before the snapshot, and the window holds
- * only the VMA lookup, one lockless walk and the install: a few hundred
- * cycles, where zeroing 4 KiB inside it made it several times longer and
- * a concurrent mmap/munmap loop aborted a quarter of the faults (pft,
- * docs/faults.md).  A first VMA lookup before the allocation keeps
+ * only the VMA lookup and one lockless walk (the install comes after the
+ * recheck that closes it; the test delay and hook sit inside it): a few
+ * hundred cycles, where zeroing 4 KiB inside it made it several times
+ * longer and a concurrent mmap/munmap loop aborted up to 27% of the
+ * faults (pft, docs/faults.md).  A first VMA lookup before the allocation keeps
  * faults that will be refused from allocating.  An abort hands the page
  * to the locked path (*@leftover), which maps it or frees it; a spurious
  * fault (the PTE present, rare) frees it.

@@ -11,9 +11,10 @@
  * So a waiter spins with `pause` for spin_budget iterations (the command
  * line's spin_budget=, default SPIN_BUDGET_DEFAULT) and then halts until
  * the unlocker hands it the lock and kicks it: Linux's pv_wait()/pv_kick()
- * idea, on the ticket lock.  FIFO order is the ticket order, unchanged: a
- * halted waiter keeps its ticket, and the unlocker kicks exactly the CPU
- * whose ticket it has just made current.
+ * idea, on the ticket lock.  Among ticket holders, FIFO order is the
+ * ticket order: a halted waiter keeps its ticket, and the unlocker kicks
+ * exactly the CPU whose ticket it has just made current (a stealer, below,
+ * takes no ticket; its unlock is the second place that kicks).
  *
  * The halting protocol.  Per CPU there are HALT_NEST wait slots, one per
  * nesting level (a waiter with IRQs on can be interrupted by a handler that
@@ -59,7 +60,8 @@
  * microsecond for a handover between running vCPUs; with more vCPUs than
  * host cores that is most handovers.  So, as Linux's paravirt qspinlock
  * does (pv_hybrid_queued_unfair_trylock), a running CPU may take the lock
- * while the waiter whose turn it is sleeps: it *steals* the turn, holds
+ * while the waiter whose turn it is is in its wait slot (halted, about to
+ * halt, or running an interrupt handler from there): it *steals* the turn, holds
  * the lock, and gives the turn back at unlock.  The bound: at most
  * spin_steal steals per turn (the command line's spin_steal=, default
  * SPIN_STEAL_DEFAULT, at most SPIN_STEAL_MAX; 0 = strict FIFO), and none
@@ -67,9 +69,10 @@
  * ticket holders is unchanged; stealers take no ticket.
  *
  * The turn word `steal`: the ticket whose turn is open to stealers (low
- * 16 bits), the steals so far (bits 16-29), STEAL_OPEN (its waiter sleeps:
- * stealing allowed), STEAL_HELD (a stealer holds the lock).  It is 0
- * whenever no turn is open.
+ * 16 bits), the steals so far (bits 16-29), STEAL_OPEN (its waiter is in
+ * its wait slot: stealing allowed), STEAL_HELD (a stealer holds the lock).
+ * It is 0 outside a turn; from the waiter's claim (C2) until it clears the
+ * word (C4) it holds the closed turn's ticket and count, OPEN clear.
  *
  *   unlocker (ticket T-1 holder)      stealer               waiter T
  *   S1 if T's wait slot exists:                             (halted, slot
@@ -103,7 +106,8 @@
  *
  * The bound: S4 increments the count and refuses at the bound, and C2
  * closes the turn; so the waiter of a turn is passed over at most
- * spin_steal times, whatever the host does.  Runs of acquisitions that
+ * spin_steal times, whatever the host does (the bound is read at each
+ * S2, so changing spin_steal at run time changes a turn in progress).  Runs of acquisitions that
  * see the same `owner` are a turn's steals plus its holder: the smp
  * suite's tortures check that no run is longer than bound + 1, and its
  * directed test holds a waiter out of its wait and counts the steals of
