@@ -152,7 +152,7 @@ static bool access_allowed(unsigned vm_flags, unsigned fault)
  * The fault proper, once the VMA is pinned (mmap_lock for read, or the
  * VMA's read lock): allocate missing tables, map a zeroed page on first
  * touch.  Tables are safe to allocate under a VMA lock alone because
- * free_empty_tables() never frees a table that covers part of a VMA
+ * unmap_region() never frees a table that covers part of a VMA
  * (mm/memory.c), and ours stays in the table while we hold its lock.
  * *@spurious: the PTE was already present (another thread won the race,
  * or our TLB entry was stale): nothing was mapped.  @page: a zeroed page

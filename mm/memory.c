@@ -65,15 +65,15 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 uint64_t zap_nested_flushes;
 uint64_t zap_test_delay_ns;
 
-void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+/* Clear the PTEs of [start, end) into @tlb; the caller finishes it. */
+static void zap_gather(struct mmu_gather *tlb, uintptr_t start, uintptr_t end)
 {
-	struct mmu_gather tlb;
-	tlb_gather_mmu(&tlb, mm);
-	const struct pt_range_ops ops = { .pte_table = zap_pte_table, .priv = &tlb };
+	struct mm_struct *mm = tlb->mm;
+	const struct pt_range_ops ops = { .pte_table = zap_pte_table, .priv = tlb };
 	walk_page_range(mm->pgd, start, end, &ops);
 	/* Tests: widen the window in which this zap's PTEs are clear but not
 	 * yet flushed, the window a concurrent zap must not return in. */
-	if (zap_test_delay_ns && tlb.nr_pages)
+	if (zap_test_delay_ns && tlb->nr_pages)
 		udelay(zap_test_delay_ns / 1000);
 	/* Two MADV_DONTNEED of one range run at once (mmap_lock for read).
 	 * The first clears the PTEs; the second finds them clear, gathers
@@ -83,8 +83,15 @@ void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
 	 * whole range anyway (Linux's mm_tlb_flush_nested, 2017). */
 	if (mm_tlb_flush_nested(mm)) {
 		__atomic_fetch_add(&zap_nested_flushes, 1, __ATOMIC_RELAXED);
-		tlb_note_range(&tlb, start, end);
+		tlb_note_range(tlb, start, end);
 	}
+}
+
+void zap_range(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+{
+	struct mmu_gather tlb;
+	tlb_gather_mmu(&tlb, mm);
+	zap_gather(&tlb, start, end);
 	tlb_finish_mmu(&tlb);
 }
 
@@ -127,16 +134,36 @@ static void free_table_if_empty(pteval_t *entry, int level, uintptr_t addr, uint
 		tlb_remove_table(tlb, dead, addr);
 }
 
-void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+/* Unhook the empty tables of [start, end) into @tlb; the caller finishes it. */
+static void free_empty_tables(struct mmu_gather *tlb, uintptr_t start, uintptr_t end)
 {
-	struct mmu_gather tlb;
-	tlb_gather_mmu(&tlb, mm);
 	/* Whole 2 MiB blocks: a PTE table is freed only if it is empty, so
 	 * rounding out cannot take anything still mapped. */
 	const struct pt_range_ops ops = {
-		.table_done = free_table_if_empty, .priv = &tlb,
+		.table_done = free_table_if_empty, .priv = tlb,
 	};
-	walk_page_range(mm->pgd, start & ~(PMD_SIZE - 1), ALIGN_UP(end, PMD_SIZE), &ops);
+	walk_page_range(tlb->mm->pgd, start & ~(PMD_SIZE - 1), ALIGN_UP(end, PMD_SIZE), &ops);
+}
+
+/*
+ * One gather for the pages and the tables, so munmap flushes once (Linux's
+ * unmap_region: unmap_vmas, then free_pgtables, then tlb_finish_mmu).  The
+ * order inside is still the one mmu_gather guarantees: every PTE and every
+ * table entry is cleared first, then the one flush (acknowledged by lazy
+ * CPUs too when a table went, tlb->freed_tables), then the pages' references
+ * are dropped, then the tables are freed by TABLE_FREE's rule.  A walker
+ * that still holds a table from before its entry was cleared is covered by
+ * that rule exactly as with two gathers: under ipi it has IRQs off and the
+ * one flush waits for it; under rcu the table outlives its read section.
+ * Two flushes cost a walker-bound munmap under TABLE_FREE=ipi two waits for
+ * the IRQs-off walkers (make compare's E2).
+ */
+void unmap_region(struct mm_struct *mm, uintptr_t start, uintptr_t end)
+{
+	struct mmu_gather tlb;
+	tlb_gather_mmu(&tlb, mm);
+	zap_gather(&tlb, start, end);
+	free_empty_tables(&tlb, start, end);
 	tlb_finish_mmu(&tlb);
 }
 

@@ -122,11 +122,13 @@ extern uint64_t zap_nested_flushes;
 extern uint64_t zap_test_delay_ns;
 
 /**
- * free_empty_tables() - free the page-table pages of [@start, @end) that
- * hold no entry any more (after munmap): unhook them, flush, then free them
- * through pgtable_free().  Context: mmap_lock held for write.
+ * unmap_region() - munmap's work on the page tables: unmap every page of
+ * [@start, @end) and unhook the page-table pages left holding no entry (not
+ * those covering part of a VMA still in the table), then one TLB flush for
+ * both, then free the pages and the tables (by TABLE_FREE's rule).
+ * Context: mmap_lock held for write, the range already out of the VMA table.
  */
-void free_empty_tables(struct mm_struct *mm, uintptr_t start, uintptr_t end);
+void unmap_region(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 
 /** change_protection() - rewrite the PTEs of [@start, @end) for @vm_flags, then flush. */
 void change_protection(struct mm_struct *mm, uintptr_t start, uintptr_t end, unsigned vm_flags);

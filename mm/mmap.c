@@ -93,8 +93,7 @@ long do_munmap(struct mm_struct *mm, uintptr_t addr, uint64_t len)
 	/* Unmapping a range that holds nothing is not an error (POSIX). */
 	r = vma_replace_range(mm, addr, addr + alen, NULL, 0);
 	if (r == 0) {
-		zap_range(mm, addr, addr + alen);
-		free_empty_tables(mm, addr, addr + alen);
+		unmap_region(mm, addr, addr + alen);
 	}
 	mmap_write_unlock(mm);
 	return r;
