@@ -84,6 +84,23 @@ void pvmodel_configure(unsigned rate_hz, unsigned max_us, uint64_t seed);
 /** pvmodel_get_config() - the current settings (tests save and restore them). */
 void pvmodel_get_config(unsigned *rate_hz, unsigned *max_us, uint64_t *seed);
 
+/** struct pvmodel_config - the model's settings, as pvmodel_pause() saves them. */
+struct pvmodel_config {
+	unsigned rate_hz, max_us;
+	uint64_t seed;
+};
+/**
+ * pvmodel_pause() - stop preempting and wait until every vCPU is back (its
+ * longest preemption), saving the settings in @saved for pvmodel_unpause().
+ * Tests and benchmarks that count a CPU's own flushes, or that preempt
+ * vCPUs themselves, run between the two.  Context: sleeps-free busy wait.
+ */
+void pvmodel_pause(struct pvmodel_config *saved);
+/** pvmodel_unpause() - restore settings saved by pvmodel_pause() (may preempt again at once). */
+void pvmodel_unpause(const struct pvmodel_config *saved);
+/** pvmodel_resumes_total() - preemptions that have ended, over every online CPU. */
+uint64_t pvmodel_resumes_total(void);
+
 /**
  * pvmodel_preempt() - take @cpu out now for @us microseconds (tests: a
  * preemption at a chosen moment).  Return: false if @cpu is this CPU, or

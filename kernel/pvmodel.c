@@ -99,6 +99,27 @@ void pvmodel_get_config(unsigned *rate_hz, unsigned *max_us, uint64_t *seed)
 	*seed = model_seed;
 }
 
+void pvmodel_pause(struct pvmodel_config *saved)
+{
+	pvmodel_get_config(&saved->rate_hz, &saved->max_us, &saved->seed);
+	pvmodel_configure(0, saved->max_us, saved->seed);
+	mdelay(saved->max_us / 1000 + 2);       /* the longest preemption ends */
+}
+
+void pvmodel_unpause(const struct pvmodel_config *saved)
+{
+	pvmodel_configure(saved->rate_hz, saved->max_us, saved->seed);
+}
+
+uint64_t pvmodel_resumes_total(void)
+{
+	uint64_t n = 0;
+	unsigned cpu;
+	for_each_online_cpu(cpu)
+		n += pvmodel_resumes(cpu);
+	return n;
+}
+
 void pvmodel_get_stats(unsigned cpu, struct pvmodel_stats *out)
 {
 	out->preemptions = __atomic_load_n(&pvmodel_stats[cpu].preemptions, __ATOMIC_RELAXED);

@@ -117,11 +117,8 @@ static void bench_pv_flush(void)
 	unsigned n = num_online_cpus(), me = smp_processor_id(), cpu;
 	if (n < 2)
 		return;
-	unsigned saved_rate, saved_max;
-	uint64_t saved_seed;
-	pvmodel_get_config(&saved_rate, &saved_max, &saved_seed);
-	pvmodel_configure(0, saved_max, saved_seed);        /* only ours */
-	mdelay(saved_max / 1000 + 2);
+	struct pvmodel_config saved;
+	pvmodel_pause(&saved);                              /* only ours */
 	bmm = mm_create();
 	if (!bmm)
 		goto out;
@@ -198,7 +195,7 @@ static void bench_pv_flush(void)
 	kthread_unuse_mm(bmm);
 	mm_put(bmm);
 out:
-	pvmodel_configure(saved_rate, saved_max, saved_seed);
+	pvmodel_unpause(&saved);
 }
 BENCHMARK(pv_flush, "munmap flush latency and IPIs as 0..cpus-1 vCPUs are held preempted (ipi vs pv)",
 	  bench_pv_flush);

@@ -48,11 +48,8 @@ static void model_save(void) { pvmodel_get_config(&saved_rate, &saved_max, &save
 /* Stop preempting and let every vCPU come back. */
 static void model_quiesce(void)
 {
-	unsigned r, m;
-	uint64_t s;
-	pvmodel_get_config(&r, &m, &s);
-	pvmodel_configure(0, m, s);
-	mdelay(m / 1000 + 2);
+	struct pvmodel_config unused;
+	pvmodel_pause(&unused);
 }
 
 /* Stop preempting, let every vCPU come back, restore the boot's settings
@@ -61,15 +58,6 @@ static void model_restore(void)
 {
 	model_quiesce();
 	pvmodel_configure(saved_rate, saved_max, saved_seed);
-}
-
-static uint64_t total_resumes(void)
-{
-	uint64_t n = 0;
-	unsigned cpu;
-	for_each_online_cpu(cpu)
-		n += pvmodel_resumes(cpu);
-	return n;
 }
 
 /* ---- the model itself ----------------------------------------------------- */
@@ -81,7 +69,7 @@ static void test_pv_model_preempts(struct ktest *t)
 		return;
 	}
 	model_save();
-	uint64_t r0 = total_resumes();
+	uint64_t r0 = pvmodel_resumes_total();
 	pvmodel_configure(100000, 300, 7);      /* as fast as the ticks allow */
 	unsigned me = smp_processor_id(), cpu;
 	uint64_t seen_out = 0, t0 = ktime_ns();
@@ -105,7 +93,7 @@ static void test_pv_model_preempts(struct ktest *t)
 		}
 	}
 	model_quiesce();
-	uint64_t n = total_resumes() - r0;
+	uint64_t n = pvmodel_resumes_total() - r0;
 	ktest_log("%llu preemptions in 400 ms at %u vCPUs; a chosen one's record read preempted %llu times",
 		  (unsigned long long)n, num_online_cpus(), (unsigned long long)seen_out);
 	KTEST_EXPECT_GE(t, n, 10ull);

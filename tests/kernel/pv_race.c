@@ -35,15 +35,6 @@ static struct mm_struct *w_mm;
 static volatile int w_stop;
 static volatile uint64_t w_walks, w_mid;
 
-static uint64_t total_resumes(void)
-{
-	uint64_t n = 0;
-	unsigned cpu;
-	for_each_online_cpu(cpu)
-		n += pvmodel_resumes(cpu);
-	return n;
-}
-
 static bool any_walker_out(unsigned me)
 {
 	unsigned cpu;
@@ -102,13 +93,13 @@ bool pv_race_run(struct pv_race *r)
 	for_each_online_cpu(cpu)
 		if (cpu != me)
 			th[n++] = thread_create_on(cpu, "ktest-pv-walk", walker, NULL);
-	uint64_t rounds = 0, t0 = ktime_ns(), r0 = total_resumes(), ms;
+	uint64_t rounds = 0, t0 = ktime_ns(), r0 = pvmodel_resumes_total(), ms;
 	for (;;) {
 		ms = (ktime_ns() - t0) / 1000000;
 		uint64_t poisoned = lockless_poisoned_reads - poisoned0;
 		if (ms >= r->max_ms)
 			break;
-		if (ms >= r->min_ms && total_resumes() - r0 >= r->min_resumes &&
+		if (ms >= r->min_ms && pvmodel_resumes_total() - r0 >= r->min_resumes &&
 		    (!r->stop_on_poison || poisoned))
 			break;
 		/* Unmap while a walker's vCPU is out, if one goes out within

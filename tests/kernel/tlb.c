@@ -503,13 +503,10 @@ static void flush_range_case(struct ktest *t, unsigned npages)
  * guest's range policy, not the paravirt protocol (the pv suite does). */
 static void flush_range_case_paused(struct ktest *t, unsigned npages)
 {
-	unsigned rate, max_us;
-	uint64_t seed;
-	pvmodel_get_config(&rate, &max_us, &seed);
-	pvmodel_configure(0, max_us, seed);
-	mdelay(max_us / 1000 + 2);          /* every vCPU back */
+	struct pvmodel_config saved;
+	pvmodel_pause(&saved);
 	flush_range_case(t, npages);
-	pvmodel_configure(rate, max_us, seed);
+	pvmodel_unpause(&saved);
 }
 
 static void test_flush_multi_page_range(struct ktest *t) { flush_range_case_paused(t, 8); }
@@ -781,11 +778,8 @@ static void test_munmap_flushes_its_range(struct ktest *t)
 {
 	/* It counts the flushes each CPU does itself: the host model pauses,
 	 * as for the range cases (flush_range_case_paused). */
-	unsigned rate, max_us;
-	uint64_t seed;
-	pvmodel_get_config(&rate, &max_us, &seed);
-	pvmodel_configure(0, max_us, seed);
-	mdelay(max_us / 1000 + 2);          /* every vCPU back */
+	struct pvmodel_config saved;
+	pvmodel_pause(&saved);
 	range_mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, range_mm);
 	kthread_use_mm(range_mm);
@@ -815,7 +809,7 @@ static void test_munmap_flushes_its_range(struct ktest *t)
 		thread_join(th[i]);
 	kthread_unuse_mm(range_mm);
 	mm_put(range_mm);
-	pvmodel_configure(rate, max_us, seed);
+	pvmodel_unpause(&saved);
 }
 
 /* ---- no user access from a thread without an mm ---------------------------- */
@@ -1057,20 +1051,11 @@ static void test_concurrent_madvise_flushes(struct ktest *t)
 /* Counts at the suite's start (tlb_suite_init). */
 static uint64_t pv_preemptions0, pv_deferred0, pv_onentry0;
 
-static uint64_t pv_all_preemptions(void)
-{
-	uint64_t n = 0;
-	unsigned cpu;
-	for_each_online_cpu(cpu)
-		n += pvmodel_resumes(cpu);
-	return n;
-}
-
 static int tlb_suite_init(void)
 {
 	struct tlb_stats s;
 	tlb_get_stats(NR_CPUS, &s);
-	pv_preemptions0 = pv_all_preemptions();
+	pv_preemptions0 = pvmodel_resumes_total();
 	pv_deferred0 = s.flushes_deferred;
 	pv_onentry0 = s.deferred_done;
 	return 0;
@@ -1099,7 +1084,7 @@ static void test_pv_model_took_part(struct ktest *t)
 	}
 	struct tlb_stats s;
 	tlb_get_stats(NR_CPUS, &s);
-	uint64_t pre = pv_all_preemptions() - pv_preemptions0;
+	uint64_t pre = pvmodel_resumes_total() - pv_preemptions0;
 	uint64_t def = s.flushes_deferred - pv_deferred0, ent = s.deferred_done - pv_onentry0;
 	ktest_log("pvmodel=%u,%u,%llu: %llu preemptions during the suite, %llu flushes deferred to the host, "
 		  "%llu flushes on entry", rate, max_us, (unsigned long long)seed, (unsigned long long)pre,
