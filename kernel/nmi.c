@@ -6,7 +6,9 @@
  * that pointed into the wait's compare-and-HLT window past the HLT).
  *
  * An NMI arrives even with interrupts off, which is why both use it: a CPU
- * stuck with IRQs off still prints where it is.  The request flags are
+ * stuck with IRQs off still prints where it is.  What the handler prints
+ * is buffered per CPU (in_nmi(), kernel/printk_nmi.c) and reaches the log
+ * at the next printk or tick: the handler never waits for printk_lock.  The request flags are
  * plain per-CPU booleans: the requester sets one, then sends the NMI (the
  * APIC write orders the store before the interrupt).
  */
@@ -110,6 +112,10 @@ void smp_stop_other_cpus(void)
 
 void nmi_handler(struct trap_frame *f)
 {
+	/* in_nmi() from here to the return: printk buffers instead of
+	 * locking, spinlocks spin instead of halting.  NMIs do not nest (the
+	 * CPU blocks them until the handler's IRET), so a plain count. */
+	this_cpu_inc(nmi_nesting);
 	if (panic_on_other_cpu())
 		smp_panic_stop_self(f);     /* never returns */
 	/* One NMI may carry several reasons (NMIs merge): test them all.
@@ -117,8 +123,9 @@ void nmi_handler(struct trap_frame *f)
 	 * and the other reasons are answered when it is back. */
 	bool preempted = pvmodel_nmi(f);
 	bool kick = smp_kick_nmi();
-	if (smp_backtrace_nmi(f) || kick || preempted || pvmodel_stray_nmi())
-		return;
-	printk(KERN_WARNING "CPU %u: unexpected NMI\n", smp_processor_id());
-	dump_trap_backtrace(f);
+	if (!(smp_backtrace_nmi(f) || kick || preempted || pvmodel_stray_nmi())) {
+		printk(KERN_WARNING "CPU %u: unexpected NMI\n", smp_processor_id());
+		dump_trap_backtrace(f);
+	}
+	this_cpu_dec(nmi_nesting);
 }

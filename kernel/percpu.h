@@ -29,7 +29,7 @@ struct percpu {
 	struct thread *curr;        /* the thread running here (current) */
 	int preempt_count;          /* >0: no preemption (nesting) */
 	int irq_nesting;            /* depth of hard-IRQ handlers running */
-	int irq_off_nesting;        /* depth of local_irq_save() regions (debug) */
+	int nmi_nesting;            /* inside the NMI handler (in_nmi()): 0 or 1 */
 	bool online;                /* written by the CPU itself when it comes up */
 	volatile bool need_resched; /* set by tick/wakeup, acted on at a preemption point */
 	volatile uint64_t ticks;    /* timer ticks taken here */

@@ -54,4 +54,11 @@ static inline void preempt_enable(void)
 /** in_interrupt() - true inside a hard-IRQ handler. */
 static inline bool in_interrupt(void) { return this_cpu_read(irq_nesting) > 0; }
 
+/**
+ * in_nmi() - true inside the NMI handler.  Code that may run there must
+ * not wait for another CPU: the kick that would end the wait is an NMI,
+ * blocked until this handler returns (printk buffers, spinlocks spin).
+ */
+static inline bool in_nmi(void) { return this_cpu_read(nmi_nesting) > 0; }
+
 #endif

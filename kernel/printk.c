@@ -1,16 +1,24 @@
 /*
  * kernel/printk.c - formatted logging into a ring buffer and the consoles.
  *
- * A message is formatted on the caller's stack, prefixed with the time
- * since boot, appended to log_buf and written to the consoles, all under
- * printk_lock with interrupts off, so lines of different CPUs never mix.
- * After a panic the lock is no longer taken (its holder may be a CPU that
- * panic() stopped), trading tidy output for output at all.
+ * A message is formatted on the caller's stack; then, under printk_lock
+ * with interrupts off, it is stamped with the time since boot, appended to
+ * log_buf and written to the consoles, so lines of different CPUs never mix
+ * and timestamps in the log never go backwards (the stamp is read under
+ * the lock).  After a panic the lock is no longer taken (its holder may be
+ * a CPU that panic() stopped), trading tidy output for output at all.
+ *
+ * In NMI context printk takes no lock and never waits: the line goes to
+ * this CPU's NMI buffer (kernel/printk_nmi.c says why a wait there can
+ * stop the CPU for good) and is moved into the log by the next printk
+ * outside NMI context or by this CPU's next tick (printk_nmi_flush()).
  *
  * gdb: `print-log` in scripts/gdb/kernel.py prints log_buf, e.g. after a
  * hang; the buffer is log_buf[log_head - LOG_BUF_SIZE .. log_head).
  */
 #include "kernel/printk.h"
+#include "kernel/printk_nmi.h"
+#include "kernel/preempt.h"
 #include "kernel/console.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/time.h"
@@ -22,6 +30,8 @@ uint64_t log_head;              /* bytes ever written; next write position */
 static int console_level = CONSOLE_LOGLEVEL_DEFAULT;
 static bool panic_mode;
 DEFINE_SPINLOCK(printk_lock);
+
+static void log_emit(const char *s, size_t n);
 
 void printk_set_console_level(int level)
 {
@@ -36,7 +46,11 @@ int printk_console_level(void) { return console_level; }
 
 void printk_panic_mode(void)
 {
-	panic_mode = true;
+	WRITE_ONCE(panic_mode, true);
+	/* What NMI handlers buffered before the panic: print it now, the
+	 * CPUs that would have flushed it are being stopped. */
+	if (printk_nmi_pending())
+		printk_nmi_drain(log_emit);
 }
 
 static void log_append(const char *s, size_t n)
@@ -63,6 +77,41 @@ void log_buf_read(void (*fn)(const char *s, size_t n, void *ctx), void *ctx)
 	spin_unlock_irqrestore(&printk_lock, flags);
 }
 
+/* Called with printk_lock held (or in panic mode): buffered NMI lines go
+ * first, they were written earlier than the line that is flushing them. */
+static void log_emit(const char *s, size_t n)
+{
+	log_append(s, n);
+	console_write(s, n);
+}
+
+static size_t time_prefix(char *buf, size_t size)
+{
+	uint64_t ns = ktime_ns();
+	int n = snprintf(buf, size, "[%5llu.%06llu] ",
+			 (unsigned long long)(ns / 1000000000u),
+			 (unsigned long long)(ns % 1000000000u / 1000));
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* Take printk_lock unless panic() has switched to lockless output, and
+ * drain the NMI buffers first.  Return: whether the lock was taken. */
+static bool printk_begin(unsigned long *flags)
+{
+	bool locked = !READ_ONCE(panic_mode);
+	if (locked)
+		spin_lock_irqsave(&printk_lock, *flags);
+	if (printk_nmi_pending())
+		printk_nmi_drain(log_emit);
+	return locked;
+}
+
+static void printk_end(bool locked, unsigned long flags)
+{
+	if (locked)
+		spin_unlock_irqrestore(&printk_lock, flags);
+}
+
 int vprintk(const char *fmt, va_list ap)
 {
 	char line[512];
@@ -72,38 +121,63 @@ int vprintk(const char *fmt, va_list ap)
 		level = fmt[1] - '0';
 		fmt += 3;
 	}
-	uint64_t ns = ktime_ns();
-	int n = snprintf(line, sizeof(line), "[%5llu.%06llu] ",
-			 (unsigned long long)(ns / 1000000000u),
-			 (unsigned long long)(ns % 1000000000u / 1000));
-	int body = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	size_t len = strnlen(line, sizeof(line) - 1);
-	if (len == sizeof(line) - 2 && body > (int)(sizeof(line) - (size_t)n - 1))
-		line[len - 1] = '\n';   /* truncated: still end the line */
+	/* Room for the time prefix, written in front under the lock. */
+	enum { PREFIX_MAX = 24 };
+	char *text = line + PREFIX_MAX;
+	size_t room = sizeof(line) - PREFIX_MAX;
+	int body = vsnprintf(text, room, fmt, ap);
+	size_t len = strnlen(text, room - 1);
+	if (len == room - 2 && body > (int)(room - 1))
+		text[len - 1] = '\n';  /* truncated: still end the line */
+
+	if (in_nmi() && !READ_ONCE(panic_mode)) {
+		/* No lock, no wait: into this CPU's NMI buffer, stamped now. */
+		char pre[PREFIX_MAX];
+		size_t p = time_prefix(pre, sizeof(pre));
+		memcpy(text - p, pre, p);
+		printk_nmi_store(text - p, p + len);
+		return body;
+	}
 
 	unsigned long flags = 0;
-	bool locked = !panic_mode;
-	if (locked)
-		spin_lock_irqsave(&printk_lock, flags);
-	log_append(line, len);
+	bool locked = printk_begin(&flags);
+	char pre[PREFIX_MAX];
+	size_t p = time_prefix(pre, sizeof(pre));
+	memcpy(text - p, pre, p);
+	log_append(text - p, p + len);
 	if (level <= console_level)
-		console_write(line, len);
-	if (locked)
-		spin_unlock_irqrestore(&printk_lock, flags);
+		console_write(text - p, p + len);
+	printk_end(locked, flags);
 	return body;
 }
 
 void printk_raw(const char *s)
 {
 	size_t len = strlen(s);
+	if (in_nmi() && !READ_ONCE(panic_mode)) {
+		printk_nmi_store(s, len);
+		return;
+	}
 	unsigned long flags = 0;
-	bool locked = !panic_mode;
-	if (locked)
-		spin_lock_irqsave(&printk_lock, flags);
-	log_append(s, len);
-	console_write(s, len);
-	if (locked)
-		spin_unlock_irqrestore(&printk_lock, flags);
+	bool locked = printk_begin(&flags);
+	log_emit(s, len);
+	printk_end(locked, flags);
+}
+
+void printk_nmi_flush(void)
+{
+	if (!printk_nmi_pending() || in_nmi() || READ_ONCE(panic_mode))
+		return;
+	/* Called from the tick: never wait.  If printk_lock is busy, its
+	 * holder may be printing (and so draining) already; if not, a later
+	 * tick tries again. */
+	unsigned long flags;
+	local_irq_save(flags);
+	if (spin_trylock(&printk_lock)) {
+		printk_nmi_drain(log_emit);
+		spin_unlock(&printk_lock);
+	}
+	local_irq_restore(flags);
 }
 
 int printk(const char *fmt, ...)

@@ -31,8 +31,10 @@
  * printk() - log a formatted message.
  * @fmt: printf-style format, optionally starting with a KERN_* level.
  *
- * Context: any, including IRQ, NMI-free panic paths and before SMP.
- * Lines from different CPUs are never interleaved within a line.
+ * Context: any, including IRQ, NMI (the line is buffered per CPU and
+ * reaches the log at the next printk or tick: kernel/printk_nmi.c), panic
+ * paths and before SMP.  Lines from different CPUs are never interleaved
+ * within a line, and the log's timestamps never go backwards.
  * Return: number of characters formatted.
  */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -67,6 +69,18 @@ void log_buf_read(void (*fn)(const char *s, size_t n, void *ctx), void *ctx);
  * working.  Called only by panic().
  */
 void printk_panic_mode(void);
+
+/**
+ * printk_nmi_flush() - move lines that NMI handlers buffered into the log
+ * and the consoles.  Cheap when there are none.  Context: not NMI (the
+ * timer tick calls it on every CPU).
+ */
+void printk_nmi_flush(void);
+
+/* Serialises log_buf and the consoles.  Exported for the smp suite's
+ * NMI-printk tests, which hold it while another CPU prints from NMI. */
+struct spinlock;
+extern struct spinlock printk_lock;
 
 /** console_write() - raw output to every console, no log buffer, no level. */
 void console_write(const char *s, size_t n);

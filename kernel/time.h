@@ -2,7 +2,8 @@
  * kernel/time.h - the clock: the TSC, converted with the frequency found at
  * boot (CPUID 0x15/0x16, the hypervisor leaf, or PIT calibration; see
  * arch/x86_64/tsc.c).  Until time_init() has run, tsc_hz holds a guess and
- * ktime_ns() is only roughly right.
+ * ktime_ns() is only roughly right; it is monotonic throughout (time_init()
+ * rebases it when the rate changes).
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H
@@ -10,7 +11,8 @@
 #include <stdint.h>
 
 extern uint64_t tsc_hz;         /* TSC ticks per second */
-extern uint64_t tsc_boot;       /* TSC at kmain entry: ktime_ns() == 0 there */
+extern uint64_t tsc_boot;       /* TSC where ktime_ns() reads 0: kmain entry, moved once
+                                 * by time_init() so the clock never steps back */
 extern const char *tsc_source;  /* how tsc_hz was found, for the banner */
 
 extern uint64_t tsc_ns_mult;    /* ns per cycle, 32.32 fixed point */

@@ -93,12 +93,18 @@ void time_init(void)
 	}
 	if (hz < 1000000)
 		hz = 1000000000ull;             /* nonsense: keep the guess */
-	/* Timestamps printed before this point used the 1 GHz guess; from
-	 * here on they are right (ktime_ns() may step back once, before
-	 * anything sleeps or measures). */
+	/* Timestamps printed before this point used the 1 GHz guess.  Keep
+	 * the clock monotonic across the change of rate: read it once with
+	 * the guess, then move tsc_boot so that the new rate continues from
+	 * that reading (only this CPU runs yet, so nothing reads the three
+	 * variables while they change).  Earlier timestamps stay roughly
+	 * scaled; no later one is smaller than an earlier one. */
+	uint64_t now = rdtsc();
+	uint64_t ns_now = tsc_to_ns(now - tsc_boot);
 	tsc_hz = hz;
 	tsc_ns_mult = (1000000000ull << 32) / hz;
 	tsc_cyc_mult = (hz << 24) / 1000000000ull;
+	tsc_boot = now - ns_to_tsc(ns_now);
 	pr_info("time: TSC %llu.%03llu MHz (%s)\n", (unsigned long long)(hz / 1000000),
 		(unsigned long long)(hz / 1000 % 1000), tsc_source);
 }

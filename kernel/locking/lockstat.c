@@ -2,7 +2,8 @@
  * kernel/locking/lockstat.c - the monitor's `locks` command: per lock class,
  * acquisitions, how many had to wait, cycles spun waiting and cycles held,
  * how many waits halted the CPU, how many kicks unlockers sent and how many
- * acquisitions stole a sleeping waiter's turn (kept by spinlock.c; `locks
+ * acquisitions stole a sleeping waiter's turn, how many waits in NMI
+ * context spun where they would have halted (kept by spinlock.c; `locks
  * reset` zeroes them); then the halts and kicks of cross-CPU call waits
  * (smp.c).
  */
@@ -17,11 +18,11 @@ static void print_class(struct lock_class *c, void *ctx)
 	(void)ctx;
 	if (!c->acquisitions)
 		return;
-	mon_printf("%-24s %12llu %10llu %14llu %14llu %8llu %8llu %8llu\n", c->name,
+	mon_printf("%-24s %12llu %10llu %14llu %14llu %8llu %8llu %8llu %9llu\n", c->name,
 		   (unsigned long long)c->acquisitions, (unsigned long long)c->contended,
 		   (unsigned long long)c->spin_cycles, (unsigned long long)c->hold_cycles,
 		   (unsigned long long)c->halts, (unsigned long long)c->kicks,
-		   (unsigned long long)c->steals);
+		   (unsigned long long)c->steals, (unsigned long long)c->nmi_spins);
 }
 
 static int cmd_locks(int argc, char **argv)
@@ -35,8 +36,8 @@ static int cmd_locks(int argc, char **argv)
 		mon_printf("error: usage: locks [reset]\n");
 		return -EINVAL;
 	}
-	mon_printf("%-24s %12s %10s %14s %14s %8s %8s %8s\n", "class", "acquired", "contended",
-		   "cycles spun", "cycles held", "halts", "kicks", "steals");
+	mon_printf("%-24s %12s %10s %14s %14s %8s %8s %8s %9s\n", "class", "acquired", "contended",
+		   "cycles spun", "cycles held", "halts", "kicks", "steals", "nmi_spins");
 	lock_class_for_each(print_class, NULL);
 	struct smp_call_wait_stats w = smp_call_wait_stats();
 	mon_printf("smp_call_wait: %llu waits, %llu halted, %llu kicks\n", (unsigned long long)w.waits,

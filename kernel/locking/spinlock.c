@@ -53,6 +53,11 @@
  *      ticket, another NMI) only cost a loop: W3 re-checks.
  * A waiter with IRQs on is also woken by every tick, so it re-checks the
  * spin timeout; one with IRQs off sleeps until kicked.
+ *  (f) A waiter in NMI context never halts, it spins: its kick would be
+ *      an NMI, which the CPU holds back until the running NMI handler
+ *      returns, so it would halt for good (and keep its ticket, stopping
+ *      every later waiter).  spin_halt_wait() returns at once there and
+ *      counts the refusal in the lock class's `nmi_spins`.
  *
  * Lock stealing.  With strict FIFO, every handover to a halted waiter
  * leaves the lock idle for that waiter's wake-up: under emulation a host
@@ -266,8 +271,15 @@ static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, bool on_st
 {
 	unsigned me = smp_processor_id();
 	unsigned d = halt_cpu[me].depth;
-	if (d >= HALT_NEST)
+	/* Never halt in NMI context: the kick that would end the HLT is an
+	 * NMI, and the CPU blocks NMIs until this handler returns, so the
+	 * wait would never end.  The caller spins instead (printk does not
+	 * even spin there: it buffers, kernel/printk_nmi.c). */
+	if (d >= HALT_NEST || in_nmi()) {
+		if (in_nmi() && l->class)
+			__atomic_fetch_add(&l->class->nmi_spins, 1, __ATOMIC_RELAXED);
 		return;
+	}
 	halt_cpu[me].depth = d + 1;             /* our own interrupts nest above */
 	struct halt_slot *s = &halt_cpu[me].slot[d];
 	WRITE_ONCE(s->ticket, ticket);
@@ -524,6 +536,7 @@ void lock_stats_reset(void)
 		WRITE_ONCE(c->halts, 0);
 		WRITE_ONCE(c->kicks, 0);
 		WRITE_ONCE(c->steals, 0);
+		WRITE_ONCE(c->nmi_spins, 0);
 	}
 }
 

@@ -14,6 +14,7 @@
  * while taking a timer lock, so the order is timer lock, then none.
  */
 #include "kernel/sched/timer.h"
+#include "kernel/printk.h"
 #include "kernel/sched/thread.h"
 #include "kernel/paravirt.h"
 #include "kernel/irqflags.h"
@@ -133,6 +134,7 @@ void timer_tick(struct trap_frame *f)
 	rcu_tick(trap_from_user(f) || (pc->preempt_count == 0 && pc->irq_nesting == 1));
 	sched_tick();
 	pvmodel_tick();             /* the host model may preempt other vCPUs */
+	printk_nmi_flush();         /* lines NMI handlers buffered, if any */
 	if (sched_ready())
 		run_sleep_timers();
 }

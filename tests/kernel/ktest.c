@@ -35,6 +35,29 @@ static void ktap(const char *fmt, ...)
 	printk_raw(line);
 }
 
+/* A copy of the log, so a needle that spans the ring's wrap is found. */
+static char log_copy[LOG_BUF_SIZE + 1];
+static size_t log_copy_len;
+
+static void copy_chunk(const char *s, size_t n, void *ctx)
+{
+	(void)ctx;
+	memcpy(log_copy + log_copy_len, s, n);
+	log_copy_len += n;
+}
+
+unsigned ktest_log_count(const char *needle)
+{
+	log_copy_len = 0;
+	log_buf_read(copy_chunk, NULL);
+	log_copy[log_copy_len] = '\0';
+	unsigned n = 0;
+	size_t nlen = strlen(needle);
+	for (const char *p = log_copy; nlen && (p = strstr(p, needle)); p += nlen)
+		n++;
+	return n;
+}
+
 void ktest_log(const char *fmt, ...)
 {
 	char line[400];

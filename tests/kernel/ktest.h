@@ -60,6 +60,12 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
 /** ktest_skip() - mark the case skipped (reported as `# SKIP reason`). */
 void ktest_skip(struct ktest *t, const char *reason);
 
+/**
+ * ktest_log_count() - how many times @needle occurs in the kernel log
+ * (log_buf, the last LOG_BUF_SIZE bytes).  Context: not IRQ or NMI.
+ */
+unsigned ktest_log_count(const char *needle);
+
 /** ktest_log() - a `# ...` diagnostic line in the KTAP stream. */
 void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

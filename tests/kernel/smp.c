@@ -24,6 +24,8 @@
 #include "asm/apic.h"
 #include "asm/cpu.h"
 #include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/printk.h"
 
 /* Wait until *counter reaches target, at most @ms milliseconds. */
 static bool wait_for(volatile int *counter, int target, unsigned ms)
@@ -580,6 +582,131 @@ static void test_call_storm(struct ktest *t)
 		KTEST_EXPECT_EQ(t, storm_received[cpu], expect);
 }
 
+/* ---- printk from NMI context ---------------------------------------------
+ *
+ * The stall detector's backtrace request is an NMI, and its handler
+ * prints.  Before printk buffered in NMI context, a target that found
+ * printk_lock held by another CPU waited, halted, and never woke (the kick
+ * is an NMI, blocked inside the NMI handler): its ticks stopped for good.
+ * A target that itself held printk_lock when the NMI landed panicked on the
+ * recursive acquisition.  Both cases below failed that way before the fix. */
+
+/* Some online CPU other than this one, or -1. */
+static int other_cpu(void)
+{
+	unsigned cpu, me = smp_processor_id();
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			return (int)cpu;
+	return -1;
+}
+
+/* Wait until @cpu's tick count has moved by @n, at most @ms (IRQs may be
+ * off here: this reads the TSC, not our own ticks). */
+static bool ticks_move(unsigned cpu, uint64_t n, unsigned ms)
+{
+	uint64_t t0 = cpu_data(cpu)->ticks;
+	uint64_t deadline = get_cycles() + ns_to_tsc((uint64_t)ms * 1000000);
+	while (cpu_data(cpu)->ticks - t0 < n) {
+		if (get_cycles() > deadline)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* The log's backtrace lines for @cpu. */
+static unsigned backtraces_logged(unsigned cpu)
+{
+	char needle[48];
+	snprintf(needle, sizeof(needle), "CPU %u backtrace (requested)", cpu);
+	return ktest_log_count(needle);
+}
+
+/* The same, waiting up to 2 s for there to be more than @before (the
+ * target's tick or anybody's printk moves them in from its NMI buffer). */
+static unsigned backtraces_logged_after(unsigned cpu, unsigned before)
+{
+	uint64_t deadline = ktime_ns() + 2000000000ull;
+	unsigned n;
+	while ((n = backtraces_logged(cpu)) <= before && ktime_ns() < deadline)
+		mdelay(5);
+	return n;
+}
+
+static void test_nmi_printk_other_holds_lock(struct ktest *t)
+{
+	int cpu = other_cpu();
+	if (cpu < 0) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned before = backtraces_logged((unsigned)cpu);
+	unsigned saved = spin_budget;
+	spin_budget = 1;                /* a waiter would halt at once */
+	unsigned long flags;
+	spin_lock_irqsave(&printk_lock, flags);
+	smp_request_backtrace((unsigned)cpu);
+	/* The target must go on while we hold the lock: its backtrace is
+	 * buffered, not waiting for us. */
+	bool ran_while_held = ticks_move((unsigned)cpu, 3, 3000);
+	spin_unlock_irqrestore(&printk_lock, flags);
+	spin_budget = saved;
+	unsigned after = backtraces_logged_after((unsigned)cpu, before);
+	bool ran_after = ticks_move((unsigned)cpu, 3, 3000);
+	ktest_log("CPU %d: ran while printk_lock held %d, after %d; backtraces logged %u -> %u",
+		  cpu, ran_while_held, ran_after, before, after);
+	KTEST_EXPECT_TRUE(t, ran_while_held);
+	KTEST_EXPECT_TRUE(t, ran_after);
+	KTEST_EXPECT_EQ(t, after, before + 1);
+}
+
+static volatile int nmi_holder_state;  /* 1: holds printk_lock; 2: told to let go */
+
+static void hold_printk_lock(void *arg)
+{
+	(void)arg;                      /* an IPI handler: IRQs are off */
+	spin_lock(&printk_lock);
+	WRITE_ONCE(nmi_holder_state, 1);
+	uint64_t deadline = get_cycles() + ns_to_tsc(3000000000ull);
+	while (READ_ONCE(nmi_holder_state) != 2 && get_cycles() < deadline)
+		cpu_relax();
+	spin_unlock(&printk_lock);
+	WRITE_ONCE(nmi_holder_state, 3);
+}
+
+static void test_nmi_printk_self_holds_lock(struct ktest *t)
+{
+	int cpu = other_cpu();
+	if (cpu < 0) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	unsigned before = backtraces_logged((unsigned)cpu);
+	WRITE_ONCE(nmi_holder_state, 0);
+	KTEST_ASSERT_EQ(t, smp_call_function_single((unsigned)cpu, hold_printk_lock, NULL, false), 0);
+	/* No printk from here until the holder lets go: it would wait. */
+	uint64_t deadline = get_cycles() + ns_to_tsc(3000000000ull);
+	while (READ_ONCE(nmi_holder_state) != 1 && get_cycles() < deadline)
+		cpu_relax();
+	bool held = READ_ONCE(nmi_holder_state) == 1;
+	if (held) {
+		smp_request_backtrace((unsigned)cpu);   /* lands inside its critical section */
+		mdelay(20);
+	}
+	WRITE_ONCE(nmi_holder_state, 2);
+	deadline = get_cycles() + ns_to_tsc(3000000000ull);
+	while (READ_ONCE(nmi_holder_state) != 3 && get_cycles() < deadline)
+		cpu_relax();
+	KTEST_ASSERT_TRUE(t, held);
+	KTEST_EXPECT_EQ(t, nmi_holder_state, 3);
+	unsigned after = backtraces_logged_after((unsigned)cpu, before);
+	ktest_log("CPU %d held printk_lock when its backtrace NMI came: backtraces logged %u -> %u",
+		  cpu, before, after);
+	KTEST_EXPECT_EQ(t, after, before + 1);
+	KTEST_EXPECT_TRUE(t, ticks_move((unsigned)cpu, 3, 3000));
+}
+
 static void test_ticks_advance(struct ktest *t)
 {
 	uint64_t before[NR_CPUS];
@@ -667,6 +794,8 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_call_storm),
 	KTEST_CASE(test_ipi_counters),
 	KTEST_CASE(test_ticks_advance),
+	KTEST_CASE(test_nmi_printk_other_holds_lock),
+	KTEST_CASE(test_nmi_printk_self_holds_lock),
 	{ 0 },
 };
 KTEST_SUITE(smp, smp_cases);
