@@ -90,12 +90,15 @@ struct pvmodel_config {
 	uint64_t seed;
 };
 /**
- * pvmodel_pause() - stop preempting and wait until every vCPU is back (its
- * longest preemption), saving the settings in @saved for pvmodel_unpause().
- * Tests and benchmarks that count a CPU's own flushes, or that preempt
- * vCPUs themselves, run between the two.  Context: sleeps-free busy wait.
+ * pvmodel_pause() - stop preempting and wait until no tick is still drawing
+ * with the old rate, no request is pending and every vCPU is back, saving
+ * the settings in @saved for pvmodel_unpause().  Tests and benchmarks that
+ * count a CPU's own flushes, or that preempt vCPUs themselves, run between
+ * the two.  Context: busy wait, bounded (2 s plus the longest preemption).
+ * Return: 0, or -ETIMEDOUT (logged, naming the vCPU) if the bound passed;
+ * the model is stopped either way, so pvmodel_unpause() still restores it.
  */
-void pvmodel_pause(struct pvmodel_config *saved);
+int __must_check pvmodel_pause(struct pvmodel_config *saved);
 /** pvmodel_unpause() - restore settings saved by pvmodel_pause() (may preempt again at once). */
 void pvmodel_unpause(const struct pvmodel_config *saved);
 /** pvmodel_resumes_total() - preemptions that have ended, over every online CPU. */

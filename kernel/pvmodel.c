@@ -47,6 +47,8 @@
 #include "kernel/panic.h"
 #include "kernel/params.h"
 #include "kernel/percpu.h"
+#include "kernel/atomic.h"
+#include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "asm/cpu.h"
@@ -67,6 +69,10 @@ static uint32_t request_us[NR_CPUS];
 
 /* Each CPU draws from its own generator (in its timer tick, IRQs off). */
 static uint64_t rng_state[NR_CPUS];
+
+/* Set while this CPU's tick may request preemptions (pvmodel_tick(), D1
+ * to D3), so that pvmodel_pause() can wait for draws that read the old rate. */
+static int drawing[NR_CPUS];
 
 /* Own ticks that found this CPU's request pending (pvmodel_tick). */
 static unsigned stale_ticks[NR_CPUS];
@@ -99,11 +105,39 @@ void pvmodel_get_config(unsigned *rate_hz, unsigned *max_us, uint64_t *seed)
 	*seed = model_seed;
 }
 
-void pvmodel_pause(struct pvmodel_config *saved)
+/* True while @cpu is out, or a request to it is on its way. */
+static bool vcpu_busy(unsigned cpu)
+{
+	return __atomic_load_n(&request_us[cpu], __ATOMIC_ACQUIRE) != 0;
+}
+
+int pvmodel_pause(struct pvmodel_config *saved)
 {
 	pvmodel_get_config(&saved->rate_hz, &saved->max_us, &saved->seed);
-	pvmodel_configure(0, saved->max_us, saved->seed);
-	mdelay(saved->max_us / 1000 + 2);       /* the longest preemption ends */
+	WRITE_ONCE(model_rate_hz, 0);
+	/* P1 rate = 0, then P2 read every drawing[]: the store-buffer pattern
+	 * with pvmodel_tick()'s D1 drawing = 1, D2 read rate.  With a full
+	 * barrier on both sides, either the tick reads rate 0 and draws
+	 * nothing, or we see it drawing and wait for it to finish (D3): no
+	 * tick that read the old rate can request after we return. */
+	smp_mb();
+	/* Bound: a draw takes microseconds and a preemption at most max_us;
+	 * a request whose NMI was lost is dropped by its CPU's second tick.
+	 * 2 s covers all three many times over, also on a loaded host. */
+	uint64_t deadline = get_cycles() + ns_to_tsc(2000000000ull +
+						    (uint64_t)saved->max_us * 1000);
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		while (__atomic_load_n(&drawing[cpu], __ATOMIC_ACQUIRE) || vcpu_busy(cpu)) {  /* P2 */
+			if (get_cycles() > deadline) {
+				pr_err("pvmodel: pause: vCPU %u still %s after 2 s\n", cpu,
+				       READ_ONCE(drawing[cpu]) ? "drawing" : "out or requested");
+				return -ETIMEDOUT;
+			}
+			cpu_relax();
+		}
+	}
+	return 0;
 }
 
 void pvmodel_unpause(const struct pvmodel_config *saved)
@@ -144,6 +178,8 @@ bool pvmodel_preempt(unsigned cpu, unsigned us)
 	return request(cpu, us);
 }
 
+static void pvmodel_draw(unsigned me, unsigned rate);
+
 void pvmodel_tick(void)
 {
 	unsigned me = smp_processor_id();
@@ -159,12 +195,20 @@ void pvmodel_tick(void)
 	} else {
 		stale_ticks[me] = 0;
 	}
-	unsigned rate = READ_ONCE(model_rate_hz);
-	if (!rate || pv_host != PV_HOST_MODEL)
+	if (pv_host != PV_HOST_MODEL || num_online_cpus() < 2)
 		return;
+	WRITE_ONCE(drawing[me], 1);                             /* D1 */
+	smp_mb();       /* D1 before D2: pairs with pvmodel_pause()'s P1-P2 */
+	unsigned rate = READ_ONCE(model_rate_hz);               /* D2 */
+	if (rate)
+		pvmodel_draw(me, rate);
+	smp_store_release(&drawing[me], 0);                     /* D3: requests made */
+}
+
+/* One tick's draw on CPU @me: maybe preempt each other vCPU. */
+static void pvmodel_draw(unsigned me, unsigned rate)
+{
 	unsigned n = num_online_cpus(), cpu;
-	if (n < 2)
-		return;
 	/* Each of the other n - 1 CPUs ticks HZ times a second: a chance of
 	 * rate / (HZ (n - 1)) per tick gives each vCPU `rate` preemptions a
 	 * second (capped at one per tick per source). */

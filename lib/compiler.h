@@ -21,6 +21,7 @@
 #define __unused	__attribute__((unused))
 #define __used		__attribute__((used))
 #define __noinline	__attribute__((noinline))
+#define __must_check __attribute__((warn_unused_result))
 #define __section(s)	__attribute__((section(s)))
 
 #ifndef offsetof

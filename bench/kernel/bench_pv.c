@@ -118,7 +118,10 @@ static void bench_pv_flush(void)
 	if (n < 2)
 		return;
 	struct pvmodel_config saved;
-	pvmodel_pause(&saved);                              /* only ours */
+	if (pvmodel_pause(&saved)) {                        /* only ours */
+		pvmodel_unpause(&saved);
+		return;                                     /* logged: no figure */
+	}
 	bmm = mm_create();
 	if (!bmm)
 		goto out;

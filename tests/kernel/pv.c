@@ -46,17 +46,17 @@ static uint64_t saved_seed;
 static void model_save(void) { pvmodel_get_config(&saved_rate, &saved_max, &saved_seed); }
 
 /* Stop preempting and let every vCPU come back. */
-static void model_quiesce(void)
+static void model_quiesce(struct ktest *t)
 {
 	struct pvmodel_config unused;
-	pvmodel_pause(&unused);
+	KTEST_EXPECT_EQ(t, pvmodel_pause(&unused), 0);
 }
 
 /* Stop preempting, let every vCPU come back, restore the boot's settings
  * (which may preempt again at once: check "all back" before this). */
-static void model_restore(void)
+static void model_restore(struct ktest *t)
 {
-	model_quiesce();
+	model_quiesce(t);
 	pvmodel_configure(saved_rate, saved_max, saved_seed);
 }
 
@@ -76,8 +76,7 @@ static void test_pv_model_preempts(struct ktest *t)
 	mdelay(400);
 	/* And one preemption at a moment we choose: its record must say
 	 * preempted while it is out, and not after. */
-	pvmodel_configure(0, 300, 7);
-	mdelay(2);
+	model_quiesce(t);
 	unsigned victim = (me + 1) % num_online_cpus();
 	bool asked = false;
 	for (int i = 0; i < 50 && !(asked = pvmodel_preempt(victim, 20000)); i++)
@@ -92,7 +91,7 @@ static void test_pv_model_preempts(struct ktest *t)
 			cpu_relax();
 		}
 	}
-	model_quiesce();
+	model_quiesce(t);
 	uint64_t n = pvmodel_resumes_total() - r0;
 	ktest_log("%llu preemptions in 400 ms at %u vCPUs; a chosen one's record read preempted %llu times",
 		  (unsigned long long)n, num_online_cpus(), (unsigned long long)seen_out);
@@ -191,6 +190,47 @@ out:
 	return res;
 }
 
+/* pvmodel_pause() returns only once the model is really still: no vCPU out,
+ * no request in flight, and no tick that read the old rate left to act on
+ * it.  Paused from a busy model (every tick drawing, long preemptions),
+ * nothing may start afterwards.  (Its first form only slept for the
+ * longest preemption: a tick delayed past that sleep, as on a loaded host,
+ * still preempted after it returned.) */
+static void test_pv_model_pause_is_quiet(struct ktest *t)
+{
+	if (num_online_cpus() < 2 || pv_host != PV_HOST_MODEL) {
+		ktest_skip(t, num_online_cpus() < 2 ? "needs 2 CPUs" : "the host is KVM");
+		return;
+	}
+	model_save();
+	unsigned rounds = 0, out_after = 0, started_after = 0;
+	uint64_t during = 0;
+	for (int r = 0; r < 20; r++) {
+		uint64_t r0 = pvmodel_resumes_total();
+		pvmodel_configure(100000, 5000, 11 + (uint64_t)r);
+		mdelay(15 + (unsigned)r % 7);
+		struct pvmodel_config saved;
+		KTEST_ASSERT_EQ(t, pvmodel_pause(&saved), 0);
+		uint64_t r1 = pvmodel_resumes_total();
+		during += r1 - r0;
+		unsigned cpu;
+		for_each_online_cpu(cpu)
+			out_after += pv_vcpu_preempted(cpu);
+		mdelay(30);                     /* longer than a tick: a late draw would show */
+		started_after += (unsigned)(pvmodel_resumes_total() - r1);
+		for_each_online_cpu(cpu)
+			out_after += pv_vcpu_preempted(cpu);
+		rounds++;
+	}
+	model_restore(t);
+	ktest_log("%u pauses of a busy model (%llu preemptions before them): %u vCPUs out and "
+		  "%u preemptions begun after a pause returned", rounds,
+		  (unsigned long long)during, out_after, started_after);
+	KTEST_EXPECT_GE(t, during, (uint64_t)rounds);   /* it was busy */
+	KTEST_EXPECT_EQ(t, out_after, 0u);
+	KTEST_EXPECT_EQ(t, started_after, 0u);
+}
+
 static void test_pv_stale_entry_flushed_on_resume(struct ktest *t)
 {
 #ifndef CONFIG_SHOOTDOWN_PV
@@ -202,15 +242,14 @@ static void test_pv_stale_entry_flushed_on_resume(struct ktest *t)
 		return;
 	}
 	model_save();
-	pvmodel_configure(0, 1000, 1);          /* only our preemption */
-	mdelay(3);
+	model_quiesce(t);                       /* only our preemption */
 	unsigned victim = (smp_processor_id() + 1) % num_online_cpus();
 	uint64_t good = ~0ull, bad = ~0ull, d_good = 0, d_bad = 0;
 	for (int i = 0; i < 3 && good == ~0ull; i++)
 		good = stale_round(t, victim, false, &d_good);
 	for (int i = 0; i < 3 && bad == ~0ull; i++)
 		bad = stale_round(t, victim, true, &d_bad);
-	model_restore();
+	model_restore(t);
 	ktest_log("first read after resume: %#llx with the host's flush (%llu flushes deferred), "
 		  "%#llx without it (negative control, %llu deferred)",
 		  (unsigned long long)good, (unsigned long long)d_good,
@@ -335,6 +374,7 @@ static void test_pv_kvm_host_writes_records(struct ktest *t)
 
 static struct ktest_case pv_cases[] = {
 	KTEST_CASE(test_pv_model_preempts),
+	KTEST_CASE(test_pv_model_pause_is_quiet),
 	KTEST_CASE(test_pv_stale_entry_flushed_on_resume),
 	KTEST_CASE(test_pv_unsafe_pairing),
 	KTEST_CASE(test_pv_kvm_host_writes_records),

@@ -504,7 +504,7 @@ static void flush_range_case(struct ktest *t, unsigned npages)
 static void flush_range_case_paused(struct ktest *t, unsigned npages)
 {
 	struct pvmodel_config saved;
-	pvmodel_pause(&saved);
+	KTEST_EXPECT_EQ(t, pvmodel_pause(&saved), 0);
 	flush_range_case(t, npages);
 	pvmodel_unpause(&saved);
 }
@@ -779,7 +779,7 @@ static void test_munmap_flushes_its_range(struct ktest *t)
 	/* It counts the flushes each CPU does itself: the host model pauses,
 	 * as for the range cases (flush_range_case_paused). */
 	struct pvmodel_config saved;
-	pvmodel_pause(&saved);
+	KTEST_EXPECT_EQ(t, pvmodel_pause(&saved), 0);
 	range_mm = mm_create();
 	KTEST_ASSERT_NOT_NULL(t, range_mm);
 	kthread_use_mm(range_mm);
