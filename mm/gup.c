@@ -229,9 +229,16 @@ long gup_fast_section_walk(struct mm_struct *mm, uintptr_t start, long nr, unsig
 static long gup_fast(struct mm_struct *mm, uintptr_t start, long nr, unsigned flags,
 		     struct page **pages)
 {
-	enum gup_fallback why;
+	enum gup_fallback why = GUP_FB_UNPROTECTED;
 	unsigned long w = lockless_page_walk_begin();
-	long n = gup_fast_section_walk(mm, start, nr, flags, pages, &why);
+	long n = 0;
+	/* The section protects the walk only if lockless_walk_protected():
+	 * under TABLE_FREE=ipi, IRQs off hold back only the table frees of
+	 * an mm loaded on this CPU (its flush interrupts only the mm's
+	 * cpumask).  For any other mm, do not walk: the slow path takes the
+	 * locks (Linux's fast GUP likewise serves only current->mm). */
+	if (lockless_walk_protected(mm))
+		n = gup_fast_section_walk(mm, start, nr, flags, pages, &why);
 	struct gup_stats *s = local_stats();    /* inside the section: no migration */
 	stat_add_local(&s->calls, 1);
 	stat_add_local(&s->fast_pages, (uint64_t)n);
@@ -255,9 +262,11 @@ static bool vma_allows(unsigned vm_flags, unsigned gup_flags)
  * mapped at @addr, with a reference (a pin for FOLL_PIN), if it is there
  * and allows the access; else NULL (the caller faults it in).  A full walk
  * from the PGD and the PTE lock, for every page: the mapping holds a
- * reference and the PTE lock keeps the mapping, so a plain get is safe.
+ * reference and the PTE lock keeps the mapping, so the count is not zero;
+ * *@saturated is set when the reference is refused at PAGE_REF_MAX.
  */
-static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags)
+static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags,
+				bool *saturated)
 {
 	spinlock_t *ptl;
 	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
@@ -267,8 +276,12 @@ static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned f
 	struct page *page = entry_present(pte) ? normal_page(pte) : NULL;
 	if (page && (flags & FOLL_WRITE) && !pte_write(pte))
 		page = NULL;                /* a write fault makes it writable (or refuses) */
-	if (page)
-		page_ref_get_n(page, flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1);
+	/* Mapped under the PTE lock, so the count is not zero; the add can
+	 * still be refused at PAGE_REF_MAX (too many pins). */
+	if (page && !page_ref_add_unless_zero(page, flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1)) {
+		*saturated = true;
+		page = NULL;
+	}
 	spin_unlock(ptl);
 	return page;
 }
@@ -319,7 +332,12 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 				break;
 			}
 		}
-		struct page *page = follow_page(mm, addr, flags);
+		bool saturated = false;
+		struct page *page = follow_page(mm, addr, flags, &saturated);
+		if (saturated) {
+			r = -ENOMEM;            /* Linux's answer to a count near overflow */
+			break;
+		}
 		if (page) {
 			pages[n++] = page;
 			faults = 0;
@@ -434,7 +452,7 @@ const char *gup_fallback_name(enum gup_fallback r)
 	static const char *const names[GUP_FB_NR] = {
 		[GUP_FB_ABSENT] = "absent", [GUP_FB_PERM] = "permission",
 		[GUP_FB_SPECIAL] = "huge/special", [GUP_FB_REF] = "refcount zero",
-		[GUP_FB_RECHECK] = "recheck failed",
+		[GUP_FB_RECHECK] = "recheck failed", [GUP_FB_UNPROTECTED] = "mm not loaded (ipi)",
 	};
 	return r < GUP_FB_NR ? names[r] : "?";
 }

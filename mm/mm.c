@@ -131,6 +131,11 @@ int install_user_page(struct mm_struct *mm, uintptr_t va, struct page *pg, uint6
 	uint64_t *pte = pte_alloc_map_lock(mm, va, &ptl);
 	if (!pte)
 		return -ENOMEM;
+	/* The page's contents (the caller filled or zeroed it) before the
+	 * PTE that maps it: pairs with the address dependency of whoever
+	 * reads the page through the PTE (another CPU's MMU, a lockless
+	 * walker such as fast GUP), as in fault_in_vma(). */
+	smp_wmb();
 	WRITE_ONCE(*pte, mk_pte(page_to_phys(pg), pteflags));
 	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
 	spin_unlock(ptl);

@@ -72,6 +72,15 @@ struct page *virt_to_page(const void *va);
 /* What one pin adds to ->refcount (Linux's GUP_PIN_COUNTING_BIAS). */
 #define GUP_PIN_COUNTING_BIAS 1024
 
+/* No reference or pin is granted that would lift a count above this:
+ * ->refcount is an int, and a pin adds 1024, so about two million pins of
+ * one page would wrap it to negative (a "free" page still mapped).  Like
+ * Linux's try_grab_folio(), which refuses a count close to overflow, the
+ * grab fails instead; GUP then returns -ENOMEM.  2^30 leaves headroom for
+ * plain get_page()s of holders, which are not checked. */
+#define PAGE_REF_MAX (1 << 30)
+extern uint64_t page_ref_saturated;     /* grabs refused at PAGE_REF_MAX */
+
 static inline int page_ref_count(const struct page *p) { return atomic_read(&p->refcount); }
 
 /** page_maybe_dma_pinned() - has someone pinned @p (pin_user_pages*) and not unpinned it? */
@@ -81,9 +90,11 @@ static inline bool page_maybe_dma_pinned(const struct page *p)
 }
 
 /**
- * page_ref_add_unless_zero() - add @n to @p's count unless it is zero.
+ * page_ref_add_unless_zero() - add @n to @p's count unless it is zero, or
+ * the sum would pass PAGE_REF_MAX.
  * Return: true if added.  A count of zero means the page is free or being
  * freed: whoever saw it mapped a moment ago lost the race with its unmap.
+ * A refusal at PAGE_REF_MAX is counted in page_ref_saturated.
  * Context: any; the caller must keep @p's struct page valid (it always is:
  * the page array is never freed), not the page itself.
  * Inline: fast GUP runs it once per page (Linux's folio_ref_try_add()).
@@ -94,6 +105,10 @@ static inline bool page_ref_add_unless_zero(struct page *p, int n)
 	do {
 		if (c <= 0)
 			return false;
+		if (c > PAGE_REF_MAX - n) {
+			__atomic_fetch_add(&page_ref_saturated, 1, __ATOMIC_RELAXED);
+			return false;
+		}
 		/* cmpxchg is a full barrier: the caller's recheck of the PTE
 		 * (mm/gup.c) is ordered after the count is raised, pairing with
 		 * the zap that clears the PTE before it drops its reference

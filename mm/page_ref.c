@@ -16,6 +16,7 @@
 
 uint64_t page_ref_on_free, page_ref_underflow, page_alloc_bad_count, page_free_referenced;
 uint64_t page_ref_frees;
+uint64_t page_ref_saturated;
 
 static void report_once(uint64_t *counter, const char *what, const struct page *p, int count)
 {

@@ -12,6 +12,7 @@
 #include "kernel/atomic.h"
 #include "kernel/config.h"
 #include "kernel/errno.h"
+#include "kernel/panic.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "kernel/sched/sched.h"
 #include "asm/page.h"
@@ -78,7 +79,14 @@ struct vm_area_struct *lock_vma_under_rcu(struct mm_struct *mm, uintptr_t addr, 
 	__atomic_fetch_add(&v->vm_readers, 1, __ATOMIC_SEQ_CST);
 	/* Full barrier (the seq_cst RMW): the increment before the mark is
 	 * read again; pairs with vma_start_write()'s fence. */
-	if (vma_write_marked(mm, v) || READ_ONCE(v->detached) || addr < v->start || addr >= v->end) {
+	bool gone = vma_write_marked(mm, v);
+	/* The sequence, then detached (smp_rmb): pairs with the smp_wmb in
+	 * mmap_write_unlock()'s write_seqcount_end(), which the writer's
+	 * store of detached (vma_replace_range) precedes.  A reader on a
+	 * stale table that finds the mark dropped (the sequence moved on)
+	 * must then see the VMA detached. */
+	smp_rmb();
+	if (gone || READ_ONCE(v->detached) || addr < v->start || addr >= v->end) {
 		vma_end_read(v);
 		rcu_read_unlock();
 		*busy = true;
@@ -207,6 +215,12 @@ static void free_pieces(struct vm_area_struct **v, int n)
 int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		      struct vm_area_struct **new, int nnew)
 {
+	/* The contract: mmap_lock held for write, i.e. the sequence odd
+	 * (mmap_write_lock()).  Lockless readers (spf, FAULT=vma, fast GUP)
+	 * rely on it: the odd sequence and the VMA marks are what tell them
+	 * a writer is at work. */
+	if (WARN_ON_ONCE(!(READ_ONCE(mm->seq.sequence) & 1)))
+		return -EINVAL;
 	struct vma_table *old = mm->vmas;
 	int oldn = old ? old->nr : 0;
 	/* At most: every old VMA, two edge pieces, the new ones. */

@@ -52,7 +52,9 @@ struct vm_area_struct *vma_find_after(struct mm_struct *mm, uintptr_t addr);
  * (which must lie inside it, sorted), splitting VMAs that straddle the
  * edges and removing every other VMA in the range; neighbours with the same
  * flags are merged.  Publishes a new table.
- * Return: 0, or -ENOMEM (nothing changed).  Context: mmap_lock held for write.
+ * Return: 0, or -ENOMEM (nothing changed), or -EINVAL with a warning when
+ * called without mmap_lock for write.  Context: mmap_lock held for write
+ * (checked: the mm's sequence is odd).
  */
 int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		      struct vm_area_struct **new, int nnew);

@@ -123,8 +123,17 @@ static int setup_stack(struct mm_struct *mm, int argc, char *const argv[], uintp
 {
 	uintptr_t top = USER_STACK_TOP;
 	struct vm_area_struct *v = vma_alloc(top - USER_STACK_SIZE, top, VM_READ | VM_WRITE | VM_STACK);
-	if (!v || vma_replace_range(mm, top - USER_STACK_SIZE, top, &v, 1))
+	if (!v)
 		return -ENOMEM;
+	/* Under mmap_lock for write, as every change to an mm's VMAs is
+	 * (vma_replace_range()'s contract, which it checks), as elf_load()
+	 * does.  Nobody else can see this mm yet, so it is never contended:
+	 * it is taken so that the rule has no exception to remember. */
+	mmap_write_lock(mm);
+	int r = vma_replace_range(mm, top - USER_STACK_SIZE, top, &v, 1);
+	mmap_write_unlock(mm);
+	if (r)
+		return r;
 	/* Everything goes into the top page, mapped now. */
 	struct page *pg = alloc_page();
 	if (!pg)

@@ -103,6 +103,74 @@ static void test_gup_fast_and_slow(struct ktest *t)
 	teardown_mm(t, mm, frames);
 }
 
+/* Fast GUP on an mm that is not loaded on this CPU.  Under TABLE_FREE=ipi
+ * the IRQs-off section protects only walks of a loaded mm (the table
+ * free's flush interrupts only the mm's cpumask), so fast GUP must not walk
+ * it: it falls back, counted as "mm not loaded".  Under rcu the read
+ * section protects any mm, and the fast walk serves it.  (Before the
+ * check, fast GUP walked it unprotected under ipi and nothing counted it.) */
+static void test_gup_fast_unloaded_mm(struct ktest *t)
+{
+	uint64_t frames;
+	struct mm_struct *mm = setup_mm(&frames);
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, AREA, 4 * PAGE_SIZE, RW, ANON, -1, 0), (long)AREA);
+	for (unsigned i = 0; i < 4; i++)
+		touch(i, 0x2000 + i);
+	kthread_unuse_mm(mm);
+	uint64_t f0 = stat_of(-1), u0 = stat_of(GUP_FB_UNPROTECTED);
+	uint64_t bad0 = lockless_unprotected_walks;
+	struct page *pages[4];
+	KTEST_EXPECT_EQ(t, gup_fast_mm(mm, AREA, 4, 0, pages), 4l);
+	for (unsigned i = 0; i < 4; i++)
+		KTEST_EXPECT_EQ(t, ((uint64_t *)page_address(pages[i]))[0], 0x2000ull + i);
+	put_user_pages(pages, 4);
+#ifdef CONFIG_TABLE_FREE_RCU
+	KTEST_EXPECT_EQ(t, stat_of(-1) - f0, 4ull);
+	KTEST_EXPECT_EQ(t, stat_of(GUP_FB_UNPROTECTED) - u0, 0ull);
+#else
+	KTEST_EXPECT_EQ(t, stat_of(-1) - f0, 0ull);
+	KTEST_EXPECT_EQ(t, stat_of(GUP_FB_UNPROTECTED) - u0, 1ull);
+#endif
+	KTEST_EXPECT_EQ(t, lockless_unprotected_walks, bad0);
+	kthread_use_mm(mm);
+	teardown_mm(t, mm, frames);
+}
+
+/* A page's count may not grow past PAGE_REF_MAX: a pin that would is
+ * refused (-ENOMEM from both the fast and the slow part), and the count
+ * is left as it was.  (Before the guard the pin was granted, and about two
+ * million pins would wrap the int count.) */
+static void test_pin_refused_near_overflow(struct ktest *t)
+{
+	uint64_t frames;
+	struct mm_struct *mm = setup_mm(&frames);
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, AREA, PAGE_SIZE, RW, ANON, -1, 0), (long)AREA);
+	touch(0, 7);
+	struct page *p;
+	KTEST_ASSERT_EQ(t, get_user_pages_fast(AREA, 1, 0, &p), 1l);
+	/* Stand in for a million pins: raise the count to just below the
+	 * limit (as a holder's get_page() would, unchecked). */
+	int lift = PAGE_REF_MAX - GUP_PIN_COUNTING_BIAS / 2 - page_ref_count(p);
+	page_ref_get_n(p, lift);
+	int before = page_ref_count(p);
+	uint64_t sat0 = page_ref_saturated;
+	struct page *q = NULL;
+	KTEST_EXPECT_EQ(t, pin_user_pages_fast(AREA, 1, 0, &q), (long)-ENOMEM);
+	KTEST_EXPECT_EQ(t, get_user_pages(mm, AREA, 1, FOLL_PIN, &q), (long)-ENOMEM);
+	KTEST_EXPECT_EQ(t, page_ref_count(p), before);
+	KTEST_EXPECT_GE(t, page_ref_saturated - sat0, 2ull);
+	/* A plain reference still fits under the limit. */
+	KTEST_EXPECT_EQ(t, get_user_pages_fast(AREA, 1, 0, &q), 1l);
+	if (q == p)
+		put_page(q);
+	atomic_fetch_add(-lift, &p->refcount);
+	put_page(p);
+	KTEST_EXPECT_EQ(t, page_ref_count(p), 1);
+	teardown_mm(t, mm, frames);
+}
+
 static void test_pin_counts(struct ktest *t)
 {
 	uint64_t frames;
@@ -550,6 +618,8 @@ static void test_pinbuf_demo(struct ktest *t)
 static struct ktest_case gup_cases[] = {
 	KTEST_CASE(test_gup_fast_and_slow),
 	KTEST_CASE(test_pin_counts),
+	KTEST_CASE(test_gup_fast_unloaded_mm),
+	KTEST_CASE(test_pin_refused_near_overflow),
 	KTEST_CASE(test_gup_errors),
 	KTEST_CASE(test_gup_permissions),
 	KTEST_CASE(test_pin_outlives_munmap),
