@@ -12,9 +12,14 @@ include scripts/switches.mk
 $(foreach s,$(SWITCHES),$(eval $(s) ?= $($(s)_DEFAULT)))
 CPUS       ?= 4
 MEM        ?= 512M
-# tcg by default: on the development machines KVM is nested, and user mode
-# under it stops with KVM emulation failures (see README); ACCEL=auto or kvm
-# choose KVM where it works for kernel-only experiments.
+# tcg by default.  The /dev/kvm of the development machines is kvm_pvm
+# (PVM), a software hypervisor that runs the guest kernel at CPL 3 on
+# shadow page tables: kernel-mode suites pass under it, user mode does not,
+# and a stock Debian Linux 6.1 kernel does not boot under it either, so
+# that is the host, not this kernel.  ACCEL=auto picks TCG on a PVM host
+# (kvm_pvm loaded, or no vmx/svm CPU flag) and KVM only where hardware
+# virtualization is there and a probe VM runs; ACCEL=kvm obeys, with a
+# warning on PVM (scripts/qemuaccel.py).
 ACCEL      ?= tcg
 BOOT       ?= grub
 HZ         ?= 100

@@ -37,7 +37,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchreport  # noqa: E402
 import kbuild       # noqa: E402
 import matrix       # noqa: E402
-import qemu         # noqa: E402
+import qemuproc     # noqa: E402
+import qemurun      # noqa: E402
+from qemuaccel import resolve_accel   # noqa: E402
 from benchlog import parse_log, warn  # noqa: E402
 from kbuild import say                # noqa: E402
 from matrix import opt                # noqa: E402
@@ -144,7 +146,7 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
                                     accel, mem,
                                     timeout or timeout_for(n))
         except KeyboardInterrupt:
-            qemu.kill_all()
+            qemurun.kill_all()
             out.interrupted = True
             out.problems.append(f"{label}: interrupted")
             break
@@ -216,7 +218,7 @@ def from_logs(paths: list[str]) -> Outcome:
 def host_line() -> str:
     u = platform.uname()
     try:
-        v = subprocess.run([qemu.QEMU, "--version"], capture_output=True,
+        v = subprocess.run([qemuproc.QEMU, "--version"], capture_output=True,
                            text=True, timeout=10).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         v = "qemu version unknown"
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.from_log:
         outcome = from_logs(a.from_log)
     else:
-        accel = qemu.resolve_accel(opt(a.accel) or "auto")
+        accel = resolve_accel(opt(a.accel) or "auto")
         outcome = run_boots(boots, accel, a.mem, a.timeout,
                             os.path.join(out_dir, "logs"))
     what = "log" if a.from_log else "boot"

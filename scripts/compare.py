@@ -45,7 +45,7 @@ import bench              # noqa: E402
 import benchreport        # noqa: E402
 import comparereport      # noqa: E402
 import matrix             # noqa: E402
-import qemu               # noqa: E402
+from qemuaccel import resolve_accel  # noqa: E402
 from experiments import EXPERIMENTS, Experiment  # noqa: E402
 from kbuild import say    # noqa: E402
 
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.from_log:
         run_ = from_logs(a.from_log)
     else:
-        accel = qemu.resolve_accel(matrix.opt(a.accel) or "tcg")
+        accel = resolve_accel(matrix.opt(a.accel) or "tcg")
         run_ = run(a.experiments, a.quick, accel, a.mem, a.timeout,
                    os.path.join(out_dir, "logs"))
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),

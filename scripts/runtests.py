@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kbuild  # noqa: E402
 import ktap    # noqa: E402
 import matrix  # noqa: E402
-import qemu    # noqa: E402
+import qemurun # noqa: E402
+from qemuaccel import resolve_accel  # noqa: E402
 from kbuild import say          # noqa: E402
 from ktap import Case, counts   # noqa: E402
 from matrix import opt          # noqa: E402
@@ -209,7 +210,7 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
                                 log_path,
                                 accel, mem,
                                 timeout or default_timeout(accel, n, jobs))
-        if qemu.aborted():
+        if qemurun.aborted():
             return None
         cases, lines, status = evaluate_boot(label, text,
                                              res.classification, suite_list)
@@ -232,7 +233,7 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
         reports = [fu.result() for fu in futures]
     except KeyboardInterrupt:
         ex.shutdown(wait=False, cancel_futures=True)
-        qemu.kill_all()
+        qemurun.kill_all()
         return None
     ex.shutdown()
     for r in reports:
@@ -316,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         print_stage(r, "host-tests")
         all_cases += r.cases
     if boots:
-        accel = qemu.resolve_accel(opt(a.accel) or "auto")
+        accel = resolve_accel(opt(a.accel) or "auto")
         cases = run_boots(boots, a.extra, accel, a.mem, a.timeout, a.jobs,
                           a.keep_logs)
         if cases is None:
