@@ -214,11 +214,12 @@ bench: check-deps
 # The six experiments of the seed thread side by side (scripts/compare.py,
 # docs/compare.md): report.md, compare.csv and plots in
 # bench/results/compare-<date>/.  QUICK=1: one boot each, fewer CPU counts;
-# ONLY=E1,E3: those experiments; PUBLISH=1: also docs/results.md.
+# ONLY=E1,E3: those experiments; PUBLISH=1: also docs/results.md, refused
+# on a busy host (another QEMU, or load near the core count) unless FORCE=1.
 compare: check-deps
 	$(Q)$(PYTHON) scripts/compare.py $(if $(filter 1,$(QUICK)),--quick) \
 		$(if $(ONLY),--only "$(ONLY)") $(if $(filter 1,$(PUBLISH)),--publish) \
-		--accel "$(ACCEL)"
+		$(if $(filter 1,$(FORCE)),--force) --accel "$(ACCEL)"
 
 # The system-call fuzzer across TABLE_FREE x FAULT at 2 and 4 CPUs
 # (scripts/fuzz.py): CALLS in all (default 10^6), SEED; CPUS and the design
