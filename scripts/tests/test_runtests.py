@@ -142,6 +142,46 @@ class RealBoots(unittest.TestCase):
                          ((0, 1, 0), "FAIL", ["L: no results"]))
 
 
+class RealHang(unittest.TestCase):
+    """make test SUITES=sched CPUS=2 WAKEUP_BROKEN=1, from a kernel that
+    prints `# running <suite>.<case>` before each case: one run hung."""
+
+    HANG = "boot-hang-wakeup-broken-cpus2.log"
+    FAIL = "boot-fail-wakeup-broken-cpus2.log"
+
+    def test_hang_named(self):
+        counts, status, fails = evaluate(self.HANG, "hang", ["sched"], 100)
+        self.assertEqual((counts, status), ((13, 2, 0), "HANG"))
+        self.assertEqual(fails, [
+            "sched.test_producer_consumer",
+            "HANG in sched.test_wakeup_onto_busy_cpu_is_prompt "
+            "(timeout 100 s)"])
+        # It hung in the last case: nothing else was left to run, but a
+        # suite asked for after it never started.
+        self.assertEqual(not_run(self.HANG, "hang", ["sched"]), [])
+        self.assertEqual(not_run(self.HANG, "hang", ["sched", "rcu"]),
+                         ["rcu: not run (the suite never started)"])
+
+    def test_hang_report(self):
+        out, lines = report(self.HANG, "hang", ["sched"], timeout=100,
+                            elf="build/rcu-ipi-vma+wakeup_broken/kernel.elf")
+        self.assertEqual(out.count("    log lines "), 1)   # one window
+        self.assertIn("FAILED cfg cpus=2: HANG in sched.test_wakeup_onto_"
+                      "busy_cpu_is_prompt (timeout 100 s) (log line 97)",
+                      out)
+        self.assertIn("    > 97|     # running sched.test_wakeup_onto_busy_"
+                      "cpu_is_prompt", out)
+        self.assertIn("  kernel: build/rcu-ipi-vma+wakeup_broken/kernel.elf",
+                      out)
+
+    def test_the_other_run_failed(self):
+        self.assertEqual(evaluate(self.FAIL, "fail", ["sched"]),
+                         ((14, 1, 0), "FAIL",
+                          ["sched.test_producer_consumer"]))
+        out, _ = report(self.FAIL, "fail", ["sched"])
+        self.assertIn("    log lines 46-60 of 102:", out)
+
+
 class Running(unittest.TestCase):
     """The `# running <suite>.<case>` lines of tests/kernel/ktest.c."""
 
