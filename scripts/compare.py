@@ -271,7 +271,7 @@ def publish_refusal(a, start, end=None) -> str:
             if end is None else
             "compare: not publishing docs/results.md (the report above is "
             "kept): the host was busy during the run")
-    return (f"{head} ({'; '.join(reasons)}). The reference report must be "
+    return (f"{head}: {'; '.join(reasons)}. The reference report must be "
             "measured on a quiet host: a busy one puts timings off by up "
             "to 100x. Stop the other QEMUs and wait for the load to fall, "
             "then run again, or publish anyway with FORCE=1 (compare.py "

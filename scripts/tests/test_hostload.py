@@ -255,8 +255,8 @@ class Publish(unittest.TestCase):
         busy = snap("start", qemus=[500])
         why = compare.publish_refusal(self.args("--publish"), busy)
         self.assertTrue(why.startswith("compare: refusing to run with "
-                                       "--publish: the host is busy "
-                                       "(another QEMU was running: pid 500"))
+                                       "--publish: the host is busy: "
+                                       "another QEMU was running: pid 500"))
         self.assertIn("FORCE=1", why)
         end = compare.publish_refusal(self.args("--publish"), snap("start"),
                                       snap("end", runnable=2))
