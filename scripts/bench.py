@@ -8,10 +8,13 @@ time, with `bench=<names>` on the command line.  The BENCH lines of every
 boot are collected (benchlog.py) and written (benchreport.py) into
 
     bench/results/<YYYYmmdd-HHMMSS>/   results.csv, results.md, PNG plots,
-                                       gnuplot/*.gp, logs/*.log
+                                       gnuplot/*.gp, logs/*.log, meta.json
 
 copied to bench/results/latest/ (replaced each run; not with --out DIR).
 
+The host's load and any other QEMU running are recorded at the start and
+the end of the run (hostload.py); a busy host is warned about on the
+terminal and under the title of results.md.
 `--from-log FILE...` skips building and booting and reads existing serial
 logs instead.  The exit status is 0 iff every boot passed, every benchmark
 asked for gave a result, and no BENCH-ERROR or malformed BENCH line was
@@ -35,9 +38,12 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchreport  # noqa: E402
+import hostload     # noqa: E402
 import kbuild       # noqa: E402
 import matrix       # noqa: E402
-import qemu         # noqa: E402
+import qemuproc     # noqa: E402
+import qemurun      # noqa: E402
+from qemuaccel import resolve_accel   # noqa: E402
 from benchlog import parse_log, warn  # noqa: E402
 from kbuild import say                # noqa: E402
 from matrix import opt                # noqa: E402
@@ -144,7 +150,7 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
                                     accel, mem,
                                     timeout or timeout_for(n))
         except KeyboardInterrupt:
-            qemu.kill_all()
+            qemurun.kill_all()
             out.interrupted = True
             out.problems.append(f"{label}: interrupted")
             break
@@ -216,7 +222,7 @@ def from_logs(paths: list[str]) -> Outcome:
 def host_line() -> str:
     u = platform.uname()
     try:
-        v = subprocess.run([qemu.QEMU, "--version"], capture_output=True,
+        v = subprocess.run([qemuproc.QEMU, "--version"], capture_output=True,
                            text=True, timeout=10).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         v = "qemu version unknown"
@@ -277,17 +283,21 @@ def main(argv: list[str] | None = None) -> int:
         benchreport.new_results_dir()
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
+    load_start = load_end = None
     if a.from_log:
         outcome = from_logs(a.from_log)
     else:
-        accel = qemu.resolve_accel(opt(a.accel) or "auto")
+        load_start = host_snapshot("start")
+        accel = resolve_accel(opt(a.accel) or "auto")
         outcome = run_boots(boots, accel, a.mem, a.timeout,
                             os.path.join(out_dir, "logs"))
+        load_end = host_snapshot("end")
     what = "log" if a.from_log else "boot"
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
                 accels=outcome.accels, host=host_line(), command=command,
                 boots=plural(len(outcome.boots), what),
-                problems=outcome.problems)
+                problems=outcome.problems,
+                hostload=(load_start, load_end))
     files = benchreport.write_all(out_dir, outcome.results, meta, order)
     latest = None if a.out else benchreport.update_latest(out_dir)
 
@@ -298,8 +308,29 @@ def main(argv: list[str] | None = None) -> int:
         (f" (copied to {show(latest)}/)" if latest else ""))
     for f in files:
         say(f"  {rel}/{f}")
+    busy_warning(load_start, load_end)
     return exit_status(outcome.results, outcome.problems,
                        outcome.interrupted)
+
+
+def host_snapshot(when: str) -> hostload.Snapshot:
+    """The host's load now (hostload.take()), leaving out the QEMUs this
+    run started; at the start, a warning at once if it is busy."""
+    snap = hostload.take(when, exclude=qemurun.started_pids())
+    reasons = hostload.busy_reasons(snap)
+    if when == "start" and reasons:
+        say("WARNING: the host is busy now: " + "; ".join(reasons) +
+            ". Timings taken now can be off by up to 100x.")
+    return snap
+
+
+def busy_warning(start: hostload.Snapshot | None,
+                 end: hostload.Snapshot | None) -> bool:
+    """Print the run's busy-host warning, if any; return whether busy."""
+    w = hostload.warning(hostload.busy_reasons(start, end))
+    if w:
+        say(w)
+    return bool(w)
 
 
 def summary(results: list, boots: str, seconds: float,

@@ -6,7 +6,10 @@ write_all(out_dir, results, meta) writes into out_dir
     results.csv          name,config,cpus,accel,metric,x,value,unit,runs,
                          min,max,host_cores,overcommitted: one row per
                          result, the last one wins for a duplicate
-    results.md           date, accelerator, host, command, problems; per
+    results.md           date, accelerator, host, command, the host's
+                         load at the start and end (a bold warning under
+                         the title when it was busy, hostload.py),
+                         problems; per
                          (name, metric) a table with a row per (cpus, x), a
                          column per configuration (the default first) and
                          ratio columns `cfg / first`; mixed accelerators
@@ -17,6 +20,8 @@ write_all(out_dir, results, meta) writes into out_dir
                          min/max as error bars, overcommitted points
                          circled (gnuplot, pngcairo or png)
     gnuplot/*.gp         the scripts that drew them, data inline
+    meta.json            date, command, host, accelerators, problems and
+                         the host's load snapshots, busy or not and why
 
 The rows are benchlog.py's.  new_results_dir() and update_latest() manage
 bench/results/<timestamp>/ and bench/results/latest/.  Python 3.11 standard
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 import os
 import re
 import shutil
@@ -36,6 +42,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostload           # noqa: E402
 import matrix             # noqa: E402
 from benchlog import warn  # noqa: E402
 
@@ -111,12 +118,14 @@ def markdown(results: list[dict], meta: dict) -> str:
     multi_accel = len({r["accel"] for r in results}) > 1
     keys = _key_order(results, multi_accel)
     out = ["# Benchmark results", ""]
+    out += hostload.markdown_warning(*meta.get("hostload", (None, None)))
     out += [f"- date: {meta['date']}",
             f"- accelerator: {', '.join(sorted(meta['accels'])) or '?'}",
             f"- host: {meta['host']}",
             f"- command: `{meta['command']}`"]
     if meta.get("boots"):
         out.append(f"- boots: {meta['boots']}")
+    out += hostload.markdown_bullets(*meta.get("hostload", (None, None)))
     out += ["",
             "Each figure is the median of `runs` runs (min and max are in "
             "results.csv and the plots). Absolute times under emulation are "
@@ -340,7 +349,19 @@ def write_all(out_dir: str, results: list[dict], meta: dict,
         meta = dict(meta, problems=meta.get("problems", []) + [problem])
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(markdown(results, meta))
-    return files + ["results.md"] + pngs
+    write_meta(os.path.join(out_dir, "meta.json"), meta)
+    return files + ["results.md", "meta.json"] + pngs
+
+
+def write_meta(path: str, meta: dict) -> None:
+    """meta.json: the run's meta (date, command, host, ...), sets as
+    sorted lists, and the host's load (hostload.as_json())."""
+    out = {k: sorted(v) if isinstance(v, set) else v
+           for k, v in meta.items() if k != "hostload"}
+    out["hostload"] = hostload.as_json(*meta.get("hostload", (None, None)))
+    with open(path, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
 
 
 def new_results_dir(prefix: str = "") -> str:

@@ -21,9 +21,16 @@ bench/results/compare-latest/) or --out DIR:
 A benchmark the kernel does not have (no `__bench_<name>` symbol in the
 built kernel.elf) is not booted for and is reported as not measured, never
 as a number.  --publish also writes docs/results.md (+ docs/results/*.png).
---from-log FILE... builds and boots nothing and reads logs instead.  Exit
-status 0 iff there were results, no problem (failed build or boot,
-BENCH-ERROR, malformed report) and no interruption (130).
+--from-log FILE... builds and boots nothing and reads logs instead.
+
+The host's load and any other QEMU running are recorded at the start and
+the end (hostload.py) into report.md's header and meta.json; a busy host
+gets a bold warning under the report's title and on the terminal, and
+--publish refuses to run on a host busy at the start, and to publish
+when it was busy at either end, unless --force (make compare PUBLISH=1
+FORCE=1).  Exit status 0 iff there were results, no problem (failed build
+or boot, BENCH-ERROR, malformed report), no refused publish (1) and no
+interruption (130).
 
 Python 3.11 standard library plus the gnuplot binary.
 """
@@ -44,8 +51,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench              # noqa: E402
 import benchreport        # noqa: E402
 import comparereport      # noqa: E402
+import hostload           # noqa: E402
 import matrix             # noqa: E402
-import qemu               # noqa: E402
+from qemuaccel import resolve_accel  # noqa: E402
 from experiments import EXPERIMENTS, Experiment  # noqa: E402
 from kbuild import say    # noqa: E402
 
@@ -166,6 +174,8 @@ def parse_args(argv):
                     "compare-<timestamp>/ (compare-latest/ not updated)")
     ap.add_argument("--publish", action="store_true",
                     help="also write docs/results.md and docs/results/*.png")
+    ap.add_argument("--force", action="store_true",
+                    help="--publish even when the host is busy")
     ap.add_argument("--list", action="store_true",
                     help="print the boots, run nothing")
     ap.add_argument("--from-log", nargs="+", metavar="FILE",
@@ -188,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command = shlex.join(["python3", os.path.relpath(
         os.path.abspath(__file__), os.getcwd()), *argv])
+    load_start = load_end = None
+    if not a.from_log:
+        load_start = bench.host_snapshot("start")
+        refusal = publish_refusal(a, load_start)
+        if refusal:
+            say(refusal)
+            return 1
     out_dir = os.path.abspath(a.out) if a.out else \
         benchreport.new_results_dir("compare-")
     started = datetime.datetime.now().astimezone()
@@ -195,14 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     if a.from_log:
         run_ = from_logs(a.from_log)
     else:
-        accel = qemu.resolve_accel(matrix.opt(a.accel) or "tcg")
+        accel = resolve_accel(matrix.opt(a.accel) or "tcg")
         run_ = run(a.experiments, a.quick, accel, a.mem, a.timeout,
                    os.path.join(out_dir, "logs"))
+        load_end = bench.host_snapshot("end")
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
                 host=bench.host_line(), command=command,
                 tree="not known (read from logs)" if a.from_log else tree(),
                 what="logs read" if a.from_log else "boots",
-                duration=f"{time.monotonic() - t0:.0f} s")
+                duration=f"{time.monotonic() - t0:.0f} s",
+                accels=run_.accels, problems=run_.problems,
+                hostload=(load_start, load_end))
     text, pngs, problems = comparereport.report(run_, meta, out_dir,
                                                 a.experiments)
     run_.problems += problems
@@ -213,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                           run_.results, benchreport.CSV_COLUMNS + ("boot",))
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(text + "\n")
+    benchreport.write_meta(os.path.join(out_dir, "meta.json"), meta)
     latest = None if a.out else benchreport.update_latest(
         out_dir, "compare-latest")
     bench.summary(run_.results, bench.plural(
@@ -220,11 +241,42 @@ def main(argv: list[str] | None = None) -> int:
                   time.monotonic() - t0, run_.problems)
     say(f"report: {bench.show(out_dir)}/report.md" +
         (f" (copied to {bench.show(latest)}/)" if latest else ""))
+    busy = bench.busy_warning(load_start, load_end)
+    refused = False
     if a.publish:
-        md = comparereport.publish(out_dir, text, pngs)
-        say(f"published: {bench.show(md)}")
-    return bench.exit_status(run_.results, run_.problems, run_.interrupted)
+        refusal = publish_refusal(a, load_start, load_end)
+        if refusal:
+            say(refusal)
+            refused = True
+        else:
+            md = comparereport.publish(out_dir, text, pngs)
+            say(f"published: {bench.show(md)}" +
+                (" (host busy: published with --force, the warning is in "
+                 "it)" if busy else ""))
+    status = bench.exit_status(run_.results, run_.problems,
+                               run_.interrupted)
+    return status or (1 if refused else 0)
+
+
+def publish_refusal(a, start, end=None) -> str:
+    """Why --publish must not go on, or '': the host was busy (at the
+    start, given only start: do not run; at either end: do not publish)
+    and --force was not given."""
+    if not a.publish or a.force:
+        return ""
+    reasons = hostload.busy_reasons(start, end)
+    if not reasons:
+        return ""
+    head = ("compare: refusing to run with --publish: the host is busy"
+            if end is None else
+            "compare: not publishing docs/results.md (the report above is "
+            "kept): the host was busy during the run")
+    return (f"{head}: {'; '.join(reasons)}. The reference report must be "
+            "measured on a quiet host: a busy one puts timings off by up "
+            "to 100x. Stop the other QEMUs and wait for the load to fall, "
+            "then run again, or publish anyway with FORCE=1 (compare.py "
+            "--force).")
+
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -9,7 +9,9 @@ error bars, log scales where values span decades, overcommitted points
 circled) and compare.csv, and returns report.md: the headline table (one
 number per question, its baseline and the ratio), then per experiment its
 question, a Run: line (accelerator, vCPUs, host cores, boots,
-overcommitted vCPU counts) and its tables.  A benchmark without results is
+overcommitted vCPU counts) and its tables.  The header says how busy the
+host was at the start and the end (hostload.py), with a bold warning
+under the title when it was busy.  A benchmark without results is
 "not measured" with the reason, never a number.  check_report() says what
 is wrong with a report.md; publish() copies it to docs/results.md.
 
@@ -26,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchreport        # noqa: E402
+import hostload           # noqa: E402
 import matrix             # noqa: E402
 from benchreport import fmt, overcommitted  # noqa: E402
 from experiments import EXPERIMENTS, HEADLINES, Experiment, Pick, View  # noqa: E402,F401
@@ -307,31 +310,35 @@ def report(run_, meta: dict, out_dir: str, experiments) -> tuple[
     pngs, problems = [], []
     if term is None:
         problems.append(benchreport.NO_GNUPLOT)
-    out = ["# make compare: the RCU and IPI designs side by side", "",
-           f"- date: {meta['date']}",
-           f"- accelerator: {', '.join(sorted(run_.accels)) or '?'}",
-           f"- host: {meta['host']}",
-           f"- tree: {meta.get('tree', '?')}",
-           f"- command: `{meta['command']}`",
-           f"- {meta.get('what', 'boots')}: {run_.boots} in "
-           f"{meta['duration']}", "",
-           "Every figure is the median over repeated boots of each boot's "
-           "median (the benchmark's own repeated runs), shown as `median "
-           "(min..max)`: min and max are the smallest and largest single "
-           "run of any boot. A ratio divides a column's median by the "
-           "named baseline's, both measured in this one run. `(oc)`: the "
-           "boot had more vCPUs than the host has cores (overcommitted): "
-           "its timings do not carry over to real SMP, its counts do. "
-           "Absolute times under TCG emulation drift from run to run; "
-           "read the ratios.", "",
-           "## Headline", "",
-           "The seed thread (the speculative page-fault RFC on linux-mm, "
-           "April 2021) asked whether lockless walkers such as fast GUP "
-           "should hold an explicit RCU read lock instead of turning IRQs "
-           "off, what freeing page tables under RCU would cost, and "
-           "whether the IPI mechanism survives paravirt shootdowns. One "
-           "row per question, one number from this run against its "
-           "baseline; the sections below have the rest.", ""]
+    load = meta.get("hostload", (None, None))
+    out = ["# make compare: the RCU and IPI designs side by side", ""]
+    out += hostload.markdown_warning(*load)
+    out += [f"- date: {meta['date']}",
+            f"- accelerator: {', '.join(sorted(run_.accels)) or '?'}",
+            f"- host: {meta['host']}",
+            f"- tree: {meta.get('tree', '?')}",
+            f"- command: `{meta['command']}`",
+            f"- {meta.get('what', 'boots')}: {run_.boots} in "
+            f"{meta['duration']}"]
+    out += hostload.markdown_bullets(*load)
+    out += ["",
+            "Every figure is the median over repeated boots of each boot's "
+            "median (the benchmark's own repeated runs), shown as `median "
+            "(min..max)`: min and max are the smallest and largest single "
+            "run of any boot. A ratio divides a column's median by the "
+            "named baseline's, both measured in this one run. `(oc)`: the "
+            "boot had more vCPUs than the host has cores (overcommitted): "
+            "its timings do not carry over to real SMP, its counts do. "
+            "Absolute times under TCG emulation drift from run to run; "
+            "read the ratios.", "",
+            "## Headline", "",
+            "The seed thread (the speculative page-fault RFC on linux-mm, "
+            "April 2021) asked whether lockless walkers such as fast GUP "
+            "should hold an explicit RCU read lock instead of turning IRQs "
+            "off, what freeing page tables under RCU would cost, and "
+            "whether the IPI mechanism survives paravirt shootdowns. One "
+            "row per question, one number from this run against its "
+            "baseline; the sections below have the rest.", ""]
     out += headline_table(aggs, run_, experiments)
     out.append("")
     if run_.problems:

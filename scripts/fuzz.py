@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kbuild  # noqa: E402
 import matrix  # noqa: E402
-import qemu    # noqa: E402
+from qemuaccel import resolve_accel  # noqa: E402
 from kbuild import say  # noqa: E402
 from matrix import opt  # noqa: E402
 
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
         for i, (c, n) in enumerate(boots):
             say(f"boot  {c} cpus={n} fuzz={seed + i},{each},{n}")
         return 0
-    accel = qemu.resolve_accel(opt(a.accel) or "tcg")
+    accel = resolve_accel(opt(a.accel) or "tcg")
     kernels = kbuild.build_all((c for c, _ in boots), [])
     os.makedirs(LOG_DIR, exist_ok=True)
     tot = dict(calls=0, bugs=0, oopses=0, frames=0, heap=0, failed=0)

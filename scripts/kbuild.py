@@ -4,7 +4,7 @@
 What the test runner and the benchmark runner share: building each
 configuration once (`make -s kernel TABLE_FREE=.. ..`, the path from
 `make print-kernel`), a direct (qboot) boot of a kernel under a timeout with
-the serial port in a log file (scripts/qemu.py), and the way both print
+the serial port in a log file (scripts/qemurun.py), and the way both print
 what went wrong (a build's error tail, a crashed boot's last log lines and
 QEMU's stderr).  Output goes through say(), which holds a lock so that
 lines of boots run in parallel threads do not interleave.
@@ -23,7 +23,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matrix  # noqa: E402
-import qemu    # noqa: E402
+import qemurun  # noqa: E402
 
 ROOT = matrix.ROOT
 SCRIPT_TESTS = os.path.join(ROOT, "scripts", "tests")
@@ -119,18 +119,18 @@ def build_all(configs, extra: list[str]) -> dict[str, str | None]:
 # ==========================================================================
 
 def boot(kernel: str, cpus: int, cmdline: str, log_path: str, accel: str,
-         mem: str, timeout: float) -> tuple[qemu.RunResult, str]:
+         mem: str, timeout: float) -> tuple[qemurun.RunResult, str]:
     """Boot directly (qboot) headless; return (QEMU's result, the log).
 
     The first key of cmdline (ktest=, bench=) is what the boot is for: a
     kernel that ignores it or reaches the monitor prompt is stopped at once
     (classification "ignored-key" or "monitor", RunResult.reason says why;
-    qemu.check_started()).
+    qemurun.check_started()).
     """
     key = cmdline.split()[0].split("=", 1)[0] if cmdline.split() else None
-    res = qemu.run_qemu(dict(kernel=kernel, boot="direct", cpus=cpus,
-                             mem=mem, accel=accel, cmdline=cmdline),
-                        log_path, timeout, watch_key=key)
+    res = qemurun.run_qemu(dict(kernel=kernel, boot="direct", cpus=cpus,
+                                mem=mem, accel=accel, cmdline=cmdline),
+                           log_path, timeout, watch_key=key)
     with open(log_path, errors="replace") as f:
         return res, f.read()
 

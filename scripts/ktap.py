@@ -13,7 +13,12 @@ Invariant: every leaf `ok`/`not ok` is exactly one case, pass, fail or skip
 (`# SKIP`, `# TODO`, `# XFAIL` are skips); a suite line (`ok N suite`) closing
 a subtest is never a case of its own, except when it is the only evidence:
 a suite `not ok` whose cases all passed, or a suite skipped whole.  A plan
-`1..N` with fewer results adds the missing ones as failed cases.
+`1..N` with fewer results adds each missing one as a failed case of its
+own (`suite: result K of N missing`, note MISSING); a runner that knows
+the boot crashed turns them into NOT_RUN cases (scripts/runtests.py).
+last_running() reads the `# running <suite>.<case>` diagnostics this
+kernel prints before each case (tests/kernel/ktest.c): the case a hang or
+crash happened in.
 
 The printer writes the same format: `version()`, `plan()`, `result()`,
 `diagnostic()` return lines at a nesting depth; `indent()` nests a whole
@@ -27,8 +32,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-SUMMARY_RE = re.compile(r"^\d+ passed, \d+ failed(, \d+ skipped)?$")
+SUMMARY_RE = re.compile(r"^\d+ passed, \d+ failed(, \d+ skipped)?"
+                        r"(, \d+ not run)?$")
 INDENT = "    "          # one KTAP nesting level
+MISSING = "missing results"   # note of a case a plan promised, not reported
+NOT_RUN = "notrun"            # status of a case a crash kept from running
 
 
 # ==========================================================================
@@ -38,9 +46,12 @@ INDENT = "    "          # one KTAP nesting level
 @dataclass
 class Case:
     name: str                 # "suite.case"
-    status: str               # pass | fail | skip
+    status: str               # pass | fail | skip | notrun (NOT_RUN)
     line: int | None = None   # index into the log's lines (context)
-    note: str = ""            # SKIP reason, "missing results", ...
+    note: str = ""            # SKIP reason, MISSING, ...
+    suite: str = ""           # for a MISSING case: its suite, plan and
+    num: int | None = None    # number in it
+    plan: int | None = None
 
 
 @dataclass
@@ -66,6 +77,7 @@ _VERSION_RE = re.compile(r"^K?TAP version \d+\s*$")
 _SUBTEST_RE = re.compile(r"^#\s*Subtest:\s*(.*?)\s*$")
 _PLAN_RE = re.compile(r"^1\.\.(\d+)\s*(?:#\s*(.*?))?\s*$")
 _RESULT_RE = re.compile(r"^(not ok|ok)\s+(\d+)\b(?:\s*-)?\s*(.*?)\s*$")
+_RUNNING_RE = re.compile(r"^#\s*running\s+([^\s.]+)\.(\S+)\s*$")
 
 
 def _clean(raw: str) -> str:
@@ -248,10 +260,10 @@ def parse_ktap(text: str, check_suite_counts: bool = True):
         is_container = not f.leaves and f.children and not f.name
         if f.plan is not None and got < f.plan and \
                 (check_suite_counts or not is_container):
-            for k in range(f.plan - got):
-                cases.append(Case(f"{name}: missing results "
-                                  f"({got} of {f.plan} reported)",
-                                  "fail", f.last_line, "missing results"))
+            for k in range(got + 1, f.plan + 1):
+                cases.append(Case(f"{name}: result {k} of {f.plan} missing",
+                                  "fail", f.last_line, MISSING, name, k,
+                                  f.plan))
         elif f.plan == 0 and not f.leaves and not f.children:
             cases.append(Case(f"{name}", "skip", f.line,
                               f.plan_note or "empty plan"))
@@ -269,16 +281,33 @@ def parse_ktap(text: str, check_suite_counts: bool = True):
     return cases, suites, lines
 
 
+def last_running(lines: list[str]) -> tuple[int, str, str] | None:
+    """(line index, suite, case) of the last `# running <suite>.<case>`
+    line of a log, None if it has none."""
+    for i in range(len(lines) - 1, -1, -1):
+        m = _RUNNING_RE.match(_clean(lines[i]).strip())
+        if m:
+            return i, m.group(1), m.group(2)
+    return None
+
+
 def counts(cases: list[Case]) -> tuple[int, int, int]:
-    """(passed, failed, skipped)."""
+    """(passed, failed, skipped); NOT_RUN cases are in none of them."""
     return (sum(c.status == "pass" for c in cases),
             sum(c.status == "fail" for c in cases),
             sum(c.status == "skip" for c in cases))
 
 
-def summary_line(p: int, f: int, s: int) -> str:
-    """`N passed, N failed`, with `, N skipped` when some were skipped."""
-    return f"{p} passed, {f} failed" + (f", {s} skipped" if s else "")
+def not_run(cases: list[Case]) -> int:
+    """How many cases a crash kept from running."""
+    return sum(c.status == NOT_RUN for c in cases)
+
+
+def summary_line(p: int, f: int, s: int, n: int = 0) -> str:
+    """`N passed, N failed`, with `, N skipped` when some were skipped
+    and `, N not run` when a crash kept some from running."""
+    return f"{p} passed, {f} failed" + (f", {s} skipped" if s else "") + \
+        (f", {n} not run" if n else "")
 
 
 # ==========================================================================

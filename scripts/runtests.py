@@ -7,86 +7,45 @@
 2. The kernel suites of tests/matrix.txt: each configuration built once,
    one direct (qboot) boot per (configuration, CPU count) with
    `ktest=<suites>` on the command line, the serial port logged to
-   build/test-logs/<config>-cpus<N>.log.  The KTAP of each boot is parsed
-   (scripts/ktap.py) and its isa-debug-exit verdict checked.
+   build/test-logs/<build dir>-cpus<N>.log (the build directory's name,
+   `rcu-ipi-vma+spinlock_broken` with a broken switch on, so the log
+   names its ELF); every log is kept, and where they are is printed at
+   the end.  The KTAP of each boot is parsed (scripts/ktap.py) and its
+   isa-debug-exit verdict checked.
 
-The last line printed is `N passed, N failed` (`, N skipped` when some were
-skipped); the exit status is 0 iff nothing failed and at least one case
-passed.  The parser is ktap.py, the matrix and the switches matrix.py,
-building and booting kbuild.py; this file is the front end: options, what
-counts as a failure of a boot, and the report.  Python 3.11 standard
-library only.
+The last line printed is `N passed, N failed` (`, N skipped`, `, N not
+run` when a hang or crash kept cases from running); the exit status is 0
+iff nothing failed, nothing was left unrun and at least one case passed.
+The parser is ktap.py, the matrix and the switches matrix.py, building
+and booting kbuild.py, what a boot counts for testeval.py, how it is
+shown testreport.py; this file is the front end: options, the two stages
+and the summary.  Python 3.11 standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kbuild  # noqa: E402
 import ktap    # noqa: E402
 import matrix  # noqa: E402
-import qemu    # noqa: E402
+import qemurun # noqa: E402
+from qemuaccel import resolve_accel  # noqa: E402
 from kbuild import say          # noqa: E402
-from ktap import Case, counts   # noqa: E402
+from ktap import Case, counts, not_run  # noqa: E402
 from matrix import opt          # noqa: E402
+from testeval import evaluate_boot      # noqa: E402
+from testreport import BootReport, print_stage, show  # noqa: E402
 
 ROOT = matrix.ROOT
 LOG_DIR = os.path.join(ROOT, "build", "test-logs")
-
-
-# ==========================================================================
-# What a boot counts for
-# ==========================================================================
-
-@dataclass
-class BootReport:
-    label: str
-    cases: list[Case]
-    status: str                # PASS or what went wrong, upper case
-    log_path: str | None
-    lines: list[str]
-    classification: str = ""
-    duration: float = 0.0
-    stderr: str = ""
-    reason: str = ""           # why the boot was stopped early
-
-
-def evaluate_boot(label: str, text: str, classification: str,
-                  requested: list[str]):
-    """Turn a boot's log and exit classification into counted cases.
-
-    Besides the KTAP cases: a requested suite that printed nothing fails;
-    a panic, hang, triple fault or QEMU error adds a failed case; so do a
-    PASS exit with no results and a FAIL exit with no failed case.
-    Return (cases, log lines, status).
-    """
-    cases, seen, lines = ktap.parse_ktap(text, check_suite_counts=False)
-    for s in requested:
-        if s not in seen:
-            cases.append(Case(f"{s}: no KTAP output for this suite", "fail",
-                              None, "missing results"))
-    npass, nfail, _ = counts(cases)
-    last = len(lines) - 1 if lines else None
-    if classification not in ("pass", "fail"):
-        cases.append(Case(f"{label}: boot {classification}", "fail", last))
-    elif classification == "pass" and npass + nfail == 0:
-        cases.append(Case(f"{label}: no results", "fail", None))
-    elif classification == "fail" and nfail == 0:
-        cases.append(Case(f"{label}: kernel verdict FAIL", "fail", last))
-    if classification not in ("pass", "fail"):
-        status = classification.upper()
-    else:
-        status = "FAIL" if counts(cases)[1] else "PASS"
-    return cases, lines, status
 
 
 def default_timeout(accel: str, cpus: int, jobs: int) -> float:
@@ -94,65 +53,21 @@ def default_timeout(accel: str, cpus: int, jobs: int) -> float:
     return base * (1 + 0.5 * (jobs - 1))
 
 
-# ==========================================================================
-# Reporting
-# ==========================================================================
-
-def context(lines: list[str], i: int | None, before=7, after=7) -> str:
-    if not lines:
-        return "        (empty log)"
-    if i is None:
-        i = len(lines) - 1
-    lo, hi = max(0, i - before), min(len(lines), i + after + 1)
-    return "\n".join(f"    {'>' if k == i else ' '} {lines[k]}"
-                     for k in range(lo, hi))
-
-
-def report_failures(r: BootReport) -> None:
-    """Each failed case with the log lines around it, once; a crashed
-    boot's last lines; where the log was kept."""
-    fails = [c for c in r.cases if c.status == "fail"]
-    if not fails:
-        return
-    out = []
-    names = [c.name for c in fails]
-    shown = set()
-    for c in fails:
-        if c.name.endswith(f"boot {r.classification}") or c.name in shown:
-            continue
-        shown.add(c.name)
-        n = names.count(c.name)
-        out.append(f"  FAILED {r.label}: {c.name}"
-                   + (f" (counted {n} times)" if n > 1 else ""))
-        if c.line is not None and r.lines:
-            out.append(context(r.lines, c.line))
-    if r.classification not in ("pass", "fail"):
-        out.append(kbuild.crash_report(
-            f"  FAILED {r.label}: boot {r.classification}; last "
-            f"{kbuild.TAIL_LINES} lines of the log:", r.lines, r.stderr,
-            r.reason))
-        if r.classification == "triple-fault":
-            out.append("  (re-run the boot by hand with scripts/qemu.py "
-                       "--accel tcg --trace-log FILE to log the exception "
-                       "chain)")
-    if r.log_path:
-        out.append(f"  log kept: {os.path.relpath(r.log_path, os.getcwd())}")
-    say("\n".join(out))
-
-
-def print_stage(r: BootReport, label: str) -> None:
-    p, f, s = counts(r.cases)
-    say(f"{label}: {p} passed, {f} failed, {s} skipped "
-        f"({r.duration:.1f}s) {r.status}")
-    report_failures(r)
+def log_path_for(stem: str, config: str, kernel: str) -> str:
+    """build/test-logs/<stem>.log with the configuration's name replaced
+    by the kernel's build directory (`rcu-ipi-vma+spinlock_broken`), so
+    that a log names the folder of the ELF that wrote it."""
+    build_dir = os.path.basename(os.path.dirname(kernel))
+    return os.path.join(LOG_DIR, build_dir + stem[len(config):] + ".log")
 
 
 # ==========================================================================
 # The host stage
 # ==========================================================================
 
-def run_host_tests(keep_logs: bool) -> BootReport:
-    """`make host-tests`: print its KTAP document, count its cases."""
+def run_host_tests() -> BootReport:
+    """`make host-tests`: print its KTAP document, count its cases; its
+    log is build/test-logs/host-tests.log."""
     t0 = time.monotonic()
     rc, out, err = kbuild.run_make(["-s", "--no-print-directory",
                                     "host-tests"])
@@ -170,9 +85,6 @@ def run_host_tests(keep_logs: bool) -> BootReport:
     log_path = os.path.join(LOG_DIR, "host-tests.log")
     with open(log_path, "w") as f:
         f.write(text)
-    if not failed and not keep_logs:
-        os.unlink(log_path)
-        log_path = None
     return BootReport("host-tests", cases, "FAIL" if failed else "PASS",
                       log_path, lines, "fail" if failed else "pass",
                       time.monotonic() - t0)
@@ -183,8 +95,9 @@ def run_host_tests(keep_logs: bool) -> BootReport:
 # ==========================================================================
 
 def run_boots(boots, extra: list[str], accel: str, mem: str,
-              timeout: float | None, jobs: int, keep_logs: bool):
-    """Build and boot; return the cases, or None if interrupted."""
+              timeout: float | None, jobs: int, logs: list[str]):
+    """Build and boot; return the cases, or None if interrupted.  Each
+    boot's log path is appended to logs."""
     all_cases: list[Case] = []
     kernels = kbuild.build_all((b[0] for b in boots), extra)
     all_cases += [Case(f"{c}: build failed", "fail")
@@ -192,8 +105,6 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
     runnable = [(*b, stem, getattr(b, "cmdline", ""))
                 for b, stem in zip(boots, matrix.boot_stems(boots))
                 if kernels[b[0]]]
-    suffix = "".join("+" + re.sub(r"[^A-Za-z0-9_.=-]", "_", e)
-                     for e in extra)
     os.makedirs(LOG_DIR, exist_ok=True)
     done, done_lock = [0], threading.Lock()
 
@@ -201,38 +112,34 @@ def run_boots(boots, extra: list[str], accel: str, mem: str,
         config, n, suite_list, stem, words = b
         label = f"{config} cpus={n}" + (f" {words}" if words else "") + \
             (f" ({stem.rsplit('-', 1)[1]})" if "-part" in stem else "")
-        log_path = os.path.join(LOG_DIR, stem.replace(
-            f"{config}-", f"{config}{suffix}-", 1) + ".log")
+        log_path = log_path_for(stem, config, kernels[config])
+        t = timeout or default_timeout(accel, n, jobs)
         res, text = kbuild.boot(kernels[config], n,
                                 " ".join(["ktest=" + ",".join(suite_list)] +
                                          ([words] if words else [])),
-                                log_path,
-                                accel, mem,
-                                timeout or default_timeout(accel, n, jobs))
-        if qemu.aborted():
+                                log_path, accel, mem, t)
+        if qemurun.aborted():
             return None
         cases, lines, status = evaluate_boot(label, text,
-                                             res.classification, suite_list)
-        kept = log_path
-        if status == "PASS" and not keep_logs:
-            os.unlink(log_path)
-            kept = None
-        r = BootReport(label, cases, status, kept, lines,
+                                             res.classification, suite_list,
+                                             t)
+        r = BootReport(label, cases, status, log_path, lines,
                        res.classification, res.duration, res.stderr,
-                       res.reason)
+                       res.reason, kernels[config])
         with done_lock:
             done[0] += 1
             i = done[0]
         print_stage(r, f"[{i}/{len(runnable)}] {label} {accel}")
         return r
 
+    logs += [log_path_for(b[3], b[0], kernels[b[0]]) for b in runnable]
     ex = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = [ex.submit(one, b) for b in runnable]
         reports = [fu.result() for fu in futures]
     except KeyboardInterrupt:
         ex.shutdown(wait=False, cancel_futures=True)
-        qemu.kill_all()
+        qemurun.kill_all()
         return None
     ex.shutdown()
     for r in reports:
@@ -263,7 +170,8 @@ def parse_args(argv):
                    const=False)
     ap.add_argument("-j", "--jobs", help="boots in parallel (default 1)")
     ap.add_argument("--keep-logs", action="store_true",
-                    help="keep the logs of passing boots too")
+                    help="accepted for old command lines: every boot's "
+                         "log is kept")
     a = ap.parse_args(argv)
     a.narrow = matrix.narrowing_from_args(ap, a, a.suites)
     kbuild.common_from_args(ap, a)
@@ -305,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     all_cases: list[Case] = []
+    logs: list[str] = []
     if a.extra:
         broken = any(matrix.is_broken(e) for e in a.extra)
         say(f"extra build variables: {' '.join(a.extra)}" +
@@ -312,24 +221,39 @@ def main(argv: list[str] | None = None) -> int:
              if broken else ""))
     if host:
         say("host unit tests (make host-tests) ...")
-        r = run_host_tests(a.keep_logs)
+        r = run_host_tests()
         print_stage(r, "host-tests")
         all_cases += r.cases
+        logs.append(r.log_path)
     if boots:
-        accel = qemu.resolve_accel(opt(a.accel) or "auto")
+        accel = resolve_accel(opt(a.accel) or "auto")
         cases = run_boots(boots, a.extra, accel, a.mem, a.timeout, a.jobs,
-                          a.keep_logs)
+                          logs)
         if cases is None:
             print("runtests: interrupted; QEMU stopped", file=sys.stderr)
             return 130
         all_cases += cases
 
+    say(logs_line(logs))
     p, f, s = counts(all_cases)
-    line = ktap.summary_line(p, f, s)
+    n = not_run(all_cases)
+    line = ktap.summary_line(p, f, s, n)
     assert ktap.SUMMARY_RE.match(line)
     sys.stderr.flush()
     print(line, flush=True)
-    return 0 if f == 0 and p > 0 else 1
+    return 0 if f == 0 and n == 0 and p > 0 else 1
+
+
+def logs_line(logs: list[str]) -> str:
+    """Where this run's serial logs are: `logs of this run (3) in
+    build/test-logs/: a.log, b.log, c.log`."""
+    if not logs:
+        return "no logs written"
+    dirs = {os.path.dirname(p) for p in logs}
+    if len(dirs) == 1:
+        return (f"logs of this run ({len(logs)}) in {show(dirs.pop())}/: " +
+                ", ".join(os.path.basename(p) for p in logs))
+    return f"logs of this run: {', '.join(show(p) for p in logs)}"
 
 
 if __name__ == "__main__":

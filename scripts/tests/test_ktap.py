@@ -59,7 +59,11 @@ class RealLogs(unittest.TestCase):
                                     check_suite_counts=False)
         self.assertEqual((p, f, s), (19, 20, 2))
         self.assertEqual(failed(cases)[-4:],
-                         ["rcu: missing results (2 of 6 reported)"] * 4)
+                         [f"rcu: result {k} of 6 missing"
+                          for k in range(3, 7)])
+        self.assertEqual({(c.suite, c.plan, c.note) for c in cases
+                          if c.note == ktap.MISSING},
+                         {("rcu", 6, ktap.MISSING)})
 
     def test_hang_mid_suite(self):
         (p, f, s), suites, cases = tally(

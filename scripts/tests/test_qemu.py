@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""scripts/tests/test_qemu.py - the launcher's exit codes and command line.
+"""scripts/tests/test_qemu.py - the launcher: exit codes, command line, runs.
 
-The exit codes come from kernel/panic.h (read, not copied); a boot's end
-is classified from QEMU's status; the command line is built for both boot
-paths; a kernel that ignored its ktest=/bench= key or sat at the monitor
-prompt is recognised in real logs, and run_qemu() stops such a boot at
-once (a stand-in QEMU that writes a real log and then waits).  No QEMU is
-started.
+The modules behind scripts/qemu.py: the exit codes come from
+kernel/panic.h (qemuexit.py, read, not copied); a boot's end is
+classified from QEMU's status; the command line is built for both boot
+paths (qemucmd.py); a kernel that ignored its ktest=/bench= key or sat at
+the monitor prompt is recognised in real logs, and run_qemu() stops such
+a boot at once (qemurun.py; a stand-in QEMU that writes a real log and
+then waits); the interactive status table (qemuinteractive.py); the CLI
+refuses a missing image.  No QEMU is started.  The accelerator choice is
+test_qemuaccel.py's.
 """
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -20,20 +25,25 @@ from unittest import mock
 import harness
 
 import qemu
+import qemucmd
+import qemuexit
+import qemuinteractive
+import qemuproc
+import qemurun
 
 
 class ExitCodes(unittest.TestCase):
     def test_read_from_panic_h(self):
-        self.assertEqual(qemu.PANIC_H, os.path.join(harness.ROOT, "kernel",
+        self.assertEqual(qemuexit.PANIC_H, os.path.join(harness.ROOT, "kernel",
                                                     "panic.h"))
-        v = qemu.read_exit_values()
-        self.assertEqual([qemu.qemu_status(v[k]) for k in
+        v = qemuexit.read_exit_values()
+        self.assertEqual([qemuexit.qemu_status(v[k]) for k in
                           ("PASS", "FAIL", "PANIC", "POWEROFF")],
-                         [qemu.EXIT_PASS, qemu.EXIT_FAIL, qemu.EXIT_PANIC,
-                          qemu.EXIT_POWEROFF])
+                         [qemuexit.EXIT_PASS, qemuexit.EXIT_FAIL, qemuexit.EXIT_PANIC,
+                          qemuexit.EXIT_POWEROFF])
         # The protocol as docs/testing.md states it.
-        self.assertEqual((qemu.EXIT_PASS, qemu.EXIT_FAIL, qemu.EXIT_PANIC,
-                          qemu.EXIT_POWEROFF), (33, 35, 37, 1))
+        self.assertEqual((qemuexit.EXIT_PASS, qemuexit.EXIT_FAIL, qemuexit.EXIT_PANIC,
+                          qemuexit.EXIT_POWEROFF), (33, 35, 37, 1))
 
     def test_parse(self):
         with tempfile.NamedTemporaryFile("w", suffix=".h") as f:
@@ -41,7 +51,7 @@ class ExitCodes(unittest.TestCase):
                     "#define  EXIT_FAIL\t33\n#define EXIT_PANIC 0X22 /* x */\n"
                     "#define EXIT_SEGV_LIKE 139\n")
             f.flush()
-            self.assertEqual(qemu.read_exit_values(f.name),
+            self.assertEqual(qemuexit.read_exit_values(f.name),
                              {"POWEROFF": 0, "PASS": 0x20, "FAIL": 33,
                               "PANIC": 0x22})
         with tempfile.NamedTemporaryFile("w", suffix=".h") as f:
@@ -49,27 +59,27 @@ class ExitCodes(unittest.TestCase):
                     "#define EXIT_POWEROFF 0\n")
             f.flush()
             with self.assertRaisesRegex(ValueError, "EXIT_PANIC"):
-                qemu.read_exit_values(f.name)
+                qemuexit.read_exit_values(f.name)
 
 
 class Classify(unittest.TestCase):
     def test_statuses(self):
-        c = qemu.classify
-        self.assertEqual(c(qemu.EXIT_PASS, False), "pass")
-        self.assertEqual(c(qemu.EXIT_FAIL, False), "fail")
-        self.assertEqual(c(qemu.EXIT_PANIC, False), "panic")
+        c = qemuexit.classify
+        self.assertEqual(c(qemuexit.EXIT_PASS, False), "pass")
+        self.assertEqual(c(qemuexit.EXIT_FAIL, False), "fail")
+        self.assertEqual(c(qemuexit.EXIT_PANIC, False), "panic")
         self.assertEqual(c(None, True), "hang")
-        self.assertEqual(c(qemu.EXIT_PASS, True), "hang")
+        self.assertEqual(c(qemuexit.EXIT_PASS, True), "hang")
         self.assertEqual(c(0, False), "triple-fault")
         self.assertEqual(c(0, False, "", "guest-reset"), "triple-fault")
         self.assertEqual(c(0, False, "", "guest-shutdown"), "poweroff")
-        self.assertEqual(c(qemu.EXIT_POWEROFF, False), "poweroff")
+        self.assertEqual(c(qemuexit.EXIT_POWEROFF, False), "poweroff")
         self.assertEqual(c(1, False, "qemu: could not load kernel"),
                          "qemu-error")
         self.assertEqual(c(2, False), "qemu-error")
 
     def test_every_class_has_a_cli_status(self):
-        self.assertEqual(set(qemu.CLASSES), set(qemu.CLI_STATUS))
+        self.assertEqual(set(qemuexit.CLASSES), set(qemuexit.CLI_STATUS))
 
 
 IGNORED = "bench-ignored-key-monitor-cpus2.log"
@@ -81,7 +91,7 @@ NOT_REFUSED = ["boot-pass-cpus2.log", "boot-pass-all-cpus1.log",
 
 class Refused(unittest.TestCase):
     def test_ignored_key(self):
-        cls, why = qemu.check_started(harness.fixture(IGNORED), "bench")
+        cls, why = qemurun.check_started(harness.fixture(IGNORED), "bench")
         self.assertEqual(cls, "ignored-key")
         self.assertIn("ignored its bench= key", why)
         self.assertIn("cmdline: value too long at column 0 ('bench=", why)
@@ -90,20 +100,20 @@ class Refused(unittest.TestCase):
         # The same log without the line that says why: the prompt alone.
         text = "".join(ln for ln in harness.fixture(IGNORED)
                        .splitlines(True) if "too long" not in ln)
-        cls, why = qemu.check_started(text, "bench")
+        cls, why = qemurun.check_started(text, "bench")
         self.assertEqual(cls, "monitor")
         self.assertIn("'kernel> '", why)
-        self.assertEqual(qemu.check_started(text, "ktest")[0], "monitor")
+        self.assertEqual(qemurun.check_started(text, "ktest")[0], "monitor")
 
     def test_other_keys_and_started_boots_are_not_refused(self):
         # The boot suite feeds params_apply() `ktest=` after KTAP started
         # (boot-pass-*): not the boot's own key being ignored.
         for name in NOT_REFUSED:
             for key in ("ktest", "bench"):
-                self.assertIsNone(qemu.check_started(harness.fixture(name),
+                self.assertIsNone(qemurun.check_started(harness.fixture(name),
                                                      key), (name, key))
         # Another key ignored is not this boot's business; the prompt is.
-        self.assertEqual(qemu.check_started(harness.fixture(IGNORED),
+        self.assertEqual(qemurun.check_started(harness.fixture(IGNORED),
                                             "ktest")[0], "monitor")
 
     def test_every_message_form(self):
@@ -113,7 +123,7 @@ class Refused(unittest.TestCase):
                      "cmdline: too many parameters at column 9 ('ktest=a');"
                      " ignored"):
             key = "ktest" if "ktest" in line else "bench"
-            self.assertEqual(qemu.check_started(f"[ 0.1] {line}\r\n", key)[0],
+            self.assertEqual(qemurun.check_started(f"[ 0.1] {line}\r\n", key)[0],
                              "ignored-key", line)
 
     def test_run_qemu_stops_at_once(self):
@@ -137,26 +147,26 @@ class Refused(unittest.TestCase):
                     """))
             os.chmod(fake, 0o755)
             log = os.path.join(d, "serial.log")
-            with mock.patch.object(qemu, "QEMU", fake):
+            with mock.patch.object(qemuproc, "QEMU", fake):
                 t0 = time.monotonic()
-                res = qemu.run_qemu(dict(kernel="k.elf", accel="tcg",
+                res = qemurun.run_qemu(dict(kernel="k.elf", accel="tcg",
                                          cmdline="bench=x"), log, 50,
                                     watch_key="bench")
             self.assertLess(time.monotonic() - t0, 20)
             self.assertEqual(res.classification, "ignored-key")
             self.assertIn("value too long", res.reason)
-            self.assertEqual(qemu.CLI_STATUS[res.classification], 6)
+            self.assertEqual(qemuexit.CLI_STATUS[res.classification], 6)
 
 
 class CommandLine(unittest.TestCase):
     def test_direct(self):
-        cmd = qemu.build_qemu_cmd(kernel="k.elf", cpus=4, mem="1G",
+        cmd = qemucmd.build_qemu_cmd(kernel="k.elf", cpus=4, mem="1G",
                                   accel="tcg", cmdline="ktest=all",
                                   serial_log="s.log")
-        self.assertEqual(cmd[:10], [qemu.QEMU, "-M", "pc", "-m", "1G",
+        self.assertEqual(cmd[:10], [qemuproc.QEMU, "-M", "pc", "-m", "1G",
                                     "-smp", "4", "-no-reboot", "-display",
                                     "none"])
-        for part in (["-bios", qemu.QBOOT, "-kernel", "k.elf"],
+        for part in (["-bios", qemuproc.QBOOT, "-kernel", "k.elf"],
                      ["-append", "ktest=all"],
                      ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"],
                      ["-accel", "tcg,thread=multi", "-cpu", "max"],
@@ -165,16 +175,53 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(cmd[i:i + len(part)], part)
 
     def test_grub_and_errors(self):
-        cmd = qemu.build_qemu_cmd(iso="k.iso", boot="grub", accel="kvm",
+        cmd = qemucmd.build_qemu_cmd(iso="k.iso", boot="grub", accel="kvm",
                                   interactive=True, gdb=True)
         self.assertIn("-cdrom", cmd)
         self.assertIn("host,-arch-capabilities", cmd)
         self.assertEqual(cmd[-2:], ["-s", "-S"])
         self.assertIn("mon:stdio", cmd)
-        self.assertRaises(ValueError, qemu.build_qemu_cmd, boot="direct",
+        self.assertRaises(ValueError, qemucmd.build_qemu_cmd, boot="direct",
                           accel="tcg")
-        self.assertRaises(ValueError, qemu.build_qemu_cmd, kernel="k",
+        self.assertRaises(ValueError, qemucmd.build_qemu_cmd, kernel="k",
                           accel="xen")
+
+
+class Interactive(unittest.TestCase):
+    def test_status_table(self):
+        st = qemuinteractive.interactive_status
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(st(qemuexit.EXIT_PASS, None), 0)
+            self.assertEqual(st(qemuexit.EXIT_POWEROFF, None), 0)
+            self.assertEqual(st(qemuexit.EXIT_FAIL, None), 35)
+            self.assertEqual(st(qemuexit.EXIT_PANIC, None), 37)
+            self.assertEqual(st(0, "guest-reset"), 3)
+            self.assertEqual(st(0, None), 0)
+            self.assertEqual(st(0, "guest-shutdown"), 0)
+            self.assertEqual(st(2, None), 2)
+        self.assertIn("kernel verdict: PANIC (exit 37)", err.getvalue())
+        self.assertEqual(err.getvalue().count("triple fault"), 2)
+
+
+class Cli(unittest.TestCase):
+    def test_missing_image(self):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = qemu.main(["--kernel", "/nonexistent/k.elf",
+                            "--accel", "tcg"])
+        self.assertEqual(rc, qemuexit.CLI_STATUS["qemu-error"])
+        self.assertIn("does not exist", err.getvalue())
+
+    def test_print_cmd(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = qemu.main(["--kernel", "k.elf", "--accel", "tcg",
+                            "--cpus", "2", "--print-cmd",
+                            "--cmdline", "ktest=boot"])
+        self.assertEqual(rc, 0)
+        self.assertIn("-smp 2", out.getvalue())
+        self.assertIn("-append ktest=boot", out.getvalue())
 
 
 if __name__ == "__main__":

@@ -6,12 +6,18 @@
  *       KTAP version 1
  *       # Subtest: <suite>
  *       1..<cases>
+ *       # running <suite>.<case>
  *       ok 1 <case>
+ *       # running <suite>.<case>
  *       not ok 2 <case>        (preceded by "    # file:line: ..." lines)
+ *       # running <suite>.<case>
  *       ok 3 <case> # SKIP <reason>
  *   ok 1 <suite>
  *
- * KTAP lines bypass printk's timestamps but still go to the log buffer.
+ * The "# running" diagnostic before each case names the case a hang or a
+ * crash happened in, which its missing result line cannot (the runner,
+ * scripts/runtests.py, reports "HANG in <suite>.<case>").  KTAP lines
+ * bypass printk's timestamps but still go to the log buffer.
  */
 #include <stdarg.h>
 #include "tests/kernel/ktest.h"
@@ -128,6 +134,7 @@ static int run_suite(const struct ktest_suite *s, int index)
 	}
 	for (int i = 0; i < ncases; i++) {
 		struct ktest t = { .name = s->cases[i].name };
+		ktap("    # running %s.%s\n", s->name, t.name);
 		s->cases[i].run(&t);
 		if (t.skipped && !t.failed)
 			ktap("    ok %d %s # SKIP %s\n", i + 1, t.name, t.skip_reason);
