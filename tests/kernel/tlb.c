@@ -539,7 +539,7 @@ static void test_flush_above_ceiling(struct ktest *t) { flush_range_case_paused(
 #define CONC_MS 400             /* at least this long ... */
 #define CONC_MIN_RACES 10       /* ... this many rounds that raced ... */
 #define CONC_MIN_ROUNDS 200     /* ... and this many rounds */
-#define CONC_MAX_MS 20000       /* at 2 CPUs; 2.5 s more per CPU beyond */
+#define CONC_MAX_MS 60000       /* at 2 CPUs; 2.5 s more per CPU beyond (a busy host: 2 races in 20 s seen beside a second make test) */
 #define CONC_MAX_SLOTS 4
 
 static struct {
