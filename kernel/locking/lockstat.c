@@ -5,10 +5,11 @@
  * acquisitions stole a sleeping waiter's turn, how many waits in NMI
  * context spun where they would have halted (kept by spinlock.c; `locks
  * reset` zeroes them); then the halts and kicks of cross-CPU call waits
- * (smp.c).
+ * (smp.c), and what the rwsems' optimistic spinning did (rwsem.c).
  */
 #include "kernel/monitor.h"
 #include "kernel/locking/spinlock.h"
+#include "kernel/locking/rwsem.h"
 #include "kernel/smp.h"
 #include "kernel/errno.h"
 #include "lib/string.h"
@@ -30,6 +31,7 @@ static int cmd_locks(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "reset") == 0) {
 		lock_stats_reset();
 		smp_call_wait_stats_reset();
+		rwsem_spin_stats_reset();
 		return 0;
 	}
 	if (argc != 1) {
@@ -42,6 +44,10 @@ static int cmd_locks(int argc, char **argv)
 	struct smp_call_wait_stats w = smp_call_wait_stats();
 	mon_printf("smp_call_wait: %llu waits, %llu halted, %llu kicks\n", (unsigned long long)w.waits,
 		   (unsigned long long)w.halts, (unsigned long long)w.kicks);
+	struct rwsem_spin_stats r = rwsem_spin_stats();
+	mon_printf("rwsem (spinning %s): %llu spins acquired, %llu gave up, %llu slept in the queue\n",
+		   rwsem_spin_enabled ? "on" : "off", (unsigned long long)r.acquired,
+		   (unsigned long long)r.gave_up, (unsigned long long)r.sleeps);
 	return 0;
 }
 MONITOR_COMMAND(locks, "locks", "[reset]", "spinlock statistics per lock class", cmd_locks);

@@ -20,12 +20,33 @@
  * calls grant_waiters().  A waiter that set WAITERS after such a release
  * runs grant_waiters() itself after queueing.  Either way the queue head
  * is granted once the lock is free.
+ *
+ * Optimistic spinning.  A contended acquirer first spins (rwsem_spin()):
+ * while a writer holds the lock and is the thread running on the CPU it
+ * took the lock on, or for at most RWSEM_SPIN_READERS_NS while readers
+ * hold it, retrying the trylock.  Under emulation a handover through the
+ * queue costs a sleep, an IPI and a host-thread wake-up: tens of
+ * microseconds, against a critical section of a few (an mmap); measured,
+ * two threads looping mmap/munmap handed mmap_lock over this way tens of
+ * thousands of times a second (docs/performance.md).  The spinner never
+ * passes a queued waiter: it gives up when WAITERS is set, and the
+ * trylocks fail while it is.  Owner tracking needs no barrier for
+ * safety: owner/owner_cpu are only compared with a CPU's `curr`, never
+ * dereferenced, and a stale read only ends a spin early (then it queues,
+ * as without spinning) or lets it run to its bound.
  */
 #include "kernel/locking/rwsem.h"
 #include "kernel/atomic.h"
 #include "kernel/config.h"
 #include "kernel/panic.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/params.h"
+#include "kernel/percpu.h"
+#include "kernel/preempt.h"
+#include "kernel/time.h"
+#include "kernel/errno.h"
+#include "asm/cpu.h"
 
 struct rwsem_waiter {
 	struct list_head node;
@@ -33,6 +54,98 @@ struct rwsem_waiter {
 	bool write;
 	volatile bool granted;
 };
+
+/* Spin on readers at most this long: they give no sign of running. */
+#define RWSEM_SPIN_READERS_NS 20000
+/* And on a running writer at most this long (a safety bound: a writer
+ * that runs this long is doing real work, let the CPU go). */
+#define RWSEM_SPIN_WRITER_NS 2000000
+
+bool rwsem_spin_enabled = true;
+static struct rwsem_spin_stats spin_stats;
+
+static int set_rwsem_spin(const char *v)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1])
+		return -EINVAL;
+	rwsem_spin_enabled = v[0] == '1';
+	return 0;
+}
+KERNEL_PARAM(rwsem_spin, "rwsem_spin", "0|1",
+	     "optimistic spinning of contended rwsems (mmap_lock) before sleeping (default 1)",
+	     set_rwsem_spin);
+
+struct rwsem_spin_stats rwsem_spin_stats(void)
+{
+	return (struct rwsem_spin_stats){
+		.acquired = __atomic_load_n(&spin_stats.acquired, __ATOMIC_RELAXED),
+		.gave_up = __atomic_load_n(&spin_stats.gave_up, __ATOMIC_RELAXED),
+		.sleeps = __atomic_load_n(&spin_stats.sleeps, __ATOMIC_RELAXED),
+	};
+}
+
+void rwsem_spin_stats_reset(void)
+{
+	__atomic_store_n(&spin_stats.acquired, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&spin_stats.gave_up, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&spin_stats.sleeps, 0, __ATOMIC_RELAXED);
+}
+
+static bool write_trylock(struct rw_semaphore *s);
+
+static void set_owner(struct rw_semaphore *s)
+{
+	WRITE_ONCE(s->owner_cpu, smp_processor_id());
+	WRITE_ONCE(s->owner, current);
+}
+
+/* Is the writer that holds @s running right now?  Compares pointers
+ * only: the owner may exit once it has released, and is never read. */
+static bool owner_running(const struct rw_semaphore *s, bool *known)
+{
+	struct thread *o = READ_ONCE(s->owner);
+	unsigned cpu = READ_ONCE(s->owner_cpu);
+	*known = o != NULL;
+	return o && cpu < NR_CPUS && READ_ONCE(cpu_data(cpu)->curr) == o;
+}
+
+/* Spin for @s before queueing (see the header).  Return: true holding it. */
+static bool rwsem_spin(struct rw_semaphore *s, bool write)
+{
+	if (!READ_ONCE(rwsem_spin_enabled))
+		return false;
+	bool got = false;
+	preempt_disable();          /* we spin on a CPU: stay on it, don't be the owner's obstacle */
+	uint64_t t0 = get_cycles();
+	uint64_t readers_end = t0 + ns_to_tsc(RWSEM_SPIN_READERS_NS);
+	uint64_t writer_end = t0 + ns_to_tsc(RWSEM_SPIN_WRITER_NS);
+	for (;;) {
+		long c = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+		if (c & RWSEM_WAITERS)
+			break;                      /* others queued first: join them */
+		if (write ? c == 0 && write_trylock(s) :
+			    !(c & RWSEM_WRITER) && down_read_trylock(s)) {
+			got = true;
+			break;
+		}
+		if (this_cpu_read(need_resched))
+			break;
+		uint64_t now = get_cycles();
+		if (c & RWSEM_WRITER) {
+			bool known;
+			/* Owner not yet recorded (it has just taken the lock):
+			 * spin on, within the readers' bound. */
+			if (!owner_running(s, &known) ? known || now > readers_end : now > writer_end)
+				break;
+		} else if (now > readers_end) {
+			break;
+		}
+		cpu_relax();
+	}
+	preempt_enable();
+	__atomic_fetch_add(got ? &spin_stats.acquired : &spin_stats.gave_up, 1, __ATOMIC_RELAXED);
+	return got;
+}
 
 static long count_add(struct rw_semaphore *s, long v)
 {
@@ -117,8 +230,12 @@ void down_read(struct rw_semaphore *s)
 #endif
 	if (!(c & (RWSEM_WRITER | RWSEM_WAITERS)))
 		return;
-	/* Back off, then queue behind whoever holds or waits. */
+	/* Back off; spin while the writer runs; else queue behind whoever
+	 * holds or waits. */
 	maybe_grant(s, count_add(s, -RWSEM_READER));
+	if (!(c & RWSEM_WAITERS) && rwsem_spin(s, false))
+		return;
+	__atomic_fetch_add(&spin_stats.sleeps, 1, __ATOMIC_RELAXED);
 	queue_and_wait(s, false);
 }
 
@@ -150,16 +267,29 @@ void down_write(struct rw_semaphore *s)
 	__atomic_fetch_or(&s->count, RWSEM_WRITER, __ATOMIC_ACQ_REL);
 	return;                     /* test-only: ignore everyone */
 #endif
-	if (down_write_trylock(s))
+	if (write_trylock(s) || rwsem_spin(s, true)) {
+		set_owner(s);
 		return;
+	}
+	__atomic_fetch_add(&spin_stats.sleeps, 1, __ATOMIC_RELAXED);
 	queue_and_wait(s, true);
+	set_owner(s);
 }
 
-bool down_write_trylock(struct rw_semaphore *s)
+/* Take it for write if free; the owner is the caller's to record. */
+static bool write_trylock(struct rw_semaphore *s)
 {
 	long c = 0;
 	return __atomic_compare_exchange_n(&s->count, &c, RWSEM_WRITER, false,
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+bool down_write_trylock(struct rw_semaphore *s)
+{
+	if (!write_trylock(s))
+		return false;
+	set_owner(s);
+	return true;
 }
 
 void up_write(struct rw_semaphore *s)
@@ -168,6 +298,9 @@ void up_write(struct rw_semaphore *s)
 	__atomic_fetch_and(&s->count, ~RWSEM_WRITER, __ATOMIC_RELEASE);
 	return;
 #endif
+	/* No owner before the release: a spinner that then sees the lock
+	 * taken by the next writer, but this owner, stops at once at worst. */
+	WRITE_ONCE(s->owner, NULL);
 	long c = count_add(s, -RWSEM_WRITER);
 	if (c < 0 || (c & RWSEM_WRITER))
 		panic("rwsem %s: up_write without a writer", s->name);
