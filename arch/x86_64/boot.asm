@@ -153,9 +153,9 @@ long_mode_high:
     ; kernel's frame-pointer walk (oops backtraces).  A zero return address
     ; above kmain's ends gdb's: this code has no CFI, so gdb unwinds
     ; long_mode_high as a frameless function and takes the word at RSP as
-    ; its caller's RIP; 0 there makes `bt` stop at long_mode_high instead
-    ; of reading past the stack.  Two words keep RSP 16-byte aligned at the
-    ; call (SysV).
+    ; its caller's RIP.  With 0 there gdb's last frame is `0x0 in ?? ()`
+    ; (which kernel.py's frame filter hides) instead of whatever lies past
+    ; the stack.  Two words keep RSP 16-byte aligned at the call (SysV).
     xor rbp, rbp
     push rbp
     push rbp

@@ -403,10 +403,10 @@ def report_accel():
 class KernelFrameFilter:
     """End `bt` at the first frame (after #0) whose pc is not kernel text.
 
-    The NASM entry code has no CFI.  boot.asm's long_mode_high leaves a
-    zero return address above kmain's, so gdb's own unwinder stops there;
-    exception entry stubs have no such marker, and gdb would unwind past
-    them into stack garbage.
+    The NASM entry code has no CFI, so gdb unwinds it by guesswork.
+    Above long_mode_high (boot.asm) it finds the zero return address the
+    stub leaves there and would show `0x0 in ?? ()`; above an exception
+    entry stub or ap_entry it would read stack garbage.
     """
 
     def __init__(self):
