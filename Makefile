@@ -99,7 +99,16 @@ $(CONFIG_H): FORCE
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "  CONFIG  $(CONFIG)"; fi
 FORCE:
 
-$(BUILD)/%.o: %.c $(CONFIG_H)
+# The compiler flags, rewritten only when they change: a flags change
+# (such as -gno-statement-frontiers, which only changes debug info) must
+# rebuild the objects of an existing build directory too.
+CFLAGS_STAMP := $(BUILD)/cflags
+$(CFLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CFLAGS)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c $(CONFIG_H) $(CFLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
