@@ -61,10 +61,14 @@ else
 Q := @
 endif
 
+# -gno-statement-frontiers: without it GCC 12 marks a function's first
+# address with the lines of the helpers inlined at its start, and gdb's
+# `break kmain` reports asm/cpu.h (the rdtsc of get_cycles()) instead of
+# kernel/main.c (docs/debugging.md).
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
-	-fno-asynchronous-unwind-tables \
+	-fno-asynchronous-unwind-tables -gno-statement-frontiers \
 	\
 	-I. -Iarch/x86_64/include -I$(BUILD)/include -MMD -MP
 NASMFLAGS := -f elf64 -g -F dwarf
@@ -95,7 +99,16 @@ $(CONFIG_H): FORCE
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "  CONFIG  $(CONFIG)"; fi
 FORCE:
 
-$(BUILD)/%.o: %.c $(CONFIG_H)
+# The compiler flags, rewritten only when they change: a flags change
+# (such as -gno-statement-frontiers, which only changes debug info) must
+# rebuild the objects of an existing build directory too.
+CFLAGS_STAMP := $(BUILD)/cflags
+$(CFLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CFLAGS)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c $(CONFIG_H) $(CFLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

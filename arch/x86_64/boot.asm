@@ -149,13 +149,24 @@ long_mode_high:
     mov fs, ax
     mov gs, ax
     mov rsp, boot_stack_top
-    xor rbp, rbp                        ; terminates backtraces
+    ; The end of every backtrace of the boot CPU.  RBP = 0 ends the
+    ; kernel's frame-pointer walk (oops backtraces).  A zero return address
+    ; above kmain's ends gdb's: this code has no CFI, so gdb unwinds
+    ; long_mode_high as a frameless function and takes the word at RSP as
+    ; its caller's RIP.  With 0 there gdb's last frame is `0x0 in ?? ()`
+    ; (which kernel.py's frame filter hides) instead of whatever lies past
+    ; the stack.  Two words keep RSP 16-byte aligned at the call (SysV).
+    xor rbp, rbp
+    push rbp
+    push rbp
     ; kmain(magic, mbi_phys): the SysV argument registers.
     mov edi, [boot_magic]
     mov esi, [boot_mbi]
     call kmain
-.hang:
+    ; kmain does not return.  No label on the return address: gdb would
+    ; name the caller's frame after it (`long_mode_high[hang]`).
     cli
+.hang:
     hlt
     jmp .hang
 

@@ -456,7 +456,8 @@ static int run_and_wait(int argc, char **argv)
 	int pid = process_spawn(argv[0], argc, argv, NULL);
 	if (pid < 0) {
 		mon_printf("error: cannot run '%s': %s\n", argv[0],
-			   pid == -ENOENT ? "no such program" : pid == -ENOEXEC ? "bad ELF file" :
+			   pid == -ENOENT ? "no such program ('run' alone lists them)" :
+			   pid == -ENOEXEC ? "bad ELF file" :
 			   pid == -E2BIG ? "arguments too long" : "out of memory");
 		return pid;
 	}
@@ -466,18 +467,32 @@ static int run_and_wait(int argc, char **argv)
 	return 0;
 }
 
+/* `run` alone: how to use it and what there is to run, not an error. */
+static void list_programs(void)
+{
+	mon_printf("usage: run PROGRAM [ARGS...]\nprograms:");
+	int col = 9;                        /* strlen("programs:") */
+	for (uint64_t i = 0; i < user_programs_count; i++) {
+		int len = (int)strlen(user_programs[i].name);
+		if (col + 1 + len > 72) {
+			mon_printf("\n         ");
+			col = 9;
+		}
+		mon_printf(" %s", user_programs[i].name);
+		col += 1 + len;
+	}
+	mon_printf("\n");
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	if (argc < 2) {
-		mon_printf("error: usage: run PROGRAM [ARGS...]; programs:");
-		for (uint64_t i = 0; i < user_programs_count; i++)
-			mon_printf(" %s", user_programs[i].name);
-		mon_printf("\n");
-		return -EINVAL;
+		list_programs();
+		return 0;
 	}
 	return run_and_wait(argc - 1, argv + 1);
 }
-MONITOR_COMMAND(run, "run", "PROGRAM [ARGS...]", "run a user program and wait for it", cmd_run);
+MONITOR_COMMAND(run, "run", "PROGRAM [ARGS...]", "run a user program and wait for it (alone: list them)", cmd_run);
 
 static char init_program[PROC_NAME_MAX];
 

@@ -3,14 +3,16 @@
 # scripts/gdb/gdbinit; `help user-defined` lists the commands.
 #
 #   kernel-log [N]        the printk ring buffer (log_buf), or its last N lines
-#   kernel-cpus           percpu_area[0 .. nr_cpus_possible): ids, online, ticks
+#   kernel-cpus           percpu_area[0 .. nr_cpus_possible): ids, online,
+#                         ticks, IPIs, the current thread
 #   kernel-pt ADDR [CR3]  walk the 4-level page table for a virtual address
 #   kernel-text-hw        make every breakpoint in kernel text a hardware one
 #   print-log             alias of kernel-log (named in kernel/printk.c)
 #
 # Also installs a frame filter that ends `bt` at the first frame outside
-# kernel text (the boot stub's caller is not a real frame, so gdb would
-# otherwise unwind into garbage above long_mode_high).
+# kernel text: the entry code is NASM without CFI, and a frame that gdb
+# unwinds by guesswork (an exception entry stub) would otherwise lead it
+# into stack garbage.
 #
 # gdb's Python API only, no kernel state is changed.  Works while the
 # target is stopped; page-table frames are read as *physical* memory with
@@ -192,14 +194,37 @@ def _field(struct, name):
         return None
 
 
+# struct percpu's fields that kernel-cpus shows (kernel/percpu.h), in
+# column order, and struct thread's (kernel/sched/thread.h) for the current
+# thread.  The gdb test (scripts/tests/test_gdb.py) checks that the ELF's
+# types still have them: a renamed field would otherwise show as `?`.
+PERCPU_FIELDS = ("cpu_id", "apic_id", "online", "ticks", "ipis_sent",
+                 "ipis_received", "preempt_count", "irq_nesting", "curr")
+THREAD_FIELDS = ("tid", "name")
+
+
+def _thread_str(t):
+    """`tid NAME` of a struct thread *, or its address if unreadable."""
+    addr = _u64(t)
+    if addr == 0:
+        return "-"
+    try:
+        th = t.dereference()
+        name = th["name"].string(errors="replace", length=-1)
+        return "%d %s" % (int(th["tid"]), name.split("\0", 1)[0])
+    except (gdb.error, gdb.MemoryError):
+        return "%#x" % addr
+
+
 class KernelCpus(gdb.Command):
     """List the per-CPU areas: percpu_area[0 .. nr_cpus_possible).
 
 Usage: kernel-cpus
 Columns: logical id, APIC id, online flag, timer ticks, IPIs sent and
-received, preempt_count, IRQ nesting and the current thread.  `*` marks
-the CPU of gdb's selected thread (matched by its GS base; in QEMU, gdb
-thread N is CPU N-1: `thread N` switches)."""
+received, preempt_count, IRQ nesting and the current thread (percpu.curr:
+its tid and name, as the monitor's `ps` shows them; `-` for none yet).
+`*` marks the CPU of gdb's selected thread (matched by its GS base; in
+QEMU, gdb thread N is CPU N-1: `thread N` switches)."""
 
     def __init__(self):
         super().__init__("kernel-cpus", gdb.COMMAND_USER)
@@ -218,27 +243,24 @@ thread N is CPU N-1: `thread N` switches)."""
             gs = _u64(gdb.parse_and_eval("$gs_base"))
         except gdb.error:
             gs = None
-        cols = ("cpu_id", "apic_id", "online", "ticks", "ipis_sent",
-                "ipis_received", "preempt_count", "irq_nesting", "current")
         gdb.write("  CPU  APIC  online        ticks  ipis_sent  ipis_recv"
-                  "  preempt  irq  current\n")
+                  "  preempt  irq  current (tid name)\n")
         try:
             for i in range(nr):
                 p = area[i]
-                v = {c: _field(p, c) for c in cols}
+                v = {c: _field(p, c) for c in PERCPU_FIELDS}
                 mark = "*" if gs is not None and gs == _u64(p.address) else " "
 
                 def num(c, fmt="%d"):
                     return fmt % int(v[c]) if v[c] is not None else "?"
-                cur = v["current"]
-                cur_s = "?" if cur is None else ("-" if int(cur) == 0
-                                                 else "%#x" % _u64(cur))
+                cur = v["curr"]
                 gdb.write("%s %4s  %4s  %6s  %11s  %9s  %9s  %7s  %3s  %s\n" % (
                     mark, num("cpu_id"), num("apic_id"),
                     "?" if v["online"] is None else
                     ("yes" if bool(v["online"]) else "no"),
                     num("ticks"), num("ipis_sent"), num("ipis_received"),
-                    num("preempt_count"), num("irq_nesting"), cur_s))
+                    num("preempt_count"), num("irq_nesting"),
+                    "?" if cur is None else _thread_str(cur)))
         except gdb.MemoryError:
             raise gdb.GdbError(NOT_MAPPED)
 
@@ -381,8 +403,10 @@ def report_accel():
 class KernelFrameFilter:
     """End `bt` at the first frame (after #0) whose pc is not kernel text.
 
-    boot.asm's long_mode_high calls kmain with RBP = 0 but has no CFI, so
-    gdb unwinds past it into stack garbage; exception entry stubs likewise.
+    The NASM entry code has no CFI, so gdb unwinds it by guesswork.
+    Above long_mode_high (boot.asm) it finds the zero return address the
+    stub leaves there and would show `0x0 in ?? ()`; above an exception
+    entry stub or ap_entry it would read stack garbage.
     """
 
     def __init__(self):
