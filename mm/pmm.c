@@ -11,6 +11,7 @@
  */
 #include "mm/pmm.h"
 #include "mm/paging.h"
+#include "mm/pcp.h"
 #include "kernel/bootinfo.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
@@ -111,10 +112,9 @@ static void __free_block(uint64_t pfn, unsigned order)
 	add_free_block(pfn, order);
 }
 
-struct page *alloc_pages(unsigned order)
+/* The buddy part of alloc_pages(); the caller sets up the page. */
+static struct page *buddy_alloc(unsigned order)
 {
-	if (order >= MAX_ORDER)
-		return NULL;
 	unsigned long flags;
 	spin_lock_irqsave(&zone_lock, flags);
 	unsigned k = order;
@@ -134,6 +134,64 @@ struct page *alloc_pages(unsigned order)
 	}
 	nr_free -= 1ull << order;
 	spin_unlock_irqrestore(&zone_lock, flags);
+	return p;
+}
+
+unsigned pmm_take_batch(struct list_head *list, unsigned n)
+{
+	unsigned long flags;
+	unsigned got = 0;
+	spin_lock_irqsave(&zone_lock, flags);
+	for (; got < n; got++) {
+		unsigned k = 0;
+		while (k < MAX_ORDER && list_empty(&free_area[k].list))
+			k++;
+		if (k == MAX_ORDER)
+			break;
+		struct page *p = list_first_entry(&free_area[k].list, struct page, lru);
+		del_free_block(p, k);
+		uint64_t pfn = page_to_pfn(p);
+		while (k > 0) {
+			k--;
+			add_free_block(pfn + (1ull << k), k);
+		}
+		nr_free--;
+		p->flags = 0;
+		list_add_tail(&p->lru, list);
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+	return got;
+}
+
+void pmm_give_batch(struct list_head *list, unsigned n)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	/* The coldest first: the list is LIFO, its tail was freed longest ago. */
+	for (unsigned i = 0; i < n && !list_empty(list); i++) {
+		struct page *p = list_last_entry(list, struct page, lru);
+		list_del(&p->lru);
+		__free_block(page_to_pfn(p), 0);
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+struct page *alloc_pages(unsigned order)
+{
+	if (order >= MAX_ORDER)
+		return NULL;
+	struct page *p = NULL;
+	if (order == 0 && READ_ONCE(pcp_enabled))
+		p = pcp_alloc();
+	if (!p)
+		p = buddy_alloc(order);
+	if (!p && pcp_frames()) {
+		pcp_drain_all();        /* frames parked on lists: not out of memory yet */
+		p = buddy_alloc(order);
+	}
+	if (!p)
+		return NULL;
+	uint64_t pfn = page_to_pfn(p);
 
 	p->flags = 0;
 	p->order = (uint8_t)order;
@@ -158,6 +216,10 @@ void free_pages_released(struct page *p, unsigned order)
 	check_block(p, order);
 	p->flags &= ~PG_free_deferred;
 	atomic_set(&p->refcount, 0);
+	if (order == 0 && READ_ONCE(pcp_enabled)) {
+		pcp_free(p);
+		return;
+	}
 	unsigned long flags;
 	spin_lock_irqsave(&zone_lock, flags);
 	__free_block(page_to_pfn(p), order);
@@ -201,7 +263,7 @@ void free_page_addr(void *addr)
 	free_page(p);
 }
 
-uint64_t pmm_free_frames(void) { return READ_ONCE(nr_free); }
+uint64_t pmm_free_frames(void) { return READ_ONCE(nr_free) + pcp_frames(); }
 uint64_t pmm_total_frames(void) { return nr_managed; }
 uint64_t pmm_free_blocks(unsigned order) { return order < MAX_ORDER ? READ_ONCE(free_area[order].count) : 0; }
 

@@ -15,6 +15,8 @@
 #include "mm/pmm.h"
 #include "mm/page.h"
 #include "mm/paging.h"
+#include "mm/pcp.h"
+#include "kernel/irqflags.h"
 #include "lib/string.h"
 
 static uint64_t block_frames(unsigned order) { return 1ull << order; }
@@ -97,6 +99,9 @@ static bool in_free_block_of_order(uint64_t pfn, unsigned min_order)
  */
 static void pmm_buddies_coalesce(struct ktest *t)
 {
+	/* The buddy's own merging: order-0 frees must reach it, not a
+	 * per-CPU list (pmm_pcp_lists tests those). */
+	bool pcp_was = pcp_set_enabled(false);
 	int tested = 0;
 	for (unsigned k = 0; k + 1 < MAX_ORDER; k++) {
 		if (pmm_free_blocks(k) + 2 > DRAIN_MAX)
@@ -140,7 +145,48 @@ static void pmm_buddies_coalesce(struct ktest *t)
 		KTEST_EXPECT_EQ(t, pmm_free_frames(), before);
 		tested++;
 	}
+	pcp_set_enabled(pcp_was);
 	KTEST_EXPECT_GE(t, tested, MAX_ORDER / 2);
+}
+
+/*
+ * The per-CPU lists: a frame freed on this CPU is the next one allocated
+ * here (LIFO, no zone lock); frames on the lists count as free; a drain
+ * gives them all to the buddy without changing the free count.  (Out of
+ * memory with frames parked on lists is pmm_exhaustion's case: it runs
+ * with the lists on and must still get every frame.)
+ */
+static void pmm_pcp_lists(struct ktest *t)
+{
+	bool was = pcp_set_enabled(true);
+	uint64_t free0 = pmm_free_frames();
+	unsigned long flags;
+	local_irq_save(flags);          /* stay on this CPU, and on its list */
+	struct page *a = alloc_page();
+	struct page *b = alloc_page();
+	bool got = a && b;
+	if (got)
+		free_page(a);
+	struct page *c = got ? alloc_page() : NULL;
+	local_irq_restore(flags);
+	KTEST_ASSERT_TRUE(t, got);
+	KTEST_EXPECT_TRUE(t, c == a);   /* LIFO on this CPU's list */
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), free0 - 2);
+	free_page(b);
+	if (c)
+		free_page(c);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), free0);
+	KTEST_EXPECT_GT(t, pcp_frames(), 0ull);
+	pcp_drain_all();
+	KTEST_EXPECT_EQ(t, pcp_frames(), 0ull);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), free0);
+	/* Off: frees go straight to the buddy, nothing parks. */
+	pcp_set_enabled(false);
+	struct page *d = alloc_page();
+	KTEST_ASSERT_NOT_NULL(t, d);
+	free_page(d);
+	KTEST_EXPECT_EQ(t, pcp_frames(), 0ull);
+	pcp_set_enabled(was);
 }
 
 /*
@@ -363,6 +409,7 @@ static struct ktest_case pmm_cases[] = {
 	KTEST_CASE(pmm_blocks_distinct),
 	KTEST_CASE(pmm_buddies_coalesce),
 	KTEST_CASE(pmm_exhaustion),
+	KTEST_CASE(pmm_pcp_lists),
 	KTEST_CASE(pmm_order_too_large),
 	KTEST_CASE(pmm_patterns),
 	KTEST_CASE(pmm_zeroed_page),

@@ -1,0 +1,144 @@
+/*
+ * mm/pcp.c - per-CPU lists of free order-0 frames (Linux's per-cpu page
+ * lists, "pcp"), so that a page fault and a page free do not take the one
+ * zone lock every time.
+ *
+ * Why.  Every demand-zero fault allocates a frame and every munmap frees
+ * its frames.  With one zone lock, two CPUs faulting in their own regions
+ * took it 1.8 million times in 4 s and contended 142,000 times, and the
+ * lock's cache line moved between the CPUs on most acquisitions, doubling
+ * its hold time (shared/notes counters, reproduced in docs/performance.md).
+ * A per-CPU list is refilled and trimmed in batches of PCP_BATCH frames:
+ * one zone-lock acquisition per PCP_BATCH allocations or frees, and
+ * frames freed on a CPU are reused, cache-warm, on that CPU.
+ *
+ * Locking.  Each list has its own spinlock, taken with IRQs off (frames
+ * are allocated and freed from IRQ context too).  Normally only its CPU
+ * takes it, so the lock's line stays in that CPU's cache; pcp_drain_all()
+ * takes every CPU's lock from one CPU (Linux drains remote lists by
+ * scheduling work on each CPU; a lock is simpler and costs nothing
+ * uncontended).  A thread may migrate between choosing "this CPU's" list
+ * and locking it: it then uses another CPU's list, under that list's lock,
+ * which is correct, only not local.  Lock order: a pcp lock, then
+ * zone_lock (refill, trim); never the reverse.  The locks have no lock
+ * class: a class's statistics are shared counters, one more cache line
+ * that every CPU would write on every acquisition.
+ *
+ * Invariants: a frame on a list has count zero (page_ref.c's "free iff
+ * zero" holds for it), no PG_buddy, and is counted in `count` of exactly
+ * one list.  pmm_free_frames() adds pcp_frames(), so the tests' leak
+ * checks see list frames as free.  An allocation that finds the buddy
+ * empty drains every list and tries again before it fails, so frames
+ * parked on other CPUs' lists never cause a false out-of-memory.
+ */
+#include "mm/pcp.h"
+#include "mm/pmm.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/errno.h"
+#include "kernel/params.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
+
+static struct pcp_list {
+	spinlock_t lock;
+	struct list_head frames;
+	unsigned count;
+} __aligned(64) pcp[NR_CPUS];
+
+bool pcp_enabled = true;
+static bool pcp_ready;
+
+static struct pcp_list *pcp_of(unsigned cpu)
+{
+	struct pcp_list *l = &pcp[cpu];
+	if (!READ_ONCE(pcp_ready)) {
+		/* First use (boot CPU, before SMP): set every list up. */
+		for (unsigned c = 0; c < NR_CPUS; c++) {
+			__spin_lock_init(&pcp[c].lock, NULL);
+			INIT_LIST_HEAD(&pcp[c].frames);
+			pcp[c].count = 0;
+		}
+		WRITE_ONCE(pcp_ready, true);
+	}
+	return l;
+}
+
+struct page *pcp_alloc(void)
+{
+	struct page *p = NULL;
+	unsigned long flags;
+	local_irq_save(flags);
+	struct pcp_list *l = pcp_of(smp_processor_id());
+	spin_lock(&l->lock);
+	if (!l->count)
+		l->count += pmm_take_batch(&l->frames, PCP_BATCH);
+	if (l->count) {
+		p = list_first_entry(&l->frames, struct page, lru);
+		list_del(&p->lru);
+		l->count--;
+	}
+	spin_unlock(&l->lock);
+	local_irq_restore(flags);
+	return p;
+}
+
+void pcp_free(struct page *p)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	struct pcp_list *l = pcp_of(smp_processor_id());
+	spin_lock(&l->lock);
+	p->flags = 0;
+	list_add(&p->lru, &l->frames);  /* LIFO: the next allocation gets it cache-warm */
+	if (++l->count > PCP_HIGH) {
+		pmm_give_batch(&l->frames, PCP_BATCH);
+		l->count -= PCP_BATCH;
+	}
+	spin_unlock(&l->lock);
+	local_irq_restore(flags);
+}
+
+uint64_t pcp_frames(void)
+{
+	uint64_t n = 0;
+	if (!READ_ONCE(pcp_ready))
+		return 0;
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		n += READ_ONCE(pcp[c].count);   /* racy sum: exact when quiet */
+	return n;
+}
+
+void pcp_drain_all(void)
+{
+	if (!READ_ONCE(pcp_ready))
+		return;
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		struct pcp_list *l = &pcp[c];
+		unsigned long flags;
+		if (!READ_ONCE(l->count))
+			continue;
+		spin_lock_irqsave(&l->lock, flags);
+		pmm_give_batch(&l->frames, l->count);
+		l->count = 0;
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
+}
+
+bool pcp_set_enabled(bool on)
+{
+	bool was = READ_ONCE(pcp_enabled);
+	WRITE_ONCE(pcp_enabled, on);
+	if (!on)
+		pcp_drain_all();    /* a free racing with this may still park one: drained next time */
+	return was;
+}
+
+static int set_pcp_lists(const char *v)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1])
+		return -EINVAL;
+	pcp_enabled = v[0] == '1';
+	return 0;
+}
+KERNEL_PARAM(pcp_lists, "pcp_lists", "0|1",
+	     "per-CPU lists of free frames in front of the zone lock (default 1)", set_pcp_lists);
