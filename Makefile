@@ -213,7 +213,7 @@ test: check-deps lint
 # it as for `make test`.  A boot may take minutes (900 s at most); every
 # boot's log is kept in build/test-logs/ for its counts.
 torture: check-deps
-	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --keep-logs --timeout 900 $(TEST_ARGS)
+	$(Q)$(PYTHON) scripts/runtests.py --matrix tests/torture.txt --no-host --timeout 900 $(TEST_ARGS)
 
 lint:
 	$(Q)$(PYTHON) scripts/lint.py --self-test
