@@ -6,6 +6,7 @@
  * context spun where they would have halted (kept by spinlock.c; `locks
  * reset` zeroes them); then the halts and kicks of cross-CPU call waits
  * (smp.c), and what the rwsems' optimistic spinning did (rwsem.c).
+ * `locks stat on|off` switches the per-acquisition counts (lockstat).
  */
 #include "kernel/monitor.h"
 #include "kernel/locking/spinlock.h"
@@ -17,7 +18,7 @@
 static void print_class(struct lock_class *c, void *ctx)
 {
 	(void)ctx;
-	if (!c->acquisitions)
+	if (!c->acquisitions && !c->contended)
 		return;
 	mon_printf("%-24s %12llu %10llu %14llu %14llu %8llu %8llu %8llu %9llu\n", c->name,
 		   (unsigned long long)c->acquisitions, (unsigned long long)c->contended,
@@ -34,10 +35,17 @@ static int cmd_locks(int argc, char **argv)
 		rwsem_spin_stats_reset();
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "stat") == 0 &&
+	    (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+		WRITE_ONCE(lockstat_enabled, strcmp(argv[2], "on") == 0);
+		return 0;
+	}
 	if (argc != 1) {
-		mon_printf("error: usage: locks [reset]\n");
+		mon_printf("error: usage: locks [reset | stat on|off]\n");
 		return -EINVAL;
 	}
+	if (!READ_ONCE(lockstat_enabled))
+		mon_printf("(lockstat off: 'acquired' and 'cycles held' are not counted; `locks stat on` or lockstat=1)\n");
 	mon_printf("%-24s %12s %10s %14s %14s %8s %8s %8s %9s\n", "class", "acquired", "contended",
 		   "cycles spun", "cycles held", "halts", "kicks", "steals", "nmi_spins");
 	lock_class_for_each(print_class, NULL);
@@ -50,4 +58,4 @@ static int cmd_locks(int argc, char **argv)
 		   (unsigned long long)r.gave_up, (unsigned long long)r.sleeps);
 	return 0;
 }
-MONITOR_COMMAND(locks, "locks", "[reset]", "spinlock statistics per lock class", cmd_locks);
+MONITOR_COMMAND(locks, "locks", "[reset | stat on|off]", "spinlock statistics per lock class", cmd_locks);

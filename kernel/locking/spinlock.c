@@ -241,16 +241,43 @@ static __noinline void spin_timeout(spinlock_t *l, uint64_t spun)
 	      (unsigned long long)(tsc_to_ns(spun) / 1000000), holder, l->holder_ip);
 }
 
+/*
+ * The uncontended path's statistics (acquisitions, cycles held) cost a TSC
+ * read at lock and at unlock and two atomic adds on the class's shared
+ * line; under multi-threaded TCG each guest RDTSC takes one global QEMU
+ * spinlock and writes a shared variable (cpu_get_ticks()), so with two
+ * vCPUs faulting they serialised every page fault (docs/performance.md).
+ * So they are kept only while lockstat is on (lockstat=1, or the
+ * monitor's `locks stat on`; Linux's CONFIG_LOCK_STAT is off by default
+ * for the same reason).  The contended path's counts (contended, cycles
+ * spun, halts, kicks, steals) are always kept: they cost only when a CPU
+ * waits anyway.
+ */
+bool lockstat_enabled;
+
+static int set_lockstat(const char *v)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1])
+		return -EINVAL;
+	lockstat_enabled = v[0] == '1';
+	return 0;
+}
+KERNEL_PARAM(lockstat, "lockstat", "0|1",
+	     "count every spinlock acquisition and its hold time (default 0: only contention)",
+	     set_lockstat);
+
 static inline void lock_acquired(spinlock_t *l, const void *ip, uint64_t t0, bool contended)
 {
-	uint64_t now = get_cycles();
+	bool timed = READ_ONCE(lockstat_enabled);
+	uint64_t now = timed || contended ? get_cycles() : 0;
 	l->holder_cpu = (int)smp_processor_id();
 	l->holder_ip = ip;
-	l->acquired_tsc = now;
+	l->acquired_tsc = timed ? now : 0;     /* 0: this hold is not timed */
 	struct lock_class *c = l->class;
 	if (c) {
 		class_register(c);
-		__atomic_fetch_add(&c->acquisitions, 1, __ATOMIC_RELAXED);
+		if (timed)
+			__atomic_fetch_add(&c->acquisitions, 1, __ATOMIC_RELAXED);
 		if (contended) {
 			__atomic_fetch_add(&c->contended, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&c->spin_cycles, now - t0, __ATOMIC_RELAXED);
@@ -486,7 +513,7 @@ void spin_unlock(spinlock_t *l)
 		     l->holder_cpu != (int)smp_processor_id()))
 		panic("spin_unlock of %s (%p) by CPU %u, but holder is CPU %d",
 		      l->class ? l->class->name : "?", (void *)l, smp_processor_id(), l->holder_cpu);
-	if (l->class)
+	if (l->class && l->acquired_tsc)
 		__atomic_fetch_add(&l->class->hold_cycles, get_cycles() - l->acquired_tsc, __ATOMIC_RELAXED);
 	l->holder_cpu = -1;
 	uint16_t next = (uint16_t)(l->owner + 1);

@@ -12,8 +12,10 @@
  * CPU already holds panics ("recursive lock"), and a spin longer than
  * SPIN_TIMEOUT_MS panics naming the CPU that holds the lock and the place
  * where it took it.  Per lock class (one class per spin_lock_init() site or
- * DEFINE_SPINLOCK), the kernel counts acquisitions, contended acquisitions,
- * cycles spun and cycles held (`locks` in the monitor; benchmarks read it).
+ * DEFINE_SPINLOCK), the kernel counts contended acquisitions and cycles
+ * spun, and, while lockstat is on (lockstat=1, `locks stat on`), every
+ * acquisition and the cycles held (`locks` in the monitor; benchmarks read
+ * it).
  *
  * A waiter spins for spin_budget `pause` iterations, then halts its CPU
  * until the unlocker kicks it (an NMI), so that a vCPU of an overcommitted
@@ -54,10 +56,10 @@ extern unsigned spin_steal;
 
 struct lock_class {
 	const char *name;
-	uint64_t acquisitions;      /* updated with relaxed atomics */
+	uint64_t acquisitions;      /* relaxed atomics; counted only while lockstat_enabled */
 	uint64_t contended;
 	uint64_t spin_cycles;
-	uint64_t hold_cycles;
+	uint64_t hold_cycles;       /* only while lockstat_enabled */
 	uint64_t halts;             /* waits that published a slot and halted */
 	uint64_t kicks;             /* NMIs unlockers sent to halted waiters */
 	uint64_t steals;            /* acquisitions ahead of a sleeping turn */
@@ -83,6 +85,10 @@ typedef struct spinlock {
 } spinlock_t;
 
 #define __SPINLOCK_INITIALIZER(cls) { .owner = 0, .next = 0, .steal = 0, .holder_cpu = -1, .class = (cls) }
+
+/* Count every acquisition and its hold time (lockstat=1, monitor `locks
+ * stat on`); off by default: see spinlock.c, lock_acquired(). */
+extern bool lockstat_enabled;
 
 /* DEFINE_SPINLOCK(name): a static lock with its own class named after it. */
 #define DEFINE_SPINLOCK(lname) \

@@ -207,6 +207,7 @@ static void test_spinlock_torture(struct ktest *t)
  * waiter may sleep through its turn, and enough halts and kicks must have
  * happened for the run to mean something. */
 #define HALT_MIN 20
+#define HALT_BOUND_MS 20000   /* runs until the floor of halts, at most this long */
 static void test_spinlock_torture_halting(struct ktest *t)
 {
 	unsigned n = num_online_cpus();
@@ -216,11 +217,24 @@ static void test_spinlock_torture_halting(struct ktest *t)
 	}
 	struct lock_class *c = torture_lock.class;
 	uint64_t halts0 = c->halts, kicks0 = c->kicks, steals0 = c->steals;
-	if (!run_torture(t, 1, 0))
-		return;
+	/* Runs until enough waits halted (a run whose waiters all found the
+	 * lock handed over in time shows nothing about the kick), within
+	 * HALT_BOUND_MS; each run checks exclusion on its own. */
+#ifdef CONFIG_SPINLOCK_BROKEN
+	uint64_t floor = 0;                     /* the broken lock never waits */
+#else
+	uint64_t floor = n >= 4 ? HALT_MIN : 1;
+#endif
+	uint64_t deadline = ktime_ns() + HALT_BOUND_MS * 1000000ull;
+	int runs = 0;
+	do {
+		if (!run_torture(t, 1, 0))
+			return;
+		runs++;
+	} while (c->halts - halts0 < floor && ktime_ns() < deadline);
 	uint64_t halts = c->halts - halts0, kicks = c->kicks - kicks0, steals = c->steals - steals0;
-	ktest_log("%u CPUs, spin_budget=1 spin_steal=0: %llu acquisitions, %llu halts, %llu kicks, %llu steals, overlaps=%d",
-		  n, (unsigned long long)torture_expected, (unsigned long long)halts,
+	ktest_log("%u CPUs, spin_budget=1 spin_steal=0, %d runs: %llu acquisitions (last run), %llu halts, %llu kicks, %llu steals, overlaps=%d",
+		  n, runs, (unsigned long long)torture_expected, (unsigned long long)halts,
 		  (unsigned long long)kicks, (unsigned long long)steals, torture_overlaps);
 #ifndef CONFIG_SPINLOCK_BROKEN          /* the broken lock never waits */
 	KTEST_EXPECT_EQ(t, steals, 0ull);
@@ -412,6 +426,8 @@ static void test_spinlock_irqsave(struct ktest *t)
 {
 	DEFINE_SPINLOCK(l);
 	unsigned long flags;
+	bool stat_was = lockstat_enabled;
+	lockstat_enabled = true;        /* count every acquisition (checked below) */
 	KTEST_EXPECT_FALSE(t, irqs_disabled());
 	spin_lock_irqsave(&l, flags);
 	KTEST_EXPECT_TRUE(t, irqs_disabled());
@@ -423,6 +439,14 @@ static void test_spinlock_irqsave(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, spin_trylock(&l));
 	spin_unlock(&l);
 	KTEST_EXPECT_GE(t, l.class->acquisitions, 2ull);
+	/* lockstat off: no acquisition counted, no hold timed. */
+	lockstat_enabled = false;
+	uint64_t acq = l.class->acquisitions, held = l.class->hold_cycles;
+	spin_lock(&l);
+	spin_unlock(&l);
+	KTEST_EXPECT_EQ(t, l.class->acquisitions, acq);
+	KTEST_EXPECT_EQ(t, l.class->hold_cycles, held);
+	lockstat_enabled = stat_was;
 }
 
 /* ---- cross-CPU calls ---------------------------------------------------- */
