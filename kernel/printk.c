@@ -39,10 +39,10 @@ void printk_set_console_level(int level)
 		level = 0;
 	if (level > 7)
 		level = 7;
-	console_level = level;
+	WRITE_ONCE(console_level, level);   /* printk() on other CPUs reads it */
 }
 
-int printk_console_level(void) { return console_level; }
+int printk_console_level(void) { return READ_ONCE(console_level); }
 
 void printk_panic_mode(void)
 {
@@ -145,7 +145,7 @@ int vprintk(const char *fmt, va_list ap)
 	size_t p = time_prefix(pre, sizeof(pre));
 	memcpy(text - p, pre, p);
 	log_append(text - p, p + len);
-	if (level <= console_level)
+	if (level <= READ_ONCE(console_level))
 		console_write(text - p, p + len);
 	printk_end(locked, flags);
 	return body;

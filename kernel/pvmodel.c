@@ -67,7 +67,10 @@ static uint64_t model_seed;
  * sends the NMI; the vCPU puts it back to 0 when it resumes. */
 static uint32_t request_us[NR_CPUS];
 
-/* Each CPU draws from its own generator (in its timer tick, IRQs off). */
+/* Each CPU draws from its own generator (in its timer tick, IRQs off).
+ * pvmodel_configure() reseeds them from any CPU, possibly during a draw:
+ * marked accesses on both sides (a reseed racing a draw may be lost to
+ * it, as before; pause first for a reproducible sequence). */
 static uint64_t rng_state[NR_CPUS];
 
 /* Set while this CPU's tick may request preemptions (pvmodel_tick(), D1
@@ -82,30 +85,39 @@ static uint64_t last_resume_tsc[NR_CPUS];
 
 static uint64_t rng_next(uint64_t *s)
 {
-	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ull;
+	uint64_t x = READ_ONCE(*s);
+	if (!x)
+		x = 0x9e3779b97f4a7c15ull;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
-	return *s = x;
+	WRITE_ONCE(*s, x);
+	return x;
 }
 
 void pvmodel_configure(unsigned rate_hz, unsigned max_us, uint64_t seed)
 {
 	WRITE_ONCE(model_max_us, max_us ? max_us : 1);
-	model_seed = seed;
+	WRITE_ONCE(model_seed, seed);
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
-		rng_state[cpu] = seed * 0x9e3779b97f4a7c15ull + cpu + 1;
-	WRITE_ONCE(model_rate_hz, rate_hz);
+		WRITE_ONCE(rng_state[cpu], seed * 0x9e3779b97f4a7c15ull + cpu + 1);
+	/* Release: the duration and the generators above before the rate
+	 * that lets ticks draw with them.  Pairs with pvmodel_tick()'s
+	 * acquire load of the rate (D2). */
+	smp_store_release(&model_rate_hz, rate_hz);
 }
 
 void pvmodel_get_config(unsigned *rate_hz, unsigned *max_us, uint64_t *seed)
 {
 	*rate_hz = READ_ONCE(model_rate_hz);
 	*max_us = READ_ONCE(model_max_us);
-	*seed = model_seed;
+	*seed = READ_ONCE(model_seed);
 }
 
-/* True while @cpu is out, or a request to it is on its way. */
+/* True while @cpu is out, or a request to it is on its way.  Acquire:
+ * pairs with the release stores of 0 (pvmodel_nmi() at resume, after its
+ * exchange and flush; pvmodel_tick() dropping a lost request), so a
+ * pauser that reads 0 sees the resume complete. */
 static bool vcpu_busy(unsigned cpu)
 {
 	return __atomic_load_n(&request_us[cpu], __ATOMIC_ACQUIRE) != 0;
@@ -126,15 +138,22 @@ int pvmodel_pause(struct pvmodel_config *saved)
 	 * 2 s covers all three many times over, also on a loaded host. */
 	uint64_t deadline = get_cycles() + ns_to_tsc(2000000000ull +
 						    (uint64_t)saved->max_us * 1000);
+	/* P2 in two passes: first every drawing[] back to 0 (acquire: pairs
+	 * with D3, so the requests of those draws are visible), only then
+	 * every vCPU back.  In one pass, CPU a's draw could request CPU b
+	 * after b was found idle, and the pause return with b out. */
 	unsigned cpu;
-	for_each_online_cpu(cpu) {
-		while (__atomic_load_n(&drawing[cpu], __ATOMIC_ACQUIRE) || vcpu_busy(cpu)) {  /* P2 */
-			if (get_cycles() > deadline) {
-				pr_err("pvmodel: pause: vCPU %u still %s after 2 s\n", cpu,
-				       READ_ONCE(drawing[cpu]) ? "drawing" : "out or requested");
-				return -ETIMEDOUT;
+	for (int pass = 0; pass < 2; pass++) {
+		for_each_online_cpu(cpu) {
+			while (pass == 0 ? __atomic_load_n(&drawing[cpu], __ATOMIC_ACQUIRE) != 0
+					 : vcpu_busy(cpu)) {                     /* P2 */
+				if (get_cycles() > deadline) {
+					pr_err("pvmodel: pause: vCPU %u still %s after 2 s\n", cpu,
+					       pass == 0 ? "drawing" : "out or requested");
+					return -ETIMEDOUT;
+				}
+				cpu_relax();
 			}
-			cpu_relax();
 		}
 	}
 	return 0;
@@ -199,10 +218,14 @@ void pvmodel_tick(void)
 		return;
 	WRITE_ONCE(drawing[me], 1);                             /* D1 */
 	smp_mb();       /* D1 before D2: pairs with pvmodel_pause()'s P1-P2 */
-	unsigned rate = READ_ONCE(model_rate_hz);               /* D2 */
+	/* D2, an acquire: a rate set by pvmodel_configure() comes with the
+	 * generators and duration stored before it (its release). */
+	unsigned rate = smp_load_acquire(&model_rate_hz);       /* D2 */
 	if (rate)
 		pvmodel_draw(me, rate);
-	smp_store_release(&drawing[me], 0);                     /* D3: requests made */
+	/* D3, a release: our requests (their compare-and-exchange) are
+	 * visible to a pauser that reads drawing == 0 with acquire (P2). */
+	smp_store_release(&drawing[me], 0);
 }
 
 /* One tick's draw on CPU @me: maybe preempt each other vCPU. */
@@ -226,6 +249,8 @@ static void pvmodel_draw(unsigned me, unsigned rate)
 bool pvmodel_nmi(struct trap_frame *f)
 {
 	unsigned me = smp_processor_id();
+	/* Acquire: pairs with request()'s compare-and-exchange (a full
+	 * barrier, before the NMI): the duration it stored is read here. */
 	uint32_t us = __atomic_load_n(&request_us[me], __ATOMIC_ACQUIRE);
 	if (!us)
 		return false;

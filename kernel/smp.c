@@ -84,7 +84,8 @@ static bool call_queue_push(unsigned cpu, struct call_node *node)
 	do {
 		node->next = head;
 		/* The CAS is a full barrier: node and request contents are
-		 * visible to whoever drains the queue after it. */
+		 * visible to whoever drains the queue after it (pairs with
+		 * call_queue_run()'s exchange). */
 	} while (!__atomic_compare_exchange_n(&call_queue[cpu].head, &head, node, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	return head == NULL;
@@ -92,6 +93,9 @@ static bool call_queue_push(unsigned cpu, struct call_node *node)
 
 static void call_queue_run(void)
 {
+	/* A full barrier: pairs with call_queue_push()'s compare-and-swap, so
+	 * every node taken here, and the request it points to, is read as
+	 * its sender wrote it before pushing. */
 	struct call_node *list = xchg(&call_queue[smp_processor_id()].head, (struct call_node *)NULL);
 	struct call_node *fifo = NULL;
 	while (list) {          /* reverse: oldest first */

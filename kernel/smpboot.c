@@ -52,7 +52,8 @@ __attribute__((noreturn)) void ap_entry(unsigned cpu)
 {
 	arch_ap_setup(cpu);
 	cpumask_set_cpu(cpu, &cpu_online_mask);
-	/* Release: everything above is visible before the BSP sees us online. */
+	/* Release: everything above is visible before the BSP sees us online
+	 * (pairs with arch_boot_ap()'s acquire loads of `online`). */
 	smp_store_release(&this_cpu()->online, true);
 	arch_irq_enable();
 	sched_ap_start();       /* becomes this CPU's idle thread */
@@ -104,7 +105,7 @@ static int cmd_cpus(int argc, char **argv)
 		struct percpu *p = cpu_data(c);
 		mon_printf("%4u %8u %7s %10llu %10llu %10llu\n", c, p->apic_id,
 			   cpu_online(c) ? "yes" : "no", (unsigned long long)p->ticks,
-			   (unsigned long long)p->ipis_sent, (unsigned long long)p->ipis_received);
+			   (unsigned long long)READ_ONCE(p->ipis_sent), (unsigned long long)p->ipis_received);
 	}
 	return 0;
 }

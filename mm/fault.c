@@ -176,8 +176,9 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 			return FAULT_OOM;
 		memset(page_address(page), 0, PAGE_SIZE);
 	}
-	if (fault_test_delay_ns)
-		udelay(fault_test_delay_ns / 1000);
+	uint64_t delay = READ_ONCE(fault_test_delay_ns);   /* a test may clear it meanwhile */
+	if (delay)
+		udelay(delay / 1000);
 
 	spinlock_t *ptl;
 	uint64_t *pte = pte_alloc_map_lock(mm, addr, &ptl);
@@ -346,8 +347,9 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	}
 	/* Tests: widen the window, or hold it open (neither in a walk
 	 * section: they may sleep). */
-	if (fault_test_delay_ns)
-		udelay(fault_test_delay_ns / 1000);
+	uint64_t delay = READ_ONCE(fault_test_delay_ns);   /* a test may clear it meanwhile */
+	if (delay)
+		udelay(delay / 1000);
 	fault_window(addr);
 
 	unsigned long w = lockless_page_walk_begin();
@@ -509,7 +511,7 @@ static int cmd_faults(int argc, char **argv)
 	for (int i = 0; i < VMA_FB_NR; i++)
 		mon_printf(" %s %llu%s", vma_fallback_name((enum vma_fallback)i),
 			   (unsigned long long)s.vma_fallback[i], i + 1 < VMA_FB_NR ? "," : "\n");
-	mon_printf("vma write-lock waits: %llu\n", (unsigned long long)vma_write_waits);
+	mon_printf("vma write-lock waits: %llu\n", (unsigned long long)READ_ONCE(vma_write_waits));
 	mon_printf("locked faults that waited for mmap_lock: %llu, %llu cycles in all\n",
 		   (unsigned long long)s.lock_waits, (unsigned long long)s.lock_wait_cycles);
 	return 0;

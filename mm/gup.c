@@ -147,7 +147,12 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 	pteval_t *table = pt_table(pmd);
 	pteval_t *ptep = &table[pt_index(addr, PT_PTE)];
 	for (; addr != end; addr += PAGE_SIZE, ptep++) {
-		/* 1: the PTE, read once; everything below looks at this value. */
+		/* 1: the PTE, read once; everything below looks at this value.
+		 * The struct page and the page's contents are reached through
+		 * it (an address dependency from this READ_ONCE): the reader's
+		 * half of the PTE publish, whose writer orders the contents
+		 * first with smp_wmb (fault_in_vma(), spf_fault(),
+		 * install_user_page()). */
 		pteval_t pte = READ_ONCE(*ptep);
 		/* 2: what it says.  Poison: the table was freed under us. */
 		if (unlikely(pte == PT_POISON)) {
@@ -168,8 +173,9 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 			c->why = GUP_FB_SPECIAL;
 			return false;
 		}
-		if (unlikely(READ_ONCE(gup_test_delay_ns)))
-			udelay(gup_test_delay_ns / 1000);
+		uint64_t delay = READ_ONCE(gup_test_delay_ns);     /* tests write it meanwhile */
+		if (unlikely(delay))
+			udelay(delay / 1000);
 		/* 3: the page may have been unmapped and its last reference
 		 * dropped since 1 (it is being freed, or free): the try-get
 		 * refuses a count of zero rather than resurrect the frame. */
@@ -470,8 +476,8 @@ static int cmd_gup(int argc, char **argv)
 		mon_printf(" %s %llu%s", gup_fallback_name((enum gup_fallback)i),
 			   (unsigned long long)s.fallback[i], i + 1 < GUP_FB_NR ? "," : "\n");
 	mon_printf("page refs: %llu taken on free pages, %llu put on free pages, %llu freed by the last put\n",
-		   (unsigned long long)page_ref_on_free, (unsigned long long)page_ref_underflow,
-		   (unsigned long long)page_ref_frees);
+		   (unsigned long long)READ_ONCE(page_ref_on_free), (unsigned long long)READ_ONCE(page_ref_underflow),
+		   (unsigned long long)READ_ONCE(page_ref_frees));
 	return 0;
 }
 MONITOR_COMMAND(gup, "gup", "", "get_user_pages statistics: fast/slow pages, fallbacks by reason", cmd_gup);

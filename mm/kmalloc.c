@@ -89,7 +89,7 @@ static struct page *new_slab(unsigned c)
 		return NULL;
 	size_t size = classes[c].size;
 	char *base = page_address(pg);
-	pg->flags = PG_slab;
+	WRITE_ONCE(pg->flags, PG_slab);             /* see struct page */
 	pg->slab_class = (uint8_t)c;
 	pg->inuse = 0;
 	pg->freelist = NULL;
@@ -171,7 +171,7 @@ void *kmalloc(size_t size)
 		struct page *pg = alloc_pages(order);
 		if (!pg)
 			return NULL;
-		pg->flags = PG_large;
+		WRITE_ONCE(pg->flags, PG_large);
 		pg->order = (uint8_t)order;
 		spin_lock_irqsave(&heap_lock, flags);
 		large_allocs++;
@@ -243,7 +243,7 @@ void kfree(const void *p)
 		unsigned order = pg->order;
 		large_allocs--;
 		large_pages -= 1ull << order;
-		pg->flags = 0;
+		WRITE_ONCE(pg->flags, 0);
 		spin_unlock_irqrestore(&heap_lock, flags);
 		free_pages(pg, order);
 		return;
@@ -274,7 +274,7 @@ void kfree(const void *p)
 		if (!was_full)
 			list_del(&pg->lru);
 		sc->pages--;
-		pg->flags = 0;
+		WRITE_ONCE(pg->flags, 0);
 		spin_unlock_irqrestore(&heap_lock, flags);
 		free_page(pg);
 		return;

@@ -36,14 +36,16 @@ static bool lockless_check(pteval_t e, const pteval_t *table, int level, void *p
 	if (poisoned(e, table))
 		return false;
 	/* Tests: widen the window between reading the PMD entry and reading
-	 * the PTE table it points to, the window a free could hit. */
-	if (level == PT_PMD && entry_present(e) && pagewalk_test_delay_ns) {
+	 * the PTE table it points to, the window a free could hit.  The
+	 * delay is read once: a test may clear it meanwhile. */
+	uint64_t delay = READ_ONCE(pagewalk_test_delay_ns);
+	if (level == PT_PMD && entry_present(e) && delay) {
 		/* The release count first, then the pause count (a full
 		 * barrier): a test that sees the pause counted and then bumps
 		 * the release count ends this pause. */
 		unsigned long r0 = READ_ONCE(pagewalk_test_release);
 		__atomic_fetch_add(&pagewalk_test_pauses[smp_processor_id()], 1, __ATOMIC_SEQ_CST);
-		uint64_t end = ktime_ns() + pagewalk_test_delay_ns;
+		uint64_t end = ktime_ns() + delay;
 		while (ktime_ns() < end && READ_ONCE(pagewalk_test_release) == r0)
 			cpu_relax();
 	}

@@ -73,8 +73,9 @@ static void zap_gather(struct mmu_gather *tlb, uintptr_t start, uintptr_t end)
 	walk_page_range(mm->pgd, start, end, &ops);
 	/* Tests: widen the window in which this zap's PTEs are clear but not
 	 * yet flushed, the window a concurrent zap must not return in. */
-	if (zap_test_delay_ns && tlb->nr_pages)
-		udelay(zap_test_delay_ns / 1000);
+	uint64_t delay = READ_ONCE(zap_test_delay_ns);     /* a test may clear it meanwhile */
+	if (delay && tlb->nr_pages)
+		udelay(delay / 1000);
 	/* Two MADV_DONTNEED of one range run at once (mmap_lock for read).
 	 * The first clears the PTEs; the second finds them clear, gathers
 	 * nothing and, without this, would return to user space at once,
@@ -238,7 +239,9 @@ void exit_mmap(struct mm_struct *mm)
 	 * and sends them away.  Nobody can join the cpumask any more (no user
 	 * is left), so an empty one means no CR3, TLB or page walker holds
 	 * anything of the mm, and no remote flush is needed. */
-	if (!cpumask_empty(&mm->cpumask)) {
+	cpumask_t loaded;                       /* a snapshot: lazy CPUs may leave meanwhile */
+	cpumask_copy(&loaded, &mm->cpumask);
+	if (!cpumask_empty(&loaded)) {
 		tlb.freed_tables = true;                /* the page directory */
 		tlb_note_range(&tlb, 0, PAGE_SIZE);     /* any address: lazy CPUs just leave */
 	}

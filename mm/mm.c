@@ -30,7 +30,7 @@ struct mm_struct *mm_create(void)
 			free_page(p);
 		return NULL;
 	}
-	p->flags |= PG_pagetable;
+	WRITE_ONCE(p->flags, p->flags | PG_pagetable);    /* see struct page */
 	mm->pgd = page_address(p);
 	mm->pgd_phys = page_to_phys(p);
 	memset(mm->pgd, 0, USER_PGD_ENTRIES * sizeof(pgd_t));
@@ -56,8 +56,12 @@ void mm_put(struct mm_struct *mm)
 	/* The last user left it (leave_mm) before dropping its reference;
 	 * exit_mmap's table-freeing flush sends lazy CPUs away. */
 	exit_mmap(mm);
-	if (!cpumask_empty(&mm->cpumask))
-		panic("mm_put: mm %p still loaded on CPU %u", (void *)mm, cpumask_first(&mm->cpumask));
+	/* A snapshot (cpumask_copy reads each word once): a CPU that was
+	 * lazy may be clearing its bit right now (kernel/cpumask.h). */
+	cpumask_t loaded;
+	cpumask_copy(&loaded, &mm->cpumask);
+	if (!cpumask_empty(&loaded))
+		panic("mm_put: mm %p still loaded on CPU %u", (void *)mm, cpumask_first(&loaded));
 	vma_destroy_all(mm);
 	pgtable_free(virt_to_page(mm->pgd));
 	kfree(mm);
@@ -81,7 +85,7 @@ static pteval_t user_table_alloc(pteval_t *slot, int level, void *priv)
 	struct page *p = alloc_page();
 	if (!p)
 		return 0;
-	p->flags |= PG_pagetable;
+	WRITE_ONCE(p->flags, p->flags | PG_pagetable);    /* see struct page */
 	memset(page_address(p), 0, PAGE_SIZE);
 	spin_lock(&mm->page_table_lock);
 	pteval_t e = READ_ONCE(*slot);

@@ -64,19 +64,26 @@ static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lo
 static inline void mmap_write_lock(struct mm_struct *mm)
 {
 	down_write(&mm->mmap_lock);
-	write_seqcount_begin(&mm->seq);     /* its smp_wmb pairs with mmap_seq_read() */
+	/* Its smp_wmb orders the odd sequence before every store of the
+	 * writer: pairs with the smp_rmb of readers that read data and then
+	 * the sequence (spf_fault()'s recheck, vma_write_marked()). */
+	write_seqcount_begin(&mm->seq);
 }
 
 /** mmap_write_unlock() - the sequence even again (a new value), then release. */
 static inline void mmap_write_unlock(struct mm_struct *mm)
 {
-	write_seqcount_end(&mm->seq);       /* every store of the writer before the new value */
+	/* Its smp_wmb: every store of the writer before the new even value;
+	 * pairs with mmap_seq_read()'s smp_rmb and lock_vma_under_rcu()'s. */
+	write_seqcount_end(&mm->seq);
 	up_write(&mm->mmap_lock);
 }
 
 /**
  * mmap_seq_read() - @mm's write sequence, read once, with the loads after
- * it ordered after it (smp_rmb; pairs with mmap_write_lock's smp_wmb).
+ * it ordered after it (smp_rmb; pairs with the smp_wmb of
+ * mmap_write_unlock()'s write_seqcount_end(): an even value seen here
+ * comes with every store of the writer that stored it).
  * Odd: a writer holds mmap_lock now.
  */
 static inline unsigned mmap_seq_read(struct mm_struct *mm)

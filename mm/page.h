@@ -42,6 +42,11 @@
 				    * the whole block (->order) */
 
 struct page {
+	/* Written by the frame's owner (allocator, slab, page-table code),
+	 * one writer at a time, but read locklessly by fast GUP for any frame
+	 * a PTE names, stale or not (normal_page(), READ_ONCE): so every
+	 * store is WRITE_ONCE.  No ordering hangs on it: GUP's try-get and
+	 * recheck decide, the flags only refuse early. */
 	uint32_t flags;
 	atomic_t refcount;
 	uint8_t order;              /* PG_buddy / PG_large: block order */

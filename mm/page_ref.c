@@ -22,7 +22,7 @@ static void report_once(uint64_t *counter, const char *what, const struct page *
 {
 	if (__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED) == 0)
 		pr_err("page_ref: %s: pfn %#llx count %d flags %#x\n", what,
-		       (unsigned long long)page_to_pfn(p), count, p->flags);
+		       (unsigned long long)page_to_pfn(p), count, READ_ONCE(p->flags));
 }
 
 void page_ref_get_n(struct page *p, int n)
@@ -52,7 +52,10 @@ static void put_page_n(struct page *p, int n)
 	memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
 	__atomic_fetch_add(&page_ref_frees, 1, __ATOMIC_RELAXED);
 	/* A kernel block its owner already freed (free_pages() found our
-	 * transient reference) goes back whole, at its own order. */
+	 * transient reference) goes back whole, at its own order.  Its flags
+	 * and order were stored before free_pages()' decrement, and our
+	 * atomic_sub_return (a full barrier, later on the same count) comes
+	 * before these reads: they see them. */
 	free_pages_released(p, p->flags & PG_free_deferred ? p->order : 0);
 }
 

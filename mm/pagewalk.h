@@ -22,7 +22,12 @@
  *
  * Each entry is read once (READ_ONCE) and the walker descends on that
  * value: a concurrent change of the entry cannot make it follow half of an
- * old and half of a new pointer.
+ * old and half of a new pointer.  Ordering (LKMM): the address of the next
+ * table is computed from that READ_ONCE value, an address dependency, so
+ * the loads from the table come after the load of the entry on every CPU
+ * without a barrier.  That is the reader's half of the table publish: the
+ * installers (user_table_alloc() in mm/mm.c, kernel_table_alloc() in
+ * mm/paging.c) zero the table, smp_wmb(), then store the entry.
  */
 #ifndef MM_PAGEWALK_H
 #define MM_PAGEWALK_H

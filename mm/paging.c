@@ -47,14 +47,16 @@ static uint64_t alloc_table(void)
 	struct page *p = alloc_page();
 	if (!p)
 		return 0;
-	p->flags |= PG_pagetable;
+	WRITE_ONCE(p->flags, p->flags | PG_pagetable);    /* see struct page */
 	memset(page_address(p), 0, PAGE_SIZE);
 	return page_to_phys(p);
 }
 
 /* pt_walk's allocator for the kernel's tables (and the boot-time ones of
  * user addresses): the caller holds kernel_pgtable_lock, or runs alone at
- * boot, so a plain install is enough. */
+ * boot, so no other installer races us.  Readers do, though: the kernel
+ * half is walked without the lock (kernel_addr_mapped() from the stack
+ * tracer, on any CPU) and by every CPU's MMU. */
 static pteval_t kernel_table_alloc(pteval_t *slot, int level, void *priv)
 {
 	(void)level;
@@ -63,6 +65,10 @@ static pteval_t kernel_table_alloc(pteval_t *slot, int level, void *priv)
 	if (!pa)
 		return 0;
 	pteval_t e = mk_table_entry(pa, va < USER_TOP);
+	/* The zeroed table before the entry that makes it reachable: pairs
+	 * with the address dependency of pt_walk()'s READ_ONCE of the entry
+	 * in lockless readers, as user_table_alloc() (mm/mm.c). */
+	smp_wmb();
 	WRITE_ONCE(*slot, e);
 	return e;
 }

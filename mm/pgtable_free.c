@@ -23,7 +23,7 @@ void pgtable_free(struct page *pg)
 	pteval_t *t = page_address(pg);
 	for (unsigned i = 0; i < PTRS_PER_TABLE; i++)
 		WRITE_ONCE(t[i], PT_POISON);
-	pg->flags = (pg->flags & ~PG_pagetable) | PG_poisoned;
+	WRITE_ONCE(pg->flags, (pg->flags & ~PG_pagetable) | PG_poisoned);    /* see struct page */
 	unsigned long flags;
 	spin_lock_irqsave(&quarantine_lock, flags);
 	struct page *old = quarantine[q_next];
@@ -31,7 +31,7 @@ void pgtable_free(struct page *pg)
 	q_next = (q_next + 1) % QUARANTINE;
 	spin_unlock_irqrestore(&quarantine_lock, flags);
 	if (old) {
-		old->flags &= ~PG_poisoned;
+		WRITE_ONCE(old->flags, old->flags & ~PG_poisoned);
 		free_page(old);
 	}
 }

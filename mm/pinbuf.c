@@ -53,7 +53,9 @@ static void device_thread(void *arg)
 		unsigned long flags;
 		bool any = false;
 		spin_lock_irqsave(&pinbuf_lock, flags);
-		unsigned long pass = ++device_passes;
+		/* WRITE_ONCE: pinbuf_device_passes() reads it without the lock. */
+		unsigned long pass = device_passes + 1;
+		WRITE_ONCE(device_passes, pass);
 		for (int i = 0; i < PINBUF_MAX; i++) {
 			if (!bufs[i].owner)
 				continue;

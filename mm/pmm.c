@@ -81,23 +81,23 @@ struct page *virt_to_page(const void *va)
 static void add_free_block(uint64_t pfn, unsigned order)
 {
 	struct page *p = pfn_to_page(pfn);
-	p->flags = PG_buddy;
+	WRITE_ONCE(p->flags, PG_buddy);             /* see struct page */
 	p->order = (uint8_t)order;
 	list_add(&p->lru, &free_area[order].list);
-	free_area[order].count++;
+	WRITE_ONCE(free_area[order].count, free_area[order].count + 1);    /* pmm_free_blocks() */
 }
 
 static void del_free_block(struct page *p, unsigned order)
 {
 	list_del(&p->lru);
-	p->flags &= ~PG_buddy;
-	free_area[order].count--;
+	WRITE_ONCE(p->flags, p->flags & ~PG_buddy);
+	WRITE_ONCE(free_area[order].count, free_area[order].count - 1);
 }
 
 /* Free a block and merge upward while the buddy is free. Zone lock held. */
 static void __free_block(uint64_t pfn, unsigned order)
 {
-	nr_free += 1ull << order;
+	WRITE_ONCE(nr_free, nr_free + (1ull << order));    /* pmm_free_frames() reads it lockless */
 	while (order < MAX_ORDER - 1) {
 		uint64_t buddy = pfn ^ (1ull << order);
 		if (buddy + (1ull << order) > max_pfn)
@@ -132,7 +132,7 @@ static struct page *buddy_alloc(unsigned order)
 		k--;
 		add_free_block(pfn + (1ull << k), k);
 	}
-	nr_free -= 1ull << order;
+	WRITE_ONCE(nr_free, nr_free - (1ull << order));
 	spin_unlock_irqrestore(&zone_lock, flags);
 	return p;
 }
@@ -193,7 +193,7 @@ struct page *alloc_pages(unsigned order)
 		return NULL;
 	uint64_t pfn = page_to_pfn(p);
 
-	p->flags = 0;
+	WRITE_ONCE(p->flags, 0);
 	p->order = (uint8_t)order;
 	/* A free frame has count zero (free_pages sets it); anything else
 	 * means a reference was taken on it while it was free. */
@@ -214,7 +214,7 @@ static void check_block(struct page *p, unsigned order)
 void free_pages_released(struct page *p, unsigned order)
 {
 	check_block(p, order);
-	p->flags &= ~PG_free_deferred;
+	WRITE_ONCE(p->flags, p->flags & ~PG_free_deferred);
 	atomic_set(&p->refcount, 0);
 	if (order == 0 && READ_ONCE(pcp_enabled)) {
 		pcp_free(p);
@@ -231,9 +231,11 @@ void free_pages(struct page *p, unsigned order)
 	check_block(p, order);
 	/* Say how to free it before dropping our reference: once we drop it,
 	 * a transient holder's put may be the last one, and it frees the
-	 * block from these fields (page_ref.c). */
+	 * block from these fields (page_ref.c).  The decrement below is a
+	 * full barrier: pairs with put_page_n()'s atomic_sub_return, after
+	 * which the last holder reads them. */
 	p->order = (uint8_t)order;
-	p->flags |= PG_free_deferred;
+	WRITE_ONCE(p->flags, p->flags | PG_free_deferred);
 	int c = atomic_sub_return(1, &p->refcount);
 	if (c > 0) {
 		/* A fast-GUP try-get got in (it will fail its recheck and put). */
@@ -275,7 +277,7 @@ static void free_range(uint64_t spfn, uint64_t epfn)
 		while (order && ((spfn & ((1ull << order) - 1)) || spfn + (1ull << order) > epfn))
 			order--;
 		for (uint64_t i = 0; i < (1ull << order); i++)
-			pfn_to_page(spfn + i)->flags = 0;
+			WRITE_ONCE(pfn_to_page(spfn + i)->flags, 0);
 		nr_managed += 1ull << order;
 		__free_block(spfn, order);
 		spfn += 1ull << order;
@@ -314,7 +316,7 @@ void pmm_init(void)
 	for (uint64_t pfn = 0; pfn < max_pfn; pfn++) {
 		struct page *p = &page_array[pfn];
 		memset(p, 0, sizeof(*p));
-		p->flags = PG_reserved;
+		WRITE_ONCE(p->flags, PG_reserved);
 		spin_lock_init(&p->ptl);
 	}
 

@@ -49,15 +49,30 @@
 #include "asm/page.h"
 #include "lib/string.h"
 
+/* Tunables: the monitor (or a test) may change them while flushes run,
+ * so they are read and written with READ_ONCE/WRITE_ONCE; nothing is
+ * ordered by them. */
 unsigned tlb_flush_ceiling = 33;
 bool tlb_concurrent_flush = true;
 
+/* Written only by the CPU itself, IRQs off.  loaded_mm and is_lazy are
+ * also read by flushers on other CPUs (tlb_cpu_lazy()): marked accesses
+ * (WRITE_ONCE here, volatile for is_lazy), and the store-buffer argument
+ * at the top orders them.  The statistics are relaxed counters: the owner
+ * adds with tlb_stat_add() (WRITE_ONCE), tlb_get_stats() reads them with
+ * READ_ONCE; nothing is ordered by them. */
 static struct tlb_cpu {
 	struct mm_struct *loaded_mm;    /* what CR3 points at; NULL: the kernel's */
 	uint64_t loaded_gen;            /* loaded_mm's generation flushed up to */
 	volatile bool is_lazy;
 	struct tlb_stats stats;
 } __aligned(64) tlb_cpus[NR_CPUS];
+
+/* One owner-only counter of this CPU's stats (see struct tlb_cpu). */
+static inline void tlb_stat_add(uint64_t *c, uint64_t n)
+{
+	WRITE_ONCE(*c, *c + n);
+}
 
 struct flush_info {
 	struct mm_struct *mm;
@@ -77,7 +92,7 @@ static void load_kernel_tables(struct tlb_cpu *t)
 {
 	struct mm_struct *old = t->loaded_mm;
 	arch_load_pgd(kernel_pgd_phys);
-	t->loaded_mm = NULL;
+	WRITE_ONCE(t->loaded_mm, NULL);     /* read by tlb_cpu_lazy() */
 	t->is_lazy = false;
 	if (old)
 		cpumask_clear_cpu(smp_processor_id(), &old->cpumask);
@@ -106,11 +121,14 @@ void switch_mm(struct mm_struct *next)
 	if (t->loaded_mm == next) {
 		/* Back from lazy mode: catch up on flushes we were spared. */
 		t->is_lazy = false;
-		smp_mb();   /* is_lazy store before the tlb_gen load (see top) */
+		/* is_lazy store before the tlb_gen load (see top): pairs with
+		 * the full barrier of flush_tlb_mm_range()'s tlb_gen increment,
+		 * which comes before it reads our is_lazy. */
+		smp_mb();
 		uint64_t gen = (uint64_t)atomic64_read(&next->tlb_gen);
 		if (t->loaded_gen < gen) {
 			arch_flush_tlb_all();
-			t->stats.full_flushes++;
+			tlb_stat_add(&t->stats.full_flushes, 1);
 			t->loaded_gen = gen;
 		}
 		return;
@@ -118,14 +136,16 @@ void switch_mm(struct mm_struct *next)
 	/* A real switch.  Join the cpumask first (atomic: a full barrier),
 	 * then read the generation: a flush we miss in the mask bumped the
 	 * generation before reading it, and the CR3 write below flushes all
-	 * that came before. */
+	 * that came before.  Store-buffer pattern; the other side's barrier
+	 * is flush_tlb_mm_range()'s tlb_gen increment, before its
+	 * cpumask_copy(). */
 	cpumask_set_cpu(cpu, &next->cpumask);
 	uint64_t gen = (uint64_t)atomic64_read(&next->tlb_gen);
 	struct mm_struct *old = t->loaded_mm;
 	arch_load_pgd(next->pgd_phys);
 	if (old)
 		cpumask_clear_cpu(cpu, &old->cpumask);
-	t->loaded_mm = next;
+	WRITE_ONCE(t->loaded_mm, next);     /* read by tlb_cpu_lazy() */
 	t->loaded_gen = gen;
 	t->is_lazy = false;
 }
@@ -139,19 +159,19 @@ static void flush_this_cpu(const struct flush_info *f)
 	if (t->is_lazy) {
 		if (f->freed_tables) {
 			load_kernel_tables(t);
-			t->stats.lazy_exits++;
+			tlb_stat_add(&t->stats.lazy_exits, 1);
 		}
 		return;             /* otherwise it catches up when it returns */
 	}
 	if (t->loaded_gen >= f->new_gen) {
-		t->stats.gen_skips++;
+		tlb_stat_add(&t->stats.gen_skips, 1);
 		return;
 	}
 	uint64_t pages = (f->end - f->start) / PAGE_SIZE;
-	if (t->loaded_gen + 1 == f->new_gen && pages <= tlb_flush_ceiling) {
+	if (t->loaded_gen + 1 == f->new_gen && pages <= READ_ONCE(tlb_flush_ceiling)) {
 		for (uintptr_t va = f->start; va < f->end; va += PAGE_SIZE)
 			arch_flush_tlb_one(va);
-		t->stats.pages_flushed += pages;
+		tlb_stat_add(&t->stats.pages_flushed, pages);
 #ifdef CONFIG_TLBGEN_BROKEN
 		/* Test-only: claim every generation issued so far.  A
 		 * concurrent flusher's request (a higher generation, another
@@ -169,14 +189,14 @@ static void flush_this_cpu(const struct flush_info *f)
 		 * and catch up with every generation issued so far. */
 		uint64_t gen = (uint64_t)atomic64_read(&f->mm->tlb_gen);
 		arch_flush_tlb_all();
-		t->stats.full_flushes++;
+		tlb_stat_add(&t->stats.full_flushes, 1);
 		t->loaded_gen = gen;
 	}
 }
 
 static void flush_remote(void *arg)
 {
-	this_tlb()->stats.flushes_received++;
+	tlb_stat_add(&this_tlb()->stats.flushes_received, 1);
 	flush_this_cpu(arg);
 }
 
@@ -187,7 +207,12 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	preempt_disable();
 	struct tlb_cpu *me = this_tlb();
 	struct flush_info f = { mm, start, end, 0, freed_tables };
-	/* Full barrier: the PTE changes are visible before the generation. */
+	/* Full barrier: the PTE changes are visible before the generation,
+	 * and the generation before we read the cpumask and the lazy flags
+	 * below.  That is our side of the store-buffer pattern (see top):
+	 * switch_mm() stores its cpumask bit (an atomic) or is_lazy = false
+	 * (then smp_mb) before it reads tlb_gen, so either we see that CPU
+	 * as a non-lazy target or it sees our new generation and flushes. */
 	f.new_gen = (uint64_t)atomic64_add_return(1, &mm->tlb_gen);
 
 	cpumask_t targets, must_run;
@@ -204,7 +229,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 			cpumask_set_cpu(cpu, &must_run);
 		} else {
 			cpumask_clear_cpu(cpu, &targets);
-			me->stats.lazy_skipped++;
+			tlb_stat_add(&me->stats.lazy_skipped, 1);
 		}
 	}
 	unsigned n = cpumask_weight(&targets);
@@ -213,7 +238,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	int sent = 0;
 	struct tlb_send_counts c = { 0, 0 };
 
-	if (n && tlb_concurrent_flush) {
+	if (n && READ_ONCE(tlb_concurrent_flush)) {
 		sent = tlb_backend.send(&targets, &must_run, flush_remote, &f, &h, &c);
 		local_irq_save(flags);
 		flush_this_cpu(&f);
@@ -228,11 +253,11 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 	if (n) {
 		uint64_t t0 = get_cycles();
 		tlb_backend.wait(&h);
-		me->stats.wait_cycles += get_cycles() - t0;
-		me->stats.shootdowns++;
-		me->stats.ipis_sent += (uint64_t)sent;
-		me->stats.flushes_deferred += c.deferred;   /* pv: left to the host */
-		me->stats.ipis_to_preempted += c.to_preempted;
+		tlb_stat_add(&me->stats.wait_cycles, get_cycles() - t0);
+		tlb_stat_add(&me->stats.shootdowns, 1);
+		tlb_stat_add(&me->stats.ipis_sent, (uint64_t)sent);
+		tlb_stat_add(&me->stats.flushes_deferred, c.deferred);  /* pv: left to the host */
+		tlb_stat_add(&me->stats.ipis_to_preempted, c.to_preempted);
 	}
 	preempt_enable();
 }
@@ -244,17 +269,17 @@ void tlb_get_stats(unsigned cpu, struct tlb_stats *out)
 		if (cpu != NR_CPUS && c != cpu)
 			continue;
 		const struct tlb_stats *s = &tlb_cpus[c].stats;
-		out->shootdowns += s->shootdowns;
-		out->ipis_sent += s->ipis_sent;
-		out->flushes_received += s->flushes_received;
-		out->pages_flushed += s->pages_flushed;
-		out->full_flushes += s->full_flushes;
-		out->gen_skips += s->gen_skips;
-		out->lazy_skipped += s->lazy_skipped;
-		out->lazy_exits += s->lazy_exits;
-		out->wait_cycles += s->wait_cycles;
-		out->flushes_deferred += s->flushes_deferred;
-		out->ipis_to_preempted += s->ipis_to_preempted;
+		out->shootdowns += READ_ONCE(s->shootdowns);
+		out->ipis_sent += READ_ONCE(s->ipis_sent);
+		out->flushes_received += READ_ONCE(s->flushes_received);
+		out->pages_flushed += READ_ONCE(s->pages_flushed);
+		out->full_flushes += READ_ONCE(s->full_flushes);
+		out->gen_skips += READ_ONCE(s->gen_skips);
+		out->lazy_skipped += READ_ONCE(s->lazy_skipped);
+		out->lazy_exits += READ_ONCE(s->lazy_exits);
+		out->wait_cycles += READ_ONCE(s->wait_cycles);
+		out->flushes_deferred += READ_ONCE(s->flushes_deferred);
+		out->ipis_to_preempted += READ_ONCE(s->ipis_to_preempted);
 		out->deferred_done += READ_ONCE(pvmodel_stats[c].flushes_on_entry);
 	}
 }
@@ -269,7 +294,7 @@ static int cmd_tlb(int argc, char **argv)
 			mon_printf("error: ceiling must be 0-512 pages\n");
 			return -EINVAL;
 		}
-		tlb_flush_ceiling = (unsigned)v;
+		WRITE_ONCE(tlb_flush_ceiling, (unsigned)v);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "concurrent") == 0) {
@@ -277,7 +302,7 @@ static int cmd_tlb(int argc, char **argv)
 			mon_printf("error: usage: tlb concurrent on|off\n");
 			return -EINVAL;
 		}
-		tlb_concurrent_flush = strcmp(argv[2], "on") == 0;
+		WRITE_ONCE(tlb_concurrent_flush, strcmp(argv[2], "on") == 0);
 		return 0;
 	}
 	if (argc != 1) {

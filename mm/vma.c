@@ -59,7 +59,10 @@ uint64_t vma_write_waits;
 static bool vma_write_marked(struct mm_struct *mm, const struct vm_area_struct *v)
 {
 	unsigned mark = READ_ONCE(v->vm_lock_seq);
-	smp_rmb();      /* the mark, then the sequence: see above */
+	/* The mark, then the sequence (see above): pairs with the smp_wmb of
+	 * write_seqcount_begin() in mmap_write_lock(), which orders the odd
+	 * sequence before vma_start_write()'s store of the mark. */
+	smp_rmb();
 	unsigned seq = READ_ONCE(mm->seq.sequence);
 	return (seq & 1) && mark == seq;
 }
@@ -98,7 +101,8 @@ struct vm_area_struct *lock_vma_under_rcu(struct mm_struct *mm, uintptr_t addr, 
 
 void vma_end_read(struct vm_area_struct *v)
 {
-	/* Release: the fault's PTE stores before the writer sees us gone. */
+	/* Release: the fault's PTE stores before the writer sees us gone
+	 * (pairs with vma_start_write()'s acquire loads of vm_readers). */
 	__atomic_fetch_sub(&v->vm_readers, 1, __ATOMIC_RELEASE);
 }
 
@@ -112,10 +116,14 @@ void vma_start_write(struct mm_struct *mm, struct vm_area_struct *v)
 	if (v->vm_lock_seq == seq)
 		return;
 	WRITE_ONCE(v->vm_lock_seq, seq);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);    /* pairs with lock_vma_under_rcu's RMW */
+	/* Store the mark, full barrier, load vm_readers: our side of the
+	 * store-buffer pattern; the other is lock_vma_under_rcu()'s seq_cst
+	 * increment of vm_readers before it reads the mark again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->vm_readers, __ATOMIC_ACQUIRE)) {
 		__atomic_fetch_add(&vma_write_waits, 1, __ATOMIC_RELAXED);
-		/* Acquire: the reader's PTE stores before ours. */
+		/* Acquire: the reader's PTE stores before ours (pairs with
+		 * vma_end_read()'s release decrement). */
 		while (__atomic_load_n(&v->vm_readers, __ATOMIC_ACQUIRE))
 			yield();
 	}
@@ -136,7 +144,10 @@ void vma_table_free(struct vma_table *t)
 
 static struct vma_table *table_of(struct mm_struct *mm)
 {
-	/* Acquire: the VMAs the table points to are complete. */
+	/* Acquire: the VMAs the table points to are complete.  Pairs with
+	 * the smp_store_release() that publishes it in vma_replace_range()
+	 * (stronger than rcu_dereference()'s address dependency, which
+	 * would do as well: every load goes through the pointer). */
 	return smp_load_acquire(&mm->vmas);
 }
 
@@ -326,10 +337,12 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 			vma_start_write(mm, nt->vma[k]);    /* no reader yet: a mark */
 	}
 
-	/* Publish: the table and every VMA in it are complete before this.
-	 * The mm's sequence is odd (mmap_write_lock) until the writer is done
-	 * with the PTEs too, so a speculative fault cannot validate against
-	 * a half-done change. */
+	/* Publish (rcu_assign_pointer): the table and every VMA in it are
+	 * complete before this, and so are the marks and `detached` stores
+	 * above.  Pairs with table_of()'s smp_load_acquire.  The mm's
+	 * sequence is odd (mmap_write_lock) until the writer is done with
+	 * the PTEs too, so a speculative fault cannot validate against a
+	 * half-done change. */
 	smp_store_release(&mm->vmas, nt);
 	for (int k = 0; k < ndead; k++)
 		vma_free(dead[k]);

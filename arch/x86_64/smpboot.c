@@ -79,13 +79,15 @@ bool arch_boot_ap(unsigned cpu, uint32_t apic_id, void *stack_top)
 	mdelay(10);
 	lapic_send_startup(apic_id, TRAMPOLINE_BASE >> 12);
 	udelay(200);
-	if (!READ_ONCE(pc->online)) {
+	if (!smp_load_acquire(&pc->online)) {
 		lapic_send_startup(apic_id, TRAMPOLINE_BASE >> 12);
 		udelay(200);
 	}
-	/* Emulated CPUs may take a while to be scheduled: wait up to 2 s. */
+	/* Emulated CPUs may take a while to be scheduled: wait up to 2 s.
+	 * Acquire: pairs with ap_entry()'s release of `online`, so the AP's
+	 * setup (its per-CPU area, apic_id) is visible once we return. */
 	uint64_t deadline = ktime_ns() + 2000000000ull;
-	while (!READ_ONCE(pc->online)) {
+	while (!smp_load_acquire(&pc->online)) {
 		if (ktime_ns() > deadline)
 			return false;
 		cpu_relax();

@@ -18,13 +18,15 @@
 static void print_class(struct lock_class *c, void *ctx)
 {
 	(void)ctx;
-	if (!c->acquisitions && !c->contended)
+	/* Relaxed counters, updated by other CPUs as we read: READ_ONCE. */
+	uint64_t acq = READ_ONCE(c->acquisitions);
+	if (!acq && !READ_ONCE(c->contended))
 		return;
 	mon_printf("%-24s %12llu %10llu %14llu %14llu %8llu %8llu %8llu %9llu\n", c->name,
-		   (unsigned long long)c->acquisitions, (unsigned long long)c->contended,
-		   (unsigned long long)c->spin_cycles, (unsigned long long)c->hold_cycles,
-		   (unsigned long long)c->halts, (unsigned long long)c->kicks,
-		   (unsigned long long)c->steals, (unsigned long long)c->nmi_spins);
+		   (unsigned long long)acq, (unsigned long long)READ_ONCE(c->contended),
+		   (unsigned long long)READ_ONCE(c->spin_cycles), (unsigned long long)READ_ONCE(c->hold_cycles),
+		   (unsigned long long)READ_ONCE(c->halts), (unsigned long long)READ_ONCE(c->kicks),
+		   (unsigned long long)READ_ONCE(c->steals), (unsigned long long)READ_ONCE(c->nmi_spins));
 }
 
 static int cmd_locks(int argc, char **argv)

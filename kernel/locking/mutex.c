@@ -4,6 +4,10 @@
  * Unlock with waiters gives ownership straight to the oldest waiter (sets
  * ->owner to it before waking it), so a thread that keeps relocking cannot
  * overtake the queue.  The waiter sleeps until it sees itself as owner.
+ *
+ * ->owner is written and read under wait_lock, except by
+ * mutex_is_locked() (a racy peek, READ_ONCE): so the stores are
+ * WRITE_ONCE.
  */
 #include "kernel/locking/mutex.h"
 #include "kernel/config.h"
@@ -25,12 +29,12 @@ void mutex_lock(struct mutex *m)
 		panic("mutex %s: recursive mutex_lock by thread %s", m->name, me->name);
 #ifdef CONFIG_SLEEPLOCK_BROKEN
 	/* Test-only: never wait.  Mutual exclusion is gone. */
-	m->owner = me;
+	WRITE_ONCE(m->owner, me);
 	spin_unlock_irqrestore(&m->wait_lock, flags);
 	return;
 #endif
 	if (!m->owner) {
-		m->owner = me;
+		WRITE_ONCE(m->owner, me);
 		spin_unlock_irqrestore(&m->wait_lock, flags);
 		return;
 	}
@@ -56,7 +60,7 @@ bool mutex_trylock(struct mutex *m)
 	bool ok = false;
 	spin_lock_irqsave(&m->wait_lock, flags);
 	if (!m->owner) {
-		m->owner = current;
+		WRITE_ONCE(m->owner, current);
 		ok = true;
 	}
 	spin_unlock_irqrestore(&m->wait_lock, flags);
@@ -73,14 +77,14 @@ void mutex_unlock(struct mutex *m)
 		      m->owner ? m->owner->name : "nobody");
 #endif
 	if (list_empty(&m->waiters)) {
-		m->owner = NULL;
+		WRITE_ONCE(m->owner, NULL);
 		spin_unlock_irqrestore(&m->wait_lock, flags);
 		return;
 	}
 	struct mutex_waiter *w = list_first_entry(&m->waiters, struct mutex_waiter, node);
 	list_del(&w->node);
 	struct thread *next = w->thread;    /* w lives on its stack: read it first */
-	m->owner = next;
+	WRITE_ONCE(m->owner, next);
 	wake_up_thread(next);
 	spin_unlock_irqrestore(&m->wait_lock, flags);
 }

@@ -160,7 +160,7 @@
 #define STEAL_HELD        (1u << 31)
 
 static struct lock_class *lock_classes;     /* lock-free push-only list */
-static bool spin_debug_off;                  /* set by panic() */
+static bool spin_debug_off;                  /* set by panic(), read by every CPU: marked */
 
 unsigned spin_budget = SPIN_BUDGET_DEFAULT;
 unsigned spin_steal = SPIN_STEAL_DEFAULT;
@@ -227,6 +227,9 @@ static void class_register(struct lock_class *c)
 	if (READ_ONCE(c->registered) || __atomic_exchange_n(&c->registered, true, __ATOMIC_SEQ_CST))
 		return;
 	struct lock_class *head = READ_ONCE(lock_classes);
+	/* c->next (and the class) before the pointer that publishes it: the
+	 * CAS is a full barrier.  Readers (lock_class_for_each) follow the
+	 * pointer: an address dependency from their READ_ONCE. */
 	do {
 		c->next = head;
 	} while (!__atomic_compare_exchange_n(&lock_classes, &head, c, false,
@@ -238,7 +241,7 @@ static __noinline void spin_timeout(spinlock_t *l, uint64_t spun)
 	int holder = READ_ONCE(l->holder_cpu);
 	panic("spinlock %s (%p): CPU %u spun %llu ms; held by CPU %d, taken at %pS",
 	      l->class ? l->class->name : "?", (void *)l, smp_processor_id(),
-	      (unsigned long long)(tsc_to_ns(spun) / 1000000), holder, l->holder_ip);
+	      (unsigned long long)(tsc_to_ns(spun) / 1000000), holder, READ_ONCE(l->holder_ip));
 }
 
 /*
@@ -270,8 +273,10 @@ static inline void lock_acquired(spinlock_t *l, const void *ip, uint64_t t0, boo
 {
 	bool timed = READ_ONCE(lockstat_enabled);
 	uint64_t now = timed || contended ? get_cycles() : 0;
-	l->holder_cpu = (int)smp_processor_id();
-	l->holder_ip = ip;
+	/* Debug fields: waiters read them without the lock (the recursion
+	 * check, spin_timeout()), so marked stores; they order nothing. */
+	WRITE_ONCE(l->holder_cpu, (int)smp_processor_id());
+	WRITE_ONCE(l->holder_ip, ip);
 	l->acquired_tsc = timed ? now : 0;     /* 0: this hold is not timed */
 	struct lock_class *c = l->class;
 	if (c) {
@@ -307,7 +312,10 @@ static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, bool on_st
 			__atomic_fetch_add(&l->class->nmi_spins, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	halt_cpu[me].depth = d + 1;             /* our own interrupts nest above */
+	/* Our own interrupts nest above.  WRITE_ONCE: the compiler must not
+	 * sink this below the slot stores (a handler that interrupts us
+	 * would then take slot d too); same CPU, so no CPU barrier. */
+	WRITE_ONCE(halt_cpu[me].depth, d + 1);
 	struct halt_slot *s = &halt_cpu[me].slot[d];
 	WRITE_ONCE(s->ticket, ticket);
 	smp_wmb();                              /* ticket before lock: pairs with spin_find_waiter()'s smp_rmb */
@@ -322,19 +330,19 @@ static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, bool on_st
 	if (on_steal) {
 		while (smp_load_acquire(&l->steal) != want) {            /* W3 */
 			arch_halt_unless_u32(&l->steal, want);
-			if (!spin_debug_off && get_cycles() - t0 > limit)
+			if (!READ_ONCE(spin_debug_off) && get_cycles() - t0 > limit)
 				spin_timeout(l, get_cycles() - t0);
 		}
 	} else {
 		while (smp_load_acquire(&l->owner) != (uint16_t)want) { /* W3 */
 			arch_halt_unless_u16(&l->owner, (uint16_t)want);
-			if (!spin_debug_off && get_cycles() - t0 > limit)
+			if (!READ_ONCE(spin_debug_off) && get_cycles() - t0 > limit)
 				spin_timeout(l, get_cycles() - t0);
 		}
 	}
 	__atomic_fetch_sub(&l->halters, 1, __ATOMIC_RELAXED);  /* W4 */
 	WRITE_ONCE(s->lock, NULL);
-	halt_cpu[me].depth = d;
+	WRITE_ONCE(halt_cpu[me].depth, d);      /* after the slot is cleared, as above */
 }
 
 /* The CPU whose wait slot names @l and @ticket, or -1.  A slot read while
@@ -417,7 +425,7 @@ static __noinline void spin_claim_turn(spinlock_t *l, uint16_t ticket, uint64_t 
 				spin_halt_wait(l, ticket, true, want, t0, limit);
 				n = 0;
 			}
-			if (!(n & 1023) && !spin_debug_off && get_cycles() - t0 > limit)
+			if (!(n & 1023) && !READ_ONCE(spin_debug_off) && get_cycles() - t0 > limit)
 				spin_timeout(l, get_cycles() - t0);
 		}
 	}
@@ -428,11 +436,11 @@ void spin_lock(spinlock_t *l)
 {
 	const void *ip = __builtin_return_address(0);
 	preempt_disable();
-	if (unlikely(!spin_debug_off && !IS_ENABLED_SPINLOCK_BROKEN &&
+	if (unlikely(!READ_ONCE(spin_debug_off) && !IS_ENABLED_SPINLOCK_BROKEN &&
 		     READ_ONCE(l->holder_cpu) == (int)smp_processor_id() &&
 		     spin_is_locked(l)))
 		panic("recursive lock: CPU %u takes %s (%p) again at %pS; it took it at %pS",
-		      smp_processor_id(), l->class ? l->class->name : "?", (void *)l, ip, l->holder_ip);
+		      smp_processor_id(), l->class ? l->class->name : "?", (void *)l, ip, READ_ONCE(l->holder_ip));
 
 	/* A turn open to stealers: its waiter sleeps; take the lock ahead of
 	 * it rather than queue behind it (S2-S4). */
@@ -468,11 +476,13 @@ void spin_lock(spinlock_t *l)
 				spin_halt_wait(l, ticket, false, ticket, t0, limit);
 				n = 0;
 			}
-			if (!(n & 1023) && !spin_debug_off && get_cycles() - t0 > limit)
+			if (!(n & 1023) && !READ_ONCE(spin_debug_off) && get_cycles() - t0 > limit)
 				spin_timeout(l, get_cycles() - t0);
 		}
 		/* C1: our turn.  If it was opened to stealers while we slept,
-		 * close it (the open turn was stored before owner moved). */
+		 * close it.  The open turn (S1) was stored before owner moved:
+		 * spin_unlock()'s release of owner (U1) and our acquire load
+		 * of it above order it for us. */
 		if (unlikely(READ_ONCE(l->steal)))
 			spin_claim_turn(l, ticket, t0, limit);
 	}
@@ -486,6 +496,9 @@ bool spin_trylock(spinlock_t *l)
 	uint32_t expect_next = owner;
 	/* Free iff next == owner; take ticket `owner` by bumping next. */
 	uint16_t exp = (uint16_t)expect_next;
+	/* No acquire load here: the compare-and-exchange is a full barrier
+	 * after our read of owner, so the critical section cannot start
+	 * before the previous holder's release of owner (U1) was read. */
 	if (READ_ONCE(l->next) == owner &&
 	    __atomic_compare_exchange_n(&l->next, &exp, (uint16_t)(owner + 1), false,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
@@ -509,13 +522,13 @@ static __noinline void spin_unlock_stolen(spinlock_t *l)
 
 void spin_unlock(spinlock_t *l)
 {
-	if (unlikely(!spin_debug_off && !IS_ENABLED_SPINLOCK_BROKEN &&
+	if (unlikely(!READ_ONCE(spin_debug_off) && !IS_ENABLED_SPINLOCK_BROKEN &&
 		     l->holder_cpu != (int)smp_processor_id()))
 		panic("spin_unlock of %s (%p) by CPU %u, but holder is CPU %d",
 		      l->class ? l->class->name : "?", (void *)l, smp_processor_id(), l->holder_cpu);
 	if (l->class && l->acquired_tsc)
 		__atomic_fetch_add(&l->class->hold_cycles, get_cycles() - l->acquired_tsc, __ATOMIC_RELAXED);
-	l->holder_cpu = -1;
+	WRITE_ONCE(l->holder_cpu, -1);          /* see lock_acquired() */
 	uint16_t next = (uint16_t)(l->owner + 1);
 	int sleeper = -1;
 	/* One load tells whether anyone halts on the lock or a turn is open:
@@ -549,6 +562,9 @@ void spin_unlock(spinlock_t *l)
 
 void lock_class_for_each(void (*fn)(struct lock_class *c, void *ctx), void *ctx)
 {
+	/* Push-only list: each class and its ->next are read through the
+	 * pointer loaded here (an address dependency), which pairs with
+	 * class_register()'s compare-and-swap; ->next never changes after. */
 	for (struct lock_class *c = READ_ONCE(lock_classes); c; c = c->next)
 		fn(c, ctx);
 }
@@ -569,5 +585,5 @@ void lock_stats_reset(void)
 
 void spinlock_panic_mode(void)
 {
-	spin_debug_off = true;
+	WRITE_ONCE(spin_debug_off, true);
 }

@@ -94,7 +94,7 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	}
 	if (arch_thread_init_user(t)) {
 		kfree(s);
-		t->state = THREAD_ZOMBIE;
+		WRITE_ONCE(t->state, THREAD_ZOMBIE);     /* ps may read it (thread_list) */
 		thread_free(t);
 		return -ENOMEM;
 	}
@@ -106,7 +106,10 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 		thread_free(t);
 		return -EAGAIN;
 	}
-	p->threads[p->nthreads++] = (struct thread_record){ .tid = t->tid };
+	p->threads[p->nthreads] = (struct thread_record){ .tid = t->tid };
+	/* Release: the record before the count that covers it;
+	 * process_thread_join() reads both without p->lock (its acquire). */
+	smp_store_release(&p->nthreads, p->nthreads + 1);
 	p->live_threads++;
 	spin_unlock_irqrestore(&p->lock, flags);
 	t->mm = p->mm;
@@ -269,7 +272,8 @@ static int wait_for(struct process *parent, int pid, int *status, uint64_t ns)
 		wait_event(&p->exit_wq, wait_over(p, me));
 
 	/* `exited` is set under process_list_lock, and the exiting thread
-	 * is done with p when it drops it: holding the lock, p is ours. */
+	 * is done with p when it drops it: holding the lock, p is ours.
+	 * (wait_over()'s acquire pairs with process_end()'s release.) */
 	spin_lock_irqsave(&process_list_lock, flags);
 	if (!p->exited) {
 		p->waited = false;      /* interrupted or timed out: give it back */
@@ -313,13 +317,16 @@ int process_thread_join(int tid, int *code)
 {
 	struct process *p = current->proc;
 	struct thread_record *rec = NULL;
-	for (int i = 0; i < p->nthreads; i++)
+	int n = smp_load_acquire(&p->nthreads);    /* pairs with start_user_thread()'s release */
+	for (int i = 0; i < n; i++)
 		if (p->threads[i].tid == tid)
 			rec = &p->threads[i];
 	if (!rec || tid == current->tid)
 		return -ESRCH;
 	wait_event(&p->thread_wq, READ_ONCE(rec->done) || READ_ONCE(p->killed));
-	if (!rec->done)
+	/* Acquire: the thread's exit code was stored before `done` (the
+	 * release in process_exit_thread()); we read neither under p->lock. */
+	if (!smp_load_acquire(&rec->done))
 		return -EINTR;
 	*code = rec->code;
 	return 0;
@@ -358,7 +365,9 @@ static void process_end(struct process *p)
 		list_del(&p->node);
 	} else {
 		/* The waiter frees p once it sees `exited` and then takes
-		 * this lock, so p outlives the wake_up. */
+		 * this lock, so p outlives the wake_up.  Release: pairs with
+		 * wait_over()'s acquire (exit_code and the children's
+		 * hand-off above come before). */
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);
 	}
@@ -386,7 +395,9 @@ void process_exit_thread(int code)
 	for (int i = 0; i < p->nthreads; i++)
 		if (p->threads[i].tid == me->tid) {
 			p->threads[i].code = code;
-			p->threads[i].done = true;
+			/* Release: the code before `done`; pairs with
+			 * process_thread_join()'s acquire (it holds no lock). */
+			smp_store_release(&p->threads[i].done, true);
 		}
 	bool last = --p->live_threads == 0;
 	if (last && !p->killed)
@@ -412,8 +423,11 @@ void process_exit_group(int code)
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
 	if (!p->killed) {
-		p->killed = true;
 		p->exit_code = code;
+		/* Release: the exit code before `killed`, which every thread
+		 * reads without p->lock; pairs with user_return_check()'s
+		 * acquire. */
+		smp_store_release(&p->killed, true);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
 	wake_all_threads(p);
@@ -431,7 +445,8 @@ void user_return_check(struct trap_frame *f)
 {
 	(void)f;
 	struct process *p = current->proc;
-	if (p && READ_ONCE(p->killed)) {
+	/* Acquire: then p->exit_code is the group's (process_exit_group()). */
+	if (p && smp_load_acquire(&p->killed)) {
 		arch_irq_enable();
 		process_exit_thread(p->exit_code);
 	}

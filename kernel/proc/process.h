@@ -45,6 +45,10 @@ struct process {
 	bool waited;                /* a waiter has claimed it and will free it */
 	bool exited;                /* the last thread has left: a zombie (read with acquire) */
 	int nchildren;              /* children not yet reaped (<= PROC_MAX_CHILDREN) */
+	/* Written under lock; killed, nthreads and each record's done are
+	 * also read without it: stored with release (after exit_code, the
+	 * record, the code) and read with acquire where what they cover is
+	 * read next (process.c). */
 	spinlock_t lock;            /* the fields below */
 	int live_threads;
 	bool killed;                /* every thread must leave */

@@ -66,7 +66,9 @@ static bool gp_wanted;
 static bool rcu_ready;
 static unsigned long stall_warned_seq;
 
-/* statistics (rcu_gp_lock, or relaxed atomics) */
+/* statistics: under rcu_gp_lock, or relaxed atomics; gp_completed and
+ * stalls are also read without the lock (marked); the peaks are a racy
+ * maximum of marked accesses (a lost update only lowers a peak) */
 static uint64_t gp_completed, latencies[LATENCY_SAMPLES];
 static uint64_t cbs_waiting, cbs_peak, bytes_waiting, bytes_peak, stalls;
 
@@ -110,12 +112,16 @@ static void gp_maybe_end(void)
 {
 	if (!(gp_seq & 1) || !cpumask_empty(&qs_needed))
 		return;
-	/* Full barrier (the lock's release and the atomic below): all that
-	 * the readers did is visible before callbacks can see the end. */
+	/* Full barrier: everything the readers did before their quiescent
+	 * states (each reported under this lock, rcu_qs()) is ordered before
+	 * the end of the period is published.  Pairs with the full barrier a
+	 * CPU passes between seeing the end (seq_done() in
+	 * advance_callbacks()) and running the callbacks (see there), and
+	 * with synchronize_rcu()'s smp_mb. */
 	smp_mb();
 	WRITE_ONCE(gp_seq, gp_seq + 1);
 	latencies[gp_completed % LATENCY_SAMPLES] = ktime_ns() - gp_start_ns;
-	gp_completed++;
+	WRITE_ONCE(gp_completed, gp_completed + 1);     /* rcu_gp_completed() reads it lockless */
 	gp_maybe_start();
 }
 
@@ -153,7 +159,19 @@ static void list_append(struct rcu_head ***tail, struct rcu_head **head, struct 
 	(void)head;
 }
 
-/* Move callbacks along; IRQs off, this CPU's lists. Returns true if some are done. */
+/*
+ * Move callbacks along; IRQs off, this CPU's lists. Returns true if some are done.
+ *
+ * seq_done() is a plain READ_ONCE of gp_seq, not an acquire: what orders
+ * the callbacks after the grace period is a full barrier between this
+ * read and rcu_cb_thread() invoking them on this CPU, always there: a
+ * caller that moved callbacks to `done` (we return true) calls wake_up(),
+ * whose wq->lock is a locked RMW, before it returns to the interrupted or
+ * preempted context, and the thread otherwise reaches them only through
+ * a context switch (rq->lock) or its own prepare_to_wait/finish_wait.
+ * With gp_maybe_end()'s smp_mb before the gp_seq store, the readers'
+ * accesses come before the callbacks' (the frees) on every CPU.
+ */
 static bool advance_callbacks(struct rcu_cpu *rc)
 {
 	bool want_gp = false, woke = false;
@@ -188,14 +206,14 @@ void call_rcu_sized(struct rcu_head *head, rcu_callback_t func, size_t bytes)
 	local_irq_save(flags);
 	struct rcu_cpu *rc = &rcu_cpus[smp_processor_id()];
 	list_append(&rc->next_tail, &rc->next, head);
-	rc->queued++;
+	WRITE_ONCE(rc->queued, rc->queued + 1);         /* read by rcu_get_stats() */
 	uint64_t w = __atomic_add_fetch(&cbs_waiting, 1, __ATOMIC_RELAXED);
-	if (w > cbs_peak)
-		cbs_peak = w;
+	if (w > READ_ONCE(cbs_peak))
+		WRITE_ONCE(cbs_peak, w);
 	uint64_t b = __atomic_add_fetch(&bytes_waiting, bytes, __ATOMIC_RELAXED);
-	if (b > bytes_peak)
-		bytes_peak = b;
-	bool wake = rcu_ready && advance_callbacks(rc);
+	if (b > READ_ONCE(bytes_peak))
+		WRITE_ONCE(bytes_peak, b);
+	bool wake = READ_ONCE(rcu_ready) && advance_callbacks(rc);
 	local_irq_restore(flags);
 	if (wake)
 		wake_up(&rc->cb_wq);
@@ -237,7 +255,7 @@ static void rcu_cb_thread(void *arg)
 		while (list) {
 			struct rcu_head *next = list->next;
 			invoke(list);
-			rc->invoked++;
+			WRITE_ONCE(rc->invoked, rc->invoked + 1);   /* read by rcu_get_stats() */
 			__atomic_sub_fetch(&cbs_waiting, 1, __ATOMIC_RELAXED);
 			list = next;
 		}
@@ -260,6 +278,8 @@ uint64_t rcu_gp_age_ns(unsigned long *seq)
 	*seq = s;
 	if (!(s & 1))
 		return 0;
+	/* The acquire above and this smp_rmb pair with gp_maybe_start()'s
+	 * smp_wmb (start time, then gp_seq). */
 	uint64_t start = READ_ONCE(gp_start_ns);
 	smp_rmb();
 	if (READ_ONCE(gp_seq) != s)
@@ -270,7 +290,7 @@ uint64_t rcu_gp_age_ns(unsigned long *seq)
 
 void rcu_tick(bool quiescent)
 {
-	if (!rcu_ready)
+	if (!READ_ONCE(rcu_ready))
 		return;
 	unsigned cpu = smp_processor_id();
 	struct rcu_cpu *rc = &rcu_cpus[cpu];
@@ -283,9 +303,13 @@ void rcu_tick(bool quiescent)
 	if (cpu == 0 && rcu_gp_age_ns(&s) > (uint64_t)READ_ONCE(rcu_stall_timeout_ms) * 1000000ull &&
 	    s != stall_warned_seq) {
 		stall_warned_seq = s;
-		stalls++;
+		WRITE_ONCE(stalls, stalls + 1);         /* read by rcu_get_stats() */
+		/* A snapshot (each word read once): other CPUs clear their
+		 * bits under rcu_gp_lock meanwhile, which we do not hold. */
+		cpumask_t owed;
+		cpumask_copy(&owed, &qs_needed);
 		unsigned c;
-		for_each_cpu(c, &qs_needed) {
+		for_each_cpu(c, &owed) {
 			pr_warn("rcu: stall: CPU %u has owed grace period %lu a quiescent state for over %u ms\n",
 				c, s, rcu_stall_timeout_ms);
 			smp_request_backtrace(c);
@@ -376,7 +400,7 @@ void rcu_start_cpu_thread(unsigned cpu)
 	rcu_cpus[cpu].cb_thread = thread_create(name, rcu_cb_thread, &rcu_cpus[cpu], &m, THREAD_DETACHED);
 	if (!rcu_cpus[cpu].cb_thread)
 		panic("rcu: no memory for the callback thread of CPU %u", cpu);
-	rcu_ready = true;
+	WRITE_ONCE(rcu_ready, true);    /* read by every CPU's tick and call_rcu() */
 }
 
 static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
@@ -395,7 +419,7 @@ void rcu_get_stats(struct rcu_stats *s)
 	memcpy(lat, latencies, sizeof(lat));
 	s->gp_completed = gp_completed;
 	s->gp_seq = gp_seq;
-	s->stalls = stalls;
+	s->stalls = READ_ONCE(stalls);
 	spin_unlock_irqrestore(&rcu_gp_lock, flags);
 	for (unsigned i = 1; i < n; i++)        /* insertion sort of <= 64 samples */
 		for (unsigned j = i; j > 0 && cmp_u64(lat[j - 1], lat[j]) > 0; j--) {
@@ -406,13 +430,13 @@ void rcu_get_stats(struct rcu_stats *s)
 	s->gp_latency_max_ns = n ? lat[n - 1] : 0;
 	s->cbs_queued = s->cbs_invoked = 0;
 	for (unsigned c = 0; c < NR_CPUS; c++) {
-		s->cbs_queued += rcu_cpus[c].queued;
-		s->cbs_invoked += rcu_cpus[c].invoked;
+		s->cbs_queued += READ_ONCE(rcu_cpus[c].queued);
+		s->cbs_invoked += READ_ONCE(rcu_cpus[c].invoked);
 	}
-	s->cbs_waiting = cbs_waiting;
-	s->cbs_peak = cbs_peak;
-	s->bytes_waiting = bytes_waiting;
-	s->bytes_peak = bytes_peak;
+	s->cbs_waiting = READ_ONCE(cbs_waiting);
+	s->cbs_peak = READ_ONCE(cbs_peak);
+	s->bytes_waiting = READ_ONCE(bytes_waiting);
+	s->bytes_peak = READ_ONCE(bytes_peak);
 }
 
 static int cmd_rcu(int argc, char **argv)

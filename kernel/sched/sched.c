@@ -45,6 +45,9 @@
 #include "mm/mm.h"
 #include "asm/cpu.h"
 
+/* Fields other CPUs read without rq->lock (nr_queued, switches, ready)
+ * are stored with WRITE_ONCE (or a release) and read with READ_ONCE (or
+ * an acquire). */
 struct rq {
 	spinlock_t lock;
 	struct list_head queue;     /* runnable, not running */
@@ -75,7 +78,10 @@ void sched_init_cpu(unsigned cpu, struct thread *idle)
 	INIT_LIST_HEAD(&rq->queue);
 	rq->idle = idle;
 	timer_init_cpu(cpu);
-	rq->ready = true;
+	/* Release: the lock, queue and idle thread above before other CPUs
+	 * may queue threads here; pairs with the smp_load_acquire of ready
+	 * in select_cpu() and idle_balance(). */
+	smp_store_release(&rq->ready, true);
 }
 
 /* ---- debug: sleeping where one must not ------------------------------ */
@@ -94,7 +100,7 @@ void __might_sleep(const char *file, int line)
 		why = "with a spinlock held or preemption disabled";
 	if (!why)
 		return;
-	sched_sleep_warnings++;
+	__atomic_fetch_add(&sched_sleep_warnings, 1, __ATOMIC_RELAXED);     /* any CPU */
 	struct thread *curr = current;
 	pr_err("BUG: sleeping function called %s at %s:%d (CPU %u, preempt_count %d, thread %s)\n",
 	       why, file, line, smp_processor_id(), preempt_count(),
@@ -107,7 +113,7 @@ void __might_sleep(const char *file, int line)
 static void enqueue(struct rq *rq, struct thread *t)
 {
 	list_add_tail(&t->run_node, &rq->queue);
-	rq->nr_queued++;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued + 1);  /* read lockless by other CPUs */
 	t->on_rq = true;
 }
 
@@ -117,7 +123,7 @@ static struct thread *pick_next(struct rq *rq)
 		return rq->idle;
 	struct thread *t = list_first_entry(&rq->queue, struct thread, run_node);
 	list_del(&t->run_node);
-	rq->nr_queued--;
+	WRITE_ONCE(rq->nr_queued, rq->nr_queued - 1);
 	return t;
 }
 
@@ -129,9 +135,11 @@ static unsigned select_cpu(struct thread *t)
 		return t->cpu;
 	unsigned best = NR_CPUS, cpu;
 	for_each_cpu(cpu, &t->affinity) {
-		if (!cpu_online(cpu) || !runqueues[cpu].ready)
+		/* Acquire: pairs with sched_init_cpu()'s release. */
+		if (!cpu_online(cpu) || !smp_load_acquire(&runqueues[cpu].ready))
 			continue;
-		if (best == NR_CPUS || runqueues[cpu].nr_queued < runqueues[best].nr_queued)
+		if (best == NR_CPUS ||
+		    READ_ONCE(runqueues[cpu].nr_queued) < READ_ONCE(runqueues[best].nr_queued))
 			best = cpu;
 	}
 	return best == NR_CPUS ? 0 : best;
@@ -163,8 +171,8 @@ static void activate(struct thread *t, unsigned cpu)
 	struct rq *rq = &runqueues[cpu];
 	unsigned long flags;
 	spin_lock_irqsave(&rq->lock, flags);
-	t->cpu = cpu;
-	t->state = THREAD_RUNNABLE;
+	WRITE_ONCE(t->cpu, cpu);            /* lock_task_rq() reads it lockless */
+	WRITE_ONCE(t->state, THREAD_RUNNABLE);
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
 	kick_cpu(cpu);
@@ -193,11 +201,14 @@ bool wake_up_thread(struct thread *t)
 {
 	unsigned long flags;
 	struct rq *rq = lock_task_rq(t, &flags);
-	if (t->state != THREAD_BLOCKED) {
+	/* Marked: the sleeper stores its state without this lock
+	 * (set_current_state()).  The lock's acquisition above is our full
+	 * barrier of the sleep/wake store-buffer pattern (see sched.h). */
+	if (READ_ONCE(t->state) != THREAD_BLOCKED) {
 		spin_unlock_irqrestore(&rq->lock, flags);
 		return false;
 	}
-	t->state = THREAD_RUNNABLE;
+	WRITE_ONCE(t->state, THREAD_RUNNABLE);
 	if (t->on_rq) {
 		/* Still running (it has not reached schedule() yet, or is
 		 * switching out): it will see RUNNABLE and stay runnable. */
@@ -210,7 +221,7 @@ bool wake_up_thread(struct thread *t)
 		cpu = select_cpu(t);
 		rq = &runqueues[cpu];
 		spin_lock_irqsave(&rq->lock, flags);
-		t->cpu = cpu;
+		WRITE_ONCE(t->cpu, cpu);
 	}
 	enqueue(rq, t);
 	spin_unlock_irqrestore(&rq->lock, flags);
@@ -220,9 +231,12 @@ bool wake_up_thread(struct thread *t)
 
 void set_current_state(enum thread_state s)
 {
-	current->state = s;
+	WRITE_ONCE(current->state, s);      /* a waker reads it (wake_up_thread) */
 	/* Full barrier: the state store is visible before the caller reads
-	 * its wait condition (pairs with the waker's rq-lock acquisition). */
+	 * its wait condition.  Store-buffer pattern: pairs with the full
+	 * barrier of the waker's rq-lock acquisition (lock_task_rq() in
+	 * wake_up_thread()), which comes after it made the condition true
+	 * and before it reads our state. */
 	smp_mb();
 }
 
@@ -240,7 +254,8 @@ static void finish_switch(struct rq *rq)
 		prev->migrate_to = -1;
 		reap = prev->state == THREAD_ZOMBIE && (prev->flags & THREAD_DETACHED);
 		/* Release: prev's saved registers are in memory before another
-		 * CPU can see on_cpu == 0 and switch to it. */
+		 * CPU can see on_cpu == 0 and switch to it (pairs with the
+		 * acquire loads in __schedule() and thread_join()). */
 		smp_store_release(&prev->on_cpu, false);
 	}
 	spin_unlock(&rq->lock);
@@ -276,7 +291,7 @@ static void __schedule(bool preempt)
 	pc->need_resched = false;
 
 	if (prev->state == THREAD_RUNNING)
-		prev->state = THREAD_RUNNABLE;
+		WRITE_ONCE(prev->state, THREAD_RUNNABLE);     /* thread_join(), ps read it lockless */
 	bool stays = prev->state == THREAD_RUNNABLE ||
 		     (preempt && prev->state == THREAD_BLOCKED);
 	if (stays && !(prev->flags & THREAD_IDLE)) {
@@ -294,27 +309,29 @@ static void __schedule(bool preempt)
 	if (next == prev) {
 		/* Nothing else to run (or prev was requeued and picked again). */
 		if (prev->state == THREAD_RUNNABLE)
-			prev->state = THREAD_RUNNING;
+			WRITE_ONCE(prev->state, THREAD_RUNNING);
 		prev->slice = SCHED_SLICE_TICKS;
 		spin_unlock(&rq->lock);
 		local_irq_restore(flags);
 		return;
 	}
 	/* A thread woken onto this queue may still be switching out
-	 * elsewhere: wait until its registers are saved. */
+	 * elsewhere: wait until its registers are saved (acquire: pairs with
+	 * finish_switch()'s release of on_cpu). */
 	while (smp_load_acquire(&next->on_cpu))
 		cpu_relax();
 
 	uint64_t now = ktime_ns();
-	prev->runtime_ns += now - prev->switched_in;
-	next->switched_in = now;
+	/* Marked: `ps` (ps_line) reads them without the lock. */
+	WRITE_ONCE(prev->runtime_ns, prev->runtime_ns + (now - prev->switched_in));
+	WRITE_ONCE(next->switched_in, now);
 	if (next->state == THREAD_RUNNABLE)     /* not if preempted on its way to sleep */
-		next->state = THREAD_RUNNING;
-	next->cpu = (unsigned)(rq - runqueues);
+		WRITE_ONCE(next->state, THREAD_RUNNING);
+	WRITE_ONCE(next->cpu, (unsigned)(rq - runqueues));     /* see lock_task_rq() */
 	next->on_cpu = true;
 	next->slice = SCHED_SLICE_TICKS;
 	rq->prev = prev;
-	rq->switches++;
+	WRITE_ONCE(rq->switches, rq->switches + 1);            /* sched_context_switches() */
 	pc->curr = next;
 	switch_mm(next->mm);                /* CR3, cpumasks, lazy TLB */
 	arch_switch_thread(prev, next);     /* kernel stack for traps, FPU */
@@ -396,7 +413,8 @@ static bool idle_balance(struct rq *rq, unsigned this_cpu)
 	unsigned cpu, busiest = NR_CPUS, most = 0;
 	for_each_online_cpu(cpu) {
 		unsigned n = READ_ONCE(runqueues[cpu].nr_queued);
-		if (cpu != this_cpu && runqueues[cpu].ready && n > most) {
+		/* Acquire: pairs with sched_init_cpu()'s release. */
+		if (cpu != this_cpu && smp_load_acquire(&runqueues[cpu].ready) && n > most) {
 			most = n;
 			busiest = cpu;
 		}
@@ -413,7 +431,7 @@ static bool idle_balance(struct rq *rq, unsigned this_cpu)
 		}
 	if (moved) {
 		list_del(&moved->run_node);
-		src->nr_queued--;
+		WRITE_ONCE(src->nr_queued, src->nr_queued - 1);
 		WRITE_ONCE(moved->cpu, this_cpu);
 	}
 	spin_unlock(&src->lock);

@@ -30,7 +30,8 @@ void yield(void);
 
 /** set_current_state() - mark the caller about to sleep (full barrier after the store). */
 void set_current_state(enum thread_state s);
-static inline void __set_current_state(enum thread_state s) { current->state = s; }
+/* Marked: a waker may read the state at any time (wake_up_thread()). */
+static inline void __set_current_state(enum thread_state s) { WRITE_ONCE(current->state, s); }
 
 /**
  * wake_up_thread() - make a blocked thread runnable (on its CPU's queue, or

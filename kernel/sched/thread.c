@@ -203,7 +203,11 @@ void thread_exit(int code)
 	/* IRQs off from here: no preemption between becoming a zombie and
 	 * waking the joiner, or the joiner might never be woken. */
 	local_irq_disable();
-	me->state = THREAD_ZOMBIE;
+	WRITE_ONCE(me->state, THREAD_ZOMBIE);   /* the joiner reads it lockless */
+	/* Full barrier: the zombie state before wake_up() reads the queue.
+	 * Store-buffer pattern with the joiner's wait_event(), whose
+	 * prepare_to_wait() queues it and runs set_current_state()'s smp_mb
+	 * before it reads the state: it sees ZOMBIE or we see it queued. */
 	smp_mb();
 	wake_up(&me->exit_wq);
 	schedule();
@@ -328,11 +332,14 @@ static void ps_line(struct thread *t, void *ctx)
 		snprintf(aff, sizeof(aff), "%u", first);
 	else
 		snprintf(aff, sizeof(aff), "%u CPUs from %u", n, first);
-	uint64_t rt = t->runtime_ns;
-	if (t->state == THREAD_RUNNING)
-		rt += ktime_ns() - t->switched_in;
-	mon_printf("%5d %-16s %-9s %3u %-14s %8llu.%03llu\n", t->tid, t->name, state_name(t->state),
-		   t->cpu, aff, (unsigned long long)(rt / 1000000), (unsigned long long)(rt / 1000 % 1000));
+	/* A snapshot without the run-queue locks: every field is marked
+	 * (their writers use WRITE_ONCE) and may be a switch out of date. */
+	enum thread_state st = READ_ONCE(t->state);
+	uint64_t rt = READ_ONCE(t->runtime_ns);
+	if (st == THREAD_RUNNING)
+		rt += ktime_ns() - READ_ONCE(t->switched_in);
+	mon_printf("%5d %-16s %-9s %3u %-14s %8llu.%03llu\n", t->tid, t->name, state_name(st),
+		   READ_ONCE(t->cpu), aff, (unsigned long long)(rt / 1000000), (unsigned long long)(rt / 1000 % 1000));
 }
 
 static int cmd_ps(int argc, char **argv)
