@@ -34,6 +34,7 @@ struct profile_counts {
 	uint64_t outside;           /* kernel mode, but outside the kernel text */
 };
 
+/** profile_counts_total() - every sample in @c, whatever its kind. */
 static inline uint64_t profile_counts_total(const struct profile_counts *c)
 {
 	return c->kernel + c->user + c->outside;
@@ -53,6 +54,11 @@ struct profile_user {
 	uint64_t samples;
 };
 
+/**
+ * profile_sample() - the out-of-line half of profile_tick(): count where
+ * @f was in this CPU's buffer (nothing if this CPU has none).
+ * Context: the timer tick, IRQs off.
+ */
 void profile_sample(const struct trap_frame *f);
 
 /**
@@ -77,7 +83,13 @@ static inline void profile_tick(const struct trap_frame *f)
  */
 int profile_start(void);
 
-/** profile_stop() - switch profiling off; the samples stay readable. Context: any. */
+/**
+ * profile_stop() - switch profiling off; the samples stay readable.
+ * A tick already past its check of the flag may still count one sample
+ * on its CPU; a profile_clear() after this waits such ticks out (each
+ * CPU's clear runs after its tick, both with IRQs off), so that from then
+ * on nothing is counted.  Context: any.
+ */
 void profile_stop(void);
 
 /**
