@@ -7,6 +7,7 @@
 #   prints it.
 # Run/test variables: CPUS, MEM, ACCEL=auto|kvm|tcg, BOOT=grub|direct,
 #   SUITES=a,b  BENCH=a,b  CMDLINE="..."  HZ=100
+#   PROFILE=1 (make bench: a sampling profile of each benchmark)
 
 include scripts/switches.mk
 $(foreach s,$(SWITCHES),$(eval $(s) ?= $($(s)_DEFAULT)))
@@ -222,7 +223,7 @@ lint:
 
 bench: check-deps
 	$(Q)$(PYTHON) scripts/bench.py --bench "$(call given,BENCH)" --cpus "$(call given,CPUS)" \
-		$(SWITCH_ARGS) --accel "$(ACCEL)"
+		$(SWITCH_ARGS) --accel "$(ACCEL)" $(if $(filter 1,$(PROFILE)),--profile)
 
 # The six experiments of the seed thread side by side (scripts/compare.py,
 # docs/compare.md): report.md, compare.csv and plots in
@@ -254,7 +255,7 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean"
 
 -include $(OBJS:.o=.d)

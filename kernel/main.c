@@ -19,6 +19,7 @@
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
+#include "kernel/profile.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/sched/thread.h"
@@ -82,6 +83,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 		if (cpu_online(cpu))
 			rcu_start_cpu_thread(cpu);      /* rcu/N: callbacks run there */
 	paravirt_init();                /* steal-time records: KVM or the host model */
+	profile_boot();                 /* profile=1: every CPU is up, the heap works */
 
 	banner();
 	const char *spec = params_get_ktest();

@@ -28,6 +28,13 @@ bool arch_handle_exception(struct trap_frame *f);
 /** trap_irqs_were_enabled() - did the interrupted context run with IRQs on? */
 bool trap_irqs_were_enabled(const struct trap_frame *f);
 
+/**
+ * trap_instruction_pointer() - where the context that @f interrupted was
+ * executing: the address of the next instruction it runs on resume
+ * (the sampling profiler, kernel/profile.c).
+ */
+uintptr_t trap_instruction_pointer(const struct trap_frame *f);
+
 /** dump_trap_backtrace() - print the registers of @f and the call chain it interrupted. */
 void dump_trap_backtrace(const struct trap_frame *f);
 

@@ -11,6 +11,12 @@ boot are collected (benchlog.py) and written (benchreport.py) into
                                        gnuplot/*.gp, logs/*.log, meta.json
 
 copied to bench/results/latest/ (replaced each run; not with --out DIR).
+`--profile` (`make bench PROFILE=1`) adds `profile=1` to every boot's
+command line: the kernel then clears its sampling profiler before each
+benchmark and prints a PROFILE line after it, which becomes
+profile-<name>-<config>-cpus<N>.md beside results.csv, linked from
+results.md (docs/performance.md); a benchmark with results but no
+PROFILE line is then a problem.
 
 The host's load and any other QEMU running are recorded at the start and
 the end of the run (hostload.py); a busy host is warned about on the
@@ -91,6 +97,7 @@ class Outcome:
     boots: list[str] = field(default_factory=list)      # one line per boot
     accels: set = field(default_factory=set)
     interrupted: bool = False
+    profiles: list[dict] = field(default_factory=list)  # PROFILE lines
 
 
 def boot_problems(label: str, scan, classification: str,
@@ -119,7 +126,8 @@ def build_kernels(configs) -> tuple[dict[str, str | None], list[str]]:
 def run_boots(boots, accel: str, mem: str, timeout: float | None,
               log_dir: str, kernels: dict | None = None,
               stems: list[str] | None = None,
-              timeout_for=default_timeout) -> Outcome:
+              timeout_for=default_timeout,
+              cmdline: list[str] | None = None) -> Outcome:
     """Boot each (config, cpus, [names]) of boots in turn, one at a time.
 
     kernels: already built ({config: path}); else they are built here.
@@ -127,6 +135,8 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     adds to `<config>-cpus<N>` is shown in the boot's label.  Every result
     row gets `boot`, its stem, so repeated boots can be told apart.
     timeout_for(cpus): a boot's timeout when timeout is None.
+    cmdline: words added to every boot's command line (["profile=1"]:
+    then a benchmark with results and no PROFILE line is a problem).
     """
     out = Outcome(accels={accel})
     if kernels is None:
@@ -136,7 +146,9 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     os.makedirs(log_dir, exist_ok=True)
     for i, (boot, stem) in enumerate(runnable, 1):
         config, n, names = boot
-        words = getattr(boot, "cmdline", "")
+        words = " ".join(([getattr(boot, "cmdline", "")]
+                          if getattr(boot, "cmdline", "") else []) +
+                         (cmdline or []))
         log_path = os.path.join(log_dir, f"{stem}.log")
         rest = stem.removeprefix(f"{config}-cpus{n}").lstrip("-")
         label = f"{config} cpus={n}" + (f" {words}" if words else "") + \
@@ -163,8 +175,14 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
         for r in scan.results:
             r["boot"] = stem
         out.results += scan.results
+        out.profiles += scan.profiles
         problems = boot_problems(label, scan, res.classification, names,
                                  res.reason)
+        if "profile=1" in (cmdline or []):
+            profiled = {p["name"] for p in scan.profiles}
+            problems += [f"{label}: no PROFILE line from benchmark {b}"
+                         for b in names if b in scan.names and
+                         b not in profiled]
         status = "" if not problems else \
             f" {res.classification.upper()}" if res.classification != "pass" \
             else " FAIL"
@@ -199,6 +217,7 @@ def from_logs(paths: list[str]) -> Outcome:
         for r in scan.results:
             r["boot"] = os.path.splitext(os.path.basename(path))[0]
         out.results += scan.results
+        out.profiles += scan.profiles
         out.problems += scan.errors
         errs = len(scan.errors)
         line = (f"[{i}/{len(paths)}] {path}: "
@@ -242,6 +261,9 @@ def parse_args(argv):
                     "bench/results/<timestamp>/ (latest/ is not updated)")
     ap.add_argument("--from-log", nargs="+", metavar="FILE",
                     help="build and boot nothing: read these serial logs")
+    ap.add_argument("--profile", action="store_true",
+                    help="boot with profile=1: a PROFILE line per benchmark, "
+                         "written as profile-*.md beside the CSV")
     a = ap.parse_args(argv)
     a.narrow = matrix.narrowing_from_args(ap, a, a.bench)
     a.narrow.names = [b for b in a.narrow.names or [] if b != "all"] or None
@@ -275,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"build {' '.join(matrix.config_vars(c, []))}")
             for c, n, names in boots:
                 t = a.timeout or default_timeout(n)
-                say(f"boot  {c} cpus={n} bench={','.join(names)} "
+                say(f"boot  {c} cpus={n} bench={','.join(names)}"
+                    f"{' profile=1' if a.profile else ''} "
                     f"(timeout {t:.0f}s)")
             return 0
 
@@ -290,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         load_start = host_snapshot("start")
         accel = resolve_accel(opt(a.accel) or "auto")
         outcome = run_boots(boots, accel, a.mem, a.timeout,
-                            os.path.join(out_dir, "logs"))
+                            os.path.join(out_dir, "logs"),
+                            cmdline=["profile=1"] if a.profile else None)
         load_end = host_snapshot("end")
     what = "log" if a.from_log else "boot"
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -298,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                 boots=plural(len(outcome.boots), what),
                 problems=outcome.problems,
                 hostload=(load_start, load_end))
-    files = benchreport.write_all(out_dir, outcome.results, meta, order)
+    files = benchreport.write_all(out_dir, outcome.results, meta, order,
+                                  outcome.profiles)
     latest = None if a.out else benchreport.update_latest(out_dir)
 
     rel = show(out_dir)

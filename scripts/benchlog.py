@@ -8,6 +8,13 @@ output may precede it):
            "value": .., "unit": .., "runs": .., "min": .., "max": .., "x": ..}
     BENCH-ERROR {"name": .., "message": ..}
     BENCH-HOST {"host_cores": ..}      (appended by bench.py after a boot)
+    PROFILE {"name": .., "config": .., "cpus": .., "accel": .., "hz": ..,
+             "samples": .., "kernel": .., "user": .., "outside": ..,
+             "functions": [{"fn": .., "samples": ..}, ..],
+             "user_programs": [{"name": .., "samples": ..}, ..],
+             "locks": [{"class": .., "spin_cycles": .., "contended": ..,
+                        "acquired": ..}, ..]}
+                                       (after each benchmark, with profile=1)
 
 parse_log() turns them into result rows (the CSV columns of benchreport.py)
 and a list of errors: a BENCH-ERROR, a malformed or incomplete BENCH line.
@@ -19,6 +26,11 @@ empty) and `overcommitted` (`yes` when cpus > host_cores, `no`, or empty
 when the cores are unknown): a spinning vCPU on an overcommitted host
 burns the time slice of the one it waits for, so such timings do not
 carry over.
+
+A PROFILE line (`make bench PROFILE=1`, docs/performance.md) becomes one
+entry of scan.profiles (parse_profile()); a malformed one is an error like
+a malformed BENCH line.  It names no result, so it never stands in for a
+benchmark's missing BENCH lines.
 
 Python 3.11 standard library only.
 """
@@ -34,6 +46,7 @@ from dataclasses import dataclass, field
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Anywhere in a line: other CPUs' output may precede it.
 _BENCH_RE = re.compile(r"BENCH(-ERROR|-HOST)?\s+(?=\{)")
+_PROFILE_RE = re.compile(r"PROFILE\s+(?=\{)")
 
 
 def warn(msg: str) -> None:
@@ -46,6 +59,7 @@ class LogScan:
     errors: list[str] = field(default_factory=list)  # BENCH-ERROR, bad lines
     names: set = field(default_factory=set)   # benchmarks that said anything
     lines: list[str] = field(default_factory=list)
+    profiles: list[dict] = field(default_factory=list)  # PROFILE lines
 
 
 def _num(v, what: str):
@@ -69,6 +83,15 @@ def parse_log(text: str, where: str = "log", config: str | None = None,
                    .splitlines())
     dec = json.JSONDecoder()
     for n, line in enumerate(scan.lines, 1):
+        p = _PROFILE_RE.search(line)
+        if p:
+            try:
+                obj, _ = dec.raw_decode(line, p.end())
+                scan.profiles.append(parse_profile(obj, config, cpus, accel))
+            except (ValueError, TypeError) as e:
+                scan.errors.append(f"{where}:{n}: malformed PROFILE line "
+                                   f"({e}): {line.strip()[:200]}")
+            continue
         m = _BENCH_RE.search(line)
         if not m:
             continue
@@ -138,3 +161,53 @@ def _row(obj: dict, config, cpus, accel) -> dict:
     if obj.get("xlabel"):       # optional: what x is, for tables and plots
         row["xlabel"] = str(obj["xlabel"])
     return row
+
+
+def _count(v, what: str) -> int:
+    """A JSON integer >= 0 (samples, cycles); bool is not one."""
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(f"{what} is not a count: {v!r}")
+    return v
+
+
+def _entries(obj: dict, key: str, label: str, counts: tuple[str, ...]):
+    """obj[key]: a list of {label: str, count: int, ...} (missing: [])."""
+    items = obj.get(key, [])
+    if not isinstance(items, list):
+        raise ValueError(f"{key} is not a list")
+    out = []
+    for i, e in enumerate(items):
+        if not isinstance(e, dict) or not isinstance(e.get(label), str):
+            raise ValueError(f"{key}[{i}] has no {label!r}")
+        out.append({label: e[label], **{c: _count(e.get(c, 0),
+                                                  f"{key}[{i}].{c}")
+                                        for c in counts}})
+    return out
+
+
+def parse_profile(obj, config: str | None = None, cpus: int | None = None,
+                  accel: str | None = None) -> dict:
+    """One PROFILE object as a dict: name, config, cpus, accel, hz,
+    samples, kernel, user, outside, functions [{fn, samples}],
+    user_programs [{name, samples}], locks [{class, spin_cycles,
+    contended, acquired}].  Fields the kernel left out take the boot's
+    values (or 0, or []); a wrong type raises ValueError."""
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    if not isinstance(obj.get("name"), str) or not obj["name"]:
+        raise ValueError("no 'name'")
+    prof = {
+        "name": obj["name"],
+        "config": str(obj.get("config", config or "?")),
+        "cpus": _count(obj.get("cpus", cpus if cpus is not None else 0),
+                       "cpus"),
+        "accel": str(obj.get("accel", accel or "?")),
+    }
+    for k in ("hz", "samples", "kernel", "user", "outside"):
+        prof[k] = _count(obj.get(k, 0), k)
+    prof["functions"] = _entries(obj, "functions", "fn", ("samples",))
+    prof["user_programs"] = _entries(obj, "user_programs", "name",
+                                     ("samples",))
+    prof["locks"] = _entries(obj, "locks", "class",
+                             ("spin_cycles", "contended", "acquired"))
+    return prof

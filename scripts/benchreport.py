@@ -22,8 +22,14 @@ write_all(out_dir, results, meta) writes into out_dir
     gnuplot/*.gp         the scripts that drew them, data inline
     meta.json            date, command, host, accelerators, problems and
                          the host's load snapshots, busy or not and why
+    profile-<name>-<config>-cpus<N>.md
+                         with `make bench PROFILE=1`: where the CPUs were
+                         while that benchmark ran in that boot (its
+                         PROFILE line: top functions, user programs, lock
+                         classes by cycles spun), linked from a `profile`
+                         column of results.md
 
-The rows are benchlog.py's.  new_results_dir() and update_latest() manage
+The rows and profiles are benchlog.py's.  new_results_dir() and update_latest() manage
 bench/results/<timestamp>/ and bench/results/latest/.  Python 3.11 standard
 library plus the gnuplot binary (plots are skipped, with a problem noted,
 without it).
@@ -114,7 +120,97 @@ def write_csv(path: str, results: list[dict],
             w.writerow(r)
 
 
-def markdown(results: list[dict], meta: dict) -> str:
+def profile_file(p: dict) -> str:
+    """profile-<name>-<config>-cpus<N>.md: one benchmark in one boot."""
+    return f"profile-{safe_name(p['name'])}-{safe_name(p['config'])}" \
+        f"-cpus{p['cpus']}.md"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+
+
+def _md_cell(s: str) -> str:
+    """A name in a table cell: code, its pipes escaped."""
+    return "`" + s.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def profile_markdown(p: dict) -> str:
+    """One PROFILE as a markdown page (docs/performance.md: how to read)."""
+    total, hz = p["samples"], p["hz"]
+    secs = f" ({total / hz:.2f} s of CPU time)" if hz else ""
+    out = [f"# Profile: {p['name']}, {p['config']}, {p['cpus']} CPUs "
+           f"({p['accel']})", "",
+           "[All results](results.md). How to read this: "
+           "docs/performance.md, \"The profiler\".", "",
+           f"{total} samples at HZ={hz or '?'} on {p['cpus']} CPUs{secs}, "
+           f"all CPUs together, while the benchmark ran: kernel "
+           f"{p['kernel']} ({_pct(p['kernel'], total)}), user {p['user']} "
+           f"({_pct(p['user'], total)}), kernel outside its text "
+           f"{p['outside']}.", "",
+           "One sample per CPU per tick, of the instruction the tick "
+           "interrupted. Code that runs with IRQs off is never "
+           "interrupted by the tick: its time is charged to wherever "
+           "IRQs came back on. An idle CPU shows as its idle loop.", ""]
+    out += [f"## Kernel functions (top {len(p['functions'])})", ""]
+    if p["functions"]:
+        out += ["| samples | % of all | function |", "| ---: | ---: | --- |"]
+        out += [f"| {f['samples']} | {_pct(f['samples'], total)} | "
+                f"{_md_cell(f['fn'])} |" for f in p["functions"]]
+    else:
+        out.append("No kernel samples.")
+    out += ["", "## User programs", ""]
+    if p["user_programs"]:
+        out += ["| samples | % of all | program |", "| ---: | ---: | --- |"]
+        out += [f"| {u['samples']} | {_pct(u['samples'], total)} | "
+                f"{_md_cell(u['name'])} |" for u in p["user_programs"]]
+    else:
+        out.append("No user samples.")
+    out += ["", "## Lock classes by cycles spun", "",
+            "Spinlock statistics since the same clear (`locks` in the "
+            "monitor): where the CPUs waited rather than worked.", ""]
+    if p["locks"]:
+        out += ["| cycles spun | contended | acquired | class |",
+                "| ---: | ---: | ---: | --- |"]
+        out += [f"| {lk['spin_cycles']} | {lk['contended']} | "
+                f"{lk['acquired']} | {_md_cell(lk['class'])} |"
+                for lk in p["locks"]]
+    else:
+        out.append("No lock class spun.")
+    return "\n".join(out) + "\n"
+
+
+def write_profiles(out_dir: str, profiles: list[dict]) \
+        -> dict[tuple, str]:
+    """One profile-*.md per (name, config, cpus), the last one winning;
+    return {(name, config, cpus): file name}."""
+    last: dict[tuple, dict] = {}
+    for p in profiles:
+        last[(p["name"], p["config"], p["cpus"])] = p
+    links = {}
+    for k, p in last.items():
+        links[k] = profile_file(p)
+        with open(os.path.join(out_dir, links[k]), "w") as f:
+            f.write(profile_markdown(p))
+    return links
+
+
+def _profile_cell(name: str, cpus: int, configs: list[str],
+                  links: dict[tuple, str]) -> str:
+    """The profile links of one benchmark at one CPU count: `profile`
+    alone when one configuration is shown, else each config's name."""
+    have = [(c, links[(name, c, cpus)]) for c in configs
+            if (name, c, cpus) in links]
+    if len(configs) == 1 and have:
+        return f"[profile]({have[0][1]})"
+    return ", ".join(f"[{c}]({f})" for c, f in have) or "-"
+
+
+def markdown(results: list[dict], meta: dict,
+             links: dict[tuple, str] | None = None) -> str:
+    """results.md; links: {(name, config, cpus): profile file} adds a
+    `profile` column to the tables of those benchmarks."""
+    links = links or {}
     multi_accel = len({r["accel"] for r in results}) > 1
     keys = _key_order(results, multi_accel)
     out = ["# Benchmark results", ""]
@@ -140,6 +236,10 @@ def markdown(results: list[dict], meta: dict) -> str:
                 "cores; a waiting vCPU there can burn the host time of the "
                 "one it waits for, so its timings do not carry over to "
                 "real SMP (counts do).", ""]
+    if links:
+        out += ["The `profile` column links where the CPUs were while "
+                "that benchmark ran in that boot (`make bench PROFILE=1`; "
+                "docs/performance.md).", ""]
     if meta.get("problems"):
         out += ["**Problems in this run:**", ""]
         out += [f"- {p}" for p in meta["problems"]]
@@ -156,10 +256,15 @@ def markdown(results: list[dict], meta: dict) -> str:
                 series_key(r, multi_accel)] = r
         unit = ", ".join(u for u in units if u) or "no unit"
         out += [f"## {name}: {metric} ({unit})", ""]
+        configs = list(dict.fromkeys(r["config"] for r in rows))
+        profiled = any((name, c, r["cpus"]) in links
+                       for r in rows for c in configs)
         head = ["cpus"] + ([xlabel] if show_x else []) + cols + \
-            [f"{c} / {cols[0]}" for c in cols[1:]]
+            [f"{c} / {cols[0]}" for c in cols[1:]] + \
+            (["profile"] if profiled else [])
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join(" ---: " for _ in head) + "|")
+        linked = set()         # the profile once per CPU count
         for (n, x) in sorted(cells):
             row = cells[(n, x)]
             line = [str(n)] + ([fmt(x)] if show_x else [])
@@ -175,6 +280,10 @@ def markdown(results: list[dict], meta: dict) -> str:
                     line.append("-")
                 else:
                     line.append(f"{r['value'] / base['value']:.2f}x")
+            if profiled:
+                line.append("" if n in linked
+                            else _profile_cell(name, n, configs, links))
+                linked.add(n)
             out.append("| " + " | ".join(line) + " |")
         out.append("")
     return "\n".join(out)
@@ -329,8 +438,10 @@ def write_plots(out_dir: str, results: list[dict]) -> tuple[list[str], str]:
 
 
 def write_all(out_dir: str, results: list[dict], meta: dict,
-              name_order: list[str] | None = None) -> list[str]:
-    """results.csv, results.md and the plots; return the files written.
+              name_order: list[str] | None = None,
+              profiles: list[dict] | None = None) -> list[str]:
+    """results.csv, results.md, the plots and a profile-*.md per PROFILE
+    line (profiles, benchlog.py's); return the files written.
 
     Benchmarks come in name_order (the matrix's), then as they appear.
     """
@@ -347,10 +458,12 @@ def write_all(out_dir: str, results: list[dict], meta: dict,
     if problem:
         warn(problem)
         meta = dict(meta, problems=meta.get("problems", []) + [problem])
+    links = write_profiles(out_dir, profiles or [])
     with open(os.path.join(out_dir, "results.md"), "w") as f:
-        f.write(markdown(results, meta))
+        f.write(markdown(results, meta, links))
     write_meta(os.path.join(out_dir, "meta.json"), meta)
-    return files + ["results.md", "meta.json"] + pngs
+    return files + ["results.md", "meta.json"] + pngs + \
+        sorted(links.values())
 
 
 def write_meta(path: str, meta: dict) -> None:

@@ -102,6 +102,11 @@ bool trap_irqs_were_enabled(const struct trap_frame *f)
 	return f->rflags & RFLAGS_IF;
 }
 
+uintptr_t trap_instruction_pointer(const struct trap_frame *f)
+{
+	return f->rip;
+}
+
 void dump_trap_backtrace(const struct trap_frame *f)
 {
 	dump_trap_frame(f);

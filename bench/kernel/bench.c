@@ -4,7 +4,12 @@
  * `bench=all` or `bench=a,b` on the command line runs those benchmarks
  * (registered with BENCHMARK() in their own files) after boot and prints
  * their results as `BENCH {json}` lines; scripts/bench.py collects them.
+ * With `profile=1` as well (`make bench PROFILE=1`), each benchmark runs
+ * on a cleared profile and is followed by a `PROFILE {json}` line: where
+ * the CPUs were and which locks they spun on while it ran
+ * (docs/performance.md).
  */
+#include <stdarg.h>
 #include "bench/kernel/bench.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/proc/uapi/syscall.h"
@@ -13,6 +18,10 @@
 #include "kernel/errno.h"
 #include "kernel/params.h"
 #include "kernel/printk.h"
+#include "kernel/profile.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/sched/timer.h"
+#include "mm/kmalloc.h"
 #include "kernel/time.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -141,6 +150,106 @@ static void bench_report_unknown(void)
 	}
 }
 
+/* A line being built: appends that do not fit are dropped, and noticed. */
+struct json_buf {
+	char *s;
+	size_t len, size;
+	bool overflow;
+};
+
+static void json_add(struct json_buf *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void json_add(struct json_buf *j, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(j->s + j->len, j->size - j->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= j->size - j->len) {
+		j->s[j->len] = 0;           /* drop the partial append */
+		j->overflow = true;
+	} else {
+		j->len += (size_t)n;
+	}
+}
+
+/* A JSON string: lock-class names are C expressions (`&rq->lock`), and
+ * could hold a quote or a backslash. */
+static void json_str(struct json_buf *j, const char *s)
+{
+	json_add(j, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			json_add(j, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			json_add(j, "\\u%04x", (unsigned)(unsigned char)*s);
+		else
+			json_add(j, "%c", *s);
+	}
+	json_add(j, "\"");
+}
+
+#define PROFILE_FUNCTIONS 15
+#define PROFILE_PROGRAMS 5
+#define PROFILE_LOCKS 5
+#define PROFILE_LINE_MAX 4096
+
+/*
+ * PROFILE {"name":..,"config":..,"cpus":..,"accel":..,"hz":..,
+ *          "samples":..,"kernel":..,"user":..,"outside":..,
+ *          "functions":[{"fn":..,"samples":..},..],
+ *          "user_programs":[{"name":..,"samples":..},..],
+ *          "locks":[{"class":..,"spin_cycles":..,"contended":..,"acquired":..},..]}
+ * Samples are of every CPU together, since the clear before the benchmark.
+ */
+static void bench_report_profile(const char *name)
+{
+	static struct profile_sym fns[PROFILE_FUNCTIONS];
+	struct profile_user progs[PROFILE_PROGRAMS];
+	struct lock_class *locks[PROFILE_LOCKS];
+	struct json_buf j = { .s = kmalloc(PROFILE_LINE_MAX), .len = 0, .size = PROFILE_LINE_MAX };
+	if (!j.s) {
+		pr_warn("bench: %s: no memory for its PROFILE line\n", name);
+		return;
+	}
+	int nf = profile_top(-1, fns, PROFILE_FUNCTIONS);
+	int np = profile_top_user(-1, progs, PROFILE_PROGRAMS);
+	int nl = profile_top_locks(locks, PROFILE_LOCKS);
+	struct profile_counts c = profile_counts(-1);   /* last: no function exceeds it */
+	json_add(&j, "PROFILE {\"name\":\"%s\",\"config\":\"%s\",\"cpus\":%u,\"accel\":\"%s\",\"hz\":%u,"
+		 "\"samples\":%llu,\"kernel\":%llu,\"user\":%llu,\"outside\":%llu,\"functions\":[",
+		 name, CONFIG_NAME, num_online_cpus(), accel_name(), tick_hz,
+		 (unsigned long long)profile_counts_total(&c), (unsigned long long)c.kernel,
+		 (unsigned long long)c.user, (unsigned long long)c.outside);
+	for (int i = 0; i < nf; i++) {
+		char addr[24];
+		snprintf(addr, sizeof(addr), "0x%lx", (unsigned long)fns[i].start);
+		json_add(&j, "%s{\"fn\":", i ? "," : "");
+		json_str(&j, fns[i].name ? fns[i].name : addr);
+		json_add(&j, ",\"samples\":%llu}", (unsigned long long)fns[i].samples);
+	}
+	json_add(&j, "],\"user_programs\":[");
+	for (int i = 0; i < np; i++) {
+		json_add(&j, "%s{\"name\":", i ? "," : "");
+		json_str(&j, progs[i].name);
+		json_add(&j, ",\"samples\":%llu}", (unsigned long long)progs[i].samples);
+	}
+	json_add(&j, "],\"locks\":[");
+	for (int i = 0; i < nl; i++) {
+		json_add(&j, "%s{\"class\":", i ? "," : "");
+		json_str(&j, locks[i]->name);
+		json_add(&j, ",\"spin_cycles\":%llu,\"contended\":%llu,\"acquired\":%llu}",
+			 (unsigned long long)READ_ONCE(locks[i]->spin_cycles),
+			 (unsigned long long)READ_ONCE(locks[i]->contended),
+			 (unsigned long long)READ_ONCE(locks[i]->acquisitions));
+	}
+	json_add(&j, "]}\n");
+	if (j.overflow)     /* never half a line: the collector would call it malformed */
+		pr_warn("bench: %s: PROFILE line longer than %d bytes, not printed\n", name, PROFILE_LINE_MAX);
+	else
+		printk_raw(j.s);
+	kfree(j.s);
+}
+
 void bench_run_requested(void)
 {
 	bench_report_unknown();
@@ -148,9 +257,20 @@ void bench_run_requested(void)
 		if (!cmdline_list_has(bench_spec, b->name))
 			continue;
 		pr_info("bench: %s (%s)\n", b->name, b->help);
+		/* Read once: a benchmark does not switch the profiler. */
+		bool profiled = profile_enabled();
+		if (profiled)
+			profile_clear();
 		uint64_t t0 = ktime_ns();
 		b->run();
 		pr_info("bench: %s done in %llu ms\n", b->name, (unsigned long long)((ktime_ns() - t0) / 1000000));
+		if (profiled) {
+			/* Frozen while it is read: the walk of the histogram
+			 * takes ticks of its own, which are not the benchmark's. */
+			profile_stop();
+			bench_report_profile(b->name);
+			profile_start();    /* the buffers exist: cannot fail */
+		}
 	}
 }
 

@@ -3,7 +3,8 @@
  *
  * The tick comes HZ times a second on every CPU (from the arch's timer).
  * It counts ticks, reports RCU quiescent states, charges the scheduler's
- * timeslice, and wakes the sleepers whose deadline passed.
+ * timeslice, wakes the sleepers whose deadline passed, and, when the
+ * profiler is on, samples where the CPU was (kernel/profile.c).
  *
  * Sleep timers: each CPU keeps the threads sleeping with a deadline in a
  * list sorted by deadline, under its own lock (taken with IRQs off: the
@@ -25,6 +26,7 @@
 #include "kernel/errno.h"
 #include "kernel/params.h"
 #include "kernel/percpu.h"
+#include "kernel/profile.h"
 #include "kernel/sched/sched.h"
 #include "kernel/rcu/rcu.h"
 #include "asm/traps.h"
@@ -128,6 +130,7 @@ void timer_tick(struct trap_frame *f)
 {
 	struct percpu *pc = this_cpu();     /* hard IRQ: cannot migrate */
 	this_cpu_inc(ticks);
+	profile_tick(f);            /* one sample per tick: off, one load */
 	/* A quiescent state if the tick interrupted user mode, or kernel code
 	 * with preemption enabled (every RCU reader disables it) that was not
 	 * itself an interrupt handler. */

@@ -2,7 +2,9 @@
 """scripts/tests/test_bench.py - the benchmarks' parser, writers and plan.
 
 benchlog.py on real serial logs of `make bench` boots (fixtures/bench-*)
-and on malformed lines; benchreport.py's CSV, markdown and gnuplot output
+and on malformed lines; its PROFILE lines (`make bench PROFILE=1`) on a
+real log (fixtures/bench-profile-*) and on malformed ones, and the
+profile-*.md pages and links benchreport.py writes from them; benchreport.py's CSV, markdown and gnuplot output
 for real and for synthetic results (three configurations by three CPU
 counts, with known ratios); bench.py's plan of boots.  No QEMU.
 """
@@ -239,6 +241,120 @@ class Plan(unittest.TestCase):
         self.assertTrue(b)
         self.assertEqual(notes, [])
         self.assertIn("munmap_storm", order)
+
+
+PROFILE_LOG = "bench-profile-rcu-ipi-vma-cpus2.log"
+
+
+def profile_line(**over) -> str:
+    obj = dict(name="spinlock", config="rcu-ipi-vma", cpus=2, accel="tcg",
+               hz=100, samples=10, kernel=9, user=1, outside=0,
+               functions=[{"fn": "spin_lock", "samples": 6}],
+               user_programs=[{"name": "pfbench", "samples": 1}],
+               locks=[{"class": "&rq->lock|x", "spin_cycles": 5,
+                       "contended": 1, "acquired": 2}])
+    obj.update(over)
+    return "PROFILE " + json.dumps(obj)
+
+
+class Profiles(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_real_log(self):
+        s = parse_log(fixture(PROFILE_LOG), "f", "rcu-ipi-vma", 2, "tcg")
+        self.assertEqual((len(s.results), s.errors, s.names),
+                         (4, [], {"pagefault"}))
+        self.assertEqual(len(s.profiles), 1)
+        p = s.profiles[0]
+        self.assertEqual((p["name"], p["config"], p["cpus"], p["accel"],
+                          p["hz"]), ("pagefault", "rcu-ipi-vma", 2, "tcg",
+                                     100))
+        self.assertEqual((p["samples"], p["kernel"], p["user"],
+                          p["outside"]), (68, 59, 9, 0))
+        self.assertEqual(p["samples"],
+                         p["kernel"] + p["user"] + p["outside"])
+        self.assertEqual(len(p["functions"]), 14)   # all it had: at most 15
+        self.assertEqual(p["functions"][0], {"fn": "memset", "samples": 17})
+        counts = [f["samples"] for f in p["functions"]]
+        self.assertEqual(counts, sorted(counts, reverse=True))
+        self.assertLessEqual(sum(counts), p["kernel"])
+        self.assertEqual(p["user_programs"],
+                         [{"name": "pfbench", "samples": 9}])
+        self.assertEqual(p["locks"][0], {
+            "class": "zone_lock", "spin_cycles": 1695669, "contended": 2,
+            "acquired": 43383})
+        self.assertEqual([lk["class"] for lk in p["locks"]][1:],
+                         ["&(&mm->mmap_lock)->wait_lock",
+                          "&(&p->thread_wq)->lock", "&p->lock"])
+
+    def test_from_logs_collects_them(self):
+        out = quiet_from_logs([os.path.join(FIXTURES, PROFILE_LOG)])
+        self.assertEqual((len(out.results), len(out.profiles),
+                          out.problems), (4, 1, []))
+
+    def test_malformed_and_defaults(self):
+        text = "\n".join([
+            "cpu1 noise " + profile_line(),             # anywhere in a line
+            'PROFILE {"name": "a", "functions": [',     # cut off
+            profile_line(samples=-1),                   # not a count
+            profile_line(functions=[{"samples": 3}]),   # no fn
+            profile_line(locks="none"),                 # not a list
+            'PROFILE {"name": "b"}',                    # all defaults
+            "PROFILER {}",
+        ]) + "\n"
+        s = parse_log(text, "t", config="ipi-ipi-vma", cpus=4, accel="kvm")
+        self.assertEqual(len(s.errors), 4)
+        self.assertTrue(all("malformed PROFILE line" in e for e in s.errors))
+        self.assertEqual([p["name"] for p in s.profiles], ["spinlock", "b"])
+        b = s.profiles[1]
+        self.assertEqual((b["config"], b["cpus"], b["accel"], b["samples"],
+                          b["functions"], b["locks"]),
+                         ("ipi-ipi-vma", 4, "kvm", 0, [], []))
+        # A PROFILE line names no result: the benchmark still has none.
+        self.assertEqual((s.results, s.names), ([], set()))
+
+    def test_pages_and_links(self):
+        s = parse_log(fixture(PROFILE_LOG), "f")
+        files = benchreport.write_all(self.dir, s.results, META, None,
+                                      s.profiles)
+        page = "profile-pagefault-rcu-ipi-vma-cpus2.md"
+        self.assertIn(page, files)
+        with open(os.path.join(self.dir, page)) as f:
+            text = f.read()
+        self.assertIn("# Profile: pagefault, rcu-ipi-vma, 2 CPUs (tcg)", text)
+        self.assertIn("| 17 | 25.0% | `memset` |", text)
+        self.assertIn("| 9 | 13.2% | `pfbench` |", text)
+        self.assertIn("| 1695669 | 2 | 43383 | `zone_lock` |", text)
+        with open(os.path.join(self.dir, "results.md")) as f:
+            md = f.read()
+        # Once per CPU count in each table, in a column of its own.
+        self.assertEqual(md.count(f"[profile]({page})"), 2)
+        self.assertIn("| cpus | x | rcu-ipi-vma | profile |", md)
+
+    def test_page_escapes_and_last_wins(self):
+        s = parse_log(profile_line(samples=1) + "\n" + profile_line() +
+                      "\n", "t")
+        links = benchreport.write_profiles(self.dir, s.profiles)
+        self.assertEqual(links, {("spinlock", "rcu-ipi-vma", 2):
+                                 "profile-spinlock-rcu-ipi-vma-cpus2.md"})
+        with open(os.path.join(self.dir, links[("spinlock", "rcu-ipi-vma",
+                                                2)])) as f:
+            text = f.read()
+        self.assertIn("10 samples at HZ=100", text)
+        self.assertIn("`&rq->lock\\|x`", text)
+
+    def test_no_profiles_no_column(self):
+        s = parse_log(fixture("bench-rcu-ipi-spf-cpus2.log"), "f")
+        benchreport.write_all(self.dir, s.results, META)
+        with open(os.path.join(self.dir, "results.md")) as f:
+            md = f.read()
+        self.assertNotIn("profile", md)
+        self.assertEqual([f for f in os.listdir(self.dir)
+                          if f.startswith("profile-")], [])
 
 
 if __name__ == "__main__":
