@@ -42,6 +42,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/params.h"
+#include "kernel/paravirt.h"
 #include "kernel/percpu.h"
 #include "kernel/preempt.h"
 #include "kernel/time.h"
@@ -106,7 +107,11 @@ static bool owner_running(const struct rw_semaphore *s, bool *known)
 	struct thread *o = READ_ONCE(s->owner);
 	unsigned cpu = READ_ONCE(s->owner_cpu);
 	*known = o != NULL;
-	return o && cpu < NR_CPUS && READ_ONCE(cpu_data(cpu)->curr) == o;
+	/* Running in the guest's view, and its vCPU not out (the steal-time
+	 * record, where a host or the host model keeps one: Linux's
+	 * vcpu_is_preempted()): spinning on a preempted holder only burns
+	 * the time its vCPU needs. */
+	return o && cpu < NR_CPUS && READ_ONCE(cpu_data(cpu)->curr) == o && !pv_vcpu_preempted(cpu);
 }
 
 /* Spin for @s before queueing (see the header).  Return: true holding it. */

@@ -358,6 +358,98 @@ static void test_rwsem_torture(struct ktest *t)
 	up_write(&trwsem);
 }
 
+/* ---- rwsem optimistic spinning ----------------------------------------------
+ *
+ * Two threads on two CPUs take one rwsem for write in turn, each holding it
+ * for 10 us and then working 10 us without it (the shape of two threads
+ * looping mmap/munmap).
+ * With spinning on, a contended down_write() mostly finds the holder
+ * running and waits for it on its CPU: spins that end holding the lock,
+ * few sleeps.  With it off (rwsem_spin=0) every contended acquisition
+ * sleeps and is woken by the release.  Exclusion is checked in both. */
+#define HANDOVER_ROUNDS 400
+static struct rw_semaphore hsem;
+static volatile int h_inside, h_bad, h_started;
+
+static void handover_worker(void *arg)
+{
+	(void)arg;
+	/* Start together, or one thread may finish before the other runs. */
+	__atomic_fetch_add(&h_started, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&h_started, __ATOMIC_SEQ_CST) < 2)
+		cpu_relax();
+	for (int i = 0; i < HANDOVER_ROUNDS; i++) {
+		down_write(&hsem);
+		if (__atomic_fetch_add(&h_inside, 1, __ATOMIC_SEQ_CST) != 0)
+			__atomic_fetch_add(&h_bad, 1, __ATOMIC_SEQ_CST);
+		udelay(10);
+		__atomic_fetch_sub(&h_inside, 1, __ATOMIC_SEQ_CST);
+		up_write(&hsem);
+		udelay(10);             /* the user-mode part of an mmap loop */
+	}
+}
+
+static struct rwsem_spin_stats handover_run(bool spin)
+{
+	bool was = rwsem_spin_enabled;
+	rwsem_spin_enabled = spin;
+	init_rwsem(&hsem);
+	h_inside = h_bad = h_started = 0;
+	rwsem_spin_stats_reset();
+	struct thread *a = thread_create_on(0, "ktest-hand0", handover_worker, NULL);
+	struct thread *b = thread_create_on(1, "ktest-hand1", handover_worker, NULL);
+	if (a)
+		thread_join(a);
+	if (b)
+		thread_join(b);
+	struct rwsem_spin_stats st = rwsem_spin_stats();
+	rwsem_spin_enabled = was;
+	return st;
+}
+
+#define HANDOVER_MIN 100         /* contended acquisitions a run must have seen */
+#define HANDOVER_BOUND_MS 20000  /* runs until they do, at most this long */
+
+static void test_rwsem_spin_handover(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	/* The two threads overlap only while the host runs both vCPUs at
+	 * once; on a busy host a run may go serially and contend rarely,
+	 * and a spinner whose lock holder's vCPU the host has descheduled
+	 * spins to its bound and sleeps (lock-holder preemption, which
+	 * Linux avoids with vcpu_is_preempted()).  Run each setting until it
+	 * met its floor, within the bound. */
+	struct rwsem_spin_stats on = { 0 }, off = { 0 };
+	int bad = 0, runs_on = 0, runs_off = 0;
+	uint64_t deadline = ktime_ns() + HANDOVER_BOUND_MS * 1000000ull;
+	do {
+		on = handover_run(true);
+		bad += h_bad;
+		runs_on++;
+	} while (on.acquired < HANDOVER_MIN / 2 && ktime_ns() < deadline);
+	do {
+		off = handover_run(false);
+		bad += h_bad;
+		runs_off++;
+	} while (off.sleeps < HANDOVER_MIN && ktime_ns() < deadline);
+	ktest_log("spinning on (%d runs): %llu spins acquired, %llu gave up, %llu slept; "
+		  "off (%d runs): %llu acquired, %llu slept (%d rounds x 2 threads a run)",
+		  runs_on, (unsigned long long)on.acquired, (unsigned long long)on.gave_up,
+		  (unsigned long long)on.sleeps, runs_off, (unsigned long long)off.acquired,
+		  (unsigned long long)off.sleeps, HANDOVER_ROUNDS);
+	KTEST_EXPECT_EQ(t, bad, 0);
+	/* On: contended acquisitions were taken by spinning, more than
+	 * slept (in a run where the host ran both vCPUs).  Off: contention
+	 * was run, and none of it spun. */
+	KTEST_EXPECT_GE(t, on.acquired, (uint64_t)HANDOVER_MIN / 2);
+	KTEST_EXPECT_GT(t, on.acquired, on.sleeps);
+	KTEST_EXPECT_GE(t, off.sleeps, (uint64_t)HANDOVER_MIN);
+	KTEST_EXPECT_EQ(t, off.acquired, 0ull);
+}
+
 /* ---- producer/consumer: no lost wakeup -------------------------------------- */
 
 #define PC_SLOTS 4
@@ -786,6 +878,7 @@ static struct ktest_case sched_cases[] = {
 	KTEST_CASE(test_preemption),
 	KTEST_CASE(test_mutex_torture),
 	KTEST_CASE(test_rwsem_torture),
+	KTEST_CASE(test_rwsem_spin_handover),
 	KTEST_CASE(test_producer_consumer),
 	KTEST_CASE(test_seqcount_no_torn_reads),
 	KTEST_CASE(test_msleep),
