@@ -14,7 +14,11 @@ write_all(out_dir, results, meta) writes into out_dir
                          column per configuration (the default first) and
                          ratio columns `cfg / first`; mixed accelerators
                          get a column each; a value from an overcommitted
-                         boot (vCPUs > host cores) is marked `(oc)`
+                         boot (vCPUs > host cores) is marked `(oc)`;
+                         a benchmark whose x is a thread count
+                         (THREAD_SCALED) also gets, per configuration, a
+                         column `N / 1 thread`: the value at x divided by
+                         the same configuration's at x = 1 (same boot)
     <name>_<metric>.png  value vs x (vs cpus when every x is -1), a line per
                          configuration (and CPU count when x varies),
                          min/max as error bars, overcommitted points
@@ -51,6 +55,9 @@ DEFAULT_CONFIG = matrix.DEFAULT_CONFIG
 CSV_COLUMNS = ("name", "config", "cpus", "accel", "metric", "x", "value",
                "unit", "runs", "min", "max", "host_cores", "overcommitted")
 OC_MARK = " (oc)"       # markdown: a value from an overcommitted boot
+# Benchmarks whose x is the number of threads (the x label of their tables
+# and plots): their tables add the scaling view, each x against x = 1.
+THREAD_SCALED = {"scale": "threads"}
 
 
 def overcommitted(r: dict) -> bool:
@@ -149,7 +156,9 @@ def markdown(results: list[dict], meta: dict) -> str:
         cols = [k for k in keys if any(series_key(r, multi_accel) == k
                                        for r in rows)]
         show_x = any(r["x"] != -1 for r in rows)
-        xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+        xlabel = next((r["xlabel"] for r in rows if "xlabel" in r),
+                      THREAD_SCALED.get(name, "x"))
+        scaled = name in THREAD_SCALED and any(r["x"] == 1 for r in rows)
         cells: dict[tuple, dict[str, dict]] = {}
         for r in rows:
             cells.setdefault((r["cpus"], r["x"]), {})[
@@ -157,7 +166,8 @@ def markdown(results: list[dict], meta: dict) -> str:
         unit = ", ".join(u for u in units if u) or "no unit"
         out += [f"## {name}: {metric} ({unit})", ""]
         head = ["cpus"] + ([xlabel] if show_x else []) + cols + \
-            [f"{c} / {cols[0]}" for c in cols[1:]]
+            [f"{c} / {cols[0]}" for c in cols[1:]] + \
+            ([f"{c}: N / 1 {xlabel[:-1]}" for c in cols] if scaled else [])
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join(" ---: " for _ in head) + "|")
         for (n, x) in sorted(cells):
@@ -175,9 +185,21 @@ def markdown(results: list[dict], meta: dict) -> str:
                     line.append("-")
                 else:
                     line.append(f"{r['value'] / base['value']:.2f}x")
+            if scaled:
+                one = cells.get((n, 1), {})
+                for c in cols:
+                    line.append(scaling(row.get(c), one.get(c)))
             out.append("| " + " | ".join(line) + " |")
         out.append("")
     return "\n".join(out)
+
+
+def scaling(r: dict | None, one: dict | None) -> str:
+    """`1.85x`: r's value against the same series' value at one thread
+    (`-` when either is missing or the one-thread value is 0)."""
+    if r is None or one is None or one["value"] == 0:
+        return "-"
+    return f"{r['value'] / one['value']:.2f}x"
 
 
 # ---- plots ----------------------------------------------------------------
@@ -269,7 +291,8 @@ def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
     (and per CPU count when x varies), min/max as error bars."""
     multi_accel = len({r["accel"] for r in all_results}) > 1
     vs_x = any(r["x"] != -1 for r in rows)
-    xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+    xlabel = next((r["xlabel"] for r in rows if "xlabel" in r),
+                  THREAD_SCALED.get(name, "x"))
     per_cpus = vs_x and len({r["cpus"] for r in rows}) > 1
     # A colour per config; a dash and point type per CPU count.
     series = []
