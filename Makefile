@@ -83,7 +83,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -235,6 +235,18 @@ compare: check-deps
 		$(if $(ONLY),--only "$(ONLY)") $(if $(filter 1,$(PUBLISH)),--publish) \
 		$(if $(filter 1,$(FORCE)),--force) --accel "$(ACCEL)"
 
+# The measured peer (scripts/peer.py, docs/peer.md): Linux, a Debian cloud
+# kernel fetched with apt-get into build/peer/, booted in the same QEMU as
+# this kernel's `make bench BENCH=scale` boot; both run user/bin/scale.c at
+# 1..CPUS threads.  Side-by-side table in bench/results/peer-<date>/.  Not
+# part of `make deps` or `make test`.  CPUS (default 2 here), MEM, ACCEL,
+# the design switches (this kernel's configuration), SCALE=SECONDS,WARMUP,MIB
+# (default 2,1,128), BOOTS (rounds of both boots, default 1).
+peer: check-deps
+	$(Q)$(PYTHON) scripts/peer.py --cpus "$(call given,CPUS)" --mem "$(call given,MEM)" \
+		--accel "$(ACCEL)" --scale "$(SCALE)" --boots "$(BOOTS)" \
+		--config "$(TABLE_FREE)-$(SHOOTDOWN)-$(FAULT)"
+
 # The system-call fuzzer across TABLE_FREE x FAULT at 2 and 4 CPUs
 # (scripts/fuzz.py): CALLS in all (default 10^6), SEED; CPUS and the design
 # switches narrow it.
@@ -256,7 +268,7 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

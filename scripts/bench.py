@@ -134,7 +134,8 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
     stems: the log file names (default matrix.boot_stems()); what a stem
     adds to `<config>-cpus<N>` is shown in the boot's label.  Every result
     row gets `boot`, its stem, so repeated boots can be told apart.
-    timeout_for(cpus): a boot's timeout when timeout is None.
+    timeout_for(cpus): a boot's timeout when timeout is None and the boot
+    has no `timeout` attribute of its own (a matrix.Boot may).
     cmdline: words added to every boot's command line (["profile=1"]:
     then a benchmark with results and no PROFILE line is a problem).
     """
@@ -160,7 +161,9 @@ def run_boots(boots, accel: str, mem: str, timeout: float | None,
                                              ([words] if words else [])),
                                     log_path,
                                     accel, mem,
-                                    timeout or timeout_for(n))
+                                    timeout or getattr(boot, "timeout",
+                                                       None)
+                                    or timeout_for(n))
         except KeyboardInterrupt:
             qemurun.kill_all()
             out.interrupted = True

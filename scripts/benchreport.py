@@ -14,7 +14,11 @@ write_all(out_dir, results, meta) writes into out_dir
                          column per configuration (the default first) and
                          ratio columns `cfg / first`; mixed accelerators
                          get a column each; a value from an overcommitted
-                         boot (vCPUs > host cores) is marked `(oc)`
+                         boot (vCPUs > host cores) is marked `(oc)`;
+                         a benchmark whose x is a thread count
+                         (THREAD_SCALED) also gets, per configuration, a
+                         column `N / 1 thread`: the value at x divided by
+                         the same configuration's at x = 1 (same boot)
     <name>_<metric>.png  value vs x (vs cpus when every x is -1), a line per
                          configuration (and CPU count when x varies),
                          min/max as error bars, overcommitted points
@@ -57,6 +61,9 @@ DEFAULT_CONFIG = matrix.DEFAULT_CONFIG
 CSV_COLUMNS = ("name", "config", "cpus", "accel", "metric", "x", "value",
                "unit", "runs", "min", "max", "host_cores", "overcommitted")
 OC_MARK = " (oc)"       # markdown: a value from an overcommitted boot
+# Benchmarks whose x is the number of threads (the x label of their tables
+# and plots): their tables add the scaling view, each x against x = 1.
+THREAD_SCALED = {"scale": "threads"}
 
 
 def overcommitted(r: dict) -> bool:
@@ -249,7 +256,9 @@ def markdown(results: list[dict], meta: dict,
         cols = [k for k in keys if any(series_key(r, multi_accel) == k
                                        for r in rows)]
         show_x = any(r["x"] != -1 for r in rows)
-        xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+        xlabel = next((r["xlabel"] for r in rows if "xlabel" in r),
+                      THREAD_SCALED.get(name, "x"))
+        scaled = name in THREAD_SCALED and any(r["x"] == 1 for r in rows)
         cells: dict[tuple, dict[str, dict]] = {}
         for r in rows:
             cells.setdefault((r["cpus"], r["x"]), {})[
@@ -261,6 +270,7 @@ def markdown(results: list[dict], meta: dict,
                        for r in rows for c in configs)
         head = ["cpus"] + ([xlabel] if show_x else []) + cols + \
             [f"{c} / {cols[0]}" for c in cols[1:]] + \
+            ([f"{c}: N / 1 {xlabel[:-1]}" for c in cols] if scaled else []) + \
             (["profile"] if profiled else [])
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "|".join(" ---: " for _ in head) + "|")
@@ -280,6 +290,10 @@ def markdown(results: list[dict], meta: dict,
                     line.append("-")
                 else:
                     line.append(f"{r['value'] / base['value']:.2f}x")
+            if scaled:
+                one = cells.get((n, 1), {})
+                for c in cols:
+                    line.append(scaling(row.get(c), one.get(c)))
             if profiled:
                 line.append("" if n in linked
                             else _profile_cell(name, n, configs, links))
@@ -287,6 +301,14 @@ def markdown(results: list[dict], meta: dict,
             out.append("| " + " | ".join(line) + " |")
         out.append("")
     return "\n".join(out)
+
+
+def scaling(r: dict | None, one: dict | None) -> str:
+    """`1.85x`: r's value against the same series' value at one thread
+    (`-` when either is missing or the one-thread value is 0)."""
+    if r is None or one is None or one["value"] == 0:
+        return "-"
+    return f"{r['value'] / one['value']:.2f}x"
 
 
 # ---- plots ----------------------------------------------------------------
@@ -378,7 +400,8 @@ def gnuplot_script(name: str, metric: str, rows: list[dict], png: str,
     (and per CPU count when x varies), min/max as error bars."""
     multi_accel = len({r["accel"] for r in all_results}) > 1
     vs_x = any(r["x"] != -1 for r in rows)
-    xlabel = next((r["xlabel"] for r in rows if "xlabel" in r), "x")
+    xlabel = next((r["xlabel"] for r in rows if "xlabel" in r),
+                  THREAD_SCALED.get(name, "x"))
     per_cpus = vs_x and len({r["cpus"] for r in rows}) > 1
     # A colour per config; a dash and point type per CPU count.
     series = []

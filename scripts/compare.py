@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""compare.py - `make compare`: the seed thread's six experiments side by side.
+"""compare.py - `make compare`: the seed thread's six experiments side by
+side, and E0, this kernel against Linux.
 
 Front end: the options, the boots and the exit status.  What runs is
 defined in experiments.py (per experiment: benchmarks, configurations,
@@ -20,7 +21,10 @@ bench/results/compare-latest/) or --out DIR:
 
 A benchmark the kernel does not have (no `__bench_<name>` symbol in the
 built kernel.elf) is not booted for and is reported as not measured, never
-as a number.  --publish also writes docs/results.md (+ docs/results/*.png).
+as a number.  The configuration PEER (experiments.py; E0) is Linux: booted
+from build/peer/ (peerimage.py, peerboot.py) after this kernel's boots when
+`make peer` has fetched a kernel there, else not measured, with why; its
+logs are logs/linux-cpus<N>-E0-boot<k>.log.  --publish also writes docs/results.md (+ docs/results/*.png).
 --from-log FILE... builds and boots nothing and reads logs instead.
 
 The host's load and any other QEMU running are recorded at the start and
@@ -53,8 +57,11 @@ import benchreport        # noqa: E402
 import comparereport      # noqa: E402
 import hostload           # noqa: E402
 import matrix             # noqa: E402
+import peerboot           # noqa: E402
+import peerimage          # noqa: E402
+import peerlog            # noqa: E402
 from qemuaccel import resolve_accel  # noqa: E402
-from experiments import EXPERIMENTS, Experiment  # noqa: E402
+from experiments import EXPERIMENTS, PEER, Experiment  # noqa: E402
 from kbuild import say    # noqa: E402
 
 ROOT = matrix.ROOT
@@ -96,6 +103,7 @@ class Run:
     boots: int = 0
     accels: set = field(default_factory=set)
     interrupted: bool = False
+    notes: dict = field(default_factory=dict)    # experiment id: [lines]
 
 
 def boot_timeout(cpus: int) -> float:
@@ -109,10 +117,13 @@ def run(experiments, quick: bool, accel: str, mem: str, timeout,
         log_dir: str) -> Run:
     out = Run()
     planned = plan(experiments, quick)
-    kernels, out.problems = bench.build_kernels(c for _, c, _, _ in planned)
+    kernels, out.problems = bench.build_kernels(
+        c for _, c, _, _ in planned if c != PEER)
     have = {c: registered_benchmarks(k) for c, k in kernels.items() if k}
-    boots, stems = [], []
+    boots, stems, rounds = [], [], []
     for e, c, n, k in planned:
+        if c == PEER:
+            continue
         if not kernels.get(c):
             for b in e.benches:
                 out.missing[(b, c)] = "the build failed"
@@ -122,20 +133,131 @@ def run(experiments, quick: bool, accel: str, mem: str, timeout,
             if b not in names:
                 out.missing[(b, c)] = f"the kernel has no benchmark {b}"
         if names:
-            boots.append((c, n, names))
+            b = matrix.Boot(c, n, names, e.cmdline)
+            if peerlog.BENCH in names:      # E0: runs for 3 x n x 3 s
+                b.timeout = peerboot.kernel_timeout(
+                    n, peerboot.scale_of_cmdline(e.cmdline))
+            boots.append(b)
             stems.append(f"{c}-cpus{n}-{e.id}-boot{k}")
-    say(f"{len(boots)} boots planned")
-    o = bench.run_boots(boots, accel, mem, timeout, log_dir, kernels, stems,
-                        boot_timeout)
-    out.results, out.boots, out.accels = o.results, len(o.boots), o.accels
-    out.problems += o.problems
-    out.interrupted = o.interrupted
+            rounds.append(k)
+    peer = [(e, n, k) for e, c, n, k in planned if c == PEER]
+    linux = prepare_peer(out, peer) if peer else None
+    say(f"{len(boots)} boots planned" +
+        (f", and {len(peer)} of Linux after this kernel's of each round"
+         if linux else ""))
+    # Round by round when Linux boots too, so that it takes its turn in
+    # each round like a configuration; else all in one go.
+    for k in sorted(set(rounds) | {k for _, _, k in peer}) if linux \
+            else [None]:
+        mine = [i for i, r in enumerate(rounds) if k is None or r == k]
+        o = bench.run_boots([boots[i] for i in mine], accel, mem, timeout,
+                            log_dir, kernels, [stems[i] for i in mine],
+                            boot_timeout)
+        out.results += o.results
+        out.boots += len(o.boots)
+        out.accels |= o.accels
+        out.problems += o.problems
+        out.interrupted = o.interrupted
+        if linux and not out.interrupted:
+            run_peer(out, [p for p in peer if p[2] == k], linux, accel, mem,
+                     timeout, log_dir)
+        if out.interrupted:
+            break
+    out.results += peerlog.scaling_rows(out.results)
     return out
 
 
+def prepare_peer(out: Run, boots) -> tuple[dict, str] | None:
+    """(peerimage.image(), its initramfs) for the Linux boots, or None:
+    without a fetched kernel (or with programs that do not build) their
+    benchmarks are not measured, and out.missing says why."""
+    info = peerimage.image()
+    if info is None:
+        why = (f"no Linux kernel in build/peer/ (`make peer` fetches one "
+               f"with apt-get)")
+    else:
+        try:
+            return info, peerimage.make_initramfs(
+                peerimage.build_programs())
+        except peerimage.PeerError as e:
+            why = f"the Linux peer's programs did not build: " \
+                f"{str(e).splitlines()[0]}"
+    for e, _, _ in boots:
+        for b in e.benches:
+            out.missing[(b, PEER)] = why
+    say(f"Linux not booted: {why}")
+    return None
+
+
+def run_peer(out: Run, boots, linux: tuple[dict, str], accel: str,
+             mem: str, timeout, log_dir: str) -> None:
+    """Boot Linux (linux: prepare_peer()'s) for each (experiment, cpus,
+    boot k) of boots, one at a time, into out."""
+    info, initrd = linux
+    for e, n, k in boots:
+        scale = peerboot.scale_of_cmdline(e.cmdline)
+        stem = f"{PEER}-cpus{n}-{e.id}-boot{k}"
+        log = os.path.join(log_dir, stem + ".log")
+        label = f"Linux cpus={n} ({e.id}-boot{k})"
+        try:
+            res, text = peerboot.boot_linux(
+                info, initrd, n, scale, accel, mem,
+                timeout or peerboot.linux_timeout(n, scale), log)
+        except KeyboardInterrupt:
+            bench.qemurun.kill_all()
+            out.interrupted = True
+            out.problems.append(f"{label}: interrupted")
+            return
+        scan, rows = peerlog.read_log(text, bench.show(log), stem, PEER, n,
+                                      accel)
+        problems = peerboot.boot_problems(label, res.classification, scan,
+                                          n, True, res.reason)
+        out.results += rows
+        out.problems += problems
+        out.boots += 1
+        out.accels |= {r["accel"] for r in rows}
+        note_linux(out, e.id, scan, info)
+        say(f"[Linux] {label} {accel}: "
+            f"{bench.plural(len(rows), 'result')} ({res.duration:.1f}s)" +
+            (f" {res.classification.upper()}" if problems else ""))
+        for p in problems:
+            say(f"  {p}")
+
+
+def note_linux(out: Run, exp_id: str, scan, info: dict | None) -> None:
+    """The experiment's note: which Linux ran (its uname, the package)."""
+    v = peerlog.linux_version(scan.uname, info)
+    pkg = f"; package `{info['package']}` {info['version']}" \
+        if info and info.get("package") else ""
+    out.notes[exp_id] = [f"Linux: {v or 'version not printed'}{pkg}."]
+
+
 def from_logs(paths: list[str]) -> Run:
-    o = bench.from_logs(paths)
-    return Run(o.results, o.problems, {}, len(o.boots), o.accels)
+    """Read boots' logs: this kernel's BENCH lines (bench.py), and the
+    Linux peer's RESULT lines (a log its /init wrote in: peerlog.py)."""
+    linux = {}
+    for p in paths:
+        try:
+            with open(p, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue            # bench.from_logs() reports it
+        if peerlog.parse_log(text, p).linux:
+            linux[p] = text
+    o = bench.from_logs([p for p in paths if p not in linux])
+    run_ = Run(o.results, o.problems, {}, len(o.boots), o.accels)
+    for p, text in linux.items():
+        stem = os.path.splitext(os.path.basename(p))[0]
+        scan, rows = peerlog.read_log(text, p, stem)
+        run_.results += rows
+        run_.problems += scan.errors
+        run_.boots += 1
+        run_.accels |= {r["accel"] for r in rows}
+        say(f"{p}: Linux, {bench.plural(len(rows), 'result')}")
+        exp = re.search(r"-(E\d+)-boot", stem)
+        note_linux(run_, exp.group(1) if exp else "E0", scan, None)
+    run_.results += peerlog.scaling_rows(run_.results)
+    return run_
 
 
 # ==========================================================================
@@ -160,7 +282,8 @@ def tree() -> str:
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
-        description="Run the six experiments of make compare and write "
+        description="Run the experiments of make compare (E0: this kernel "
+                    "against Linux; E1-E6: the seed thread's) and write "
                     "report.md, compare.csv and plots.")
     ap.add_argument("--quick", action="store_true",
                     help="fewer boots and CPU counts (make compare QUICK=1)")
@@ -184,7 +307,7 @@ def parse_args(argv):
     ids = matrix.split(matrix.opt(a.only))
     bad = [i for i in ids if i not in {e.id for e in EXPERIMENTS}]
     if bad:
-        ap.error(f"--only: no experiment {', '.join(bad)} (E1..E6)")
+        ap.error(f"--only: no experiment {', '.join(bad)} (E0..E6)")
     a.experiments = [e for e in EXPERIMENTS if not ids or e.id in ids]
     return a
 

@@ -8,11 +8,12 @@ PNG per view (benchreport.plot_script(): labelled axes with units, min..max
 error bars, log scales where values span decades, overcommitted points
 circled) and compare.csv, and returns report.md: the headline table (one
 number per question, its baseline and the ratio), then per experiment its
-question, a Run: line (accelerator, vCPUs, host cores, boots,
-overcommitted vCPU counts) and its tables.  The header says how busy the
+question, its notes (E0: which Linux ran), a Run: line (accelerator,
+vCPUs, host cores, boots, overcommitted vCPU counts) and its tables.  The header says how busy the
 host was at the start and the end (hostload.py), with a bold warning
 under the title when it was busy.  A benchmark without results is
-"not measured" with the reason, never a number.  check_report() says what
+"not measured" with the reason, never a number; so is a series (a
+configuration, or E0's Linux) that has no rows in a table that has some.  check_report() says what
 is wrong with a report.md; publish() copies it to docs/results.md.
 
 Python 3.11 standard library plus the gnuplot binary.
@@ -31,7 +32,7 @@ import benchreport        # noqa: E402
 import hostload           # noqa: E402
 import matrix             # noqa: E402
 from benchreport import fmt, overcommitted  # noqa: E402
-from experiments import EXPERIMENTS, HEADLINES, Experiment, Pick, View  # noqa: E402,F401
+from experiments import EXPERIMENTS, HEADLINES, PEER, Experiment, Pick, View  # noqa: E402,F401
 
 ROOT = matrix.ROOT
 
@@ -201,12 +202,17 @@ def short_names(configs) -> tuple[dict[str, str], str]:
     """Legend names: only the switch values in which the configurations
     differ ({'rcu-ipi-locked': 'locked', ...}), and what they share
     ('TABLE_FREE=rcu SHOOTDOWN=ipi')."""
-    parts = [matrix.parse_config(c) for c in configs]
+    ours = [c for c in configs if c != PEER]
+    parts = [matrix.parse_config(c) for c in ours]
     same = [s.name for s in matrix.SWITCHES
             if len({p[s.name] for p in parts}) == 1]
     names = {c: "-".join(v for k, v in p.items() if k not in same) or c
-             for c, p in zip(configs, parts)}
-    return names, " ".join(f"{k}={parts[0][k]}" for k in same)
+             for c, p in zip(ours, parts)}
+    common = " ".join(f"{k}={parts[0][k]}" for k in same) if parts else ""
+    if PEER in configs:     # the Linux peer shares no switches
+        names[PEER] = "Linux"
+        common = ""
+    return names, common
 
 
 def view_plot(view: View, exp: Experiment, rows: list[dict], term: str,
@@ -347,6 +353,9 @@ def report(run_, meta: dict, out_dir: str, experiments) -> tuple[
         out.append("")
     for e in experiments:
         out += [f"## {e.id}: {e.title}", "", e.question, ""]
+        notes = getattr(run_, "notes", {}).get(e.id, [])
+        if notes:
+            out += notes + [""]
         views = [(v, rows) for ee, v, rows in per_view if ee is e]
         all_rows = [a for _, rows in views for a in rows]
         if all_rows:
@@ -358,6 +367,13 @@ def report(run_, meta: dict, out_dir: str, experiments) -> tuple[
                 out += [not_measured(v.bench, e.configs, run_) + ".", ""]
                 continue
             out += [f"Baseline: `{v.baseline}`.", ""]
+            if v.series == "config":
+                absent = [c for c in e.configs
+                          if not any(a["series"] == c for a in rows)]
+                out += [f"`{c}`: {not_measured(v.bench, [c], run_)}."
+                        for c in absent]
+                if absent:
+                    out.append("")
             out += view_table(v, e, rows)
             out.append("")
             if term:

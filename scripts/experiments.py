@@ -2,7 +2,8 @@
 """experiments.py - what `make compare` runs and what its report answers.
 
 The one place that defines the experiments of issue 16 (the seed thread's
-questions, E1-E6): per experiment the question, the benchmarks (bench=
+questions, E1-E6) and E0 (issue 21: this kernel against Linux on the same
+emulated SMP): per experiment the question, the benchmarks (bench=
 names, bench/kernel/), the configurations, the CPU counts and the number
 of boots, full and QUICK=1, and its views: each a table and a plot of some
 metrics of one benchmark, its series (a column per configuration or per
@@ -10,13 +11,24 @@ metric) and the baseline every ratio divides by.  HEADLINES picks the one
 number (and its baseline) that answers each question at the top of the
 report.  compare.py runs them; comparereport.py writes the report.
 
+A configuration named PEER ("linux") is not one of this kernel's: it is
+the Linux peer of `make peer` (docs/peer.md), booted from build/peer/ when
+a kernel was fetched there, its rows read from the RESULT lines of the
+same benchmark program (scripts/peerlog.py); without that kernel its
+figures are "not measured".
+
 The BENCH lines these expect (names, metrics, x, units) are the interface
 in docs/compare.md.  Python 3.11 standard library only.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peerlog import PEER, SHAPES  # noqa: E402
 
 @dataclass
 class View:
@@ -43,10 +55,37 @@ class Experiment:
     quick_cpus: tuple[int, ...]
     quick_boots: int
     views: tuple[View, ...]
+    cmdline: str = ""      # extra kernel command-line words of its boots
 
 
 RCU, IPI = "rcu-ipi-vma", "ipi-ipi-vma"
+SCALE_RATES = tuple(f"iterations_per_s_{t}" for t in SHAPES)
+SCALE_RATIOS = tuple(f"scaling_{t}" for t in SHAPES)
 EXPERIMENTS = [
+    Experiment(
+        "E0", "this kernel against Linux on the same emulated SMP",
+        "How do this kernel's page faults, TLB flushes and mmap/munmap "
+        "scale from one thread to two, next to Linux's in the same QEMU? "
+        "Both run one program, user/bin/scale.c: will-it-scale's shapes "
+        "page_fault1 (map 128 MiB, touch every page, unmap), tlb_flush2 "
+        "(touch 1 MiB, `MADV_DONTNEED` it) and mmap1 (map and unmap "
+        "128 MiB), one thread per vCPU, 2 s timed after 1 s of warm-up; "
+        "built with this kernel's libc here and statically with glibc for "
+        "Linux, a Debian cloud kernel (`make peer` fetches it into "
+        "build/peer/, docs/peer.md) booted with the same QEMU machine, "
+        "transparent huge pages off. Issue 21 measured Linux's page faults "
+        "gaining 1.9x from a second CPU where this kernel's gained 1.1x. "
+        "Iterations per second, and each system's rate at 2 threads over "
+        "its rate at 1; without a fetched Linux kernel, Linux is not "
+        "measured.",
+        ("scale",), (PEER, RCU), (2,), 3, (2,), 1,
+        (View("scale", SCALE_RATES, "config", PEER,
+              "iterations per second (iterations/s)", "threads",
+              "E0_iterations_per_s"),
+         View("scale", SCALE_RATIOS, "config", PEER,
+              "rate at N threads / rate at 1 thread (x)", "threads",
+              "E0_scaling")),
+        cmdline="scale=2,1,128"),
     Experiment(
         "E1", "walker protection",
         "What does a lockless page-table walker pay to keep the tables it "
@@ -168,6 +207,11 @@ class Headline:
 
 
 HEADLINES = [
+    *(Headline(f"E0: {t}, rate at 2 threads over 1 thread, this kernel "
+               f"against Linux", "E0",
+               Pick("scale", f"scaling_{t}", RCU, "max"),
+               (Pick("scale", f"scaling_{t}", PEER, "max"),))
+      for t in SHAPES),
     Headline("E1: cycles of a fast-GUP section of 16 pages under "
              "rcu_read_lock, against IRQs off", "E1",
              Pick("gup_section", "rcu_read_lock", "rcu_read_lock", 16),

@@ -1,6 +1,7 @@
 /*
  * bench/kernel/bench_user.c - benchmarks that run as user processes (the
- * program user/bin/pfbench.c measures and reports its own BENCH lines):
+ * programs user/bin/pfbench.c and user/bin/scale.c measure and report their
+ * own BENCH lines):
  *
  *   pagefault  first-touch page-fault cost with 1..N threads of one
  *              process, each faulting its own region (x = threads)
@@ -9,25 +10,40 @@
  *              each faulting its own region and unmapping it, without and
  *              with one more thread looping mmap/munmap elsewhere; SPF
  *              aborts or VMA-lock fallbacks per million faults
+ *   scale      will-it-scale's shapes page_fault1, tlb_flush2 and mmap1
+ *              at 1..N threads, one per CPU: iterations per second
+ *              (x = threads); the same program runs under Linux in
+ *              `make peer` (docs/peer.md).  `scale=SECONDS,WARMUP,MIB`
+ *              sets each run's timed seconds, warm-up and region.
  */
 #include "bench/kernel/bench.h"
 #include "kernel/cpumask.h"
+#include "kernel/errno.h"
+#include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/proc/process.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 
-static void run_pfbench(int argc, char **argv)
+/* Run user program @prog (argv[0]) and wait; a failure is a BENCH-ERROR
+ * of benchmark @name. */
+static void run_program(const char *prog, const char *name, int argc, char **argv)
 {
-	int pid = process_spawn("pfbench", argc, argv, NULL);
+	int pid = process_spawn(prog, argc, argv, NULL);
 	int status = -1;
 	if (pid > 0)
 		process_wait(pid, &status);
 	if (status != 0) {
 		char line[160];
-		snprintf(line, sizeof(line), "BENCH-ERROR {\"name\":\"%s\",\"message\":\"pfbench exited with %d (spawn %d)\"}\n",
-			 argv[1], status, pid);
+		snprintf(line, sizeof(line), "BENCH-ERROR {\"name\":\"%s\",\"message\":\"%s %s exited with %d (spawn %d)\"}\n",
+			 name, prog, argv[1], status, pid);
 		printk_raw(line);
 	}
+}
+
+static void run_pfbench(int argc, char **argv)
+{
+	run_program("pfbench", argv[1], argc, argv);
 }
 
 static void bench_pagefault(void)
@@ -60,3 +76,55 @@ static void bench_pft(void)
 		}
 }
 BENCHMARK(pft, "page faults/s, own regions, without and with an mmap/munmap writer (FAULT=locked|spf|vma)", bench_pft);
+
+/* scale=SECONDS,WARMUP,MIB: each run's timed seconds (1-3600), warm-up
+ * seconds (0-3600) and the region page_fault1 and mmap1 map (1-4096 MiB);
+ * a field left off keeps its default.  The defaults make the benchmark
+ * about 20 s at 2 CPUs (3 shapes x 2 runs x 3 s, plus starting and
+ * unmapping); 128 MiB is will-it-scale's size, so 2 threads of
+ * page_fault1 need 256 MiB of the guest's memory (512 MiB by default). */
+static unsigned scale_args[3] = { 2, 1, 128 };
+
+static int set_scale(const char *v)
+{
+	static const unsigned lo[3] = { 1, 0, 1 }, hi[3] = { 3600, 3600, 4096 };
+	unsigned val[3] = { scale_args[0], scale_args[1], scale_args[2] };
+	char buf[12];
+	for (int i = 0; i < 3 && *v; i++) {
+		const char *end = strchr(v, ',');
+		size_t n = end ? (size_t)(end - v) : strlen(v);
+		unsigned long long x;
+		if (n == 0 || n >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, v, n);
+		buf[n] = 0;
+		if (kstrtoull(buf, 10, &x) || x < lo[i] || x > hi[i])
+			return -EINVAL;
+		val[i] = (unsigned)x;
+		v += n + (end ? 1 : 0);
+	}
+	if (*v)
+		return -EINVAL;
+	memcpy(scale_args, val, sizeof(val));
+	return 0;
+}
+KERNEL_PARAM(scale, "scale", "SECONDS,WARMUP,MIB",
+	     "scale benchmark: timed seconds, warm-up seconds, MiB mapped (default 2,1,128)", set_scale);
+
+static void bench_scale(void)
+{
+	static const char *const shapes[] = { "page_fault1", "tlb_flush2", "mmap1" };
+	char secs[12], warm[12], mib[12];
+	snprintf(secs, sizeof(secs), "%u", scale_args[0]);
+	snprintf(warm, sizeof(warm), "%u", scale_args[1]);
+	snprintf(mib, sizeof(mib), "%u", scale_args[2]);
+	for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+		for (unsigned n = 1; n <= num_online_cpus(); n++) {
+			char num[8];
+			snprintf(num, sizeof(num), "%u", n);
+			char *argv[] = { "scale", (char *)shapes[s], num, secs, warm, mib, NULL };
+			run_program("scale", "scale", 6, argv);
+		}
+}
+BENCHMARK(scale, "will-it-scale's page_fault1, tlb_flush2, mmap1 at 1..N threads: iterations/s (also run under Linux by make peer)",
+	  bench_scale);

@@ -188,6 +188,25 @@ class Writers(unittest.TestCase):
             self.assertIn("overcommitted (vCPUs > host cores)", f.read())
         self.assertTrue(any(f.endswith(".png") for f in files))
 
+    def test_thread_scaling_view(self):
+        # A real `make bench BENCH=scale CPUS=2` boot: x is threads, and
+        # each table adds the rate at N threads over the rate at 1.
+        out = quiet_from_logs([os.path.join(
+            FIXTURES, "bench-scale-rcu-ipi-vma-cpus2.log")])
+        self.assertEqual((len(out.results), out.problems), (6, []))
+        md = benchreport.markdown(out.results, META)
+        self.assertIn("## scale: iterations_per_s_page_fault1 "
+                      "(iterations/s)", md)
+        self.assertIn("| cpus | threads | rcu-ipi-vma | rcu-ipi-vma: N / 1 "
+                      "thread |", md)
+        self.assertIn("| 2 | 1 | 24660 | 1.00x |", md)
+        self.assertIn("| 2 | 2 | 28090 | 1.14x |", md)      # 28090 / 24660
+        self.assertIn("| 2 | 2 | 42781 | 2.62x |", md)      # mmap1
+        # Other benchmarks keep their tables as they were.
+        r = parse_log(fake_log("rcu-ipi-vma", 2, "tcg", 1.0)).results
+        self.assertNotIn("N / 1", benchreport.markdown(r, META))
+        self.assertEqual(benchreport.scaling(None, r[0]), "-")
+
     def test_mixed_accelerators(self):
         r = parse_log(fake_log("rcu-ipi-vma", 2, "tcg", 1.0)).results[0]
         md = benchreport.markdown([r, dict(r, accel="kvm", value=210)], META)

@@ -8,7 +8,9 @@ benchmarks not yet in this tree (gup_section, pft, pv_flush, pv_safety).
 Checked: the report is well-formed (comparereport.check_report()), the headline
 answers each question with a number and its baseline, medians over boots,
 ratios, overcommitted marks, log scales, the plan of boots, and that a benchmark with no
-results is reported as not measured, never as a number.  No QEMU.
+results is reported as not measured, never as a number.  E0 (this kernel
+against Linux) from real logs of `make peer` (fixtures/peer/): with Linux,
+and without it (not measured, also on run()'s own path).  No QEMU.
 """
 
 import contextlib
@@ -19,6 +21,7 @@ import os
 import shutil
 import tempfile
 import unittest
+from unittest import mock
 
 import harness
 from harness import FIXTURES
@@ -30,6 +33,9 @@ import experiments
 from experiments import EXPERIMENTS, HEADLINES
 
 LOGS = sorted(glob.glob(os.path.join(FIXTURES, "compare", "*.log")))
+PEER_LOGS = [os.path.join(FIXTURES, "peer", f) for f in
+             ("rcu-ipi-vma-cpus2-boot1.log", "linux-cpus2-boot1.log")]
+EXP = {e.id: e for e in EXPERIMENTS}
 REAL = [p for p in LOGS if not os.path.basename(p).startswith("synthetic")]
 META = dict(date="today", host="h", command="c", duration="1 s")
 
@@ -181,10 +187,95 @@ class Report(unittest.TestCase):
             self.assertTrue(f.read().startswith("# make compare"))
 
 
+class PeerE0(unittest.TestCase):
+    """E0, this kernel against Linux: real logs of `make peer` (a busy
+    host's figures: only the arithmetic is checked)."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_with_linux(self):
+        text, pngs, problems, bad = build(PEER_LOGS, self.dir, [EXP["E0"]])
+        self.assertEqual((bad, problems), ([], []))
+        rows = headline(text, "E0")
+        self.assertEqual(len(rows), 3)
+        # page_fault1: this kernel 87804 / 113496 = 0.774, Linux
+        # 18454 / 10839 = 1.70; 0.774 / 1.70 = 0.454.
+        self.assertEqual(rows[0][1:], ["rcu-ipi-vma: 0.774 x", "linux: 1.7",
+                                       "0.454x", "2 vCPUs, threads 2"])
+        self.assertIn("Linux: Linux 6.1.0-57-cloud-amd64 (Debian "
+                      "6.1.192-3).", text)
+        self.assertIn("| iterations_per_s_page_fault1 | 2 | 1 | 10839 "
+                      "(10786..10892) | 113496 (113110..113884) | 10.5x | "
+                      "1 |", text)
+        self.assertNotIn("not measured:", text)
+        self.assertIn("| scaling_page_fault1 | 2 | 2 | 1.7 (1.7..1.7) | "
+                      "0.774 (0.774..0.774) | 0.454x | 1 |", text)
+        self.assertIn("| scaling_page_fault1 | 2 | 1 | 1 (1..1) | 1 (1..1) "
+                      "| 1x | 1 |", text)
+        if gnuplot_ok():
+            self.assertEqual(sorted(pngs), ["E0_iterations_per_s.png",
+                                            "E0_scaling.png"])
+
+    def test_not_measured_without_linux(self):
+        # What run() records when build/peer/ has no kernel: Linux's
+        # figures are "not measured", with why; this kernel's stand.
+        with contextlib.redirect_stdout(io.StringIO()):
+            r = compare.from_logs(PEER_LOGS[:1])
+        r.missing[("scale", experiments.PEER)] = "no Linux kernel here"
+        text, _, problems, bad = build(None, self.dir, [EXP["E0"]], r)
+        self.assertEqual((bad, problems), ([], []))
+        for row in headline(text, "E0"):
+            self.assertEqual(row[2:4], ["linux: not measured", "-"])
+        self.assertEqual(headline(text, "E0")[0][1], "rcu-ipi-vma: 0.774 x")
+        self.assertEqual(text.count("`linux`: not measured: no Linux "
+                                    "kernel here (linux)."), 2)
+        self.assertNotIn("10839", text)       # no Linux figure anywhere
+
+    def test_nothing_measured(self):
+        text, _, _, bad = build(REAL, self.dir, [EXP["E0"]])
+        self.assertEqual(bad, [])
+        for row in headline(text, "E0"):
+            self.assertEqual(row[1:], ["not measured: no BENCH lines of "
+                                       "scale in this run", "-", "-", "-"])
+
+    def test_run_without_a_linux_kernel(self):
+        # run()'s own path with no kernel fetched: this kernel boots,
+        # Linux does not, and its benchmark is missing, with why.
+        def boots(boots, accel, mem, timeout, log_dir, kernels, stems, tf):
+            self.assertEqual(stems, ["rcu-ipi-vma-cpus2-E0-boot1"])
+            o = compare.bench.Outcome(accels={accel})
+            o.results = compare.bench.from_logs(PEER_LOGS[:1]).results
+            o.boots = ["one"]
+            return o
+        with mock.patch.object(compare.peerimage, "image",
+                               return_value=None), \
+                mock.patch.object(compare.bench, "build_kernels",
+                                  return_value=({"rcu-ipi-vma": "k"}, [])), \
+                mock.patch.object(compare, "registered_benchmarks",
+                                  return_value={"scale"}), \
+                mock.patch.object(compare.bench, "run_boots", boots), \
+                mock.patch.object(compare.peerboot, "boot_linux") as linux, \
+                contextlib.redirect_stdout(io.StringIO()):
+            r = compare.run([EXP["E0"]], True, "tcg", "512M", None, self.dir)
+        linux.assert_not_called()
+        self.assertEqual(r.boots, 1)
+        self.assertEqual({x["config"] for x in r.results}, {"rcu-ipi-vma"})
+        self.assertIn("`make peer` fetches one",
+                      r.missing[("scale", experiments.PEER)])
+        text, _, problems, bad = build(None, self.dir, [EXP["E0"]], r)
+        self.assertEqual((bad, problems), ([], []))
+        self.assertIn("`linux`: not measured: no Linux kernel in build/peer/",
+                      text)
+
+
 class Aggregate(unittest.TestCase):
     def test_walker_section_in_ns_or_us(self):
         # The interface reports E2's x in ns; this tree's kernel in us.
-        v = EXPERIMENTS[1].views[0]
+        v = EXP["E2"].views[0]
         row = dict(name="gup_munmap_latency", config="rcu-ipi-vma", cpus=2,
                    accel="tcg", metric="munmap_16_pages", unit="ns",
                    value=5, min=4, max=9, runs=15, host_cores=2,
@@ -195,7 +286,7 @@ class Aggregate(unittest.TestCase):
                 v, rows)), [1, 100, 1000])
 
     def test_median_of_boots(self):
-        v = EXPERIMENTS[5].views[0]
+        v = EXP["E6"].views[0]
         rows = [dict(name="munmap_storm", config="rcu-ipi-vma", cpus=2,
                      accel="tcg", metric="peak_deferred_bytes", unit="bytes",
                      x=-1, value=val, min=val - 1, max=val + 1, runs=1,
@@ -210,18 +301,20 @@ class Plan(unittest.TestCase):
     def test_boots(self):
         full = compare.plan(EXPERIMENTS, False)
         quick = compare.plan(EXPERIMENTS, True)
-        self.assertEqual((len(full), len(quick)), (92, 15))
+        # E0: this kernel and Linux, 3 boots (1 quick); E1-E6: 92 (15).
+        self.assertEqual((len(full), len(quick)), (98, 17))
         # Round-robin: every first boot before any second one.
         ks = [k for _, _, _, k in full]
         self.assertEqual(ks, sorted(ks))
-        self.assertEqual(compare.plan(EXPERIMENTS[5:], True),
-                         [(EXPERIMENTS[5], "rcu-ipi-vma", 2, 1),
-                          (EXPERIMENTS[5], "ipi-ipi-vma", 2, 1)])
+        self.assertEqual(compare.plan([EXP["E6"]], True),
+                         [(EXP["E6"], "rcu-ipi-vma", 2, 1),
+                          (EXP["E6"], "ipi-ipi-vma", 2, 1)])
 
     def test_definitions(self):
         for e in EXPERIMENTS:
             for c in e.configs:
-                compare.matrix.parse_config(c)
+                if c != experiments.PEER:       # E0's Linux
+                    compare.matrix.parse_config(c)
             for v in e.views:
                 self.assertIn(v.bench, e.benches)
                 self.assertIn(v.baseline, e.configs if v.series == "config"

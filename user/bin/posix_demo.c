@@ -5,7 +5,9 @@
  * It maps a buffer and fills it; NTHREADS threads each pin themselves to
  * one of the CPUs the process may use, note where they run and how long a
  * 1 ms sleep took, and sum their quarter of the buffer; main joins them,
- * checks the total against its own sum, unmaps and reports.
+ * checks the total against its own sum, unmaps and reports.  Before all
+ * that it checks sysconf(): the page size, and at least as many online
+ * CPUs as the process may use.
  */
 #define _GNU_SOURCE		/* glibc: CPU_SET, sched_setaffinity, sched_getcpu */
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NTHREADS 4
 #define BUF_LEN  (64 * 4096)
@@ -73,6 +76,12 @@ int main(void)
 		return 1;
 	}
 	online = CPU_COUNT(&allowed);
+	long onln = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
+	if (onln < online || page != 4096 || sysconf(-1) != -1) {
+		printf("sysconf: %ld cpus online (%d allowed), page %ld, sysconf(-1) %ld: WRONG\n",
+		       onln, online, page, sysconf(-1));
+		return 1;
+	}
 
 	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED) {

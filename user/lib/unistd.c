@@ -1,7 +1,9 @@
 /*
- * user/lib/unistd.c - write(), _exit(), getpid(), gettid(), sleeping.
+ * user/lib/unistd.c - write(), _exit(), getpid(), gettid(), sleeping,
+ * sysconf().
  */
 #include <errno.h>
+#include <kcalls.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,4 +65,18 @@ unsigned int sleep(unsigned int seconds)
 	if (nanosleep(&ts, &rem) < 0)
 		return (unsigned int)rem.tv_sec + (rem.tv_nsec > 0);
 	return 0;
+}
+
+long sysconf(int name)
+{
+	switch (name) {
+	case _SC_PAGESIZE:
+		return 4096;
+	case _SC_NPROCESSORS_CONF:	/* every CPU found is brought up */
+	case _SC_NPROCESSORS_ONLN:
+		return ncpus();
+	default:
+		errno = EINVAL;
+		return -1;
+	}
 }
