@@ -200,7 +200,7 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 		 * page through the PTE (another CPU's MMU, a lockless walker). */
 		smp_wmb();
 		WRITE_ONCE(*pte, mk_pte(page_to_phys(page), pteflags));
-		__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+		mm_rss_add(mm, 1);
 		spin_unlock(ptl);
 	}
 	return FAULT_OK;
@@ -398,7 +398,7 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	/* The zeroes before the PTE, as in fault_in_vma(). */
 	smp_wmb();
 	WRITE_ONCE(*slot, mk_pte(page_to_phys(page), user_pte_flags(vm_flags)));
-	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+	mm_rss_add(mm, 1);
 	spin_unlock(ptl);
 	lockless_page_walk_end(w);
 	count(&my_stats()->spf);

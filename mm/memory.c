@@ -49,7 +49,7 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 				WRITE_ONCE(*pte, 0);
 				where[n] = addr;
 				batch[n++] = phys_to_page(entry_addr(old));
-				__atomic_fetch_sub(&tlb->mm->rss, 1, __ATOMIC_RELAXED);
+				mm_rss_add(tlb->mm, -1);
 				tlb_note_range(tlb, addr, addr + PAGE_SIZE);
 			}
 		}

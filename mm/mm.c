@@ -141,7 +141,7 @@ int install_user_page(struct mm_struct *mm, uintptr_t va, struct page *pg, uint6
 	 * walker such as fast GUP), as in fault_in_vma(). */
 	smp_wmb();
 	WRITE_ONCE(*pte, mk_pte(page_to_phys(pg), pteflags));
-	__atomic_fetch_add(&mm->rss, 1, __ATOMIC_RELAXED);
+	mm_rss_add(mm, 1);
 	spin_unlock(ptl);
 	return 0;
 }

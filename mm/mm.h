@@ -30,6 +30,8 @@
 
 struct page;
 
+#define MM_RSS_SLOTS 8
+
 struct mm_struct {
 	pgd_t *pgd;
 	uint64_t pgd_phys;
@@ -41,12 +43,35 @@ struct mm_struct {
 	seqcount_t seq;             /* odd while mmap_lock is held for write: see mmap_write_lock() */
 	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
 	atomic_t tlb_flush_pending; /* mmu_gathers between their first PTE change and their flush */
-	/* User pages mapped (relaxed atomic updates).  Every fault of every
-	 * thread writes it, so it has a cache line of its own: next to
-	 * @vmas and @seq, which every fault reads, each increment on one CPU
-	 * took that line from the other faulting CPUs (docs/performance.md). */
-	uint64_t rss __aligned(64);
+	/* User pages mapped, split over MM_RSS_SLOTS counters on cache lines
+	 * of their own, a CPU adding to slot (cpu % MM_RSS_SLOTS): every fault
+	 * and every unmapped page updates it, and one shared counter moved
+	 * its cache line between the faulting CPUs on each (Linux 6.2 made
+	 * its RSS counters per CPU for the same reason).  Read with mm_rss(),
+	 * exact when nothing maps or unmaps meanwhile. */
+	struct mm_rss_slot {
+		int64_t pages;
+	} __aligned(64) rss[MM_RSS_SLOTS];
 };
+
+/**
+ * mm_rss_add() - @delta pages mapped (negative: unmapped) in @mm.
+ * Context: any; a relaxed atomic on this CPU's slot (a migration between
+ * choosing the slot and adding only means another slot, still atomic).
+ */
+static inline void mm_rss_add(struct mm_struct *mm, int64_t delta)
+{
+	__atomic_fetch_add(&mm->rss[smp_processor_id() % MM_RSS_SLOTS].pages, delta, __ATOMIC_RELAXED);
+}
+
+/** mm_rss() - pages mapped in @mm: the sum of the slots. */
+static inline uint64_t mm_rss(const struct mm_struct *mm)
+{
+	int64_t n = 0;
+	for (unsigned i = 0; i < MM_RSS_SLOTS; i++)
+		n += __atomic_load_n(&mm->rss[i].pages, __ATOMIC_RELAXED);
+	return (uint64_t)n;
+}
 
 /**
  * mmap_read_lock() / mmap_read_unlock() - mmap_lock for read: the VMAs

@@ -229,10 +229,10 @@ static void check_ptes(struct check_result *c)
 		if (page_ref_count(pg) <= 0 || (READ_ONCE(pg->flags) & PG_buddy))
 			c->freed++;
 	}
-	if (present != READ_ONCE(race_mm->rss) && c->present == 0)
-		ktest_log("rss %llu, PTEs present %llu", (unsigned long long)race_mm->rss,
+	if (present != mm_rss(race_mm) && c->present == 0)
+		ktest_log("rss %llu, PTEs present %llu", (unsigned long long)mm_rss(race_mm),
 			  (unsigned long long)present);
-	if (present != READ_ONCE(race_mm->rss))
+	if (present != mm_rss(race_mm))
 		c->present++;       /* counts mismatching rounds */
 	mmap_read_unlock(race_mm);
 }
@@ -547,7 +547,7 @@ static void test_fault_basic(struct ktest *t)
 	KTEST_EXPECT_EQ(t, copy_to_user((void *)slot(2), &v, sizeof(v)), 0);
 	KTEST_EXPECT_EQ(t, copy_from_user(&r, (void *)slot(2), sizeof(r)), 0);
 	KTEST_EXPECT_EQ(t, r, 42ull);
-	KTEST_EXPECT_EQ(t, mm->rss, 3ull);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 3ull);
 	fault_get_stats(&s1);
 #if defined(CONFIG_FAULT_SPF)
 	/* The first fault finds no PTE table: aborted, the locked path

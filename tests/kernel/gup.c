@@ -218,7 +218,7 @@ static void test_gup_errors(struct ktest *t)
 	KTEST_EXPECT_EQ(t, get_user_pages_fast(pg(0), 1, FOLL_FAST_ONLY, p), (long)-EAGAIN);    /* not faulted */
 	KTEST_EXPECT_EQ(t, get_user_pages(mm, pg(8), 1, 0, p), (long)-EFAULT);
 	/* None of that took a reference or faulted anything in. */
-	KTEST_EXPECT_EQ(t, mm->rss, 0ull);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 0ull);
 	teardown_mm(t, mm, frames);
 }
 
@@ -404,7 +404,7 @@ static void populate(unsigned first, unsigned n, unsigned vm_flags)
 		pteval_t *pte = pte_alloc_map_lock(race_mm, rslot(i), &ptl);
 		if (pte && !pte_maps_page(*pte)) {
 			WRITE_ONCE(*pte, mk_pte(page_to_phys(page), user_pte_flags(vm_flags)));
-			__atomic_fetch_add(&race_mm->rss, 1, __ATOMIC_RELAXED);
+			mm_rss_add(race_mm, 1);
 			page = NULL;
 		}
 		if (pte)

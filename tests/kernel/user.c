@@ -360,13 +360,13 @@ static void test_demand_zero_and_table_freeing(struct ktest *t)
 	uint64_t v = 1;
 	KTEST_EXPECT_EQ(t, copy_from_user(&v, (void *)a, sizeof(v)), 0);
 	KTEST_EXPECT_EQ(t, v, 0ull);
-	KTEST_EXPECT_EQ(t, mm->rss, 1ull);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 1ull);
 	v = 0x1234;
 	KTEST_EXPECT_EQ(t, copy_to_user((void *)(a + (2 << 20)), &v, sizeof(v)), 0);
-	KTEST_EXPECT_EQ(t, mm->rss, 2ull);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 2ull);
 	/* munmap gives back the pages and the page tables left empty. */
 	KTEST_EXPECT_EQ(t, do_munmap(mm, a, 4 << 20), 0);
-	KTEST_EXPECT_EQ(t, mm->rss, 0ull);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 0ull);
 	/* The PUD, PMD and PTE tables under it are gone (an exact frame count
 	 * here would also count the heap's slab pages, which come and go). */
 	KTEST_EXPECT_EQ(t, ((uint64_t *)mm->pgd)[pgd_index((uintptr_t)a)], 0ull);
