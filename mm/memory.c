@@ -111,9 +111,12 @@ static bool table_empty(const pteval_t *t)
  * A table that covers part of a VMA still in the (already published) table
  * stays, empty or not: a fault under that VMA's lock alone (FAULT=vma),
  * which does not exclude us, may be allocating into it or about to take
- * its PTE lock.  Only faults on VMAs that have left the table are excluded
- * (mmap_lock for write, and each removed VMA write-locked); Linux bounds
- * free_pgtables() by the neighbouring VMAs for the same reason. */
+ * its PTE lock.  No fault can come into a range that has left the table:
+ * a lookup finds no VMA there, and one that found the removed VMA on an
+ * older table sees it detached (lock_vma_under_rcu()) and falls back, so
+ * this holds whether munmap still has mmap_lock for write or has
+ * downgraded it to read; Linux bounds free_pgtables() by the neighbouring
+ * VMAs for the same reason. */
 static void free_table_if_empty(pteval_t *entry, int level, uintptr_t addr, uintptr_t end, void *priv)
 {
 	(void)end;

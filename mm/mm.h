@@ -109,6 +109,18 @@ static inline void mmap_write_unlock(struct mm_struct *mm)
 }
 
 /**
+ * mmap_write_downgrade() - end the write section (the sequence even again,
+ * every VMA mark dropped, as mmap_write_unlock()) but keep mmap_lock for
+ * read: what comes next may run beside faults and other readers, but no
+ * writer may change the VMAs under it.  Release with mmap_read_unlock().
+ */
+static inline void mmap_write_downgrade(struct mm_struct *mm)
+{
+	write_seqcount_end(&mm->seq);       /* every store of the writer before the new value */
+	downgrade_write(&mm->mmap_lock);
+}
+
+/**
  * mmap_seq_read() - @mm's write sequence, read once, with the loads after
  * it ordered after it (smp_rmb; pairs with the smp_wmb of
  * mmap_write_unlock()'s write_seqcount_end(): an even value seen here
@@ -162,7 +174,10 @@ extern uint64_t zap_test_delay_ns;
  * [@start, @end) and unhook the page-table pages left holding no entry (not
  * those covering part of a VMA still in the table), then one TLB flush for
  * both, then free the pages and the tables (by TABLE_FREE's rule).
- * Context: mmap_lock held for write, the range already out of the VMA table.
+ * Context: the range already out of the VMA table, mmap_lock held for
+ * write or, after the write section that took the range out, downgraded
+ * to read (munmap: mmap_write_downgrade()); either way no VMA can enter
+ * the range meanwhile.
  */
 void unmap_region(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 

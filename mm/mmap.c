@@ -92,11 +92,22 @@ long do_munmap(struct mm_struct *mm, uintptr_t addr, uint64_t len)
 	mmap_write_lock(mm);
 	/* Unmapping a range that holds nothing is not an error (POSIX). */
 	r = vma_replace_range(mm, addr, addr + alen, NULL, 0);
-	if (r == 0) {
-		unmap_region(mm, addr, addr + alen);
+	if (r) {
+		mmap_write_unlock(mm);
+		return r;
 	}
-	mmap_write_unlock(mm);
-	return r;
+	/* The VMAs are final: the range is in none of them, so no fault,
+	 * GUP or madvise can map into it again.  Zap its pages and free its
+	 * tables with mmap_lock held only for read (Linux's munmap does the
+	 * same since 4.20): faults of other threads, which fall back to
+	 * mmap_lock when the VMA they hit was split here, need not wait for
+	 * the zap of the whole range.  unmap_region() frees only tables that
+	 * lie wholly in the hole, never one that a fault beside it may be
+	 * filling (it already runs beside lock-free faults: mm/memory.c). */
+	mmap_write_downgrade(mm);
+	unmap_region(mm, addr, addr + alen);
+	mmap_read_unlock(mm);
+	return 0;
 }
 
 long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)

@@ -14,6 +14,10 @@
 #include "kernel/config.h"
 #include "kernel/rcu/rcu.h"
 #include "lib/compiler.h"
+#include "kernel/params.h"
+#include "kernel/errno.h"
+#include "lib/string.h"
+#include "lib/cmdline.h"
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 {
@@ -27,6 +31,63 @@ void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 	tlb->end = 0;
 	tlb->freed_tables = false;
 	tlb->nr_pages = tlb->nr_tables = 0;
+	tlb->batches = NULL;
+	tlb->nr_batches = 0;
+}
+
+unsigned gather_max_batches = GATHER_MAX_BATCHES;
+
+static int set_gather_batches(const char *v)
+{
+	unsigned long long n;
+	if (kstrtoull(v, 10, &n) || n > 64)
+		return -EINVAL;
+	gather_max_batches = (unsigned)n;
+	return 0;
+}
+KERNEL_PARAM(gather_batches, "gather_batches", "0-64",
+	     "mmu_gather overflow batches of ~510 pages each (default 16; 0: flush every 256 pages)",
+	     set_gather_batches);
+
+/* An overflow batch: one page of page pointers, chained. */
+#define BATCH_SLOTS ((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(struct page *))
+struct gather_batch {
+	struct gather_batch *next;
+	unsigned long nr;
+	struct page *pages[BATCH_SLOTS];
+};
+_Static_assert(sizeof(struct gather_batch) <= PAGE_SIZE, "a batch is one page");
+
+/* Room for one more page past the stack's array: the first batch (the one
+ * being filled) if it has a slot, else a new batch if one can be had.
+ * Context: may hold PTE locks: the allocation never sleeps. */
+static struct gather_batch *batch_with_room(struct mmu_gather *tlb)
+{
+	struct gather_batch *b = tlb->batches;
+	if (b && b->nr < BATCH_SLOTS)
+		return b;
+	if (tlb->nr_batches >= READ_ONCE(gather_max_batches))
+		return NULL;
+	/* Batches emptied by an earlier flush are kept at the end of the
+	 * chain: reuse one before allocating. */
+	for (struct gather_batch **pp = &tlb->batches; *pp; pp = &(*pp)->next) {
+		if ((*pp)->nr == 0 && *pp != b) {
+			struct gather_batch *r = *pp;
+			*pp = r->next;
+			r->next = tlb->batches;
+			tlb->batches = r;
+			return r;
+		}
+	}
+	struct page *pg = alloc_page();
+	if (!pg)
+		return NULL;
+	struct gather_batch *n = page_address(pg);
+	n->next = tlb->batches;
+	n->nr = 0;
+	tlb->batches = n;
+	tlb->nr_batches++;
+	return n;
 }
 
 void tlb_note_range(struct mmu_gather *tlb, uintptr_t start, uintptr_t end)
@@ -102,6 +163,11 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 	for (unsigned i = 0; i < tlb->nr_pages; i++)
 		put_page(tlb->pages[i]);
 	tlb->nr_pages = 0;
+	for (struct gather_batch *b = tlb->batches; b; b = b->next) {
+		for (unsigned long i = 0; i < b->nr; i++)
+			put_page(b->pages[i]);
+		b->nr = 0;
+	}
 	free_gathered_tables(tlb);
 	tlb->start = UINTPTR_MAX;
 	tlb->end = 0;
@@ -111,9 +177,17 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 void tlb_remove_page(struct mmu_gather *tlb, struct page *page, uintptr_t addr)
 {
 	tlb_note_range(tlb, addr, addr + PAGE_SIZE);
+	if (tlb->nr_pages < GATHER_PAGES) {
+		tlb->pages[tlb->nr_pages++] = page;
+		return;
+	}
+	struct gather_batch *b = batch_with_room(tlb);
+	if (b) {
+		b->pages[b->nr++] = page;
+		return;
+	}
+	tlb_flush_mmu(tlb);                 /* every slot full: flush early */
 	tlb->pages[tlb->nr_pages++] = page;
-	if (tlb->nr_pages == GATHER_PAGES)
-		tlb_flush_mmu(tlb);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr)
@@ -128,6 +202,12 @@ void tlb_remove_table(struct mmu_gather *tlb, struct page *table, uintptr_t addr
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
 	tlb_flush_mmu(tlb);
+	while (tlb->batches) {              /* emptied by the flush */
+		struct gather_batch *b = tlb->batches;
+		tlb->batches = b->next;
+		free_page(virt_to_page(b));
+	}
+	tlb->nr_batches = 0;
 	/* After the flush was acknowledged everywhere: a gatherer that reads
 	 * the count without us (acquire, mm_tlb_flush_nested) also sees
 	 * that flush complete.  Full barrier (the release side). */

@@ -23,12 +23,25 @@ struct page;
 
 #define GATHER_PAGES  256
 #define GATHER_TABLES 64
+/* Past the GATHER_PAGES on the gatherer's stack, pages go into batches of
+ * one page each, allocated as needed (when none can be had, the gather
+ * just flushes early), at most GATHER_MAX_BATCHES: up to about 8,400
+ * pages between two flushes, as Linux's mmu_gather allocates batch pages
+ * up to MAX_GATHER_BATCH_COUNT.  With only the stack's 256, unmapping 128
+ * MiB flushed 128 times, and each flush of a shared mm interrupted every
+ * other CPU running it (docs/performance.md). */
+#define GATHER_MAX_BATCHES 16
+extern unsigned gather_max_batches;     /* gather_batches= (0..64) */
+
+struct gather_batch;
 
 struct mmu_gather {
 	struct mm_struct *mm;
 	uintptr_t start, end;       /* range touched since the last flush */
 	bool freed_tables;
 	unsigned nr_pages, nr_tables;
+	struct gather_batch *batches;   /* allocated batches, the one being filled first */
+	unsigned nr_batches;
 	struct page *pages[GATHER_PAGES];
 	struct page *tables[GATHER_TABLES];
 };

@@ -311,3 +311,26 @@ void up_write(struct rw_semaphore *s)
 		panic("rwsem %s: up_write without a writer", s->name);
 	maybe_grant(s, c);
 }
+
+void downgrade_write(struct rw_semaphore *s)
+{
+#ifdef CONFIG_SLEEPLOCK_BROKEN
+	__atomic_fetch_and(&s->count, ~RWSEM_WRITER, __ATOMIC_RELEASE);
+	return;
+#endif
+	WRITE_ONCE(s->owner, NULL);
+	/* One atomic: WRITER out, one READER in, so no writer can get in
+	 * between (release: the write section's stores before any reader
+	 * that this lets in). */
+	long c = count_add(s, RWSEM_READER - RWSEM_WRITER);
+	if (c & RWSEM_WRITER)
+		panic("rwsem %s: downgrade_write without a writer", s->name);
+	/* Readers queued at the head may come in now (a writer at the head
+	 * still waits for us, and so do readers behind it: fairness). */
+	if (c & RWSEM_WAITERS) {
+		unsigned long flags;
+		spin_lock_irqsave(&s->wait_lock, flags);
+		grant_waiters(s);
+		spin_unlock_irqrestore(&s->wait_lock, flags);
+	}
+}

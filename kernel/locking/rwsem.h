@@ -65,6 +65,13 @@ bool down_write_trylock(struct rw_semaphore *s);
 /** up_write() - release the write hold and grant the waiters. */
 void up_write(struct rw_semaphore *s);
 
+/**
+ * downgrade_write() - turn the caller's write hold into a read hold,
+ * atomically (no writer can come in between), and let queued readers at
+ * the head of the queue in.  Release it with up_read().
+ */
+void downgrade_write(struct rw_semaphore *s);
+
 /** struct rwsem_spin_stats - what optimistic spinning did, over all rwsems. */
 struct rwsem_spin_stats {
 	uint64_t acquired;          /* spins that ended holding the lock */
