@@ -74,7 +74,7 @@ include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
 .PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean help \
-	print-kernel print-iso host-tests check-deps
+	print-kernel print-iso host-tests check-deps verify
 all: kernel
 kernel: $(KERNEL)
 
@@ -223,6 +223,14 @@ fuzz: check-deps
 		--cpus "$(call given,CPUS)" $(SWITCH_ARGS) \
 		--accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
+# The Promela models of tests/models/ checked by spin (scripts/verify.py,
+# docs/verify.md): each correct model must pass, each broken variant must
+# fail, its counterexample printed one column per CPU.  ONLY=tlb,gup.* :
+# those models or model.variants.  `make test` runs the same checks (the
+# host stage's `verify` subtest).
+verify: check-deps
+	$(Q)$(PYTHON) scripts/verify.py $(subst $(comma),$(space),$(ONLY))
+
 include tests/host/host.mk
 
 # ---- packages -----------------------------------------------------------------
@@ -236,7 +244,7 @@ clean:
 
 help:
 	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare fuzz verify deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

@@ -244,6 +244,20 @@ def model_inputs(source: str) -> list[str]:
     return files
 
 
+def model_bounds(source: str) -> str:
+    """The model header's `Bounds:` paragraph, on one line."""
+    try:
+        with open(source) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    m = re.search(r"^\s*\*\s*Bounds:\s*(.*?)\n\s*\*\s*\n", text, re.M | re.S)
+    if not m:
+        return ""
+    return " ".join(w.strip().lstrip("*").strip()
+                    for w in m.group(1).splitlines()).strip()
+
+
 def spin_args(c: Check) -> list[str]:
     return [f"-D{d}" for d in c.defines]
 
@@ -723,10 +737,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{len(dict.fromkeys(c.model for c in checks))} models "
                 f"({ver.split(' --')[0]}; {a.jobs} at a time; "
                 f"build/verify/)")
+        # The big searches first (O2 marks them), so that the last to
+        # finish is a small one; results in the table's order.
+        order = sorted(checks, key=lambda c: not c.optimize)
         with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-            for o in ex.map(lambda c: run_check(c, ver), checks):
+            futures = {c.name: ex.submit(run_check, c, ver) for c in order}
+            shown = set()
+            for c in checks:
+                o = futures[c.name].result()
                 outcomes.append(o)
                 if not a.ktap:
+                    if c.model not in shown:
+                        shown.add(c.model)
+                        out(f"  {c.model}: {model_bounds(c.source)}")
                     out(summary_row(o))
                     if o.problem:
                         out(textwrap.indent(o.problem, "      "))
@@ -738,7 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         n = len(checks) + 1
         out("KTAP version 1")
         out(f"1..{n}")
+        shown = set()
         for k, c in enumerate(checks, 1):
+            if c.model not in shown:
+                shown.add(c.model)
+                out(f"# {c.model}: {model_bounds(c.source)}")
             o = next((x for x in outcomes if x.check is c), None)
             if o is None:
                 out(f"# {c.name}: {problems[0]}")

@@ -14,6 +14,9 @@
  * writer's PTE pass, under the same PTE lock, fixes it; that is the
  * protocol, and the end state checks that it happened.)
  *
+ * Bounds: 2 CPUs, 1 address, 2 VMAs; one fault, one mprotect or munmap;
+ * store buffer depth 4.
+ *
  * Memory model: x86-TSO for the writer (tso.pml): the Dekker pattern of
  * vma_start_write() (mark; fence; readers) against lock_vma_under_rcu()
  * (readers++, a locked RMW; mark), and the order of the writer's
@@ -74,13 +77,12 @@ bit writer_done;        /* ghost: mmap_write_unlock() returned */
 bit fault_done;         /* ghost */
 
 /* Install protection fl at X: the faulter holds the PTE lock. */
-inline install(fl) {
-	d_step {
-		mem[PTE] = fl;
-		/* After the writer, an install must match the table at once. */
-		assert(!writer_done || (mem[CUR] != 0 && fl == vflags[mem[CUR]]))
+#define install(fl) \
+	d_step { \
+		mem[PTE] = fl; \
+		/* After the writer, an install must match the table at once. */ \
+		assert(!writer_done || (mem[CUR] != 0 && fl == vflags[mem[CUR]])) \
 	}
-}
 
 /* fault_in_vma(): the PTE lock, then map if empty.  SC (the faulter). */
 inline fault_in_vma(fl) {

@@ -17,6 +17,9 @@
  *  - none is leaked: at the end every page with no holder is back in the
  *    allocator, and every page's count equals its holders.
  *
+ * Bounds: 3 CPUs, 1 address, 2 frames; one fast GUP call, one zap and
+ * fault, one kernel allocation and free.
+ *
  * Memory model: sequentially consistent.  Sound for x86 here: the try-get
  * is a locked compare-and-exchange, so GUP's recheck reads after it; the
  * zap's PTE clear is released by the PTE lock and followed by the flush
@@ -62,42 +65,42 @@ byte gup_holds;         /* ghost: the frame GUP holds a reference on, 0 if none 
 bit mapped_held;        /* ghost: X mapped gup_holds at a moment GUP held it */
 byte owner;             /* ghost: the frame CPU2 owns */
 
-/* put_page() / release(): drop one reference of frame p (page_ref.c). */
-inline put_page(p) {
-	d_step {
-		assert(refcount[p] > 0);        /* a put below zero (page_ref_underflow) */
-		refcount[p]--;
-		if
-		:: refcount[p] == 0 && !isfree[p] ->
-			/* The last reference: poison and free_pages_released(),
-			 * at the owner's order if it freed it meanwhile. */
-			assert(holders[p] == 0);
-			isfree[p] = 1;
-			deferred[p] = 0
-		:: else -> skip
-		fi
+/* put_page() / release(): drop one reference of frame p (page_ref.c).
+ * Macros rather than inlines here and below: spin then reports their
+ * steps at the line that uses them, where the tag says why. */
+#define put_page(p) \
+	d_step { \
+		assert(refcount[p] > 0);        /* a put below zero (page_ref_underflow) */ \
+		refcount[p]--; \
+		if \
+		:: refcount[p] == 0 && !isfree[p] -> \
+			/* The last reference: poison and free_pages_released(), \
+			 * at the owner's order if it freed it meanwhile. */ \
+			assert(holders[p] == 0); \
+			isfree[p] = 1; \
+			deferred[p] = 0 \
+		:: else -> skip \
+		fi \
 	}
-}
 
 /* alloc_pages(0): any free frame; *r = it (count 1), or 0 if none. */
-inline alloc_page(r) {
-	d_step {
-		if
-		:: isfree[1] -> r = 1
-		:: isfree[2] -> r = 2
-		:: else -> r = 0
-		fi;
-		if
-		:: r != 0 ->
-			/* atomic_xchg(&p->refcount, 1): a free frame has count
-			 * zero; a reference taken on it while free shows here. */
-			assert(refcount[r] == 0 && holders[r] == 0);
-			isfree[r] = 0;
-			refcount[r] = 1
-		:: else -> skip
-		fi
+#define alloc_page(r) \
+	d_step { \
+		if \
+		:: isfree[1] -> r = 1 \
+		:: isfree[2] -> r = 2 \
+		:: else -> r = 0 \
+		fi; \
+		if \
+		:: r != 0 -> \
+			/* atomic_xchg(&p->refcount, 1): a free frame has count \
+			 * zero; a reference taken on it while free shows here. */ \
+			assert(refcount[r] == 0 && holders[r] == 0); \
+			isfree[r] = 0; \
+			refcount[r] = 1 \
+		:: else -> skip \
+		fi \
 	}
-}
 
 /* CPU0: gup_fast() on X, one page, then the caller's put_user_pages(). */
 proctype gup()

@@ -11,6 +11,9 @@
  * Expected: no error for ipi+ipi, rcu+ipi and rcu+pv; the use-after-free
  * for ipi+pv, found and printed.
  *
+ * Bounds: 2 CPUs and the host, 1 PTE table, 1 walk, 1 munmap;
+ * preemptions without bound.
+ *
  * Memory model: sequentially consistent.  Sound for x86 here: every step
  * that orders the free against the walker is a locked instruction or an
  * interrupt (the tlb_gen increment, the compare-and-exchange on the

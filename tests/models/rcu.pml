@@ -12,6 +12,9 @@
  *  - liveness (weak fairness): every queued callback is eventually
  *    invoked, given CPUs whose read sections end and whose ticks come.
  *
+ * Bounds: 2 CPUs, one callback each; read sections and ticks without
+ * bound (grace periods: as many as the callbacks need).
+ *
  * Memory model: sequentially consistent.  Sound for x86 here: the grace
  * period's state changes under rcu_gp_lock (a locked acquisition, its
  * release, and the smp_mb() of gp_maybe_end()); a reader's section is

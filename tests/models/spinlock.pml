@@ -24,6 +24,9 @@
  * NMI context at all).  Variant NMI_HALT halts there, as before the fix:
  * its kick stays latched and it halts forever.
  *
+ * Bounds: 3 CPUs, 1 lock, 4 acquisitions (3 in the liveness run),
+ * spin_steal 1, store buffers of depth 3, spins without bound.
+ *
  * Memory model: x86-TSO for every CPU (tso.pml): the store-buffer
  * patterns W1-W2-W3 against U1-U2-U3 (spinlock.c (a)) and S5 against the
  * halting wait on `steal`; `next`, `halters` and the CAS/fetch_and on
@@ -92,12 +95,13 @@ byte finished;          /* ghost: CPUs done with all their acquisitions */
 
 /* smp_send_kick(cpu): kicks_pending++, then the NMI (its ICR write is
  * fenced: the caller's stores are visible first). */
-inline kick(kc, kcpu) {
+#define kick(kc, kcpu) \
 	d_step { SB_FLUSH(kc); nmi_latch[kcpu] = 1 }
-}
 
-/* The halting wait W1-W4 (spin_halt_wait()): CPU c, ticket t, halting on
- * mem word x until it equals want. */
+/* The halting wait W1-W4 (spin_halt_wait()): CPU hc, ticket ht, halting
+ * on mem word hx until it equals hwant (hr: scratch).  Inline parameters
+ * get names of their own: spin substitutes them as text, and one named
+ * like the caller's argument confuses it. */
 inline spin_halt_wait(hc, ht, hx, hwant, hr) {
 	/* (No `else` here: at the head of the caller's option it would mean
 	 * "no other option of the caller's if", never taken.) */
@@ -111,7 +115,7 @@ inline spin_halt_wait(hc, ht, hx, hwant, hr) {
 		STORE(hc, SLOT(hc), 1 + ht);       /* @spin_halt_wait: W1: slot = {l, ticket} (ticket, smp_wmb, lock) */
 		d_step { SB_FLUSH(hc); halters++ };   /* @spin_halt_wait: W2: l->halters++, a locked add: a full barrier */
 		do
-		:: LOAD(hc, hx, hr);               /* @spin_halt_wait: W3: smp_load_acquire(word) != hwant? */
+		:: LOAD(hc, hx, hr);               /* @spin_halt_wait: W3: smp_load_acquire(word) != want? */
 			if
 			:: hr == hwant -> break
 			:: else ->
@@ -131,27 +135,26 @@ inline spin_halt_wait(hc, ht, hx, hwant, hr) {
 	hr = 0
 }
 
-/* spin_find_waiter(next ticket t) from CPU c: w = the CPU or 255. */
+/* spin_find_waiter(ticket ft) from CPU fc: fw = the CPU or 255 (fr: scratch). */
 inline find_waiter(fc, ft, fw, fr) {
 	fw = 255;
 	if
-	:: fc != 0 -> fr = mem[SLOT(0)]; if :: fr == 1 + (ft) -> fw = 0 :: else -> skip fi   /* @spin_find_waiter: CPU0's slot names {l, ft}? */
+	:: fc != 0 -> fr = mem[SLOT(0)]; if :: fr == 1 + (ft) -> fw = 0 :: else -> skip fi   /* @spin_find_waiter: CPU0's slot names {l, ticket}? */
 	:: else -> skip
 	fi;
 	if
-	:: fc != 1 && fw == 255 -> fr = mem[SLOT(1)]; if :: fr == 1 + (ft) -> fw = 1 :: else -> skip fi   /* @spin_find_waiter: CPU1's slot names {l, ft}? */
+	:: fc != 1 && fw == 255 -> fr = mem[SLOT(1)]; if :: fr == 1 + (ft) -> fw = 1 :: else -> skip fi   /* @spin_find_waiter: CPU1's slot names {l, ticket}? */
 	:: else -> skip
 	fi;
 	if
-	:: fc != 2 && fw == 255 -> fr = mem[SLOT(2)]; if :: fr == 1 + (ft) -> fw = 2 :: else -> skip fi   /* @spin_find_waiter: CPU2's slot names {l, ft}? */
+	:: fc != 2 && fw == 255 -> fr = mem[SLOT(2)]; if :: fr == 1 + (ft) -> fw = 2 :: else -> skip fi   /* @spin_find_waiter: CPU2's slot names {l, ticket}? */
 	:: else -> skip
 	fi;
 	fr = 0
 }
 
-inline enter_cs() {
+#define enter_cs() \
 	d_step { in_cs++; assert(in_cs == 1) }
-}
 
 /* spin_lock() then spin_unlock(), n times, on CPU c. */
 proctype cpu(byte c; byte n; bit nmi)

@@ -8,6 +8,9 @@
  * page's PTE has not returned yet.  Invalid end states (a flusher waiting
  * for an acknowledgement that never comes) are errors too.
  *
+ * Bounds: 3 CPUs, 1 mm, 2 pages; one unmap and flush per flusher; CPU2
+ * switches in and out of lazy mode without bound; store buffer depth 2.
+ *
  * Memory model: x86-TSO for CPU2's is_lazy and loaded_mm (tso.pml): the
  * store-buffer pattern of switch_mm() against flush_tlb_mm_range()
  * (docs/tlb.md, "The races: store buffering").  Everything else is
@@ -70,7 +73,7 @@ byte pending[2];        /* flusher f's smp_call_handle.pending */
 bit irqs_on[3] = 1;
 bit returned[2];        /* ghost: flusher f's flush_tlb_mm_range() returned */
 
-/* A user access to page p by CPU c with the mm loaded and not lazy. */
+/* A user access to page ap by CPU ac with the mm loaded and not lazy. */
 inline access(ac, ap) {
 		if
 		:: tlb[ac] & (1 << ap) ->
@@ -85,7 +88,9 @@ inline access(ac, ap) {
 		fi
 }
 
-/* flush_this_cpu(f's flush_info) on CPU c, IRQs off: inside a step. */
+/* flush_this_cpu(flusher tf's flush_info) on CPU tc, IRQs off, inside a
+ * step (tlm, tlz: scratch).  (Inline parameters get names of their own:
+ * spin substitutes them as text.) */
 inline flush_this_cpu(tc, tf, tlm, tlz) {
 	if
 	:: tc == LAZY_CPU -> LOAD_IN(0, LOADED_MM, tlm); LOAD_IN(0, IS_LAZY, tlz)   /* @flush_this_cpu: t->loaded_mm, t->is_lazy (own view) */
