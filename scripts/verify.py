@@ -585,7 +585,7 @@ def render_trail(t: Trail, tags: dict[tuple[str, int], Tag],
 DEF_RE = re.compile(r"^(?!\s)(?!#|typedef\b|return\b|struct\s+\w+\s*\{)"
                     r"[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\(")
 MACRO_RE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\(", re.M)
-ASM_RE = re.compile(r"^\s*\"?\s*\.?globa?l\s+([A-Za-z_]\w*)", re.M)
+ASM_RE = re.compile(r"(?:\.globl|^\s*global)\s+([A-Za-z_]\w*)", re.M)
 
 
 def c_definitions(root: str = ROOT) -> set[str]:
