@@ -51,6 +51,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ktap  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS_DIR = os.path.join(ROOT, "tests", "models")
 TABLE = os.path.join(MODELS_DIR, "models.txt")
@@ -759,33 +762,38 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.ktap:
         n = len(checks) + 1
-        out("KTAP version 1")
-        out(f"1..{n}")
+        lines = ktap.version(name="verify") + [ktap.plan(n)]
+        diag = lambda text: lines.extend(ktap.diagnostic(text))  # noqa: E731
         shown = set()
         for k, c in enumerate(checks, 1):
             if c.model not in shown:
                 shown.add(c.model)
-                out(f"# {c.model}: {model_bounds(c.source)}")
+                diag(f"{c.model}: {model_bounds(c.source)}")
             o = next((x for x in outcomes if x.check is c), None)
             if o is None:
-                out(f"# {c.name}: {problems[0]}")
-                out(f"not ok {k} {c.name}")
+                diag(f"{c.name}: {problems[0]}")
+                lines.append(ktap.result(k, "fail", c.name))
                 continue
-            out(f"# {c.name}: {describe(o)}")
+            diag(f"{c.name}: {describe(o)}")
             if not o.passed:
                 if o.problem:
-                    out(textwrap.indent(o.problem, "# "))
+                    diag(o.problem)
                 else:
-                    out(f"# expected {c.expect}, spin found {o.pan.found}"
-                        f"{': ' + o.pan.error_text if o.pan.error_text else ''}")
+                    diag(f"expected {c.expect}, spin found {o.pan.found}"
+                         f"{': ' + o.pan.error_text if o.pan.error_text else ''}")
                     if o.trail:
-                        out(textwrap.indent(trail_text(o, a.width), "# "))
-            out(f"{'ok' if o.passed else 'not ok'} {k} {c.name}")
-        out(f"# c_functions: {len(named)} C functions named by the models,"
-            f" {len(missing)} missing")
+                        diag(trail_text(o, a.width))
+            lines.append(ktap.result(k, "pass" if o.passed else "fail",
+                                     c.name))
+        diag(f"c_functions_exist: {len(named)} C functions named by the "
+             f"models, {len(missing)} missing")
         for m in missing:
-            out(f"# {m}")
-        out(f"{'not ok' if missing else 'ok'} {n} c_functions_exist")
+            diag(m)
+        lines.append(ktap.result(n, "fail" if missing else "pass",
+                                 "c_functions_exist"))
+        diag(f"verify: {npass} passed, {nfail + len(problems)} failed "
+             f"({elapsed:.1f} s)")
+        out("\n".join(lines))
     else:
         if not a.no_trails:
             for o in outcomes:
