@@ -640,6 +640,85 @@ def check_names(paths: list[str], defined: set[str]) \
     return named, missing
 
 
+# ==========================================================================
+# Coverage: every step a model tags is reached by some complete search
+# ==========================================================================
+
+def pan_coverage(pan_c: str, pan_out: str) \
+        -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """(the model lines that have states in this pan, those reached).
+
+    pan.c maps each process type's states to source lines (src_lnN,
+    src_fileN); pan's report lists the states its search never reached
+    ("unreached in proctype X").  A line is reached if any of its states
+    in any process type is."""
+    with open(pan_c, errors="replace") as f:
+        c = f.read()
+    m = re.search(r"char \*procname\[\] = \{(.*?)\};", c, re.S)
+    procs = re.findall(r'"([^"]*)"', m.group(1)) if m else []
+    where: dict[tuple[str, int], tuple[str, int]] = {}
+    for m in re.finditer(r"short src_ln(\d+) \[\] = \{(.*?)\};", c, re.S):
+        n = int(m.group(1))
+        if n >= len(procs):
+            continue
+        lines = [int(x) for x in re.findall(r"-?\d+", m.group(2))]
+        fm = re.search(r"S_F_MAP src_file%d \[\] = \{(.*?)\};" % n, c, re.S)
+        ranges = [(f, int(a), int(b)) for f, a, b in re.findall(
+            r'\{\s*"([^"]*)",\s*(\d+),\s*(\d+)\s*\}', fm.group(1))] \
+            if fm else []
+        for state, ln in enumerate(lines):
+            f = next((f for f, a, b in ranges if a <= state <= b), "-")
+            if ln > 0 and f != "-":
+                where[(procs[n], state)] = (os.path.basename(f), ln)
+    unreached, proc = set(), None
+    with open(pan_out, errors="replace") as f:
+        for line in f:
+            m = re.match(r"unreached in (?:proctype )?(\S+)", line)
+            if m:
+                proc = ":init:" if m.group(1) == "init" else m.group(1)
+                continue
+            m = re.match(r"\t\S+?:\d+, state (\d+),", line)
+            if m and proc:
+                unreached.add((proc, int(m.group(1))))
+    return set(where.values()), {fl for ps, fl in where.items()
+                                 if ps not in unreached}
+
+
+def dead_steps(outcomes: list["Outcome"]) -> tuple[int, list[str]]:
+    """Tagged steps that some complete search of their model compiles and
+    none reaches: a model that never gets there proves nothing about it
+    (an `else` that can never be taken, a guard that is always false).
+    Return (tagged steps checked, one line per dead one)."""
+    by_model: dict[str, tuple[set, set]] = {}
+    for o in outcomes:
+        d = os.path.join(BUILD, o.check.name)
+        if not (o.passed and o.check.expect == "ok" and o.pan.complete):
+            continue
+        try:
+            comp, reach = pan_coverage(os.path.join(d, "pan.c"),
+                                       os.path.join(d, "pan.out"))
+        except OSError:
+            continue
+        c, r = by_model.setdefault(o.check.source, (set(), set()))
+        c |= comp
+        r |= reach
+    checked, dead = 0, []
+    for source, (comp, reach) in by_model.items():
+        paths = model_inputs(source)
+        for (fname, ln), tag in sorted(read_tags(paths).items()):
+            if (fname, ln) not in comp:
+                continue            # only in the broken variants
+            checked += 1
+            if (fname, ln) not in reach:
+                path = next(p for p in paths
+                            if os.path.basename(p) == fname)
+                dead.append(f"{os.path.relpath(path, ROOT)}:{ln}: "
+                            f"{tag.func}: {tag.meaning} -- no complete "
+                            f"search of {os.path.basename(source)} "
+                            f"reaches it")
+    return checked, dead
+
+
 def broken_switches(path: str = SWITCHES_MK) -> set[str]:
     with open(path) as f:
         m = re.search(r"^BROKEN_VARS\s*:=\s*(.*)$", f.read(), re.M)
@@ -760,8 +839,10 @@ def main(argv: list[str] | None = None) -> int:
     npass = sum(o.passed for o in outcomes)
     nfail = len(outcomes) - npass
 
+    nsteps, dead = dead_steps(outcomes)
+
     if a.ktap:
-        n = len(checks) + 1
+        n = len(checks) + 2
         lines = ktap.version(name="verify") + [ktap.plan(n)]
         diag = lambda text: lines.extend(ktap.diagnostic(text))  # noqa: E731
         shown = set()
@@ -789,8 +870,14 @@ def main(argv: list[str] | None = None) -> int:
              f"models, {len(missing)} missing")
         for m in missing:
             diag(m)
-        lines.append(ktap.result(n, "fail" if missing else "pass",
+        lines.append(ktap.result(n - 1, "fail" if missing else "pass",
                                  "c_functions_exist"))
+        diag(f"tagged_steps_reached: {nsteps} tagged steps of the correct "
+             f"models, {len(dead)} never reached")
+        for m in dead:
+            diag(m)
+        lines.append(ktap.result(n, "fail" if dead else "pass",
+                                 "tagged_steps_reached"))
         diag(f"verify: {npass} passed, {nfail + len(problems)} failed "
              f"({elapsed:.1f} s)")
         out("\n".join(lines))
@@ -816,15 +903,20 @@ def main(argv: list[str] | None = None) -> int:
             f" of them defined in {', '.join(C_DIRS)}")
         for m in missing:
             out(f"  FAIL {m}")
+        out(f"verify: {nsteps} tagged steps in the correct models' "
+            f"complete searches, {nsteps - len(dead)} of them reached")
+        for m in dead:
+            out(f"  FAIL {m}")
         for p in problems:
             out(f"verify: {p}")
         total_states = sum(o.pan.states for o in outcomes)
         peak = max((o.pan.memory_mb for o in outcomes), default=0.0)
         out(f"verify: {npass} passed, {nfail + len(problems)} failed"
             f"{', ' + str(len(missing)) + ' missing C functions' if missing else ''}"
+            f"{', ' + str(len(dead)) + ' steps never reached' if dead else ''}"
             f" ({total_states} states in all, peak {peak:.0f} MB per run, "
             f"{elapsed:.1f} s)")
-    ok = not problems and nfail == 0 and not missing
+    ok = not problems and nfail == 0 and not missing and not dead
     return 0 if ok else 1
 
 

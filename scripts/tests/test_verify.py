@@ -242,6 +242,62 @@ class FunctionNames(unittest.TestCase):
         self.assertEqual(missing, [])
 
 
+class Coverage(unittest.TestCase):
+    """pan_coverage(): which model lines a search reached.  The pan.c here
+    is cut down by hand to the three tables the function reads, in the
+    shape spin 6.5.2 writes them; the report's "unreached" section is as
+    pan prints it."""
+
+    PAN_C = """
+short src_ln1 [] = {
+	  0,  10,  11,  12,  12,   0, };
+S_F_MAP src_file1 [] = {
+	{ "-", 0, 0 },
+	{ "/x/tests/models/m.pml", 1, 4 },
+	{ "-", 5, 6 }
+};
+short src_ln0 [] = {
+	  0,  20,  12,   0, };
+S_F_MAP src_file0 [] = {
+	{ "-", 0, 0 },
+	{ "/x/tests/models/m.pml", 1, 2 },
+	{ "-", 3, 4 }
+};
+char *procname[] = {
+   "worker",
+   "other",
+   ":np_:",
+	0
+};
+"""
+    PAN_OUT = """State-vector 20 byte, depth reached 9, errors: 0
+unreached in proctype worker
+\tm.pml:20, state 1, "x = 1"
+\t(1 of 3 states)
+unreached in proctype other
+\tm.pml:11, state 2, "y = 2"
+\tm.pml:12, state 3, "(z)"
+\t(2 of 5 states)
+unreached in init
+\t(0 of 1 states)
+"""
+
+    def test_reached_lines(self):
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: [os.unlink(os.path.join(d, f))
+                                 for f in os.listdir(d)] and os.rmdir(d))
+        with open(os.path.join(d, "pan.c"), "w") as f:
+            f.write(self.PAN_C)
+        with open(os.path.join(d, "pan.out"), "w") as f:
+            f.write(self.PAN_OUT)
+        comp, reach = verify.pan_coverage(os.path.join(d, "pan.c"),
+                                          os.path.join(d, "pan.out"))
+        self.assertEqual(comp, {("m.pml", n) for n in (10, 11, 12, 20)})
+        # 12: unreached in `other` (state 3) but reached in `worker`
+        # (state 2) and in `other` (state 4); 11 and 20: never.
+        self.assertEqual(reach, {("m.pml", 10), ("m.pml", 12)})
+
+
 class Table(unittest.TestCase):
     """tests/models/models.txt."""
 

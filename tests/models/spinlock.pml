@@ -199,13 +199,13 @@ proctype cpu(byte c; byte n; bit nmi)
 					:: stolen ->
 						d_step { passed++; assert(passed <= BOUND) };   /* @spin_lock: holds by stealing (ghost: the bound) */
 						break
-					:: else -> skip
+					:: else -> skip     /* @spin_try_steal: the CAS failed: continue at once */
 					fi
-				:: else -> skip
-				fi;
-				if
-				:: skip                 /* @spin_try_steal: cpu_relax(), try again */
-				:: break                /* @spin_try_steal: ++n > budget: give up, take a ticket */
+				:: else ->
+					if
+					:: skip         /* @spin_try_steal: cpu_relax(), try again */
+					:: break        /* @spin_try_steal: ++n > budget: give up, take a ticket */
+					fi
 				fi
 			od
 		:: else -> skip
@@ -277,10 +277,15 @@ proctype cpu(byte c; byte n; bit nmi)
 			LOAD(c, OWNER, o);                  /* @spin_unlock: next = l->owner + 1 */
 			w = 255;
 			if
-			:: r != 0 && BOUND != 0 ->
-				find_waiter(c, o + 1, w, r);
+			:: s != 0 || r != 0 ->              /* the slow path */
+				r = halters;                /* @spin_unlock: READ_ONCE(l->halters) && READ_ONCE(spin_steal)? */
 				if
-				:: w != 255 -> STORE(c, STEAL, (o + 1) | OPEN)   /* @spin_unlock: S1: the next ticket's waiter sleeps: open its turn */
+				:: r != 0 && BOUND != 0 ->
+					find_waiter(c, o + 1, w, r);
+					if
+					:: w != 255 -> STORE(c, STEAL, (o + 1) | OPEN)   /* @spin_unlock: S1: the next ticket's waiter sleeps: open its turn */
+					:: else -> skip
+					fi
 				:: else -> skip
 				fi
 			:: else -> skip
