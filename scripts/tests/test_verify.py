@@ -326,7 +326,7 @@ class Table(unittest.TestCase):
         return f.name
 
     def test_row(self):
-        p = self.write("# comment\nm v assert safety A,B=1 w=20 O2\n"
+        p = self.write("# comment\nm v assert safety A,B=1 w=20 opt\n"
                        "m w ok liveness -\n")
         c1, c2 = verify.read_table(p)
         self.assertEqual((c1.name, c1.expect, c1.kind, c1.defines,
