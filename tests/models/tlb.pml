@@ -46,9 +46,23 @@
  *    locally, wait.  The sequential mode does the same steps in another
  *    order, which the interleavings here already include for the targets.
  *
+ * SHOOTDOWN=pv (-DSHOOTDOWN_PV, mm/tlb_pv.c pv_send(), kernel/pvmodel.c
+ * pvmodel_nmi()): CPU2's host takes it out of guest execution at any
+ * moment; a flusher that finds its record preempted sets the flush flag
+ * instead of interrupting it and does not wait; the host, before CPU2
+ * runs again, exchanges the record with 0 and flushes if the flag was
+ * set.  The property is the same: the flush has returned, so CPU2 must
+ * not use the stale entry once it runs again.  Bound of this run: CPU2
+ * stays in user mode (no lazy switches: a lazy target of a table-freeing
+ * flush is never left to the host, pv_send()'s must_run, and one that
+ * frees none is skipped whatever the backend), which keeps the search
+ * within memory.
+ *
  * Variants (models.txt): SHOOTDOWN_BROKEN (tlb_ipi_send() sends nothing),
  * TLBGEN_BROKEN (the range path claims mm->tlb_gen), NO_LAZY_MB (the
- * smp_mb() in switch_mm()'s return from lazy mode removed).
+ * smp_mb() in switch_mm()'s return from lazy mode removed); with
+ * SHOOTDOWN_PV, PV_FLUSH_FIRST (the host reads the flag and flushes, then
+ * clears the byte: a flag set in between is lost, pvmodel.c's header).
  */
 
 #define NSB 1           /* only CPU2 changes its mm state: its buffer is sb[0] */
@@ -72,6 +86,11 @@ byte req[3];            /* per target CPU: bit f = flusher f's request queued */
 byte pending[2];        /* flusher f's smp_call_handle.pending */
 bit irqs_on[3] = 1;
 bit returned[2];        /* ghost: flusher f's flush_tlb_mm_range() returned */
+bit out2;               /* SHOOTDOWN_PV: CPU2 is out of guest execution (its host runs) */
+byte preempted2;        /* SHOOTDOWN_PV: pv_steal_time[2].preempted */
+
+#define PREEMPTED 1     /* KVM_VCPU_PREEMPTED */
+#define FLUSH_TLB 2     /* KVM_VCPU_FLUSH_TLB */
 
 /* A user access to page ap by CPU ac with the mm loaded and not lazy. */
 inline access(ac, ap) {
@@ -154,6 +173,28 @@ proctype flusher(byte f)
 		fi
 	:: else -> skip
 	fi;
+#if defined(SHOOTDOWN_PV) && !defined(SHOOTDOWN_BROKEN)
+	/* pv_send(): a target whose record says preempted is left to its
+	 * host (CPU2 only here: CPU0 and CPU1 are flushing, so running);
+	 * not a lazy target of a table-freeing flush (must_run). */
+	if
+	:: (targets & (1 << LAZY_CPU)) && !(lz && ffreed[f]) ->
+		lm = preempted2;                    /* @pv_send: state = __atomic_load_n(&preempted, RELAXED) */
+		if
+		:: lm & PREEMPTED ->
+			d_step {                    /* @pv_send: compare-and-exchange to state | KVM_VCPU_FLUSH_TLB: deferred, no IPI */
+				if
+				:: preempted2 == lm ->
+					preempted2 = lm | FLUSH_TLB;
+					targets = targets & ~(1 << LAZY_CPU)
+				:: else -> skip
+				fi
+			}
+		:: else -> skip
+		fi
+	:: else -> skip
+	fi;
+#endif
 	d_step {                                    /* @tlb_ipi_send: smp_call_start(): pending = n, queue the request on each target, IPI */
 #ifdef SHOOTDOWN_BROKEN
 		skip                                /* remote flushes skipped: pending 0 */
@@ -177,7 +218,7 @@ proctype irq(byte c)
 	printf("@column %d CPU%d | +IPI\n", _pid, c);
 end:	do
 	:: atomic {
-		irqs_on[c] && req[c] != 0 ->
+		irqs_on[c] && req[c] != 0 && !(c == LAZY_CPU && out2) ->
 		if
 		:: req[c] & 1 -> f = 0
 		:: req[c] & 2 -> f = 1
@@ -195,7 +236,11 @@ end:	do
 }
 
 /* CPU2: user code on the mm, kernel threads (lazy TLB), switches back. */
+#ifdef SHOOTDOWN_PV
+proctype lazy_cpu() provided (!out2)
+#else
 proctype lazy_cpu()
+#endif
 {
 	byte lm, lz, gen;
 	printf("@column %d CPU2 | user, scheduler\n", _pid);
@@ -204,6 +249,7 @@ end:	do
 		if
 		:: lm == MM && !lz -> d_step { irqs_on[LAZY_CPU] = 1; access(LAZY_CPU, 0) }   /* @hw: user code reads page 0 */
 		:: lm == MM && !lz -> d_step { irqs_on[LAZY_CPU] = 1; access(LAZY_CPU, 1) }   /* @hw: user code reads page 1 */
+#ifndef SHOOTDOWN_PV
 		:: lm == MM && !lz ->
 			STORE(0, IS_LAZY, 1);                  /* @switch_mm: to a kernel thread: is_lazy = true, CR3 kept */
 			irqs_on[LAZY_CPU] = 1                  /* @__schedule: the kernel thread runs */
@@ -229,10 +275,42 @@ end:	do
 			STORE(0, IS_LAZY, 0);                  /* @switch_mm: is_lazy = false */
 			gen = 0;
 			irqs_on[LAZY_CPU] = 1                  /* @__schedule: back in user code */
+#endif
 		fi;
 		lm = 0; lz = 0
 	od
 }
+
+#ifdef SHOOTDOWN_PV
+/* CPU2's host (kernel/pvmodel.c, or KVM): takes CPU2 out at any moment,
+ * IRQs off or not; before it runs CPU2 again it takes the flush flag and
+ * honours it.  The exit and the entry run on CPU2 (an NMI handler in the
+ * model): seq_cst store and exchange, both draining CPU2's buffer. */
+proctype host2()
+{
+	byte old;
+	printf("@column %d CPU2 | +host\n", _pid);
+end:	do
+	:: d_step { !out2 -> SB_FLUSH(0); out2 = 1; preempted2 = PREEMPTED }   /* @pvmodel_nmi: VM exit: preempted = KVM_VCPU_PREEMPTED (seq_cst) */
+	:: out2 ->
+#ifndef PV_FLUSH_FIRST
+		d_step { old = preempted2; preempted2 = 0 };    /* @pvmodel_nmi: VM entry: old = xchg(preempted, 0) */
+		if
+		:: old & FLUSH_TLB -> tlb[LAZY_CPU] = 0         /* @pvmodel_nmi: the flag was set: arch_flush_tlb_global() */
+		:: else -> skip
+		fi;
+#else
+		old = preempted2;                               /* @pvmodel_nmi: PV_FLUSH_FIRST: read the flag first */
+		if
+		:: old & FLUSH_TLB -> tlb[LAZY_CPU] = 0         /* @pvmodel_nmi: PV_FLUSH_FIRST: flush if it was set */
+		:: else -> skip
+		fi;
+		preempted2 = 0;                                 /* @pvmodel_nmi: PV_FLUSH_FIRST: then clear the byte: a flag set meanwhile is lost */
+#endif
+		d_step { out2 = 0; old = 0 }                    /* @pvmodel_nmi: resume the interrupted code */
+	od
+}
+#endif
 
 init
 {
@@ -246,6 +324,11 @@ init
 		run irq(0);
 		run irq(1);
 		run irq(2);
-		run store_buffer(0, LAZY_CPU)
+		run store_buffer(0, LAZY_CPU);
+#ifdef SHOOTDOWN_PV
+		run host2()
+#else
+		skip
+#endif
 	}
 }
