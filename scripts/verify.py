@@ -21,9 +21,11 @@ build/verify/<model>.<variant>/:
 A check passes when spin finds what models.txt expects: no error after a
 complete search of a correct model, the expected error on a broken variant.
 Then every C function the models name (their `@function:` tags) must still
-be defined in the tree, and every *_BROKEN define a row uses must be a
-switch of scripts/switches.mk.  The exit status is 0 iff all of that holds;
-the last line says how it went.
+be defined in the tree, every *_BROKEN define a row uses must be a switch
+of scripts/switches.mk, and every tagged step a correct model compiles
+must be reached by one of its complete searches (a model that never gets
+somewhere proves nothing there).  The exit status is 0 iff all of that
+holds; the last line says how it went.
 
     scripts/verify.py                 every check, trails of the broken ones
     scripts/verify.py tlb 'gup.*'     only the matching model or model.variant
