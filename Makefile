@@ -83,7 +83,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -255,6 +255,14 @@ fuzz: check-deps
 		--cpus "$(call given,CPUS)" $(SWITCH_ARGS) \
 		--accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
+# The Promela models of tests/models/ checked by spin (scripts/verify.py,
+# docs/verify.md): each correct model must pass, each broken variant must
+# fail, its counterexample printed one column per CPU.  ONLY=tlb,gup.* :
+# those models or model.variants.  `make test` runs the same checks (the
+# host stage's `verify` subtest).
+verify: check-deps
+	$(Q)$(PYTHON) scripts/verify.py $(subst $(comma),$(space),$(ONLY))
+
 include tests/host/host.mk
 
 # ---- packages -----------------------------------------------------------------
@@ -268,7 +276,7 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

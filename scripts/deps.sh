@@ -5,10 +5,10 @@
 #   deps.sh install  same, but also runs when called as `make deps`
 set -e
 PACKAGES="build-essential nasm binutils grub-pc-bin grub-common xorriso mtools \
-qemu-system-x86 gdb gnuplot-nox python3"
+qemu-system-x86 gdb gnuplot-nox python3 spin"
 
 missing() {
-    for t in gcc ld nasm grub-mkrescue xorriso mformat qemu-system-x86_64 gdb gnuplot python3; do
+    for t in gcc ld nasm grub-mkrescue xorriso mformat qemu-system-x86_64 gdb gnuplot python3 spin; do
         command -v "$t" >/dev/null 2>&1 || { echo "$t"; return; }
     done
     [ -f /usr/share/qemu/qboot.rom ] || { echo qboot.rom; return; }

@@ -3,7 +3,8 @@
 #
 #   make host-tests    build build/host/test_<name> for each name in
 #                      HOST_TEST_NAMES, run them and the self-tests of the
-#                      scripts (scripts/tests/test_*.py), and print ONE
+#                      scripts (scripts/tests/test_*.py) and the model
+#                      checks (scripts/verify.py --ktap), and print ONE
 #                      KTAP document: a plan, then each program's own KTAP
 #                      document nested (indented four spaces) as a subtest,
 #                      closed by `ok N name` / `not ok N name`; fails if any
@@ -34,9 +35,12 @@ HOST_TEST_BINS := $(addprefix $(HOST_BUILD)/test_,$(HOST_TEST_NAMES))
 # Do not let this fragment's rules become the including Makefile's default.
 HOST_SAVED_GOAL := $(.DEFAULT_GOAL)
 
-# The subtests: each C test program, then each script test module.
+# The subtests: each C test program, then each script test module, then
+# the Promela models (`make verify`, scripts/verify.py --ktap: a case per
+# model and variant), so that a change that breaks a model fails here.
 HOST_SCRIPT_TESTS := $(sort $(wildcard scripts/tests/test_*.py))
-HOST_SUBTESTS = $(HOST_TEST_BINS) $(HOST_SCRIPT_TESTS)
+HOST_VERIFY := scripts/verify.py
+HOST_SUBTESTS = $(HOST_TEST_BINS) $(HOST_SCRIPT_TESTS) $(HOST_VERIFY)
 
 .PHONY: host-tests
 host-tests: $(HOST_TEST_BINS)
@@ -45,6 +49,7 @@ host-tests: $(HOST_TEST_BINS)
 	for t in $(HOST_SUBTESTS); do \
 		n=$$((n + 1)); log=$(HOST_BUILD)/$$(basename $$t).log; \
 		case $$t in \
+		$(HOST_VERIFY)) name=verify; $(PYTHON) $$t --ktap > $$log 2>&1;; \
 		*.py) name=scripts.$$(basename $$t .py | sed 's/^test_//'); \
 		      $(PYTHON) $$t > $$log 2>&1;; \
 		*)    name=$${t#$(HOST_BUILD)/test_}; ./$$t > $$log 2>&1;; \
