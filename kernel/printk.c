@@ -6,8 +6,9 @@
  * log_buf and written to the consoles, so lines of different CPUs never mix
  * and the timestamps of lines printed outside NMI context never go
  * backwards (the stamp is read under the lock; a buffered NMI line keeps
- * the time it was written, so it can be older than the line before it).  After a panic the lock is no longer taken (its holder may be
- * a CPU that panic() stopped), trading tidy output for output at all.
+ * the time it was written, so it can be older than the line before it).
+ * After a panic the lock is no longer taken (its holder may be a CPU that
+ * panic() stopped), trading tidy output for output at all.
  *
  * In NMI context printk takes no lock and never waits: the line goes to
  * this CPU's NMI buffer (kernel/printk_nmi.c says why a wait there can
