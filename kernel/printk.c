@@ -4,14 +4,16 @@
  * A message is formatted on the caller's stack; then, under printk_lock
  * with interrupts off, it is stamped with the time since boot, appended to
  * log_buf and written to the consoles, so lines of different CPUs never mix
- * and timestamps in the log never go backwards (the stamp is read under
- * the lock).  After a panic the lock is no longer taken (its holder may be
- * a CPU that panic() stopped), trading tidy output for output at all.
+ * and the timestamps of lines printed outside NMI context never go
+ * backwards (the stamp is read under the lock; a buffered NMI line keeps
+ * the time it was written, so it can be older than the line before it).
+ * After a panic the lock is no longer taken (its holder may be a CPU that
+ * panic() stopped), trading tidy output for output at all.
  *
  * In NMI context printk takes no lock and never waits: the line goes to
  * this CPU's NMI buffer (kernel/printk_nmi.c says why a wait there can
  * stop the CPU for good) and is moved into the log by the next printk
- * outside NMI context or by this CPU's next tick (printk_nmi_flush()).
+ * outside NMI context or by the next tick of any CPU (printk_nmi_flush()).
  *
  * gdb: `print-log` in scripts/gdb/kernel.py prints log_buf, e.g. after a
  * hang; the buffer is log_buf[log_head - LOG_BUF_SIZE .. log_head).

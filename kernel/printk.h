@@ -34,7 +34,8 @@
  * Context: any, including IRQ, NMI (the line is buffered per CPU and
  * reaches the log at the next printk or tick: kernel/printk_nmi.c), panic
  * paths and before SMP.  Lines from different CPUs are never interleaved
- * within a line, and the log's timestamps never go backwards.
+ * within a line, and the log's timestamps never go backwards, except that
+ * a line buffered in NMI context keeps the time it was written.
  * Return: number of characters formatted.
  */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

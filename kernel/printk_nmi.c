@@ -9,7 +9,7 @@
  * stays blocked until this NMI handler returns: the CPU never runs again.
  * So printk in NMI context never takes a lock and never waits.  It appends
  * its whole, formatted line to this CPU's NMI buffer; the next printk
- * outside NMI context (any CPU), or this CPU's next timer tick, moves the
+ * outside NMI context (any CPU), or the next timer tick (any CPU), moves the
  * buffered lines into log_buf and the consoles under printk_lock, ahead of
  * its own line.  Linux does the same with its per-CPU "printk_safe"/NMI
  * buffers and irq_work.

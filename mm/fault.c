@@ -16,7 +16,10 @@
  *
  * Why the spf recheck is enough: every writer holds mmap_lock for write,
  * and the sequence is odd from mmap_write_lock() to mmap_write_unlock()
- * (mm/mm.h), so any writer that overlaps the fault changes it.  A writer
+ * (mm/mm.h), so any writer that overlaps the fault changes it.  (munmap
+ * zaps after mmap_write_downgrade(), the sequence already even again: a
+ * fault that snapshotted before its write section sees the new value, one
+ * that snapshotted after finds no VMA in the range.)  A writer
  * changes the VMAs first and the PTEs after, each PTE under its PTE lock:
  *   - if the writer took our PTE lock before us, its sequence store came
  *     before its lock release and so before our read under the lock: we

@@ -83,7 +83,10 @@ static inline void mmap_read_unlock(struct mm_struct *mm) { up_read(&mm->mmap_lo
 /**
  * mmap_write_lock() - mmap_lock for write, and the mm's sequence made odd:
  * everything a writer does (VMAs, PTEs, tables) happens while @mm->seq is
- * odd, and mmap_write_unlock() makes it even again, a new value.  A
+ * odd, and mmap_write_unlock() makes it even again, a new value (except
+ * munmap's zap and table freeing, which come after mmap_write_downgrade()
+ * has made it even: by then the range is in no VMA, so no fault can map
+ * into it, and the sequence has moved on for any that began before).  A
  * speculative fault (FAULT=spf) that read an even value and reads the same
  * again later knows no writer ran in between; a VMA whose vm_lock_seq
  * equals the (odd) sequence is write-locked by this writer (FAULT=vma), and

@@ -2,8 +2,8 @@
  * kernel/locking/lockstat.c - the monitor's `locks` command: per lock class,
  * acquisitions, how many had to wait, cycles spun waiting and cycles held,
  * how many waits halted the CPU, how many kicks unlockers sent and how many
- * acquisitions stole a sleeping waiter's turn, how many waits in NMI
- * context spun where they would have halted (kept by spinlock.c; `locks
+ * acquisitions stole a sleeping waiter's turn, how many halts a waiter in
+ * NMI context refused, spinning on instead (kept by spinlock.c; `locks
  * reset` zeroes them); then the halts and kicks of cross-CPU call waits
  * (smp.c), and what the rwsems' optimistic spinning did (rwsem.c).
  * `locks stat on|off` switches the per-acquisition counts (lockstat).

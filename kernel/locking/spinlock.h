@@ -63,7 +63,7 @@ struct lock_class {
 	uint64_t halts;             /* waits that published a slot and halted */
 	uint64_t kicks;             /* NMIs unlockers sent to halted waiters */
 	uint64_t steals;            /* acquisitions ahead of a sleeping turn */
-	uint64_t nmi_spins;         /* waits in NMI context that spun, not halted */
+	uint64_t nmi_spins;         /* halts refused in NMI context (the waiter spun on) */
 	struct lock_class *next;    /* registry, for `locks` */
 	bool registered;
 };
