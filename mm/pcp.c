@@ -70,12 +70,14 @@ struct page *pcp_alloc(void)
 	local_irq_save(flags);
 	struct pcp_list *l = pcp_of(smp_processor_id());
 	spin_lock(&l->lock);
+	/* count: written under the list's lock, read racily by pcp_frames()
+	 * on any CPU: marked stores (they order nothing). */
 	if (!l->count)
-		l->count += pmm_take_batch(&l->frames, PCP_BATCH);
+		WRITE_ONCE(l->count, pmm_take_batch(&l->frames, PCP_BATCH));
 	if (l->count) {
 		p = list_first_entry(&l->frames, struct page, lru);
 		list_del(&p->lru);
-		l->count--;
+		WRITE_ONCE(l->count, l->count - 1);
 	}
 	spin_unlock(&l->lock);
 	local_irq_restore(flags);
@@ -90,9 +92,10 @@ void pcp_free(struct page *p)
 	spin_lock(&l->lock);
 	p->flags = 0;
 	list_add(&p->lru, &l->frames);  /* LIFO: the next allocation gets it cache-warm */
-	if (++l->count > PCP_HIGH) {
+	WRITE_ONCE(l->count, l->count + 1);
+	if (l->count > PCP_HIGH) {
 		pmm_give_batch(&l->frames, PCP_BATCH);
-		l->count -= PCP_BATCH;
+		WRITE_ONCE(l->count, l->count - PCP_BATCH);
 	}
 	spin_unlock(&l->lock);
 	local_irq_restore(flags);
@@ -119,7 +122,7 @@ void pcp_drain_all(void)
 			continue;
 		spin_lock_irqsave(&l->lock, flags);
 		pmm_give_batch(&l->frames, l->count);
-		l->count = 0;
+		WRITE_ONCE(l->count, 0);
 		spin_unlock_irqrestore(&l->lock, flags);
 	}
 }

@@ -155,7 +155,7 @@ unsigned pmm_take_batch(struct list_head *list, unsigned n)
 			k--;
 			add_free_block(pfn + (1ull << k), k);
 		}
-		nr_free--;
+		WRITE_ONCE(nr_free, nr_free - 1);  /* read racily by pmm_free_frames() */
 		p->flags = 0;
 		list_add_tail(&p->lru, list);
 	}

@@ -332,7 +332,8 @@ static void __schedule(bool preempt)
 	next->slice = SCHED_SLICE_TICKS;
 	rq->prev = prev;
 	WRITE_ONCE(rq->switches, rq->switches + 1);            /* sched_context_switches() */
-	pc->curr = next;
+	/* Marked: read on other CPUs without the lock (rwsem.c's owner_running()). */
+	WRITE_ONCE(pc->curr, next);
 	switch_mm(next->mm);                /* CR3, cpumasks, lazy TLB */
 	arch_switch_thread(prev, next);     /* kernel stack for traps, FPU */
 	switch_context(&prev->saved_sp, next->saved_sp);

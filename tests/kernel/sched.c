@@ -392,7 +392,7 @@ static void handover_worker(void *arg)
 static struct rwsem_spin_stats handover_run(bool spin)
 {
 	bool was = rwsem_spin_enabled;
-	rwsem_spin_enabled = spin;
+	WRITE_ONCE(rwsem_spin_enabled, spin);
 	init_rwsem(&hsem);
 	h_inside = h_bad = h_started = 0;
 	rwsem_spin_stats_reset();
@@ -403,7 +403,7 @@ static struct rwsem_spin_stats handover_run(bool spin)
 	if (b)
 		thread_join(b);
 	struct rwsem_spin_stats st = rwsem_spin_stats();
-	rwsem_spin_enabled = was;
+	WRITE_ONCE(rwsem_spin_enabled, was);
 	return st;
 }
 

@@ -427,7 +427,7 @@ static void test_spinlock_irqsave(struct ktest *t)
 	DEFINE_SPINLOCK(l);
 	unsigned long flags;
 	bool stat_was = lockstat_enabled;
-	lockstat_enabled = true;        /* count every acquisition (checked below) */
+	WRITE_ONCE(lockstat_enabled, true);        /* count every acquisition (checked below) */
 	KTEST_EXPECT_FALSE(t, irqs_disabled());
 	spin_lock_irqsave(&l, flags);
 	KTEST_EXPECT_TRUE(t, irqs_disabled());
@@ -440,13 +440,13 @@ static void test_spinlock_irqsave(struct ktest *t)
 	spin_unlock(&l);
 	KTEST_EXPECT_GE(t, l.class->acquisitions, 2ull);
 	/* lockstat off: no acquisition counted, no hold timed. */
-	lockstat_enabled = false;
+	WRITE_ONCE(lockstat_enabled, false);
 	uint64_t acq = l.class->acquisitions, held = l.class->hold_cycles;
 	spin_lock(&l);
 	spin_unlock(&l);
 	KTEST_EXPECT_EQ(t, l.class->acquisitions, acq);
 	KTEST_EXPECT_EQ(t, l.class->hold_cycles, held);
-	lockstat_enabled = stat_was;
+	WRITE_ONCE(lockstat_enabled, stat_was);
 }
 
 /* ---- cross-CPU calls ---------------------------------------------------- */
