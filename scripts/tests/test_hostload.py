@@ -286,5 +286,27 @@ class Publish(unittest.TestCase):
         self.assertIn("refusing to run with --publish", out.getvalue())
 
 
+class RunnerTimeout(unittest.TestCase):
+    """make test stretches a boot's timeout on a busy host (runtests)."""
+
+    def test_busy_when_another_qemu_runs(self):
+        import runtests
+        with mock.patch.object(hostload, "take",
+                               lambda when, **kw: snap(when, qemus=[500])):
+            self.assertTrue(runtests.host_busy_now())
+
+    def test_busy_when_others_are_runnable(self):
+        import runtests
+        with mock.patch.object(hostload, "take",
+                               lambda when, **kw: snap(when, runnable=3.0)):
+            self.assertTrue(runtests.host_busy_now())
+
+    def test_quiet(self):
+        import runtests
+        with mock.patch.object(hostload, "take",
+                               lambda when, **kw: snap(when, runnable=0.2)):
+            self.assertFalse(runtests.host_busy_now())
+
+
 if __name__ == "__main__":
     harness.main()
