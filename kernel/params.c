@@ -24,6 +24,14 @@ static const struct kernel_param *find_param(const char *name)
 	return NULL;
 }
 
+int param_parse_switch(const char *v, bool *out)
+{
+	if ((v[0] != '0' && v[0] != '1') || v[1])
+		return -EINVAL;
+	*out = v[0] == '1';
+	return 0;
+}
+
 void params_apply(const char *line, struct params_report *report)
 {
 	static struct cmdline_param params[MAX_PARAMS];   /* too big for an early stack */

@@ -41,6 +41,12 @@ struct params_report {
  */
 void params_apply(const char *line, struct params_report *report);
 
+/**
+ * param_parse_switch() - a handler's helper for an on/off key: "0" or "1".
+ * Return: 0 with *@out set, or -EINVAL (anything else; *@out unchanged).
+ */
+int param_parse_switch(const char *v, bool *out);
+
 /** params_get_ktest() - the value of ktest=, or NULL when absent. */
 const char *params_get_ktest(void);
 

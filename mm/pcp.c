@@ -138,10 +138,7 @@ bool pcp_set_enabled(bool on)
 
 static int set_pcp_lists(const char *v)
 {
-	if ((v[0] != '0' && v[0] != '1') || v[1])
-		return -EINVAL;
-	pcp_enabled = v[0] == '1';
-	return 0;
+	return param_parse_switch(v, &pcp_enabled);
 }
 KERNEL_PARAM(pcp_lists, "pcp_lists", "0|1",
 	     "per-CPU lists of free frames in front of the zone lock (default 1)", set_pcp_lists);

@@ -67,10 +67,7 @@ static struct rwsem_spin_stats spin_stats;
 
 static int set_rwsem_spin(const char *v)
 {
-	if ((v[0] != '0' && v[0] != '1') || v[1])
-		return -EINVAL;
-	rwsem_spin_enabled = v[0] == '1';
-	return 0;
+	return param_parse_switch(v, &rwsem_spin_enabled);
 }
 KERNEL_PARAM(rwsem_spin, "rwsem_spin", "0|1",
 	     "optimistic spinning of contended rwsems (mmap_lock) before sleeping (default 1)",

@@ -260,10 +260,7 @@ bool lockstat_enabled;
 
 static int set_lockstat(const char *v)
 {
-	if ((v[0] != '0' && v[0] != '1') || v[1])
-		return -EINVAL;
-	lockstat_enabled = v[0] == '1';
-	return 0;
+	return param_parse_switch(v, &lockstat_enabled);
 }
 KERNEL_PARAM(lockstat, "lockstat", "0|1",
 	     "count every spinlock acquisition and its hold time (default 0: only contention)",
