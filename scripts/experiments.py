@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """experiments.py - what `make compare` runs and what its report answers.
 
-The one place that defines the experiments of issue 16 (the seed thread's
-questions, E1-E6) and E0 (issue 21: this kernel against Linux on the same
+The one place that defines the experiments (the seed thread's
+questions, E1-E6) and E0 (this kernel against Linux on the same
 emulated SMP): per experiment the question, the benchmarks (bench=
 names, bench/kernel/), the configurations, the CPU counts and the number
 of boots, full and QUICK=1, and its views: each a table and a plot of some
@@ -73,7 +73,7 @@ EXPERIMENTS = [
         "built with this kernel's libc here and statically with glibc for "
         "Linux, a Debian cloud kernel (`make peer` fetches it into "
         "build/peer/, docs/peer.md) booted with the same QEMU machine, "
-        "transparent huge pages off. Issue 21 measured Linux's page faults "
+        "transparent huge pages off. A first measurement by hand found Linux's page faults "
         "gaining 1.9x from a second CPU where this kernel's gained 1.1x. "
         "Iterations per second, and each system's rate at 2 threads over "
         "its rate at 1; without a fetched Linux kernel, Linux is not "

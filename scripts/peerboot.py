@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peerlog   # noqa: E402
 import qemurun   # noqa: E402
 
-# Linux's command line: the serial console, the two settings issue 21's
+# Linux's command line: the serial console, the two settings the first by-hand
 # measurement used (no transparent huge pages: 4 KiB faults as here; no
 # 5-level paging, which -cpu max offers), quiet, and panic=-1 so that a
 # failed power-off ends the VM at once under -no-reboot.
