@@ -161,35 +161,44 @@ def split(s: str | None) -> list[str]:
     return [x for x in re.split(r"[,\s]+", s or "") if x]
 
 
-def read_matrix(path: str) -> list[tuple[str, list[int], str, str]]:
-    """Return the rows (name, cpus, configs as written, command-line
-    words) of a matrix file."""
-    rows = []
+def table_lines(path: str, minimum: int, want: str):
+    """The rows of a whitespace table file (matrix.txt, models.txt):
+    (line number, words) for every line with something left after `#`
+    comments are cut.  Raises ValueError naming the file and line when a
+    row has fewer than @minimum words (@want says what a row holds)."""
     with open(path) as f:
         for n, raw in enumerate(f, 1):
             line = raw.split("#", 1)[0].strip()
             if not line:
                 continue
-            parts = line.split()
-            if len(parts) < 3:
-                raise ValueError(f"{path}:{n}: want `name cpus configs` "
-                                 f"(then optional key=value words)")
-            name, cpus, configs = parts[:3]
-            for w in parts[3:]:
-                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=[^\s\"']+", w):
-                    raise ValueError(f"{path}:{n}: bad command-line word "
-                                     f"{w!r}: want key=value")
-            try:
-                cpu_list = [int(c) for c in split(cpus)]
-            except ValueError:
-                raise ValueError(f"{path}:{n}: bad cpus {cpus!r}") from None
-            if configs not in ("default", "all"):
-                for c in split(configs):
-                    try:
-                        parse_config(c)
-                    except ValueError as e:
-                        raise ValueError(f"{path}:{n}: {e}") from None
-            rows.append((name, cpu_list, configs, " ".join(parts[3:])))
+            words = line.split()
+            if len(words) < minimum:
+                raise ValueError(f"{path}:{n}: want {want}: {raw.strip()!r}")
+            yield n, words
+
+
+def read_matrix(path: str) -> list[tuple[str, list[int], str, str]]:
+    """Return the rows (name, cpus, configs as written, command-line
+    words) of a matrix file."""
+    rows = []
+    for n, parts in table_lines(path, 3, "`name cpus configs` (then "
+                                "optional key=value words)"):
+        name, cpus, configs = parts[:3]
+        for w in parts[3:]:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=[^\s\"']+", w):
+                raise ValueError(f"{path}:{n}: bad command-line word "
+                                 f"{w!r}: want key=value")
+        try:
+            cpu_list = [int(c) for c in split(cpus)]
+        except ValueError:
+            raise ValueError(f"{path}:{n}: bad cpus {cpus!r}") from None
+        if configs not in ("default", "all"):
+            for c in split(configs):
+                try:
+                    parse_config(c)
+                except ValueError as e:
+                    raise ValueError(f"{path}:{n}: {e}") from None
+        rows.append((name, cpu_list, configs, " ".join(parts[3:])))
     return rows
 
 

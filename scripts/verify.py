@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ktap  # noqa: E402
+import matrix  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS_DIR = os.path.join(ROOT, "tests", "models")
@@ -99,37 +100,30 @@ def read_table(path: str = TABLE) -> list[Check]:
     """The rows of models.txt.  Raises ValueError on a malformed row."""
     checks: list[Check] = []
     seen = set()
-    with open(path) as f:
-        for n, raw in enumerate(f, 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            w = line.split()
-            if len(w) < 5:
-                raise ValueError(f"{path}:{n}: want model variant expect "
-                                 f"check defines [w=N]: {raw.strip()!r}")
-            model, variant, expect, kind, defs = w[:5]
-            if expect not in EXPECTS:
-                raise ValueError(f"{path}:{n}: expect must be one of "
-                                 f"{', '.join(EXPECTS)}, not {expect!r}")
-            if kind not in CHECKS:
-                raise ValueError(f"{path}:{n}: check must be one of "
-                                 f"{', '.join(CHECKS)}, not {kind!r}")
-            c = Check(model, variant, expect, kind,
-                      [] if defs == "-" else defs.split(","), line=n)
-            for opt in w[5:]:
-                m = re.fullmatch(r"w=(\d+)", opt)
-                if opt == "opt":
-                    c.optimize = True
-                elif m:
-                    c.hash_bits = int(m.group(1))
-                else:
-                    raise ValueError(f"{path}:{n}: unknown pan setting "
-                                     f"{opt!r} (w=N, opt)")
-            if c.name in seen:
-                raise ValueError(f"{path}:{n}: {c.name} twice")
-            seen.add(c.name)
-            checks.append(c)
+    for n, w in matrix.table_lines(path, 5, "model variant expect check "
+                                   "defines [w=N]"):
+        model, variant, expect, kind, defs = w[:5]
+        if expect not in EXPECTS:
+            raise ValueError(f"{path}:{n}: expect must be one of "
+                             f"{', '.join(EXPECTS)}, not {expect!r}")
+        if kind not in CHECKS:
+            raise ValueError(f"{path}:{n}: check must be one of "
+                             f"{', '.join(CHECKS)}, not {kind!r}")
+        c = Check(model, variant, expect, kind,
+                  [] if defs == "-" else defs.split(","), line=n)
+        for opt in w[5:]:
+            m = re.fullmatch(r"w=(\d+)", opt)
+            if opt == "opt":
+                c.optimize = True
+            elif m:
+                c.hash_bits = int(m.group(1))
+            else:
+                raise ValueError(f"{path}:{n}: unknown pan setting "
+                                 f"{opt!r} (w=N, opt)")
+        if c.name in seen:
+            raise ValueError(f"{path}:{n}: {c.name} twice")
+        seen.add(c.name)
+        checks.append(c)
     return checks
 
 
