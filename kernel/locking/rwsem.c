@@ -121,6 +121,8 @@ static bool rwsem_spin(struct rw_semaphore *s, bool write)
 	uint64_t t0 = get_cycles();
 	uint64_t readers_end = t0 + ns_to_tsc(RWSEM_SPIN_READERS_NS);
 	uint64_t writer_end = t0 + ns_to_tsc(RWSEM_SPIN_WRITER_NS);
+	uint64_t now = t0;
+	unsigned rounds = 0;
 	for (;;) {
 		long c = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
 		if (c & RWSEM_WAITERS)
@@ -132,7 +134,11 @@ static bool rwsem_spin(struct rw_semaphore *s, bool write)
 		}
 		if (this_cpu_read(need_resched))
 			break;
-		uint64_t now = get_cycles();
+		/* The clock every 64 rounds only: under multi-threaded TCG each
+		 * RDTSC takes a QEMU-wide lock that the holder's own clock
+		 * reads need too (docs/performance.md). */
+		if ((++rounds & 63) == 1)
+			now = get_cycles();
 		if (c & RWSEM_WRITER) {
 			bool known;
 			/* Owner not yet recorded (it has just taken the lock):
