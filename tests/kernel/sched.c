@@ -450,6 +450,88 @@ static void test_rwsem_spin_handover(struct ktest *t)
 	KTEST_EXPECT_EQ(t, off.acquired, 0ull);
 }
 
+/* ---- downgrade_write: a writer becomes a reader without letting a writer in
+ *
+ * The holder of a write lock downgrades while a reader and then a writer
+ * wait queued: the reader must get in at once (it shares with us), the
+ * writer must not (a reader still holds it) until we up_read().  A
+ * downgrade that released the write hold and took a read hold in two
+ * steps could let the queued writer in between; one that forgot to grant
+ * the queued reader would leave it sleeping while we read. */
+static struct rw_semaphore dsem;
+static volatile int d_reader_in, d_writer_in, d_queued;
+
+static void downgrade_reader(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&d_queued, 1, __ATOMIC_SEQ_CST);
+	down_read(&dsem);
+	WRITE_ONCE(d_reader_in, 1);
+	while (READ_ONCE(d_writer_in) == 0 && READ_ONCE(d_reader_in) != 2)
+		msleep(1);
+	up_read(&dsem);
+}
+
+static void downgrade_writer(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&d_queued, 1, __ATOMIC_SEQ_CST);
+	down_write(&dsem);
+	WRITE_ONCE(d_writer_in, 1);
+	up_write(&dsem);
+}
+
+/* Wait until @w's rwsem queue holds @n waiters, at most 2 s. */
+static bool queued(struct rw_semaphore *w, int n)
+{
+	uint64_t end = ktime_ns() + 2000000000ull;
+	for (;;) {
+		int k = 0;
+		unsigned long flags;
+		struct list_head *pos;
+		spin_lock_irqsave(&w->wait_lock, flags);
+		list_for_each(pos, &w->waiters)
+			k++;
+		spin_unlock_irqrestore(&w->wait_lock, flags);
+		if (k >= n)
+			return true;
+		if (ktime_ns() > end)
+			return false;
+		msleep(1);
+	}
+}
+
+static void test_rwsem_downgrade(struct ktest *t)
+{
+	init_rwsem(&dsem);
+	d_reader_in = d_writer_in = d_queued = 0;
+	bool was = rwsem_spin_enabled;
+	WRITE_ONCE(rwsem_spin_enabled, false);  /* waiters queue at once */
+	down_write(&dsem);
+	struct thread *r = thread_create("ktest-dg-reader", downgrade_reader, NULL, NULL, 0);
+	KTEST_ASSERT_NOT_NULL(t, r);
+	KTEST_EXPECT_TRUE(t, queued(&dsem, 1));
+	struct thread *w = thread_create("ktest-dg-writer", downgrade_writer, NULL, NULL, 0);
+	KTEST_ASSERT_NOT_NULL(t, w);
+	KTEST_EXPECT_TRUE(t, queued(&dsem, 2));
+	downgrade_write(&dsem);
+	/* The queued reader comes in beside us; the writer does not. */
+	uint64_t end = ktime_ns() + 2000000000ull;
+	while (!READ_ONCE(d_reader_in) && ktime_ns() < end)
+		msleep(1);
+	msleep(20);
+	KTEST_EXPECT_EQ(t, d_reader_in, 1);
+	KTEST_EXPECT_EQ(t, d_writer_in, 0);
+	WRITE_ONCE(d_reader_in, 2);             /* the reader may go */
+	msleep(20);
+	KTEST_EXPECT_EQ(t, d_writer_in, 0);     /* we still read */
+	up_read(&dsem);
+	thread_join(r);
+	thread_join(w);
+	KTEST_EXPECT_EQ(t, d_writer_in, 1);
+	WRITE_ONCE(rwsem_spin_enabled, was);
+}
+
 /* ---- producer/consumer: no lost wakeup -------------------------------------- */
 
 #define PC_SLOTS 4
@@ -879,6 +961,7 @@ static struct ktest_case sched_cases[] = {
 	KTEST_CASE(test_mutex_torture),
 	KTEST_CASE(test_rwsem_torture),
 	KTEST_CASE(test_rwsem_spin_handover),
+	KTEST_CASE(test_rwsem_downgrade),
 	KTEST_CASE(test_producer_consumer),
 	KTEST_CASE(test_seqcount_no_torn_reads),
 	KTEST_CASE(test_msleep),
