@@ -32,8 +32,16 @@
 
 struct mm_struct;
 
+/**
+ * lockless_page_walk_begin() - open a lockless walk section: what keeps
+ * the tables the walk reads from being freed under it (see above).
+ * Return: a cookie for lockless_page_walk_end() (the saved IRQ flags
+ * under TABLE_FREE=ipi).
+ * Context: any; does not sleep; the section must not sleep either.
+ */
 static inline unsigned long lockless_page_walk_begin(void)
 {
+	/* LAB 5 BEGIN: choose the walker's protection from TABLE_FREE: rcu -> an RCU read section; ipi -> IRQs off (save the flags and return them) */
 #ifdef CONFIG_TABLE_FREE_RCU
 	rcu_read_lock();
 	return 0;
@@ -42,16 +50,26 @@ static inline unsigned long lockless_page_walk_begin(void)
 	local_irq_save(flags);
 	return flags;
 #endif
+	/* LAB 5 STUB:
+	return 0;
+	*/
+	/* LAB 5 END */
 }
 
+/** lockless_page_walk_end() - close the section begun with cookie @flags. */
 static inline void lockless_page_walk_end(unsigned long flags)
 {
+	/* LAB 5 BEGIN: close what lockless_page_walk_begin() opened (rcu: the read section; ipi: restore the IRQ flags @flags) */
 #ifdef CONFIG_TABLE_FREE_RCU
 	(void)flags;
 	rcu_read_unlock();
 #else
 	local_irq_restore(flags);
 #endif
+	/* LAB 5 STUB:
+	(void)flags;
+	*/
+	/* LAB 5 END */
 }
 
 /**

@@ -110,6 +110,7 @@ static void gp_maybe_start(void)
 /* rcu_gp_lock held. */
 static void gp_maybe_end(void)
 {
+	/* LAB 4 BEGIN: end the running grace period only once every CPU has reported a quiescent state (qs_needed empty), with the full barrier that orders the readers before the end is published */
 	if (!(gp_seq & 1) || !cpumask_empty(&qs_needed))
 		return;
 	/* Full barrier: everything the readers did before their quiescent
@@ -119,6 +120,11 @@ static void gp_maybe_end(void)
 	 * advance_callbacks()) and running the callbacks (see there), and
 	 * with synchronize_rcu()'s smp_mb. */
 	smp_mb();
+	/* LAB 4 STUB:
+	if (!(gp_seq & 1))
+		return;
+	*/
+	/* LAB 4 END */
 	WRITE_ONCE(gp_seq, gp_seq + 1);
 	latencies[gp_completed % LATENCY_SAMPLES] = ktime_ns() - gp_start_ns;
 	WRITE_ONCE(gp_completed, gp_completed + 1);     /* rcu_gp_completed() reads it lockless */
@@ -143,11 +149,17 @@ void rcu_qs(void)
 		return;
 	unsigned long flags;
 	spin_lock_irqsave(&rcu_gp_lock, flags);
+	/* LAB 4 BEGIN: report this CPU's quiescent state: if it still owes one, clear qs_owed and its bit in qs_needed, then try to end the grace period */
 	if (rc->qs_owed) {
 		rc->qs_owed = false;
 		cpumask_clear_cpu(cpu, &qs_needed);
 		gp_maybe_end();
 	}
+	/* LAB 4 STUB:
+	rc->qs_owed = false;
+	(void)cpu;
+	*/
+	/* LAB 4 END */
 	spin_unlock_irqrestore(&rcu_gp_lock, flags);
 }
 
@@ -174,6 +186,7 @@ static void list_append(struct rcu_head ***tail, struct rcu_head **head, struct 
  */
 static bool advance_callbacks(struct rcu_cpu *rc)
 {
+	/* LAB 4 BEGIN: move callbacks next -> wait (snapshot wait_seq with seq_snap(), request a grace period) -> done once seq_done(wait_seq); return true when some reached done */
 	bool want_gp = false, woke = false;
 	if (rc->wait && seq_done(rc->wait_seq)) {
 		*rc->done_tail = rc->wait;
@@ -197,6 +210,17 @@ static bool advance_callbacks(struct rcu_cpu *rc)
 	if (rc->wait && seq_done(rc->wait_seq))
 		return advance_callbacks(rc) || woke;   /* RCU_BROKEN: already over */
 	return woke;
+	/* LAB 4 STUB:
+	(void)seq_snap, (void)seq_done, (void)gp_request;
+	if (!rc->next)
+		return false;
+	*rc->done_tail = rc->next;
+	rc->done_tail = rc->next_tail;
+	rc->next = NULL;
+	rc->next_tail = &rc->next;
+	return true;
+	*/
+	/* LAB 4 END */
 }
 
 void call_rcu_sized(struct rcu_head *head, rcu_callback_t func, size_t bytes)
