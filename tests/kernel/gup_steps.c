@@ -147,7 +147,7 @@ enum change { CH_MPROTECT, CH_MUNMAP };
 
 static struct mm_struct *d_mm;
 static volatile unsigned d_go, d_done, d_stop, d_cpu;
-static volatile uint64_t d_pauses0;
+static volatile uint64_t d_pauses0, d_changed_ns;
 static volatile bool d_hit;        /* the walk paused: the change was made in the window */
 
 /* The other CPU: per round, wait for the walk to reach the PMD pause,
@@ -180,6 +180,8 @@ static void changer(void *arg)
 				do_mprotect(d_mm, AREA, PAGE_SIZE, PROT_READ);
 			else
 				do_munmap(d_mm, AREA, PAGE_SIZE);
+			/* The PTE was changed before the change returned. */
+			WRITE_ONCE(d_changed_ns, ktime_ns());
 		}
 		WRITE_ONCE(d_hit, hit);
 		/* Release: the change before the round's end (pairs with the
@@ -225,22 +227,33 @@ static void test_recheck_directed(struct ktest *t)
 		WRITE_ONCE(gup_test_delay_ns, GUP_WINDOW_NS);
 		WRITE_ONCE(d_go, r);
 		struct page *q = NULL;
+		uint64_t t_call = ktime_ns();
 		long got = gup_fast_mm(d_mm, AREA, 1, FOLL_FAST_ONLY | FOLL_WRITE | FOLL_PIN, &q);
-		/* Read as the call returns: under TABLE_FREE=rcu an mprotect
-		 * that began in the window has finished by now (its flush
-		 * does not wait for us), so a write pin is wrong. */
-		bool changed = smp_load_acquire(&d_done) == r;
 		WRITE_ONCE(gup_test_delay_ns, 0);
 		WRITE_ONCE(pagewalk_test_delay_ns, 0);
 		while (smp_load_acquire(&d_done) != r)
 			yield();
 		hits += READ_ONCE(d_hit);
 		if (got == 1) {
-			if (changed && READ_ONCE(d_hit)) {
+			/* Step 4 ran at least GUP_WINDOW_NS after step 1, and
+			 * step 1 after t_call: a change that had returned before
+			 * t_call + GUP_WINDOW_NS came before the recheck, which
+			 * had to see it (TABLE_FREE=rcu: the flush does not wait
+			 * for us; under ipi it does, so the change returns only
+			 * after our section and only the race count catches a
+			 * missing recheck). */
+			if (READ_ONCE(d_hit) && READ_ONCE(d_changed_ns) < t_call + GUP_WINDOW_NS) {
 				if (wrong++ == 0)
 					ktest_log("round %u (%s): a write pin returned for a page %s inside the call",
 						  r, r % 2 == CH_MPROTECT ? "mprotect" : "munmap",
 						  r % 2 == CH_MPROTECT ? "made read-only" : "unmapped");
+			}
+			if (page_ref_on_free != onfree0) {
+				/* The pin was taken on a free page (a plain get):
+				 * dropping it would free the page a second time.
+				 * Leave it, and stop: the bug is shown. */
+				ktest_log("round %u: a reference was taken on a free page; stopping", r);
+				break;
 			}
 			unpin_user_pages(&q, 1);
 		}
