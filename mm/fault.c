@@ -384,18 +384,18 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	/* Under the PTE lock (acquire): a writer that already released this
 	 * lock made its odd sequence visible before; one that has not yet
 	 * taken it will see our PTE.  See the header. */
-	/* LAB 6 BEGIN: the validation: under the PTE lock, if the mm's sequence is no longer the snapshot seq, unlock, end the walk section, hand the page to the locked path (*leftover) and abort with SPF_ABORT_SEQ */
 #ifndef CONFIG_SPF_BROKEN
+	/* LAB 6 BEGIN: the validation: under the PTE lock, if the mm's sequence is no longer the snapshot seq, unlock, end the walk section, hand the page to the locked path (*leftover) and abort with SPF_ABORT_SEQ */
 	if (READ_ONCE(mm->seq.sequence) != seq) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
 		*leftover = page;
 		return spf_abort(SPF_ABORT_SEQ);
 	}
-#endif
 	/* LAB 6 STUB:
 	*/
 	/* LAB 6 END */
+#endif
 	if (READ_ONCE(*slot) != pte) {
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);

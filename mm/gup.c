@@ -118,13 +118,12 @@ static inline struct page *normal_page(pteval_t pte)
 static inline bool grab(struct page *p, unsigned flags)
 {
 	int n = flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1;
-	/* LAB 5 BEGIN: step 3: take n references with a try-get that refuses a count of zero (page_ref_add_unless_zero); return whether it succeeded */
 #ifdef CONFIG_GUP_BROKEN
 	page_ref_get_n(p, n);   /* unconditional: resurrects a free page */
 	return true;
-#else
-	return page_ref_add_unless_zero(p, n);
 #endif
+	/* LAB 5 BEGIN: step 3: take n references with a try-get that refuses a count of zero (page_ref_add_unless_zero); return whether it succeeded */
+	return page_ref_add_unless_zero(p, n);
 	/* LAB 5 STUB:
 	page_ref_get_n(p, n);
 	return true;
@@ -189,8 +188,8 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 			c->why = GUP_FB_REF;
 			return false;
 		}
-		/* LAB 5 BEGIN: step 4: re-read the PMD entry and the PTE; if either changed since step 1, release the page, set c->why = GUP_FB_RECHECK and stop */
 #ifndef CONFIG_GUP_BROKEN
+		/* LAB 5 BEGIN: step 4: re-read the PMD entry and the PTE; if either changed since step 1, release the page, set c->why = GUP_FB_RECHECK and stop */
 		/* 4: still what the address maps?  Read after the reference was
 		 * taken (grab's full barrier).
 		 * The PTE: cleared by a zap (munmap, madvise, MAP_FIXED, exit)
@@ -216,13 +215,13 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 			c->why = GUP_FB_RECHECK;
 			return false;
 		}
-#else
-		(void)pmd_slot;
-#endif
 		/* LAB 5 STUB:
 		(void)pmd_slot;
 		*/
 		/* LAB 5 END */
+#else
+		(void)pmd_slot;
+#endif
 		c->pages[c->nr++] = page;
 	}
 	return true;
