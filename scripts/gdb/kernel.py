@@ -9,6 +9,15 @@
 #   kernel-text-hw        make every breakpoint in kernel text a hardware one
 #   print-log             alias of kernel-log (named in kernel/printk.c)
 #
+# and, at its end, sources the helpers of each area from this directory
+# (structs.py, what they share, first):
+#
+#   kernel-threads        sched.py: every thread, its state, CPU and mm
+#   kernel-rcu            rcu.py: grace period, quiescent states, callbacks
+#   kernel-tlb            tlb.py: per CPU loaded mm, generation, lazy, pending
+#   kernel-vmas PID       mm.py: a process's VMAs, flags and lock state
+#   kernel-page ADDR      mm.py: the struct page behind an address
+#
 # Also installs a frame filter that ends `bt` at the first frame outside
 # kernel text: the entry code is NASM without CFI, and a frame that gdb
 # unwinds by guesswork (an exception entry stub) would otherwise lead it
@@ -282,6 +291,36 @@ def decode_flags(e, leaf_pte=False):
     return " ".join(names) if names else "-"
 
 
+PT_LEVELS = (("PGD", 39), ("PUD", 30), ("PMD", 21), ("PTE", 12))
+
+
+def pt_walk(va, cr3):
+    """Walk the 4-level table at @cr3 for @va, reading physical memory.
+
+    Yields (level name, shift, index, entry address, entry, is_leaf) for
+    each level visited; stops after a non-present entry or a leaf (a 4 KiB
+    PTE or a 2 MiB / 1 GiB page).
+    """
+    table = cr3 & PTE_ADDR_MASK
+    for name, shift in PT_LEVELS:
+        idx = va >> shift & 511
+        ea = table + 8 * idx
+        e = read_phys_u64(ea)[0]
+        leaf = bool(name == "PTE" or (e & 1 and e >> 7 & 1))
+        yield name, shift, idx, ea, e, leaf
+        if not e & 1 or leaf:
+            return
+        table = e & PTE_ADDR_MASK
+
+
+def leaf_address(e, shift, va):
+    """(page base, physical address of @va) for leaf entry @e at @shift."""
+    size = 1 << shift
+    # A huge entry's bit 12 is PAT: mask the address to the page.
+    base = e & PTE_ADDR_MASK & ~(size - 1)
+    return base, base + (va & (size - 1))
+
+
 class KernelPt(gdb.Command):
     """Walk the 4-level page table for a virtual address.
 
@@ -292,8 +331,6 @@ level's index, entry address, raw entry and flags (P RW US PWT PCD A D
 PS/PAT G NX), where the walk stops (not present or a 2 MiB / 1 GiB page),
 the physical address and the effective rights (writable only if RW at
 every level, user only if US at every level, no-execute if NX at any)."""
-
-    LEVELS = (("PGD", 39), ("PUD", 30), ("PMD", 21), ("PTE", 12))
 
     def __init__(self):
         super().__init__("kernel-pt", gdb.COMMAND_USER)
@@ -318,17 +355,12 @@ every level, user only if US at every level, no-execute if NX at any)."""
                           "CR3 is not in use yet\n")
         except gdb.error:
             pass
-        table = cr3 & PTE_ADDR_MASK
         gdb.write("va %#018x  cr3 %#x  indices %s  offset %#x\n" % (
-            va, cr3, "/".join(str(va >> s & 511) for _, s in self.LEVELS),
+            va, cr3, "/".join(str(va >> s & 511) for _, s in PT_LEVELS),
             va & 0xfff))
         rw = us = True
         nx = False
-        for name, shift in self.LEVELS:
-            idx = va >> shift & 511
-            ea = table + 8 * idx
-            e = read_phys_u64(ea)[0]
-            leaf = name == "PTE" or (e & 1 and e >> 7 & 1)
+        for name, shift, idx, ea, e, leaf in pt_walk(va, cr3):
             gdb.write("  %s[%3d] @ %#014x = %#018x  %s\n" % (
                 name, idx, ea, e, decode_flags(e, name == "PTE")))
             if not e & 1:
@@ -339,10 +371,7 @@ every level, user only if US at every level, no-execute if NX at any)."""
             us &= bool(e & 4)
             nx |= bool(e >> 63 & 1)
             if leaf:
-                size = 1 << shift
-                # A huge entry's bit 12 is PAT: mask the address to the page.
-                base = e & PTE_ADDR_MASK & ~(size - 1)
-                pa = base + (va & (size - 1))
+                base, pa = leaf_address(e, shift, va)
                 kind = {12: "4 KiB", 21: "2 MiB", 30: "1 GiB"}[shift]
                 gdb.write("  => %s page at %#x: va %#x -> pa %#x\n"
                           % (kind, base, va, pa))
@@ -351,7 +380,6 @@ every level, user only if US at every level, no-execute if NX at any)."""
                     "read-write" if rw else "read-only",
                     "no-execute" if nx else "executable"))
                 return
-            table = e & PTE_ADDR_MASK
 
 
 # --------------------------------------------------------------------------
@@ -437,3 +465,20 @@ KernelCpus()
 KernelPt()
 KernelTextHw()
 KernelFrameFilter()
+
+
+def _load_area_helpers():
+    """Source the helpers of each area from this directory: structs.py
+    (what they share) first, then every other *.py but this file, sorted,
+    into the same namespace (they use the functions above)."""
+    import glob
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    first = os.path.join(here, "structs.py")
+    rest = sorted(f for f in glob.glob(os.path.join(here, "*.py"))
+                  if os.path.basename(f) not in ("kernel.py", "structs.py"))
+    for f in [first] + rest:
+        gdb.execute("source " + f)
+
+
+_load_area_helpers()
