@@ -50,7 +50,7 @@ def vma_rows(mm):
     return seq, rows
 
 
-class KernelVmas(gdb.Command):
+class KernelVmas(KernelCommand):
     """List a process's VMAs with their flags and lock state.
 
 Usage: kernel-vmas PID
@@ -65,45 +65,41 @@ its RCU grace period)."""
     USAGE = "kernel-vmas PID"
 
     def __init__(self):
-        super().__init__("kernel-vmas", gdb.COMMAND_USER)
+        super().__init__("kernel-vmas")
 
-    def invoke(self, arg, from_tty):
-        args = gdb.string_to_argv(arg)
+    def run(self, args):
         if len(args) != 1:
             raise gdb.GdbError("usage: " + self.USAGE)
         pid = parse_int_arg(args[0], "kernel-vmas", self.USAGE)
-        try:
-            check_started()
-            p = find_process(pid)
-            if p is None:
-                raise gdb.GdbError("no process with pid %d (kernel-threads "
-                                   "lists the pids)" % pid)
-            if not _u64(field(p, "mm")):
-                raise gdb.GdbError("process %d has no mm (exited?)" % pid)
-            mm = p["mm"].dereference()
-            vm = header_defines("mm/vma.h", "VM_")
-            rw = header_defines("kernel/locking/rwsem.h", "RWSEM_")
-            seq, rows = vma_rows(mm)
-            lock = field(mm, "mmap_lock")
-            count = int(field(lock, "count"))
-            gdb.write("pid %d %s  mm %#x  pgd %#x  users %d\n" % (
-                pid, c_string(p["name"]), _u64(p["mm"]),
-                _u64(field(mm, "pgd_phys")),
-                int(field(mm, "users")["counter"])))
-            readers = count // rw["RWSEM_READER"]
-            gdb.write("mmap_lock count %#x (%s, %d reader%s)  seq %d (%s)\n"
-                      % (count & (1 << 64) - 1,
-                         flag_names(count % rw["RWSEM_READER"], rw, "RWSEM_"),
-                         readers, "" if readers == 1 else "s", seq,
-                         "writer in" if seq & 1 else "no writer"))
-            gdb.write("  %-18s %-18s %6s  %-16s %s\n" % (
-                "start", "end", "size", "flags", "lock"))
-            for start, end, flags, state in rows:
-                gdb.write("  %#-18x %#-18x %6s  %-16s %s\n" % (
-                    start, end, _size(end - start),
-                    flag_names(flags, vm, "VM_"), state))
-        except gdb.MemoryError:
-            raise gdb.GdbError(NOT_MAPPED)
+        check_started()
+        p = find_process(pid)
+        if p is None:
+            raise gdb.GdbError("no process with pid %d (kernel-threads "
+                               "lists the pids)" % pid)
+        if not _u64(field(p, "mm")):
+            raise gdb.GdbError("process %d has no mm (exited?)" % pid)
+        mm = p["mm"].dereference()
+        vm = header_defines("mm/vma.h", "VM_")
+        rw = header_defines("kernel/locking/rwsem.h", "RWSEM_")
+        seq, rows = vma_rows(mm)
+        lock = field(mm, "mmap_lock")
+        count = int(field(lock, "count"))
+        gdb.write("pid %d %s  mm %#x  pgd %#x  users %d\n" % (
+            pid, c_string(p["name"]), _u64(p["mm"]),
+            _u64(field(mm, "pgd_phys")),
+            int(field(mm, "users")["counter"])))
+        readers = count // rw["RWSEM_READER"]
+        gdb.write("mmap_lock count %#x (%s, %d reader%s)  seq %d (%s)\n"
+                  % (count & (1 << 64) - 1,
+                     flag_names(count % rw["RWSEM_READER"], rw, "RWSEM_"),
+                     readers, "" if readers == 1 else "s", seq,
+                     "writer in" if seq & 1 else "no writer"))
+        gdb.write("  %-18s %-18s %6s  %-16s %s\n" % (
+            "start", "end", "size", "flags", "lock"))
+        for start, end, flags, state in rows:
+            gdb.write("  %#-18x %#-18x %6s  %-16s %s\n" % (
+                start, end, _size(end - start),
+                flag_names(flags, vm, "VM_"), state))
 
 
 # --------------------------------------------------------------------------
@@ -151,7 +147,7 @@ def resolve(args):
     return _translate(va, cr3, where), where
 
 
-class KernelPage(gdb.Command):
+class KernelPage(KernelCommand):
     """Show the struct page of an address: references, pins, flags.
 
 Usage: kernel-page ADDR [PID]  |  kernel-page -p PHYS
@@ -166,39 +162,35 @@ plain references (the mapping, get_user_pages, the owner's)."""
     USAGE = "kernel-page ADDR [PID] | kernel-page -p PHYS"
 
     def __init__(self):
-        super().__init__("kernel-page", gdb.COMMAND_USER)
+        super().__init__("kernel-page")
 
-    def invoke(self, arg, from_tty):
-        args = gdb.string_to_argv(arg)
+    def run(self, args):
         if not 1 <= len(args) <= 2:
             raise gdb.GdbError("usage: " + self.USAGE)
-        try:
-            check_started()
-            pa, how = resolve(args)
-            pfn = pa >> 12
-            max_pfn = int(need("max_pfn"))
-            if pfn >= max_pfn:
-                raise gdb.GdbError("pa %#x is beyond the struct page array "
-                                   "(max_pfn %#x)" % (pa, max_pfn))
-            page = need("page_array")[pfn]
-            pg = header_defines("mm/page.h", "PG_")
-            bias = header_defines("mm/page.h", "GUP_PIN_COUNTING_BIAS")
-            bias = bias["GUP_PIN_COUNTING_BIAS"]
-            flags = int(field(page, "flags"))
-            ref = int(field(page, "refcount")["counter"])
-            gdb.write("pa %#x (%s)  pfn %#x  struct page %#x\n" % (
-                pa, how, pfn, _u64(page.address)))
-            gdb.write("  flags %#x %s  order %d\n" % (
-                flags, flag_names(flags, pg, "PG_"),
-                int(field(page, "order"))))
-            pins, refs = (ref // bias, ref % bias) if ref > 0 else (0, ref)
-            gdb.write("  refcount %d = %d pin%s (x%d) + %d reference%s%s\n"
-                      % (ref, pins, "" if pins == 1 else "s", bias, refs,
-                         "" if refs == 1 else "s",
-                         "" if ref else "  (reserved: never counted)"
-                         if flags & pg["PG_reserved"] else "  (free)"))
-        except gdb.MemoryError:
-            raise gdb.GdbError(NOT_MAPPED)
+        check_started()
+        pa, how = resolve(args)
+        pfn = pa >> 12
+        max_pfn = int(need("max_pfn"))
+        if pfn >= max_pfn:
+            raise gdb.GdbError("pa %#x is beyond the struct page array "
+                               "(max_pfn %#x)" % (pa, max_pfn))
+        page = need("page_array")[pfn]
+        pg = header_defines("mm/page.h", "PG_")
+        bias = header_defines("mm/page.h", "GUP_PIN_COUNTING_BIAS")
+        bias = bias["GUP_PIN_COUNTING_BIAS"]
+        flags = int(field(page, "flags"))
+        ref = int(field(page, "refcount")["counter"])
+        gdb.write("pa %#x (%s)  pfn %#x  struct page %#x\n" % (
+            pa, how, pfn, _u64(page.address)))
+        gdb.write("  flags %#x %s  order %d\n" % (
+            flags, flag_names(flags, pg, "PG_"),
+            int(field(page, "order"))))
+        pins, refs = (ref // bias, ref % bias) if ref > 0 else (0, ref)
+        gdb.write("  refcount %d = %d pin%s (x%d) + %d reference%s%s\n"
+                  % (ref, pins, "" if pins == 1 else "s", bias, refs,
+                     "" if refs == 1 else "s",
+                     "" if ref else "  (reserved: never counted)"
+                     if flags & pg["PG_reserved"] else "  (free)"))
 
 
 KernelVmas()

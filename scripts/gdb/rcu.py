@@ -43,7 +43,7 @@ def rcu_state():
             "waiting": int(need("cbs_waiting")), "cpus": cpus}
 
 
-class KernelRcu(gdb.Command):
+class KernelRcu(KernelCommand):
     """Show RCU's grace period and each CPU's quiescent state and callbacks.
 
 Usage: kernel-rcu
@@ -57,16 +57,13 @@ invoked since boot.  `waiting` is the kernel's own count of callbacks not
 yet invoked: the lists' sum, plus any a rcu/N thread has taken off `done`
 and is running."""
 
-    def __init__(self):
-        super().__init__("kernel-rcu", gdb.COMMAND_USER)
+    NO_ARGS = True
 
-    def invoke(self, arg, from_tty):
-        if arg.strip():
-            raise gdb.GdbError("usage: kernel-rcu (no arguments)")
-        try:
-            s = rcu_state()
-        except gdb.MemoryError:
-            raise gdb.GdbError(NOT_MAPPED)
+    def __init__(self):
+        super().__init__("kernel-rcu")
+
+    def run(self, args):
+        s = rcu_state()
         gdb.write("grace period %d completed (gp_seq %d, %s), %d completed "
                   "since boot\n" % (s["gp_seq"] // 2, s["gp_seq"],
                                    "one in progress" if s["in_progress"]

@@ -43,7 +43,7 @@ def thread_rows():
     return rows
 
 
-class KernelThreads(gdb.Command):
+class KernelThreads(KernelCommand):
     """List every kernel and user thread (thread_list).
 
 Usage: kernel-threads
@@ -52,16 +52,13 @@ monitor's `ps`), the CPU it runs or last ran on, `*N` when it is CPU N's
 current thread (percpu_area[N].curr), its mm (user address space; `-` for
 a kernel thread) and the pid of its process."""
 
-    def __init__(self):
-        super().__init__("kernel-threads", gdb.COMMAND_USER)
+    NO_ARGS = True
 
-    def invoke(self, arg, from_tty):
-        if arg.strip():
-            raise gdb.GdbError("usage: kernel-threads (no arguments)")
-        try:
-            rows = thread_rows()
-        except gdb.MemoryError:
-            raise gdb.GdbError(NOT_MAPPED)
+    def __init__(self):
+        super().__init__("kernel-threads")
+
+    def run(self, args):
+        rows = thread_rows()
         gdb.write("%5s  %-16s %-9s %3s %3s  %-18s %s\n" % (
             "tid", "name", "state", "cpu", "on", "mm", "pid"))
         for r in rows:

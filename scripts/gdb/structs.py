@@ -173,3 +173,28 @@ def parse_int_arg(text, what, usage):
     except (gdb.error, ValueError):
         raise gdb.GdbError("%s: '%s' is not a number\nusage: %s"
                            % (what, text, usage))
+
+
+class KernelCommand(gdb.Command):
+    """Base of the helpers: a user command named @name whose run(args)
+    reads kernel memory.  A helper that takes no arguments refuses some
+    (NO_ARGS); an unreadable address becomes the NOT_MAPPED hint, not a
+    Python traceback."""
+
+    NO_ARGS = False
+
+    def __init__(self, name):
+        super().__init__(name, gdb.COMMAND_USER)
+        self.cmd_name = name
+
+    def invoke(self, arg, from_tty):
+        args = gdb.string_to_argv(arg)
+        if self.NO_ARGS and args:
+            raise gdb.GdbError("usage: %s (no arguments)" % self.cmd_name)
+        try:
+            self.run(args)
+        except gdb.MemoryError:
+            raise gdb.GdbError(NOT_MAPPED)
+
+    def run(self, args):
+        raise NotImplementedError

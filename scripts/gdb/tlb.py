@@ -44,7 +44,7 @@ def tlb_rows():
     return rows
 
 
-class KernelTlb(gdb.Command):
+class KernelTlb(KernelCommand):
     """Show each CPU's TLB state: loaded mm, its generation, lazy, pending.
 
 Usage: kernel-tlb
@@ -59,16 +59,13 @@ between their first PTE change and their flush; `pv`: the paravirt
 steal-time record's flags (PREEMPTED, FLUSH_TLB: a flush deferred to the
 vCPU's next entry)."""
 
-    def __init__(self):
-        super().__init__("kernel-tlb", gdb.COMMAND_USER)
+    NO_ARGS = True
 
-    def invoke(self, arg, from_tty):
-        if arg.strip():
-            raise gdb.GdbError("usage: kernel-tlb (no arguments)")
-        try:
-            rows = tlb_rows()
-        except gdb.MemoryError:
-            raise gdb.GdbError(NOT_MAPPED)
+    def __init__(self):
+        super().__init__("kernel-tlb")
+
+    def run(self, args):
+        rows = tlb_rows()
 
         def opt(v, fmt="%d"):
             return "-" if v is None else fmt % v

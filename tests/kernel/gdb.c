@@ -54,18 +54,6 @@ static void find_threads(struct thread *t, void *ctx)
 	}
 }
 
-/* The frame mapped at @va in @mm, or NULL. */
-static struct page *frame_at(struct mm_struct *mm, uintptr_t va)
-{
-	spinlock_t *ptl;
-	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
-	if (!pte)
-		return NULL;
-	pteval_t v = READ_ONCE(*pte);
-	spin_unlock(ptl);
-	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
-}
-
 static void report_page(uintptr_t va, struct page *p)
 {
 	printk("gdb-scene: page va %#lx pfn %#llx refcount %d flags %#x\n", (unsigned long)va,
@@ -146,7 +134,8 @@ static void test_gdb_scene(struct ktest *t)
 		printk("gdb-scene: vma %#lx-%#lx flags %#x\n", (unsigned long)vt->vma[i]->start,
 		       (unsigned long)vt->vma[i]->end, vt->vma[i]->flags);
 	mmap_read_unlock(s.mm);
-	struct page *rw = frame_at(s.mm, GDBDEMO_RW), *ro = frame_at(s.mm, GDBDEMO_RO);
+	struct page *rw = ktest_mapped_frame(s.mm, GDBDEMO_RW),
+		    *ro = ktest_mapped_frame(s.mm, GDBDEMO_RO);
 	KTEST_ASSERT_TRUE(t, rw && ro);
 	report_page(GDBDEMO_RW, rw);
 	report_page(GDBDEMO_RO, ro);
