@@ -51,7 +51,9 @@ gp_seq counts twice per grace period (odd: one in progress), so grace
 period number gp_seq/2 is the last completed one, as the monitor's `rcu`
 says.  Per CPU: whether it still owes the current period a quiescent state
 (qs_owed; its bit in qs_needed), and its callbacks: `next` (queued, no
-period asked yet), `wait` (waiting for the period ending at wait_seq),
+period asked yet), `wait` (waiting until gp_seq reaches wait_seq: the end
+of the first period that started after they were queued; `*` marks a
+wait_seq already reached, those move to `done` at the CPU's next tick),
 `done` (ready, for the CPU's rcu/N thread), and how many it queued and
 invoked since boot.  `waiting` is the kernel's own count of callbacks not
 yet invoked: the lists' sum, plus any a rcu/N thread has taken off `done`
@@ -73,9 +75,11 @@ and is running."""
         gdb.write("  CPU  qs_owed  next  wait  done  wait_seq    queued   "
                   "invoked\n")
         for c, r in enumerate(s["cpus"]):
-            gdb.write("  %3d  %7s  %4d  %4d  %4d  %8d  %8d  %8d\n" % (
+            passed = r["wait"] and s["gp_seq"] - r["wait_seq"] >= 0
+            gdb.write("  %3d  %7s  %4d  %4d  %4d  %8s  %8d  %8d\n" % (
                 c, "yes" if r["qs_owed"] else "no", r["next"], r["wait"],
-                r["done"], r["wait_seq"], r["queued"], r["invoked"]))
+                r["done"], "%d%s" % (r["wait_seq"], "*" if passed else ""),
+                r["queued"], r["invoked"]))
 
 
 KernelRcu()
