@@ -195,6 +195,10 @@ class KernelCommand(gdb.Command):
             self.run(args)
         except gdb.MemoryError:
             raise gdb.GdbError(NOT_MAPPED)
+        except gdb.error as e:
+            # A value of an unexpected type: a kernel struct has changed.
+            raise gdb.GdbError("%s: %s (has a kernel struct changed? "
+                               "update scripts/gdb)" % (self.cmd_name, e))
 
     def run(self, args):
         raise NotImplementedError

@@ -163,11 +163,14 @@ class KernelPy(unittest.TestCase):
 CPUS = 2
 RW, RO = 0x20000000, 0x20100000         # user/bin/gdbdemo.h
 
-# helper -> (kind, wrong name, right name): the helper reads `wrong`
-# where it should read `right`.
+# helper -> (function, right name, wrong name): the helper's lookup
+# function (structs.py's field/need, kernel.py's _field/_sym_value) gives
+# it the field or symbol `wrong` where it asks for `right`.
 MUTATIONS = {
+    "log": ("_sym_value", "log_head", "gdb_scene_checkpoints"),
+    "cpus": ("_field", "curr", "self"),
     "threads": ("field", "tid", "cpu"),
-    "rcu": ("symbol", "gp_seq", "gp_completed"),
+    "rcu": ("need", "gp_seq", "gp_completed"),
     "tlb": ("field", "is_lazy", "loaded_gen"),
     "vmas": ("field", "vm_readers", "vm_lock_seq"),
     "page": ("field", "refcount", "inuse"),
@@ -192,7 +195,8 @@ for c in ("kernel-threads", "kernel-rcu", "kernel-tlb", "kernel-vmas 1",
     r["early"][c] = run(c)
 gdb.execute("break gdb_scene_checkpoint", to_string=True)
 gdb.execute("continue", to_string=True)
-CMDS = {"threads": ["kernel-threads"], "rcu": ["kernel-rcu"],
+CMDS = {"log": ["kernel-log 30"], "cpus": ["kernel-cpus"],
+        "threads": ["kernel-threads"], "rcu": ["kernel-rcu"],
         "tlb": ["kernel-tlb"], "vmas": ["kernel-vmas pid"],
         "page": ["kernel-page 0x20000000", "kernel-page 0x20100000 pid",
                  "kernel-page -p $gdbdemo_rw_pa"]}
@@ -207,15 +211,15 @@ r["bad"] = {c: run(c) for c in ("kernel-vmas", "kernel-vmas x",
                                 "kernel-page 0x7f0000000000",
                                 "kernel-threads x")}
 import __main__
-good_field, good_need = __main__.field, __main__.need
-for helper, (kind, right, wrong) in MUTATIONS.items():
-    if kind == "field":
-        __main__.field = lambda v, n, w=wrong, r_=right: good_field(v, w if n == r_ else n)
+for helper, (fn, right, wrong) in MUTATIONS.items():
+    good = getattr(__main__, fn)
+    if fn in ("field", "_field"):
+        bad = lambda v, n, g=good, w=wrong, r_=right: g(v, w if n == r_ else n)
     else:
-        __main__.need = lambda n, w=wrong, r_=right: good_need(w if n == r_ else n)
-    r["mutated"][helper] = {k: [run(c) for c in cs] for k, cs in CMDS.items()
-                            if k == helper}[helper]
-    __main__.field, __main__.need = good_field, good_need
+        bad = lambda n, g=good, w=wrong, r_=right: g(w if n == r_ else n)
+    setattr(__main__, fn, bad)
+    r["mutated"][helper] = [run(c) for c in CMDS[helper]]
+    setattr(__main__, fn, good)
 gdb.execute("delete", to_string=True)
 gdb.execute("detach", to_string=True)
 print("LIVE " + json.dumps(r))
@@ -229,6 +233,8 @@ def kernel_view(log: str) -> dict:
     in_ps = False
     for line in log.splitlines():
         body = re.sub(r"^\[\s*[\d.]+\]\s*", "", line)
+        if body.startswith("gdb-scene: "):
+            v["last_line"] = line
         if body == "gdb-scene: ps begin":
             in_ps = True
             continue
@@ -289,6 +295,34 @@ def table_rows(out: str, first: str) -> list[list[str]]:
         if line.split()[:1] == [first]:
             return [x.split() for x in lines[i + 1:] if x.strip()]
     return []
+
+
+def check_log(outs: list[str], k: dict) -> list[str]:
+    """kernel-log ends with the last line the suite printed before the
+    checkpoint, as the serial port received it."""
+    lines = outs[0].splitlines()
+    if not lines or lines[-1] != k["last_line"]:
+        return ["kernel-log ends with %r, the serial log's last report line "
+                "is %r" % (lines[-1:] or "", k["last_line"])]
+    return []
+
+
+def check_cpus(outs: list[str], k: dict) -> list[str]:
+    """kernel-cpus: one row per CPU, online, its current thread the one
+    `ps` shows running there."""
+    bad = []
+    rows = [w[1:] if w[0] == "*" else w for w in table_rows(outs[0], "CPU")]
+    if [r[0] for r in rows] != [str(c) for c in range(CPUS)]:
+        return ["CPU rows %s" % [r[0] for r in rows]]
+    for r in rows:
+        cpu = int(r[0])
+        run = [p for p in k["ps"] if p["state"] == "running"
+               and p["cpu"] == cpu]
+        want = "%d %s" % (run[0]["tid"], run[0]["name"]) if run else "-"
+        if r[2] != "yes" or " ".join(r[8:]) != want:
+            bad.append("cpu %d online %s current %r, ps runs %r there"
+                       % (cpu, r[2], " ".join(r[8:]), want))
+    return bad
 
 
 def check_threads(outs: list[str], k: dict) -> list[str]:
@@ -427,7 +461,7 @@ def check_page(outs: list[str], k: dict) -> list[str]:
     return bad
 
 
-CHECKS = {"threads": check_threads, "rcu": check_rcu, "tlb": check_tlb,
+CHECKS = {"log": check_log, "cpus": check_cpus, "threads": check_threads, "rcu": check_rcu, "tlb": check_tlb,
           "vmas": check_vmas, "page": check_page}
 
 
@@ -438,7 +472,12 @@ def wrong_view(helper: str, k: dict) -> dict:
     w["tlb"] = {int(c): t for c, t in w["tlb"].items()}
     w["locked"] = {int(a): n for a, n in w["locked"].items()}
     w["vmas"] = [tuple(v) for v in w["vmas"]]
-    if helper == "threads":
+    if helper == "log":
+        w["last_line"] += " (changed)"
+    elif helper == "cpus":
+        w["ps"] = [dict(p, state="blocked") if p["state"] == "running"
+                   else p for p in w["ps"]]
+    elif helper == "threads":
         w["ps"][-1]["state"] = "zombie"
     elif helper == "rcu":
         w["gp_seq"] += 2
@@ -544,10 +583,16 @@ class Live(unittest.TestCase):
         # Teeth: a helper reading a wrong field, and a wrong expectation.
         self.assertNotEqual(CHECKS[helper](r["probe"]["mutated"][helper], k),
                             [], "the check passed although kernel-%s read %s "
-                            "instead of %s" % ((helper,) +
-                                               MUTATIONS[helper][1:]))
+                            "for %s" % (helper, MUTATIONS[helper][2],
+                                        MUTATIONS[helper][1]))
         self.assertNotEqual(CHECKS[helper](outs, wrong_view(helper, k)), [],
                             "the check passed against a wrong kernel view")
+
+    def test_kernel_log_matches_the_serial_log(self):
+        self._check("log")
+
+    def test_kernel_cpus_matches_ps(self):
+        self._check("cpus")
 
     def test_kernel_threads_matches_ps(self):
         self._check("threads")
