@@ -125,6 +125,9 @@ def resolve(args):
         return _addr_of(args[1]), "physical address"
     va = _addr_of(args[0])
     max_pfn = int(need("max_pfn"))
+    hdr = "arch/x86_64/include/asm/page.h"
+    page_offset = header_defines(hdr, "PAGE_OFFSET")["PAGE_OFFSET"]
+    kernel_vma = header_defines(hdr, "KERNEL_VMA")["KERNEL_VMA"]
     if len(args) == 2:
         pid = parse_int_arg(args[1], "kernel-page", KernelPage.USAGE)
         p = find_process(pid)
@@ -132,10 +135,10 @@ def resolve(args):
             raise gdb.GdbError("no process with pid %d and an mm" % pid)
         where = "the mm of pid %d (%s)" % (pid, c_string(p["name"]))
         return _translate(va, _u64(p["mm"]["pgd_phys"]), where), where
-    if PAGE_OFFSET <= va < PAGE_OFFSET + (max_pfn << 12):
-        return va - PAGE_OFFSET, "direct map"
-    if va >= KERNEL_VMA:
-        return va - KERNEL_VMA, "kernel image"
+    if page_offset <= va < page_offset + (max_pfn << 12):
+        return va - page_offset, "direct map"
+    if va >= kernel_vma:
+        return va - kernel_vma, "kernel image"
     cr3 = _u64(gdb.parse_and_eval("$cr3"))
     owner = ""
     for p in processes():
