@@ -125,9 +125,7 @@ def resolve(args):
         return _addr_of(args[1]), "physical address"
     va = _addr_of(args[0])
     max_pfn = int(need("max_pfn"))
-    hdr = "arch/x86_64/include/asm/page.h"
-    page_offset = header_defines(hdr, "PAGE_OFFSET")["PAGE_OFFSET"]
-    kernel_vma = header_defines(hdr, "KERNEL_VMA")["KERNEL_VMA"]
+    page_offset, kernel_vma = kernel_layout()
     if len(args) == 2:
         pid = parse_int_arg(args[1], "kernel-page", KernelPage.USAGE)
         p = find_process(pid)

@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
-"""scripts/tests/test_gdb.py - gdb against the built kernel, no QEMU.
+"""scripts/tests/test_gdb.py - gdb and its helpers against the built kernel.
 
-One `gdb -batch` run (about a second) on build/rcu-ipi-vma/kernel.elf,
-the default configuration's ELF, as `make gdb` loads it:
+Without QEMU, one `gdb -batch` run (about a second) on
+build/rcu-ipi-vma/kernel.elf, the default configuration's ELF, as `make
+gdb` loads it:
 
 - `break kmain` and `break paging_init` resolve to their own files
   (kernel/main.c, mm/paging.c), not to a helper inlined at their start
   (asm/cpu.h: the Makefile's -gno-statement-frontiers, docs/debugging.md);
-- scripts/gdb/kernel.py loads without an error and defines its commands
-  and its frame filter;
-- the struct fields that kernel-cpus reads (PERCPU_FIELDS, THREAD_FIELDS
-  in kernel.py) exist in the ELF's struct percpu and struct thread: a
-  field renamed in the kernel would otherwise show as `?` in the table.
+- scripts/gdb/kernel.py loads without an error and defines every helper
+  (those of the files it sources too) and its frame filter;
+- the struct fields each helper reads (the *_FIELDS lists of scripts/gdb)
+  exist in the ELF's structs: a field renamed in the kernel is caught here.
 
-Skipped, not passed, where gdb (with Python) is not installed or the ELF
-has not been built (`make host-tests` does not build the kernel; `make`
-does).
+Then the helpers on a live kernel (class Live, below): one boot of suite
+`gdb` under gdb, each helper's output against the kernel's own report,
+each check shown to fail on a wrong field and on a wrong expectation.
+
+Skipped, not passed, where gdb (with Python) or QEMU is not installed or
+the ELF has not been built (`make host-tests` builds it first; `make`
+does too).
 """
 
 import json
