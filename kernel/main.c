@@ -13,6 +13,7 @@
 #include "kernel/ksyms.h"
 #include "tests/kernel/ktest.h"
 #include "kernel/monitor.h"
+#include "kernel/fs/fs.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
 #include "kernel/paravirt.h"
@@ -84,6 +85,7 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 			rcu_start_cpu_thread(cpu);      /* rcu/N: callbacks run there */
 	paravirt_init();                /* steal-time records: KVM or the host model */
 	profile_boot();                 /* profile=1: every CPU is up, the heap works */
+	fs_init();                      /* the RAM file system: /, /bin, /dev, /tmp */
 
 	banner();
 	const char *spec = params_get_ktest();

@@ -22,6 +22,7 @@
  */
 #include "kernel/proc/process.h"
 #include "kernel/proc/elf.h"
+#include "kernel/fs/fdtable.h"
 #include "kernel/errno.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -184,15 +185,21 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 		return -E2BIG;
 	struct process *p = kzalloc(sizeof(*p));
 	struct mm_struct *mm = p ? mm_create() : NULL;
-	if (!mm) {
+	/* fds 0, 1, 2 on the console, cwd "/" (not inherited: fork will). */
+	struct fdtable *files = mm ? fdtable_create_console() : NULL;
+	if (!files) {
+		if (mm)
+			mm_put(mm);
 		kfree(p);
 		return -ENOMEM;
 	}
+	p->files = files;
 	uintptr_t entry, sp;
 	int r = elf_load(mm, prog->start, prog->size, &entry);
 	if (!r)
 		r = setup_stack(mm, argc, argv, &sp);
 	if (r) {
+		fdtable_destroy(files);
 		mm_put(mm);
 		kfree(p);
 		return r;
@@ -209,6 +216,7 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 		/* Reap some first (waitpid).  The parent is the caller, so it
 		 * has not ended: its children are still counted here. */
 		spin_unlock_irqrestore(&process_list_lock, flags);
+		fdtable_destroy(files);
 		mm_put(mm);
 		kfree(p);
 		return -EAGAIN;
@@ -229,6 +237,7 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 		if (parent)
 			parent->nchildren--;
 		spin_unlock_irqrestore(&process_list_lock, flags);
+		fdtable_destroy(files);
 		mm_put(mm);
 		kfree(p);
 		return r;
@@ -410,6 +419,12 @@ void process_exit_thread(int code)
 	WRITE_ONCE(me->proc, NULL);
 	spin_unlock_irqrestore(&p->lock, flags);
 	if (last) {
+		/* Its descriptors close: pipe ends, unlinked files' last
+		 * references.  Before the mm: a mapping of a file will be
+		 * the file's last reference once there are file mappings,
+		 * and closing first keeps that order simple. */
+		fdtable_destroy(p->files);
+		p->files = NULL;
 		pinbuf_release_mm(mm);      /* its registered buffers go with it */
 		mm_put(mm);
 		process_end(p);

@@ -28,6 +28,7 @@ struct trap_frame;
 #define EXIT_SEGV 139               /* 128 + SIGSEGV, as a shell would show */
 
 struct mm_struct;
+struct fdtable;
 
 struct thread_record {
 	int tid;
@@ -39,6 +40,9 @@ struct process {
 	int pid;
 	char name[PROC_NAME_MAX];
 	struct mm_struct *mm;
+	/* Descriptors and working directory (kernel/fs/fdtable.h): shared
+	 * by the threads, dropped by the last one to leave. */
+	struct fdtable *files;
 	/* Under process_list_lock: */
 	struct process *parent;     /* NULL: the kernel's, or an orphan */
 	bool orphan;                /* the parent ended: nobody waits, it frees itself */

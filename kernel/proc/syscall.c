@@ -19,33 +19,8 @@
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/fs/syscalls.h"
 #include "lib/string.h"
-
-#define EBADF 9
-#define WRITE_MAX (1u << 20)
-
-static long sys_write(int fd, uintptr_t buf, uint64_t len)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (len > WRITE_MAX)
-		len = WRITE_MAX;
-	if (!access_ok(buf, len))
-		return -EFAULT;
-	char chunk[256];
-	uint64_t done = 0;
-	while (done < len) {
-		uint64_t n = len - done < sizeof(chunk) - 1 ? len - done : sizeof(chunk) - 1;
-		if (copy_from_user(chunk, (const void *)(buf + done), n))
-			return done ? (long)done : -EFAULT;
-		chunk[n] = 0;
-		/* Through the log buffer, like everything the console shows;
-		 * NULs inside user data end the chunk early, which is harmless. */
-		printk_raw(chunk);
-		done += n;
-	}
-	return (long)done;
-}
 
 static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 {
@@ -221,7 +196,26 @@ long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 {
 	struct mm_struct *mm = current->mm;
 	switch (nr) {
+	case SYS_read: return sys_read((int)a0, a1, a2);
 	case SYS_write: return sys_write((int)a0, a1, a2);
+	case SYS_open: return sys_open(a0, (unsigned)a1, (unsigned)a2);
+	case SYS_close: return sys_close((int)a0);
+	case SYS_stat: return sys_stat(a0, a1);
+	case SYS_fstat: return sys_fstat((int)a0, a1);
+	case SYS_lseek: return sys_lseek((int)a0, (int64_t)a1, (int)a2);
+	case SYS_pread64: return sys_pread64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_pwrite64: return sys_pwrite64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_pipe: return sys_pipe(a0);
+	case SYS_dup: return sys_dup((int)a0);
+	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
+	case SYS_ftruncate: return sys_ftruncate((int)a0, (int64_t)a1);
+	case SYS_getcwd: return sys_getcwd(a0, a1);
+	case SYS_chdir: return sys_chdir(a0);
+	case SYS_mkdir: return sys_mkdir(a0, (unsigned)a1);
+	case SYS_rmdir: return sys_rmdir(a0);
+	case SYS_unlink: return sys_unlink(a0);
+	case SYS_getdents64: return sys_getdents64((int)a0, a1, a2);
+	case SYS_openat: return sys_openat((int)a0, a1, (unsigned)a2, (unsigned)a3);
 	case SYS_mmap: return do_mmap(mm, a0, a1, (int)a2, (int)a3, (int)a4, a5);
 	case SYS_mprotect: return do_mprotect(mm, a0, a1, (int)a2);
 	case SYS_munmap: return do_munmap(mm, a0, a1);
