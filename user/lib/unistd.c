@@ -75,6 +75,8 @@ long sysconf(int name)
 	case _SC_NPROCESSORS_CONF:	/* every CPU found is brought up */
 	case _SC_NPROCESSORS_ONLN:
 		return ncpus();
+	case _SC_OPEN_MAX:
+		return FD_MAX;
 	default:
 		errno = EINVAL;
 		return -1;
