@@ -34,7 +34,7 @@
  *    and takes the winner's (counted in filemap_insert_races).
  *    PAGECACHE_BROKEN skips the recheck: the second insert overwrites the
  *    first, and the two callers hold two different pages for one offset
- *    (tests/kernel/fs_race.c catches it).
+ *    (tests/kernel/pagecache.c catches it).
  *
  * Lock order: a caller may hold its inode's i_rwsem (file.c); tree_lock
  * is innermost (nothing is taken under it but the allocator's locks).

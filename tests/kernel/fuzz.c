@@ -53,19 +53,6 @@ static int set_fuzz(const char *v)
 }
 KERNEL_PARAM(fuzz, "fuzz", "SEED,CALLS,THREADS", "the fuzz suite's pass (threads 1-16)", set_fuzz);
 
-/* Wait (up to 5 s) for the memory of ended threads and processes to come
- * back: detached threads are freed by their CPU's next switch, page tables
- * and VMAs by RCU callbacks. */
-static void settle(uint64_t frames, uint64_t heap)
-{
-	uint64_t end = ktime_ns() + 5000000000ull;
-	do {
-		rcu_barrier();
-		msleep(20);
-	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
-		 ktime_ns() < end);
-}
-
 static void test_fuzz_pass(struct ktest *t)
 {
 	char seed[24], calls[24], threads[8];
@@ -76,12 +63,12 @@ static void test_fuzz_pass(struct ktest *t)
 
 	/* A first run of `true` warms what a process start allocates once. */
 	KTEST_ASSERT_EQ(t, ktest_run_program("true", 0, NULL), 0);
-	settle(0, 0);
+	ktest_settle(0, 0);
 	uint64_t frames = ktest_frames_available(), heap = ktest_heap_bytes();
 	uint64_t t0 = ktime_ns();
 	int status = ktest_run_program("fuzz", 4, argv);
 	uint64_t ms = (ktime_ns() - t0) / 1000000;
-	settle(frames, heap);
+	ktest_settle(frames, heap);
 	int64_t leaked = (int64_t)frames - (int64_t)ktest_frames_available();
 	int64_t heap_leaked = (int64_t)ktest_heap_bytes() - (int64_t)heap;
 

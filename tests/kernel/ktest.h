@@ -131,6 +131,12 @@ uint64_t ktest_frames_available(void);
 uint64_t ktest_heap_bytes(void);
 
 /**
+ * ktest_settle() - wait (at most 5 s) until frames and heap are back at
+ * @frames and @heap, letting the memory of ended threads and processes
+ * and RCU-deferred frees come back.  The caller then compares.
+ */
+void ktest_settle(uint64_t frames, uint64_t heap);
+/**
  * ktest_run() - run the suites named in @spec ("all" or a comma list),
  * print KTAP, and return the number of failed cases (unknown suite names
  * count as failures).

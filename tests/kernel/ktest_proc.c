@@ -9,6 +9,9 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/time.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -39,4 +42,16 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+/* Detached threads are freed by their CPU's next switch, page tables and
+ * VMAs by RCU callbacks: wait for those, up to 5 s. */
+void ktest_settle(uint64_t frames, uint64_t heap)
+{
+	uint64_t end = ktime_ns() + 5000000000ull;
+	do {
+		rcu_barrier();
+		msleep(20);
+	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
+		 ktime_ns() < end);
 }
