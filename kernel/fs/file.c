@@ -245,32 +245,30 @@ long vfs_write(struct file *f, const struct iobuf *io)
 	return writable(f) ? at_offset(f, io, f->ops->write) : -EBADF;
 }
 
-long vfs_pread(struct file *f, const struct iobuf *io, int64_t pos)
+/* pread/pwrite: @op at @pos, the file's offset untouched. */
+static long at_pos(struct file *f, const struct iobuf *io, int64_t pos, bool allowed,
+		   long (*op)(struct file *, const struct iobuf *, uint64_t *))
 {
-	if (!readable(f))
+	if (!allowed)
 		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
 	if (pos < 0)
 		return -EINVAL;
-	if (!f->ops->read)
+	if (!op)
 		return S_ISDIR(f->inode->mode) ? -EISDIR : -EINVAL;
 	uint64_t p = (uint64_t)pos;
-	return f->ops->read(f, io, &p);
+	return op(f, io, &p);
+}
+
+long vfs_pread(struct file *f, const struct iobuf *io, int64_t pos)
+{
+	return at_pos(f, io, pos, readable(f), f->ops->read);
 }
 
 long vfs_pwrite(struct file *f, const struct iobuf *io, int64_t pos)
 {
-	if (!writable(f))
-		return -EBADF;
-	if (!f->ops->seekable)
-		return -ESPIPE;
-	if (pos < 0)
-		return -EINVAL;
-	if (!f->ops->write)
-		return -EINVAL;
-	uint64_t p = (uint64_t)pos;
-	return f->ops->write(f, io, &p);
+	return at_pos(f, io, pos, writable(f), f->ops->write);
 }
 
 int64_t vfs_lseek(struct file *f, int64_t off, int whence)

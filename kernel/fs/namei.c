@@ -251,64 +251,62 @@ static void dir_remove(struct inode *dir, struct dentry *d)
 	iput(ino);                      /* the entry's reference: open files keep it */
 }
 
-int fs_rmdir(struct inode *cwd, const char *path)
+/* Why @d (NULL: no such name) in @dir may not be removed by rmdir
+ * (@want_dir) or unlink; 0 if it may.  fs_lock held. */
+static int may_remove(struct inode *dir, const char *last, bool slash, struct dentry *d,
+		      bool want_dir, const char *path)
+{
+	if (want_dir) {
+		if (dir == fs_root() && is_dot(last) && path[0] == '/' && slash)
+			return -EBUSY;          /* "/" */
+		if (is_dot(last))
+			return -EINVAL;
+		if (is_dotdot(last))
+			return -ENOTEMPTY;
+	} else if (is_dot(last) || is_dotdot(last)) {
+		return -EISDIR;
+	}
+	if (!d)
+		return -ENOENT;
+	if (want_dir && !S_ISDIR(d->inode->mode))
+		return -ENOTDIR;
+	if (want_dir && !list_empty(&d->inode->entries))
+		return -ENOTEMPTY;
+	if (!want_dir && S_ISDIR(d->inode->mode))
+		return -EISDIR;
+	if (!want_dir && slash)
+		return -ENOTDIR;
+	return dir->readonly || d->inode->readonly ? -EROFS : 0;
+}
+
+/* rmdir (@want_dir) or unlink. */
+static int fs_remove(struct inode *cwd, const char *path, bool want_dir)
 {
 	struct inode *dir;
 	char last[NAME_MAX + 1];
 	bool slash;
 	fs_lock_take();
 	int r = walk_parent(cwd, path, &dir, last, &slash);
-	if (r)
-		goto out;
-	struct dentry *d = NULL;
-	if (dir == fs_root() && is_dot(last) && path[0] == '/' && slash)
-		r = -EBUSY;             /* "/" */
-	else if (is_dot(last))
-		r = -EINVAL;
-	else if (is_dotdot(last))
-		r = -ENOTEMPTY;
-	else if (!dir->nlink || !(d = dir_find(dir, last)))
-		r = -ENOENT;
-	else if (!S_ISDIR(d->inode->mode))
-		r = -ENOTDIR;
-	else if (!list_empty(&d->inode->entries))
-		r = -ENOTEMPTY;
-	else if (dir->readonly || d->inode->readonly)
-		r = -EROFS;
-	if (!r)
-		dir_remove(dir, d);
-	iput(dir);
-out:
+	if (!r) {
+		bool dots = is_dot(last) || is_dotdot(last);
+		struct dentry *d = dir->nlink && !dots ? dir_find(dir, last) : NULL;
+		r = may_remove(dir, last, slash, d, want_dir, path);
+		if (!r)
+			dir_remove(dir, d);
+		iput(dir);
+	}
 	mutex_unlock(&fs_lock);
 	return r;
 }
 
+int fs_rmdir(struct inode *cwd, const char *path)
+{
+	return fs_remove(cwd, path, true);
+}
+
 int fs_unlink(struct inode *cwd, const char *path)
 {
-	struct inode *dir;
-	char last[NAME_MAX + 1];
-	bool slash;
-	fs_lock_take();
-	int r = walk_parent(cwd, path, &dir, last, &slash);
-	if (r)
-		goto out;
-	struct dentry *d = NULL;
-	if (is_dot(last) || is_dotdot(last))
-		r = -EISDIR;
-	else if (!dir->nlink || !(d = dir_find(dir, last)))
-		r = -ENOENT;
-	else if (S_ISDIR(d->inode->mode))
-		r = -EISDIR;
-	else if (slash)
-		r = -ENOTDIR;
-	else if (dir->readonly)
-		r = -EROFS;
-	if (!r)
-		dir_remove(dir, d);
-	iput(dir);
-out:
-	mutex_unlock(&fs_lock);
-	return r;
+	return fs_remove(cwd, path, false);
 }
 
 long fs_getcwd(struct inode *dir, char *buf, size_t size)

@@ -39,12 +39,14 @@ static int get_path(uintptr_t upath, char *buf)
 	return r < 0 ? (int)r : 0;
 }
 
-static int user_iobuf(uintptr_t addr, uint64_t len, struct iobuf *io)
+/* A user buffer and the file of @fd (with a reference: fput() it). */
+static int user_io(int fd, uintptr_t addr, uint64_t len, struct iobuf *io, struct file **f)
 {
 	if ((int64_t)len < 0 || !access_ok(addr, len))
 		return -EFAULT;
 	*io = (struct iobuf){ .addr = addr, .len = len, .user = true };
-	return 0;
+	*f = fd_get(files(), fd);
+	return *f ? 0 : -EBADF;
 }
 
 /* Kill the caller for a write to a pipe with no reader (POSIX: SIGPIPE,
@@ -61,12 +63,10 @@ enum rw { RW_READ, RW_WRITE, RW_PREAD, RW_PWRITE };
 static long do_rw(int fd, uintptr_t buf, uint64_t len, int64_t pos, enum rw how)
 {
 	struct iobuf io;
-	int e = user_iobuf(buf, len, &io);
+	struct file *f;
+	int e = user_io(fd, buf, len, &io, &f);
 	if (e)
 		return e;
-	struct file *f = fd_get(files(), fd);
-	if (!f)
-		return -EBADF;
 	long r = how == RW_READ ? vfs_read(f, &io) :
 		 how == RW_WRITE ? vfs_write(f, &io) :
 		 how == RW_PREAD ? vfs_pread(f, &io, pos) : vfs_pwrite(f, &io, pos);
@@ -262,12 +262,10 @@ long sys_unlink(uintptr_t upath) { return with_path(upath, unlink_fn, NULL); }
 long sys_getdents64(int fd, uintptr_t buf, uint64_t len)
 {
 	struct iobuf io;
-	int e = user_iobuf(buf, len, &io);
+	struct file *f;
+	int e = user_io(fd, buf, len, &io, &f);
 	if (e)
 		return e;
-	struct file *f = fd_get(files(), fd);
-	if (!f)
-		return -EBADF;
 	long r = vfs_getdents(f, &io);
 	fput(f);
 	return r;

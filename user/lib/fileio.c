@@ -106,27 +106,21 @@ int isatty(int fd)
 	return 1;
 }
 
+/* The mode argument follows only with O_CREAT (POSIX); va_arg reads it then. */
+#define MODE_ARG(flags, mode) do { va_list ap; va_start(ap, flags); \
+	mode = (flags) & O_CREAT ? va_arg(ap, unsigned) : 0; va_end(ap); } while (0)
+
 int openat(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
-	unsigned mode = 0;
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, unsigned);
-		va_end(ap);
-	}
+	unsigned mode;
+	MODE_ARG(flags, mode);
 	return (int)__syscall_ret(syscall4(SYS_openat, dirfd, (long)path, flags, mode));
 }
 
 int open(const char *path, int flags, ...)
 {
-	va_list ap;
-	unsigned mode = 0;
-	if (flags & O_CREAT) {
-		va_start(ap, flags);
-		mode = va_arg(ap, unsigned);
-		va_end(ap);
-	}
+	unsigned mode;
+	MODE_ARG(flags, mode);
 	return (int)__syscall_ret(syscall3(SYS_open, (long)path, flags, mode));
 }
 
