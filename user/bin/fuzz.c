@@ -273,7 +273,10 @@ static const char *const names[] = { "true", "", "nosuch", long_name, "true " };
  * for reads), some never valid. */
 static long gen_fd(struct worker *w, int allow_std)
 {
-	static const long bad[] = { -1, -100, FD_MAX, FD_MAX + 1, 0x7fffffff, -0x7fffffff - 1, 1l << 32 };
+	/* The kernel takes an int, as Linux does: (1 << 32) + 7 is fd 7
+	 * there (a plain 1 << 32 would be fd 0, the console). */
+	static const long bad[] = { -1, -100, FD_MAX, FD_MAX + 1, 0x7fffffff, -0x7fffffff - 1,
+				    (1l << 32) + 7 };
 	if (pick(w, 5) == 0)
 		return PICK(w, bad);
 	if (allow_std && pick(w, 8) == 0)
@@ -284,8 +287,10 @@ static long gen_fd(struct worker *w, int allow_std)
 static const char *const fs_paths[] = {
 	"/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/d", "/tmp/fz/d/e", "/tmp/fz/../fz/./a",
 	"/tmp/fz/a/x", "/tmp/fz/d/", "/tmp/fz", "a", "d/e", "..", ".", "",
-	"/bin/true", "/dev/null", "/", "/bin", "/nosuch/x", long_name,
+	"/bin/true", "/dev", "/", "/bin", "/nosuch/x", long_name,
 };
+/* Not /dev/null: a write there succeeds without reading the buffer (as
+ * on Linux), which the bad-buffer check below would call a bug. */
 /* Paths a changing call may be given: those above that stay in /tmp/fz
  * (relative ones too: chdir only goes under /tmp/fz), or cannot be made. */
 static const char *const fs_change_paths[] = {
@@ -503,7 +508,7 @@ static void one_call(struct worker *w)
 		if (a[0] >= 0 && a[0] <= 2 && c1 != P_BAD && c1 != P_NONE)
 			a[2] = 0;               /* no flood (see the header) */
 		r = syscall3(nr, a[0], a[1], a[2]);
-		if (r >= 0 && (a[0] < 0 || a[0] >= FD_MAX))
+		if (r >= 0 && ((int)a[0] < 0 || (int)a[0] >= FD_MAX))
 			bug(w, "write to a bad fd", nr, a[0], a[1], a[2], r);
 		else if (r > 0 && (c1 == P_BAD || c1 == P_NONE))
 			bug(w, "write from a bad buffer", nr, a[0], a[1], a[2], r);
