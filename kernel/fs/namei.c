@@ -15,6 +15,7 @@
 #include "kernel/fs/internal.h"
 #include "kernel/errno.h"
 #include "mm/kmalloc.h"
+#include "lib/path.h"
 #include "lib/string.h"
 
 /* Initialised by fs_init() (mutex_init() has no static form), before any
@@ -26,8 +27,8 @@ static void fs_lock_take(void)
 	mutex_lock(&fs_lock);
 }
 
-static bool is_dot(const char *n) { return n[0] == '.' && !n[1]; }
-static bool is_dotdot(const char *n) { return n[0] == '.' && n[1] == '.' && !n[2]; }
+static bool is_dot(const char *n) { return path_is_dot(n); }
+static bool is_dotdot(const char *n) { return path_is_dotdot(n); }
 
 int dir_add(struct inode *dir, const char *name, struct inode *ino)
 {
@@ -67,22 +68,12 @@ static int dir_step(struct inode *dir, const char *name, struct inode **out)
 	return 0;
 }
 
-/* The next component of *@pp into @name (NAME_MAX + 1 bytes), slashes
- * before it skipped.  Return: its length (0: none left), -ENAMETOOLONG. */
+/* The next component of *@pp into @name (NAME_MAX + 1 bytes).
+ * Return: its length (0: none left), -ENAMETOOLONG. */
 static int next_component(const char **pp, char *name)
 {
-	const char *p = *pp;
-	while (*p == '/')
-		p++;
-	size_t n = 0;
-	while (p[n] && p[n] != '/')
-		n++;
-	if (n > NAME_MAX)
-		return -ENAMETOOLONG;
-	memcpy(name, p, n);
-	name[n] = 0;
-	*pp = p + n;
-	return (int)n;
+	int n = path_next(pp, name, NAME_MAX + 1);
+	return n < 0 ? -ENAMETOOLONG : n;
 }
 
 /*
@@ -107,15 +98,12 @@ static int walk_parent(struct inode *cwd, const char *path, struct inode **dir, 
 	for (;;) {
 		if (n < 0)
 			goto fail;
-		const char *q = p;
-		while (*q == '/')
-			q++;
-		if (!*q) {              /* @last is the last component */
+		if (path_at_end(p)) {   /* @last is the last component */
 			if (!S_ISDIR(d->mode)) {
 				n = -ENOTDIR;
 				goto fail;
 			}
-			*slash = q != p;
+			*slash = *p == '/';
 			*dir = d;
 			return 0;
 		}
