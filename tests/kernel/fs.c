@@ -337,6 +337,8 @@ static void test_pipe_blocking_eof_epipe(struct ktest *t)
 
 #define COH_LEN   (2 * PAGE_SIZE + 100)     /* spans three pages */
 #define COH_ROUNDS 250             /* one byte value per round, no wrap */
+#define COH_FLOOR  (COH_ROUNDS / 5)  /* changes the reader must see */
+#define COH_BOUND_NS 20000000000ull
 
 static unsigned long coh_reads;        /* the reader's count of reads done */
 
@@ -361,6 +363,41 @@ static void coherence_writer(void *arg)
 	thread_exit(0);
 }
 
+/* One pass: the writer on @other rewrites the file COH_ROUNDS times while
+ * this thread reads it.  Adds to the counts; false if the pass timed out. */
+static bool coherence_pass(struct file *f, char *buf, unsigned other, uint64_t end,
+			   int *changes, int *torn, int *backwards)
+{
+	struct thread *w = thread_create_on(other, "ktest-cohw", coherence_writer, f);
+	if (!w)
+		return false;
+	int last = 0;
+	while (last != COH_ROUNDS && ktime_ns() < end) {
+		struct iobuf io = kio(buf, COH_LEN);
+		long n = vfs_pread(f, &io, 0);
+		WRITE_ONCE(coh_reads, coh_reads + 1);
+		if (n == 0)
+			continue;               /* before the pass's first write */
+		if (n != COH_LEN) {
+			(*torn)++;
+			continue;
+		}
+		int v = (unsigned char)buf[0];
+		for (long i = 1; i < n; i++)
+			if ((unsigned char)buf[i] != v) {
+				(*torn)++;
+				break;
+			}
+		if (v != last) {
+			(*changes)++;
+			*backwards += v < last;
+			last = v;
+		}
+	}
+	thread_join(w);
+	return last == COH_ROUNDS;
+}
+
 static void test_pagecache_coherence(struct ktest *t)
 {
 	if (num_online_cpus() < 2) {
@@ -374,39 +411,22 @@ static void test_pagecache_coherence(struct ktest *t)
 	char *buf = kmalloc(COH_LEN);
 	KTEST_ASSERT_NOT_NULL(t, buf);
 	unsigned other = smp_processor_id() == 0 ? 1 : 0;
-	struct thread *w = thread_create_on(other, "ktest-cohw", coherence_writer, f);
-	KTEST_ASSERT_NOT_NULL(t, w);
-	/* Each read sees one write whole (all bytes equal), and the rounds
-	 * only move forward; count the changes seen (the race floor). */
-	int last = 0, changes = 0, torn = 0, backwards = 0;
-	uint64_t end = ktime_ns() + 20000000000ull;
-	while (last != (COH_ROUNDS & 0xff) && ktime_ns() < end) {
-		struct iobuf io = kio(buf, COH_LEN);
-		long n = vfs_pread(f, &io, 0);
-		WRITE_ONCE(coh_reads, coh_reads + 1);
-		if (n == 0)
-			continue;               /* before the first write */
-		if (n != COH_LEN) {
-			torn++;
-			continue;
-		}
-		int v = (unsigned char)buf[0];
-		for (long i = 1; i < n; i++)
-			if ((unsigned char)buf[i] != v) {
-				torn++;
-				break;
-			}
-		if (v != last) {
-			changes++;
-			backwards += v < last;
-			last = v;
-		}
+	/* Each read sees one write whole (all bytes equal), and within a
+	 * pass the rounds only move forward.  The changes seen are the race
+	 * floor: passes repeat (the file emptied between them) until it is
+	 * met, within the bound. */
+	int changes = 0, torn = 0, backwards = 0, passes = 0;
+	uint64_t end = ktime_ns() + COH_BOUND_NS;
+	while (changes < COH_FLOOR && ktime_ns() < end) {
+		vfs_truncate(f->inode, 0);
+		passes++;
+		if (!coherence_pass(f, buf, other, end, &changes, &torn, &backwards))
+			break;
 	}
-	thread_join(w);
-	ktest_log("coherence: %d changes seen across CPUs", changes);
+	ktest_log("coherence: %d changes seen across CPUs in %d passes", changes, passes);
 	KTEST_EXPECT_EQ(t, torn, 0);
 	KTEST_EXPECT_EQ(t, backwards, 0);
-	KTEST_EXPECT_GE(t, changes, COH_ROUNDS / 5);     /* the race floor */
+	KTEST_EXPECT_GE(t, changes, COH_FLOOR);
 	kfree(buf);
 	fput(f);
 	fs_unlink(fs_root(), "/tmp/coh");
