@@ -12,6 +12,8 @@
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/time.h"
+#include "mm/mm.h"
+#include "mm/page.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -54,4 +56,15 @@ void ktest_settle(uint64_t frames, uint64_t heap)
 		msleep(20);
 	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
 		 ktime_ns() < end);
+}
+
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
 }
