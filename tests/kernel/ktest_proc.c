@@ -1,7 +1,8 @@
 /*
  * tests/kernel/ktest_proc.c - helpers shared by the suites that run user
- * programs (user, security): run one and collect its status, and the two
- * measures the leak checks compare before and after.
+ * programs (user, security, fuzz, fs): run one and collect its status, the
+ * two measures the leak checks compare before and after, and the wait for
+ * them to settle.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/proc/process.h"
