@@ -158,8 +158,8 @@ int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out
 		return -ENOMEM;
 	}
 	p = *slot;                      /* stable: we hold tree_lock */
-	if (p)
-		filemap_insert_races++;     /* under tree_lock */
+	if (p)                          /* one counter for every file: atomic */
+		__atomic_fetch_add(&filemap_insert_races, 1, __ATOMIC_RELAXED);
 #ifdef CONFIG_PAGECACHE_BROKEN
 	/* Broken on purpose: no recheck under the lock.  The other racer's
 	 * page is overwritten (its cache reference leaks) and the two callers
@@ -179,7 +179,7 @@ int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out
 	}
 	get_page(new);                  /* the caller's; the cache keeps the first */
 	rcu_assign_pointer(*slot, new); /* pairs with filemap_get_page()'s rcu_dereference */
-	m->nrpages++;
+	WRITE_ONCE(m->nrpages, m->nrpages + 1);    /* stat reads it without the lock */
 	__atomic_fetch_add(&filemap_total_pages, 1, __ATOMIC_RELAXED);
 	spin_unlock(&m->tree_lock);
 	*out = new;
@@ -217,7 +217,7 @@ void filemap_truncate(struct address_space *m, uint64_t start)
 {
 	spin_lock(&m->tree_lock);
 	long freed = m->root ? truncate_node(m->root, 0, 0, start) : 0;
-	m->nrpages -= (unsigned long)freed;
+	WRITE_ONCE(m->nrpages, m->nrpages - (unsigned long)freed);
 	spin_unlock(&m->tree_lock);
 	__atomic_fetch_sub(&filemap_total_pages, freed, __ATOMIC_RELAXED);
 	if (freed && m->charge)

@@ -77,7 +77,7 @@ void fdtable_close_on_exec(struct fdtable *ft)
 			drop[n++] = ft->fd[i];
 			ft->fd[i] = NULL;
 		}
-	ft->cloexec = 0;
+	WRITE_ONCE(ft->cloexec, 0);
 	spin_unlock(&ft->lock);
 	while (n)
 		fput(drop[--n]);
@@ -92,12 +92,11 @@ static int lowest_free(struct fdtable *ft, int from)
 	return -EMFILE;
 }
 
+/* Under ft->lock.  WRITE_ONCE: fd_cloexec() reads the word without it. */
 static void set_cloexec(struct fdtable *ft, int fd, bool on)
 {
-	if (on)
-		ft->cloexec |= 1ull << fd;
-	else
-		ft->cloexec &= ~(1ull << fd);
+	uint64_t bit = 1ull << fd;
+	WRITE_ONCE(ft->cloexec, on ? ft->cloexec | bit : ft->cloexec & ~bit);
 }
 
 int fd_install(struct fdtable *ft, struct file *f, bool cloexec)
@@ -183,6 +182,7 @@ int fd_count(struct fdtable *ft)
 	return n;
 }
 
+/* A racy snapshot (no lock): exact when nobody changes @fd meanwhile. */
 bool fd_cloexec(struct fdtable *ft, int fd)
 {
 	return fd >= 0 && fd < FD_MAX && (READ_ONCE(ft->cloexec) & (1ull << fd));

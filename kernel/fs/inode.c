@@ -74,6 +74,9 @@ struct inode *fs_root(void)
 	return root_inode;
 }
 
+/* Without a lock: nlink, size and nrpages are racy snapshots (READ_ONCE;
+ * size and nrpages are stored with WRITE_ONCE), each exact when nothing
+ * changes the file meanwhile, as a stat on Linux is. */
 void inode_stat(struct inode *ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
