@@ -74,8 +74,8 @@ struct inode *fs_root(void)
 	return root_inode;
 }
 
-/* Without a lock: nlink, size and nrpages are racy snapshots (READ_ONCE;
- * size and nrpages are stored with WRITE_ONCE), each exact when nothing
+/* Without a lock: nlink, size and nrpages are racy snapshots (READ_ONCE,
+ * beside their writers' WRITE_ONCE), each exact when nothing
  * changes the file meanwhile, as a stat on Linux is. */
 void inode_stat(struct inode *ino, struct stat *st)
 {
@@ -96,8 +96,8 @@ static struct inode *boot_mkdir(struct inode *parent, const char *name)
 	if (!d || dir_add(parent, name, d))
 		panic("fs: out of memory at boot");
 	d->parent = iget(parent);
-	d->nlink++;                     /* "." */
-	parent->nlink++;                /* our ".." */
+	inc_nlink(d);                   /* "." */
+	inc_nlink(parent);              /* our ".." */
 	iput(d);                        /* the entry keeps it */
 	return d;
 }
@@ -116,7 +116,7 @@ void fs_init(void)
 	if (!root_inode)
 		panic("fs: out of memory at boot");
 	root_inode->parent = root_inode;    /* "/.." is "/": not counted */
-	root_inode->nlink = 2;
+	WRITE_ONCE(root_inode->nlink, 2);
 
 	struct inode *bin = boot_mkdir(root_inode, "bin");
 	for (uint64_t i = 0; i < user_programs_count; i++) {

@@ -19,6 +19,12 @@ extern struct mutex fs_lock;
  */
 int dir_add(struct inode *dir, const char *name, struct inode *ino);
 
+/* Link counts change under fs_lock; stat reads them without it, so the
+ * stores are marked (Linux's inc_nlink()/drop_nlink()/clear_nlink()). */
+static inline void inc_nlink(struct inode *i) { WRITE_ONCE(i->nlink, i->nlink + 1); }
+static inline void drop_nlink(struct inode *i) { WRITE_ONCE(i->nlink, i->nlink - 1); }
+static inline void clear_nlink(struct inode *i) { WRITE_ONCE(i->nlink, 0); }
+
 extern const struct file_operations tmpfs_file_ops;    /* file.c: regular files */
 extern const struct file_operations tmpfs_dir_ops;     /* file.c: directories (getdents only) */
 extern const struct file_operations program_file_ops;  /* file.c: /bin entries */

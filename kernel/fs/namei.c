@@ -38,7 +38,7 @@ int dir_add(struct inode *dir, const char *name, struct inode *ino)
 		return -ENOMEM;
 	memcpy(d->name, name, len + 1);
 	d->inode = iget(ino);
-	ino->nlink++;
+	inc_nlink(ino);
 	list_add_tail(&d->node, &dir->entries);
 	return 0;
 }
@@ -213,8 +213,8 @@ int fs_mkdir(struct inode *cwd, const char *path, unsigned mode)
 		r = ino ? dir_add(dir, last, ino) : -ENOMEM;
 		if (!r) {
 			ino->parent = iget(dir);    /* ".." */
-			ino->nlink++;               /* "." */
-			dir->nlink++;               /* the child's ".." */
+			inc_nlink(ino);             /* "." */
+			inc_nlink(dir);             /* the child's ".." */
 		}
 		iput(ino);                      /* the entry holds it (or it goes) */
 	}
@@ -231,10 +231,10 @@ static void dir_remove(struct inode *dir, struct dentry *d)
 	list_del(&d->node);
 	kfree(d);
 	if (S_ISDIR(ino->mode)) {
-		ino->nlink = 0;         /* its name and its "." */
-		dir->nlink--;           /* its ".." (the reference stays until it is freed) */
+		clear_nlink(ino);       /* its name and its "." */
+		drop_nlink(dir);        /* its ".." (the reference stays until it is freed) */
 	} else {
-		ino->nlink--;
+		drop_nlink(ino);
 	}
 	iput(ino);                      /* the entry's reference: open files keep it */
 }
