@@ -13,8 +13,10 @@ missing() {
     done
     [ -f /usr/share/qemu/qboot.rom ] || { echo qboot.rom; return; }
     [ -d /usr/lib/grub/i386-pc ] || { echo grub-pc-bin; return; }
-    # make trace's PNG timeline (scripts/traceplot.py)
-    python3 -c 'import matplotlib' 2>/dev/null || { echo python3-matplotlib; return; }
+    # make trace's PNG timeline (scripts/traceplot.py): Debian's python3
+    # has it where the python3 on PATH (a pyenv, say) does not.
+    python3 -c 'import matplotlib' 2>/dev/null || /usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
+        { echo python3-matplotlib; return; }
 }
 
 m=$(missing)

@@ -40,7 +40,7 @@ SPF_BROKEN_WHAT := speculative faults install without rechecking the sequence un
 VMA_LOCK_BROKEN_WHAT := mmap writers skip the per-VMA write lock: faults run on under them
 STEAL_BROKEN_WHAT := spinlock stealing ignores its bound: a sleeping waiter can be passed over without limit
 TRACE_BROKEN_WHAT := the trace ring claims its slot after the write: a nested event is overwritten unseen
-TRACE_CLOCK_BROKEN_WHAT := trace timestamps count from each CPU's own first event: cross-CPU order is wrong
+TRACE_CLOCK_BROKEN_WHAT := trace timestamps count from the first event of each CPU: cross-CPU order is wrong
 
 # Build variants: neither a design nor broken.  <V>_VALUES, <V>_DEFAULT as
 # for the design switches; a value other than the default adds

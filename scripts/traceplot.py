@@ -17,6 +17,7 @@ says how many events were lost to the ring's overflow.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import traceparse as tp
@@ -28,13 +29,32 @@ COLOURS = {"tlb": "#1f77b4", "ipi": "#ff7f0e", "pv": "#9467bd", "rcu": "#2ca02c"
 BACKGROUND = {"irq", "sched"}
 
 
+DEBIAN_DIST = "/usr/lib/python3/dist-packages"
+
+
+def import_pyplot():
+    """matplotlib.pyplot (Agg).  `make deps` installs Debian's
+    python3-matplotlib; a python3 on PATH that is not Debian's (a pyenv of
+    the same 3.x) does not see it, so its dist-packages are tried last."""
+    try:
+        import matplotlib
+    except ImportError:
+        if os.path.isdir(DEBIAN_DIST) and DEBIAN_DIST not in sys.path:
+            sys.path.append(DEBIAN_DIST)
+        try:
+            import matplotlib
+        except ImportError:
+            raise tp.TraceError("no matplotlib: run `make deps` (python3-matplotlib)") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
 def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = None,
          title: str = "", only: set | None = None) -> dict:
     """Draw @tr (events in [t0, t1] us, subsystems in @only) to PNG @out.
     Return what was drawn (counts), for tests and the caller's summary."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = import_pyplot()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -132,7 +152,11 @@ def main(argv=None) -> int:
         print(f"traceplot: {e}", file=sys.stderr)
         return 1
     only = set(a.only.split(",")) if a.only else None
-    print(plot(tr, a.out, a.t0, a.t1, a.title, only))
+    try:
+        print(plot(tr, a.out, a.t0, a.t1, a.title, only))
+    except tp.TraceError as e:
+        print(f"traceplot: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
