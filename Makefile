@@ -85,7 +85,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify trace deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -257,6 +257,15 @@ fuzz: check-deps
 		--cpus "$(call given,CPUS)" $(SWITCH_ARGS) \
 		--accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
+# One scenario traced (scripts/trace.py, docs/tracing.md): SCENARIO=shootdown|
+# lazy|pv|rcu|spf-abort|gup-fallback|unsafe; CPUS and the design switches
+# override the scenario's own (with a warning where that defeats it).
+# trace.json (Perfetto, chrome://tracing) and timeline.png in
+# bench/results/trace-<date>-<scenario>/ and bench/results/trace-latest/.
+trace: check-deps
+	$(Q)$(PYTHON) scripts/trace.py --scenario "$(SCENARIO)" --cpus "$(call given,CPUS)" \
+		$(SWITCH_ARGS) --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
+
 # The Promela models of tests/models/ checked by spin (scripts/verify.py,
 # docs/verify.md): each correct model must pass, each broken variant must
 # fail, its counterexample printed one column per CPU.  ONLY=tlb,gup.* :
@@ -278,7 +287,10 @@ clean:
 
 help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean"
+	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify trace trace-cost deps clean"
+	@echo "  make trace SCENARIO=shootdown|lazy|pv|rcu|spf-abort|gup-fallback|unsafe [CPUS=n]: one scenario traced,"
+	@echo "      trace.json (Perfetto) and timeline.png in bench/results/trace-latest/ (docs/tracing.md)"
+	@echo "  make trace-cost: the trace's off cost (TRACE_POINTS=0 build side by side) and cycles per event"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

@@ -14,6 +14,7 @@
 #include "tests/kernel/ktest.h"
 #include "kernel/trace/trace.h"
 #include "kernel/trace/export.h"
+#include "kernel/trace/scenario.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
@@ -104,6 +105,11 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 		bench_run_requested();
 		trace_boot_export();
 		machine_exit(EXIT_PASS);
+	}
+	if (trace_scenario_requested()) {
+		int err = trace_scenario_run();        /* tracescn=: make trace */
+		trace_boot_export();
+		machine_exit(err ? EXIT_FAIL : EXIT_PASS);
 	}
 	process_run_init();             /* init=PROGRAM, if given */
 	monitor_run();

@@ -25,8 +25,12 @@ import traceparse as tp
 COLOURS = {"tlb": "#1f77b4", "ipi": "#ff7f0e", "pv": "#9467bd", "rcu": "#2ca02c",
            "fault": "#d62728", "gup": "#8c564b", "lock": "#e377c2", "sched": "#7f7f7f",
            "irq": "#bcbd22", "test": "#17becf"}
-# Spans drawn thin at the bottom of a lane, so that what they contain shows.
-BACKGROUND = {"irq", "sched"}
+# Each CPU lane has rows, so that spans of different subsystems that
+# overlap in time (a shootdown inside a grace period) both show: row
+# offset from the lane's centre and bar height.
+ROWS = {"tlb": (-0.36, 0.22), "fault": (-0.36, 0.22), "gup": (-0.36, 0.22),
+        "pv": (-0.12, 0.22), "rcu": (0.12, 0.16), "irq": (0.30, 0.08),
+        "sched": (0.30, 0.08), "lock": (0.30, 0.08), "test": (0.30, 0.08)}
 
 
 DEBIAN_DIST = "/usr/lib/python3/dist-packages"
@@ -74,12 +78,12 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
         if not keep(s.subsys) or s.end_us < lo or s.start_us > hi or s.cpu not in lane:
             continue
         y = lane[s.cpu]
-        h, base = (0.12, y + 0.28) if s.subsys in BACKGROUND else (0.36, y - 0.18)
+        off, h = ROWS.get(s.subsys, (0.30, 0.08))
         x0, x1 = max(s.start_us, lo), min(s.end_us, hi)
-        ax.broken_barh([(x0, max(x1 - x0, (hi - lo) * 0.002))], (base, h),
-                       facecolors=COLOURS.get(s.subsys, "k"), alpha=0.55, edgecolor="none")
-        if s.subsys not in BACKGROUND and (x1 - x0) > (hi - lo) * 0.06:
-            ax.text(x0, y - 0.22, s.name, fontsize=7, va="top")
+        ax.broken_barh([(x0, max(x1 - x0, (hi - lo) * 0.002))], (y + off, h),
+                       facecolors=COLOURS.get(s.subsys, "k"), alpha=0.6, edgecolor="none")
+        if h > 0.1 and (x1 - x0) > (hi - lo) * 0.06:
+            ax.text(x0, y + off + h / 2, " " + s.name, fontsize=7, va="center")
         used.add(s.subsys)
         drawn["spans"] += 1
     for e in inst:
@@ -92,7 +96,7 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
                         textcoords="offset points", color="red", fontsize=9, weight="bold")
             drawn["freed_reads"] += 1
         else:
-            ax.plot([e.ts_us, e.ts_us], [y - 0.3, y + 0.3], color=COLOURS.get(e.subsys, "k"),
+            ax.plot([e.ts_us, e.ts_us], [y - 0.4, y + 0.4], color=COLOURS.get(e.subsys, "k"),
                     linewidth=1.2)
         used.add(e.subsys)
         drawn["instants"] += 1

@@ -24,7 +24,7 @@ struct trace_export_stats {
  */
 int trace_export(enum trace_export_to to, struct trace_export_stats *out);
 
-/** trace_boot_export() - traceexport= given: export now (after ktest or bench). */
+/** trace_boot_export() - traceexport= given (or tracescn=: to the port): export now. */
 void trace_boot_export(void);
 
 #endif

@@ -68,7 +68,7 @@ struct trace_switch trace_switch;
 
 /* The stop trigger (trace_stop_after()): armed rarely, read by the on path only. */
 static int stop_id = -1, stop_argi = -1;
-static uint64_t stop_min;
+static uint64_t stop_val;
 static unsigned stop_after;
 static int stop_left = -1;          /* counting down once fired; -1: not fired */
 
@@ -100,7 +100,7 @@ static void check_trigger(unsigned id, uint64_t a0, uint64_t a1, uint64_t a2)
 	if ((int)id != READ_ONCE(stop_id))
 		return;
 	uint64_t a[3] = { a0, a1, a2 };
-	if (stop_argi >= 0 && a[stop_argi] < stop_min)
+	if (stop_argi >= 0 && a[stop_argi] != stop_val)
 		return;
 	int none = -1;
 	/* One CPU arms the countdown; the others' events count in it. */
@@ -227,11 +227,11 @@ void trace_clear(void)
 	WRITE_ONCE(stop_left, -1);
 }
 
-void trace_stop_after(int id, int argi, uint64_t min, unsigned after)
+void trace_stop_after(int id, int argi, uint64_t val, unsigned after)
 {
 	WRITE_ONCE(stop_id, -1);
 	stop_argi = argi >= 0 && argi < 3 ? argi : -1;
-	stop_min = min;
+	stop_val = val;
 	stop_after = after;
 	WRITE_ONCE(stop_left, -1);
 	WRITE_ONCE(stop_id, id);

@@ -145,12 +145,12 @@ struct trace_read_stats {
 unsigned trace_read(unsigned cpu, struct trace_event *out, unsigned max, struct trace_read_stats *st);
 
 /**
- * trace_stop_after() - the trigger: once event @id is recorded (arg @argi
- * at least @min, argi -1: any), let @after events more be recorded on any
+ * trace_stop_after() - the trigger: once event @id is recorded (with arg
+ * @argi equal to @val; argi -1: any), let @after events more be recorded on any
  * CPU, then switch tracing off; the rings then hold what led up to it.
  * id -1 disarms.  Context: process.
  */
-void trace_stop_after(int id, int argi, uint64_t min, unsigned after);
+void trace_stop_after(int id, int argi, uint64_t val, unsigned after);
 
 /**
  * trace_set_test_hook() - the trace suite's stand-in for an NMI: @fn runs

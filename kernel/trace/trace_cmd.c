@@ -6,6 +6,7 @@
  */
 #include "kernel/trace/trace.h"
 #include "kernel/trace/export.h"
+#include "kernel/trace/scenario.h"
 #include "kernel/cpumask.h"
 #include "kernel/errno.h"
 #include "kernel/monitor.h"
@@ -115,7 +116,7 @@ static int set_tracebuf(const char *v)
 }
 KERNEL_PARAM(tracebuf, "tracebuf", "EVENTS", "trace ring slots per CPU (power of two, default 4096)", set_tracebuf);
 
-/* EVENT or EVENT:AFTER or EVENT:AFTER:ARGI>=MIN (the trigger of ring.c). */
+/* EVENT or EVENT:AFTER or EVENT:AFTER:aN=V (the trigger of ring.c). */
 static int parse_stop(char *v)
 {
 	char *after = strchr(v, ':'), *cond = NULL;
@@ -130,9 +131,9 @@ static int parse_stop(char *v)
 			return -EINVAL;
 	}
 	if (cond) {
-		/* "aN>=MIN" */
-		if (cond[0] != 'a' || cond[1] < '0' || cond[1] > '2' || strncmp(cond + 2, ">=", 2) ||
-		    kstrtoull(cond + 4, 0, &min))
+		/* "aN=V" */
+		if (cond[0] != 'a' || cond[1] < '0' || cond[1] > '2' || cond[2] != '=' ||
+		    kstrtoull(cond + 3, 0, &min))
 			return -EINVAL;
 		argi = cond[1] - '0';
 	}
@@ -147,13 +148,13 @@ static int set_tracestop(const char *v)
 {
 	static char buf[64];
 	if (strlcpy(buf, v, sizeof(buf)) >= sizeof(buf) || parse_stop(buf)) {
-		pr_warn("trace: tracestop= wants EVENT[:AFTER[:aN>=MIN]], EVENT a name of events.def\n");
+		pr_warn("trace: tracestop= wants EVENT[:AFTER[:aN=V]], EVENT a name of events.def\n");
 		return -EINVAL;
 	}
 	return 0;
 }
-KERNEL_PARAM(tracestop, "tracestop", "EVENT[:AFTER[:aN>=MIN]]",
-	     "stop tracing AFTER events after EVENT (arg N at least MIN)", set_tracestop);
+KERNEL_PARAM(tracestop, "tracestop", "EVENT[:AFTER[:aN=V]]",
+	     "stop tracing AFTER events after EVENT (whose arg N is V)", set_tracestop);
 
 static int set_traceexport(const char *v)
 {
@@ -190,9 +191,9 @@ static void report_export(int err, const struct trace_export_stats *st, bool por
 
 void trace_boot_export(void)
 {
-	if (!boot_export)
+	if (!boot_export && !trace_scenario_requested())
 		return;
-	bool port = strcmp(boot_export, "port") == 0;
+	bool port = !boot_export || strcmp(boot_export, "port") == 0;
 	struct trace_export_stats st;
 	int err = trace_export(port ? TRACE_TO_PORT : TRACE_TO_CONSOLE, &st);
 	if (err == -ENODEV) {
@@ -302,7 +303,7 @@ static int cmd_trace(int argc, char **argv)
 	if (strcmp(sub, "stop") == 0 && argc == 3) {
 		char buf[64];
 		if (strlcpy(buf, argv[2], sizeof(buf)) >= sizeof(buf) || parse_stop(buf)) {
-			mon_printf("error: usage: trace stop EVENT[:AFTER[:aN>=MIN]]\n");
+			mon_printf("error: usage: trace stop EVENT[:AFTER[:aN=V]]\n");
 			return -EINVAL;
 		}
 		return 0;

@@ -20,6 +20,7 @@
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/trace/trace.h"
+#include "kernel/trace/scenario.h"
 #include "kernel/cpumask.h"
 #include "kernel/errno.h"
 #include "kernel/monitor.h"
@@ -163,31 +164,6 @@ static struct causal_result check_causal(unsigned ncpus)
 
 /* ---- the causal order of real shootdowns --------------------------------- */
 
-static struct mm_struct *c_mm;
-static volatile int c_stop, c_ready;
-
-/* Keep c_mm loaded (not lazy) on this CPU until told to stop. */
-static void spinner(void *arg)
-{
-	(void)arg;
-	kthread_use_mm(c_mm);
-	uint64_t v;
-	copy_from_user(&v, (void *)AREA, sizeof(v));
-	__atomic_fetch_add(&c_ready, 1, __ATOMIC_SEQ_CST);
-	while (!READ_ONCE(c_stop))
-		cpu_relax();
-	kthread_unuse_mm(c_mm);
-}
-
-static int map_touch(uintptr_t a)
-{
-	if (do_mmap(c_mm, a, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (long)a)
-		return -1;
-	uint64_t one = 1;
-	return copy_to_user((void *)a, &one, sizeof(one));
-}
-
 static void test_shootdown_causal_order(struct ktest *t)
 {
 	unsigned ncpus = num_online_cpus();
@@ -195,33 +171,19 @@ static void test_shootdown_causal_order(struct ktest *t)
 		ktest_skip(t, "needs 2 to 16 CPUs");
 		return;
 	}
-	c_mm = mm_create();
-	KTEST_ASSERT_NOT_NULL(t, c_mm);
-	kthread_use_mm(c_mm);
-	KTEST_ASSERT_EQ(t, map_touch(AREA), 0);
-	c_stop = c_ready = 0;
-	unsigned me = smp_processor_id(), cpu, n = 0;
-	struct thread *th[MAX_CPUS];
-	for_each_online_cpu(cpu)
-		if (cpu != me)
-			th[n++] = thread_create_on(cpu, "ktest-trace", spinner, NULL);
-	while (READ_ONCE(c_ready) < (int)n)
-		msleep(1);
+	static struct trace_scn s;      /* every other CPU runs its mm */
+	KTEST_ASSERT_EQ(t, trace_scn_start(&s, AREA, NULL), 0);
 
 	uint32_t saved = READ_ONCE(trace_switch.mask);
 	trace_clear();
 	trace_set_mask(1u << TRACE_SUB_tlb | 1u << TRACE_SUB_ipi);
 	for (int i = 0; i < ROUNDS; i++) {
 		uintptr_t a = AREA + PAGE_SIZE;
-		if (map_touch(a) || do_munmap(c_mm, a, PAGE_SIZE))
+		if (trace_scn_map(&s, a, 1) || do_munmap(s.mm, a, PAGE_SIZE))
 			ktest_fail(t, __FILE__, __LINE__, "round %d: mmap/munmap failed", i);
 	}
 	trace_set_mask(0);
-	c_stop = 1;
-	for (unsigned i = 0; i < n; i++)
-		thread_join(th[i]);
-	kthread_unuse_mm(c_mm);
-	mm_put(c_mm);
+	trace_scn_stop(&s);
 
 	if (read_all(t)) {
 		struct causal_result r = check_causal(ncpus);
