@@ -36,6 +36,24 @@ ROWS = {"tlb": (-0.36, 0.22), "fault": (-0.36, 0.22), "gup": (-0.36, 0.22),
 DEBIAN_DIST = "/usr/lib/python3/dist-packages"
 
 
+# Instants worth a word on the picture: ident -> label (args formatted in).
+LABELS = {"TLB_LAZY_SKIP": "lazy cpu{0} skipped", "PV_DEFER": "defer cpu{0}",
+          "PV_FLUSH_ENTRY": "flush on entry", "FAULT_SPF_ABORT": "spf abort ({0})",
+          "FAULT_FALLBACK": "fallback", "GUP_FALLBACK": "gup fallback",
+          "RCU_TABLE_FREE": "{0} tables freed"}
+SPF_REASONS = ["seq", "no_table", "vma", "pte", "unsupported"]
+
+
+def label(e: tp.Event) -> str | None:
+    fmt = LABELS.get(e.type.ident)
+    if fmt is None:
+        return None
+    a0 = e.args[0]
+    if e.type.ident == "FAULT_SPF_ABORT" and a0 < len(SPF_REASONS):
+        a0 = SPF_REASONS[a0]
+    return fmt.format(a0)
+
+
 def import_pyplot():
     """matplotlib.pyplot (Agg).  `make deps` installs Debian's
     python3-matplotlib; a python3 on PATH that is not Debian's (a pyenv of
@@ -98,6 +116,10 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
         else:
             ax.plot([e.ts_us, e.ts_us], [y - 0.4, y + 0.4], color=COLOURS.get(e.subsys, "k"),
                     linewidth=1.2)
+            text = label(e)
+            if text:
+                ax.text(e.ts_us, y + 0.45, " " + text, fontsize=7, va="bottom",
+                        color=COLOURS.get(e.subsys, "k"))
         used.add(e.subsys)
         drawn["instants"] += 1
     for f in tp.flows(tr):

@@ -196,17 +196,20 @@ int trace_scenario_run(void)
 		do_madvise(s.mm, SCN_AREA + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED);
 	}
 	if (is_pv) {
-		if (pv_host == PV_HOST_NONE || !pvmodel_preempt(victim, 2000))
+		/* 5 ms out; the NMI may take milliseconds to land under TCG:
+		 * wait for the record to say preempted (20 ms at most). */
+		if (pv_host == PV_HOST_NONE || !pvmodel_preempt(victim, 5000))
 			pr_warn("trace: pv scenario: the host model did not preempt CPU %u (SHOOTDOWN=pv?)\n",
 				victim);
-		for (int i = 0; i < 1000 && !pv_vcpu_preempted(victim); i++)
+		uint64_t until = ktime_ns() + 20000000ull;
+		while (!pv_vcpu_preempted(victim) && ktime_ns() < until)
 			cpu_relax();
 	}
 	/* The whole area, page table and all: table-freeing flush. */
 	do_munmap(s.mm, SCN_AREA, (uint64_t)SCN_PAGES * PAGE_SIZE);
 	trace(MARK, 2, 0, 0);
 	if (is_pv)
-		mdelay(3);          /* the preempted vCPU comes back and flushes on entry */
+		mdelay(6);          /* the preempted vCPU comes back and flushes on entry */
 	rcu_barrier();              /* the table batch's grace period and its callback */
 	trace(MARK, 3, 0, 0);
 	trace_scn_stop(&s);
