@@ -59,8 +59,8 @@ struct trace_ring {
 #endif
 } __aligned(64);
 
-static struct trace_ring rings[NR_CPUS];
-static unsigned ring_size;         /* power of two, the same for every CPU */
+static struct trace_ring trace_rings[NR_CPUS];      /* scripts/gdb/trace.py reads it */
+static unsigned trace_ring_slots;         /* power of two, the same for every CPU */
 static unsigned ring_order;
 unsigned trace_ring_events = TRACE_RING_DEFAULT;   /* tracebuf= (trace_cmd.c) */
 
@@ -114,7 +114,7 @@ void __trace_event(unsigned id, uint64_t a0, uint64_t a1, uint64_t a2)
 	unsigned long flags;
 	local_irq_save(flags);      /* no migration, no IRQ; an NMI may still nest */
 	unsigned cpu = smp_processor_id();
-	struct trace_ring *r = &rings[cpu];
+	struct trace_ring *r = &trace_rings[cpu];
 	struct trace_event *ev = READ_ONCE(r->ev);
 	if (!ev)
 		goto out;
@@ -143,7 +143,7 @@ void __trace_event(unsigned id, uint64_t a0, uint64_t a1, uint64_t a2)
 	} while (!__atomic_compare_exchange_n(&r->head, &h, h + 1, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 #endif
-	struct trace_event *e = &ev[h & (ring_size - 1)];
+	struct trace_event *e = &ev[h & (trace_ring_slots - 1)];
 	WRITE_ONCE(e->seq, 0);
 	/* seq = 0 before the fields: pairs with trace_read()'s smp_rmb
 	 * before its second seq read. */
@@ -169,20 +169,20 @@ out:
 unsigned trace_read(unsigned cpu, struct trace_event *out, unsigned max, struct trace_read_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (cpu >= NR_CPUS || !READ_ONCE(rings[cpu].ev))
+	if (cpu >= NR_CPUS || !READ_ONCE(trace_rings[cpu].ev))
 		return 0;
-	struct trace_ring *r = &rings[cpu];
+	struct trace_ring *r = &trace_rings[cpu];
 	/* Acquire-free: a head we read may name slots not yet committed;
 	 * their seq says so and they count as torn. */
 	uint64_t head = READ_ONCE(r->head), start = READ_ONCE(r->start);
 	if (start > head)
 		start = head;
-	uint64_t first = head - start > ring_size ? head - ring_size : start;
+	uint64_t first = head - start > trace_ring_slots ? head - trace_ring_slots : start;
 	st->claimed = head - start;
 	st->overwritten = first - start;
 	unsigned n = 0;
 	for (uint64_t i = first; i < head; i++) {
-		const struct trace_event *e = &r->ev[i & (ring_size - 1)];
+		const struct trace_event *e = &r->ev[i & (trace_ring_slots - 1)];
 		uint32_t want = (uint32_t)(i + 1);
 		/* Pairs with the writer's release at commit. */
 		if (smp_load_acquire(&e->seq) != want) {
@@ -218,7 +218,7 @@ void trace_set_mask(uint32_t mask)
 void trace_clear(void)
 {
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
-		struct trace_ring *r = &rings[cpu];
+		struct trace_ring *r = &trace_rings[cpu];
 		WRITE_ONCE(r->start, READ_ONCE(r->head));
 #ifdef CONFIG_TRACE_CLOCK_BROKEN
 		r->clock_base = 0;
@@ -244,7 +244,7 @@ void trace_set_test_hook(void (*fn)(void))
 
 unsigned trace_ring_size(void)
 {
-	return ring_size;
+	return trace_ring_slots;
 }
 
 void trace_rings_alloc(void)
@@ -255,7 +255,7 @@ void trace_rings_alloc(void)
 		order++;
 	unsigned cpu, got = 0;
 	/* The size first: a writer that sees a ring uses it. */
-	ring_size = n;
+	trace_ring_slots = n;
 	ring_order = order;
 	for_each_online_cpu(cpu) {
 		struct page *pg = alloc_pages(order);
@@ -265,11 +265,11 @@ void trace_rings_alloc(void)
 			continue;
 		}
 		memset(page_address(pg), 0, (size_t)PAGE_SIZE << order);
-		rings[cpu].head = rings[cpu].start = 0;
+		trace_rings[cpu].head = trace_rings[cpu].start = 0;
 		/* Publish the zeroed ring; pairs with __trace_event()'s
 		 * READ_ONCE of ev under the address dependency to its slots
 		 * (the LKMM's dependency ordering, as rcu_dereference). */
-		smp_store_release(&rings[cpu].ev, (struct trace_event *)page_address(pg));
+		smp_store_release(&trace_rings[cpu].ev, (struct trace_event *)page_address(pg));
 		got++;
 	}
 	pr_info("trace: %u-event ring on each of %u CPUs (%u KiB each), overwrite-oldest\n",
