@@ -140,6 +140,9 @@ def run(name: str, cpus: int | None, given: dict, accel: str, timeout: float) ->
         json.dump(tracechrome.to_chrome(tr), f)
     title = f"{name}: {TITLES[name]}  [{config}, {ncpus} CPUs, TCG]"
     drawn = traceplot.plot(tr, os.path.join(out, "timeline.png"), t0, t1, title)
+    if name == "unsafe" and not drawn["freed_reads"]:
+        print("trace: warning: no walker read a freed table this time (the race is "
+              "probabilistic, and a busy host makes it rarer): run it again")
     latest = os.path.join(RESULTS, "trace-latest")
     shutil.rmtree(latest, ignore_errors=True)
     shutil.copytree(out, latest)

@@ -17,6 +17,7 @@ says how many events were lost to the ring's overflow.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -84,6 +85,11 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
     hi = t1 if t1 is not None else (tr.events[-1].ts_us if tr.events else 1.0)
     if hi <= lo:
         hi = lo + 1.0
+    # Time from the window's start: readable tick labels, no axis offset.
+    origin = lo
+    tr = dataclasses.replace(tr, events=[dataclasses.replace(e, ts_us=e.ts_us - origin)
+                                         for e in tr.events])
+    lo, hi = 0.0, hi - origin
     cpus = sorted(c.cpu for c in tr.cpus)
     lane = {c: i for i, c in enumerate(cpus)}
     keep = (lambda s: True) if not only else (lambda s: s in only)
@@ -125,8 +131,8 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
     for f in tp.flows(tr):
         if f.src.cpu not in lane or f.dst.cpu not in lane:
             continue
-        if f.dst.ts_us < lo or f.src.ts_us > hi:
-            continue
+        if not (lo <= f.src.ts_us <= hi and lo <= f.dst.ts_us <= hi):
+            continue        # an arrow from outside the window would point nowhere
         if not keep("ipi" if f.kind == "ipi" else "pv"):
             continue
         style = "-" if f.kind == "ipi" else "--"
@@ -139,7 +145,7 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
     ax.set_ylim(len(cpus) - 0.5, -0.7)
     ax.set_yticks(range(len(cpus)))
     ax.set_yticklabels([f"cpu{c}" for c in cpus])
-    ax.set_xlabel("time (µs, from the trace's first event)")
+    ax.set_xlabel(f"time (µs) from {origin:.1f} µs after the trace's first event")
     ax.set_ylabel("CPU")
     ax.grid(axis="x", alpha=0.3)
     lost = tr.lost
@@ -158,7 +164,7 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
-    fig.savefig(out)
+    fig.savefig(out, bbox_inches="tight")
     plt.close(fig)
     return drawn
 
