@@ -45,6 +45,8 @@ RESULTS = os.path.join(ROOT, "bench", "results")
 
 # name: (switches, cpus, command line, window)
 # window: ("marks", a, b, margin_us) between scenario marks a and b;
+#         ("between", A, B, margin) from the first event A to the first B
+#         after it, widened by margin (a fraction of that time);
 #         ("focus", EVENT, before_us, after_us[, (arg, value)]) around the
 #         first such event.
 SCENARIOS = {
@@ -53,9 +55,9 @@ SCENARIOS = {
     "lazy": ({}, 4, "tracescn=lazy trace=tlb,ipi,rcu,test",
              ("marks", 1, 2, 30.0)),
     "pv": ({"SHOOTDOWN": "pv"}, 4, "tracescn=pv trace=tlb,ipi,pv,test",
-           ("focus", "PV_DEFER", 300.0, 7000.0)),
+           ("between", "TLB_START", "PV_FLUSH_ENTRY", 0.05)),
     "rcu": ({"TABLE_FREE": "rcu"}, 4, "tracescn=rcu trace=tlb,ipi,rcu,test",
-            ("focus", "RCU_GP_START", 100.0, 20000.0)),
+            ("between", "TLB_DONE", "RCU_TABLE_FREE", 0.05)),
     "spf-abort": ({"FAULT": "spf"}, 2,
                   "ktest=fault trace=fault,lock,tlb,ipi tracestop=FAULT_SPF_ABORT:300:a0=0 traceexport=port",
                   ("focus", "FAULT_SPF_ABORT", 2000.0, 2500.0, ("reason", 0))),
@@ -97,6 +99,13 @@ def pick_window(tr: tp.Trace, win: tuple) -> tuple[float, float]:
         marks = {e.args[0]: e.ts_us for e in tr.events if e.type.ident == "MARK"}
         if win[1] in marks and win[2] in marks:
             return max(0.0, marks[win[1]] - win[3]), marks[win[2]] + win[3]
+        return tp.window(tr, None, 0, 0)
+    if win[0] == "between":
+        a = next((e for e in tr.events if e.type.ident == win[1]), None)
+        b = a and next((e for e in tr.events if e.type.ident == win[2] and e.ts >= a.ts), None)
+        if a and b:
+            pad = (b.ts_us - a.ts_us) * win[3] + 20.0
+            return max(0.0, a.ts_us - pad), b.ts_us + pad
         return tp.window(tr, None, 0, 0)
     min_arg = win[4] if len(win) > 4 else None
     if min_arg is not None:

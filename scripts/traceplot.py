@@ -41,7 +41,8 @@ DEBIAN_DIST = "/usr/lib/python3/dist-packages"
 LABELS = {"TLB_LAZY_SKIP": "lazy cpu{0} skipped", "PV_DEFER": "defer cpu{0}",
           "PV_FLUSH_ENTRY": "flush on entry", "FAULT_SPF_ABORT": "spf abort ({0})",
           "FAULT_FALLBACK": "fallback", "GUP_FALLBACK": "gup fallback",
-          "RCU_TABLE_FREE": "{0} tables freed"}
+          "RCU_TABLE_FREE": "{0} tables freed", "RCU_GP_START": "gp {0} starts",
+          "RCU_GP_END": "gp {0} ends"}
 SPF_REASONS = ["seq", "no_table", "vma", "pte", "unsupported"]
 
 
