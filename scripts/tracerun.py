@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""trace.py - `make trace SCENARIO=name`: one scenario traced, as pictures.
+"""tracerun.py - `make trace SCENARIO=name`: one scenario traced, as pictures.
 
 Builds the scenario's configuration, boots it under TCG with the trace
 port (COM2) connected to a file, lets the kernel run the scenario and
