@@ -257,13 +257,13 @@ fuzz: check-deps
 		--cpus "$(call given,CPUS)" $(SWITCH_ARGS) \
 		--accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
-# One scenario traced (scripts/trace.py, docs/tracing.md): SCENARIO=shootdown|
+# One scenario traced (scripts/tracerun.py, docs/tracing.md): SCENARIO=shootdown|
 # lazy|pv|rcu|spf-abort|gup-fallback|unsafe; CPUS and the design switches
 # override the scenario's own (with a warning where that defeats it).
 # trace.json (Perfetto, chrome://tracing) and timeline.png in
 # bench/results/trace-<date>-<scenario>/ and bench/results/trace-latest/.
 trace: check-deps
-	$(Q)$(PYTHON) scripts/trace.py --scenario "$(SCENARIO)" --cpus "$(call given,CPUS)" \
+	$(Q)$(PYTHON) scripts/tracerun.py --scenario "$(SCENARIO)" --cpus "$(call given,CPUS)" \
 		$(SWITCH_ARGS) --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
 # The Promela models of tests/models/ checked by spin (scripts/verify.py,

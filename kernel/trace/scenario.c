@@ -2,7 +2,7 @@
  * kernel/trace/scenario.c - the kernel side of `make trace SCENARIO=...`:
  * `tracescn=NAME` on the command line runs one small, named interleaving
  * with tracing on, exports the trace (traceexport=, default the trace
- * port) and leaves QEMU.  scripts/trace.py picks the build switches, the
+ * port) and leaves QEMU.  scripts/tracerun.py picks the build switches, the
  * CPUs and the window of the picture; docs/tracing.md shows the results.
  *
  *   shootdown  a munmap of a 2 MiB-aligned area on a mm all CPUs run: the
@@ -15,7 +15,7 @@
  *   pv         SHOOTDOWN=pv: one vCPU preempted by the host model while
  *              the munmap runs: its flush is deferred, done on its entry
  * (spf-abort, gup-fallback and unsafe trace the fault, gup and pv test
- * suites with a stop trigger instead: scripts/trace.py.)
+ * suites with a stop trigger instead: scripts/tracerun.py.)
  *
  * Every other CPU runs a thread of this file's (trace_scn_start()), which
  * the trace suite uses too: one copy of the setup.
