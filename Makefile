@@ -85,7 +85,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify trace deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify trace trace-cost deps clean help \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -265,6 +265,13 @@ fuzz: check-deps
 trace: check-deps
 	$(Q)$(PYTHON) scripts/tracerun.py --scenario "$(SCENARIO)" --cpus "$(call given,CPUS)" \
 		$(SWITCH_ARGS) --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
+
+# The trace's off cost (scripts/tracecost.py): the normal build with tracing
+# off beside a TRACE_POINTS=0 build, pagefault and munmap_pages, and the
+# cycles of one event with tracing on.  ROUNDS (default 2), CPUS (default 2).
+trace-cost: check-deps
+	$(Q)$(PYTHON) scripts/tracecost.py --cpus "$(or $(call given,CPUS),2)" --rounds "$(or $(ROUNDS),2)" \
+		--config "$(TABLE_FREE)-$(SHOOTDOWN)-$(FAULT)" --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
 
 # The Promela models of tests/models/ checked by spin (scripts/verify.py,
 # docs/verify.md): each correct model must pass, each broken variant must
