@@ -17,7 +17,6 @@ when the rings overflowed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -71,16 +70,9 @@ def to_chrome(tr: tp.Trace, t0: float | None = None, t1: float | None = None) ->
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("trace", help="binary image (COM2) or console log")
-    ap.add_argument("-o", "--out", required=True, help="trace.json to write")
-    ap.add_argument("--from", dest="t0", type=float, help="window start, us")
-    ap.add_argument("--to", dest="t1", type=float, help="window end, us")
-    a = ap.parse_args(argv)
-    try:
-        tr = tp.load(a.trace)
-    except (OSError, tp.TraceError) as e:
-        print(f"tracechrome: {e}", file=sys.stderr)
+    a = tp.converter_args(__doc__.splitlines()[0], "trace.json to write").parse_args(argv)
+    tr = tp.load_for("tracechrome", a.trace)
+    if tr is None:
         return 1
     with open(a.out, "w") as f:
         json.dump(to_chrome(tr, a.t0, a.t1), f)

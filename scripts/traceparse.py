@@ -228,6 +228,26 @@ def load(path: str, table: EventTable | None = None) -> Trace:
     return parse_image(extract_console(data.decode(errors="replace")), table)
 
 
+def converter_args(description: str, out_help: str):
+    """The converters' common command line: TRACE -o OUT [--from US --to US]."""
+    import argparse
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("trace", help="binary image (COM2) or console log")
+    ap.add_argument("-o", "--out", required=True, help=out_help)
+    ap.add_argument("--from", dest="t0", type=float, help="window start, us")
+    ap.add_argument("--to", dest="t1", type=float, help="window end, us")
+    return ap
+
+
+def load_for(prog: str, path: str) -> Trace | None:
+    """load(), or None after printing `prog: why` to stderr."""
+    try:
+        return load(path)
+    except (OSError, TraceError) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return None
+
+
 def main(argv=None) -> int:
     import argparse
     ap = argparse.ArgumentParser(description="print a kernel trace as text")

@@ -16,7 +16,6 @@ says how many events were lost to the ring's overflow.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
@@ -171,18 +170,12 @@ def plot(tr: tp.Trace, out: str, t0: float | None = None, t1: float | None = Non
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("trace", help="binary image (COM2) or console log")
-    ap.add_argument("-o", "--out", required=True, help="PNG to write")
-    ap.add_argument("--from", dest="t0", type=float, help="window start, us")
-    ap.add_argument("--to", dest="t1", type=float, help="window end, us")
+    ap = tp.converter_args(__doc__.splitlines()[0], "PNG to write")
     ap.add_argument("--title", default="")
     ap.add_argument("--only", help="subsystems to draw, comma separated")
     a = ap.parse_args(argv)
-    try:
-        tr = tp.load(a.trace)
-    except (OSError, tp.TraceError) as e:
-        print(f"traceplot: {e}", file=sys.stderr)
+    tr = tp.load_for("traceplot", a.trace)
+    if tr is None:
         return 1
     only = set(a.only.split(",")) if a.only else None
     try:

@@ -45,27 +45,30 @@ static struct trace_scn *cur;
 static volatile int scn_stop, scn_ready;
 static struct completion lazy_go;
 
-/* Run the mm here until told to stop: a flush target, never lazy. */
-static void spinner(void *arg)
+/* Load the scenario's mm here, touch its page (a TLB entry to flush), say so. */
+static void join_mm(void)
 {
-	(void)arg;
 	kthread_use_mm(cur->mm);
 	uint64_t v;
 	copy_from_user(&v, (void *)cur->area, sizeof(v));
 	__atomic_fetch_add(&scn_ready, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Run the mm here until told to stop: a flush target, never lazy. */
+static void spinner(void *arg)
+{
+	(void)arg;
+	join_mm();
 	while (!READ_ONCE(scn_stop))
 		cpu_relax();
 	kthread_unuse_mm(cur->mm);
 }
 
-/* Touch the mm, then sleep with it: the CPU's idle thread holds it lazily. */
+/* Sleep with the mm as ours: the CPU's idle thread then holds it lazily. */
 static void sleeper(void *arg)
 {
 	(void)arg;
-	kthread_use_mm(cur->mm);
-	uint64_t v;
-	copy_from_user(&v, (void *)cur->area, sizeof(v));
-	__atomic_fetch_add(&scn_ready, 1, __ATOMIC_SEQ_CST);
+	join_mm();
 	wait_for_completion(&lazy_go);
 	kthread_unuse_mm(cur->mm);
 }
