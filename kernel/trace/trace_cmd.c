@@ -226,8 +226,10 @@ static void print_event(const struct trace_event *e, uint64_t t0)
 /* The last @n events of all CPUs, merged by timestamp. */
 static int trace_dump(unsigned n)
 {
-	unsigned cpu, ncpus = num_online_cpus(), per = DUMP_MAX / (ncpus ? ncpus : 1);
-	unsigned have[NR_CPUS] = { 0 }, at[NR_CPUS] = { 0 }, base = 0, idx[NR_CPUS];
+	unsigned cpu, ncpus = num_online_cpus(), per = DUMP_MAX / (ncpus ? ncpus : 1), base = 0;
+	static unsigned have[NR_CPUS], at[NR_CPUS], idx[NR_CPUS];     /* one monitor thread */
+	memset(have, 0, sizeof(have));
+	memset(at, 0, sizeof(at));
 	uint64_t lost = 0, claimed = 0;
 	if (n > per)
 		n = per;
