@@ -4,6 +4,8 @@
  * A suite is a file in tests/kernel/ that defines its cases and registers
  * itself with KTEST_SUITE(); the linker gathers suites into one section.
  * `ktest=all` or `ktest=name1,name2` on the command line runs them at boot;
+ * `ktest=tlb:lazy_cpus+test_concurrent_flushers,smp` runs only those cases
+ * of tlb (named with or without their "test_" prefix) and all of smp;
  * results go to the serial port as KTAP version 1, and the verdict leaves
  * QEMU through isa-debug-exit (EXIT_PASS / EXIT_FAIL; a panic is EXIT_PANIC).
  *
@@ -131,9 +133,9 @@ uint64_t ktest_frames_available(void);
 uint64_t ktest_heap_bytes(void);
 
 /**
- * ktest_run() - run the suites named in @spec ("all" or a comma list),
- * print KTAP, and return the number of failed cases (unknown suite names
- * count as failures).
+ * ktest_run() - run the suites named in @spec ("all" or a comma list of
+ * `suite` or `suite:case+case`), print KTAP, and return the number of
+ * failed cases (unknown suite or case names count as failures).
  */
 int ktest_run(const char *spec);
 
