@@ -84,7 +84,7 @@ include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
 .PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help \
-	print-kernel print-iso host-tests check-deps
+	print-kernel print-iso host-tests check-deps lab grade labcheck
 all: kernel
 kernel: $(KERNEL)
 
@@ -263,6 +263,24 @@ fuzz: check-deps
 verify: check-deps
 	$(Q)$(PYTHON) scripts/verify.py $(subst $(comma),$(space),$(ONLY))
 
+# The course labs (docs/labs.md): `make lab LAB=n DEST=dir` writes the
+# student tree of lab n (scripts/lab.py: the lab's marked regions stubbed);
+# `make grade LAB=n` grades this tree on lab n (scripts/grade.py; in a
+# student tree LAB defaults to its own lab); `make labcheck` checks every
+# lab: full marks here, below full marks in its student tree, which must
+# build (scripts/labcheck.py; .ci/run runs it; ONLY=1,3: those labs).
+lab:
+	$(Q)$(if $(LAB),,$(error make lab needs LAB=n (docs/labs.md lists the labs)))
+	$(Q)$(if $(DEST),,$(error make lab needs DEST=dir, a new folder for the student tree))
+	$(Q)$(PYTHON) scripts/lab.py --lab "$(LAB)" --dest "$(DEST)"
+
+grade: check-deps
+	$(Q)$(PYTHON) scripts/grade.py --lab "$(LAB)" --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
+
+labcheck: check-deps
+	$(Q)$(PYTHON) scripts/labcheck.py --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)" \
+		$(if $(ONLY),--only "$(ONLY)")
+
 include tests/host/host.mk
 
 # ---- packages -----------------------------------------------------------------
@@ -277,6 +295,7 @@ clean:
 help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean"
+	@echo "Labs:    lab LAB=n DEST=dir (a student tree)  grade LAB=n (its autograder)  labcheck (every lab graded right)"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

@@ -19,10 +19,10 @@ static const char *const level_name[] = { "", "pte", "pmd", "pud", "pgd" };
 int pt_trace(uint64_t pgd_pa, uintptr_t va, struct pt_trace *tr)
 {
 	memset(tr, 0, sizeof(*tr));
+	/* LAB 1 BEGIN: refuse a non-canonical va; walk from the PGD down recording table, index and entry; stop at a non-present entry or a leaf and set mapped, pa and page_size */
 	/* Bits 63..47 must all equal bit 47: else no table maps @va. */
 	if (!(va < USER_TOP || va >= 0xffff800000000000ul))
 		return -EINVAL;
-	/* LAB 1 BEGIN: walk from the PGD down: record table, index and entry at each level; stop at a non-present entry or a leaf and set mapped, pa and page_size */
 	uint64_t table_pa = pgd_pa;
 	for (int level = PT_PGD; level >= PT_PTE; level--) {
 		const pteval_t *table = __va(table_pa);
@@ -44,6 +44,7 @@ int pt_trace(uint64_t pgd_pa, uintptr_t va, struct pt_trace *tr)
 	return 0;
 	/* LAB 1 STUB:
 	(void)pgd_pa;
+	(void)va;
 	return -ENOSYS;
 	*/
 	/* LAB 1 END */

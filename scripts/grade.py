@@ -187,8 +187,10 @@ def plan(tests: list[GradeTest]) -> list[GradeBoot]:
     return boots
 
 
-def verdict(t: GradeTest, cases, status: str) -> tuple[bool, str]:
+def verdict(t: GradeTest, cases, why_lines: list[str] = ()) -> tuple[bool, str]:
     """Did test t pass in a boot with these counted cases (testeval)?
+    why_lines: the boot's log lines, where a failed case's first
+    `# case: file:line: ...` diagnostic is looked up.
     Return (passed, why not)."""
     if t.case:
         mine = [c for c in cases if c.name == t.name]
@@ -196,6 +198,12 @@ def verdict(t: GradeTest, cases, status: str) -> tuple[bool, str]:
         mine = [c for c in cases if c.name.startswith(t.suite + ".") or
                 c.suite == t.suite]
     bad = [c for c in mine if c.status not in ("pass", "skip")]
+    if bad and why_lines:
+        first = next((ln.strip() for ln in why_lines
+                      if f"# {bad[0].name.split('.', 1)[-1]}: " in ln), None)
+        if first:   # "# case: file:line: message" -> "file:line: message"
+            return False, f"{bad[0].name}: {first.split(': ', 1)[1]}"
+
     if t.case and mine and all(c.status == "skip" for c in mine):
         return False, f"{t.name}: skipped ({mine[0].note}): a skip is no pass"
     if bad:
@@ -211,7 +219,7 @@ def verdict(t: GradeTest, cases, status: str) -> tuple[bool, str]:
 
 def run_boot(b: GradeBoot, kernel: str, accel: str, mem: str,
              timeout: float | None, stem: str):
-    """Boot once; return (counted cases, status, seconds, log path)."""
+    """Boot once; return (counted cases, log lines, seconds, log path)."""
     os.makedirs(LOG_DIR, exist_ok=True)
     log_path = os.path.join(LOG_DIR, stem + ".log")
     t = timeout or runtests.default_timeout(accel, b.cpus, 1)
@@ -222,9 +230,9 @@ def run_boot(b: GradeBoot, kernel: str, accel: str, mem: str,
     res, text = kbuild.boot(kernel, b.cpus, cmdline, log_path, accel, mem, t)
     suites = list(dict.fromkeys(i.split(":", 1)[0] for i in b.spec))
     label = f"{b.config} cpus={b.cpus}"
-    cases, _, status = evaluate_boot(label, text, res.classification,
-                                     suites, t)
-    return cases, status, res.duration, log_path
+    cases, lines, _ = evaluate_boot(label, text, res.classification,
+                                    suites, t)
+    return cases, lines, res.duration, log_path
 
 
 def boot_stem(lab: int, b: GradeBoot, k: int) -> str:
@@ -288,10 +296,10 @@ def main(argv: list[str] | None = None) -> int:
             break
         kbuild.say(f"boot {k}/{len(boots)}: {'+'.join([b.config, *b.extras])}"
                    f" cpus={b.cpus} run {b.run}: ktest={','.join(b.spec)}")
-        cases, status, secs, log = run_boot(b, kernel, accel, a.mem,
-                                            a.timeout, boot_stem(lab, b, k))
+        cases, lines, secs, log = run_boot(b, kernel, accel, a.mem,
+                                           a.timeout, boot_stem(lab, b, k))
         for t in b.tests:
-            ok, why = verdict(t, cases, status)
+            ok, why = verdict(t, cases, lines)
             t.results.append((ok, "" if ok else
                               f"run {b.run}: {why} (log "
                               f"{os.path.relpath(log, a.root)})", secs))

@@ -12,6 +12,7 @@ source (docs/labs.md, "For teachers"):
     /* LAB 3 END */
 
 The student tree of lab n is every file `git ls-files` lists, where
+(markers are searched for in C sources, SOURCE_EXTS, only)
 
 * each region of lab n becomes `/* TODO (lab n): <the BEGIN text> */`
   (indented as the BEGIN line) followed by the STUB lines;
@@ -43,6 +44,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Files a student tree does not get: the teacher's notes with the answers.
 STRIP = {"docs/teaching.md"}
+
+# Markers are C comments: only these files are searched for them (the
+# docs and this script's own text show markers without being regions).
+SOURCE_EXTS = (".c", ".h")
 
 # The labs there may be (docs/labs.md lists seven).
 LAB_RANGE = range(1, 8)
@@ -180,7 +185,8 @@ def scan(root: str, files: list[str]) -> dict[str, list[Region]]:
     found = {}
     for rel in files:
         path = os.path.join(root, rel)
-        if not os.path.isfile(path) or os.path.islink(path):
+        if not rel.endswith(SOURCE_EXTS) or not os.path.isfile(path) or \
+                os.path.islink(path):
             continue
         lines = read_text(path)
         if lines is None:
