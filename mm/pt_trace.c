@@ -71,7 +71,7 @@ static int cmd_pt(int argc, char **argv)
 	}
 	for (int i = 0; i < tr.nsteps; i++) {
 		const struct pt_trace_step *s = &tr.step[i];
-		mon_printf("%s  table %#llx  index %3u  entry %#018llx%s\n", level_name[s->level],
+		mon_printf("%s  table %#llx  index %3u  entry 0x%016llx%s\n", level_name[s->level],
 			   (unsigned long long)s->table_pa, s->index, (unsigned long long)s->entry,
 			   entry_present(s->entry) ? "" : "  (not present)");
 	}
