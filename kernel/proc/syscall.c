@@ -57,7 +57,7 @@ static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 	uint64_t ns = (uint64_t)req.tv_sec * 1000000000u + (uint64_t)req.tv_nsec;
 	uint64_t end = ktime_ns() + ns;
 	struct process *p = current->proc;
-	while (ktime_ns() < end && !READ_ONCE(p->killed)) {
+	while (ktime_ns() < end && !process_must_leave(p)) {
 		set_current_state(THREAD_BLOCKED);
 		schedule_timeout(end - ktime_ns() > 0 ? end - ktime_ns() : 1);
 	}
@@ -182,19 +182,6 @@ static long sys_spawn(uintptr_t uname, uintptr_t uargv)
 	return r;
 }
 
-static long sys_waitpid(int pid, uintptr_t ustatus)
-{
-	int status;
-	if (ustatus && !access_ok(ustatus, sizeof(int)))
-		return -EFAULT;
-	long r = process_wait_child(pid, &status);
-	if (r)
-		return r;
-	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
-		return -EFAULT;
-	return pid;
-}
-
 static long sys_thread_join(int tid, uintptr_t ucode)
 {
 	int code;
@@ -239,7 +226,7 @@ long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	case SYS_thread_create: return process_thread_create(a0, a1, a2);
 	case SYS_thread_join: return sys_thread_join((int)a0, a1);
 	case SYS_spawn: return sys_spawn(a0, a1);
-	case SYS_waitpid: return sys_waitpid((int)a0, a1);
+	case SYS_waitpid: return do_wait4((int)a0, a1, 0);
 	case SYS_ncpus: return num_online_cpus();
 	default: return syscall_ext(nr, a0, a1, a2, a3, a4, a5);
 	}

@@ -58,12 +58,7 @@ KERNEL_PARAM(fuzz, "fuzz", "SEED,CALLS,THREADS", "the fuzz suite's pass (threads
  * and VMAs by RCU callbacks. */
 static void settle(uint64_t frames, uint64_t heap)
 {
-	uint64_t end = ktime_ns() + 5000000000ull;
-	do {
-		rcu_barrier();
-		msleep(20);
-	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
-		 ktime_ns() < end);
+	ktest_settle(frames, heap, 5000);
 }
 
 static void test_fuzz_pass(struct ktest *t)

@@ -9,6 +9,9 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/time.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -39,4 +42,15 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	do {
+		rcu_barrier();
+		msleep(20);
+	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
+		 ktime_ns() < end);
+	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
 }

@@ -1,0 +1,117 @@
+/*
+ * kernel/proc/wait.c - waitpid()/wait4() and getppid(): a process collects
+ * the status of its children as they end, and frees them.
+ *
+ * A user waiter claims nothing while it sleeps: each round it takes
+ * process_list_lock, looks through its children, and either frees one that
+ * has ended (under the lock, so neither its own end nor a second waiter
+ * can reach it) or notes the parent's child_exits and sleeps until that
+ * changes.  process_end() increments child_exits under the same lock
+ * before waking child_wq, so a child that ends between the look and the
+ * sleep changes the count the sleeper compares against: no lost wakeup.
+ * (The kernel's own waits for what it spawned, parent NULL, are
+ * process_wait() in process.c.)
+ *
+ * Two threads waiting for the same child: the first to take the lock after
+ * its end gets it, the other finds it gone (-ECHILD), as on Linux.
+ */
+#include "kernel/proc/process.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/errno.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/proc/uapi/syscall.h"
+#include "mm/kmalloc.h"
+#include "mm/uaccess.h"
+
+int process_wait_child(int pid, int *status, int options)
+{
+	struct process *me = current->proc;
+	if (options & ~WNOHANG)
+		return -EINVAL;
+	/* pid 0 and -1: any child (there is one process group); a group
+	 * -pid names nobody. */
+	if (pid < -1)
+		return -ECHILD;
+	for (;;) {
+		struct process *q, *done = NULL;
+		bool any = false;
+		unsigned long flags;
+		spin_lock_irqsave(&process_list_lock, flags);
+		list_for_each_entry(q, &process_list, node) {
+			/* Our children only: not ourselves, not a sibling,
+			 * not an orphan (reparented to the kernel). */
+			if (q->parent != me || (pid > 0 && q->pid != pid))
+				continue;
+			any = true;
+			if (q->exited) {
+				done = q;
+				break;
+			}
+		}
+		if (done) {
+			list_del(&done->node);
+			me->nchildren--;
+			process_reaped_locked();
+			spin_unlock_irqrestore(&process_list_lock, flags);
+			int cpid = done->pid;
+			*status = done->exit_code;
+			kfree(done);
+			return cpid;
+		}
+		unsigned seen = me->child_exits;
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		if (!any)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		/* A waiting thread also stops when its own process is being
+		 * killed (or exec'd by another thread), or it would keep the
+		 * process alive after its end.  The READ_ONCE of child_exits
+		 * needs no barrier of its own: prepare_to_wait() orders it
+		 * after our queueing, wake_up() the waker's increment before
+		 * its look at the queue (kernel/sched/wait.h). */
+		wait_event(&me->child_wq, READ_ONCE(me->child_exits) != seen || process_must_leave(me));
+		if (process_must_leave(me))
+			return -EINTR;
+	}
+}
+
+long do_wait4(int pid, uintptr_t ustatus, int options)
+{
+	int status;
+	if (ustatus && !access_ok(ustatus, sizeof(int)))
+		return -EFAULT;
+	int r = process_wait_child(pid, &status, options);
+	if (r <= 0)
+		return r;
+	/* The child is freed already: a status address that access_ok()
+	 * passed but is unmapped loses it, with -EFAULT (as Linux). */
+	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	return r;
+}
+
+static long sys_wait4(uint64_t pid, uint64_t ustatus, uint64_t options, uint64_t urusage,
+		      uint64_t a4, uint64_t a5)
+{
+	(void)a4; (void)a5;
+	if (urusage)
+		return -EINVAL;             /* no resource accounting here */
+	return do_wait4((int)pid, ustatus, (int)options);
+}
+SYSCALL_EXTENSION(wait4, SYS_wait4, sys_wait4);
+
+static long sys_getppid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+	struct process *me = current->proc;
+	unsigned long flags;
+	/* The parent cannot be freed under the lock (its end clears our
+	 * `parent` under it first). */
+	spin_lock_irqsave(&process_list_lock, flags);
+	int ppid = me->parent ? me->parent->pid : 0;
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	return ppid;
+}
+SYSCALL_EXTENSION(getppid, SYS_getppid, sys_getppid);
