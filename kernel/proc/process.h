@@ -150,6 +150,15 @@ void process_reaped_locked(void);
  */
 long do_wait4(int pid, uintptr_t ustatus, int options);
 
+/** process_kill() - the kernel sends @sig to process @pid (any). Return: 0 or -ESRCH. */
+int process_kill(int pid, int sig);
+
+/* wait.c's race-test hooks: a pause of wait_window_us between a waiter's
+ * look at its children and its sleep (0: none), and how many children
+ * ended inside that window since boot.  Set by the `exec` suite only. */
+extern unsigned wait_window_us;
+unsigned long wait_window_races(void);
+
 /** process_wake_all() - wake every thread of @p that may sleep, to see `killed` or `exec_tid`. */
 void process_wake_all(struct process *p);
 

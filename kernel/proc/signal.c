@@ -31,6 +31,34 @@ static bool descends_from(struct process *q, struct process *me)
 	return false;
 }
 
+/*
+ * Send @sig (0: only check) to process @pid on behalf of @asker (NULL: the
+ * kernel, which may signal any process).  Return: 0, -ESRCH or -EPERM.
+ */
+static int kill_pid(int pid, int sig, struct process *asker)
+{
+	struct process *q, *p = NULL;
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	list_for_each_entry(q, &process_list, node)
+		if (q->pid == pid)
+			p = q;
+	int r = 0;
+	if (!p)
+		r = -ESRCH;
+	else if (asker && !descends_from(p, asker))
+		r = -EPERM;
+	else if (sig && !p->exited)
+		process_signal(p, sig);     /* a zombie has nothing left to end */
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	return r;
+}
+
+int process_kill(int pid, int sig)
+{
+	return kill_pid(pid, sig, NULL);
+}
+
 static long sys_kill(uint64_t upid, uint64_t usig, uint64_t a2, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
@@ -42,20 +70,6 @@ static long sys_kill(uint64_t upid, uint64_t usig, uint64_t a2, uint64_t a3, uin
 	/* No process groups and no broadcast (pid 0, -1, -group). */
 	if (pid <= 0)
 		return -EINVAL;
-	struct process *me = current->proc, *q, *p = NULL;
-	unsigned long flags;
-	spin_lock_irqsave(&process_list_lock, flags);
-	list_for_each_entry(q, &process_list, node)
-		if (q->pid == pid)
-			p = q;
-	long r = 0;
-	if (!p)
-		r = -ESRCH;
-	else if (!descends_from(p, me))
-		r = -EPERM;
-	else if (sig && !p->exited)
-		process_signal(p, sig);     /* a zombie has nothing left to end */
-	spin_unlock_irqrestore(&process_list_lock, flags);
-	return r;
+	return kill_pid(pid, sig, current->proc);
 }
 SYSCALL_EXTENSION(kill, SYS_kill, sys_kill);

@@ -12,6 +12,12 @@
  * (The kernel's own waits for what it spawned, parent NULL, are
  * process_wait() in process.c.)
  *
+ * WAIT_BROKEN=1 samples child_exits after dropping the lock instead: a
+ * child that ends in between is counted in the sample, its wakeup is
+ * lost, and the waiter sleeps until some other child ends, or forever.
+ * The `exec` suite's test_wait_lost_wakeup widens that window
+ * (wait_window_us) and must see it fail.
+ *
  * Two threads waiting for the same child: the first to take the lock after
  * its end gets it, the other finds it gone (-ECHILD), as on Linux.
  */
@@ -20,9 +26,32 @@
 #include "kernel/errno.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
+#include "kernel/atomic.h"
+#include "kernel/time.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+
+unsigned wait_window_us;
+static atomic64_t window_races;
+
+unsigned long wait_window_races(void)
+{
+	return (unsigned long)atomic64_read(&window_races);
+}
+
+/* The test hook: hold the window between look and sleep open, and count
+ * the children that ended inside it (each one a wakeup the sample taken
+ * under the lock must not lose). */
+static void wait_window(struct process *me, unsigned seen)
+{
+	unsigned us = READ_ONCE(wait_window_us);
+	if (!us)
+		return;
+	udelay(us);
+	if (READ_ONCE(me->child_exits) != seen)
+		atomic64_inc(&window_races);
+}
 
 int process_wait_child(int pid, int *status, int options)
 {
@@ -65,6 +94,10 @@ int process_wait_child(int pid, int *status, int options)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		wait_window(me, seen);
+#ifdef CONFIG_WAIT_BROKEN
+		seen = READ_ONCE(me->child_exits);  /* the bug: outside the lock */
+#endif
 		/* A waiting thread also stops when its own process is being
 		 * killed (or exec'd by another thread), or it would keep the
 		 * process alive after its end.  The READ_ONCE of child_exits

@@ -190,6 +190,44 @@ static void test_orphans_reaped(struct ktest *t)
 	expect_settled(t, frames, heap);
 }
 
+/*
+ * waitpid()'s protocol against a lost wakeup (wait.c): the count of ended
+ * children is sampled under the lock the scan holds.  The window between
+ * the scan and the sleep is held open (wait_window_us) while `killtest
+ * waitrace` spawns and waits; every child that ends inside it is a race
+ * the protocol must survive, counted.  WAIT_BROKEN=1 (sampled after the
+ * window) must sleep through a child's end: the run hangs, and is killed.
+ */
+#define WAIT_RACE_FLOOR 20
+
+static void test_wait_lost_wakeup(struct ktest *t)
+{
+	char *argv[] = { "killtest", "waitrace", "30", NULL };
+	unsigned long r0 = wait_window_races();
+	uint64_t end = ktime_ns() + 30000000000ull;
+	int runs = 0, hung = 0;
+	WRITE_ONCE(wait_window_us, 10000);
+	while (wait_window_races() - r0 < WAIT_RACE_FLOOR && ktime_ns() < end && !hung) {
+		int pid = process_spawn("killtest", 3, argv, NULL), st = -1;
+		KTEST_ASSERT_GE(t, pid, 1);
+		int r = process_wait_timeout(pid, &st, 5000000000ull);
+		if (r == -ETIMEDOUT) {
+			hung = 1;
+			process_kill(pid, SIGKILL);
+			process_wait(pid, &st);
+		} else {
+			KTEST_EXPECT_EQ(t, st, 0);
+		}
+		runs++;
+	}
+	WRITE_ONCE(wait_window_us, 0);
+	unsigned long races = wait_window_races() - r0;
+	ktest_log("%d runs of 30 waits: %lu children ended inside the window, %s", runs, races,
+		  hung ? "and a waitpid() slept through one (lost wakeup)" : "every one seen");
+	KTEST_EXPECT_FALSE(t, hung);
+	KTEST_EXPECT_GE(t, races, (unsigned long)WAIT_RACE_FLOOR);
+}
+
 /* The system-wide limit: -EAGAIN exactly there, nothing leaked. */
 static void test_process_limit(struct ktest *t)
 {
@@ -224,6 +262,7 @@ static struct ktest_case exec_cases[] = {
 	KTEST_CASE(test_kill_sleeping_and_spinning),
 	KTEST_CASE(test_kill_errors),
 	KTEST_CASE(test_orphans_reaped),
+	KTEST_CASE(test_wait_lost_wakeup),
 	KTEST_CASE(test_process_limit),
 	{ 0 },
 };

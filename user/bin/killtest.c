@@ -16,6 +16,9 @@
  *   killtest orphans N spawn a child that spawns N sleepers and exits: they
  *                      are orphans, the kernel reaps them
  *   killtest parent N  (that child)
+ *   killtest waitrace N  N rounds of spawn `true` and wait(): each must
+ *                      return that child (the suite widens the window
+ *                      between wait's look and its sleep meanwhile)
  * Exit status 0 if everything was as it must be, else the failed checks.
  */
 #include <errno.h>
@@ -169,6 +172,11 @@ int main(int argc, char **argv)
 		CHECK(kill(atoi(argv[2]), 0) == -1 && errno == EPERM);
 		CHECK(kill(atoi(argv[2]), SIGKILL) == -1 && errno == EPERM);
 		CHECK(kill(getppid(), SIGTERM) == -1 && errno == EPERM);
+	} else if (strcmp(mode, "waitrace") == 0 && argc > 2) {
+		for (int i = 0, n = atoi(argv[2]); i < n; i++) {
+			int pid = start("true", NULL, NULL), st = -1;
+			CHECK(wait(&st) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
 	} else if (strcmp(mode, "orphans") == 0 && argc > 2) {
 		int st = reap(start("killtest", "parent", argv[2]));
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -178,7 +186,7 @@ int main(int argc, char **argv)
 			start("sleeper", "200", NULL);
 		/* Exit without waiting: they outlive us, reparented to the kernel. */
 	} else {
-		printf("usage: killtest status|wnohang|kill|errors|orphans N\n");
+		printf("usage: killtest status|wnohang|kill|errors|orphans N|waitrace N\n");
 		return 98;
 	}
 	return failed;
