@@ -256,8 +256,29 @@ static void exec_mmap(struct process *p, struct mm_struct *mm, const char *name)
 	strlcpy(p->name, name, sizeof(p->name));
 	spin_unlock_irqrestore(&p->lock, flags);
 	strlcpy(current->name, name, sizeof(current->name));
+	arch_thread_reset_user_fpu(current);    /* nothing of the old program's registers */
 	pinbuf_release_mm(old);         /* its registered buffers go with it */
 	mm_put(old);
+}
+
+int exec_copy_from_user(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, char *path,
+			struct exec_args **out)
+{
+	long r = strncpy_from_user(path, (const char *)upath, EXEC_PATH_MAX);
+	if (r < 0)
+		return r == -E2BIG ? -ENAMETOOLONG : (int)r;
+	struct exec_args *args = exec_args_alloc();
+	if (!args)
+		return -ENOMEM;
+	r = exec_args_copy_user(args, uargv, false);
+	if (!r)
+		r = exec_args_copy_user(args, uenvp, true);
+	if (r) {
+		kfree(args);
+		return (int)r;
+	}
+	*out = args;
+	return 0;
 }
 
 static long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp, uint64_t a3, uint64_t a4,
@@ -265,18 +286,12 @@ static long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp, uint64_t 
 {
 	(void)a3; (void)a4; (void)a5;
 	char path[EXEC_PATH_MAX];
-	long r = strncpy_from_user(path, (const char *)upath, sizeof(path));
-	if (r < 0)
-		return r == -E2BIG ? -ENAMETOOLONG : r;
-	struct exec_args *args = exec_args_alloc();
-	if (!args)
-		return -ENOMEM;
-	r = exec_args_copy_user(args, uargv, false);
-	if (!r)
-		r = exec_args_copy_user(args, uenvp, true);
+	struct exec_args *args;
 	struct exec_image img;
-	if (!r)
-		r = exec_prepare(path, args, &img);
+	long r = exec_copy_from_user(upath, uargv, uenvp, path, &args);
+	if (r)
+		return r;
+	r = exec_prepare(path, args, &img);
 	kfree(args);
 	if (r)
 		return r;                   /* the caller is untouched */

@@ -58,6 +58,15 @@ int exec_args_add(struct exec_args *a, const char *s, bool env);
 int exec_args_copy_user(struct exec_args *a, uintptr_t uvec, bool env);
 
 /**
+ * exec_copy_from_user() - step 1 of execve() (and of spawn): user path
+ * @upath into @path (EXEC_PATH_MAX bytes), the user vectors @uargv and
+ * @uenvp (0: empty) into a new exec_args, *@out (kfree() it).
+ * Return: 0, -EFAULT, -E2BIG, -ENAMETOOLONG, or -ENOMEM.  Context: may sleep.
+ */
+int exec_copy_from_user(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, char *path,
+			struct exec_args **out);
+
+/**
  * exec_find_program() - the embedded program that @path names: "/bin/NAME"
  * or a bare "NAME".  Return: its image, *@size its size, or NULL.
  */

@@ -355,7 +355,7 @@ static void process_end(struct process *p)
 		}
 		/* The waiter frees p once it sees `exited` and then takes
 		 * this lock, so p outlives the wake_up.  Release: pairs with
-		 * wait_over()'s acquire (exit_code and the children's
+		 * wait_for()'s acquire (exit_code and the children's
 		 * hand-off above come before). */
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);

@@ -29,9 +29,7 @@ struct trap_frame;
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX_THREADS 64
-#define PROC_MAX_ARGS 16
 #define PROC_MAX_CHILDREN SPAWN_MAX_CHILDREN  /* children not yet reaped, per parent (uapi) */
-#define PROC_ARG_MAX 128
 #define PROC_MAX_PROCESSES 256      /* processes in the system, zombies included */
 /* The wait status of a process killed by a fault: WIFSIGNALED, WTERMSIG
  * SIGSEGV.  (It used to be the exit code 139, 128 + SIGSEGV, which a

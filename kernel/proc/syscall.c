@@ -11,6 +11,7 @@
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/exec.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
@@ -141,44 +142,20 @@ static long sys_getcpu(uintptr_t ucpu, uintptr_t unode)
 	return 0;
 }
 
+/* spawn(name, argv): create-then-exec (process_spawn_args()); argv as
+ * execve() takes it (NULL or empty: { name }). */
 static long sys_spawn(uintptr_t uname, uintptr_t uargv)
 {
-	char name[PROC_NAME_MAX];
-	long r = strncpy_from_user(name, (const char *)uname, sizeof(name));
-	if (r < 0)
-		return r == -E2BIG ? -ENOENT : r;
-	char *argv[PROC_MAX_ARGS + 1];
-	int argc = 0;
-	char *heap = kmalloc(PROC_MAX_ARGS * PROC_ARG_MAX);
-	if (!heap)
-		return -ENOMEM;
-	strlcpy(heap, name, PROC_ARG_MAX);
-	argv[argc++] = heap;
-	for (int i = 0; uargv; i++) {
-		uint64_t up;
-		if (copy_from_user(&up, (const void *)(uargv + 8 * (uint64_t)i), 8)) {
-			kfree(heap);
-			return -EFAULT;
-		}
-		if (!up)
-			break;
-		if (i == 0)
-			continue;       /* argv[0] is the name */
-		if (argc == PROC_MAX_ARGS) {
-			kfree(heap);
-			return -E2BIG;
-		}
-		char *dst = heap + argc * PROC_ARG_MAX;
-		r = strncpy_from_user(dst, (const char *)up, PROC_ARG_MAX);
-		if (r < 0) {
-			kfree(heap);
-			return r;
-		}
-		argv[argc++] = dst;
-	}
-	argv[argc] = NULL;
-	r = process_spawn(name, argc, argv, current->proc);
-	kfree(heap);
+	char name[EXEC_PATH_MAX];
+	struct exec_args *args;
+	long r = exec_copy_from_user(uname, uargv, 0, name, &args);
+	if (r)
+		return r;
+	if (args->argc == 0)
+		r = exec_args_add(args, name, false);
+	if (!r)
+		r = process_spawn_args(name, args, current->proc);
+	kfree(args);
 	return r;
 }
 

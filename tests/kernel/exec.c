@@ -44,6 +44,15 @@ static void expect_settled(struct ktest *t, uint64_t frames, uint64_t heap)
 	KTEST_EXPECT_TRUE(t, ok);
 }
 
+/* Run a user half of the suite: it must pass its checks and leak nothing. */
+static void run_clean(struct ktest *t, const char *prog, const char *mode)
+{
+	uint64_t frames, heap;
+	baseline(&frames, &heap);
+	KTEST_EXPECT_EQ(t, run2(prog, mode, NULL), 0);
+	expect_settled(t, frames, heap);
+}
+
 /* ---- execve ------------------------------------------------------------------ */
 
 static void test_exec_argv_envp_arrive(struct ktest *t)
@@ -53,20 +62,12 @@ static void test_exec_argv_envp_arrive(struct ktest *t)
 
 static void test_exec_failures_leave_caller_intact(struct ktest *t)
 {
-	uint64_t frames, heap;
-	baseline(&frames, &heap);
-	KTEST_EXPECT_EQ(t, run2("exectest", "bad", NULL), 0);
-	expect_settled(t, frames, heap);
+	run_clean(t, "exectest", "bad");
 }
 
 static void test_exec_ends_other_threads(struct ktest *t)
 {
-	uint64_t frames, heap;
-	baseline(&frames, &heap);
-	uint64_t t0 = ktime_ns();
-	KTEST_EXPECT_EQ(t, run2("exectest", "threads", NULL), 0);
-	ktest_log("exec of a 4-thread process: %llu ms", (unsigned long long)(ktime_ns() - t0) / 1000000);
-	expect_settled(t, frames, heap);
+	run_clean(t, "exectest", "threads");
 }
 
 /* spawn is create-then-exec: the same loader, the same path rules. */
@@ -162,10 +163,7 @@ static void test_wnohang(struct ktest *t)
 
 static void test_kill_sleeping_and_spinning(struct ktest *t)
 {
-	uint64_t frames, heap;
-	baseline(&frames, &heap);
-	KTEST_EXPECT_EQ(t, run2("killtest", "kill", NULL), 0);
-	expect_settled(t, frames, heap);
+	run_clean(t, "killtest", "kill");
 }
 
 static void test_kill_errors(struct ktest *t)
