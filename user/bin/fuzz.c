@@ -477,8 +477,10 @@ static void one_call(struct worker *w)
 	case SYS_execve: {
 		static char *const argv_exit[] = { "exectest", "exit", "111", NULL };
 		static char *const env_ok[] = { "A=1", NULL };
-		const char *argv_badstr[] = { "exectest", (const char *)PICK(w, always_bad), NULL };
-		const char *env_badstr[] = { "A=1", (const char *)PICK(w, always_bad), NULL };
+		/* Surely bad: always_bad has 0, which would end a vector (or be
+		 * an empty one) rather than fault; | 1 keeps every other entry bad. */
+		const char *argv_badstr[] = { "exectest", (const char *)(PICK(w, always_bad) | 1), NULL };
+		const char *env_badstr[] = { "A=1", (const char *)(PICK(w, always_bad) | 1), NULL };
 		static const char *const paths[] = { "exectest", "/bin/exectest", "nosuch", "",
 						     "/bin/", "/usr/bin/true", long_name };
 		int good_path = 0;
@@ -503,11 +505,9 @@ static void one_call(struct worker *w)
 		if (good_path && ev == 3)
 			ev = 2;
 		a[1] = av == 0 ? (pick(w, 2) ? (long)argv_exit : 0) : av == 1 ? (long)argv_badstr :
-		       av == 2 ? (long)PICK(w, always_bad) : (long)gen_ptr(w, &c1);
+		       av == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c1);
 		a[2] = ev == 0 ? (pick(w, 2) ? (long)env_ok : 0) : ev == 1 ? (long)env_badstr :
-		       ev == 2 ? (long)PICK(w, always_bad) : (long)gen_ptr(w, &c2);
-		if (good_path && (a[1] == 0 || a[1] == (long)argv_exit) && (a[2] == 0 || a[2] == (long)env_ok))
-			a[2] = (long)PICK(w, always_bad) | 1;       /* never all good (see the header) */
+		       ev == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c2);
 		if (a[1] == 0 && good_path)
 			a[1] = (long)argv_exit;                     /* exit 111 if it ever ran */
 		r = syscall3(nr, a[0], a[1], a[2]);
