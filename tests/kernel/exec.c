@@ -226,6 +226,16 @@ static void test_wait_lost_wakeup(struct ktest *t)
 	KTEST_EXPECT_GE(t, races, (unsigned long)WAIT_RACE_FLOOR);
 }
 
+/* A parent's limit of children not reaped: -EAGAIN exactly there; all of
+ * them killed and reaped, nothing leaked. */
+static void test_child_limit(struct ktest *t)
+{
+	/* A first run warms what 64 processes at once fill for good (more
+	 * kernel stack slots, and the kernel page tables that map them). */
+	KTEST_EXPECT_EQ(t, run2("killtest", "limit", NULL), 0);
+	run_clean(t, "killtest", "limit");
+}
+
 /* The system-wide limit: -EAGAIN exactly there, nothing leaked. */
 static void test_process_limit(struct ktest *t)
 {
@@ -261,6 +271,7 @@ static struct ktest_case exec_cases[] = {
 	KTEST_CASE(test_kill_errors),
 	KTEST_CASE(test_orphans_reaped),
 	KTEST_CASE(test_wait_lost_wakeup),
+	KTEST_CASE(test_child_limit),
 	KTEST_CASE(test_process_limit),
 	{ 0 },
 };

@@ -16,6 +16,8 @@
  *   killtest orphans N spawn a child that spawns N sleepers and exits: they
  *                      are orphans, the kernel reaps them
  *   killtest parent N  (that child)
+ *   killtest limit     spawn sleepers until EAGAIN: exactly SPAWN_MAX_CHILDREN
+ *                      of them; then SIGKILL each and reap it
  *   killtest waitrace N  N rounds of spawn `true` and wait(): each must
  *                      return that child (the suite widens the window
  *                      between wait's look and its sleep meanwhile)
@@ -172,6 +174,20 @@ int main(int argc, char **argv)
 		CHECK(kill(atoi(argv[2]), 0) == -1 && errno == EPERM);
 		CHECK(kill(atoi(argv[2]), SIGKILL) == -1 && errno == EPERM);
 		CHECK(kill(getppid(), SIGTERM) == -1 && errno == EPERM);
+	} else if (strcmp(mode, "limit") == 0) {
+		static int pids[SPAWN_MAX_CHILDREN + 1];
+		char *sl[] = { "sleeper", "100000", NULL };
+		int n = 0, pid;
+		while (n <= SPAWN_MAX_CHILDREN && (pid = spawn("sleeper", sl)) > 0)
+			pids[n++] = pid;
+		CHECK(n == SPAWN_MAX_CHILDREN && pid == -1 && errno == EAGAIN);
+		for (int i = 0; i < n; i++)
+			CHECK(kill(pids[i], SIGKILL) == 0);
+		for (int i = 0; i < n; i++) {
+			int st = reap(pids[i]);
+			CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		}
+		CHECK(spawn("true", NULL) > 0 && wait(NULL) > 0);   /* room again */
 	} else if (strcmp(mode, "waitrace") == 0 && argc > 2) {
 		for (int i = 0, n = atoi(argv[2]); i < n; i++) {
 			int pid = start("true", NULL, NULL), st = -1;
@@ -186,7 +202,7 @@ int main(int argc, char **argv)
 			start("sleeper", "200", NULL);
 		/* Exit without waiting: they outlive us, reparented to the kernel. */
 	} else {
-		printf("usage: killtest status|wnohang|kill|errors|orphans N|waitrace N\n");
+		printf("usage: killtest status|wnohang|kill|errors|limit|orphans N|waitrace N\n");
 		return 98;
 	}
 	return failed;
