@@ -239,9 +239,11 @@ static int de_thread(struct process *p)
 
 /*
  * Step 4: this thread and its process move to @mm; the old mm is torn
- * down.  switch_mm() leaves the old mm's cpumask on this CPU (the other
- * threads left it as they exited), so mm_put() finds it loaded nowhere but
- * lazily, which its table-freeing flush handles, as at a process's end.
+ * down.  switch_mm() takes this CPU out of the old mm's cpumask, and the
+ * other threads took theirs out as they exited (leave_mm() in
+ * process_exit_thread()), so mm_put() finds the old mm loaded nowhere but
+ * lazily (kernel threads that ran after it), which the table-freeing flush
+ * of exit_mmap() sends away, as at a process's end.
  */
 static void exec_mmap(struct process *p, struct mm_struct *mm, const char *name)
 {
