@@ -30,9 +30,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/exec.h"
 #include "kernel/errno.h"
-#include "kernel/monitor.h"
 #include "kernel/panic.h"
-#include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
@@ -42,9 +40,7 @@
 #include "mm/pinbuf.h"
 #include "mm/pmm.h"
 #include "asm/context.h"
-#include "lib/printf.h"
 #include "lib/string.h"
-#include "user/programs.h"
 
 LIST_HEAD(process_list);
 DEFINE_SPINLOCK(process_list_lock);
@@ -222,66 +218,12 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 	return r;
 }
 
-/*
- * The kernel waits for process @pid, one it spawned itself (parent NULL),
- * for at most @ns nanoseconds (0: no limit), and frees it.  (A user
- * process's waitpid() is wait.c's.)
- */
-static int wait_for(int pid, int *status, uint64_t ns)
-{
-	struct process *p = NULL, *q;
-	unsigned long flags;
-	spin_lock_irqsave(&process_list_lock, flags);
-	list_for_each_entry(q, &process_list, node)
-		if (q->pid == pid)
-			p = q;
-	/* Only the parent may wait, once; an orphan is nobody's to wait for. */
-	if (!p || p->parent || p->orphan || p->waited) {
-		spin_unlock_irqrestore(&process_list_lock, flags);
-		return -ECHILD;
-	}
-	p->waited = true;               /* one waiter only: it frees p */
-	spin_unlock_irqrestore(&process_list_lock, flags);
-
-	/* Acquire: pairs with process_end()'s release of `exited`. */
-	if (ns)
-		wait_event_timeout(&p->exit_wq, smp_load_acquire(&p->exited), ns);
-	else
-		wait_event(&p->exit_wq, smp_load_acquire(&p->exited));
-
-	/* `exited` is set under process_list_lock, and the exiting thread
-	 * is done with p when it drops it: holding the lock, p is ours. */
-	spin_lock_irqsave(&process_list_lock, flags);
-	if (!p->exited) {
-		p->waited = false;      /* timed out: give it back */
-		spin_unlock_irqrestore(&process_list_lock, flags);
-		return -ETIMEDOUT;
-	}
-	list_del(&p->node);
-	nr_processes--;
-	spin_unlock_irqrestore(&process_list_lock, flags);
-	if (status)
-		*status = p->exit_code;
-	kfree(p);
-	return 0;
-}
-
-int process_wait(int pid, int *status)
-{
-	return wait_for(pid, status, 0);
-}
-
-int process_wait_timeout(int pid, int *status, uint64_t ns)
-{
-	return wait_for(pid, status, ns ? ns : 1);
-}
-
 int process_count(void)
 {
 	return READ_ONCE(nr_processes);     /* a snapshot, for tests and `mem` */
 }
 
-/* One reaped process leaves the count (wait.c; under process_list_lock). */
+/* One reaped process leaves the count (wait.c, under process_list_lock). */
 void process_reaped_locked(void)
 {
 	nr_processes--;
@@ -475,75 +417,4 @@ void process_wake_all(struct process *p)
 {
 	thread_for_each(wake_one, p);
 	wake_up(&p->thread_wq);
-}
-
-/* ---- monitor and command line ------------------------------------------ */
-
-static int run_and_wait(int argc, char **argv)
-{
-	int pid = process_spawn(argv[0], argc, argv, NULL);
-	if (pid < 0) {
-		mon_printf("error: cannot run '%s': %s\n", argv[0],
-			   pid == -ENOENT ? "no such program ('run' alone lists them)" :
-			   pid == -ENOEXEC ? "bad ELF file" :
-			   pid == -E2BIG ? "arguments too long" :
-			   pid == -EAGAIN ? "too many processes" : "out of memory");
-		return pid;
-	}
-	int status = 0;
-	process_wait(pid, &status);
-	if (WIFSIGNALED(status))
-		mon_printf("%s[%d] killed by signal %d (%s)\n", argv[0], pid, WTERMSIG(status),
-			   WTERMSIG(status) == SIGSEGV ? "SIGSEGV: a fault" :
-			   WTERMSIG(status) == SIGKILL ? "SIGKILL" :
-			   WTERMSIG(status) == SIGTERM ? "SIGTERM" : "?");
-	else
-		mon_printf("%s[%d] exited with status %d\n", argv[0], pid, WEXITSTATUS(status));
-	return 0;
-}
-
-/* `run` alone: how to use it and what there is to run, not an error. */
-static void list_programs(void)
-{
-	mon_printf("usage: run PROGRAM [ARGS...]\nprograms:");
-	int col = 9;                        /* strlen("programs:") */
-	for (uint64_t i = 0; i < user_programs_count; i++) {
-		int len = (int)strlen(user_programs[i].name);
-		if (col + 1 + len > 72) {
-			mon_printf("\n         ");
-			col = 9;
-		}
-		mon_printf(" %s", user_programs[i].name);
-		col += 1 + len;
-	}
-	mon_printf("\n");
-}
-
-static int cmd_run(int argc, char **argv)
-{
-	if (argc < 2) {
-		list_programs();
-		return 0;
-	}
-	return run_and_wait(argc - 1, argv + 1);
-}
-MONITOR_COMMAND(run, "run", "PROGRAM [ARGS...]", "run a user program and wait for it (alone: list them)", cmd_run);
-
-static char init_program[PROC_NAME_MAX];
-
-static int set_init(const char *v)
-{
-	if (!v[0] || strlen(v) >= sizeof(init_program) || !user_program_find(v))
-		return -EINVAL;
-	strlcpy(init_program, v, sizeof(init_program));
-	return 0;
-}
-KERNEL_PARAM(init, "init", "PROGRAM", "run this user program at boot, before the monitor", set_init);
-
-void process_run_init(void)
-{
-	if (!init_program[0])
-		return;
-	char *argv[] = { init_program, NULL };
-	run_and_wait(1, argv);
 }

@@ -10,9 +10,10 @@
  *
  * The files of the process API: process.c (creation, threads, the end),
  * exec.c (execve() and the one program loader, which spawn uses too),
- * wait.c (waitpid()/wait4(), getppid()), signal.c (kill()).  A process's
- * status is a POSIX wait status (kernel/proc/uapi/wait.h) from the start:
- * exit(c) stores c << 8, a kill or a fatal fault the signal's number.
+ * wait.c (waitpid()/wait4(), the kernel's own waits, getppid()) and
+ * signal.c (kill()).  A process's status is a POSIX wait status
+ * (kernel/proc/uapi/wait.h) from the start: exit(c) stores c << 8, a kill
+ * or a fatal fault the signal's number.
  */
 #ifndef KERNEL_PROCESS_H
 #define KERNEL_PROCESS_H

@@ -9,8 +9,9 @@
  * changes.  process_end() increments child_exits under the same lock
  * before waking child_wq, so a child that ends between the look and the
  * sleep changes the count the sleeper compares against: no lost wakeup.
- * (The kernel's own waits for what it spawned, parent NULL, are
- * process_wait() in process.c.)
+ * The kernel's own waits, for what it spawned itself (parent NULL: the
+ * monitor's `run`, init=, the test suites), are different: one waiter
+ * claims the process (`waited`) and sleeps on its exit_wq until `exited`.
  *
  * WAIT_BROKEN=1 samples child_exits after dropping the lock instead: a
  * child that ends in between is counted in the sample, its wakeup is
@@ -31,6 +32,61 @@
 #include "kernel/proc/uapi/syscall.h"
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
+
+/*
+ * The kernel waits for process @pid, one it spawned itself (parent NULL),
+ * for at most @ns nanoseconds (0: no limit), and frees it.
+ */
+static int wait_for(int pid, int *status, uint64_t ns)
+{
+	struct process *p = NULL, *q;
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	list_for_each_entry(q, &process_list, node)
+		if (q->pid == pid)
+			p = q;
+	/* Only the parent may wait, once; an orphan is nobody's to wait for. */
+	if (!p || p->parent || p->orphan || p->waited) {
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		return -ECHILD;
+	}
+	p->waited = true;               /* one waiter only: it frees p */
+	spin_unlock_irqrestore(&process_list_lock, flags);
+
+	/* Acquire: pairs with process_end()'s release of `exited`. */
+	if (ns)
+		wait_event_timeout(&p->exit_wq, smp_load_acquire(&p->exited), ns);
+	else
+		wait_event(&p->exit_wq, smp_load_acquire(&p->exited));
+
+	/* `exited` is set under process_list_lock, and the exiting thread
+	 * is done with p when it drops it: holding the lock, p is ours. */
+	spin_lock_irqsave(&process_list_lock, flags);
+	if (!p->exited) {
+		p->waited = false;      /* timed out: give it back */
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		return -ETIMEDOUT;
+	}
+	list_del(&p->node);
+	process_reaped_locked();
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	if (status)
+		*status = p->exit_code;
+	kfree(p);
+	return 0;
+}
+
+int process_wait(int pid, int *status)
+{
+	return wait_for(pid, status, 0);
+}
+
+int process_wait_timeout(int pid, int *status, uint64_t ns)
+{
+	return wait_for(pid, status, ns ? ns : 1);
+}
+
+/* ---- waitpid() of a user process ---------------------------------------------- */
 
 unsigned wait_window_us;
 static atomic64_t window_races;
