@@ -131,6 +131,15 @@ uint64_t ktest_frames_available(void);
 /** ktest_heap_bytes() - kmalloc bytes in use (equal before and after: no heap leak). */
 uint64_t ktest_heap_bytes(void);
 
+struct mm_struct;
+struct page;
+/**
+ * ktest_mapped_frame() - the frame mapped at user address @va in @mm.
+ * Return: its struct page, or NULL when no PTE maps @va.
+ * Context: may take @mm's PTE lock (a spinlock).
+ */
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va);
+
 /**
  * ktest_settle() - wait up to @ms for the deferred frees (RCU callbacks,
  * exiting threads' stacks) until frames and heap are back at @frames and

@@ -9,6 +9,8 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "mm/mm.h"
+#include "mm/page.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/time.h"
@@ -53,4 +55,15 @@ bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
 	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
 		 ktime_ns() < end);
 	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
+}
+
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
 }
