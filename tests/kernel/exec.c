@@ -166,6 +166,16 @@ static void test_kill_sleeping_and_spinning(struct ktest *t)
 	run_clean(t, "killtest", "kill");
 }
 
+/* kill racing execve's ending of the other threads (de_thread() gives up
+ * for a kill): every run ends, killed or done, and nothing is leaked. */
+static void test_kill_during_exec(struct ktest *t)
+{
+	uint64_t frames, heap;
+	baseline(&frames, &heap);
+	KTEST_EXPECT_EQ(t, run2("killtest", "execkill", "20"), 0);
+	expect_settled(t, frames, heap);
+}
+
 static void test_kill_errors(struct ktest *t)
 {
 	KTEST_EXPECT_EQ(t, run2("killtest", "errors", NULL), 0);
@@ -268,6 +278,7 @@ static struct ktest_case exec_cases[] = {
 	KTEST_CASE(test_wait_statuses),
 	KTEST_CASE(test_wnohang),
 	KTEST_CASE(test_kill_sleeping_and_spinning),
+	KTEST_CASE(test_kill_during_exec),
 	KTEST_CASE(test_kill_errors),
 	KTEST_CASE(test_orphans_reaped),
 	KTEST_CASE(test_wait_lost_wakeup),

@@ -18,6 +18,10 @@
  *   killtest parent N  (that child)
  *   killtest limit     spawn sleepers until EAGAIN: exactly SPAWN_MAX_CHILDREN
  *                      of them; then SIGKILL each and reap it
+ *   killtest execkill N  N rounds of `exectest threads` killed at a random
+ *                      moment: before, during or after its execve (which
+ *                      ends three threads); each must end SIGKILLed or
+ *                      with exit 0, never hang
  *   killtest waitrace N  N rounds of spawn `true` and wait(): each must
  *                      return that child (the suite widens the window
  *                      between wait's look and its sleep meanwhile)
@@ -188,6 +192,20 @@ int main(int argc, char **argv)
 			CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 		}
 		CHECK(spawn("true", NULL) > 0 && wait(NULL) > 0);   /* room again */
+	} else if (strcmp(mode, "execkill") == 0 && argc > 2) {
+		unsigned long long seed = now_ms() | 1;
+		int early = 0, done = 0;
+		for (int i = 0, n = atoi(argv[2]); i < n; i++) {
+			int pid = start("exectest", "threads", NULL);
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			usleep((unsigned)((seed >> 33) % 60000));     /* 0-60 ms */
+			kill(pid, SIGKILL);                             /* ESRCH never: not reaped yet */
+			int st = reap(pid);
+			CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) || (WIFEXITED(st) && WEXITSTATUS(st) == 0));
+			early += WIFSIGNALED(st);
+			done += WIFEXITED(st);
+		}
+		printf("killtest execkill: %d killed, %d had finished\n", early, done);
 	} else if (strcmp(mode, "waitrace") == 0 && argc > 2) {
 		for (int i = 0, n = atoi(argv[2]); i < n; i++) {
 			int pid = start("true", NULL, NULL), st = -1;
@@ -202,7 +220,7 @@ int main(int argc, char **argv)
 			start("sleeper", "200", NULL);
 		/* Exit without waiting: they outlive us, reparented to the kernel. */
 	} else {
-		printf("usage: killtest status|wnohang|kill|errors|limit|orphans N|waitrace N\n");
+		printf("usage: killtest status|wnohang|kill|errors|limit|orphans N|execkill N|waitrace N\n");
 		return 98;
 	}
 	return failed;
