@@ -8,7 +8,8 @@
 # kernel/trace/events.def through scripts/traceparse.py, the same table
 # the kernel and the converters use.  A slot whose commit word does not
 # match its index (being written when the CPU stopped, or overwritten) is
-# counted, not shown.  Loaded by scripts/gdb/gdbinit after kernel.py.
+# counted, not shown.  kernel.py sources it with the other helpers of
+# this directory (make gdb).
 
 import os
 import sys

@@ -9,6 +9,11 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "mm/mm.h"
+#include "mm/page.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/time.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -39,4 +44,26 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	do {
+		rcu_barrier();
+		msleep(20);
+	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
+		 ktime_ns() < end);
+	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
+}
+
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
 }
