@@ -18,7 +18,7 @@
 #include "mm/pmm.h"
 #include "asm/page.h"
 
-extern char __text_start[], __data_start[];
+extern char __text_start[], __data_start[], __rodata_end[];
 
 /* The steps of @tr chain: the first table is the PGD, each next table is
  * the address the entry above holds, each index is @va's field. */
@@ -51,15 +51,20 @@ static void test_trace_image_page(struct ktest *t)
 
 static void test_trace_direct_map_huge(struct ktest *t)
 {
-	/* A direct-map address 2 MiB + 0x4567 into RAM: a 2 MiB leaf at the PMD. */
-	uintptr_t va = (uintptr_t)__va(0x200000 + 0x4567);
+	/* A direct-map address 0x4567 into the first 2 MiB block past the
+	 * kernel's text and rodata: a 2 MiB leaf at the PMD.  (The blocks
+	 * that hold the image are mapped in 4 KiB pages, read-only where the
+	 * image is, so the block must be chosen past __rodata_end: as the
+	 * kernel grows past 2 MiB, the block at 2 MiB is no longer huge.) */
+	uint64_t block = ALIGN_UP(__pa(__rodata_end), 2ul << 20);
+	uintptr_t va = (uintptr_t)__va(block + 0x4567);
 	struct pt_trace tr;
 	KTEST_ASSERT_EQ(t, pt_trace(kernel_pgd_phys, va, &tr), 0);
 	KTEST_EXPECT_EQ(t, tr.nsteps, 3);
 	expect_chain(t, &tr, va);
 	KTEST_EXPECT_TRUE(t, tr.mapped);
 	KTEST_EXPECT_EQ(t, tr.page_size, 2ul << 20);
-	KTEST_EXPECT_EQ(t, tr.pa, 0x204567ul);
+	KTEST_EXPECT_EQ(t, tr.pa, block + 0x4567);
 }
 
 static void test_trace_unmapped(struct ktest *t)
