@@ -41,6 +41,7 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	struct vma_table *vmas;     /* published with release; see vma.h */
 	seqcount_t seq;             /* odd while mmap_lock is held for write: see mmap_write_lock() */
+	seqcount_t write_protect_seq; /* odd while fork write-protects the PTEs (mm/fork.c, mm/gup.c) */
 	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
 	atomic_t tlb_flush_pending; /* mmu_gathers between their first PTE change and their flush */
 	/* User pages mapped, split over MM_RSS_SLOTS counters on cache lines

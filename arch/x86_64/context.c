@@ -11,6 +11,7 @@
 #include "asm/context.h"
 #include "asm/cpu.h"
 #include "asm/gdt.h"
+#include "asm/trapframe.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/sched/thread.h"
@@ -84,4 +85,34 @@ void arch_cpu_features_init(void)
 	/* Said once, by the boot CPU (the APs are the same model). */
 	if (smp_processor_id() == 0 && !(ecx & CPUID7_ECX_UMIP))
 		pr_warn("cpu: no UMIP: user mode can read the GDT/IDT addresses (sgdt, sidt)\n");
+}
+
+struct trap_frame *task_user_regs(struct thread *t)
+{
+	return (struct trap_frame *)((uint8_t *)t->stack_base + KSTACK_SIZE) - 1;
+}
+
+void arch_fpu_save(void *buf)
+{
+	/* The kernel never touches the FPU (-mgeneral-regs-only) and a switch
+	 * back to us restored ours: the registers hold the user's state. */
+	__asm__ volatile("fxsave64 (%0)" :: "r"(buf) : "memory");
+}
+
+void arch_fpu_restore(const void *buf)
+{
+	/* Live from here; the next switch away saves it into thread->arch. */
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(buf) : "memory");
+}
+
+/* syscall.asm: RSP = @f, then the common exit (pop, swapgs, iretq). */
+__attribute__((noreturn)) void arch_iret_frame(struct trap_frame *f);
+
+void arch_ret_from_fork(const struct trap_frame *regs)
+{
+	/* A copy on this stack: the exit path pops it from wherever it is,
+	 * and nothing of this thread's kernel stack is needed after. */
+	struct trap_frame f = *regs;
+	f.rax = 0;                          /* fork() returns 0 in the child */
+	arch_iret_frame(&f);
 }

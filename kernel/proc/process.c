@@ -78,22 +78,12 @@ struct thread *process_find_thread(struct process *p, int tid)
 	return found;
 }
 
-/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
-static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
-			     const cpumask_t *affinity)
+int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const cpumask_t *affinity)
 {
-	struct user_start *s = kmalloc(sizeof(*s));
-	if (!s)
+	struct thread *t = thread_create(p->name, fn, arg, affinity, THREAD_DETACHED | THREAD_STOPPED);
+	if (!t)
 		return -ENOMEM;
-	*s = (struct user_start){ entry, sp, arg };
-	struct thread *t = thread_create(p->name, user_thread_entry, s, affinity,
-					 THREAD_DETACHED | THREAD_STOPPED);
-	if (!t) {
-		kfree(s);
-		return -ENOMEM;
-	}
 	if (arch_thread_init_user(t)) {
-		kfree(s);
 		WRITE_ONCE(t->state, THREAD_ZOMBIE);     /* ps may read it (thread_list) */
 		thread_free(t);
 		return -ENOMEM;
@@ -102,7 +92,6 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->nthreads == PROC_MAX_THREADS || p->killed) {
 		spin_unlock_irqrestore(&p->lock, flags);
-		kfree(s);
 		thread_free(t);
 		return -EAGAIN;
 	}
@@ -119,6 +108,20 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	int tid = t->tid;
 	thread_start_now(t);
 	return tid;
+}
+
+/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
+static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
+			     const cpumask_t *affinity)
+{
+	struct user_start *s = kmalloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = (struct user_start){ entry, sp, arg };
+	int r = process_start_thread(p, user_thread_entry, s, affinity);
+	if (r < 0)
+		kfree(s);
+	return r;
 }
 
 /* Write argc, argv[] and the strings at the top of the stack. */
@@ -175,6 +178,41 @@ static int setup_stack(struct mm_struct *mm, int argc, char *const argv[], uintp
 	return 0;
 }
 
+int process_link(struct process *p, const char *name, struct mm_struct *mm, struct process *parent)
+{
+	strlcpy(p->name, name, sizeof(p->name));
+	p->mm = mm;
+	p->parent = parent;
+	spin_lock_init(&p->lock);
+	init_waitqueue_head(&p->thread_wq);
+	init_waitqueue_head(&p->exit_wq);
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	if (parent && parent->nchildren >= PROC_MAX_CHILDREN) {
+		/* Reap some first (waitpid).  The parent is the caller, so it
+		 * has not ended: its children are still counted here. */
+		spin_unlock_irqrestore(&process_list_lock, flags);
+		return -EAGAIN;
+	}
+	if (parent)
+		parent->nchildren++;
+	p->pid = next_pid++;
+	list_add_tail(&p->node, &process_list);
+	int pid = p->pid;
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	return pid;
+}
+
+void process_unlink(struct process *p)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	list_del(&p->node);
+	if (p->parent)
+		p->parent->nchildren--;
+	spin_unlock_irqrestore(&process_list_lock, flags);
+}
+
 int process_spawn(const char *name, int argc, char *const argv[], struct process *parent)
 {
 	const struct user_program *prog = user_program_find(name);
@@ -197,38 +235,17 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 		kfree(p);
 		return r;
 	}
-	strlcpy(p->name, name, sizeof(p->name));
-	p->mm = mm;
-	p->parent = parent;
-	spin_lock_init(&p->lock);
-	init_waitqueue_head(&p->thread_wq);
-	init_waitqueue_head(&p->exit_wq);
-	unsigned long flags;
-	spin_lock_irqsave(&process_list_lock, flags);
-	if (parent && parent->nchildren >= PROC_MAX_CHILDREN) {
-		/* Reap some first (waitpid).  The parent is the caller, so it
-		 * has not ended: its children are still counted here. */
-		spin_unlock_irqrestore(&process_list_lock, flags);
+	int pid = process_link(p, name, mm, parent);
+	if (pid < 0) {
 		mm_put(mm);
 		kfree(p);
-		return -EAGAIN;
+		return pid;
 	}
-	if (parent)
-		parent->nchildren++;
-	p->pid = next_pid++;
-	list_add_tail(&p->node, &process_list);
-	spin_unlock_irqrestore(&process_list_lock, flags);
-	/* Read before the start: from then on the process may end, and be
-	 * freed by its parent's end, before we return. */
-	int pid = p->pid;
+	/* pid read before the start: from then on the process may end, and
+	 * be freed by its parent's end, before we return. */
 	r = start_user_thread(p, entry, sp, 0, NULL);
 	if (r < 0) {
-		/* No thread ever ran: tear down here. */
-		spin_lock_irqsave(&process_list_lock, flags);
-		list_del(&p->node);
-		if (parent)
-			parent->nchildren--;
-		spin_unlock_irqrestore(&process_list_lock, flags);
+		process_unlink(p);          /* no thread ever ran: tear down here */
 		mm_put(mm);
 		kfree(p);
 		return r;

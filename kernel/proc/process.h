@@ -16,6 +16,7 @@
 #include "kernel/locking/spinlock.h"
 #include "kernel/sched/wait.h"
 #include "kernel/proc/uapi/syscall.h"
+#include "kernel/cpumask.h"
 
 struct trap_frame;
 #include "lib/list.h"
@@ -92,6 +93,27 @@ int process_wait_timeout(int pid, int *status, uint64_t ns);
  * -EINTR if the caller's process is killed meanwhile.  Context: may sleep.
  */
 int process_wait_child(int pid, int *status);
+
+/**
+ * process_link() - give new process @p (zeroed, not yet visible) its
+ * @name, address space @mm (the reference moves to @p) and @parent (NULL:
+ * the kernel's), a pid, and a place in the process list.
+ * Return: the pid, or -EAGAIN (@parent has PROC_MAX_CHILDREN children not
+ * reaped; nothing changed, @mm still the caller's).  Context: may sleep.
+ */
+int process_link(struct process *p, const char *name, struct mm_struct *mm, struct process *parent);
+/** process_unlink() - undo process_link() for a process no thread of which ever ran. */
+void process_unlink(struct process *p);
+/**
+ * process_start_thread() - a new thread of @p running kernel function
+ * @fn(@arg), which enters user mode (its FPU area allocated, counted in
+ * @p).  Return: the tid, or -ENOMEM, -EAGAIN (@p is full or dying); on
+ * failure @arg is still the caller's.
+ */
+int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const cpumask_t *affinity);
+
+/** process_fork() - fork() for the current user thread (kernel/proc/fork.c). Return: child pid or -errno. */
+int process_fork(void);
 
 /** process_thread_create() - a new thread of the current process at @entry. Return: tid or -errno. */
 int process_thread_create(uintptr_t entry, uintptr_t arg, uintptr_t stack_top);

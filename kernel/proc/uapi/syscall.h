@@ -19,6 +19,7 @@
 #define SYS_madvise            28   /* (addr, len, advice): MADV_DONTNEED only */
 #define SYS_nanosleep          35   /* (const struct timespec *req, struct timespec *rem) */
 #define SYS_getpid             39
+#define SYS_fork               57   /* (): the child's pid in the parent, 0 in the child (docs/fork.md) */
 #define SYS_exit               60   /* (code): this thread */
 #define SYS_sched_setaffinity 203   /* (tid or 0, size, const cpu_set_t *) */
 #define SYS_sched_getaffinity 204   /* (tid or 0, size, cpu_set_t *): returns bytes written */

@@ -8,6 +8,7 @@
 #include "asm/cpu.h"
 
 struct thread;
+struct trap_frame;
 
 /** switch_context() - save RFLAGS, callee-saved registers and RSP in *@prev_sp; resume @next_sp. */
 void switch_context(uint64_t *prev_sp, uint64_t next_sp);
@@ -30,6 +31,32 @@ void arch_cpu_features_init(void);
 
 /** arch_enter_user() - first entry to ring 3 at @rip with stack @rsp and RDI = @arg. */
 __attribute__((noreturn)) void arch_enter_user(uint64_t rip, uint64_t rsp, uint64_t arg);
+
+/**
+ * task_user_regs() - the user registers @t saved on entry to the kernel
+ * (the trap frame at the top of its kernel stack: a system call and an
+ * interrupt from ring 3 both build it there; Linux's task_pt_regs()).
+ * Context: @t is a user thread inside the kernel (a system call).
+ */
+struct trap_frame *task_user_regs(struct thread *t);
+
+/* Bytes of a saved FPU/SSE state (FXSAVE; 16-byte aligned buffer). */
+#define ARCH_FPU_STATE_SIZE 512
+
+/**
+ * arch_fpu_save() - the caller's live FPU/SSE registers into @buf (fork:
+ * the child resumes with the parent's user state).
+ * Context: a user thread in a system call (its FPU state is live).
+ */
+void arch_fpu_save(void *buf);
+/** arch_fpu_restore() - load the FPU/SSE registers from @buf (fork's child, before it leaves). */
+void arch_fpu_restore(const void *buf);
+
+/**
+ * arch_ret_from_fork() - enter ring 3 through a copy of the user frame
+ * @regs (fork's child), with RAX (the system call's result) 0.
+ */
+__attribute__((noreturn)) void arch_ret_from_fork(const struct trap_frame *regs);
 
 /**
  * SYSCALL_MASKED_FLAGS - the RFLAGS bits SYSCALL clears on entry (MSR

@@ -1,0 +1,89 @@
+/*
+ * kernel/proc/fork.c - fork(): a new process whose address space is a
+ * copy-on-write copy of the caller's (mm/fork.c) and whose one thread
+ * resumes from the caller's system call with the result 0 (POSIX: only
+ * the calling thread is copied; the others do not exist in the child).
+ *
+ * The invariant: fork either returns the child's pid with the child
+ * running (or already ended), or a negative errno with nothing left
+ * behind: no process in the list, no mm, no thread, no counted child.
+ * The child is counted against the parent's PROC_MAX_CHILDREN like a
+ * spawned one (-EAGAIN at the limit), and is the parent's to waitpid().
+ *
+ * The child's first code is fork_child_entry(), a kernel function that
+ * loads the parent's FPU state and leaves for ring 3 through a copy of
+ * the parent's system-call frame (arch_ret_from_fork(): RAX = 0).
+ */
+#include "kernel/proc/process.h"
+#include "kernel/errno.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/proc/uapi/syscall.h"
+#include "kernel/sched/thread.h"
+#include "mm/fork.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "asm/context.h"
+#include "asm/trapframe.h"
+
+/* What the child's thread starts from; freed by the child. */
+struct fork_start {
+	uint8_t fpu[ARCH_FPU_STATE_SIZE];   /* first: kmalloc aligns it (FXSAVE wants 16) */
+	struct trap_frame regs;
+};
+
+static void fork_child_entry(void *arg)
+{
+	struct fork_start *s = arg;
+	struct trap_frame regs = s->regs;
+	arch_fpu_restore(s->fpu);
+	kfree(s);
+	arch_ret_from_fork(&regs);
+}
+
+/**
+ * process_fork() - fork() for the current user thread.
+ * Return: the child's pid; -EAGAIN at PROC_MAX_CHILDREN (or when the
+ * caller's process is being killed), -ENOMEM.  Context: a user thread in
+ * a system call; may sleep.
+ */
+int process_fork(void)
+{
+	struct thread *me = current;
+	struct process *parent = me->proc;
+	struct fork_start *s = kmalloc(sizeof(*s));
+	struct process *p = s ? kzalloc(sizeof(*p)) : NULL;
+	if (!p) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	s->regs = *task_user_regs(me);
+	arch_fpu_save(s->fpu);
+	int r;
+	struct mm_struct *mm = dup_mm(me->mm, &r);
+	if (!mm)
+		goto fail;
+	r = process_link(p, parent->name, mm, parent);
+	if (r < 0) {
+		mm_put(mm);
+		goto fail;
+	}
+	int pid = r;                    /* read now: the child may end (and go) at once */
+	r = process_start_thread(p, fork_child_entry, s, NULL);
+	if (r < 0) {
+		process_unlink(p);          /* no thread ever ran */
+		mm_put(mm);
+		goto fail;
+	}
+	return pid;
+fail:
+	kfree(p);
+	kfree(s);
+	return r;
+}
+
+static long sys_fork(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return process_fork();
+}
+SYSCALL_EXTENSION(fork, SYS_fork, sys_fork);
