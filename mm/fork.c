@@ -154,11 +154,10 @@ static int dup_vmas(struct mm_struct *dst, struct mm_struct *src)
 		struct vm_area_struct *c = vma_alloc(v->start, v->end, v->flags);
 		if (!c)
 			return -ENOMEM;
+		/* On failure it frees @c itself (nothing published). */
 		int r = vma_replace_range(dst, c->start, c->end, &c, 1);
-		if (r) {
-			vma_free(c);
+		if (r)
 			return r;
-		}
 	}
 	return 0;
 }

@@ -87,32 +87,43 @@ void arch_cpu_features_init(void)
 		pr_warn("cpu: no UMIP: user mode can read the GDT/IDT addresses (sgdt, sidt)\n");
 }
 
-struct trap_frame *task_user_regs(struct thread *t)
-{
-	return (struct trap_frame *)((uint8_t *)t->stack_base + KSTACK_SIZE) - 1;
-}
+/* fork's child starts from: the FPU area first (kmalloc aligns it). */
+struct fork_state {
+	uint8_t fpu[512];
+	struct trap_frame regs;
+};
 
-void arch_fpu_save(void *buf)
+void *arch_fork_save(void)
 {
+	struct fork_state *s = kmalloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	/* The frame the system call entry built at the top of our kernel
+	 * stack (syscall.asm; Linux's task_pt_regs()). */
+	s->regs = *((struct trap_frame *)((uint8_t *)current->stack_base + KSTACK_SIZE) - 1);
 	/* The kernel never touches the FPU (-mgeneral-regs-only) and a switch
 	 * back to us restored ours: the registers hold the user's state. */
-	__asm__ volatile("fxsave64 (%0)" :: "r"(buf) : "memory");
+	__asm__ volatile("fxsave64 (%0)" :: "r"(s->fpu) : "memory");
+	return s;
 }
 
-void arch_fpu_restore(const void *buf)
+void arch_fork_free(void *state)
 {
-	/* Live from here; the next switch away saves it into thread->arch. */
-	__asm__ volatile("fxrstor64 (%0)" :: "r"(buf) : "memory");
+	kfree(state);
 }
 
 /* syscall.asm: RSP = @f, then the common exit (pop, swapgs, iretq). */
 __attribute__((noreturn)) void arch_iret_frame(struct trap_frame *f);
 
-void arch_ret_from_fork(const struct trap_frame *regs)
+void arch_ret_from_fork(void *state)
 {
+	struct fork_state *s = state;
 	/* A copy on this stack: the exit path pops it from wherever it is,
 	 * and nothing of this thread's kernel stack is needed after. */
-	struct trap_frame f = *regs;
+	struct trap_frame f = s->regs;
+	/* Live from here; the next switch away saves it in thread->arch. */
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(s->fpu) : "memory");
+	kfree(s);
 	f.rax = 0;                          /* fork() returns 0 in the child */
 	arch_iret_frame(&f);
 }

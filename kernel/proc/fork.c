@@ -10,9 +10,10 @@
  * The child is counted against the parent's PROC_MAX_CHILDREN like a
  * spawned one (-EAGAIN at the limit), and is the parent's to waitpid().
  *
- * The child's first code is fork_child_entry(), a kernel function that
- * loads the parent's FPU state and leaves for ring 3 through a copy of
- * the parent's system-call frame (arch_ret_from_fork(): RAX = 0).
+ * The child's first code is fork_child_entry(), which hands the block of
+ * arch_fork_save() (the parent's user registers and FPU state, taken in
+ * the parent's system call) to arch_ret_from_fork(): it leaves for ring 3
+ * where the parent's fork() returns, with the result 0.
  */
 #include "kernel/proc/process.h"
 #include "kernel/errno.h"
@@ -23,21 +24,10 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "asm/context.h"
-#include "asm/trapframe.h"
-
-/* What the child's thread starts from; freed by the child. */
-struct fork_start {
-	uint8_t fpu[ARCH_FPU_STATE_SIZE];   /* first: kmalloc aligns it (FXSAVE wants 16) */
-	struct trap_frame regs;
-};
 
 static void fork_child_entry(void *arg)
 {
-	struct fork_start *s = arg;
-	struct trap_frame regs = s->regs;
-	arch_fpu_restore(s->fpu);
-	kfree(s);
-	arch_ret_from_fork(&regs);
+	arch_ret_from_fork(arg);
 }
 
 /**
@@ -50,14 +40,13 @@ int process_fork(void)
 {
 	struct thread *me = current;
 	struct process *parent = me->proc;
-	struct fork_start *s = kmalloc(sizeof(*s));
+	void *s = arch_fork_save();
 	struct process *p = s ? kzalloc(sizeof(*p)) : NULL;
 	if (!p) {
-		kfree(s);
+		if (s)
+			arch_fork_free(s);
 		return -ENOMEM;
 	}
-	s->regs = *task_user_regs(me);
-	arch_fpu_save(s->fpu);
 	int r;
 	struct mm_struct *mm = dup_mm(me->mm, &r);
 	if (!mm)
@@ -77,7 +66,7 @@ int process_fork(void)
 	return pid;
 fail:
 	kfree(p);
-	kfree(s);
+	arch_fork_free(s);
 	return r;
 }
 

@@ -33,30 +33,21 @@ void arch_cpu_features_init(void);
 __attribute__((noreturn)) void arch_enter_user(uint64_t rip, uint64_t rsp, uint64_t arg);
 
 /**
- * task_user_regs() - the user registers @t saved on entry to the kernel
- * (the trap frame at the top of its kernel stack: a system call and an
- * interrupt from ring 3 both build it there; Linux's task_pt_regs()).
- * Context: @t is a user thread inside the kernel (a system call).
+ * arch_fork_save() - what fork's child needs of the calling user thread
+ * to resume as it would: its user registers (the frame it entered the
+ * system call with) and its FPU/SSE state, in a new opaque block.
+ * Return: the block, or NULL (no memory).  Context: a user thread in a
+ * system call.
  */
-struct trap_frame *task_user_regs(struct thread *t);
-
-/* Bytes of a saved FPU/SSE state (FXSAVE; 16-byte aligned buffer). */
-#define ARCH_FPU_STATE_SIZE 512
-
+void *arch_fork_save(void);
+/** arch_fork_free() - free a block of arch_fork_save() that was not used. */
+void arch_fork_free(void *state);
 /**
- * arch_fpu_save() - the caller's live FPU/SSE registers into @buf (fork:
- * the child resumes with the parent's user state).
- * Context: a user thread in a system call (its FPU state is live).
+ * arch_ret_from_fork() - the child's first code: load @state (and free
+ * it), then enter ring 3 where the parent's system call returns, with
+ * the result 0.
  */
-void arch_fpu_save(void *buf);
-/** arch_fpu_restore() - load the FPU/SSE registers from @buf (fork's child, before it leaves). */
-void arch_fpu_restore(const void *buf);
-
-/**
- * arch_ret_from_fork() - enter ring 3 through a copy of the user frame
- * @regs (fork's child), with RAX (the system call's result) 0.
- */
-__attribute__((noreturn)) void arch_ret_from_fork(const struct trap_frame *regs);
+__attribute__((noreturn)) void arch_ret_from_fork(void *state);
 
 /**
  * SYSCALL_MASKED_FLAGS - the RFLAGS bits SYSCALL clears on entry (MSR
