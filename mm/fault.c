@@ -34,6 +34,37 @@
  * waits for an IPI acknowledgement while holding it (zap and mprotect
  * flush after unlocking, the faults flush only locally).
  *
+ * Copy-on-write faults (a write to a present, write-protected PTE in a
+ * writable VMA: fork shared the page; mm/cow.c has the steps, docs/fork.md
+ * the protocol) take the same three paths:
+ *   locked  do_wp_page() under mmap_lock for read: no writer runs, so the
+ *           VMA and the PTE table stay; the copy is made with the PTE lock
+ *           dropped and the PTE rechecked (pte_same) when it is taken
+ *           again, against the other faults and MADV_DONTNEED, which run
+ *           beside it under mmap_lock for read.
+ *   vma     the same do_wp_page() under the VMA's read lock: a writer that
+ *           changes this VMA (munmap, mprotect, fork) write-locks it first
+ *           and so waits for the copy to be installed; a writer elsewhere
+ *           in the mm cannot free our table (no table under a live VMA is
+ *           freed).
+ *   spf     spf_wp_fault(): validated exactly like a demand-zero fault,
+ *           twice.  Under the PTE lock the sequence and the PTE are
+ *           checked before the reuse or the reference taken for the copy;
+ *           the copy runs with no lock and no walk section; then a new
+ *           walk (the table may have been freed meanwhile: nothing holds
+ *           the VMA) and, under the PTE lock, the same two checks again
+ *           before the install (abort: SPF_ABORT_COW).  The case argument
+ *           above carries over: a writer that overlapped any part of it
+ *           moved the sequence; if it took our PTE lock before our second
+ *           check, we see the move; if after, it finds our copy installed
+ *           and treats it like any PTE (zaps it, write-protects it).  The
+ *           PTE check alone would miss mprotect read-only: it leaves a
+ *           write-protected PTE exactly as it was (SPF_BROKEN shows it,
+ *           suite fork's directed race).
+ * All three end alike: the old page's reference is dropped only after a
+ * flush of the address on every CPU of the mm (cow_finish), since another
+ * thread's read-only TLB entry still reaches it.
+ *
  * Two threads may fault on the same page at once: both allocate a zeroed
  * page, but only the first to take the PTE table's lock installs it.  The
  * other, if it reads the PTE present, frees its page; under spf a loser
