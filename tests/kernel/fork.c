@@ -352,6 +352,17 @@ static void test_fork_pins(struct ktest *t)
 	KTEST_EXPECT_EQ(t, parent_seen, 16u);
 	KTEST_EXPECT_EQ(t, child_seen, 0u);
 	KTEST_EXPECT_EQ(t, peek(slot(0)), 0x9a000ull + 15);
+	/* A write pin of a page still shared (slot 1): the fast part refuses
+	 * the write-protected PTE, the slow part breaks COW first, so the
+	 * pinned page is the one the parent maps now, not the child's. */
+	struct page *pg1 = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(1), 1, FOLL_PIN | FOLL_WRITE, &pg1), 1l);
+	KTEST_EXPECT_EQ(t, page_to_phys(pg1), entry_addr(pte_of(parent, slot(1))));
+	KTEST_EXPECT_NE(t, page_to_phys(pg1), entry_addr(pte_of(child, slot(1))));
+	KTEST_EXPECT_TRUE(t, pte_write(pte_of(parent, slot(1))));
+	poke(slot(1), 0x9b);
+	KTEST_EXPECT_EQ(t, device_view(pg1), 0x9bull);
+	unpin_user_pages(&pg1, 1);
 	unpin_user_pages(&pg, 1);
 	kthread_unuse_mm(parent);
 	mm_put(child);
