@@ -9,6 +9,8 @@
 #include "kernel/preempt.h"
 #include "kernel/sched/thread.h"
 #include "lib/compiler.h"
+#include "lib/string.h"
+#include "kernel/errno.h"
 
 void fail_nth_arm(struct fail_nth *f, unsigned long nth, const void *owner)
 {
@@ -36,4 +38,13 @@ bool fail_nth_should_fail(struct fail_nth *f)
 		return false;
 	__atomic_add_fetch(&f->injected, 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+int fail_nth_param(struct fail_nth *f, const char *v)
+{
+	unsigned long long n;
+	if (kstrtoull(v, 10, &n) || n == 0)
+		return -EINVAL;
+	fail_nth_arm(f, (unsigned long)n, NULL);
+	return 0;
 }

@@ -22,6 +22,8 @@ void fail_nth_arm(struct fail_nth *f, unsigned long nth, const void *owner);
  * Context: any (an interrupt's calls never count when an owner is set).
  */
 bool fail_nth_should_fail(struct fail_nth *f);
+/** fail_nth_param() - a `fail_...=N` command-line value: arm @f for any caller. Return: 0 or -EINVAL. */
+int fail_nth_param(struct fail_nth *f, const char *v);
 /** fail_nth_pending() - armed, and the failing call has not come yet. */
 bool fail_nth_pending(const struct fail_nth *f);
 

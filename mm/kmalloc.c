@@ -126,11 +126,7 @@ unsigned long kmalloc_failures_injected(void)
 
 static int set_fail_alloc(const char *v)
 {
-	unsigned long long n;
-	if (kstrtoull(v, 10, &n) || n == 0)
-		return -EINVAL;
-	kmalloc_fail_nth((unsigned long)n, NULL);
-	return 0;
+	return fail_nth_param(&kmalloc_fail, v);
 }
 KERNEL_PARAM(fail_alloc, "fail_alloc", "N", "fault injection: the Nth kmalloc() after boot fails", set_fail_alloc);
 

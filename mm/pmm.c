@@ -11,9 +11,7 @@
  */
 #include "mm/pmm.h"
 #include "mm/fail_nth.h"
-#include "kernel/errno.h"
 #include "kernel/params.h"
-#include "lib/cmdline.h"
 #include "mm/paging.h"
 #include "mm/pcp.h"
 #include "kernel/bootinfo.h"
@@ -194,11 +192,7 @@ bool page_alloc_fail_pending(void)
 
 static int set_fail_page_alloc(const char *v)
 {
-	unsigned long long n;
-	if (kstrtoull(v, 10, &n) || n == 0)
-		return -EINVAL;
-	page_alloc_fail_nth((unsigned long)n, NULL);
-	return 0;
+	return fail_nth_param(&page_fail, v);
 }
 KERNEL_PARAM(fail_page_alloc, "fail_page_alloc", "N", "fault injection: the Nth alloc_pages() after boot fails",
 	     set_fail_page_alloc);

@@ -271,14 +271,11 @@ HEADLINES = [
              tuple(Pick("pv_safety", "poisoned_per_million_walks", c,
                         cpus="count")
                    for c in (RCU, "rcu-pv-vma", IPI))),
-    Headline("E7: cycles per COW fault with a concurrent writer, spf "
-             "against locked", "E7",
-             Pick("cow_fault", "cow_fault_writer", "rcu-ipi-spf", 1),
-             (Pick("cow_fault", "cow_fault_writer", "rcu-ipi-locked", 1),)),
-    Headline("E7: cycles per COW fault with a concurrent writer, vma "
-             "against locked", "E7",
-             Pick("cow_fault", "cow_fault_writer", "rcu-ipi-vma", 1),
-             (Pick("cow_fault", "cow_fault_writer", "rcu-ipi-locked", 1),)),
+    *(Headline(f"E7: cycles per COW fault with a concurrent writer, {p} "
+               "against locked", "E7",
+               Pick("cow_fault", "cow_fault_writer", f"rcu-ipi-{p}", 1),
+               (Pick("cow_fault", "cow_fault_writer", "rcu-ipi-locked", 1),))
+      for p in ("spf", "vma")),
     Headline("E6: peak page-table bytes waiting for a grace period, rcu "
              "against ipi", "E6",
              Pick("munmap_storm", "peak_deferred_bytes", RCU, cpus="count"),
