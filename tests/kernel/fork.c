@@ -12,8 +12,8 @@
  *     keep writing a 64-page area while the test forks it again and
  *     again; the child (this thread, then a child writer on another CPU)
  *     must never see a parent write made after the fork, and its own
- *     writes must stay its own; counts the child's COW faults that ran
- *     while a parent writer wrote the same pages (floor ISO_RACED).
+ *     writes must stay its own; counts the child's COW faults during
+ *     which a parent write to the area was in flight (floor ISO_RACED).
  *     COW_FLUSH_BROKEN=1 fails it: the parent writers' TLB entries stay
  *     writable and their writes land in the shared pages.
  *   - pins across fork: a page pinned for write (the pinbuf device's
@@ -33,6 +33,7 @@
  *     nothing leaked, the parent intact.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/directed.h"
 #include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/rcu/rcu.h"
@@ -146,16 +147,17 @@ static void test_fork_threads(struct ktest *t) { run_forktest(t, "threads", NULL
 
 #define ISO_PAGES   64
 #define ISO_WORDS   4               /* words written per page, by each side */
-#define ISO_RACED   600             /* child COW faults overlapping a parent write, at least */
-#define ISO_MIN_ROUNDS 8
+#define ISO_RACED   1000            /* child COW faults overlapping a parent write, at least */
+#define ISO_MIN_ROUNDS 24
 #define ISO_MAX_MS  30000
+#define ISO_DELAY_NS 20000          /* fault_test_delay_ns meanwhile */
 #define TAG_PARENT  0x5041000000000000ull
 #define TAG_CHILD   0x4348000000000000ull
 #define TAG_MASK    0xffff000000000000ull
 
 static struct mm_struct *iso_parent, *iso_child;
 static volatile uint64_t iso_gen;           /* parent writes carry it (bits 16-47) */
-static volatile uint64_t iso_parent_writes; /* bumped by each parent write */
+static volatile uint64_t iso_parent_started, iso_parent_writes;  /* parent writes begun, done */
 static volatile int iso_stop, iso_round, iso_child_done;
 static volatile uint64_t iso_parent_saw_child;
 
@@ -173,6 +175,7 @@ static void iso_parent_writer(void *arg)
 		for (unsigned i = 0; i < ISO_PAGES; i++) {
 			uint64_t v = TAG_PARENT | (READ_ONCE(iso_gen) << 16) | (me << 8) | i;
 			uintptr_t a = iso_word(i, (me + i) % ISO_WORDS);
+			__atomic_fetch_add(&iso_parent_started, 1, __ATOMIC_SEQ_CST);
 			poke(a, v);
 			__atomic_fetch_add(&iso_parent_writes, 1, __ATOMIC_SEQ_CST);
 			uint64_t r = peek(a);
@@ -201,13 +204,16 @@ static void iso_child_side(struct iso_count *c, unsigned lo, unsigned hi, uint64
 		}
 	for (unsigned i = lo; i < hi; i++) {
 		current->fault_addr = 0;
-		uint64_t p0 = __atomic_load_n(&iso_parent_writes, __ATOMIC_SEQ_CST);
+		uint64_t done0 = __atomic_load_n(&iso_parent_writes, __ATOMIC_SEQ_CST);
 		for (unsigned w = 0; w < ISO_WORDS; w++)
 			poke(iso_word(i, w), TAG_CHILD | (round << 16) | i);
-		uint64_t p1 = __atomic_load_n(&iso_parent_writes, __ATOMIC_SEQ_CST);
+		uint64_t begun1 = __atomic_load_n(&iso_parent_started, __ATOMIC_SEQ_CST);
 		if (current->fault_addr == slot(i)) {
 			c->faults++;
-			c->raced += p1 != p0;   /* a parent write ran during this COW fault */
+			/* A parent write was in flight (begun, not done) at some
+			 * moment of this COW fault: begun by its end, not done
+			 * by its start. */
+			c->raced += begun1 > done0;
 		}
 	}
 	for (unsigned i = lo; i < hi; i++)
@@ -251,7 +257,7 @@ static void test_cow_isolation(struct ktest *t)
 	kthread_unuse_mm(iso_parent);
 	iso_stop = iso_round = iso_child_done = 0;
 	iso_gen = 1;
-	iso_parent_writes = iso_parent_saw_child = 0;
+	iso_parent_started = iso_parent_writes = iso_parent_saw_child = 0;
 	memset(&iso_helper_count, 0, sizeof(iso_helper_count));
 
 	unsigned me = smp_processor_id(), cpu, n = 0, helper_cpu = me;
@@ -266,6 +272,9 @@ static void test_cow_isolation(struct ktest *t)
 
 	struct iso_count c = { 0 };
 	uint64_t rounds = 0, t0 = ktime_ns(), copies0 = cow_copies, reuses0 = cow_reuses;
+	/* Widen each COW fault's copy window (mm/cow.c, mm/fault.c): on a
+	 * busy 2-core host the vCPUs seldom run at the same moment. */
+	fault_test_delay_ns = ISO_DELAY_NS;
 	int err = 0;
 	while ((rounds < ISO_MIN_ROUNDS || c.raced + iso_helper_count.raced < ISO_RACED) &&
 	       ktime_ns() < t0 + ISO_MAX_MS * 1000000ull) {
@@ -290,6 +299,7 @@ static void test_cow_isolation(struct ktest *t)
 		iso_child = NULL;
 	}
 	__atomic_store_n(&iso_stop, 1, __ATOMIC_SEQ_CST);
+	fault_test_delay_ns = 0;
 	for (unsigned i = 0; i < n; i++)
 		thread_join(th[i]);
 	thread_join(helper);
@@ -455,94 +465,31 @@ static void test_cow_mm_ops(struct ktest *t)
 /* ---- directed races: a COW fault held in its copy window ------------------------------ */
 
 #define DR_ROUNDS 6
-#define DR_WAIT_NS 20000000000ull   /* a safety bound only */
-
-static struct mm_struct *dr_mm;
-static volatile int dr_armed, dr_in_window, dr_release, dr_fault_done, dr_op, dr_op_done;
-static volatile long dr_fault_ret;
-
-static void dr_window(uintptr_t addr)
-{
-	if (addr != slot(2) || !__atomic_exchange_n(&dr_armed, 0, __ATOMIC_SEQ_CST))
-		return;
-	__atomic_store_n(&dr_in_window, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&dr_release, __ATOMIC_SEQ_CST))
-		yield();
-}
-
-static void dr_faulter(void *arg)
-{
-	(void)arg;
-	kthread_use_mm(dr_mm);
-	dr_fault_ret = poke(slot(2), 0xfa17);
-	kthread_unuse_mm(dr_mm);
-	__atomic_store_n(&dr_fault_done, 1, __ATOMIC_SEQ_CST);
-}
-
-static void dr_writer(void *arg)
-{
-	(void)arg;
-	if (dr_op == 0)
-		do_munmap(dr_mm, slot(2), PAGE_SIZE);
-	else
-		do_mprotect(dr_mm, slot(2), PAGE_SIZE, PROT_READ);
-	__atomic_store_n(&dr_op_done, 1, __ATOMIC_SEQ_CST);
-}
 
 static void test_cow_race_directed(struct ktest *t)
 {
-#if !defined(CONFIG_FAULT_SPF) && !defined(CONFIG_FAULT_VMA)
-	ktest_skip(t, "FAULT=locked has no window: its COW copy holds mmap_lock, which excludes writers");
-	return;
-#endif
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
+	if (!directed_can_run(t, "FAULT=locked has no window: its COW copy holds mmap_lock, which excludes writers"))
 		return;
-	}
 	struct baseline b;
 	baseline_take(&b);
-	unsigned me = smp_processor_id(), other = me, cpu;
-	for_each_online_cpu(cpu)
-		if (cpu != me && other == me)
-			other = cpu;
+	unsigned other = directed_fault_cpu();
 	struct fault_stats s0, s1;
 	fault_get_stats(&s0);
 	uint64_t waits0 = vma_write_waits;
-	WRITE_ONCE(cow_test_window, dr_window);
+	WRITE_ONCE(cow_test_window, directed_window);
 	unsigned windows = 0, refused = 0, bad = 0;
 	for (int round = 0; round < DR_ROUNDS; round++) {
-		dr_mm = parent_with_pages(8, 0x200);
+		struct mm_struct *dr_mm = parent_with_pages(8, 0x200);
 		KTEST_ASSERT_NOT_NULL(t, dr_mm);
 		int err = 0;
 		/* The child keeps slot 2 shared: the fault must copy. */
 		struct mm_struct *child = dup_mm(dr_mm, &err);
 		KTEST_ASSERT_NOT_NULL(t, child);
-		dr_in_window = dr_release = dr_fault_done = dr_op_done = 0;
-		dr_fault_ret = 0;
-		dr_op = round & 1;          /* munmap, mprotect read-only, in turn */
-		__atomic_store_n(&dr_armed, 1, __ATOMIC_SEQ_CST);
-		uint64_t t0 = ktime_ns();
-		struct thread *f = thread_create_on(other, "ktest-cowfault", dr_faulter, NULL);
-		while (!__atomic_load_n(&dr_in_window, __ATOMIC_SEQ_CST) &&
-		       !__atomic_load_n(&dr_fault_done, __ATOMIC_SEQ_CST) && ktime_ns() < t0 + DR_WAIT_NS)
-			yield();
-		if (__atomic_load_n(&dr_in_window, __ATOMIC_SEQ_CST)) {
-			windows++;
-			uint64_t w0 = __atomic_load_n(&vma_write_waits, __ATOMIC_SEQ_CST);
-			struct thread *w = thread_create_on(me, "ktest-cowwriter", dr_writer, NULL);
-			/* Over, or waiting for the faulter's VMA lock: let go. */
-			while (!__atomic_load_n(&dr_op_done, __ATOMIC_SEQ_CST) &&
-			       __atomic_load_n(&vma_write_waits, __ATOMIC_SEQ_CST) == w0 &&
-			       ktime_ns() < t0 + DR_WAIT_NS)
-				yield();
-			__atomic_store_n(&dr_release, 1, __ATOMIC_SEQ_CST);
-			thread_join(w);
-		} else {
-			dr_armed = 0;
-			dr_release = 1;
-		}
-		thread_join(f);
-		refused += dr_fault_ret != 0;
+		bool ref;
+		/* munmap, mprotect read-only, in turn */
+		windows += directed_round(dr_mm, slot(2), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
+					  other, &ref);
+		refused += ref;
 		/* After munmap no PTE; after mprotect read-only none writable. */
 		mmap_read_lock(dr_mm);
 		pteval_t pte = pte_of(dr_mm, slot(2));
