@@ -193,8 +193,11 @@ static void change_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void 
 			 * other mm.  The write fault decides (copy or reuse), as
 			 * Linux's mprotect leaves it to do_wp_page().  A page we
 			 * hold alone is upgraded now, by the fault's own rule;
-			 * under the PTE lock nothing can share it meanwhile. */
-			if (pte_write(new) && !pte_write(old) && entry_present(old) &&
+			 * under the PTE lock nothing can share it meanwhile.  A
+			 * PROT_NONE entry (not present, page kept) counts as
+			 * write-protected too: PROT_NONE then read-write must not
+			 * open a shared page for writing either. */
+			if (pte_write(new) && !pte_write(old) &&
 			    !wp_can_reuse_anon_page(phys_to_page(entry_addr(old))))
 				new = pte_wrprotect(new);
 			WRITE_ONCE(*pte, new);

@@ -415,13 +415,13 @@ static void test_cow_mm_ops(struct ktest *t)
 {
 	struct baseline b;
 	baseline_take(&b);
-	struct mm_struct *parent = parent_with_pages(4, 0x700);
+	struct mm_struct *parent = parent_with_pages(5, 0x700);
 	KTEST_ASSERT_NOT_NULL(t, parent);
 	KTEST_EXPECT_EQ(t, do_mprotect(parent, slot(3), PAGE_SIZE, PROT_READ), 0l);
 	int err = 0;
 	struct mm_struct *child = dup_mm(parent, &err);
 	KTEST_ASSERT_NOT_NULL(t, child);
-	KTEST_EXPECT_EQ(t, mm_rss(child), 4ull);
+	KTEST_EXPECT_EQ(t, mm_rss(child), 5ull);
 	KTEST_EXPECT_FALSE(t, pte_write(pte_of(parent, slot(0))));
 	KTEST_EXPECT_EQ(t, page_ref_count(phys_to_page(entry_addr(pte_of(parent, slot(0))))), 2);
 	switch_mm_to(parent, child);
@@ -431,6 +431,11 @@ static void test_cow_mm_ops(struct ktest *t)
 	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(0), PAGE_SIZE, RW), 0l);
 	KTEST_EXPECT_FALSE(t, pte_write(pte_of(child, slot(0))));
 	KTEST_EXPECT_EQ(t, poke(slot(0), 0xc0), 0);
+	/* The same through PROT_NONE (an entry kept, not present). */
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(4), PAGE_SIZE, PROT_NONE), 0l);
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(4), PAGE_SIZE, RW), 0l);
+	KTEST_EXPECT_FALSE(t, pte_write(pte_of(child, slot(4))));
+	KTEST_EXPECT_EQ(t, poke(slot(4), 0xc4), 0);
 	/* MADV_DONTNEED: the child reads zeroes, the parent its bytes. */
 	KTEST_EXPECT_EQ(t, do_madvise(child, slot(1), PAGE_SIZE, MADV_DONTNEED), 0l);
 	KTEST_EXPECT_EQ(t, peek(slot(1)), 0ull);
@@ -443,6 +448,7 @@ static void test_cow_mm_ops(struct ktest *t)
 	KTEST_EXPECT_EQ(t, peek(slot(0)), 0x700ull);
 	KTEST_EXPECT_EQ(t, peek(slot(1)), 0x701ull);
 	KTEST_EXPECT_EQ(t, peek(slot(2)), 0x702ull);
+	KTEST_EXPECT_EQ(t, peek(slot(4)), 0x704ull);
 	/* The parent's pages 1 and 2 are its own again: a write reuses them. */
 	uint64_t reuses0 = cow_reuses, copies0 = cow_copies;
 	KTEST_EXPECT_EQ(t, poke(slot(1), 0xa1), 0);
@@ -452,10 +458,10 @@ static void test_cow_mm_ops(struct ktest *t)
 	/* Page 0: the child copied, so the parent's is its own too. */
 	KTEST_EXPECT_EQ(t, poke(slot(0), 0xa0), 0);
 	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 3ull);
-	KTEST_EXPECT_EQ(t, mm_rss(parent), 4ull);
-	/* Page 0 copied, page 1 a fresh zero page (read after MADV_DONTNEED),
-	 * page 2 unmapped, page 3 shared. */
-	KTEST_EXPECT_EQ(t, mm_rss(child), 3ull);
+	KTEST_EXPECT_EQ(t, mm_rss(parent), 5ull);
+	/* Pages 0 and 4 copied, page 1 a fresh zero page (read after
+	 * MADV_DONTNEED), page 2 unmapped, page 3 shared. */
+	KTEST_EXPECT_EQ(t, mm_rss(child), 4ull);
 	kthread_unuse_mm(parent);
 	mm_put(child);
 	mm_put(parent);
