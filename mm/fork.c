@@ -25,7 +25,7 @@
  *      locks; each present PTE is either shared (get_page, both PTEs
  *      write-protected) or, for a maybe-pinned page, copied at once into
  *      a new page for the child (the parent's PTE is left as it was).
- *   4. One TLB flush of the parent's written-protected range on every CPU
+ *   4. One TLB flush of the parent's write-protected range on every CPU
  *      that runs it (flush_tlb_mm_range through an mmu_gather), before
  *      mmap_lock is released.  Without it a parent thread on another CPU
  *      keeps a writable TLB entry and goes on writing into the page the

@@ -13,6 +13,9 @@
  *                          writers take it inside mmap_lock (mm/vma.c)
  *   page_table_lock        installing new PUD/PMD/PTE tables
  *   a PTE table's ptl      the PTEs in that table (split lock, in its struct page)
+ * fork (mm/fork.c) holds two of a kind: the parent's mmap_lock, then the
+ * child's; the child's PTE lock, then the parent's (Linux's order; nothing
+ * else nests two mmap_locks or two PTE locks).
  */
 #ifndef MM_MM_H
 #define MM_MM_H
