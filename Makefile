@@ -83,7 +83,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
-.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help \
+.PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help compdb \
 	print-kernel print-iso host-tests check-deps
 all: kernel
 kernel: $(KERNEL)
@@ -265,6 +265,13 @@ verify: check-deps
 
 include tests/host/host.mk
 
+# compile_commands.json (clangd, editors) from the commands make itself
+# would run for this configuration: kernel, user programs, host tests
+# (scripts/compdb.py asks `make -n -B`; nothing is built).
+compdb:
+	$(Q)$(PYTHON) scripts/compdb.py $(foreach s,$(SWITCHES),$(s)=$($(s))) \
+		$(foreach v,$(BROKEN_ON),$(v)=1) HZ=$(HZ)
+
 # ---- packages -----------------------------------------------------------------
 deps:
 	$(Q)scripts/deps.sh install
@@ -277,6 +284,7 @@ clean:
 help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean"
+	@echo "         compdb (compile_commands.json of this configuration, for clangd/editors)"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

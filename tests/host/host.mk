@@ -42,8 +42,23 @@ HOST_SCRIPT_TESTS := $(sort $(wildcard scripts/tests/test_*.py))
 HOST_VERIFY := scripts/verify.py
 HOST_SUBTESTS = $(HOST_TEST_BINS) $(HOST_SCRIPT_TESTS) $(HOST_VERIFY)
 
-.PHONY: host-tests
-host-tests: $(HOST_TEST_BINS)
+# scripts/tests/test_gdb.py boots the default configuration's kernel.elf
+# (build/rcu-ipi-vma/) under gdb: build it first, whatever switches this
+# make was given (the defaults and every broken switch off, from
+# scripts/switches.mk), so that the test never runs a stale image.
+HOST_DEFAULT_KERNEL_VARS := $(foreach s,$(SWITCHES),$(s)=$($(s)_DEFAULT)) \
+	$(foreach v,$(BROKEN_VARS),$(v)=0)
+
+.PHONY: host-tests host-default-kernel host-test-bins
+host-test-bins: $(HOST_TEST_BINS)
+
+host-default-kernel:
+	@mkdir -p $(HOST_BUILD)
+	$(Q)$(MAKE) --no-print-directory $(HOST_DEFAULT_KERNEL_VARS) kernel \
+		> $(HOST_BUILD)/default-kernel.log 2>&1 || \
+		{ cat $(HOST_BUILD)/default-kernel.log; exit 1; }
+
+host-tests: $(HOST_TEST_BINS) host-default-kernel
 	@echo "KTAP version 1"; echo "1..$(words $(HOST_SUBTESTS))"; \
 	n=0; pass=0; fail=0; skip=0; status=0; \
 	for t in $(HOST_SUBTESTS); do \

@@ -130,6 +130,15 @@ uint64_t ktest_frames_available(void);
 /** ktest_heap_bytes() - kmalloc bytes in use (equal before and after: no heap leak). */
 uint64_t ktest_heap_bytes(void);
 
+struct mm_struct;
+struct page;
+/**
+ * ktest_mapped_frame() - the frame mapped at user address @va in @mm.
+ * Return: its struct page, or NULL when no PTE maps @va.
+ * Context: may take @mm's PTE lock (a spinlock).
+ */
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va);
+
 /**
  * ktest_run() - run the suites named in @spec ("all" or a comma list),
  * print KTAP, and return the number of failed cases (unknown suite names

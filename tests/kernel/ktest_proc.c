@@ -9,6 +9,8 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "mm/mm.h"
+#include "mm/page.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -39,4 +41,15 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)
+{
+	spinlock_t *ptl;
+	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
+	if (!pte)
+		return NULL;
+	pteval_t v = READ_ONCE(*pte);
+	spin_unlock(ptl);
+	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
 }

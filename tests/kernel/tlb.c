@@ -95,18 +95,6 @@ static void reader(void *arg)
 static struct page *held[HELD_FRAMES];
 static unsigned held_next;
 
-/* The frame mapped at @va in @mm, or NULL. */
-static struct page *mapped_frame(struct mm_struct *mm, uintptr_t va)
-{
-	spinlock_t *ptl;
-	uint64_t *pte = pte_lookup_lock(mm, va, &ptl);
-	if (!pte)
-		return NULL;
-	pteval_t v = READ_ONCE(*pte);
-	spin_unlock(ptl);
-	return entry_present(v) ? phys_to_page(entry_addr(v)) : NULL;
-}
-
 /* Take @want, just freed, back from the allocator: allocate until it
  * comes (the buddy allocator may have merged it into a bigger block behind
  * other free frames), then give the others back.  Return: true if held. */
@@ -185,7 +173,7 @@ static void torture(struct ktest *t, bool mprotect_mode)
 			 * mark it stale: any read of it from now on is a
 			 * violation the readers recognise, whatever became of
 			 * the data it held. */
-			struct page *old = mapped_frame(shared_mm, TARGET);
+			struct page *old = ktest_mapped_frame(shared_mm, TARGET);
 			do_munmap(shared_mm, TARGET, PAGE_SIZE);
 			if (old && capture_frame(old)) {
 				volatile uint64_t *p = page_address(old);
@@ -934,7 +922,7 @@ static void test_teardown_leaves_lazy_cpus(struct ktest *t)
 #define DN_MIN_ROUNDS 400
 #define DN_MIN_OVERLAPS 40      /* rounds where both zaps overlapped */
 #define DN_MS 1500              /* run at least this long ... */
-#define DN_MAX_MS 8000          /* ... and until enough overlaps, up to this */
+#define DN_MAX_MS 20000         /* ... and until enough overlaps, up to this (a busy host: DESIGN.md) */
 #define DN_PAGES 4
 
 static struct mm_struct *dn_mm;
