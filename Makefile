@@ -84,7 +84,7 @@ include user/user.mk
 KOBJS    := $(OBJS) $(USER_PROGRAMS_OBJ)
 
 .PHONY: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean help compdb \
-	print-kernel print-iso host-tests check-deps
+	print-kernel print-iso host-tests check-deps lab grade labcheck
 all: kernel
 kernel: $(KERNEL)
 
@@ -199,14 +199,18 @@ TEST_ARGS = --suites "$(call given,SUITES)" --cpus "$(call given,CPUS)" $(SWITCH
 # The arch boundary and style checks come first: a tree that breaks them
 # does not get as far as booting.  An unnarrowed run also runs `make
 # compare`'s path for real, two boots of E6 (about 3 s; its report is
-# checked for form, docs/compare.md), before the suites so that their
-# `N passed, N failed` stays the last line.
+# checked for form, docs/compare.md), and `make labcheck` (every lab full
+# marks here, below full marks in its student tree, about 25 s), before
+# the suites so that their `N passed, N failed` stays the last line.
 COMPARE_CHECK = $(if $(strip $(foreach v,SUITES CPUS $(SWITCHES),$(call given,$(v)))$(BROKEN_ON)),,1)
 test: check-deps lint
 	$(Q)$(if $(COMPARE_CHECK),mkdir -p build && $(PYTHON) scripts/compare.py --quick --only E6 \
 		--out build/compare-check --accel tcg > build/compare-check.log 2>&1 && \
 		echo "compare: make compare QUICK=1 ONLY=E6 wrote a well-formed build/compare-check/report.md" || \
 		{ cat build/compare-check.log; echo "compare: FAILED (make compare QUICK=1 ONLY=E6)"; exit 1; })
+	$(Q)$(if $(COMPARE_CHECK),mkdir -p build && $(PYTHON) scripts/labcheck.py --accel tcg > build/labcheck.log 2>&1 && \
+		grep '^labcheck: .*labs\? OK\|^labcheck: this is' build/labcheck.log || \
+		{ cat build/labcheck.log; echo "labcheck: FAILED (make labcheck)"; exit 1; })
 	$(Q)$(PYTHON) scripts/runtests.py $(TEST_ARGS)
 
 # The fuller, slower matrix (tests/torture.txt): 50 000 racing page faults
@@ -263,6 +267,24 @@ fuzz: check-deps
 verify: check-deps
 	$(Q)$(PYTHON) scripts/verify.py $(subst $(comma),$(space),$(ONLY))
 
+# The course labs (docs/labs.md): `make lab LAB=n DEST=dir` writes the
+# student tree of lab n (scripts/lab.py: the lab's marked regions stubbed);
+# `make grade LAB=n` grades this tree on lab n (scripts/grade.py; in a
+# student tree LAB defaults to its own lab); `make labcheck` checks every
+# lab: full marks here, below full marks in its student tree, which must
+# build (scripts/labcheck.py; .ci/run runs it; ONLY=1,3: those labs).
+lab:
+	$(Q)$(if $(LAB),,$(error make lab needs LAB=n (docs/labs.md lists the labs)))
+	$(Q)$(if $(DEST),,$(error make lab needs DEST=dir, a new folder for the student tree))
+	$(Q)$(PYTHON) scripts/lab.py --lab "$(LAB)" --dest "$(DEST)"
+
+grade: check-deps
+	$(Q)$(PYTHON) scripts/grade.py --lab "$(LAB)" --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)"
+
+labcheck: check-deps
+	$(Q)$(PYTHON) scripts/labcheck.py --accel "$(if $(call given,ACCEL),$(ACCEL),tcg)" \
+		$(if $(ONLY),--only "$(ONLY)")
+
 include tests/host/host.mk
 
 # compile_commands.json (clangd, editors) from the commands make itself
@@ -285,6 +307,7 @@ help:
 	@sed -n '1,11p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Targets: all kernel iso run qemu debug qemu-gdb gdb test torture lint bench compare peer fuzz verify deps clean"
 	@echo "         compdb (compile_commands.json of this configuration, for clangd/editors)"
+	@echo "Labs:    lab LAB=n DEST=dir (a student tree)  grade LAB=n (its autograder)  labcheck (every lab graded right)"
 
 -include $(OBJS:.o=.d)
 -include $(BUILD)/arch/x86_64/*.asm.d

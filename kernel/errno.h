@@ -25,6 +25,7 @@
 #define ENOSPC  28
 #define ERANGE  34
 #define EDEADLK 35
+#define ENAMETOOLONG 36
 #define ENOSYS  38
 #define EOVERFLOW 75
 #define ETIMEDOUT 110

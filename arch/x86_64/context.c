@@ -12,6 +12,7 @@
 #include "asm/cpu.h"
 #include "asm/gdt.h"
 #include "asm/trapframe.h"
+#include "kernel/irqflags.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/sched/thread.h"
@@ -37,17 +38,34 @@ uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg)
 	return (uint64_t)sp;
 }
 
-int arch_thread_init_user(struct thread *t)
+/* The FXSAVE image of the power-on state: x87 control word 0x37f (all
+ * exceptions masked, 64-bit precision), MXCSR 0x1f80, every register 0. */
+static void fpu_init_image(uint8_t *fx)
 {
-	uint8_t *fx = kzalloc(512);         /* kmalloc: 512-byte objects are 512-aligned */
-	if (!fx)
-		return -1;
-	/* The FXSAVE image of the power-on state: x87 control word 0x37f
-	 * (all exceptions masked, 64-bit precision), MXCSR 0x1f80. */
+	memset(fx, 0, 512);
 	*(uint16_t *)(fx + 0) = 0x037f;
 	*(uint32_t *)(fx + 24) = 0x1f80;
+}
+
+int arch_thread_init_user(struct thread *t)
+{
+	uint8_t *fx = kmalloc(512);         /* kmalloc: 512-byte objects are 512-aligned */
+	if (!fx)
+		return -1;
+	fpu_init_image(fx);
 	t->arch = fx;
 	return 0;
+}
+
+void arch_thread_reset_user_fpu(struct thread *t)
+{
+	/* The registers are live in this CPU while @t runs (eager switching):
+	 * reset the image and load it, with no switch in between. */
+	unsigned long flags;
+	local_irq_save(flags);
+	fpu_init_image(t->arch);
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(t->arch) : "memory");
+	local_irq_restore(flags);
 }
 
 void arch_switch_thread(struct thread *prev, struct thread *next)

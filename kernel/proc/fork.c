@@ -7,8 +7,10 @@
  * The invariant: fork either returns the child's pid with the child
  * running (or already ended), or a negative errno with nothing left
  * behind: no process in the list, no mm, no thread, no counted child.
- * The child is counted against the parent's PROC_MAX_CHILDREN like a
- * spawned one (-EAGAIN at the limit), and is the parent's to waitpid().
+ * The child is counted against the parent's PROC_MAX_CHILDREN and the
+ * system's process_limit like a spawned one (-EAGAIN at either; checked
+ * first, by process_create(), so a refused fork copies nothing), and is
+ * the parent's to waitpid().
  *
  * The child's first code is fork_child_entry(), which hands the block of
  * arch_fork_save() (the parent's user registers and FPU state, taken in
@@ -24,6 +26,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "asm/context.h"
+#include "lib/string.h"
 
 static void fork_child_entry(void *arg)
 {
@@ -40,32 +43,27 @@ int process_fork(void)
 {
 	struct thread *me = current;
 	struct process *parent = me->proc;
+	int r;
+	/* The limits first: a refused fork copies nothing. */
+	struct process *p = process_create(parent, &r);
+	if (!p)
+		return r;
 	void *s = arch_fork_save();
-	struct process *p = s ? kzalloc(sizeof(*p)) : NULL;
-	if (!p) {
-		if (s)
-			arch_fork_free(s);
+	if (!s) {
+		process_discard(p);
 		return -ENOMEM;
 	}
-	int r;
-	struct mm_struct *mm = dup_mm(me->mm, &r);
-	if (!mm)
+	p->mm = dup_mm(me->mm, &r);
+	if (!p->mm)
 		goto fail;
-	r = process_link(p, parent->name, mm, parent);
-	if (r < 0) {
-		mm_put(mm);
-		goto fail;
-	}
-	int pid = r;                    /* read now: the child may end (and go) at once */
+	strlcpy(p->name, parent->name, sizeof(p->name));
+	int pid = p->pid;               /* read now: the child may end (and go) at once */
 	r = process_start_thread(p, fork_child_entry, s, NULL);
-	if (r < 0) {
-		process_unlink(p);          /* no thread ever ran */
-		mm_put(mm);
+	if (r < 0)
 		goto fail;
-	}
 	return pid;
 fail:
-	kfree(p);
+	process_discard(p);             /* no thread ever ran; puts the mm if there is one */
 	arch_fork_free(s);
 	return r;
 }

@@ -11,6 +11,9 @@
 #include "mm/pgtable_free.h"
 #include "mm/mm.h"
 #include "mm/page.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/time.h"
 
 int ktest_run_program(const char *name, int argc, char **argv)
 {
@@ -41,6 +44,17 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	do {
+		rcu_barrier();
+		msleep(20);
+	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
+		 ktime_ns() < end);
+	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
 }
 
 struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)

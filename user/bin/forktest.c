@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel/proc/uapi/syscall.h"
@@ -91,7 +92,7 @@ static int limit(void)
 	int status = -1, ok = n == SPAWN_MAX_CHILDREN && again == 1;
 	/* Reaping one makes room for exactly one more. */
 	pid_t last = n > 0 ? pids[--n] : -1;
-	if (last > 0 && wait_pid(last, &status) == last && status == 7) {
+	if (last > 0 && wait_pid(last, &status) == last && WIFEXITED(status) && WEXITSTATUS(status) == 7) {
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(7);
@@ -103,7 +104,7 @@ static int limit(void)
 		ok = 0;
 	}
 	for (int i = 0; i < n; i++)
-		if (wait_pid(pids[i], &status) != pids[i] || status != 7)
+		if (wait_pid(pids[i], &status) != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 7)
 			ok = 0;
 	printf("forktest: %d children at the bound (%d), %d refused with EAGAIN\n", n, SPAWN_MAX_CHILDREN, again);
 	return !ok;

@@ -23,6 +23,7 @@ int atoi(const char *s);
 long atol(const char *s);
 long strtol(const char *s, char **end, int base);	/* lib/string.c: no errno */
 unsigned long strtoul(const char *s, char **end, int base);
+char *getenv(const char *name);			/* NULL: not set */
 int abs(int x);
 long labs(long x);
 

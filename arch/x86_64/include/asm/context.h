@@ -25,6 +25,8 @@ uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg);
 
 /** arch_thread_init_user() - FPU area of a new user thread. Return: 0 or -1 (no memory). */
 int arch_thread_init_user(struct thread *t);
+/** arch_thread_reset_user_fpu() - the current user thread @t's FPU back to its power-on state (execve). */
+void arch_thread_reset_user_fpu(struct thread *t);
 
 /** arch_cpu_features_init() - FPU/SSE for users, SMEP and SMAP, on this CPU. */
 void arch_cpu_features_init(void);
