@@ -47,6 +47,7 @@
 #include "asm/traps.h"
 #include "asm/cpu.h"
 #include "lib/string.h"
+#include "kernel/trace/trace.h"
 
 struct call_node {
 	struct call_node *next;
@@ -124,11 +125,13 @@ static void call_queue_run(void)
 		struct smp_call_handle *req = fifo->req;
 		bool free_it = req->free_when_done;
 		unsigned waiter = req->waiter_cpu;
+		trace(IPI_RECV, waiter, req, 0);
 		req->fn(req->arg);
 		/* The decrement (a full barrier) publishes fn's effects to the
 		 * waiter.  After it, a waiting caller may return and its request
 		 * vanish: touch neither req nor the node again. */
 		int old = atomic_fetch_add(-1, &req->pending);
+		trace(IPI_ACK, waiter, req, (old & ~CALL_HALTING) - 1);
 		if (old == 1 && free_it)
 			kfree(container_of(req, struct call_request, h));
 		else if (old == (CALL_HALTING | 1)) {
@@ -162,6 +165,7 @@ static void reschedule_interrupt(struct trap_frame *f)
 
 static void send_call_ipi(unsigned cpu, struct call_node *node)
 {
+	trace(IPI_SEND, cpu, node->req, 0);
 	if (call_queue_push(cpu, node)) {
 		this_cpu_inc(ipis_sent);     /* preemptible: one instruction */
 		arch_send_ipi(cpu, VEC_CALL_FUNCTION);

@@ -71,6 +71,7 @@
  * that read it empty aborts (SPF_ABORT_PTE) and its page goes to the
  * locked path, which finds the PTE present and frees it there.
  */
+#include "kernel/trace/trace.h"
 #include "mm/fault.h"
 #include "mm/cow.h"
 #include "mm/lockless_walk.h"
@@ -250,6 +251,7 @@ static void fault_mmap_read_lock(struct mm_struct *mm)
 {
 	if (down_read_trylock(&mm->mmap_lock))
 		return;
+	trace(MMAP_CONTEND, mm, 0, 0);
 	uint64_t t0 = get_cycles();
 	mmap_read_lock(mm);
 	struct fault_stats *st = my_stats();
@@ -308,6 +310,7 @@ static pteval_t *spf_walk(struct mm_struct *mm, uintptr_t addr)
 
 static bool spf_abort(enum spf_abort why)
 {
+	trace(FAULT_SPF_ABORT, why, 0, 0);
 	count(&my_stats()->spf_abort[why]);
 	return false;
 }
@@ -545,6 +548,8 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 	struct vm_area_struct *vma = lock_vma_under_rcu(mm, addr, &busy);
 	struct fault_stats *st = my_stats();
 	if (!vma) {
+		if (busy)
+			trace(VMA_CONTEND, addr, 0, 0);
 		count(&st->vma_fallback[busy ? VMA_FB_BUSY : VMA_FB_NO_VMA]);
 		return false;
 	}
@@ -574,12 +579,17 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 	 * the FAULT switch picks which one runs, as a constant. */
 	bool done = false;
 	struct page *zeroed = NULL;     /* an aborted speculative fault's page */
+	trace(FAULT_BEGIN, addr, flags, 0);
 	if (FAULT_PATH_SPF)
 		done = spf_fault(t->mm, addr, flags, &spurious, &zeroed);
 	else if (FAULT_PATH_VMA)
 		done = vma_lock_fault(t->mm, addr, flags, &r, &spurious);
+	if (!done && (FAULT_PATH_SPF || FAULT_PATH_VMA))
+		trace(FAULT_FALLBACK, addr, FAULT_PATH_SPF ? 1 : 2, 0);
 	if (!done)
 		r = locked_fault(t->mm, addr, flags, &spurious, zeroed);
+	trace(FAULT_PATH, addr, done ? (FAULT_PATH_SPF ? 1 : 2) : 0, 0);
+	trace(FAULT_END, addr, r, 0);
 	uintptr_t page = addr & PAGE_MASK;
 	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
 		/* Progress (a page was mapped), a failure, or another fault:

@@ -33,6 +33,7 @@
  * the PTE was still set when we re-read, so the zap's put comes after our
  * get, and the page stays ours.
  */
+#include "kernel/trace/trace.h"
 #include "mm/gup.h"
 #include "mm/fault.h"
 #include "mm/lockless_walk.h"
@@ -417,6 +418,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 	if (r)
 		return r;
 	long n;
+	trace(GUP_BEGIN, start, nr_pages, 0);
 	if (flags & FOLL_SLOW_ONLY) {
 		preempt_disable();
 		stat_add_local(&local_stats()->calls, 1);
@@ -425,6 +427,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 	} else {
 		n = gup_fast(mm, start, nr_pages, flags, pages);    /* counts the call */
 	}
+	trace(GUP_END, n, 0, 0);
 	if (n == nr_pages)
 		return n;
 	if (flags & FOLL_FAST_ONLY)
@@ -434,6 +437,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 		stat_add_local(&local_stats()->fallbacks, 1);
 		preempt_enable();
 	}
+	trace(GUP_FALLBACK, start + (uintptr_t)n * PAGE_SIZE, n, 0);
 	r = get_user_pages(mm, start + (uintptr_t)n * PAGE_SIZE, nr_pages - n,
 			   flags & ~FOLL_SLOW_ONLY, pages + n);
 	if (r < 0)

@@ -48,6 +48,7 @@
 #include "asm/cpu.h"
 #include "asm/page.h"
 #include "lib/string.h"
+#include "kernel/trace/trace.h"
 
 /* Tunables: the monitor (or a test) may change them while flushes run,
  * so they are read and written with READ_ONCE/WRITE_ONCE; nothing is
@@ -206,6 +207,7 @@ static void flush_remote(void *arg)
 {
 	tlb_stat_add(&this_tlb()->stats.flushes_received, 1);
 	flush_this_cpu(arg);
+	trace(TLB_FLUSH, ((const struct flush_info *)arg)->mm, ((const struct flush_info *)arg)->new_gen, 0);
 }
 
 void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
@@ -239,6 +241,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		} else {
 			cpumask_clear_cpu(cpu, &targets);
 			tlb_stat_add(&me->stats.lazy_skipped, 1);
+			trace(TLB_LAZY_SKIP, cpu, mm, 0);
 		}
 		/* LAB 3 STUB:
 		cpumask_set_cpu(cpu, &must_run);
@@ -246,6 +249,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		/* LAB 3 END */
 	}
 	unsigned n = cpumask_weight(&targets);
+	trace(TLB_START, mm, (end - start) / PAGE_SIZE, n);
 	struct smp_call_handle h;
 	unsigned long flags;
 	int sent = 0;
@@ -272,6 +276,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		tlb_stat_add(&me->stats.flushes_deferred, c.deferred);  /* pv: left to the host */
 		tlb_stat_add(&me->stats.ipis_to_preempted, c.to_preempted);
 	}
+	trace(TLB_DONE, mm, f.new_gen, sent);
 	preempt_enable();
 }
 

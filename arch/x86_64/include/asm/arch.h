@@ -39,6 +39,8 @@
  *                    arch_ap_setup()
  *   asm/serial.h     the console UART: serial_init(), serial_getc()...
  *   asm/vga.h        the screen console: vga_init()...
+ *   asm/trace_port.h the trace export's own byte channel (COM2): trace_port_init(),
+ *                    trace_port_write()
  *
  * And the other direction, functions the arch calls in generic code, are
  * in kernel/trap_hooks.h (exceptions, NMIs, interrupt exit) and
