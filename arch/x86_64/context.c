@@ -11,6 +11,7 @@
 #include "asm/context.h"
 #include "asm/cpu.h"
 #include "asm/gdt.h"
+#include "asm/trapframe.h"
 #include "kernel/irqflags.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
@@ -102,4 +103,45 @@ void arch_cpu_features_init(void)
 	/* Said once, by the boot CPU (the APs are the same model). */
 	if (smp_processor_id() == 0 && !(ecx & CPUID7_ECX_UMIP))
 		pr_warn("cpu: no UMIP: user mode can read the GDT/IDT addresses (sgdt, sidt)\n");
+}
+
+/* fork's child starts from: the FPU area first (kmalloc aligns it). */
+struct fork_state {
+	uint8_t fpu[512];
+	struct trap_frame regs;
+};
+
+void *arch_fork_save(void)
+{
+	struct fork_state *s = kmalloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	/* The frame the system call entry built at the top of our kernel
+	 * stack (syscall.asm; Linux's task_pt_regs()). */
+	s->regs = *((struct trap_frame *)((uint8_t *)current->stack_base + KSTACK_SIZE) - 1);
+	/* The kernel never touches the FPU (-mgeneral-regs-only) and a switch
+	 * back to us restored ours: the registers hold the user's state. */
+	__asm__ volatile("fxsave64 (%0)" :: "r"(s->fpu) : "memory");
+	return s;
+}
+
+void arch_fork_free(void *state)
+{
+	kfree(state);
+}
+
+/* syscall.asm: RSP = @f, then the common exit (pop, swapgs, iretq). */
+__attribute__((noreturn)) void arch_iret_frame(struct trap_frame *f);
+
+void arch_ret_from_fork(void *state)
+{
+	struct fork_state *s = state;
+	/* A copy on this stack: the exit path pops it from wherever it is,
+	 * and nothing of this thread's kernel stack is needed after. */
+	struct trap_frame f = s->regs;
+	/* Live from here; the next switch away saves it in thread->arch. */
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(s->fpu) : "memory");
+	kfree(s);
+	f.rax = 0;                          /* fork() returns 0 in the child */
+	arch_iret_frame(&f);
 }

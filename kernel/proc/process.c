@@ -83,22 +83,12 @@ struct thread *process_find_thread(struct process *p, int tid)
 	return found;
 }
 
-/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
-static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
-			     const cpumask_t *affinity)
+int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const cpumask_t *affinity)
 {
-	struct user_start *s = kmalloc(sizeof(*s));
-	if (!s)
+	struct thread *t = thread_create(p->name, fn, arg, affinity, THREAD_DETACHED | THREAD_STOPPED);
+	if (!t)
 		return -ENOMEM;
-	*s = (struct user_start){ entry, sp, arg };
-	struct thread *t = thread_create(p->name, user_thread_entry, s, affinity,
-					 THREAD_DETACHED | THREAD_STOPPED);
-	if (!t) {
-		kfree(s);
-		return -ENOMEM;
-	}
 	if (arch_thread_init_user(t)) {
-		kfree(s);
 		WRITE_ONCE(t->state, THREAD_ZOMBIE);     /* ps may read it (thread_list) */
 		thread_free(t);
 		return -ENOMEM;
@@ -107,7 +97,6 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	spin_lock_irqsave(&p->lock, flags);
 	if (p->nthreads == PROC_MAX_THREADS || p->killed || p->exec_tid) {
 		spin_unlock_irqrestore(&p->lock, flags);
-		kfree(s);
 		thread_free(t);
 		return -EAGAIN;
 	}
@@ -126,12 +115,21 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	return tid;
 }
 
-/*
- * An empty process, child of @parent (NULL: the kernel's), on the process
- * list with a pid, no mm and no thread yet.  Return: it, or NULL with
- * *@err -EAGAIN (a limit) or -ENOMEM.
- */
-static struct process *process_create(struct process *parent, int *err)
+/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
+static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
+			     const cpumask_t *affinity)
+{
+	struct user_start *s = kmalloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*s = (struct user_start){ entry, sp, arg };
+	int r = process_start_thread(p, user_thread_entry, s, affinity);
+	if (r < 0)
+		kfree(s);
+	return r;
+}
+
+struct process *process_create(struct process *parent, int *err)
 {
 	struct process *p = kzalloc(sizeof(*p));
 	if (!p) {
@@ -163,8 +161,7 @@ static struct process *process_create(struct process *parent, int *err)
 	return p;
 }
 
-/* Undo process_create() for a process no thread of which ever ran. */
-static void process_discard(struct process *p)
+void process_discard(struct process *p)
 {
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);

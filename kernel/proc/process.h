@@ -24,6 +24,7 @@
 #include "kernel/sched/wait.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "kernel/proc/uapi/wait.h"
+#include "kernel/cpumask.h"
 
 struct trap_frame;
 #include "lib/list.h"
@@ -169,6 +170,26 @@ void process_wake_all(struct process *p);
  * sleepers after the store), and neither flag covers other data here.
  */
 bool process_must_leave(struct process *p);
+
+/**
+ * process_create() - an empty process, child of @parent (NULL: the
+ * kernel's), on the process list with a pid, no mm and no thread yet.
+ * Return: it, or NULL with *@err -EAGAIN (PROC_MAX_CHILDREN children of
+ * @parent not reaped, or process_limit processes) or -ENOMEM.
+ */
+struct process *process_create(struct process *parent, int *err);
+/** process_discard() - undo process_create() for a process no thread of which ever ran (its mm put, if set). */
+void process_discard(struct process *p);
+/**
+ * process_start_thread() - a new thread of @p running kernel function
+ * @fn(@arg), which enters user mode (its FPU area allocated, counted in
+ * @p).  Return: the tid, or -ENOMEM, -EAGAIN (@p is full, dying or in an
+ * execve); on failure @arg is still the caller's.
+ */
+int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const cpumask_t *affinity);
+
+/** process_fork() - fork() for the current user thread (kernel/proc/fork.c). Return: child pid or -errno. */
+int process_fork(void);
 
 /** process_thread_create() - a new thread of the current process at @entry. Return: tid or -errno. */
 int process_thread_create(uintptr_t entry, uintptr_t arg, uintptr_t stack_top);

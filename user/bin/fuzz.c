@@ -15,7 +15,8 @@
  *
  * What is never made, because it would end the fuzzer rather than test
  * the kernel:
- *   - exit and exit_group: they end the thread or the process;
+ *   - exit and exit_group: they end the thread or the process (a fork
+ *     child, which runs only the forking worker, calls exit_group at once);
  *   - thread_create with a random user entry: the new thread would run
  *     junk and the fault kills the process; a user-range entry is always
  *     the stub below (no stack use, so any stack_top is fine), a bad one
@@ -249,7 +250,7 @@ static const long calls[] = {
 	SYS_write, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_sched_yield,
 	SYS_madvise, SYS_nanosleep, SYS_getpid, SYS_sched_setaffinity,
 	SYS_sched_getaffinity, SYS_clock_gettime, SYS_getcpu,
-	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
+	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid, SYS_fork,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
 	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
 	SYS_fault_stats, SYS_execve, SYS_wait4, SYS_kill, SYS_getppid,
@@ -411,6 +412,21 @@ static void one_call(struct worker *w)
 			syscall2(SYS_waitpid, r, 0);
 		break;
 	}
+	case SYS_fork:
+		/* Junk in the argument registers must not matter.  The child
+		 * (only this thread, mid-fuzz, its memory shared copy-on-write
+		 * with the churners') leaves at once; the parent keeps at most
+		 * 8 children per worker, like spawn's. */
+		r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (r == 0)
+			syscall1(SYS_exit_group, 0);
+		if (r > 0 && w->nchildren < 8)
+			w->children[w->nchildren++] = r;
+		else if (r > 0)
+			syscall2(SYS_waitpid, r, 0);
+		else if (r != -EAGAIN && r != -ENOMEM)
+			bug(w, "fork failed with an unexpected error", nr, a[0], a[1], a[2], r);
+		break;
 	case SYS_waitpid:
 		if (w->nchildren && pick(w, 2))
 			a[0] = w->children[--w->nchildren];
@@ -560,7 +576,7 @@ static void one_call(struct worker *w)
 		break;
 	case -1: {
 		static const long unknown[] = {
-			0, 2, 3, 57, 58, 63, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
+			0, 2, 3, 56, 58, 63, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
 			(1l << 32) | SYS_getpid, (1l << 63) | SYS_getpid, -1, -39,
 		};
 		nr = pick(w, 2) ? PICK(w, unknown) : (long)(rnd(w) | (1ul << 40));

@@ -20,6 +20,14 @@
 ssize_t write(int fd, const void *buf, size_t len);
 void _exit(int status) __attribute__((noreturn));
 pid_t getpid(void);
+/**
+ * fork() - a new process: a copy of this one, its memory shared
+ * copy-on-write, running only the calling thread (docs/fork.md).
+ * Return: the child's pid in the parent, 0 in the child; -1 with errno
+ * EAGAIN (too many children not yet reaped) or ENOMEM.  Reap the child
+ * with wait_pid().
+ */
+pid_t fork(void);
 /** getppid() - the parent's pid; 0 when the parent is the kernel (a program
  * the monitor ran, or an orphan: the kernel reaps orphans). */
 pid_t getppid(void);

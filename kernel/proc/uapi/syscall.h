@@ -19,6 +19,7 @@
 #define SYS_madvise            28   /* (addr, len, advice): MADV_DONTNEED only */
 #define SYS_nanosleep          35   /* (const struct timespec *req, struct timespec *rem) */
 #define SYS_getpid             39
+#define SYS_fork               57   /* (): the child's pid in the parent, 0 in the child (docs/fork.md) */
 #define SYS_execve             59   /* (path, argv, envp): an embedded program, "/bin/NAME" or "NAME" */
 #define SYS_exit               60   /* (code): this thread */
 #define SYS_wait4              61   /* (pid or -1, int *status, WNOHANG or 0, NULL rusage): pid or 0 */
