@@ -54,7 +54,7 @@ static int user_io(int fd, uintptr_t addr, uint64_t len, struct iobuf *io, struc
 static long sigpipe(long r)
 {
 	if (r == -EPIPE)
-		process_kill_current("SIGPIPE: write to a pipe with no reader");
+		process_kill_current_signal(SIGPIPE, "SIGPIPE", "write to a pipe with no reader");
 	return r;
 }
 

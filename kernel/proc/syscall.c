@@ -11,6 +11,7 @@
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/exec.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
@@ -32,7 +33,7 @@ static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 	uint64_t ns = (uint64_t)req.tv_sec * 1000000000u + (uint64_t)req.tv_nsec;
 	uint64_t end = ktime_ns() + ns;
 	struct process *p = current->proc;
-	while (ktime_ns() < end && !READ_ONCE(p->killed)) {
+	while (ktime_ns() < end && !process_must_leave(p)) {
 		set_current_state(THREAD_BLOCKED);
 		schedule_timeout(end - ktime_ns() > 0 ? end - ktime_ns() : 1);
 	}
@@ -116,58 +117,21 @@ static long sys_getcpu(uintptr_t ucpu, uintptr_t unode)
 	return 0;
 }
 
+/* spawn(name, argv): create-then-exec (process_spawn_args()); argv as
+ * execve() takes it (NULL or empty: { name }). */
 static long sys_spawn(uintptr_t uname, uintptr_t uargv)
 {
-	char name[PROC_NAME_MAX];
-	long r = strncpy_from_user(name, (const char *)uname, sizeof(name));
-	if (r < 0)
-		return r == -E2BIG ? -ENOENT : r;
-	char *argv[PROC_MAX_ARGS + 1];
-	int argc = 0;
-	char *heap = kmalloc(PROC_MAX_ARGS * PROC_ARG_MAX);
-	if (!heap)
-		return -ENOMEM;
-	strlcpy(heap, name, PROC_ARG_MAX);
-	argv[argc++] = heap;
-	for (int i = 0; uargv; i++) {
-		uint64_t up;
-		if (copy_from_user(&up, (const void *)(uargv + 8 * (uint64_t)i), 8)) {
-			kfree(heap);
-			return -EFAULT;
-		}
-		if (!up)
-			break;
-		if (i == 0)
-			continue;       /* argv[0] is the name */
-		if (argc == PROC_MAX_ARGS) {
-			kfree(heap);
-			return -E2BIG;
-		}
-		char *dst = heap + argc * PROC_ARG_MAX;
-		r = strncpy_from_user(dst, (const char *)up, PROC_ARG_MAX);
-		if (r < 0) {
-			kfree(heap);
-			return r;
-		}
-		argv[argc++] = dst;
-	}
-	argv[argc] = NULL;
-	r = process_spawn(name, argc, argv, current->proc);
-	kfree(heap);
-	return r;
-}
-
-static long sys_waitpid(int pid, uintptr_t ustatus)
-{
-	int status;
-	if (ustatus && !access_ok(ustatus, sizeof(int)))
-		return -EFAULT;
-	long r = process_wait_child(pid, &status);
+	char name[EXEC_PATH_MAX];
+	struct exec_args *args;
+	long r = exec_copy_from_user(uname, uargv, 0, name, &args);
 	if (r)
 		return r;
-	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
-		return -EFAULT;
-	return pid;
+	if (args->argc == 0)
+		r = exec_args_add(args, name, false);
+	if (!r)
+		r = process_spawn_args(name, args, current->proc);
+	kfree(args);
+	return r;
 }
 
 static long sys_thread_join(int tid, uintptr_t ucode)
@@ -233,7 +197,7 @@ long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	case SYS_thread_create: return process_thread_create(a0, a1, a2);
 	case SYS_thread_join: return sys_thread_join((int)a0, a1);
 	case SYS_spawn: return sys_spawn(a0, a1);
-	case SYS_waitpid: return sys_waitpid((int)a0, a1);
+	case SYS_waitpid: return do_wait4((int)a0, a1, 0);
 	case SYS_ncpus: return num_online_cpus();
 	default: return syscall_ext(nr, a0, a1, a2, a3, a4, a5);
 	}

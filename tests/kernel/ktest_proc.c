@@ -47,16 +47,15 @@ uint64_t ktest_heap_bytes(void)
 	return s.bytes_in_use;
 }
 
-/* Detached threads are freed by their CPU's next switch, page tables and
- * VMAs by RCU callbacks: wait for those, up to 5 s. */
-void ktest_settle(uint64_t frames, uint64_t heap)
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
 {
-	uint64_t end = ktime_ns() + 5000000000ull;
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
 	do {
 		rcu_barrier();
 		msleep(20);
 	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
 		 ktime_ns() < end);
+	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
 }
 
 struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)

@@ -65,7 +65,7 @@ static void test_lookup_or_insert_race(struct ktest *t)
 		ktest_skip(t, "needs 2 CPUs");
 		return;
 	}
-	ktest_settle(0, 0);
+	ktest_settle(0, 0, 300);
 	uint64_t frames = ktest_frames_available(), heap = ktest_heap_bytes();
 	struct inode *ino = inode_alloc(S_IFREG | 0600);
 	KTEST_ASSERT_NOT_NULL(t, ino);
@@ -100,7 +100,7 @@ static void test_lookup_or_insert_race(struct ktest *t)
 	KTEST_EXPECT_EQ(t, two_pages, 0ul);
 	KTEST_EXPECT_GE(t, races, (unsigned long)RACE_FLOOR);
 	iput(ino);                      /* its pages go with it */
-	ktest_settle(frames, heap);
+	ktest_settle(frames, heap, 5000);
 	KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
 	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
 }

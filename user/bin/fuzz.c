@@ -15,7 +15,8 @@
  *
  * What is never made, because it would end the fuzzer rather than test
  * the kernel:
- *   - exit and exit_group: they end the thread or the process;
+ *   - exit and exit_group: they end the thread or the process (a fork
+ *     child, which runs only the forking worker, calls exit_group at once);
  *   - thread_create with a random user entry: the new thread would run
  *     junk and the fault kills the process; a user-range entry is always
  *     the stub below (no stack use, so any stack_top is fine), a bad one
@@ -38,8 +39,20 @@
  *     unlink, rmdir, open with O_CREAT/O_TRUNC), and chdir anywhere but
  *     under /tmp/fz: main removes /tmp/fz and all it holds at the end, so
  *     the kernel's page count comes back to its baseline;
- *   - spawn of anything but "true" or names that do not exist (spawning
- *     fuzz would recurse);
+ *   - spawn of anything but "true", "exectest args" (which execs itself:
+ *     the harmless successful execve) or names that do not exist
+ *     (spawning fuzz would recurse); at most 8 children per thread are
+ *     left unwaited, so the live ones are bounded;
+ *   - an execve() that could succeed: it would replace the fuzzer.  Every
+ *     execve() made has a bad path or at least one surely bad pointer
+ *     (the path, argv, a string in argv, envp, a string in envp); where
+ *     the path is good it names `exectest exit 111`, so an execve that
+ *     wrongly succeeds ends the fuzzer with status 111, which the suite
+ *     reports;
+ *   - kill() of anything but our own children, pids that cannot be a
+ *     process of ours (<= 0, huge) and others' (EPERM): never ourselves;
+ *   - a blocking wait4/waitpid is only made when every child of ours ends
+ *     by itself (they all do: `true`, `exectest args`);
  *   - mmap(MAP_FIXED)/munmap/mprotect/madvise over the fuzzer's own text,
  *     data, heap and stacks: a range that would touch user memory outside
  *     the churn area is moved into it (ranges that wrap around or lie
@@ -61,6 +74,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "user/lib/syscall.h"
@@ -251,13 +265,14 @@ static const long calls[] = {
 	SYS_write, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_sched_yield,
 	SYS_madvise, SYS_nanosleep, SYS_getpid, SYS_sched_setaffinity,
 	SYS_sched_getaffinity, SYS_clock_gettime, SYS_getcpu,
-	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
+	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid, SYS_fork,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
 	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
 	SYS_fault_stats,
 	SYS_read, SYS_open, SYS_close, SYS_stat, SYS_fstat, SYS_lseek, SYS_pread64,
 	SYS_pwrite64, SYS_pipe, SYS_dup, SYS_dup2, SYS_ftruncate, SYS_getcwd, SYS_chdir,
 	SYS_mkdir, SYS_rmdir, SYS_unlink, SYS_getdents64, SYS_openat,
+	SYS_fault_stats, SYS_execve, SYS_wait4, SYS_kill, SYS_getppid,
 	-1,                     /* a number no call has */
 };
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
@@ -617,6 +632,7 @@ static void one_call(struct worker *w)
 	case SYS_spawn: {
 		const char *argv_bad[] = { "true", (const char *)PICK(w, always_bad), NULL };
 		const char *argv_ok[] = { "true", "x", long_name, NULL };
+		const char *argv_exec[] = { "exectest", "args", NULL };
 		a[0] = pick(w, 2) ? (long)PICK(w, names) : (long)gen_ptr(w, &c0);
 		if (pick(w, 3) == 0)
 			a[1] = 0;
@@ -624,6 +640,11 @@ static void one_call(struct worker *w)
 			a[1] = pick(w, 2) ? (long)argv_bad : (long)argv_ok;
 		else
 			a[1] = (long)gen_ptr(w, &c1);
+		if (pick(w, 4) == 0) {          /* a child that execs (harmless) */
+			a[0] = (long)"exectest";
+			a[1] = (long)argv_exec;
+			c0 = P_GOOD;
+		}
 		r = syscall2(nr, a[0], a[1]);
 		if (r >= 0 && c0 != P_GOOD)
 			bug(w, "spawn read a bad name", nr, a[0], a[1], 0, r);
@@ -633,6 +654,21 @@ static void one_call(struct worker *w)
 			syscall2(SYS_waitpid, r, 0);
 		break;
 	}
+	case SYS_fork:
+		/* Junk in the argument registers must not matter.  The child
+		 * (only this thread, mid-fuzz, its memory shared copy-on-write
+		 * with the churners') leaves at once; the parent keeps at most
+		 * 8 children per worker, like spawn's. */
+		r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (r == 0)
+			syscall1(SYS_exit_group, 0);
+		if (r > 0 && w->nchildren < 8)
+			w->children[w->nchildren++] = r;
+		else if (r > 0)
+			syscall2(SYS_waitpid, r, 0);
+		else if (r != -EAGAIN && r != -ENOMEM)
+			bug(w, "fork failed with an unexpected error", nr, a[0], a[1], a[2], r);
+		break;
 	case SYS_waitpid:
 		if (w->nchildren && pick(w, 2))
 			a[0] = w->children[--w->nchildren];
@@ -702,9 +738,93 @@ static void one_call(struct worker *w)
 	case SYS_rmdir: case SYS_unlink: case SYS_getdents64: case SYS_openat:
 		r = fs_call(w, nr, a);
 		break;
+	case SYS_execve: {
+		static char *const argv_exit[] = { "exectest", "exit", "111", NULL };
+		static char *const env_ok[] = { "A=1", NULL };
+		/* Surely bad: always_bad has 0, which would end a vector (or be
+		 * an empty one) rather than fault; | 1 keeps every other entry bad. */
+		const char *argv_badstr[] = { "exectest", (const char *)(PICK(w, always_bad) | 1), NULL };
+		const char *env_badstr[] = { "A=1", (const char *)(PICK(w, always_bad) | 1), NULL };
+		static const char *const paths[] = { "exectest", "/bin/exectest", "nosuch", "",
+						     "/bin/", "/usr/bin/true", long_name };
+		int good_path = 0;
+		if (pick(w, 4)) {
+			a[0] = (long)PICK(w, paths);
+			good_path = strcmp((const char *)a[0], "exectest") == 0 ||
+				    strcmp((const char *)a[0], "/bin/exectest") == 0;
+		} else {
+			a[0] = (long)gen_ptr(w, &c0);     /* junk: a good one reads as a bad name */
+		}
+		/* argv and envp: 0 = the good vector (or NULL), 1 = a bad string
+		 * in it, 2 = a surely bad pointer, 3 = a pointer of any class. */
+		int av = (int)pick(w, 4), ev = (int)pick(w, 4);
+		if (good_path && av < 1 && ev < 1) {
+			if (pick(w, 2))
+				av = 1 + (int)pick(w, 2);
+			else
+				ev = 1 + (int)pick(w, 2);
+		}
+		if (good_path && av == 3)
+			av = 2;
+		if (good_path && ev == 3)
+			ev = 2;
+		a[1] = av == 0 ? (pick(w, 2) ? (long)argv_exit : 0) : av == 1 ? (long)argv_badstr :
+		       av == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c1);
+		a[2] = ev == 0 ? (pick(w, 2) ? (long)env_ok : 0) : ev == 1 ? (long)env_badstr :
+		       ev == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c2);
+		if (a[1] == 0 && good_path)
+			a[1] = (long)argv_exit;                     /* exit 111 if it ever ran */
+		r = syscall3(nr, a[0], a[1], a[2]);
+		/* Returning at all is the expected failure; an errno outside
+		 * these is a BUG. */
+		if (r != -EFAULT && r != -ENOENT && r != -E2BIG && r != -ENAMETOOLONG && r != -ENOMEM)
+			bug(w, "execve", nr, a[0], a[1], a[2], r);
+		break;
+	}
+	case SYS_wait4: {
+		static const long opts[] = { 0, WNOHANG, 2, -1, 0x40000000 };
+		if (w->nchildren && pick(w, 2))
+			a[0] = w->children[--w->nchildren];
+		else
+			a[0] = pick(w, 2) ? -1 : gen_int(w);
+		a[1] = pick(w, 3) ? (long)gen_ptr(w, &c1) : 0;
+		a[2] = pick(w, 3) ? PICK(w, opts) : gen_int(w);
+		a[3] = pick(w, 3) ? 0 : (long)gen_ptr(w, &c3);
+		r = syscall4(nr, a[0], a[1], a[2], a[3]);
+		if (r > 0 && a[1] && c1 != P_GOOD)
+			bug(w, "wait4 wrote a bad pointer", nr, a[0], a[1], a[2], r);
+		if (r >= 0 && (a[3] || ((int)a[2] & ~WNOHANG)))
+			bug(w, "wait4 took rusage or an unknown option", nr, a[0], a[2], a[3], r);
+		if (r == 0 && ((int)a[2] & WNOHANG) == 0)
+			bug(w, "wait4 returned 0 without WNOHANG", nr, a[0], a[1], a[2], r);
+		/* Not reaped: still running (WNOHANG) or refused before looking.
+		 * (-EFAULT may come after the reap: the child is gone then.) */
+		if ((r == 0 || r == -EINVAL) && w->nchildren < 8 && a[0] > 0)
+			w->children[w->nchildren++] = a[0];     /* still to reap */
+		break;
+	}
+	case SYS_kill: {
+		static const long sigs[] = { 0, SIGKILL, SIGTERM, SIGSEGV, 1, 64, 65, -1, 1000 };
+		long me = syscall0(SYS_getpid);
+		if (w->nchildren && pick(w, 2))
+			a[0] = w->children[pick(w, (unsigned long)w->nchildren)];
+		else if ((int)a[0] == (int)me)
+			a[0] = -1;              /* never ourselves (see the header) */
+		a[1] = pick(w, 3) ? PICK(w, sigs) : gen_int(w);
+		r = syscall2(nr, a[0], a[1]);
+		int sig = (int)a[1];
+		if (r == 0 && ((int)a[0] <= 0 || (sig != 0 && sig != SIGKILL && sig != SIGTERM)))
+			bug(w, "kill of a bad pid or with a bad signal", nr, a[0], a[1], 0, r);
+		break;
+	}
+	case SYS_getppid:
+		r = syscall3(nr, a[0], a[1], a[2]);
+		if (r < 0)
+			bug(w, "getppid", nr, a[0], a[1], a[2], r);
+		break;
 	case -1: {
 		static const long unknown[] = {
-			57, 59, 62, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
+			56, 58, 63, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
 			(1l << 32) | SYS_getpid, (1l << 63) | SYS_getpid, -1, -39,
 		};
 		nr = pick(w, 2) ? PICK(w, unknown) : (long)(rnd(w) | (1ul << 40));

@@ -43,6 +43,33 @@ int isatty(int fd);			/* 1 on the console, else 0 with ENOTTY */
 int getpagesize(void);
 void _exit(int status) __attribute__((noreturn));
 pid_t getpid(void);
+/**
+ * fork() - a new process: a copy of this one, its memory shared
+ * copy-on-write, running only the calling thread (docs/fork.md).
+ * Return: the child's pid in the parent, 0 in the child; -1 with errno
+ * EAGAIN (too many children not yet reaped) or ENOMEM.  Reap the child
+ * with wait_pid().
+ */
+pid_t fork(void);
+/** getppid() - the parent's pid; 0 when the parent is the kernel (a program
+ * the monitor ran, or an orphan: the kernel reaps orphans). */
+pid_t getppid(void);
+
+/* The environment of this process: NULL-terminated "NAME=value" strings. */
+extern char **environ;
+
+/**
+ * execve() - replace this process's program with the embedded program
+ * @path ("/bin/NAME" or "NAME"), with arguments @argv and environment
+ * @envp (NULL-terminated vectors; NULL counts as empty).  Every other
+ * thread of the process ends; pid, parent and children stay.
+ * Return: only on failure, -1 with errno (ENOENT: no such program,
+ * ENOEXEC: bad ELF, EFAULT: a bad pointer, E2BIG: more than 64 strings or
+ * 3 KiB of them, ENAMETOOLONG, ENOMEM); the caller is then untouched.
+ */
+int execve(const char *path, char *const argv[], char *const envp[]);
+/** execv() - execve() with this process's environment. */
+int execv(const char *path, char *const argv[]);
 pid_t gettid(void);			/* as glibc's (a GNU extension) */
 int usleep(useconds_t usec);
 unsigned int sleep(unsigned int seconds);

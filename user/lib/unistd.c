@@ -1,5 +1,5 @@
 /*
- * user/lib/unistd.c - write(), _exit(), getpid(), gettid(), sleeping,
+ * user/lib/unistd.c - write(), _exit(), getpid(), fork(), gettid(), sleeping,
  * sysconf().
  */
 #include <errno.h>
@@ -44,6 +44,12 @@ void _exit(int status)
 pid_t getpid(void)
 {
 	return (pid_t)syscall0(SYS_getpid);
+}
+
+pid_t fork(void)
+{
+	/* Nothing to flush first: stdio writes through (user/lib/stdio.c). */
+	return (pid_t)__syscall_ret(syscall0(SYS_fork));
 }
 
 pid_t gettid(void)

@@ -30,13 +30,18 @@
 #define SYS_dup2               33   /* (oldfd, newfd) */
 #define SYS_nanosleep          35   /* (const struct timespec *req, struct timespec *rem) */
 #define SYS_getpid             39
+#define SYS_fork               57   /* (): the child's pid in the parent, 0 in the child (docs/fork.md) */
+#define SYS_execve             59   /* (path, argv, envp): an embedded program, "/bin/NAME" or "NAME" */
 #define SYS_exit               60   /* (code): this thread */
+#define SYS_wait4              61   /* (pid or -1, int *status, WNOHANG or 0, NULL rusage): pid or 0 */
+#define SYS_kill               62   /* (pid, SIGKILL or SIGTERM or 0): only the caller and its descendants */
 #define SYS_ftruncate          77   /* (fd, length) */
 #define SYS_getcwd             79   /* (buf, size): returns the length with its NUL */
 #define SYS_chdir              80   /* (path) */
 #define SYS_mkdir              83   /* (path, mode) */
 #define SYS_rmdir              84   /* (path) */
 #define SYS_unlink             87   /* (path) */
+#define SYS_getppid           110   /* the parent's pid; 0: the kernel (monitor-run and orphans) */
 #define SYS_sched_setaffinity 203   /* (tid or 0, size, const cpu_set_t *) */
 #define SYS_sched_getaffinity 204   /* (tid or 0, size, cpu_set_t *): returns bytes written */
 #define SYS_getdents64        217   /* (fd, struct linux_dirent64 *, len) */
