@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failed;
@@ -312,8 +313,79 @@ static void test_pthread_sync(void)
 	CHECK(pthread_create(&th[0], &detached, worker, NULL) == EINVAL);
 }
 
-int main(void)
+/* The exec'd half of test_fork_and_exec(): "fs_test cloexec KEEP CX":
+ * KEEP must still be open, CX (opened O_CLOEXEC) closed by the execve,
+ * and the working directory the parent's.  Exit 0 when all hold. */
+static int cloexec_child(char **argv)
 {
+	struct stat st;
+	int keep = atoi(argv[2]), cx = atoi(argv[3]);
+	CHECK(fstat(keep, &st) == 0);
+	FAILS(fstat(cx, &st), EBADF);
+	char buf[64];
+	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp/fst"));
+	return failed;
+}
+
+/* fork copies the descriptor table (the same open files: one offset,
+ * pipe ends that close when every copy is closed) and the working
+ * directory; execve keeps the descriptors but the O_CLOEXEC ones. */
+static void test_fork_and_exec(void)
+{
+	int p[2], status = -1;
+	char buf[16];
+	CHECK(pipe(p) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(write(p[1], "hi", 2) == 2 ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	close(p[1]);
+	CHECK(read(p[0], buf, sizeof(buf)) == 2 && !memcmp(buf, "hi", 2));
+	CHECK(read(p[0], buf, sizeof(buf)) == 0);       /* EOF: the child's copy closed at its end */
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(p[0]);
+
+	/* One open file, one offset: the child's write moves the parent's. */
+	int fd = open("/tmp/fst/shared", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, "abc", 3) == 3);
+	pid = fork();
+	if (pid == 0)
+		_exit(write(fd, "def", 3) == 3 ? 0 : 1);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+	CHECK(lseek(fd, 0, SEEK_CUR) == 6);
+	CHECK(pread(fd, buf, 6, 0) == 6 && !memcmp(buf, "abcdef", 6));
+	close(fd);
+	CHECK(unlink("/tmp/fst/shared") == 0);
+
+	/* Close-on-exec, and the working directory across fork and exec. */
+	int keep = open("/tmp/fst/keep", O_RDWR | O_CREAT, 0644);
+	int cx = open("/tmp/fst/cx", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(keep >= 0 && cx >= 0 && chdir("/tmp/fst") == 0);
+	char ks[12], cs[12];
+	snprintf(ks, sizeof(ks), "%d", keep);
+	snprintf(cs, sizeof(cs), "%d", cx);
+	pid = fork();
+	if (pid == 0) {
+		char *args[] = { "fs_test", "cloexec", ks, cs, NULL };
+		execv("/bin/fs_test", args);
+		_exit(99);              /* the execve failed */
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	struct stat st;
+	CHECK(fstat(cx, &st) == 0);     /* the parent's own copy is still open */
+	CHECK(chdir("/") == 0);
+	close(keep);
+	close(cx);
+	CHECK(unlink("/tmp/fst/keep") == 0 && unlink("/tmp/fst/cx") == 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "cloexec"))
+		return cloexec_child(argv);
 	if (mkdir("/tmp/fst", 0755) < 0) {
 		perror("fs_test: mkdir /tmp/fst");
 		return 100;
@@ -323,6 +395,7 @@ int main(void)
 	test_dirs();
 	test_stdio_and_libc();
 	test_pthread_sync();
+	test_fork_and_exec();
 	if (rmdir("/tmp/fst") < 0) {
 		perror("fs_test: rmdir /tmp/fst");
 		failed++;
