@@ -12,7 +12,11 @@
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "tests/kernel/ktest.h"
+#include "kernel/trace/trace.h"
+#include "kernel/trace/export.h"
+#include "kernel/trace/scenario.h"
 #include "kernel/monitor.h"
+#include "kernel/fs/fs.h"
 #include "kernel/panic.h"
 #include "kernel/params.h"
 #include "kernel/paravirt.h"
@@ -84,6 +88,8 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 			rcu_start_cpu_thread(cpu);      /* rcu/N: callbacks run there */
 	paravirt_init();                /* steal-time records: KVM or the host model */
 	profile_boot();                 /* profile=1: every CPU is up, the heap works */
+	fs_init();                      /* the RAM file system: /, /bin, /dev, /tmp */
+	trace_boot();                   /* the trace rings; trace= switches them on */
 
 	banner();
 	const char *spec = params_get_ktest();
@@ -94,11 +100,18 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 		struct thread *t = thread_create_on(smp_processor_id(), "ktest", ktest_thread, (void *)spec);
 		int failed = t ? thread_join(t) : ktest_run(spec);
 		pr_info("ktest: %s\n", failed ? "FAIL" : "PASS");
+		trace_boot_export();    /* traceexport=: the trace to the host */
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
 	if (bench_requested()) {
 		bench_run_requested();
+		trace_boot_export();
 		machine_exit(EXIT_PASS);
+	}
+	if (trace_scenario_requested()) {
+		int err = trace_scenario_run();        /* tracescn=: make trace */
+		trace_boot_export();
+		machine_exit(err ? EXIT_FAIL : EXIT_PASS);
 	}
 	process_run_init();             /* init=PROGRAM, if given */
 	monitor_run();

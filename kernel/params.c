@@ -87,7 +87,8 @@ static int set_ktest(const char *v)
 	ktest_given = true;
 	return 0;
 }
-KERNEL_PARAM(ktest, "ktest", "all|SUITE,...", "run these test suites at boot, then exit QEMU", set_ktest);
+KERNEL_PARAM(ktest, "ktest", "all|SUITE[:CASE+CASE],...",
+	     "run these test suites (or only these cases) at boot, then exit QEMU", set_ktest);
 
 static int set_loglevel(const char *v)
 {

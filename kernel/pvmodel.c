@@ -41,6 +41,7 @@
  * above HZ x (vCPUs - 1) per vCPU, a single vCPU (nobody to send the NMI),
  * and vCPUs being out while the guest's clock stops (ours runs on).
  */
+#include "kernel/trace/trace.h"
 #include "kernel/paravirt.h"
 #include "kernel/config.h"
 #include "kernel/errno.h"
@@ -260,6 +261,7 @@ bool pvmodel_nmi(struct trap_frame *f)
 	 * consistent: pairs with the flusher's compare-and-exchange, so our
 	 * exchange at entry sees any flag set after this store. */
 	__atomic_store_n(&st->preempted, KVM_VCPU_PREEMPTED, __ATOMIC_SEQ_CST);
+	trace(PV_PREEMPT, us, 0, 0);        /* in NMI context: kernel/trace/ring.c */
 	uint64_t end = t0 + ns_to_tsc((uint64_t)us * 1000);
 	while (get_cycles() < end) {
 		if (panic_on_other_cpu())
@@ -269,8 +271,10 @@ bool pvmodel_nmi(struct trap_frame *f)
 	/* VM entry: take the flag and clear preempted in one step, then
 	 * flush (the header says why in that order). */
 	uint8_t old = __atomic_exchange_n(&st->preempted, 0, __ATOMIC_SEQ_CST);
+	trace(PV_RESUME, old & KVM_VCPU_FLUSH_TLB, 0, 0);
 	if ((old & KVM_VCPU_FLUSH_TLB) && !READ_ONCE(pvmodel_test_skip_entry_flush)) {
 		arch_flush_tlb_global();
+		trace(PV_FLUSH_ENTRY, me, 0, 0);
 		WRITE_ONCE(pvmodel_stats[me].flushes_on_entry, pvmodel_stats[me].flushes_on_entry + 1);
 	}
 	uint64_t ns = (get_cycles() - t0) * 1000000000ull / (tsc_hz ? tsc_hz : 1);

@@ -147,19 +147,58 @@ bool cmdline_has(const struct cmdline_param *p, int n, const char *key)
 	return cmdline_get(p, n, key) != NULL;
 }
 
-bool cmdline_list_has(const char *list, const char *name)
+/* The first item of the comma list @list that is @name, or (@allow_sub)
+ * @name then a colon and a sub-list, returned in @sub and @sublen. */
+static bool find_item(const char *list, const char *name, bool allow_sub, const char **sub,
+		      size_t *sublen)
 {
+	*sub = NULL;
+	*sublen = 0;
 	if (strcmp(list, "all") == 0)
 		return true;
 	size_t n = strlen(name);
 	for (const char *p = list; *p;) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && strncmp(p, name, n) == 0)
+		if (len >= n && strncmp(p, name, n) == 0 &&
+		    (len == n || (allow_sub && p[n] == ':'))) {
+			if (len > n) {
+				*sub = p + n + 1;
+				*sublen = len - n - 1;
+			}
 			return true;
+		}
 		if (!end)
 			break;
 		p = end + 1;
+	}
+	return false;
+}
+
+bool cmdline_list_has(const char *list, const char *name)
+{
+	const char *sub;
+	size_t sublen;
+	return find_item(list, name, false, &sub, &sublen);
+}
+
+bool cmdline_list_item(const char *list, const char *name, const char **sub, size_t *sublen)
+{
+	return find_item(list, name, true, sub, sublen);
+}
+
+bool cmdline_sublist_has(const char *sub, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	const char *stop = sub + len;
+	for (const char *p = sub; p < stop;) {
+		const char *plus = p;
+		while (plus < stop && *plus != '+')
+			plus++;
+		size_t l = (size_t)(plus - p);
+		if (l == n && n && strncmp(p, name, n) == 0)
+			return true;
+		p = plus + 1;
 	}
 	return false;
 }

@@ -17,6 +17,7 @@
 #define LIB_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CMDLINE_KEY_MAX		31	/* characters, excluding the NUL */
 #define CMDLINE_VALUE_MAX	127
@@ -84,5 +85,23 @@ bool cmdline_has(const struct cmdline_param *p, int n, const char *key);
  * The list "all" contains every name.  (ktest=, bench=)
  */
 bool cmdline_list_has(const char *list, const char *name);
+
+/**
+ * cmdline_list_item() - find @name in a comma list whose items may carry a
+ * sub-list after a colon: "rcu,tlb:lazy_cpus+munmap_flushes_its_range".
+ * @list: the comma list ("all" contains every name, with no sub-list).
+ * @name: the item looked for: an item is @name, or @name then ':'.
+ * @sub: set to the item's sub-list (the text after ':'), NULL if none.
+ * @sublen: set to the sub-list's length (0 if none).
+ *
+ * Return: true if @list has such an item (the first one counts).
+ */
+bool cmdline_list_item(const char *list, const char *name, const char **sub, size_t *sublen);
+
+/**
+ * cmdline_sublist_has() - is @name one of the '+'-separated names of the
+ * @len characters at @sub (a sub-list from cmdline_list_item())?
+ */
+bool cmdline_sublist_has(const char *sub, size_t len, const char *name);
 
 #endif /* LIB_CMDLINE_H */

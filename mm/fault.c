@@ -34,13 +34,46 @@
  * waits for an IPI acknowledgement while holding it (zap and mprotect
  * flush after unlocking, the faults flush only locally).
  *
+ * Copy-on-write faults (a write to a present, write-protected PTE in a
+ * writable VMA: fork shared the page; mm/cow.c has the steps, docs/fork.md
+ * the protocol) take the same three paths:
+ *   locked  do_wp_page() under mmap_lock for read: no writer runs, so the
+ *           VMA and the PTE table stay; the copy is made with the PTE lock
+ *           dropped and the PTE rechecked (pte_same) when it is taken
+ *           again, against the other faults and MADV_DONTNEED, which run
+ *           beside it under mmap_lock for read.
+ *   vma     the same do_wp_page() under the VMA's read lock: a writer that
+ *           changes this VMA (munmap, mprotect, fork) write-locks it first
+ *           and so waits for the copy to be installed; a writer elsewhere
+ *           in the mm cannot free our table (no table under a live VMA is
+ *           freed).
+ *   spf     spf_wp_fault(): validated exactly like a demand-zero fault,
+ *           twice.  Under the PTE lock the sequence and the PTE are
+ *           checked before the reuse or the reference taken for the copy;
+ *           the copy runs with no lock and no walk section; then a new
+ *           walk (the table may have been freed meanwhile: nothing holds
+ *           the VMA) and, under the PTE lock, the same two checks again
+ *           before the install (abort: SPF_ABORT_COW).  The case argument
+ *           above carries over: a writer that overlapped any part of it
+ *           moved the sequence; if it took our PTE lock before our second
+ *           check, we see the move; if after, it finds our copy installed
+ *           and treats it like any PTE (zaps it, write-protects it).  The
+ *           PTE check alone would miss mprotect read-only: it leaves a
+ *           write-protected PTE exactly as it was (SPF_BROKEN shows it,
+ *           suite fork's directed race).
+ * All three end alike: the old page's reference is dropped only after a
+ * flush of the address on every CPU of the mm (cow_finish), since another
+ * thread's read-only TLB entry still reaches it.
+ *
  * Two threads may fault on the same page at once: both allocate a zeroed
  * page, but only the first to take the PTE table's lock installs it.  The
  * other, if it reads the PTE present, frees its page; under spf a loser
  * that read it empty aborts (SPF_ABORT_PTE) and its page goes to the
  * locked path, which finds the PTE present and frees it there.
  */
+#include "kernel/trace/trace.h"
 #include "mm/fault.h"
+#include "mm/cow.h"
 #include "mm/lockless_walk.h"
 #include "mm/mm.h"
 #include "mm/page.h"
@@ -120,7 +153,7 @@ void fault_get_stats(struct fault_stats *s)
 const char *spf_abort_name(enum spf_abort a)
 {
 	static const char *const names[SPF_ABORT_NR] = {
-		"sequence", "table missing", "vma", "pte race", "unsupported",
+		"sequence", "table missing", "vma", "pte race", "unsupported", "cow race",
 	};
 	return a < SPF_ABORT_NR ? names[a] : "?";
 }
@@ -190,6 +223,8 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 		return FAULT_OOM;
 	}
 	pteval_t old = *pte;
+	if (entry_present(old) && (flags & FAULT_WRITE) && !pte_write(old))
+		return do_wp_page(mm, addr, pte, ptl, page, spurious);   /* copy-on-write: mm/cow.c */
 	if (entry_present(old)) {
 		*spurious = true;
 		/* Someone else mapped it, or our TLB entry was stale (an
@@ -216,6 +251,7 @@ static void fault_mmap_read_lock(struct mm_struct *mm)
 {
 	if (down_read_trylock(&mm->mmap_lock))
 		return;
+	trace(MMAP_CONTEND, mm, 0, 0);
 	uint64_t t0 = get_cycles();
 	mmap_read_lock(mm);
 	struct fault_stats *st = my_stats();
@@ -274,6 +310,7 @@ static pteval_t *spf_walk(struct mm_struct *mm, uintptr_t addr)
 
 static bool spf_abort(enum spf_abort why)
 {
+	trace(FAULT_SPF_ABORT, why, 0, 0);
 	count(&my_stats()->spf_abort[why]);
 	return false;
 }
@@ -298,6 +335,94 @@ static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, 
 	*vm_flags = vma ? READ_ONCE(vma->flags) : 0;
 	rcu_read_unlock();
 	return vma && access_allowed(*vm_flags, flags);
+}
+
+/* Under the PTE lock: is the fault still on the snapshot's mm (no writer
+ * since, the sequence unchanged) and the PTE still @pte?  Counted under
+ * @why if not.  The sequence read pairs as in spf_fault(). */
+static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slot, pteval_t pte,
+			       enum spf_abort why)
+{
+#ifndef CONFIG_SPF_BROKEN
+	if (READ_ONCE(mm->seq.sequence) != seq)
+		return spf_abort(why == SPF_ABORT_PTE ? SPF_ABORT_SEQ : why);
+#else
+	(void)mm, (void)seq;
+#endif
+	if (!pte_same(READ_ONCE(*slot), pte))
+		return spf_abort(why);
+	return true;
+}
+
+/*
+ * The speculative COW fault: PTE @pte at *@slot was read present and
+ * write-protected in a VMA that allows writing (its flags copied under
+ * the snapshot @seq), inside walk section @w, which this ends.  The steps
+ * of mm/cow.c, validated as a demand-zero fault is: under the PTE lock the
+ * sequence and the PTE must be unchanged, before the reuse and again
+ * before the install; the copy into @page (allocated before the snapshot,
+ * zeroed: wasted, but it keeps the window free of allocation) runs with no
+ * lock and no walk section.  Between the two PTE locks the table may be
+ * freed (no lock holds the VMA): so the second look walks again, in a new
+ * section.  An abort after the copy frees @page (no longer zeroed) and
+ * counts SPF_ABORT_COW; the locked path then does the fault over.
+ */
+static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pteval_t *slot,
+			 pteval_t pte, unsigned long w, struct page *page, bool *spurious,
+			 struct page **leftover)
+{
+	spinlock_t *ptl = &virt_to_page(slot - pte_index(addr))->ptl;
+	spin_lock(ptl);
+	if (!spf_recheck_locked(mm, seq, slot, pte, SPF_ABORT_PTE)) {
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		*leftover = page;
+		return false;
+	}
+	struct page *old = phys_to_page(entry_addr(pte));
+	if (wp_can_reuse_anon_page(old)) {
+		cow_reuse(slot, pte);
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		arch_flush_tlb_one(addr);       /* our own read-only entry */
+		put_page(page);
+		count(&my_stats()->spf);
+		return true;
+	}
+	/* Mapped, under its PTE lock: the count is not zero. */
+	get_page(old);
+	spin_unlock(ptl);
+	lockless_page_walk_end(w);
+
+	copy_user_page(page, old);
+	uint64_t delay = READ_ONCE(fault_test_delay_ns);
+	if (delay)
+		udelay(delay / 1000);
+	cow_window(addr);
+
+	w = lockless_page_walk_begin();
+	slot = spf_walk(mm, addr);
+	bool ok = slot != NULL;
+	if (ok) {
+		ptl = &virt_to_page(slot - pte_index(addr))->ptl;
+		spin_lock(ptl);
+		ok = spf_recheck_locked(mm, seq, slot, pte, SPF_ABORT_COW);
+		if (ok)
+			cow_install(mm, addr, slot, pte, page);
+		spin_unlock(ptl);
+	} else {
+		spf_abort(SPF_ABORT_COW);
+	}
+	lockless_page_walk_end(w);
+	if (!ok) {
+		put_page(page);
+		put_page(old);
+		return false;
+	}
+	cow_finish(mm, addr, old);      /* IRQs on again: the flush, then the puts */
+	*spurious = false;
+	count(&my_stats()->spf);
+	return true;
 }
 
 /*
@@ -363,6 +488,8 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 		return spf_abort(SPF_ABORT_NO_TABLE);
 	}
 	pteval_t pte = READ_ONCE(*slot);
+	if (entry_present(pte) && (flags & FAULT_WRITE) && !pte_write(pte) && pte_user(pte))
+		return spf_wp_fault(mm, addr, seq, slot, pte, w, page, spurious, leftover);
 	if (pte) {
 		lockless_page_walk_end(w);
 		if (!pte_allows(pte, flags)) {
@@ -425,6 +552,8 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 	struct vm_area_struct *vma = lock_vma_under_rcu(mm, addr, &busy);
 	struct fault_stats *st = my_stats();
 	if (!vma) {
+		if (busy)
+			trace(VMA_CONTEND, addr, 0, 0);
 		count(&st->vma_fallback[busy ? VMA_FB_BUSY : VMA_FB_NO_VMA]);
 		return false;
 	}
@@ -454,12 +583,17 @@ enum fault_result handle_user_fault(uintptr_t addr, unsigned flags)
 	 * the FAULT switch picks which one runs, as a constant. */
 	bool done = false;
 	struct page *zeroed = NULL;     /* an aborted speculative fault's page */
+	trace(FAULT_BEGIN, addr, flags, 0);
 	if (FAULT_PATH_SPF)
 		done = spf_fault(t->mm, addr, flags, &spurious, &zeroed);
 	else if (FAULT_PATH_VMA)
 		done = vma_lock_fault(t->mm, addr, flags, &r, &spurious);
+	if (!done && (FAULT_PATH_SPF || FAULT_PATH_VMA))
+		trace(FAULT_FALLBACK, addr, FAULT_PATH_SPF ? 1 : 2, 0);
 	if (!done)
 		r = locked_fault(t->mm, addr, flags, &spurious, zeroed);
+	trace(FAULT_PATH, addr, done ? (FAULT_PATH_SPF ? 1 : 2) : 0, 0);
+	trace(FAULT_END, addr, r, 0);
 	uintptr_t page = addr & PAGE_MASK;
 	if (r != FAULT_OK || !spurious || page != t->fault_addr || flags != t->fault_flags) {
 		/* Progress (a page was mapped), a failure, or another fault:

@@ -58,6 +58,7 @@ enum spf_abort {
 	SPF_ABORT_VMA,          /* no VMA, or it forbids the access: the locked path decides */
 	SPF_ABORT_PTE,          /* the PTE changed between the walk and the PTE lock */
 	SPF_ABORT_UNSUPPORTED,  /* not anonymous demand-zero nor a spurious/upgrade fault, or no memory */
+	SPF_ABORT_COW,          /* a COW fault: the sequence or the PTE changed while it copied */
 	SPF_ABORT_NR
 };
 

@@ -33,6 +33,7 @@
  * the PTE was still set when we re-read, so the zap's put comes after our
  * get, and the page stays ours.
  */
+#include "kernel/trace/trace.h"
 #include "mm/gup.h"
 #include "mm/fault.h"
 #include "mm/lockless_walk.h"
@@ -248,6 +249,20 @@ static long gup_fast(struct mm_struct *mm, uintptr_t start, long nr, unsigned fl
 	enum gup_fallback why = GUP_FB_UNPROTECTED;
 	unsigned long w = lockless_page_walk_begin();
 	long n = 0;
+	/* A pin must not race fork's write-protect (mm/fork.c): fork could
+	 * read the count before our pin and share the page copy-on-write,
+	 * leaving the pin on the page the parent's next write abandons.
+	 * Odd: a fork is copying; refuse.  Its smp_rmb orders the sequence
+	 * before the walk's loads. */
+	unsigned wp_seq = 0;
+	if (flags & FOLL_PIN) {
+		wp_seq = READ_ONCE(mm->write_protect_seq.sequence);
+		smp_rmb();
+		if (wp_seq & 1) {
+			why = GUP_FB_FORK;
+			goto out;
+		}
+	}
 	/* The section protects the walk only if lockless_walk_protected():
 	 * under TABLE_FREE=ipi, IRQs off hold back only the table frees of
 	 * an mm loaded on this CPU (its flush interrupts only the mm's
@@ -255,6 +270,21 @@ static long gup_fast(struct mm_struct *mm, uintptr_t start, long nr, unsigned fl
 	 * locks (Linux's fast GUP likewise serves only current->mm). */
 	if (lockless_walk_protected(mm))
 		n = gup_fast_section_walk(mm, start, nr, flags, pages, &why);
+	/* Our pins (each try-pin a full barrier) before this read of the
+	 * sequence: pairs with the smp_mb in dup_mm() between fork's odd
+	 * store and its reads of the counts.  Either fork saw our pin (and
+	 * copied the page for the child), or we see its sequence moved and
+	 * give the pins back (Linux's gup_fast() and write_protect_seq). */
+	if ((flags & FOLL_PIN) && n) {
+		smp_mb();
+		if (READ_ONCE(mm->write_protect_seq.sequence) != wp_seq) {
+			for (long i = 0; i < n; i++)
+				release(pages[i], flags);
+			n = 0;
+			why = GUP_FB_FORK;
+		}
+	}
+out:;
 	struct gup_stats *s = local_stats();    /* inside the section: no migration */
 	stat_add_local(&s->calls, 1);
 	stat_add_local(&s->fast_pages, (uint64_t)n);
@@ -398,6 +428,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 	if (r)
 		return r;
 	long n;
+	trace(GUP_BEGIN, start, nr_pages, 0);
 	if (flags & FOLL_SLOW_ONLY) {
 		preempt_disable();
 		stat_add_local(&local_stats()->calls, 1);
@@ -406,6 +437,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 	} else {
 		n = gup_fast(mm, start, nr_pages, flags, pages);    /* counts the call */
 	}
+	trace(GUP_END, n, 0, 0);
 	if (n == nr_pages)
 		return n;
 	if (flags & FOLL_FAST_ONLY)
@@ -415,6 +447,7 @@ long gup_fast_mm(struct mm_struct *mm, uintptr_t start, long nr_pages, unsigned 
 		stat_add_local(&local_stats()->fallbacks, 1);
 		preempt_enable();
 	}
+	trace(GUP_FALLBACK, start + (uintptr_t)n * PAGE_SIZE, n, 0);
 	r = get_user_pages(mm, start + (uintptr_t)n * PAGE_SIZE, nr_pages - n,
 			   flags & ~FOLL_SLOW_ONLY, pages + n);
 	if (r < 0)
@@ -469,6 +502,7 @@ const char *gup_fallback_name(enum gup_fallback r)
 		[GUP_FB_ABSENT] = "absent", [GUP_FB_PERM] = "permission",
 		[GUP_FB_SPECIAL] = "huge/special", [GUP_FB_REF] = "refcount zero",
 		[GUP_FB_RECHECK] = "recheck failed", [GUP_FB_UNPROTECTED] = "mm not loaded (ipi)",
+		[GUP_FB_FORK] = "raced fork",
 	};
 	return r < GUP_FB_NR ? names[r] : "?";
 }

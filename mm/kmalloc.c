@@ -14,6 +14,7 @@
  * already on the slab's free list.
  */
 #include "mm/kmalloc.h"
+#include "mm/fail_nth.h"
 #include "mm/pmm.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
@@ -106,52 +107,26 @@ static struct page *new_slab(unsigned c)
 
 /* ---- fault injection: fail the Nth allocation --------------------------- */
 
-static unsigned long fail_countdown;    /* 0: off; else calls until the failing one */
-static const void *fail_owner;          /* count only this thread's calls; NULL: all */
-static unsigned long fail_injected;
+static struct fail_nth kmalloc_fail;
 
 void kmalloc_fail_nth(unsigned long nth, const void *owner)
 {
-	WRITE_ONCE(fail_owner, owner);
-	WRITE_ONCE(fail_countdown, nth);
+	fail_nth_arm(&kmalloc_fail, nth, owner);
 }
 
 bool kmalloc_fail_pending(void)
 {
-	return READ_ONCE(fail_countdown) != 0;
+	return fail_nth_pending(&kmalloc_fail);
 }
 
 unsigned long kmalloc_failures_injected(void)
 {
-	return READ_ONCE(fail_injected);
-}
-
-/* Should this call fail?  Counted atomically: with no owner, calls from
- * every CPU count, and exactly one of them is the Nth. */
-static bool fail_this_alloc(void)
-{
-	if (likely(!READ_ONCE(fail_countdown)))
-		return false;
-	const void *owner = READ_ONCE(fail_owner);
-	if (owner && (in_interrupt() || (const void *)current != owner))
-		return false;           /* an interrupt's or another thread's */
-	unsigned long c = READ_ONCE(fail_countdown);
-	while (c && !__atomic_compare_exchange_n(&fail_countdown, &c, c - 1, false,
-						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-	if (c != 1)
-		return false;
-	__atomic_add_fetch(&fail_injected, 1, __ATOMIC_RELAXED);
-	return true;
+	return READ_ONCE(kmalloc_fail.injected);
 }
 
 static int set_fail_alloc(const char *v)
 {
-	unsigned long long n;
-	if (kstrtoull(v, 10, &n) || n == 0)
-		return -EINVAL;
-	kmalloc_fail_nth((unsigned long)n, NULL);
-	return 0;
+	return fail_nth_param(&kmalloc_fail, v);
 }
 KERNEL_PARAM(fail_alloc, "fail_alloc", "N", "fault injection: the Nth kmalloc() after boot fails", set_fail_alloc);
 
@@ -159,7 +134,7 @@ void *kmalloc(size_t size)
 {
 	if (size == 0)
 		return NULL;
-	if (fail_this_alloc())
+	if (fail_nth_should_fail(&kmalloc_fail))
 		return NULL;
 	unsigned long flags;
 	if (size > KMALLOC_MAX_SMALL) {

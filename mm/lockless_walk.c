@@ -1,6 +1,7 @@
 /*
  * mm/lockless_walk.c - the first lockless walker (see lockless_walk.h).
  */
+#include "kernel/trace/trace.h"
 #include "mm/lockless_walk.h"
 #include "mm/mm.h"
 #include "mm/pagewalk.h"
@@ -24,6 +25,7 @@ static bool poisoned(pteval_t v, const pteval_t *table)
 {
 	if (v != PT_POISON)
 		return false;
+	trace(WALK_FREED, table, 0, 0);
 	if (__atomic_fetch_add(&lockless_poisoned_reads, 1, __ATOMIC_RELAXED) == 0)
 		pr_err("lockless_walk: a lockless walker read a freed page table (%p)\n", (const void *)table);
 	return true;

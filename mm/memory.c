@@ -11,6 +11,7 @@
  * else.
  */
 #include "mm/mm.h"
+#include "mm/cow.h"
 #include "mm/mmu_gather.h"
 #include "mm/pagewalk.h"
 #include "mm/pmm.h"
@@ -186,7 +187,20 @@ static void change_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void 
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		pteval_t old = *pte;
 		if (pte_maps_page(old)) {
-			WRITE_ONCE(*pte, pte_modify(old, cp->prot));
+			pteval_t new = pte_modify(old, cp->prot);
+			/* A write-protected page shared copy-on-write (fork) must
+			 * stay so: made writable here, our writes would reach the
+			 * other mm.  The write fault decides (copy or reuse), as
+			 * Linux's mprotect leaves it to do_wp_page().  A page we
+			 * hold alone is upgraded now, by the fault's own rule;
+			 * under the PTE lock nothing can share it meanwhile.  A
+			 * PROT_NONE entry (not present, page kept) counts as
+			 * write-protected too: PROT_NONE then read-write must not
+			 * open a shared page for writing either. */
+			if (pte_write(new) && !pte_write(old) &&
+			    !wp_can_reuse_anon_page(phys_to_page(entry_addr(old))))
+				new = pte_wrprotect(new);
+			WRITE_ONCE(*pte, new);
 			/* An upgrade needs no flush (a stale, stricter entry only
 			 * causes a spurious fault, which the fault handler
 			 * resolves); a downgrade does.  Flushing both is simpler

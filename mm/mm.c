@@ -41,6 +41,7 @@ struct mm_struct *mm_create(void)
 	init_rwsem(&mm->mmap_lock);
 	spin_lock_init(&mm->page_table_lock);
 	seqcount_init(&mm->seq);
+	seqcount_init(&mm->write_protect_seq);
 	return mm;
 }
 

@@ -13,6 +13,9 @@
  *                          writers take it inside mmap_lock (mm/vma.c)
  *   page_table_lock        installing new PUD/PMD/PTE tables
  *   a PTE table's ptl      the PTEs in that table (split lock, in its struct page)
+ * fork (mm/fork.c) holds two of a kind: the parent's mmap_lock, then the
+ * child's; the child's PTE lock, then the parent's (Linux's order; nothing
+ * else nests two mmap_locks or two PTE locks).
  */
 #ifndef MM_MM_H
 #define MM_MM_H
@@ -41,6 +44,7 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	struct vma_table *vmas;     /* published with release; see vma.h */
 	seqcount_t seq;             /* odd while mmap_lock is held for write: see mmap_write_lock() */
+	seqcount_t write_protect_seq; /* odd while fork write-protects the PTEs (mm/fork.c, mm/gup.c) */
 	atomic64_t tlb_gen;         /* TLB generation: bumped by every flush (mm/tlb.c) */
 	atomic_t tlb_flush_pending; /* mmu_gathers between their first PTE change and their flush */
 	/* User pages mapped, split over MM_RSS_SLOTS counters on cache lines

@@ -5,6 +5,7 @@
  * Page tables: free_gathered_tables() below is the one place that decides
  * when, by TABLE_FREE.
  */
+#include "kernel/trace/trace.h"
 #include "mm/mmu_gather.h"
 #include "mm/mm.h"
 #include "mm/pgtable_free.h"
@@ -112,6 +113,7 @@ static void table_batch_free(struct rcu_head *head)
 	for (unsigned i = 0; i < b->nr; i++)
 		pgtable_free(b->tables[i]);
 	rcu_bytes_done((size_t)b->nr * PAGE_SIZE);
+	trace(RCU_TABLE_FREE, b->nr, 0, 0);
 	free_page_addr(b);
 }
 #endif
@@ -141,6 +143,7 @@ static void free_gathered_tables(struct mmu_gather *tlb)
 		synchronize_rcu();
 		for (unsigned i = 0; i < tlb->nr_tables; i++)
 			pgtable_free(tlb->tables[i]);
+		trace(RCU_TABLE_FREE, tlb->nr_tables, 2, 0);
 	} else {
 		b->nr = tlb->nr_tables;
 		for (unsigned i = 0; i < b->nr; i++)
@@ -150,6 +153,7 @@ static void free_gathered_tables(struct mmu_gather *tlb)
 #else
 	for (unsigned i = 0; i < tlb->nr_tables; i++)
 		pgtable_free(tlb->tables[i]);
+	trace(RCU_TABLE_FREE, tlb->nr_tables, 1, 0);
 #endif
 	tlb->nr_tables = 0;
 }

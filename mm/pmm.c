@@ -10,6 +10,8 @@
  *   - nr_free == sum over k of 2^k * free_area[k].count.
  */
 #include "mm/pmm.h"
+#include "mm/fail_nth.h"
+#include "kernel/params.h"
 #include "mm/paging.h"
 #include "mm/pcp.h"
 #include "kernel/bootinfo.h"
@@ -176,9 +178,30 @@ void pmm_give_batch(struct list_head *list, unsigned n)
 	spin_unlock_irqrestore(&zone_lock, flags);
 }
 
+static struct fail_nth page_fail;
+
+void page_alloc_fail_nth(unsigned long nth, const void *owner)
+{
+	fail_nth_arm(&page_fail, nth, owner);
+}
+
+bool page_alloc_fail_pending(void)
+{
+	return fail_nth_pending(&page_fail);
+}
+
+static int set_fail_page_alloc(const char *v)
+{
+	return fail_nth_param(&page_fail, v);
+}
+KERNEL_PARAM(fail_page_alloc, "fail_page_alloc", "N", "fault injection: the Nth alloc_pages() after boot fails",
+	     set_fail_page_alloc);
+
 struct page *alloc_pages(unsigned order)
 {
 	if (order >= MAX_ORDER)
+		return NULL;
+	if (fail_nth_should_fail(&page_fail))
 		return NULL;
 	struct page *p = NULL;
 	if (order == 0 && READ_ONCE(pcp_enabled))

@@ -49,6 +49,15 @@ void free_pages(struct page *page, unsigned order);
  */
 void free_pages_released(struct page *page, unsigned order);
 
+/**
+ * page_alloc_fail_nth() - fault injection: the @nth alloc_pages() from now
+ * on (1: the next) returns NULL; @owner as kmalloc_fail_nth() (NULL: any
+ * caller); 0 turns it off.  `fail_page_alloc=N` sets it at boot.
+ */
+void page_alloc_fail_nth(unsigned long nth, const void *owner);
+/** page_alloc_fail_pending() - armed, and the failing call has not come yet. */
+bool page_alloc_fail_pending(void);
+
 static inline struct page *alloc_page(void) { return alloc_pages(0); }
 static inline void free_page(struct page *p) { free_pages(p, 0); }
 

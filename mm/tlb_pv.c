@@ -31,6 +31,7 @@
  * be freed under a preempted walker: the unsafe pairing, shown by the `pv`
  * test suite and explained in docs/pv.md.
  */
+#include "kernel/trace/trace.h"
 #include "mm/tlb_backend.h"
 #include "kernel/config.h"
 #include "kernel/paravirt.h"
@@ -60,6 +61,7 @@ static int pv_send(const cpumask_t *targets, const cpumask_t *must_run, smp_call
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			cpumask_clear_cpu(cpu, &ipi);
 			n++;
+			trace(PV_DEFER, cpu, arg, 0);
 		}
 	}
 #endif

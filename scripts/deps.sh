@@ -5,7 +5,7 @@
 #   deps.sh install  same, but also runs when called as `make deps`
 set -e
 PACKAGES="build-essential nasm binutils grub-pc-bin grub-common xorriso mtools \
-qemu-system-x86 gdb gnuplot-nox python3 spin"
+qemu-system-x86 gdb gnuplot-nox python3 python3-matplotlib spin"
 
 missing() {
     for t in gcc ld nasm grub-mkrescue xorriso mformat qemu-system-x86_64 gdb gnuplot python3 spin; do
@@ -13,6 +13,10 @@ missing() {
     done
     [ -f /usr/share/qemu/qboot.rom ] || { echo qboot.rom; return; }
     [ -d /usr/lib/grub/i386-pc ] || { echo grub-pc-bin; return; }
+    # make trace's PNG timeline (scripts/traceplot.py): Debian's python3
+    # has it where the python3 on PATH (a pyenv, say) does not.
+    python3 -c 'import matplotlib' 2>/dev/null || /usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
+        { echo python3-matplotlib; return; }
 }
 
 m=$(missing)

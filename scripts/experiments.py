@@ -2,7 +2,7 @@
 """experiments.py - what `make compare` runs and what its report answers.
 
 The one place that defines the experiments (the seed thread's
-questions, E1-E6) and E0 (this kernel against Linux on the same
+questions, E1-E7) and E0 (this kernel against Linux on the same
 emulated SMP): per experiment the question, the benchmarks (bench=
 names, bench/kernel/), the configurations, the CPU counts and the number
 of boots, full and QUICK=1, and its views: each a table and a plot of some
@@ -182,6 +182,27 @@ EXPERIMENTS = [
               "peak bytes waiting for RCU (bytes)", "", "E6_peak_deferred"),
          View("munmap_storm", ("munmap_4mib",), "config", IPI,
               "munmap of 4 MiB (cycles)", "", "E6_munmap_4mib"))),
+    Experiment(
+        "E7", "copy-on-write faults and fork",
+        "What does a copy-on-write fault cost on each fault path, alone "
+        "and while another thread mmaps and munmaps elsewhere in the same "
+        "mm, and how does fork's cost grow with the resident size? A COW "
+        "fault copies a page, so the copy dominates and the three paths "
+        "should be close alone; with the writer, `FAULT=locked` waits for "
+        "`mmap_lock` behind it, `spf` copies with no lock and validates "
+        "by the sequence (aborting when the writer ran meanwhile), and "
+        "`vma` holds only the faulting VMA's lock, which the writer never "
+        "takes. `cow_fault`: one faulting thread writes each of 512 pages "
+        "a forked child still shares (docs/fork.md); `fork_latency`: "
+        "`dup_mm()` and the child's exit for 1 to 64 MiB resident.",
+        ("cow_fault", "fork_latency"),
+        ("rcu-ipi-locked", "rcu-ipi-spf", "rcu-ipi-vma"), (2,), 5, (2,), 1,
+        (View("cow_fault", ("cow_fault_alone", "cow_fault_writer"), "config",
+              "rcu-ipi-locked", "cycles per COW fault (cycles)",
+              "faulting threads", "E7_cow_fault"),
+         View("fork_latency", ("dup_mm",), "config", "rcu-ipi-locked",
+              "fork: dup_mm (cycles)", "resident size (MiB)",
+              "E7_fork_latency"))),
 ]
 
 
@@ -250,6 +271,11 @@ HEADLINES = [
              tuple(Pick("pv_safety", "poisoned_per_million_walks", c,
                         cpus="count")
                    for c in (RCU, "rcu-pv-vma", IPI))),
+    *(Headline(f"E7: cycles per COW fault with a concurrent writer, {p} "
+               "against locked", "E7",
+               Pick("cow_fault", "cow_fault_writer", f"rcu-ipi-{p}", 1),
+               (Pick("cow_fault", "cow_fault_writer", "rcu-ipi-locked", 1),))
+      for p in ("spf", "vma")),
     Headline("E6: peak page-table bytes waiting for a grace period, rcu "
              "against ipi", "E6",
              Pick("munmap_storm", "peak_deferred_bytes", RCU, cpus="count"),

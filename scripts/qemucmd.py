@@ -4,7 +4,8 @@
 build_qemu_cmd() returns the argv for a boot path and an accelerator:
 
     qemu-system-x86_64 -M pc -m MEM -smp N -no-reboot -display none
-      (serial)  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      (serial) [-serial chardev:trace0 (COM2: trace_port)]
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04
       (-monitor none unless interactive)  (accelerator, qemuaccel.py)
       direct: -bios qboot.rom -kernel ELF [-append CMDLINE]
       grub:   -cdrom ISO -boot d
@@ -33,6 +34,7 @@ def build_qemu_cmd(kernel: str | None = None, iso: str | None = None,
                    serial_log: str | None = None,
                    qmp_socket: str | None = None,
                    trace_log: str | None = None,
+                   trace_port: str | None = None,
                    extra: list[str] | None = None) -> list[str]:
     """Return the QEMU argv.
 
@@ -52,6 +54,11 @@ def build_qemu_cmd(kernel: str | None = None, iso: str | None = None,
                 "-serial", "chardev:ser0"]
     else:
         cmd += ["-serial", "stdio"]
+    if trace_port:
+        # The second -serial is COM2: the kernel's trace export writes its
+        # binary image there (kernel/trace/export.c), the console stays text.
+        cmd += ["-chardev", f"file,id=trace0,path={trace_port}",
+                "-serial", "chardev:trace0"]
     cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if not interactive:
         cmd += ["-monitor", "none"]

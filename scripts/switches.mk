@@ -27,7 +27,7 @@ FAULT_DEFAULT := vma
 # CONFIG_<NAME> 1 and a row of CONFIG_BROKEN_TABLE, whose text <NAME>_WHAT
 # the kernel prints in a loud banner at every boot (plain text: no quotes,
 # backslashes or per cent signs; it goes through printf and into a C string).
-BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN PAGECACHE_BROKEN
 
 SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
 SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
@@ -39,3 +39,20 @@ TLBGEN_BROKEN_WHAT := a range flush catches up to mm->tlb_gen, skipping requests
 SPF_BROKEN_WHAT := speculative faults install without rechecking the sequence under the PTE lock
 VMA_LOCK_BROKEN_WHAT := mmap writers skip the per-VMA write lock: faults run on under them
 STEAL_BROKEN_WHAT := spinlock stealing ignores its bound: a sleeping waiter can be passed over without limit
+PAGECACHE_BROKEN_WHAT := page-cache lookup-or-insert skips its recheck under the lock: one offset can get two pages
+EXEC_BROKEN_WHAT := execve tears the old address space down without waiting for the other threads to leave it
+WAIT_BROKEN_WHAT := waitpid samples its children-ended count after dropping the lock: a child ending in between is a lost wakeup
+COW_FLUSH_BROKEN_WHAT := fork skips the TLB flush of the parent after write-protecting its pages
+FORK_PIN_BROKEN_WHAT := fork shares maybe-pinned pages copy-on-write instead of copying them
+COW_REUSE_BROKEN_WHAT := a COW fault reuses the page by its mapping count, ignoring pins and other references
+TRACE_BROKEN_WHAT := the trace ring claims its slot after the write: a nested event is overwritten unseen
+TRACE_CLOCK_BROKEN_WHAT := trace timestamps count from the first event of each CPU: cross-CPU order is wrong
+
+# Build variants: neither a design nor broken.  <V>_VALUES, <V>_DEFAULT as
+# for the design switches; a value other than the default adds
+# `+<name><value>` (lower case) to the build directory and defines
+# CONFIG_<V>_<VALUE> 1.  TRACE_POINTS=0 compiles every trace point away: the
+# baseline of the trace off-cost benchmark (make trace-cost, docs/tracing.md).
+VARIANT_VARS := TRACE_POINTS
+TRACE_POINTS_VALUES := 1 0
+TRACE_POINTS_DEFAULT := 1

@@ -11,6 +11,8 @@
 #include "asm/context.h"
 #include "asm/cpu.h"
 #include "asm/gdt.h"
+#include "asm/trapframe.h"
+#include "kernel/irqflags.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/sched/thread.h"
@@ -36,17 +38,34 @@ uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg)
 	return (uint64_t)sp;
 }
 
-int arch_thread_init_user(struct thread *t)
+/* The FXSAVE image of the power-on state: x87 control word 0x37f (all
+ * exceptions masked, 64-bit precision), MXCSR 0x1f80, every register 0. */
+static void fpu_init_image(uint8_t *fx)
 {
-	uint8_t *fx = kzalloc(512);         /* kmalloc: 512-byte objects are 512-aligned */
-	if (!fx)
-		return -1;
-	/* The FXSAVE image of the power-on state: x87 control word 0x37f
-	 * (all exceptions masked, 64-bit precision), MXCSR 0x1f80. */
+	memset(fx, 0, 512);
 	*(uint16_t *)(fx + 0) = 0x037f;
 	*(uint32_t *)(fx + 24) = 0x1f80;
+}
+
+int arch_thread_init_user(struct thread *t)
+{
+	uint8_t *fx = kmalloc(512);         /* kmalloc: 512-byte objects are 512-aligned */
+	if (!fx)
+		return -1;
+	fpu_init_image(fx);
 	t->arch = fx;
 	return 0;
+}
+
+void arch_thread_reset_user_fpu(struct thread *t)
+{
+	/* The registers are live in this CPU while @t runs (eager switching):
+	 * reset the image and load it, with no switch in between. */
+	unsigned long flags;
+	local_irq_save(flags);
+	fpu_init_image(t->arch);
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(t->arch) : "memory");
+	local_irq_restore(flags);
 }
 
 void arch_switch_thread(struct thread *prev, struct thread *next)
@@ -84,4 +103,45 @@ void arch_cpu_features_init(void)
 	/* Said once, by the boot CPU (the APs are the same model). */
 	if (smp_processor_id() == 0 && !(ecx & CPUID7_ECX_UMIP))
 		pr_warn("cpu: no UMIP: user mode can read the GDT/IDT addresses (sgdt, sidt)\n");
+}
+
+/* fork's child starts from: the FPU area first (kmalloc aligns it). */
+struct fork_state {
+	uint8_t fpu[512];
+	struct trap_frame regs;
+};
+
+void *arch_fork_save(void)
+{
+	struct fork_state *s = kmalloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	/* The frame the system call entry built at the top of our kernel
+	 * stack (syscall.asm; Linux's task_pt_regs()). */
+	s->regs = *((struct trap_frame *)((uint8_t *)current->stack_base + KSTACK_SIZE) - 1);
+	/* The kernel never touches the FPU (-mgeneral-regs-only) and a switch
+	 * back to us restored ours: the registers hold the user's state. */
+	__asm__ volatile("fxsave64 (%0)" :: "r"(s->fpu) : "memory");
+	return s;
+}
+
+void arch_fork_free(void *state)
+{
+	kfree(state);
+}
+
+/* syscall.asm: RSP = @f, then the common exit (pop, swapgs, iretq). */
+__attribute__((noreturn)) void arch_iret_frame(struct trap_frame *f);
+
+void arch_ret_from_fork(void *state)
+{
+	struct fork_state *s = state;
+	/* A copy on this stack: the exit path pops it from wherever it is,
+	 * and nothing of this thread's kernel stack is needed after. */
+	struct trap_frame f = s->regs;
+	/* Live from here; the next switch away saves it in thread->arch. */
+	__asm__ volatile("fxrstor64 (%0)" :: "r"(s->fpu) : "memory");
+	kfree(s);
+	f.rax = 0;                          /* fork() returns 0 in the child */
+	arch_iret_frame(&f);
 }

@@ -68,3 +68,11 @@ arch_enter_user:
     xor r14d, r14d
     xor r15d, r15d
     jmp return_to_user                  ; swapgs (GS base: the user's, 0), iretq
+
+; arch_iret_frame(frame): leave through a saved trap frame (fork's child:
+; a copy of its parent's system-call frame) by the common exit path.
+global arch_iret_frame
+arch_iret_frame:
+    cli
+    mov rsp, rdi
+    jmp isr_return

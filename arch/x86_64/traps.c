@@ -11,6 +11,7 @@
  *   3. the oops path: the vector's name, the decoded error code, every
  *      register and a symbolized backtrace, then panic().
  */
+#include "kernel/trace/trace.h"
 #include "asm/traps.h"
 #include "asm/cpu.h"
 #include "asm/fault_catch.h"
@@ -186,6 +187,7 @@ void trap_dispatch(struct trap_frame *f)
 	 * read by generic code: updated like every such count, in one
 	 * instruction on this CPU (asm/percpu.h). */
 	this_cpu_inc(irq_nesting);
+	trace(IRQ_ENTRY, v, 0, 0);
 	/* Acknowledge first, as Linux does for its system vectors: every
 	 * source here is edge-triggered (IPIs, the APIC timer, ISA COM1), so
 	 * an early EOI loses nothing, and it lets a handler that re-enables
@@ -199,6 +201,7 @@ void trap_dispatch(struct trap_frame *f)
 		h(f);
 	else
 		spurious_irqs++;
+	trace(IRQ_EXIT, v, 0, 0);
 	this_cpu_dec(irq_nesting);
 	irq_exit_hook(f);
 	if (trap_from_user(f))

@@ -130,6 +130,7 @@
  * directed steal test counts more steals in a turn than the bound (every
  * run), the tortures runs longer than bound + 1.
  */
+#include "kernel/trace/trace.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/config.h"
 #include "kernel/panic.h"
@@ -321,6 +322,7 @@ static __noinline void spin_halt_wait(spinlock_t *l, uint16_t ticket, bool on_st
 	 * reads the word.  Pairs with spin_unlock()'s smp_mb() (U2) and the
 	 * stealer's locked fetch_and (S5). */
 	__atomic_fetch_add(&l->halters, 1, __ATOMIC_SEQ_CST);
+	trace(SPIN_HALT, l, 0, 0);
 	struct lock_class *c = l->class;
 	if (c)
 		__atomic_fetch_add(&c->halts, 1, __ATOMIC_RELAXED);
@@ -365,6 +367,7 @@ static int spin_find_waiter(spinlock_t *l, uint16_t ticket)
 
 static void spin_kick_cpu(spinlock_t *l, int cpu)
 {
+	trace(SPIN_KICK, l, cpu, 0);
 	if (l->class)
 		__atomic_fetch_add(&l->class->kicks, 1, __ATOMIC_RELAXED);
 	smp_send_kick((unsigned)cpu);
@@ -397,8 +400,10 @@ static __noinline bool spin_try_steal(spinlock_t *l, bool *spun)
 			/* STEAL_BROKEN: the count saturates rather than carry into OPEN. */
 			uint32_t inc = (s & STEAL_COUNT) == STEAL_COUNT ? 0 : STEAL_COUNT_ONE;
 			if (__atomic_compare_exchange_n(&l->steal, &s, s + inc + STEAL_HELD, false,
-							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))    /* S4 */
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) { /* S4 */
+				trace(SPIN_STEAL, l, 0, 0);
 				return true;
+			}
 			continue;
 		}
 		if (++n > budget)

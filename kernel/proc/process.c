@@ -18,14 +18,21 @@
  * `orphan`, `waited`, `parent` and `nchildren` change, so they cannot both
  * free it or both leave it.  A parent has at most PROC_MAX_CHILDREN
  * children not yet reaped, so a process that never waits holds a bounded
- * amount of memory, and gives it all back when it ends.
+ * amount of memory, and gives it all back when it ends; and there are at
+ * most process_limit processes in all (orphans included), so no chain of
+ * parents leaving children behind can exhaust memory: -EAGAIN instead.
+ *
+ * An orphan is reparented to the kernel (parent NULL, getppid() 0), which
+ * acts as the init of this system: it reaps the orphan the moment it ends
+ * (the orphan frees itself in process_end()), as an init that always
+ * waits would.  There is no user pid 1 to adopt them.
  */
 #include "kernel/proc/process.h"
 #include "kernel/proc/elf.h"
+#include "kernel/fs/fdtable.h"
+#include "kernel/proc/exec.h"
 #include "kernel/errno.h"
-#include "kernel/monitor.h"
 #include "kernel/panic.h"
-#include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
@@ -35,13 +42,13 @@
 #include "mm/pinbuf.h"
 #include "mm/pmm.h"
 #include "asm/context.h"
-#include "lib/printf.h"
 #include "lib/string.h"
-#include "user/programs.h"
 
-static LIST_HEAD(process_list);
+LIST_HEAD(process_list);
 DEFINE_SPINLOCK(process_list_lock);
 static int next_pid = 1;
+static int nr_processes;            /* on process_list, under process_list_lock */
+int process_limit = PROC_MAX_PROCESSES;
 
 struct user_start {
 	uintptr_t entry, sp, arg;
@@ -78,31 +85,20 @@ struct thread *process_find_thread(struct process *p, int tid)
 	return found;
 }
 
-/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
-static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
-			     const cpumask_t *affinity)
+int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const cpumask_t *affinity)
 {
-	struct user_start *s = kmalloc(sizeof(*s));
-	if (!s)
+	struct thread *t = thread_create(p->name, fn, arg, affinity, THREAD_DETACHED | THREAD_STOPPED);
+	if (!t)
 		return -ENOMEM;
-	*s = (struct user_start){ entry, sp, arg };
-	struct thread *t = thread_create(p->name, user_thread_entry, s, affinity,
-					 THREAD_DETACHED | THREAD_STOPPED);
-	if (!t) {
-		kfree(s);
-		return -ENOMEM;
-	}
 	if (arch_thread_init_user(t)) {
-		kfree(s);
 		WRITE_ONCE(t->state, THREAD_ZOMBIE);     /* ps may read it (thread_list) */
 		thread_free(t);
 		return -ENOMEM;
 	}
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
-	if (p->nthreads == PROC_MAX_THREADS || p->killed) {
+	if (p->nthreads == PROC_MAX_THREADS || p->killed || p->exec_tid) {
 		spin_unlock_irqrestore(&p->lock, flags);
-		kfree(s);
 		thread_free(t);
 		return -EAGAIN;
 	}
@@ -121,188 +117,124 @@ static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, u
 	return tid;
 }
 
-/* Write argc, argv[] and the strings at the top of the stack. */
-static int setup_stack(struct mm_struct *mm, int argc, char *const argv[], uintptr_t *sp_out)
+/* Start a thread of @p at @entry (ring 3) with stack @sp and RDI = @arg. */
+static int start_user_thread(struct process *p, uintptr_t entry, uintptr_t sp, uintptr_t arg,
+			     const cpumask_t *affinity)
 {
-	uintptr_t top = USER_STACK_TOP;
-	struct vm_area_struct *v = vma_alloc(top - USER_STACK_SIZE, top, VM_READ | VM_WRITE | VM_STACK);
-	if (!v)
+	struct user_start *s = kmalloc(sizeof(*s));
+	if (!s)
 		return -ENOMEM;
-	/* Under mmap_lock for write, as every change to an mm's VMAs is
-	 * (vma_replace_range()'s contract, which it checks), as elf_load()
-	 * does.  Nobody else can see this mm yet, so it is never contended:
-	 * it is taken so that the rule has no exception to remember. */
-	mmap_write_lock(mm);
-	int r = vma_replace_range(mm, top - USER_STACK_SIZE, top, &v, 1);
-	mmap_write_unlock(mm);
-	if (r)
-		return r;
-	/* Everything goes into the top page, mapped now. */
-	struct page *pg = alloc_page();
-	if (!pg)
-		return -ENOMEM;
-	uint8_t *kpage = page_address(pg);
-	memset(kpage, 0, PAGE_SIZE);
-	uintptr_t page_va = top - PAGE_SIZE;
-	size_t strbytes = 0;
-	for (int i = 0; i < argc; i++)
-		strbytes += strlen(argv[i]) + 1;
-	size_t need = ALIGN_UP(strbytes, 16) + (size_t)(argc + 2) * 8 + 16;
-	if (need > PAGE_SIZE) {
-		free_page(pg);
-		return -E2BIG;
-	}
-	uintptr_t str = top - ALIGN_UP(strbytes, 16);
-	uintptr_t ptrs[PROC_MAX_ARGS];
-	for (int i = 0; i < argc; i++) {
-		size_t n = strlen(argv[i]) + 1;
-		memcpy(kpage + (str - page_va), argv[i], n);
-		ptrs[i] = str;
-		str += n;
-	}
-	/* argc, argv[0..argc-1], NULL; RSP 16-byte aligned at argc. */
-	uintptr_t sp = (top - ALIGN_UP(strbytes, 16) - (size_t)(argc + 2) * 8) & ~15ul;
-	uint64_t *w = (uint64_t *)(kpage + (sp - page_va));
-	w[0] = (uint64_t)argc;
-	for (int i = 0; i < argc; i++)
-		w[1 + i] = ptrs[i];
-	w[1 + argc] = 0;
-	if (install_user_page(mm, page_va, pg, user_pte_flags(VM_READ | VM_WRITE))) {
-		free_page(pg);
-		return -ENOMEM;
-	}
-	*sp_out = sp;
-	return 0;
+	*s = (struct user_start){ entry, sp, arg };
+	int r = process_start_thread(p, user_thread_entry, s, affinity);
+	if (r < 0)
+		kfree(s);
+	return r;
 }
 
-int process_spawn(const char *name, int argc, char *const argv[], struct process *parent)
+struct process *process_create(struct process *parent, int *err)
 {
-	const struct user_program *prog = user_program_find(name);
-	if (!prog)
-		return -ENOENT;
-	if (argc > PROC_MAX_ARGS)
-		return -E2BIG;
 	struct process *p = kzalloc(sizeof(*p));
-	struct mm_struct *mm = p ? mm_create() : NULL;
-	if (!mm) {
-		kfree(p);
-		return -ENOMEM;
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	uintptr_t entry, sp;
-	int r = elf_load(mm, prog->start, prog->size, &entry);
-	if (!r)
-		r = setup_stack(mm, argc, argv, &sp);
-	if (r) {
-		mm_put(mm);
-		kfree(p);
-		return r;
-	}
-	strlcpy(p->name, name, sizeof(p->name));
-	p->mm = mm;
 	p->parent = parent;
 	spin_lock_init(&p->lock);
 	init_waitqueue_head(&p->thread_wq);
 	init_waitqueue_head(&p->exit_wq);
+	init_waitqueue_head(&p->child_wq);
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);
-	if (parent && parent->nchildren >= PROC_MAX_CHILDREN) {
-		/* Reap some first (waitpid).  The parent is the caller, so it
-		 * has not ended: its children are still counted here. */
+	/* The parent is the caller, so it has not ended: its children are
+	 * still counted here.  Reap some first (waitpid). */
+	if ((parent && parent->nchildren >= PROC_MAX_CHILDREN) ||
+	    nr_processes >= READ_ONCE(process_limit)) {
 		spin_unlock_irqrestore(&process_list_lock, flags);
-		mm_put(mm);
 		kfree(p);
-		return -EAGAIN;
+		*err = -EAGAIN;
+		return NULL;
 	}
 	if (parent)
 		parent->nchildren++;
+	nr_processes++;
 	p->pid = next_pid++;
 	list_add_tail(&p->node, &process_list);
 	spin_unlock_irqrestore(&process_list_lock, flags);
+	return p;
+}
+
+void process_discard(struct process *p)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&process_list_lock, flags);
+	list_del(&p->node);
+	if (p->parent)
+		p->parent->nchildren--;
+	nr_processes--;
+	spin_unlock_irqrestore(&process_list_lock, flags);
+	if (p->files)
+		fdtable_destroy(p->files);
+	if (p->mm)
+		mm_put(p->mm);
+	kfree(p);
+}
+
+int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent)
+{
+	int r;
+	struct process *p = process_create(parent, &r);
+	if (!p)
+		return r;
+	/* fds 0, 1, 2 on the console, cwd "/": a spawned process inherits
+	 * no descriptors (a forked one copies its parent's, fork.c). */
+	p->files = fdtable_create_console();
+	if (!p->files) {
+		process_discard(p);
+		return -ENOMEM;
+	}
+	/* Then exec in it: the one loader execve() uses. */
+	struct exec_image img;
+	r = exec_prepare(path, args, &img);
+	if (r) {
+		process_discard(p);
+		return r;
+	}
+	p->mm = img.mm;
+	strlcpy(p->name, img.name, sizeof(p->name));
 	/* Read before the start: from then on the process may end, and be
 	 * freed by its parent's end, before we return. */
 	int pid = p->pid;
-	r = start_user_thread(p, entry, sp, 0, NULL);
+	r = start_user_thread(p, img.entry, img.sp, 0, NULL);
 	if (r < 0) {
-		/* No thread ever ran: tear down here. */
-		spin_lock_irqsave(&process_list_lock, flags);
-		list_del(&p->node);
-		if (parent)
-			parent->nchildren--;
-		spin_unlock_irqrestore(&process_list_lock, flags);
-		mm_put(mm);
-		kfree(p);
+		process_discard(p);     /* no thread ever ran: tear down here */
 		return r;
 	}
 	return pid;
 }
 
-static bool wait_over(struct process *p, struct process *me)
+int process_spawn(const char *name, int argc, char *const argv[], struct process *parent)
 {
-	return smp_load_acquire(&p->exited) || (me && READ_ONCE(me->killed));
+	struct exec_args *args = exec_args_alloc();
+	if (!args)
+		return -ENOMEM;
+	int r = 0;
+	for (int i = 0; i < argc && !r; i++)
+		r = exec_args_add(args, argv[i], false);
+	if (!r)
+		r = process_spawn_args(name, args, parent);
+	kfree(args);
+	return r;
 }
 
-/*
- * Wait for process @pid, a child of @parent (NULL: one the kernel spawned),
- * for at most @ns nanoseconds (0: no limit), and free it.  A waiting user
- * thread also stops when its own process is being killed (exit_group or a
- * fatal fault), or it would keep the process alive after its exit.
- */
-static int wait_for(struct process *parent, int pid, int *status, uint64_t ns)
+int process_count(void)
 {
-	struct process *p = NULL, *q;
-	struct process *me = parent;
-	unsigned long flags;
-	spin_lock_irqsave(&process_list_lock, flags);
-	list_for_each_entry(q, &process_list, node)
-		if (q->pid == pid)
-			p = q;
-	/* Only the parent may wait, once: a process cannot reap a sibling,
-	 * its parent, or itself (which would never end), and an orphan is
-	 * nobody's to wait for. */
-	if (!p || p->parent != parent || p->orphan || p->waited) {
-		spin_unlock_irqrestore(&process_list_lock, flags);
-		return -ECHILD;
-	}
-	p->waited = true;               /* one waiter only: it frees p */
-	spin_unlock_irqrestore(&process_list_lock, flags);
-
-	if (ns)
-		wait_event_timeout(&p->exit_wq, wait_over(p, me), ns);
-	else
-		wait_event(&p->exit_wq, wait_over(p, me));
-
-	/* `exited` is set under process_list_lock, and the exiting thread
-	 * is done with p when it drops it: holding the lock, p is ours.
-	 * (wait_over()'s acquire pairs with process_end()'s release.) */
-	spin_lock_irqsave(&process_list_lock, flags);
-	if (!p->exited) {
-		p->waited = false;      /* interrupted or timed out: give it back */
-		spin_unlock_irqrestore(&process_list_lock, flags);
-		return me && READ_ONCE(me->killed) ? -EINTR : -ETIMEDOUT;
-	}
-	list_del(&p->node);
-	if (parent)
-		parent->nchildren--;
-	spin_unlock_irqrestore(&process_list_lock, flags);
-	if (status)
-		*status = p->exit_code;
-	kfree(p);
-	return 0;
+	return READ_ONCE(nr_processes);     /* a snapshot, for tests and `mem` */
 }
 
-int process_wait(int pid, int *status)
+/* One reaped process leaves the count (wait.c, under process_list_lock). */
+void process_reaped_locked(void)
 {
-	return wait_for(NULL, pid, status, 0);
-}
-
-int process_wait_timeout(int pid, int *status, uint64_t ns)
-{
-	return wait_for(NULL, pid, status, ns ? ns : 1);
-}
-
-int process_wait_child(int pid, int *status)
-{
-	return wait_for(current->proc, pid, status, 0);
+	nr_processes--;
 }
 
 int process_thread_create(uintptr_t entry, uintptr_t arg, uintptr_t stack_top)
@@ -323,7 +255,7 @@ int process_thread_join(int tid, int *code)
 			rec = &p->threads[i];
 	if (!rec || tid == current->tid)
 		return -ESRCH;
-	wait_event(&p->thread_wq, READ_ONCE(rec->done) || READ_ONCE(p->killed));
+	wait_event(&p->thread_wq, READ_ONCE(rec->done) || process_must_leave(p));
 	/* Acquire: the thread's exit code was stored before `done` (the
 	 * release in process_exit_thread()); we read neither under p->lock. */
 	if (!smp_load_acquire(&rec->done))
@@ -331,9 +263,6 @@ int process_thread_join(int tid, int *code)
 	*code = rec->code;
 	return 0;
 }
-
-/* Wake every thread of @p that may be asleep, so it sees `killed`. */
-static void wake_all_threads(struct process *p);
 
 /*
  * The last thread of @p has left: give up its children (free the zombies,
@@ -346,14 +275,16 @@ static void process_end(struct process *p)
 	struct process *q, *tmp;
 	unsigned long flags;
 	spin_lock_irqsave(&process_list_lock, flags);
-	/* No thread of p is left, so none of them is inside waitpid() with
-	 * a child claimed (`waited`): each child is ours to decide. */
+	/* No thread of p is left, so none of them is inside waitpid():
+	 * each child is ours to decide (a user waiter claims a child only
+	 * under this lock, and frees it before dropping it). */
 	list_for_each_entry_safe(q, tmp, &process_list, node) {
 		if (q->parent != p)
 			continue;
-		q->parent = NULL;
+		q->parent = NULL;       /* reparented to the kernel (see top) */
 		if (q->exited) {
 			list_del(&q->node);
+			nr_processes--;
 			list_add_tail(&q->node, &dead);
 		} else {
 			q->orphan = true;
@@ -363,10 +294,18 @@ static void process_end(struct process *p)
 	bool free_self = p->orphan;
 	if (free_self) {
 		list_del(&p->node);
+		nr_processes--;
 	} else {
+		/* A waitpid(-1) of the parent sleeps on its child_wq for a
+		 * change of child_exits: counted under this lock, which the
+		 * waiter takes before it looks at its children again. */
+		if (p->parent) {
+			p->parent->child_exits++;
+			wake_up(&p->parent->child_wq);
+		}
 		/* The waiter frees p once it sees `exited` and then takes
 		 * this lock, so p outlives the wake_up.  Release: pairs with
-		 * wait_over()'s acquire (exit_code and the children's
+		 * wait_for()'s acquire (exit_code and the children's
 		 * hand-off above come before). */
 		smp_store_release(&p->exited, true);
 		wake_up(&p->exit_wq);
@@ -401,7 +340,7 @@ void process_exit_thread(int code)
 		}
 	bool last = --p->live_threads == 0;
 	if (last && !p->killed)
-		p->exit_code = code;
+		p->exit_code = __W_EXITCODE(code);
 	/* Still under p->lock: once it is dropped the last thread may end
 	 * the process and its parent free it, so this thread neither touches
 	 * p nor lets anyone reach p through it afterwards (unless it is that
@@ -410,6 +349,12 @@ void process_exit_thread(int code)
 	WRITE_ONCE(me->proc, NULL);
 	spin_unlock_irqrestore(&p->lock, flags);
 	if (last) {
+		/* Its descriptors close: pipe ends, unlinked files' last
+		 * references.  Before the mm: a mapping of a file will be
+		 * the file's last reference once there are file mappings,
+		 * and closing first keeps that order simple. */
+		fdtable_destroy(p->files);
+		p->files = NULL;
 		pinbuf_release_mm(mm);      /* its registered buffers go with it */
 		mm_put(mm);
 		process_end(p);
@@ -417,38 +362,67 @@ void process_exit_thread(int code)
 	thread_exit(code);
 }
 
-void process_exit_group(int code)
+/*
+ * The whole of @p ends with wait status @status (the first such call
+ * decides it): every thread leaves at its next return to user mode, the
+ * sleepers are woken for it.
+ */
+static void group_exit(struct process *p, int status)
 {
-	struct process *p = current->proc;
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
-	if (!p->killed) {
-		p->exit_code = code;
-		/* Release: the exit code before `killed`, which every thread
+	/* Not once the last thread has left: its status stands (a kill
+	 * that comes after the end changes nothing). */
+	if (!p->killed && p->live_threads > 0) {
+		p->exit_code = status;
+		/* Release: the status before `killed`, which every thread
 		 * reads without p->lock; pairs with user_return_check()'s
 		 * acquire. */
 		smp_store_release(&p->killed, true);
 	}
 	spin_unlock_irqrestore(&p->lock, flags);
-	wake_all_threads(p);
+	process_wake_all(p);
+}
+
+void process_exit_group(int code)
+{
+	group_exit(current->proc, __W_EXITCODE(code));
 	process_exit_thread(code);
+}
+
+void process_signal(struct process *p, int sig)
+{
+	group_exit(p, __W_SIGNALED(sig));
+}
+
+void process_kill_current_signal(int sig, const char *signame, const char *why)
+{
+	struct process *p = current->proc;
+	pr_err("%s[%d]: %s; killed (%s)\n", p->name, p->pid, why, signame);
+	group_exit(p, __W_SIGNALED(sig));
+	process_exit_thread(0);
 }
 
 void process_kill_current(const char *why)
 {
-	struct process *p = current->proc;
-	pr_err("%s[%d]: %s; killed\n", p->name, p->pid, why);
-	process_exit_group(EXIT_SEGV);
+	process_kill_current_signal(SIGSEGV, "SIGSEGV", why);
+}
+
+bool process_must_leave(struct process *p)
+{
+	/* Acquire: pairs with group_exit()'s release (exit_code before
+	 * killed), for whoever reads the status next. */
+	int e = READ_ONCE(p->exec_tid);
+	return smp_load_acquire(&p->killed) || (e && e != current->tid);
 }
 
 void user_return_check(struct trap_frame *f)
 {
 	(void)f;
 	struct process *p = current->proc;
-	/* Acquire: then p->exit_code is the group's (process_exit_group()). */
-	if (p && smp_load_acquire(&p->killed)) {
+	if (p && process_must_leave(p)) {
 		arch_irq_enable();
-		process_exit_thread(p->exit_code);
+		process_exit_thread(0);
 	}
 }
 
@@ -458,72 +432,8 @@ static void wake_one(struct thread *t, void *ctx)
 		wake_up_thread(t);
 }
 
-static void wake_all_threads(struct process *p)
+void process_wake_all(struct process *p)
 {
 	thread_for_each(wake_one, p);
 	wake_up(&p->thread_wq);
-}
-
-/* ---- monitor and command line ------------------------------------------ */
-
-static int run_and_wait(int argc, char **argv)
-{
-	int pid = process_spawn(argv[0], argc, argv, NULL);
-	if (pid < 0) {
-		mon_printf("error: cannot run '%s': %s\n", argv[0],
-			   pid == -ENOENT ? "no such program ('run' alone lists them)" :
-			   pid == -ENOEXEC ? "bad ELF file" :
-			   pid == -E2BIG ? "arguments too long" : "out of memory");
-		return pid;
-	}
-	int status = 0;
-	process_wait(pid, &status);
-	mon_printf("%s[%d] exited with status %d\n", argv[0], pid, status);
-	return 0;
-}
-
-/* `run` alone: how to use it and what there is to run, not an error. */
-static void list_programs(void)
-{
-	mon_printf("usage: run PROGRAM [ARGS...]\nprograms:");
-	int col = 9;                        /* strlen("programs:") */
-	for (uint64_t i = 0; i < user_programs_count; i++) {
-		int len = (int)strlen(user_programs[i].name);
-		if (col + 1 + len > 72) {
-			mon_printf("\n         ");
-			col = 9;
-		}
-		mon_printf(" %s", user_programs[i].name);
-		col += 1 + len;
-	}
-	mon_printf("\n");
-}
-
-static int cmd_run(int argc, char **argv)
-{
-	if (argc < 2) {
-		list_programs();
-		return 0;
-	}
-	return run_and_wait(argc - 1, argv + 1);
-}
-MONITOR_COMMAND(run, "run", "PROGRAM [ARGS...]", "run a user program and wait for it (alone: list them)", cmd_run);
-
-static char init_program[PROC_NAME_MAX];
-
-static int set_init(const char *v)
-{
-	if (!v[0] || strlen(v) >= sizeof(init_program) || !user_program_find(v))
-		return -EINVAL;
-	strlcpy(init_program, v, sizeof(init_program));
-	return 0;
-}
-KERNEL_PARAM(init, "init", "PROGRAM", "run this user program at boot, before the monitor", set_init);
-
-void process_run_init(void)
-{
-	if (!init_program[0])
-		return;
-	char *argv[] = { init_program, NULL };
-	run_and_wait(1, argv);
 }

@@ -11,6 +11,7 @@
 #include "kernel/cpumask.h"
 #include "kernel/printk.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/exec.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time.h"
@@ -19,33 +20,8 @@
 #include "mm/kmalloc.h"
 #include "mm/uaccess.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/fs/syscalls.h"
 #include "lib/string.h"
-
-#define EBADF 9
-#define WRITE_MAX (1u << 20)
-
-static long sys_write(int fd, uintptr_t buf, uint64_t len)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (len > WRITE_MAX)
-		len = WRITE_MAX;
-	if (!access_ok(buf, len))
-		return -EFAULT;
-	char chunk[256];
-	uint64_t done = 0;
-	while (done < len) {
-		uint64_t n = len - done < sizeof(chunk) - 1 ? len - done : sizeof(chunk) - 1;
-		if (copy_from_user(chunk, (const void *)(buf + done), n))
-			return done ? (long)done : -EFAULT;
-		chunk[n] = 0;
-		/* Through the log buffer, like everything the console shows;
-		 * NULs inside user data end the chunk early, which is harmless. */
-		printk_raw(chunk);
-		done += n;
-	}
-	return (long)done;
-}
 
 static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 {
@@ -57,7 +33,7 @@ static long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 	uint64_t ns = (uint64_t)req.tv_sec * 1000000000u + (uint64_t)req.tv_nsec;
 	uint64_t end = ktime_ns() + ns;
 	struct process *p = current->proc;
-	while (ktime_ns() < end && !READ_ONCE(p->killed)) {
+	while (ktime_ns() < end && !process_must_leave(p)) {
 		set_current_state(THREAD_BLOCKED);
 		schedule_timeout(end - ktime_ns() > 0 ? end - ktime_ns() : 1);
 	}
@@ -141,58 +117,21 @@ static long sys_getcpu(uintptr_t ucpu, uintptr_t unode)
 	return 0;
 }
 
+/* spawn(name, argv): create-then-exec (process_spawn_args()); argv as
+ * execve() takes it (NULL or empty: { name }). */
 static long sys_spawn(uintptr_t uname, uintptr_t uargv)
 {
-	char name[PROC_NAME_MAX];
-	long r = strncpy_from_user(name, (const char *)uname, sizeof(name));
-	if (r < 0)
-		return r == -E2BIG ? -ENOENT : r;
-	char *argv[PROC_MAX_ARGS + 1];
-	int argc = 0;
-	char *heap = kmalloc(PROC_MAX_ARGS * PROC_ARG_MAX);
-	if (!heap)
-		return -ENOMEM;
-	strlcpy(heap, name, PROC_ARG_MAX);
-	argv[argc++] = heap;
-	for (int i = 0; uargv; i++) {
-		uint64_t up;
-		if (copy_from_user(&up, (const void *)(uargv + 8 * (uint64_t)i), 8)) {
-			kfree(heap);
-			return -EFAULT;
-		}
-		if (!up)
-			break;
-		if (i == 0)
-			continue;       /* argv[0] is the name */
-		if (argc == PROC_MAX_ARGS) {
-			kfree(heap);
-			return -E2BIG;
-		}
-		char *dst = heap + argc * PROC_ARG_MAX;
-		r = strncpy_from_user(dst, (const char *)up, PROC_ARG_MAX);
-		if (r < 0) {
-			kfree(heap);
-			return r;
-		}
-		argv[argc++] = dst;
-	}
-	argv[argc] = NULL;
-	r = process_spawn(name, argc, argv, current->proc);
-	kfree(heap);
-	return r;
-}
-
-static long sys_waitpid(int pid, uintptr_t ustatus)
-{
-	int status;
-	if (ustatus && !access_ok(ustatus, sizeof(int)))
-		return -EFAULT;
-	long r = process_wait_child(pid, &status);
+	char name[EXEC_PATH_MAX];
+	struct exec_args *args;
+	long r = exec_copy_from_user(uname, uargv, 0, name, &args);
 	if (r)
 		return r;
-	if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
-		return -EFAULT;
-	return pid;
+	if (args->argc == 0)
+		r = exec_args_add(args, name, false);
+	if (!r)
+		r = process_spawn_args(name, args, current->proc);
+	kfree(args);
+	return r;
 }
 
 static long sys_thread_join(int tid, uintptr_t ucode)
@@ -221,7 +160,26 @@ long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 {
 	struct mm_struct *mm = current->mm;
 	switch (nr) {
+	case SYS_read: return sys_read((int)a0, a1, a2);
 	case SYS_write: return sys_write((int)a0, a1, a2);
+	case SYS_open: return sys_open(a0, (unsigned)a1, (unsigned)a2);
+	case SYS_close: return sys_close((int)a0);
+	case SYS_stat: return sys_stat(a0, a1);
+	case SYS_fstat: return sys_fstat((int)a0, a1);
+	case SYS_lseek: return sys_lseek((int)a0, (int64_t)a1, (int)a2);
+	case SYS_pread64: return sys_pread64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_pwrite64: return sys_pwrite64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_pipe: return sys_pipe(a0);
+	case SYS_dup: return sys_dup((int)a0);
+	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
+	case SYS_ftruncate: return sys_ftruncate((int)a0, (int64_t)a1);
+	case SYS_getcwd: return sys_getcwd(a0, a1);
+	case SYS_chdir: return sys_chdir(a0);
+	case SYS_mkdir: return sys_mkdir(a0, (unsigned)a1);
+	case SYS_rmdir: return sys_rmdir(a0);
+	case SYS_unlink: return sys_unlink(a0);
+	case SYS_getdents64: return sys_getdents64((int)a0, a1, a2);
+	case SYS_openat: return sys_openat((int)a0, a1, (unsigned)a2, (unsigned)a3);
 	case SYS_mmap: return do_mmap(mm, a0, a1, (int)a2, (int)a3, (int)a4, a5);
 	case SYS_mprotect: return do_mprotect(mm, a0, a1, (int)a2);
 	case SYS_munmap: return do_munmap(mm, a0, a1);
@@ -239,7 +197,7 @@ long do_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	case SYS_thread_create: return process_thread_create(a0, a1, a2);
 	case SYS_thread_join: return sys_thread_join((int)a0, a1);
 	case SYS_spawn: return sys_spawn(a0, a1);
-	case SYS_waitpid: return sys_waitpid((int)a0, a1);
+	case SYS_waitpid: return do_wait4((int)a0, a1, 0);
 	case SYS_ncpus: return num_online_cpus();
 	default: return syscall_ext(nr, a0, a1, a2, a3, a4, a5);
 	}

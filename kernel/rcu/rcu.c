@@ -23,6 +23,7 @@
  * An idle CPU is never a problem: the periodic tick interrupts its halt,
  * and that tick is a quiescent state.
  */
+#include "kernel/trace/trace.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/config.h"
 #include "kernel/cpumask.h"
@@ -94,6 +95,7 @@ static void gp_maybe_start(void)
 	WRITE_ONCE(gp_start_ns, ktime_ns());
 	smp_wmb();
 	WRITE_ONCE(gp_seq, gp_seq + 1);
+	trace(RCU_GP_START, gp_seq, 0, 0);
 	cpumask_copy(&qs_needed, &cpu_online_mask);
 	unsigned cpu;
 	for_each_online_cpu(cpu)
@@ -126,6 +128,7 @@ static void gp_maybe_end(void)
 	*/
 	/* LAB 4 END */
 	WRITE_ONCE(gp_seq, gp_seq + 1);
+	trace(RCU_GP_END, gp_seq, 0, 0);
 	latencies[gp_completed % LATENCY_SAMPLES] = ktime_ns() - gp_start_ns;
 	WRITE_ONCE(gp_completed, gp_completed + 1);     /* rcu_gp_completed() reads it lockless */
 	gp_maybe_start();
@@ -152,6 +155,7 @@ void rcu_qs(void)
 	/* LAB 4 BEGIN: report this CPU's quiescent state: if it still owes one, clear qs_owed and its bit in qs_needed, then try to end the grace period */
 	if (rc->qs_owed) {
 		rc->qs_owed = false;
+		trace(RCU_QS, gp_seq, 0, 0);
 		cpumask_clear_cpu(cpu, &qs_needed);
 		gp_maybe_end();
 	}
@@ -276,13 +280,16 @@ static void rcu_cb_thread(void *arg)
 		rc->done = NULL;
 		rc->done_tail = &rc->done;
 		local_irq_restore(flags);
+		unsigned ran = 0;
 		while (list) {
 			struct rcu_head *next = list->next;
 			invoke(list);
 			WRITE_ONCE(rc->invoked, rc->invoked + 1);   /* read by rcu_get_stats() */
 			__atomic_sub_fetch(&cbs_waiting, 1, __ATOMIC_RELAXED);
 			list = next;
+			ran++;
 		}
+		trace(RCU_CB_RUN, ran, 0, 0);
 	}
 }
 

@@ -29,6 +29,7 @@
  * (after every switch to idle, and at every tick while idle) takes one
  * queued thread that may run on it from the busiest run queue.
  */
+#include "kernel/trace/trace.h"
 #include "kernel/sched/sched.h"
 #include "kernel/atomic.h"
 #include "kernel/panic.h"
@@ -332,6 +333,7 @@ static void __schedule(bool preempt)
 	next->slice = SCHED_SLICE_TICKS;
 	rq->prev = prev;
 	WRITE_ONCE(rq->switches, rq->switches + 1);            /* sched_context_switches() */
+	trace(SCHED_SWITCH, prev->tid, next->tid, 0);
 	/* Marked: read on other CPUs without the lock (rwsem.c's owner_running()). */
 	WRITE_ONCE(pc->curr, next);
 	switch_mm(next->mm);                /* CR3, cpumasks, lazy TLB */

@@ -234,3 +234,22 @@ TEST(list_has)
 	CHECK(cmdline_list_has(",pmm", "pmm"));
 	CHECK(!cmdline_list_has("allx", "pmm"));
 }
+
+TEST(list_item)
+{
+	const char *sub;
+	size_t len;
+	CHECK(cmdline_list_item("all", "tlb", &sub, &len) && sub == NULL && len == 0);
+	CHECK(cmdline_list_item("rcu,tlb", "tlb", &sub, &len) && sub == NULL);
+	CHECK(cmdline_list_item("rcu,tlb:a+bb,smp", "tlb", &sub, &len) && len == 4 &&
+	      strncmp(sub, "a+bb", 4) == 0);
+	CHECK(cmdline_sublist_has(sub, len, "a"));
+	CHECK(cmdline_sublist_has(sub, len, "bb"));
+	CHECK(!cmdline_sublist_has(sub, len, "b"));
+	CHECK(!cmdline_sublist_has(sub, len, "smp"));	/* stops at the item's end */
+	CHECK(!cmdline_list_item("rcu,tlbx:a", "tlb", &sub, &len));
+	CHECK(!cmdline_list_item("rcu:tlb", "tlb", &sub, &len));
+	CHECK(cmdline_list_item("tlb:", "tlb", &sub, &len) && len == 0);
+	CHECK(!cmdline_sublist_has(sub, len, ""));
+	CHECK(cmdline_list_item("smp:x", "smp", &sub, &len) && len == 1 && cmdline_sublist_has(sub, len, "x"));
+}

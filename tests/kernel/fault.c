@@ -29,6 +29,7 @@
  * most stale installs); test_fault_race_directed below does, every run.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/directed.h"
 #include "kernel/config.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
@@ -375,74 +376,17 @@ static void test_fault_race(struct ktest *t)
  * PTEs are checked as soon as both are done.  A correct build aborts
  * (spf: the sequence moved) or makes the writer wait (vma); SPF_BROKEN
  * installs a PTE outside the VMA or a writable one in a read-only VMA, and
- * so does VMA_LOCK_BROKEN.  The handshake does not depend on time (under
- * TCG the TSC, and so udelay, runs faster than the wall clock).
+ * so does VMA_LOCK_BROKEN.  The handshake (tests/kernel/directed.c, shared
+ * with the fork suite's COW version) does not depend on time.
  */
 #define DIRECTED_ROUNDS 6
 #define DIRECTED_PAGES  8
 #define DIRECTED_SLOT   2
-#define DIRECTED_WAIT_NS 20000000000ull  /* a safety bound only: never reached when it works */
-
-/* Defined in mm/fault.c, test-only, not in its header. */
-
-static volatile uintptr_t dr_addr;
-static volatile int dr_armed, dr_in_window, dr_release, dr_fault_done, dr_op, dr_op_done;
-static volatile long dr_fault_ret;
-
-/* The faulter's side of the handshake: once per round (dr_armed), only for
- * the round's page; announces it is in the window, waits to be let go.
- * Sequentially consistent, both ways: the test's view of dr_in_window
- * implies the faulter read what it read before it. */
-static void directed_window(uintptr_t addr)
-{
-	if (addr != READ_ONCE(dr_addr) || !__atomic_exchange_n(&dr_armed, 0, __ATOMIC_SEQ_CST))
-		return;
-	__atomic_store_n(&dr_in_window, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&dr_release, __ATOMIC_SEQ_CST))
-		yield();
-}
-
-static void directed_faulter(void *arg)
-{
-	(void)arg;
-	kthread_use_mm(race_mm);
-	uint64_t v = 0xfa17;
-	dr_fault_ret = (long)copy_to_user((void *)slot(DIRECTED_SLOT), &v, sizeof(v));
-	kthread_unuse_mm(race_mm);
-	__atomic_store_n(&dr_fault_done, 1, __ATOMIC_SEQ_CST);
-}
-
-static void directed_writer(void *arg)
-{
-	(void)arg;
-	if (dr_op == 0)
-		do_munmap(race_mm, slot(DIRECTED_SLOT), PAGE_SIZE);
-	else
-		do_mprotect(race_mm, slot(DIRECTED_SLOT), PAGE_SIZE, PROT_READ);
-	__atomic_store_n(&dr_op_done, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Wait (yielding) until *@a or *@b is set, or the safety bound passes. */
-static bool wait_either(volatile int *a, volatile int *b, uint64_t t0)
-{
-	while (!__atomic_load_n(a, __ATOMIC_SEQ_CST) && !(b && __atomic_load_n(b, __ATOMIC_SEQ_CST))) {
-		if (ktime_ns() > t0 + DIRECTED_WAIT_NS)
-			return false;
-		yield();
-	}
-	return true;
-}
 
 static void test_fault_race_directed(struct ktest *t)
 {
-#if !defined(CONFIG_FAULT_SPF) && !defined(CONFIG_FAULT_VMA)
-	ktest_skip(t, "FAULT=locked has no window: it excludes writers");
-	return;
-#endif
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
+	if (!directed_can_run(t, "FAULT=locked has no window: it excludes writers"))
 		return;
-	}
 	rcu_barrier();
 	uint64_t frames = ktest_frames_available();
 	race_mm = mm_create();
@@ -451,11 +395,7 @@ static void test_fault_race_directed(struct ktest *t)
 	struct fault_stats s0, s1;
 	fault_get_stats(&s0);
 	uint64_t waits0 = vma_write_waits;
-	unsigned me = smp_processor_id(), other = me, cpu;
-	for_each_online_cpu(cpu)
-		if (cpu != me && other == me)
-			other = cpu;
-	dr_addr = slot(DIRECTED_SLOT);
+	unsigned other = directed_fault_cpu();
 	WRITE_ONCE(fault_test_window, directed_window);
 
 	struct check_result c = { 0 };
@@ -467,36 +407,14 @@ static void test_fault_race_directed(struct ktest *t)
 		KTEST_ASSERT_EQ(t, do_mmap(race_mm, AREA, DIRECTED_PAGES * PAGE_SIZE, RW, ANON, -1, 0), (long)AREA);
 		uint64_t v = 1;
 		KTEST_ASSERT_EQ(t, copy_to_user((void *)slot(0), &v, sizeof(v)), 0);
-		dr_in_window = dr_release = dr_fault_done = dr_op_done = 0;
-		dr_fault_ret = 0;
-		dr_op = round & 1;      /* munmap, mprotect read-only, in turn */
-		__atomic_store_n(&dr_armed, 1, __ATOMIC_SEQ_CST);
-
-		uint64_t t0 = ktime_ns();
-		struct thread *f = thread_create_on(other, "ktest-dfault", directed_faulter, NULL);
-		if (!wait_either(&dr_in_window, &dr_fault_done, t0) || !dr_in_window) {
-			/* The fault never reached the window (it took another
-			 * path): nothing raced this round. */
-			dr_armed = 0;
-			dr_release = 1;
-			thread_join(f);
+		bool ref;
+		/* munmap, mprotect read-only, in turn */
+		if (directed_round(race_mm, slot(DIRECTED_SLOT), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
+				   other, &ref))
+			windows++;
+		else
 			stuck++;
-			continue;
-		}
-		windows++;
-		uint64_t w0 = __atomic_load_n(&vma_write_waits, __ATOMIC_SEQ_CST);
-		struct thread *w = thread_create_on(me, "ktest-dwriter", directed_writer, NULL);
-		/* The operation is over, or it waits for the faulter's VMA
-		 * read lock (a correct FAULT=vma): either way, let go. */
-		while (!__atomic_load_n(&dr_op_done, __ATOMIC_SEQ_CST) &&
-		       __atomic_load_n(&vma_write_waits, __ATOMIC_SEQ_CST) == w0 &&
-		       ktime_ns() < t0 + DIRECTED_WAIT_NS)
-			yield();
-		__atomic_store_n(&dr_release, 1, __ATOMIC_SEQ_CST);
-		thread_join(f);
-		thread_join(w);
-		if (dr_fault_ret)
-			refused++;      /* the fault saw the writer's change */
+		refused += ref;         /* the fault saw the writer's change */
 		/* Nothing else touches the area until the next round. */
 		check_ptes(&c);
 	}

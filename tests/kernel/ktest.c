@@ -119,70 +119,128 @@ static const struct ktest_suite *find_suite(const char *name, size_t len)
 	return NULL;
 }
 
-/* Run one suite; returns its failed-case count. */
-static int run_suite(const struct ktest_suite *s, int index)
+/* Is case @name selected by the sub-list @sub (NULL: the whole suite)?
+ * A case is named in full or without its "test_" prefix, to keep
+ * `ktest=` within the command line's value limit. */
+static bool case_selected(const char *sub, size_t sublen, const char *name)
 {
-	int ncases = 0, failed = 0;
+	if (!sub)
+		return true;
+	return cmdline_sublist_has(sub, sublen, name) ||
+	       (strncmp(name, "test_", 5) == 0 && cmdline_sublist_has(sub, sublen, name + 5));
+}
+
+/* Does suite @s have a case the sub-list entry [@p, @p+@len) names? */
+static bool suite_has_case(const struct ktest_suite *s, const char *p, size_t len)
+{
+	for (int i = 0; s->cases[i].name; i++) {
+		const char *n = s->cases[i].name;
+		if ((strlen(n) == len && strncmp(n, p, len) == 0) ||
+		    (strncmp(n, "test_", 5) == 0 && strlen(n + 5) == len && strncmp(n + 5, p, len) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Run one suite's selected cases (all if @sub is NULL); returns its
+ * failed-case count.  Results are numbered 1..selected, as the plan says. */
+static int run_suite(const struct ktest_suite *s, int index, const char *sub, size_t sublen)
+{
+	int ncases = 0, nsel = 0, failed = 0;
 	while (s->cases[ncases].name)
-		ncases++;
-	ktap("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", s->name, ncases);
+		nsel += case_selected(sub, sublen, s->cases[ncases++].name);
+	ktap("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", s->name, nsel);
 	if (s->init && s->init() != 0) {
+		int k = 1;
 		for (int i = 0; i < ncases; i++)
-			ktap("    ok %d %s # SKIP suite init failed\n", i + 1, s->cases[i].name);
+			if (case_selected(sub, sublen, s->cases[i].name))
+				ktap("    ok %d %s # SKIP suite init failed\n", k++, s->cases[i].name);
 		ktap("ok %d %s # SKIP suite init failed\n", index, s->name);
 		return 0;
 	}
+	int k = 1;
 	for (int i = 0; i < ncases; i++) {
+		if (!case_selected(sub, sublen, s->cases[i].name))
+			continue;
 		struct ktest t = { .name = s->cases[i].name };
 		ktap("    # running %s.%s\n", s->name, t.name);
 		s->cases[i].run(&t);
 		if (t.skipped && !t.failed)
-			ktap("    ok %d %s # SKIP %s\n", i + 1, t.name, t.skip_reason);
+			ktap("    ok %d %s # SKIP %s\n", k, t.name, t.skip_reason);
 		else
-			ktap("    %s %d %s\n", t.failed ? "not ok" : "ok", i + 1, t.name);
+			ktap("    %s %d %s\n", t.failed ? "not ok" : "ok", k, t.name);
+		k++;
 		failed += t.failed;
 	}
 	ktap("%s %d %s\n", failed ? "not ok" : "ok", index, s->name);
 	return failed;
 }
 
+/*
+ * Walk the items of @spec ("suite" or "suite:case+case", comma-separated)
+ * and count those that name no suite, or a case their suite lacks; with
+ * @index non-NULL, also print a failed result for each (numbered from
+ * *@index on).
+ */
+static int unknown_items(const char *spec, int *index)
+{
+	int unknown = 0;
+	if (strcmp(spec, "all") == 0)
+		return 0;
+	for (const char *p = spec; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *colon = p;
+		while (colon < p + len && *colon != ':')
+			colon++;
+		const struct ktest_suite *s = find_suite(p, (size_t)(colon - p));
+		if (!s) {
+			unknown++;
+			if (index) {
+				ktap("# ktest: no suite named '%.*s'\n", (int)(colon - p), p);
+				ktap("not ok %d %.*s # no such suite\n", (*index)++, (int)(colon - p), p);
+			}
+		} else if (colon < p + len) {
+			const char *stop = p + len;
+			for (const char *c = colon + 1; c <= stop;) {
+				const char *plus = c;
+				while (plus < stop && *plus != '+')
+					plus++;
+				if (!suite_has_case(s, c, (size_t)(plus - c))) {
+					unknown++;
+					if (index) {
+						ktap("# ktest: suite %s has no case named '%.*s'\n", s->name,
+						     (int)(plus - c), c);
+						ktap("not ok %d %s:%.*s # no such case\n", (*index)++, s->name,
+						     (int)(plus - c), c);
+					}
+				}
+				c = plus + 1;
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return unknown;
+}
+
 int ktest_run(const char *spec)
 {
-	int nsuites = 0, failed = 0, unknown = 0;
+	int nsuites = 0, failed = 0;
+	const char *sub;
+	size_t sublen;
 
-	/* Count the selected suites and the names that match none. */
+	/* Count the selected suites and the names that match nothing. */
 	for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
-		nsuites += cmdline_list_has(spec, s->name);
-	if (strcmp(spec, "all") != 0) {
-		for (const char *p = spec; *p;) {
-			const char *end = strchr(p, ',');
-			size_t len = end ? (size_t)(end - p) : strlen(p);
-			if (!find_suite(p, len))
-				unknown++;
-			if (!end)
-				break;
-			p = end + 1;
-		}
-	}
+		nsuites += cmdline_list_item(spec, s->name, &sub, &sublen);
+	int unknown = unknown_items(spec, NULL);
 
 	ktap("KTAP version 1\n1..%d\n", nsuites + unknown);
 	int index = 1;
 	for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
-		if (cmdline_list_has(spec, s->name))
-			failed += run_suite(s, index++);
-	if (unknown) {
-		for (const char *p = spec; *p;) {
-			const char *end = strchr(p, ',');
-			size_t len = end ? (size_t)(end - p) : strlen(p);
-			if (!find_suite(p, len)) {
-				ktap("# ktest: no suite named '%.*s'\n", (int)len, p);
-				ktap("not ok %d %.*s # no such suite\n", index++, (int)len, p);
-				failed++;
-			}
-			if (!end)
-				break;
-			p = end + 1;
-		}
-	}
+		if (cmdline_list_item(spec, s->name, &sub, &sublen))
+			failed += run_suite(s, index++, sub, sublen);
+	failed += unknown_items(spec, &index);
 	return failed;
 }

@@ -4,6 +4,8 @@
  * A suite is a file in tests/kernel/ that defines its cases and registers
  * itself with KTEST_SUITE(); the linker gathers suites into one section.
  * `ktest=all` or `ktest=name1,name2` on the command line runs them at boot;
+ * `ktest=tlb:lazy_cpus+test_concurrent_flushers,smp` runs only those cases
+ * of tlb (named with or without their "test_" prefix) and all of smp;
  * results go to the serial port as KTAP version 1, and the verdict leaves
  * QEMU through isa-debug-exit (EXIT_PASS / EXIT_FAIL; a panic is EXIT_PANIC).
  *
@@ -115,7 +117,8 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
  * ktest_run_program() - spawn user program @name (from user/bin/) with
  * @argc arguments @argv (0 and NULL: just the name), as the kernel, and
  * wait for it.
- * Return: its exit status (139 if it was killed), or the spawn error
+ * Return: its wait status (kernel/proc/uapi/wait.h: 0 for exit(0), n << 8
+ * for exit(n), STATUS_SEGV if a fault killed it), or the spawn error
  * minus 1000 (so -1002 is -ENOENT).  Context: may sleep.
  */
 int ktest_run_program(const char *name, int argc, char **argv);
@@ -140,9 +143,16 @@ struct page;
 struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va);
 
 /**
- * ktest_run() - run the suites named in @spec ("all" or a comma list),
- * print KTAP, and return the number of failed cases (unknown suite names
- * count as failures).
+ * ktest_settle() - wait up to @ms for the deferred frees (RCU callbacks,
+ * exiting threads' stacks) until frames and heap are back at @frames and
+ * @heap.  Return: whether they are.  Context: may sleep.
+ */
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms);
+
+/**
+ * ktest_run() - run the suites named in @spec ("all" or a comma list of
+ * `suite` or `suite:case+case`), print KTAP, and return the number of
+ * failed cases (unknown suite or case names count as failures).
  */
 int ktest_run(const char *spec);
 

@@ -1,7 +1,8 @@
 /*
  * tests/kernel/ktest_proc.c - helpers shared by the suites that run user
- * programs (user, security): run one and collect its status, and the two
- * measures the leak checks compare before and after.
+ * programs (user, security, fuzz, fs): run one and collect its status, the
+ * two measures the leak checks compare before and after, and the wait for
+ * them to settle.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/proc/process.h"
@@ -9,6 +10,9 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/pgtable_free.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/time.h"
 #include "mm/mm.h"
 #include "mm/page.h"
 
@@ -41,6 +45,17 @@ uint64_t ktest_heap_bytes(void)
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
 	return s.bytes_in_use;
+}
+
+bool ktest_settle(uint64_t frames, uint64_t heap, unsigned ms)
+{
+	uint64_t end = ktime_ns() + (uint64_t)ms * 1000000;
+	do {
+		rcu_barrier();
+		msleep(20);
+	} while ((ktest_frames_available() != frames || ktest_heap_bytes() != heap) &&
+		 ktime_ns() < end);
+	return ktest_frames_available() == frames && ktest_heap_bytes() == heap;
 }
 
 struct page *ktest_mapped_frame(struct mm_struct *mm, uintptr_t va)

@@ -79,10 +79,19 @@ static void test_pv_model_preempts(struct ktest *t)
 	model_quiesce(t);
 	unsigned victim = (me + 1) % num_online_cpus();
 	bool asked = false;
-	for (int i = 0; i < 50 && !(asked = pvmodel_preempt(victim, 20000)); i++)
-		msleep(10);             /* a request in flight (or lost: the tick drops it) */
-	KTEST_EXPECT_TRUE(t, asked);
-	if (asked) {
+	/* On a busy host this vCPU may itself be descheduled for the whole
+	 * 20 ms the victim is out, and read nothing: then ask again, for up
+	 * to 20 s (the race-test rule of DESIGN.md); a model that never marks
+	 * the record still fails. */
+	uint64_t tries_end = ktime_ns() + 20000000000ull;
+	int tries = 0;
+	do {
+		asked = false;
+		for (int i = 0; i < 50 && !(asked = pvmodel_preempt(victim, 20000)); i++)
+			msleep(10);     /* a request in flight (or lost: the tick drops it) */
+		if (!asked)
+			break;
+		tries++;
 		t0 = ktime_ns();
 		while (ktime_ns() < t0 + 1000000000ull && !pv_vcpu_preempted(victim))
 			cpu_relax();
@@ -90,7 +99,11 @@ static void test_pv_model_preempts(struct ktest *t)
 			seen_out++;
 			cpu_relax();
 		}
-	}
+		model_quiesce(t);
+	} while (!seen_out && ktime_ns() < tries_end);
+	KTEST_EXPECT_TRUE(t, asked);
+	if (tries > 1)
+		ktest_log("the chosen preemption was seen at try %d", tries);
 	model_quiesce(t);
 	uint64_t n = pvmodel_resumes_total() - r0;
 	ktest_log("%llu preemptions in 400 ms at %u vCPUs; a chosen one's record read preempted %llu times",

@@ -15,7 +15,8 @@
  *
  * What is never made, because it would end the fuzzer rather than test
  * the kernel:
- *   - exit and exit_group: they end the thread or the process;
+ *   - exit and exit_group: they end the thread or the process (a fork
+ *     child, which runs only the forking worker, calls exit_group at once);
  *   - thread_create with a random user entry: the new thread would run
  *     junk and the fault kills the process; a user-range entry is always
  *     the stub below (no stack use, so any stack_top is fine), a bad one
@@ -25,9 +26,33 @@
  *     (they exit at once) and to tids that are not ours;
  *   - nanosleep with a random readable request: junk there may ask for
  *     years; the request is a bad pointer or a private one of < 1 ms;
- *   - write with a good buffer to fd 1/2: it would flood the console;
- *   - spawn of anything but "true" or names that do not exist (spawning
- *     fuzz would recurse);
+ *   - write with a good buffer to fd 0/1/2: it would flood the console;
+ *     and dup2 onto, or close of, fds 0-2 (the summary must reach it);
+ *   - pipe() with a pointer the kernel accepts, while threads run: the
+ *     two new descriptors would be in the pool of the others, and a read
+ *     of an empty pipe whose write end someone dup'ed blocks forever.
+ *     So pipe() is made only with pointers access_ok() refuses (no
+ *     descriptor is ever created), and good pipe()s, their EOF, EPIPE
+ *     and EFAULT after install are made by main before the threads start
+ *     (and by fs_test / fs_pipe in the `fs` suite);
+ *   - paths outside /tmp/fz for calls that create or remove (mkdir,
+ *     unlink, rmdir, open with O_CREAT/O_TRUNC), and chdir anywhere but
+ *     under /tmp/fz: main removes /tmp/fz and all it holds at the end, so
+ *     the kernel's page count comes back to its baseline;
+ *   - spawn of anything but "true", "exectest args" (which execs itself:
+ *     the harmless successful execve) or names that do not exist
+ *     (spawning fuzz would recurse); at most 8 children per thread are
+ *     left unwaited, so the live ones are bounded;
+ *   - an execve() that could succeed: it would replace the fuzzer.  Every
+ *     execve() made has a bad path or at least one surely bad pointer
+ *     (the path, argv, a string in argv, envp, a string in envp); where
+ *     the path is good it names `exectest exit 111`, so an execve that
+ *     wrongly succeeds ends the fuzzer with status 111, which the suite
+ *     reports;
+ *   - kill() of anything but our own children, pids that cannot be a
+ *     process of ours (<= 0, huge) and others' (EPERM): never ourselves;
+ *   - a blocking wait4/waitpid is only made when every child of ours ends
+ *     by itself (they all do: `true`, `exectest args`);
  *   - mmap(MAP_FIXED)/munmap/mprotect/madvise over the fuzzer's own text,
  *     data, heap and stacks: a range that would touch user memory outside
  *     the churn area is moved into it (ranges that wrap around or lie
@@ -39,13 +64,18 @@
  * 100), 0 when none; 120 and up if the setup failed.  The kernel side
  * (the `fuzz` ktest suite) checks no oops, no hang and no leaked frame.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "user/lib/syscall.h"
 
@@ -87,7 +117,7 @@ static volatile int go, fuzzers_done;
 static volatile long main_tid;
 static long bugs_shown;
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
-static long per_nr[32];                 /* calls made per entry of calls[] */
+static long per_nr[64];                 /* calls made per entry of calls[] */
 
 static unsigned long long rnd(struct worker *w)
 {
@@ -235,10 +265,14 @@ static const long calls[] = {
 	SYS_write, SYS_mmap, SYS_mprotect, SYS_munmap, SYS_sched_yield,
 	SYS_madvise, SYS_nanosleep, SYS_getpid, SYS_sched_setaffinity,
 	SYS_sched_getaffinity, SYS_clock_gettime, SYS_getcpu,
-	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid,
+	SYS_thread_create, SYS_thread_join, SYS_spawn, SYS_waitpid, SYS_fork,
 	SYS_gettid, SYS_ncpus, SYS_bench_report,
 	SYS_pinbuf_register, SYS_pinbuf_unregister, SYS_pinbuf_peek, SYS_gup_test,
 	SYS_fault_stats,
+	SYS_read, SYS_open, SYS_close, SYS_stat, SYS_fstat, SYS_lseek, SYS_pread64,
+	SYS_pwrite64, SYS_pipe, SYS_dup, SYS_dup2, SYS_ftruncate, SYS_getcwd, SYS_chdir,
+	SYS_mkdir, SYS_rmdir, SYS_unlink, SYS_getdents64, SYS_openat,
+	SYS_fault_stats, SYS_execve, SYS_wait4, SYS_kill, SYS_getppid,
 	-1,                     /* a number no call has */
 };
 #define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
@@ -247,6 +281,229 @@ static const char long_name[] =
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 static const char *const names[] = { "true", "", "nosuch", long_name, "true " };
+
+/* ---- file-system arguments --------------------------------------------- */
+
+/* A descriptor: mostly one that may be open (3..FD_MAX-1; 0, the console,
+ * for reads), some never valid. */
+static long gen_fd(struct worker *w, int allow_std)
+{
+	/* The kernel takes an int, as Linux does: (1 << 32) + 7 is fd 7
+	 * there (a plain 1 << 32 would be fd 0, the console). */
+	static const long bad[] = { -1, -100, FD_MAX, FD_MAX + 1, 0x7fffffff, -0x7fffffff - 1,
+				    (1l << 32) + 7 };
+	if (pick(w, 5) == 0)
+		return PICK(w, bad);
+	if (allow_std && pick(w, 8) == 0)
+		return 0;
+	return 3 + (long)pick(w, FD_MAX - 3);
+}
+
+static const char *const fs_paths[] = {
+	"/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/d", "/tmp/fz/d/e", "/tmp/fz/../fz/./a",
+	"/tmp/fz/a/x", "/tmp/fz/d/", "/tmp/fz", "a", "d/e", "..", ".", "",
+	"/bin/true", "/dev", "/", "/bin", "/nosuch/x", long_name,
+};
+/* Not /dev/null: a write there succeeds without reading the buffer (as
+ * on Linux), which the bad-buffer check below would call a bug. */
+/* Paths a changing call may be given: those above that stay in /tmp/fz
+ * (relative ones too: chdir only goes under /tmp/fz), or cannot be made. */
+static const char *const fs_change_paths[] = {
+	"/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/d", "/tmp/fz/d/e", "/tmp/fz/../fz/./a",
+	"/tmp/fz/a/x", "/tmp/fz/d/", "/tmp/fz", "a", "d/e", "", "/nosuch/x", long_name,
+	"/bin/true", "/bin/x",
+};
+
+/* A path argument: from a pool, or a pointer that is not a string. */
+static unsigned long gen_path(struct worker *w, int changes, enum ptr_class *cls)
+{
+	if (pick(w, 6) == 0) {
+		unsigned long p = gen_ptr(w, cls);
+		if (*cls == P_GOOD || *cls == P_RO)
+			*cls = P_NONE;  /* junk bytes: a "path" of anything, or -EFAULT */
+		return changes ? PICK(w, always_bad) : p;
+	}
+	*cls = P_GOOD;
+	return changes ? (unsigned long)PICK(w, fs_change_paths) : (unsigned long)PICK(w, fs_paths);
+}
+
+static long gen_open_flags(struct worker *w, int *creates)
+{
+	static const long flags[] = {
+		O_RDONLY, O_WRONLY, O_RDWR, O_RDWR | O_CREAT, O_WRONLY | O_CREAT | O_TRUNC,
+		O_RDWR | O_CREAT | O_EXCL, O_WRONLY | O_APPEND, O_RDONLY | O_DIRECTORY,
+		O_RDWR | O_CLOEXEC, O_ACCMODE, O_NONBLOCK, -1, 0x40000000,
+	};
+	long f = pick(w, 4) ? PICK(w, flags) : gen_int(w);
+	*creates = (f & (O_CREAT | O_TRUNC)) != 0;
+	return f;
+}
+
+/* The calls on descriptors and paths.  Return: the result. */
+static long fs_call(struct worker *w, long nr, long *a)
+{
+	enum ptr_class c0 = P_GOOD, c1 = P_GOOD;
+	int creates = 0;
+	long r;
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+		a[0] = gen_fd(w, 1);
+		a[1] = (long)gen_ptr(w, &c1);
+		a[2] = (long)gen_len(w);
+		a[3] = pick(w, 2) ? (long)pick(w, 3 * PAGE) : gen_int(w);
+		r = syscall4(nr, a[0], a[1], a[2], a[3]);
+		if (r > 0 && (c1 != P_GOOD))
+			bug(w, "read into a bad buffer", nr, a[0], a[1], a[2], r);
+		break;
+	case SYS_pwrite64:
+		a[0] = gen_fd(w, 0);
+		a[1] = (long)gen_ptr(w, &c1);
+		a[2] = (long)gen_len(w);
+		a[3] = pick(w, 2) ? (long)pick(w, 3 * PAGE) : gen_int(w);
+		r = syscall4(nr, a[0], a[1], a[2], a[3]);
+		if (r > 0 && (c1 == P_BAD || c1 == P_NONE))
+			bug(w, "pwrite from a bad buffer", nr, a[0], a[1], a[2], r);
+		break;
+	case SYS_openat:
+	case SYS_open: {
+		long f = gen_open_flags(w, &creates);
+		a[1] = (long)gen_path(w, creates, &c1);
+		if (nr == SYS_openat) {
+			a[0] = pick(w, 2) ? AT_FDCWD : gen_fd(w, 1);
+			r = syscall4(nr, a[0], a[1], f, 0644);
+		} else {
+			r = syscall3(nr, a[1], f, 0644);
+		}
+		if (r >= 0 && c1 == P_BAD)
+			bug(w, "open of a bad path pointer", nr, a[0], a[1], f, r);
+		break;
+	}
+	case SYS_close:
+		a[0] = gen_fd(w, 0);
+		r = syscall1(nr, a[0]);
+		break;
+	case SYS_stat:
+		a[0] = (long)gen_path(w, 0, &c0);
+		a[1] = (long)gen_ptr(w, &c1);
+		r = syscall2(nr, a[0], a[1]);
+		if (r == 0 && (c0 == P_BAD || c1 != P_GOOD))
+			bug(w, "stat with a bad pointer", nr, a[0], a[1], 0, r);
+		break;
+	case SYS_fstat:
+		a[0] = gen_fd(w, 1);
+		a[1] = (long)gen_ptr(w, &c1);
+		r = syscall2(nr, a[0], a[1]);
+		if (r == 0 && c1 != P_GOOD)
+			bug(w, "fstat into a bad buffer", nr, a[0], a[1], 0, r);
+		break;
+	case SYS_lseek:
+		a[0] = gen_fd(w, 1);
+		r = syscall3(nr, a[0], gen_int(w), pick(w, 2) ? (long)pick(w, 3) : gen_int(w));
+		break;
+	case SYS_pipe:          /* refused pointers only: see the header */
+		a[0] = (long)PICK(w, always_bad);
+		r = syscall1(nr, a[0]);
+		if (r != -EFAULT)
+			bug(w, "pipe with a bad pointer", nr, a[0], 0, 0, r);
+		break;
+	case SYS_dup:
+		a[0] = gen_fd(w, 1);
+		r = syscall1(nr, a[0]);
+		break;
+	case SYS_dup2:
+		a[0] = gen_fd(w, 1);
+		a[1] = gen_fd(w, 0);
+		r = syscall2(nr, a[0], a[1]);
+		break;
+	case SYS_ftruncate:
+		a[0] = gen_fd(w, 0);
+		a[1] = pick(w, 2) ? (long)pick(w, 5 * PAGE) : gen_int(w);
+		r = syscall2(nr, a[0], a[1]);
+		break;
+	case SYS_getcwd:
+		a[0] = (long)gen_ptr(w, &c0);
+		a[1] = (long)gen_len(w);
+		r = syscall2(nr, a[0], a[1]);
+		if (r > 0 && c0 != P_GOOD)
+			bug(w, "getcwd into a bad buffer", nr, a[0], a[1], 0, r);
+		break;
+	case SYS_chdir: {
+		static const char *const dirs[] = { "/tmp/fz", "/tmp/fz/d", "/tmp/fz/a", "/nosuch", "" };
+		a[0] = pick(w, 5) ? (long)PICK(w, dirs) : (long)PICK(w, always_bad);
+		r = syscall1(nr, a[0]);
+		break;
+	}
+	case SYS_mkdir:
+	case SYS_rmdir:
+	case SYS_unlink:
+		a[0] = (long)gen_path(w, 1, &c0);
+		r = syscall2(nr, a[0], 0755);
+		if (r == 0 && c0 == P_BAD)
+			bug(w, "mkdir/rmdir/unlink of a bad path pointer", nr, a[0], 0, 0, r);
+		break;
+	default:                /* SYS_getdents64 */
+		a[0] = gen_fd(w, 1);
+		a[1] = (long)gen_ptr(w, &c1);
+		a[2] = (long)gen_len(w);
+		r = syscall3(nr, a[0], a[1], a[2]);
+		if (r > 0 && c1 != P_GOOD)
+			bug(w, "getdents into a bad buffer", nr, a[0], a[1], a[2], r);
+		break;
+	}
+	return r;
+}
+
+/* Before the threads: the pipe() cases that create descriptors. */
+static int pipe_cases(void)
+{
+	int fds[2], bugs = 0;
+	char c;
+	if (pipe(fds) < 0 || write(fds[1], "z", 1) != 1 || read(fds[0], &c, 1) != 1 || c != 'z')
+		bugs++;
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 0)           /* the last writer gone: EOF */
+		bugs++;
+	close(fds[0]);
+	/* A user pointer access_ok() accepts but nothing is mapped at: the
+	 * kernel installs both, fails the copy, and closes both again. */
+	if (syscall1(SYS_pipe, (long)static_page(HOLE, 0)) != -EFAULT ||
+	    syscall1(SYS_pipe, (long)static_page(RO, 0)) != -EFAULT)
+		bugs++;
+	int fd = dup(1);                        /* the lowest free: 3 if none leaked */
+	if (fd != 3)
+		bugs++;
+	close(fd);
+	return bugs;
+}
+
+/* After the threads: remove what they made under @path, and it. */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	for (int guard = 0; guard < 1000; guard++) {
+		DIR *d = opendir(path);
+		char child[256] = "";
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+				break;
+			}
+		if (d)
+			closedir(d);
+		if (!child[0])
+			break;
+		remove_tree(child);
+	}
+	rmdir(path);
+}
 
 static void one_call(struct worker *w)
 {
@@ -260,13 +517,13 @@ static void one_call(struct worker *w)
 
 	switch (nr) {
 	case SYS_write:
-		a[0] = pick(w, 2) ? 1 + (long)pick(w, 2) : gen_int(w);
+		a[0] = pick(w, 2) ? (long)pick(w, 3) : gen_fd(w, 0);
 		a[1] = (long)gen_ptr(w, &c1);
 		a[2] = (long)gen_len(w);
-		if ((a[0] == 1 || a[0] == 2) && c1 != P_BAD && c1 != P_NONE)
+		if (a[0] >= 0 && a[0] <= 2 && c1 != P_BAD && c1 != P_NONE)
 			a[2] = 0;               /* no flood (see the header) */
 		r = syscall3(nr, a[0], a[1], a[2]);
-		if (r >= 0 && a[0] != 1 && a[0] != 2)
+		if (r >= 0 && ((int)a[0] < 0 || (int)a[0] >= FD_MAX))
 			bug(w, "write to a bad fd", nr, a[0], a[1], a[2], r);
 		else if (r > 0 && (c1 == P_BAD || c1 == P_NONE))
 			bug(w, "write from a bad buffer", nr, a[0], a[1], a[2], r);
@@ -375,6 +632,7 @@ static void one_call(struct worker *w)
 	case SYS_spawn: {
 		const char *argv_bad[] = { "true", (const char *)PICK(w, always_bad), NULL };
 		const char *argv_ok[] = { "true", "x", long_name, NULL };
+		const char *argv_exec[] = { "exectest", "args", NULL };
 		a[0] = pick(w, 2) ? (long)PICK(w, names) : (long)gen_ptr(w, &c0);
 		if (pick(w, 3) == 0)
 			a[1] = 0;
@@ -382,6 +640,11 @@ static void one_call(struct worker *w)
 			a[1] = pick(w, 2) ? (long)argv_bad : (long)argv_ok;
 		else
 			a[1] = (long)gen_ptr(w, &c1);
+		if (pick(w, 4) == 0) {          /* a child that execs (harmless) */
+			a[0] = (long)"exectest";
+			a[1] = (long)argv_exec;
+			c0 = P_GOOD;
+		}
 		r = syscall2(nr, a[0], a[1]);
 		if (r >= 0 && c0 != P_GOOD)
 			bug(w, "spawn read a bad name", nr, a[0], a[1], 0, r);
@@ -391,6 +654,21 @@ static void one_call(struct worker *w)
 			syscall2(SYS_waitpid, r, 0);
 		break;
 	}
+	case SYS_fork:
+		/* Junk in the argument registers must not matter.  The child
+		 * (only this thread, mid-fuzz, its memory shared copy-on-write
+		 * with the churners') leaves at once; the parent keeps at most
+		 * 8 children per worker, like spawn's. */
+		r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (r == 0)
+			syscall1(SYS_exit_group, 0);
+		if (r > 0 && w->nchildren < 8)
+			w->children[w->nchildren++] = r;
+		else if (r > 0)
+			syscall2(SYS_waitpid, r, 0);
+		else if (r != -EAGAIN && r != -ENOMEM)
+			bug(w, "fork failed with an unexpected error", nr, a[0], a[1], a[2], r);
+		break;
 	case SYS_waitpid:
 		if (w->nchildren && pick(w, 2))
 			a[0] = w->children[--w->nchildren];
@@ -454,9 +732,99 @@ static void one_call(struct worker *w)
 		if (r == 0 && (c0 == P_BAD || c0 == P_NONE || c0 == P_RO))
 			bug(w, "fault_stats wrote a bad pointer", nr, a[0], 0, 0, r);
 		break;
+	case SYS_read: case SYS_open: case SYS_close: case SYS_stat: case SYS_fstat:
+	case SYS_lseek: case SYS_pread64: case SYS_pwrite64: case SYS_pipe: case SYS_dup:
+	case SYS_dup2: case SYS_ftruncate: case SYS_getcwd: case SYS_chdir: case SYS_mkdir:
+	case SYS_rmdir: case SYS_unlink: case SYS_getdents64: case SYS_openat:
+		r = fs_call(w, nr, a);
+		break;
+	case SYS_execve: {
+		static char *const argv_exit[] = { "exectest", "exit", "111", NULL };
+		static char *const env_ok[] = { "A=1", NULL };
+		/* Surely bad: always_bad has 0, which would end a vector (or be
+		 * an empty one) rather than fault; | 1 keeps every other entry bad. */
+		const char *argv_badstr[] = { "exectest", (const char *)(PICK(w, always_bad) | 1), NULL };
+		const char *env_badstr[] = { "A=1", (const char *)(PICK(w, always_bad) | 1), NULL };
+		static const char *const paths[] = { "exectest", "/bin/exectest", "nosuch", "",
+						     "/bin/", "/usr/bin/true", long_name };
+		int good_path = 0;
+		if (pick(w, 4)) {
+			a[0] = (long)PICK(w, paths);
+			good_path = strcmp((const char *)a[0], "exectest") == 0 ||
+				    strcmp((const char *)a[0], "/bin/exectest") == 0;
+		} else {
+			a[0] = (long)gen_ptr(w, &c0);     /* junk: a good one reads as a bad name */
+		}
+		/* argv and envp: 0 = the good vector (or NULL), 1 = a bad string
+		 * in it, 2 = a surely bad pointer, 3 = a pointer of any class. */
+		int av = (int)pick(w, 4), ev = (int)pick(w, 4);
+		if (good_path && av < 1 && ev < 1) {
+			if (pick(w, 2))
+				av = 1 + (int)pick(w, 2);
+			else
+				ev = 1 + (int)pick(w, 2);
+		}
+		if (good_path && av == 3)
+			av = 2;
+		if (good_path && ev == 3)
+			ev = 2;
+		a[1] = av == 0 ? (pick(w, 2) ? (long)argv_exit : 0) : av == 1 ? (long)argv_badstr :
+		       av == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c1);
+		a[2] = ev == 0 ? (pick(w, 2) ? (long)env_ok : 0) : ev == 1 ? (long)env_badstr :
+		       ev == 2 ? (long)(PICK(w, always_bad) | 1) : (long)gen_ptr(w, &c2);
+		if (a[1] == 0 && good_path)
+			a[1] = (long)argv_exit;                     /* exit 111 if it ever ran */
+		r = syscall3(nr, a[0], a[1], a[2]);
+		/* Returning at all is the expected failure; an errno outside
+		 * these is a BUG. */
+		if (r != -EFAULT && r != -ENOENT && r != -E2BIG && r != -ENAMETOOLONG && r != -ENOMEM)
+			bug(w, "execve", nr, a[0], a[1], a[2], r);
+		break;
+	}
+	case SYS_wait4: {
+		static const long opts[] = { 0, WNOHANG, 2, -1, 0x40000000 };
+		if (w->nchildren && pick(w, 2))
+			a[0] = w->children[--w->nchildren];
+		else
+			a[0] = pick(w, 2) ? -1 : gen_int(w);
+		a[1] = pick(w, 3) ? (long)gen_ptr(w, &c1) : 0;
+		a[2] = pick(w, 3) ? PICK(w, opts) : gen_int(w);
+		a[3] = pick(w, 3) ? 0 : (long)gen_ptr(w, &c3);
+		r = syscall4(nr, a[0], a[1], a[2], a[3]);
+		if (r > 0 && a[1] && c1 != P_GOOD)
+			bug(w, "wait4 wrote a bad pointer", nr, a[0], a[1], a[2], r);
+		if (r >= 0 && (a[3] || ((int)a[2] & ~WNOHANG)))
+			bug(w, "wait4 took rusage or an unknown option", nr, a[0], a[2], a[3], r);
+		if (r == 0 && ((int)a[2] & WNOHANG) == 0)
+			bug(w, "wait4 returned 0 without WNOHANG", nr, a[0], a[1], a[2], r);
+		/* Not reaped: still running (WNOHANG) or refused before looking.
+		 * (-EFAULT may come after the reap: the child is gone then.) */
+		if ((r == 0 || r == -EINVAL) && w->nchildren < 8 && a[0] > 0)
+			w->children[w->nchildren++] = a[0];     /* still to reap */
+		break;
+	}
+	case SYS_kill: {
+		static const long sigs[] = { 0, SIGKILL, SIGTERM, SIGSEGV, 1, 64, 65, -1, 1000 };
+		long me = syscall0(SYS_getpid);
+		if (w->nchildren && pick(w, 2))
+			a[0] = w->children[pick(w, (unsigned long)w->nchildren)];
+		else if ((int)a[0] == (int)me)
+			a[0] = -1;              /* never ourselves (see the header) */
+		a[1] = pick(w, 3) ? PICK(w, sigs) : gen_int(w);
+		r = syscall2(nr, a[0], a[1]);
+		int sig = (int)a[1];
+		if (r == 0 && ((int)a[0] <= 0 || (sig != 0 && sig != SIGKILL && sig != SIGTERM)))
+			bug(w, "kill of a bad pid or with a bad signal", nr, a[0], a[1], 0, r);
+		break;
+	}
+	case SYS_getppid:
+		r = syscall3(nr, a[0], a[1], a[2]);
+		if (r < 0)
+			bug(w, "getppid", nr, a[0], a[1], a[2], r);
+		break;
 	case -1: {
 		static const long unknown[] = {
-			0, 2, 3, 57, 59, 62, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
+			56, 58, 63, 333, SYS_LAST + 1, 1100, 4096, 0x40000027,
 			(1l << 32) | SYS_getpid, (1l << 63) | SYS_getpid, -1, -39,
 		};
 		nr = pick(w, 2) ? PICK(w, unknown) : (long)(rnd(w) | (1ul << 40));
@@ -573,6 +941,14 @@ int main(int argc, char **argv)
 		printf("fuzz: cannot set up the arena at %#lx\n", ARENA);
 		return 121;
 	}
+	remove_tree("/tmp/fz");                 /* a previous run's, if any */
+	if (mkdir("/tmp/fz", 0755) < 0 || mkdir("/tmp/fz/d", 0755) < 0 || chdir("/tmp/fz") < 0) {
+		printf("fuzz: cannot make /tmp/fz\n");
+		return 123;
+	}
+	long pipe_bugs = pipe_cases();
+	if (pipe_bugs)
+		printf("fuzz: BUG: pipe() before the threads: %ld cases wrong\n", pipe_bugs);
 	ncpu = (int)syscall0(SYS_ncpus);
 	main_tid = syscall0(SYS_gettid);
 	nworkers = threads;
@@ -606,6 +982,12 @@ int main(int argc, char **argv)
 		pthread_join(churners[i].th, NULL);
 		churned += churners[i].calls;
 	}
+	/* Descriptors the calls left open, then the files under /tmp/fz. */
+	for (int fd = 3; fd < FD_MAX; fd++)
+		close(fd);
+	chdir("/");
+	remove_tree("/tmp/fz");
+	bugs += pipe_bugs;
 	int missed = 0;
 	for (int i = 0; i < NCALLS; i++)
 		missed += per_nr[i] == 0;

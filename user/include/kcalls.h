@@ -13,7 +13,8 @@
  * spawn() - start a new process running an embedded program.
  * @name: the program's name in the kernel's table (user/bin/<name>.c).
  * @argv: its argument vector, NULL-terminated; argv[0] is by convention
- *        the name.  NULL is taken as { name, NULL }.
+ *        the name.  NULL (or empty) is taken as { name, NULL }.  @name may
+ *        also be "/bin/NAME" (the same loader as execve()).
  * Return: the new process's pid, or -1 with errno (ENOENT: no such program;
  * EAGAIN: SPAWN_MAX_CHILDREN children are not waited for yet).
  */
@@ -22,8 +23,9 @@ int spawn(const char *name, char *const argv[]);
 /**
  * wait_pid() - wait for a child process to end (a simple waitpid()).
  * @pid: the child's pid, as spawn() returned it.
- * @status: if not NULL, receives its exit status: the exit()/main() value,
- *          or what the kernel reports for a process it killed.
+ * @status: if not NULL, receives its wait status (<sys/wait.h>: WIFEXITED
+ *          and WEXITSTATUS, or WIFSIGNALED and WTERMSIG for a process
+ *          killed by kill() or a fault).  The same as waitpid(pid, st, 0).
  * Return: @pid, or -1 with errno (ECHILD: not a child of the caller, the
  * caller itself, or a child another thread already waits for; EINTR: the
  * caller's process is being killed).

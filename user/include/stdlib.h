@@ -23,6 +23,9 @@ int atoi(const char *s);
 long atol(const char *s);
 long strtol(const char *s, char **end, int base);	/* lib/string.c: no errno */
 unsigned long strtoul(const char *s, char **end, int base);
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+int mkstemp(char *tmpl);	/* tmpl ends in XXXXXX; opens O_RDWR|O_CREAT|O_EXCL, 0600 */
+char *getenv(const char *name);			/* NULL: not set */
 int abs(int x);
 long labs(long x);
 

@@ -43,6 +43,20 @@ static inline struct thread *__thread_self(void)
 				 sizeof(struct thread));
 }
 
+/*
+ * A stdio stream (FILE).  Writes are not buffered (stdio.c's invariant);
+ * reads go through @rbuf, so fgets() and fgetc() cost one read() per
+ * buffer, not per byte.  rbuf[rpos..rlen) is read from @fd but not yet
+ * consumed: the descriptor's offset is ahead of the stream's by that much.
+ */
+struct __file {
+	int fd;
+	int eof, err;
+	int heap;			/* fopen()ed: fclose() frees it */
+	size_t rpos, rlen;
+	char rbuf[512];
+};
+
 /* Write all of @len bytes to @fd; returns @len or -1 (errno set). */
 long __write_all(int fd, const void *buf, size_t len);
 

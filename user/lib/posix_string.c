@@ -53,6 +53,20 @@ static const struct {
 	{ EDEADLK, "EDEADLK (Resource deadlock avoided)" },
 	{ ENOSYS, "ENOSYS (Function not implemented)" },
 	{ ETIMEDOUT, "ETIMEDOUT (Connection timed out)" },
+	{ EBADF, "EBADF (Bad file descriptor)" },
+	{ EXDEV, "EXDEV (Invalid cross-device link)" },
+	{ ENOTDIR, "ENOTDIR (Not a directory)" },
+	{ EISDIR, "EISDIR (Is a directory)" },
+	{ ENFILE, "ENFILE (Too many open files in system)" },
+	{ EMFILE, "EMFILE (Too many open files)" },
+	{ ENOTTY, "ENOTTY (Inappropriate ioctl for device)" },
+	{ EFBIG, "EFBIG (File too large)" },
+	{ ESPIPE, "ESPIPE (Illegal seek)" },
+	{ EROFS, "EROFS (Read-only file system)" },
+	{ EPIPE, "EPIPE (Broken pipe)" },
+	{ ENAMETOOLONG, "ENAMETOOLONG (File name too long)" },
+	{ ENOTEMPTY, "ENOTEMPTY (Directory not empty)" },
+	{ EOVERFLOW, "EOVERFLOW (Value too large for defined data type)" },
 };
 
 char *strerror(int errnum)

@@ -72,8 +72,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	struct thread *t;
 	long tid;
 
-	if (attr)
-		return EINVAL;
+	if (attr && (attr->__detach != PTHREAD_CREATE_JOINABLE ||
+		     attr->__stacksize > PTHREAD_STACK_MAX))
+		return EINVAL;          /* asked for more than is given: pthread.h */
 	/* Map twice the size, then trim to an aligned region. */
 	map = (uintptr_t)mmap(NULL, 2 * THREAD_REGION, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -12,11 +12,8 @@
 #include "lib/printf.h"
 #include "user/lib/libc.h"
 
-struct __file {
-	int fd;
-};
-
-static struct __file stdout_file = { 1 }, stderr_file = { 2 };
+static struct __file stdin_file = { .fd = 0 }, stdout_file = { .fd = 1 }, stderr_file = { .fd = 2 };
+FILE *const stdin = &stdin_file;
 FILE *const stdout = &stdout_file;
 FILE *const stderr = &stderr_file;
 
@@ -114,11 +111,6 @@ int putchar(int c)
 	return fputc(c, stdout);
 }
 
-int fflush(FILE *f)
-{
-	(void)f;
-	return 0;
-}
 
 void perror(const char *s)
 {

@@ -1,5 +1,5 @@
 /*
- * user/lib/unistd.c - write(), _exit(), getpid(), gettid(), sleeping,
+ * user/lib/unistd.c - write(), _exit(), getpid(), fork(), gettid(), sleeping,
  * sysconf().
  */
 #include <errno.h>
@@ -46,6 +46,12 @@ pid_t getpid(void)
 	return (pid_t)syscall0(SYS_getpid);
 }
 
+pid_t fork(void)
+{
+	/* Nothing to flush first: stdio writes through (user/lib/stdio.c). */
+	return (pid_t)__syscall_ret(syscall0(SYS_fork));
+}
+
 pid_t gettid(void)
 {
 	return (pid_t)syscall0(SYS_gettid);
@@ -75,6 +81,8 @@ long sysconf(int name)
 	case _SC_NPROCESSORS_CONF:	/* every CPU found is brought up */
 	case _SC_NPROCESSORS_ONLN:
 		return ncpus();
+	case _SC_OPEN_MAX:
+		return FD_MAX;
 	default:
 		errno = EINVAL;
 		return -1;

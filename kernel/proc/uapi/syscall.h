@@ -11,19 +11,43 @@
 #ifndef UAPI_SYSCALL_H
 #define UAPI_SYSCALL_H
 
-#define SYS_write               1   /* (fd, buf, len): fd 1 and 2 go to the console */
+#define SYS_read                0   /* (fd, buf, len) */
+#define SYS_write               1   /* (fd, buf, len): a console descriptor prints */
+#define SYS_open                2   /* (path, O_* flags, mode) */
+#define SYS_close               3   /* (fd) */
+#define SYS_stat                4   /* (path, struct stat *) */
+#define SYS_fstat               5   /* (fd, struct stat *) */
+#define SYS_lseek               8   /* (fd, offset, SEEK_*) */
 #define SYS_mmap                9   /* (addr, len, prot, flags, fd, off) */
 #define SYS_mprotect           10   /* (addr, len, prot) */
 #define SYS_munmap             11   /* (addr, len) */
+#define SYS_pread64            17   /* (fd, buf, len, offset) */
+#define SYS_pwrite64           18   /* (fd, buf, len, offset) */
+#define SYS_pipe               22   /* (int fds[2]) */
 #define SYS_sched_yield        24
 #define SYS_madvise            28   /* (addr, len, advice): MADV_DONTNEED only */
+#define SYS_dup                32   /* (fd) */
+#define SYS_dup2               33   /* (oldfd, newfd) */
 #define SYS_nanosleep          35   /* (const struct timespec *req, struct timespec *rem) */
 #define SYS_getpid             39
+#define SYS_fork               57   /* (): the child's pid in the parent, 0 in the child (docs/fork.md) */
+#define SYS_execve             59   /* (path, argv, envp): an embedded program, "/bin/NAME" or "NAME" */
 #define SYS_exit               60   /* (code): this thread */
+#define SYS_wait4              61   /* (pid or -1, int *status, WNOHANG or 0, NULL rusage): pid or 0 */
+#define SYS_kill               62   /* (pid, SIGKILL or SIGTERM or 0): only the caller and its descendants */
+#define SYS_ftruncate          77   /* (fd, length) */
+#define SYS_getcwd             79   /* (buf, size): returns the length with its NUL */
+#define SYS_chdir              80   /* (path) */
+#define SYS_mkdir              83   /* (path, mode) */
+#define SYS_rmdir              84   /* (path) */
+#define SYS_unlink             87   /* (path) */
+#define SYS_getppid           110   /* the parent's pid; 0: the kernel (monitor-run and orphans) */
 #define SYS_sched_setaffinity 203   /* (tid or 0, size, const cpu_set_t *) */
 #define SYS_sched_getaffinity 204   /* (tid or 0, size, cpu_set_t *): returns bytes written */
+#define SYS_getdents64        217   /* (fd, struct linux_dirent64 *, len) */
 #define SYS_clock_gettime     228   /* (clock, struct timespec *) */
 #define SYS_exit_group        231   /* (code): the whole process */
+#define SYS_openat            257   /* (AT_FDCWD only, path, flags, mode) */
 #define SYS_getcpu            309   /* (unsigned *cpu, unsigned *node, NULL) */
 
 #define SYS_thread_create    1000   /* (entry, arg, stack_top): new thread, returns tid */
@@ -93,5 +117,7 @@ struct timespec {
 #define USER_STACK_TOP  0x00007ffffffe0000ul    /* main thread's stack top */
 #define USER_STACK_SIZE (8ul << 20)
 #define USER_MMAP_BASE  0x00007f0000000000ul    /* mmap() without a hint searches down from here */
+
+#include "kernel/proc/uapi/fs.h"
 
 #endif

@@ -20,5 +20,6 @@ typedef int pid_t;
 typedef long time_t;
 typedef int clockid_t;
 typedef unsigned int useconds_t;
+typedef unsigned int mode_t;
 
 #endif

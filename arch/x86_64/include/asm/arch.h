@@ -33,11 +33,14 @@
  *                    the hypervisor's paravirt features (another arch
  *                    reports none)
  *   asm/context.h    thread stacks and switching: arch_thread_init_stack(),
- *                    arch_thread_init_user(), arch_switch_thread()
+ *                    arch_thread_init_user(), arch_switch_thread();
+ *                    fork's child: arch_fork_save(), arch_ret_from_fork()
  *   asm/smpboot.h    arch_smp_prepare(), arch_boot_ap(), arch_smp_done(),
  *                    arch_ap_setup()
  *   asm/serial.h     the console UART: serial_init(), serial_getc()...
  *   asm/vga.h        the screen console: vga_init()...
+ *   asm/trace_port.h the trace export's own byte channel (COM2): trace_port_init(),
+ *                    trace_port_write()
  *
  * And the other direction, functions the arch calls in generic code, are
  * in kernel/trap_hooks.h (exceptions, NMIs, interrupt exit) and

@@ -38,6 +38,21 @@ static inline bool pte_maps_page(pteval_t v) { return v & (_PAGE_PRESENT | _PAGE
 static inline bool pte_user(pteval_t v) { return v & _PAGE_USER; }
 /** pte_write() - does present leaf @v allow writes? */
 static inline bool pte_write(pteval_t v) { return v & _PAGE_RW; }
+/** pte_wrprotect() - @v without write permission (fork's copy-on-write sharing). */
+static inline pteval_t pte_wrprotect(pteval_t v) { return v & ~(pteval_t)_PAGE_RW; }
+/** pte_mkwrite() - @v with write permission (a copy-on-write page reused). */
+static inline pteval_t pte_mkwrite(pteval_t v) { return v | _PAGE_RW; }
+/** pte_flags() - @v without its frame address: the protection (and A/D) bits. */
+static inline pgprot_t pte_flags(pteval_t v) { return v & ~PTE_ADDR_MASK; }
+/**
+ * pte_same() - do @a and @b map the same page the same way?  The
+ * accessed and dirty bits are left out: the MMU sets them on its own, at
+ * any time, so a recheck that compared them would fail for nothing.
+ */
+static inline bool pte_same(pteval_t a, pteval_t b)
+{
+	return ((a ^ b) & ~(pteval_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) == 0;
+}
 /** mk_pte() - a leaf entry mapping @pa with @prot. */
 static inline pteval_t mk_pte(uint64_t pa, pgprot_t prot) { return pa | prot; }
 /** pte_modify() - @old's page with protection @prot instead. */

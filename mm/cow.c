@@ -1,0 +1,135 @@
+/*
+ * mm/cow.c - the copy-on-write write fault (Linux's do_wp_page(),
+ * wp_page_reuse(), wp_page_copy()), shared by the three fault paths;
+ * docs/fork.md has the protocol as numbered steps.
+ *
+ * A write to a present, write-protected PTE in a VMA that allows writing
+ * is a COW fault (fork left the page shared, or mprotect left a shared
+ * page read-only).  Under the PTE lock:
+ *   1. reuse: if the faulting mapping holds the page's only reference
+ *      (wp_can_reuse_anon_page), make the PTE writable; done.  Only a
+ *      local flush: other CPUs may keep the read-only entry, which at
+ *      worst makes them fault once more (spurious, resolved at once).
+ *   2. else take a reference (the page must outlive the copy), drop the
+ *      lock, and copy it into a new page outside any lock;
+ *   3. take the PTE lock again; if the PTE is no longer the one read in
+ *      1 (zapped, replaced, another thread's COW won), give up: the
+ *      access retries.  Else install the copy, writable (cow_install);
+ *   4. drop the lock, flush the address on every CPU of the mm, and only
+ *      then drop the old page's mapping reference (cow_finish): another
+ *      thread's read-only TLB entry still reaches the old page until the
+ *      flush, and the old page may be freed by the put.
+ * How each path holds the VMA and the table across 2-3: mm/fault.c.
+ *
+ * The invariant: a page is writable through some PTE only while that PTE
+ * holds its only reference (or the page is pinned and was never shared:
+ * fork copies maybe-pinned pages), so a write is seen by everyone who
+ * can see the page, and by no one else.
+ */
+#include "mm/cow.h"
+#include "mm/mm.h"
+#include "mm/page.h"
+#include "mm/pmm.h"
+#include "mm/tlb.h"
+#include "kernel/config.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "asm/page.h"
+
+uint64_t cow_copies, cow_reuses;
+void (*cow_test_window)(uintptr_t addr);
+
+void cow_window(uintptr_t addr)
+{
+	void (*hook)(uintptr_t) = READ_ONCE(cow_test_window);
+	if (hook)
+		hook(addr);
+}
+
+bool wp_can_reuse_anon_page(struct page *page)
+{
+#ifdef CONFIG_COW_REUSE_BROKEN
+	/* Test-only: decided by the number of mappings (here: the count
+	 * with pins left out), as Linux did before 5.8: a page the child
+	 * read-pinned and then unmapped looks like the parent's alone. */
+	return page_ref_count(page) % GUP_PIN_COUNTING_BIAS == 1;
+#else
+	/* One reference: our mapping's.  A pin is GUP_PIN_COUNTING_BIAS
+	 * references, so a pinned page never passes. */
+	return page_ref_count(page) == 1;
+#endif
+}
+
+void copy_user_page(struct page *dst, struct page *src)
+{
+	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
+}
+
+void cow_reuse(pteval_t *ptep, pteval_t orig)
+{
+	/* No smp_wmb: the page's contents do not change, only the right to
+	 * write them, and only the PTE's owner (us) can then write. */
+	WRITE_ONCE(*ptep, pte_mkwrite(orig));
+	__atomic_fetch_add(&cow_reuses, 1, __ATOMIC_RELAXED);
+}
+
+void cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy)
+{
+	(void)mm, (void)addr;
+	/* The copied bytes before the PTE that maps them: pairs with the
+	 * address dependency of whoever reads the page through the PTE
+	 * (another CPU's MMU, fast GUP), as a demand-zero install does. */
+	smp_wmb();
+	WRITE_ONCE(*ptep, pte_mkwrite(mk_pte(page_to_phys(copy), pte_flags(orig))));
+	__atomic_fetch_add(&cow_copies, 1, __ATOMIC_RELAXED);
+}
+
+void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old)
+{
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SIZE, false);
+	put_page(old);              /* the old PTE's reference */
+	put_page(old);              /* ours, from step 2 */
+}
+
+enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
+			     struct page *spare, bool *spurious)
+{
+	*spurious = false;
+	pteval_t orig = *ptep;
+	struct page *old = phys_to_page(entry_addr(orig));
+	if (wp_can_reuse_anon_page(old)) {          /* step 1 */
+		cow_reuse(ptep, orig);
+		spin_unlock(ptl);
+		arch_flush_tlb_one(addr);               /* our own read-only entry */
+		if (spare)
+			put_page(spare);
+		return FAULT_OK;
+	}
+	get_page(old);                              /* step 2 */
+	spin_unlock(ptl);
+	struct page *copy = spare ? spare : alloc_page();
+	if (!copy) {
+		put_page(old);
+		return FAULT_OOM;
+	}
+	copy_user_page(copy, old);
+	uint64_t delay = READ_ONCE(fault_test_delay_ns);
+	if (delay)
+		udelay(delay / 1000);
+	cow_window(addr);
+	/* Step 3.  The table is still there: our caller's lock (mmap_lock
+	 * or the VMA's) keeps the VMA, and no table under a VMA is freed. */
+	ptep = pte_lookup_lock(mm, addr, &ptl);
+	if (!ptep || !pte_same(*ptep, orig)) {
+		if (ptep)
+			spin_unlock(ptl);
+		put_page(copy);
+		put_page(old);
+		*spurious = true;
+		return FAULT_OK;
+	}
+	cow_install(mm, addr, ptep, orig, copy);
+	spin_unlock(ptl);
+	cow_finish(mm, addr, old);                  /* step 4 */
+	return FAULT_OK;
+}

@@ -1,0 +1,77 @@
+/*
+ * mm/cow.h - copy-on-write write faults (mm/cow.c, docs/fork.md): the
+ * reuse rule, the copy, and the install-then-flush that ends each.
+ */
+#ifndef MM_COW_H
+#define MM_COW_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "asm/pgtable.h"
+#include "kernel/locking/spinlock.h"
+#include "mm/fault.h"
+
+struct mm_struct;
+struct page;
+
+/**
+ * wp_can_reuse_anon_page() - may a write fault on write-protected @page
+ * make it writable in place instead of copying it?  Yes only if the
+ * mapping being written holds the one reference there is: no other mm
+ * shares it, and no GUP reference or pin (a device, another process's
+ * read pin taken before it unmapped) can see it (Linux's
+ * wp_can_reuse_anon_folio(), by reference count, not by map count).
+ * Context: the PTE lock of a PTE mapping @page held (so the count cannot
+ * drop to zero, and no new mapping of it appears: only fork adds one, and
+ * it holds this PTE lock to do so).
+ */
+bool wp_can_reuse_anon_page(struct page *page);
+
+/** copy_user_page() - copy the 4 KiB of @src into @dst. */
+void copy_user_page(struct page *dst, struct page *src);
+
+/**
+ * do_wp_page() - the write fault on present, write-protected PTE *@ptep
+ * at @addr of @mm, in a VMA that allows writing (FAULT=locked and vma:
+ * mmap_lock for read or the VMA's read lock held, so neither the VMA nor
+ * the PTE table can go).  Called with *@ptl held; returns with it
+ * released.  Reuses the page (wp_can_reuse_anon_page), or copies it
+ * outside the lock and installs the copy if the PTE is still the same,
+ * then flushes every CPU of @mm and drops the old page.  @spare: a page
+ * the caller allocated (or NULL); used or freed.  *@spurious: the PTE
+ * changed meanwhile (nothing done; the access retries).
+ * Return: FAULT_OK or FAULT_OOM.
+ */
+enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
+			     struct page *spare, bool *spurious);
+
+/**
+ * cow_install() - under the PTE lock, with *@ptep checked still
+ * pte_same() as @orig: map @copy (already filled) writable at @addr in
+ * place of @orig's page.  The caller then drops its locks and calls
+ * cow_finish().
+ */
+void cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy);
+
+/**
+ * cow_finish() - after cow_install() and once no spinlock or walk section
+ * is held: flush @addr on every CPU of @mm (a thread there may still
+ * read the old page through its read-only entry), then drop the old
+ * mapping's reference and the caller's on @old.
+ * Context: IRQs on (it waits for other CPUs).
+ */
+void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old);
+
+/** cow_reuse() - under the PTE lock: make *@ptep (@orig) writable in place. */
+void cow_reuse(pteval_t *ptep, pteval_t orig);
+
+/* COW faults resolved by a copy / by reuse, since boot, every path. */
+extern uint64_t cow_copies, cow_reuses;
+
+/* Tests only: when set, every path calls it in the COW copy window (the
+ * page copied, the PTE lock not yet taken again), with the address. */
+extern void (*cow_test_window)(uintptr_t addr);
+/* cow_window() - call cow_test_window if set (the paths' one call site each). */
+void cow_window(uintptr_t addr);
+
+#endif

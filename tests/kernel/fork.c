@@ -1,0 +1,652 @@
+/*
+ * tests/kernel/fork.c - suite `fork`: fork() and copy-on-write
+ * (docs/fork.md), through every FAULT path.
+ *
+ * From user space (user/bin/forktest.c): the fork storm (2000 fork/exit
+ * rounds, memory written on both sides, frames and heap back to their
+ * baseline), the children bound (EAGAIN), and fork beside a running
+ * thread.  In the kernel, on address spaces driven by kernel threads
+ * (kthread_use_mm, as the fault suite does), where each step can be
+ * placed exactly:
+ *   - COW isolation torture: parent writer threads on every other CPU
+ *     keep writing a 64-page area while the test forks it again and
+ *     again; the child (this thread, then a child writer on another CPU)
+ *     must never see a parent write made after the fork, and its own
+ *     writes must stay its own; counts the child's COW faults during
+ *     which a parent write to the area was in flight (floor ISO_RACED).
+ *     COW_FLUSH_BROKEN=1 fails it: the parent writers' TLB entries stay
+ *     writable and their writes land in the shared pages.
+ *   - pins across fork: a page pinned for write (the pinbuf device's
+ *     view, page_address of the pinned page) sees every parent write
+ *     after fork and no child write.  FORK_PIN_BROKEN=1 fails it.
+ *   - the exploit shape (CVE-2020-29374): the child read-pins a shared
+ *     page and unmaps it; the parent's next write must copy, so the
+ *     child's pin keeps the old bytes.  COW_REUSE_BROKEN=1 fails it.
+ *   - directed races: a COW fault held in its copy window (cow_test_window)
+ *     while a writer munmaps the page or mprotects it read-only; spf must
+ *     abort, vma must make the writer wait.  SPF_BROKEN=1 and
+ *     VMA_LOCK_BROKEN=1 install a writable PTE in a read-only VMA.
+ *   - munmap, mprotect and MADV_DONTNEED on COW-shared pages, and
+ *     accounting (rss, frames, heap) exact through fork, COW and exit.
+ *   - fault injection: every kmalloc and page allocation of dup_mm() and
+ *     of a COW fault failing in turn: -ENOMEM or a refused access,
+ *     nothing leaked, the parent intact.
+ */
+#include "tests/kernel/ktest.h"
+#include "tests/kernel/directed.h"
+#include "kernel/config.h"
+#include "kernel/errno.h"
+#include "kernel/rcu/rcu.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/thread.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/proc/uapi/syscall.h"
+#include "mm/cow.h"
+#include "mm/fault.h"
+#include "mm/fork.h"
+#include "mm/gup.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/mmap.h"
+#include "mm/page.h"
+#include "mm/pagewalk.h"
+#include "mm/pmm.h"
+#include "mm/uaccess.h"
+#include "asm/page.h"
+#include "lib/string.h"
+
+#define AREA    0x70000000ul
+#define RW      (PROT_READ | PROT_WRITE)
+#define ANON    (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+
+static uintptr_t slot(unsigned i) { return AREA + (uintptr_t)i * PAGE_SIZE; }
+
+static uint64_t peek(uintptr_t a)
+{
+	uint64_t v = ~0ull;
+	if (copy_from_user(&v, (const void *)a, sizeof(v)))
+		return ~0ull;
+	return v;
+}
+
+static int poke(uintptr_t a, uint64_t v)
+{
+	return (int)copy_to_user((void *)a, &v, sizeof(v));
+}
+
+/* The PTE of @addr in @mm, 0 if none. */
+static pteval_t pte_of(struct mm_struct *mm, uintptr_t addr)
+{
+	int level;
+	pteval_t *p = pt_walk(mm->pgd, addr, PT_PTE, NULL, &level);
+	return p && level == PT_PTE ? *p : 0;
+}
+
+/* A fresh mm in use by this thread, @pages pages at AREA, each written
+ * with @tag + its index. */
+static struct mm_struct *parent_with_pages(unsigned pages, uint64_t tag)
+{
+	struct mm_struct *mm = mm_create();
+	if (!mm)
+		return NULL;
+	kthread_use_mm(mm);
+	if (do_mmap(mm, AREA, pages * PAGE_SIZE, RW, ANON, -1, 0) != (long)AREA)
+		return mm;
+	for (unsigned i = 0; i < pages; i++)
+		poke(slot(i), tag + i);
+	return mm;
+}
+
+static void switch_mm_to(struct mm_struct *from, struct mm_struct *to)
+{
+	kthread_unuse_mm(from);
+	kthread_use_mm(to);
+}
+
+struct baseline { uint64_t frames, heap; };
+
+static void baseline_take(struct baseline *b)
+{
+	rcu_barrier();
+	b->frames = ktest_frames_available();
+	b->heap = ktest_heap_bytes();
+}
+
+static void baseline_expect(struct ktest *t, const struct baseline *b)
+{
+	rcu_barrier();
+	KTEST_EXPECT_EQ(t, ktest_frames_available(), b->frames);
+	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), b->heap);
+}
+
+/* ---- from user space ------------------------------------------------------------ */
+
+static void run_forktest(struct ktest *t, char *mode, char *arg)
+{
+	struct baseline b;
+	baseline_take(&b);
+	char *argv[] = { "forktest", mode, arg, NULL };
+	KTEST_EXPECT_EQ(t, ktest_run_program("forktest", arg ? 3 : 2, argv), 0);
+	baseline_expect(t, &b);
+}
+
+/* >= 2000 fork/exit rounds, both sides writing 16 pages each round. */
+static void test_fork_storm(struct ktest *t)
+{
+	uint64_t shared0 = fork_pages_shared;
+	run_forktest(t, "storm", "2000");
+	/* Each round shares at least the 16 pages written before it. */
+	KTEST_EXPECT_GE(t, fork_pages_shared - shared0, 2000ull * 16);
+}
+
+static void test_fork_limit(struct ktest *t) { run_forktest(t, "limit", NULL); }
+static void test_fork_threads(struct ktest *t) { run_forktest(t, "threads", NULL); }
+
+/* ---- COW isolation torture ----------------------------------------------------- */
+
+#define ISO_PAGES   64
+#define ISO_WORDS   4               /* words written per page, by each side */
+#define ISO_RACED   1000            /* child COW faults overlapping a parent write, at least */
+#define ISO_MIN_ROUNDS 24
+#define ISO_MAX_MS  30000
+#define ISO_DELAY_NS 20000          /* fault_test_delay_ns meanwhile */
+#define TAG_PARENT  0x5041000000000000ull
+#define TAG_CHILD   0x4348000000000000ull
+#define TAG_MASK    0xffff000000000000ull
+
+static struct mm_struct *iso_parent, *iso_child;
+static volatile uint64_t iso_gen;           /* parent writes carry it (bits 16-47) */
+static volatile uint64_t iso_parent_started, iso_parent_writes;  /* parent writes begun, done */
+static volatile int iso_stop, iso_round, iso_child_done;
+static volatile uint64_t iso_parent_saw_child;
+
+static uint64_t iso_word(unsigned page, unsigned w)
+{
+	return slot(page) + (uintptr_t)w * 8;
+}
+
+static void iso_parent_writer(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	kthread_use_mm(iso_parent);
+	uint64_t saw_child = 0, n = 0;
+	while (!READ_ONCE(iso_stop)) {
+		for (unsigned i = 0; i < ISO_PAGES; i++) {
+			uint64_t v = TAG_PARENT | (READ_ONCE(iso_gen) << 16) | (me << 8) | i;
+			uintptr_t a = iso_word(i, (me + i) % ISO_WORDS);
+			__atomic_fetch_add(&iso_parent_started, 1, __ATOMIC_SEQ_CST);
+			poke(a, v);
+			__atomic_fetch_add(&iso_parent_writes, 1, __ATOMIC_SEQ_CST);
+			uint64_t r = peek(a);
+			if ((r & TAG_MASK) == TAG_CHILD)
+				saw_child++;
+		}
+		if (++n % 8 == 0)
+			yield();
+	}
+	__atomic_fetch_add(&iso_parent_saw_child, saw_child, __ATOMIC_RELAXED);
+	kthread_unuse_mm(iso_parent);
+}
+
+struct iso_count { uint64_t leaks, lost, faults, raced; };
+
+/* The child's side of a round, on @pages [lo, hi): read (no parent write
+ * made after the fork, generation @g, may show), write its own words,
+ * read them back. */
+static void iso_child_side(struct iso_count *c, unsigned lo, unsigned hi, uint64_t g, uint64_t round)
+{
+	for (unsigned i = lo; i < hi; i++)
+		for (unsigned w = 0; w < ISO_WORDS; w++) {
+			uint64_t r = peek(iso_word(i, w));
+			if ((r & TAG_MASK) == TAG_PARENT && ((r >> 16) & 0xffffffffu) >= g)
+				c->leaks++;
+		}
+	for (unsigned i = lo; i < hi; i++) {
+		current->fault_addr = 0;
+		uint64_t done0 = __atomic_load_n(&iso_parent_writes, __ATOMIC_SEQ_CST);
+		for (unsigned w = 0; w < ISO_WORDS; w++)
+			poke(iso_word(i, w), TAG_CHILD | (round << 16) | i);
+		uint64_t begun1 = __atomic_load_n(&iso_parent_started, __ATOMIC_SEQ_CST);
+		if (current->fault_addr == slot(i)) {
+			c->faults++;
+			/* A parent write was in flight (begun, not done) at some
+			 * moment of this COW fault: begun by its end, not done
+			 * by its start. */
+			c->raced += begun1 > done0;
+		}
+	}
+	for (unsigned i = lo; i < hi; i++)
+		for (unsigned w = 0; w < ISO_WORDS; w++)
+			if (peek(iso_word(i, w)) != (TAG_CHILD | (round << 16) | i))
+				c->lost++;
+}
+
+static struct iso_count iso_helper_count;
+static volatile uint64_t iso_helper_gen;
+
+/* A child thread on another CPU: each round, the upper half of the area. */
+static void iso_child_helper(void *arg)
+{
+	(void)arg;
+	int seen = 0;
+	while (!READ_ONCE(iso_stop)) {
+		int r = __atomic_load_n(&iso_round, __ATOMIC_SEQ_CST);
+		if (r == seen) {
+			yield();
+			continue;
+		}
+		seen = r;
+		kthread_use_mm(iso_child);
+		iso_child_side(&iso_helper_count, ISO_PAGES / 2, ISO_PAGES, iso_helper_gen, (uint64_t)r);
+		kthread_unuse_mm(iso_child);
+		__atomic_store_n(&iso_child_done, r, __ATOMIC_SEQ_CST);
+	}
+}
+
+static void test_cow_isolation(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct baseline b;
+	baseline_take(&b);
+	iso_parent = parent_with_pages(ISO_PAGES, TAG_PARENT);
+	KTEST_ASSERT_NOT_NULL(t, iso_parent);
+	kthread_unuse_mm(iso_parent);
+	iso_stop = iso_round = iso_child_done = 0;
+	iso_gen = 1;
+	iso_parent_started = iso_parent_writes = iso_parent_saw_child = 0;
+	memset(&iso_helper_count, 0, sizeof(iso_helper_count));
+
+	unsigned me = smp_processor_id(), cpu, n = 0, helper_cpu = me;
+	struct thread *th[NR_CPUS];
+	for_each_online_cpu(cpu)
+		if (cpu != me) {
+			th[n] = thread_create_on(cpu, "ktest-cow-parent", iso_parent_writer, (void *)(uintptr_t)n);
+			n++;
+			helper_cpu = cpu;
+		}
+	struct thread *helper = thread_create_on(helper_cpu, "ktest-cow-child", iso_child_helper, NULL);
+
+	struct iso_count c = { 0 };
+	uint64_t rounds = 0, t0 = ktime_ns(), copies0 = cow_copies, reuses0 = cow_reuses;
+	/* Widen each COW fault's copy window (mm/cow.c, mm/fault.c): on a
+	 * busy 2-core host the vCPUs seldom run at the same moment. */
+	fault_test_delay_ns = ISO_DELAY_NS;
+	int err = 0;
+	while ((rounds < ISO_MIN_ROUNDS || c.raced + iso_helper_count.raced < ISO_RACED) &&
+	       ktime_ns() < t0 + ISO_MAX_MS * 1000000ull) {
+		/* Let the parent writers fill their TLBs with the area. */
+		udelay(200);
+		uint64_t g = READ_ONCE(iso_gen);
+		iso_child = dup_mm(iso_parent, &err);
+		if (!iso_child)
+			break;
+		/* Every parent write from now on carries g + 1: it comes after
+		 * dup_mm() returned, so after its flush. */
+		WRITE_ONCE(iso_gen, g + 1);
+		iso_helper_gen = g + 1;
+		rounds++;
+		__atomic_store_n(&iso_round, (int)rounds, __ATOMIC_SEQ_CST);
+		kthread_use_mm(iso_child);
+		iso_child_side(&c, 0, ISO_PAGES / 2, g + 1, rounds);
+		kthread_unuse_mm(iso_child);
+		while (__atomic_load_n(&iso_child_done, __ATOMIC_SEQ_CST) != (int)rounds)
+			yield();
+		mm_put(iso_child);
+		iso_child = NULL;
+	}
+	__atomic_store_n(&iso_stop, 1, __ATOMIC_SEQ_CST);
+	fault_test_delay_ns = 0;
+	for (unsigned i = 0; i < n; i++)
+		thread_join(th[i]);
+	thread_join(helper);
+	c.leaks += iso_helper_count.leaks;
+	c.lost += iso_helper_count.lost;
+	c.faults += iso_helper_count.faults;
+	c.raced += iso_helper_count.raced;
+	ktest_log("FAULT=%s: %llu forks, %llu parent writes, child COW faults %llu (%llu raced a parent write, "
+		  "wanted %u); COW copies %llu, reuses %llu; child saw %llu parent writes made after the fork, "
+		  "lost %llu of its own; parent saw %llu child writes; %llu ms",
+		  CONFIG_FAULT_NAME, (unsigned long long)rounds, (unsigned long long)iso_parent_writes,
+		  (unsigned long long)c.faults, (unsigned long long)c.raced, ISO_RACED,
+		  (unsigned long long)(cow_copies - copies0), (unsigned long long)(cow_reuses - reuses0),
+		  (unsigned long long)c.leaks, (unsigned long long)c.lost,
+		  (unsigned long long)iso_parent_saw_child, (unsigned long long)((ktime_ns() - t0) / 1000000));
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, c.leaks, 0ull);
+	KTEST_EXPECT_EQ(t, c.lost, 0ull);
+	KTEST_EXPECT_EQ(t, iso_parent_saw_child, 0ull);
+	KTEST_EXPECT_GE(t, c.raced, (uint64_t)ISO_RACED);
+	mm_put(iso_parent);
+	baseline_expect(t, &b);
+}
+
+/* ---- pins across fork, and the exploit shape ------------------------------------- */
+
+/* The device's view of a pinned page: its first word, through the direct map. */
+static uint64_t device_view(struct page *pg)
+{
+	return READ_ONCE(*(volatile uint64_t *)page_address(pg));
+}
+
+static void test_fork_pins(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	struct mm_struct *parent = parent_with_pages(2, 100);
+	KTEST_ASSERT_NOT_NULL(t, parent);
+	struct page *pg = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(0), 1, FOLL_PIN | FOLL_WRITE, &pg), 1l);
+	KTEST_EXPECT_TRUE(t, page_maybe_dma_pinned(pg));
+	int err = 0;
+	uint64_t copied0 = fork_pages_copied;
+	struct mm_struct *child = dup_mm(parent, &err);
+	KTEST_ASSERT_NOT_NULL(t, child);
+	/* The parent's writes reach the device; the child's do not. */
+	unsigned parent_seen = 0, child_seen = 0;
+	for (unsigned k = 0; k < 16; k++) {
+		poke(slot(0), 0x9a000 + k);
+		parent_seen += device_view(pg) == 0x9a000 + k;
+		switch_mm_to(parent, child);
+		uint64_t before = k ? 0xc1000ull + k - 1 : 100ull;    /* the child's last write, or the fork's */
+		KTEST_EXPECT_EQ(t, peek(slot(0)), before);
+		poke(slot(0), 0xc1000 + k);
+		child_seen += device_view(pg) == 0xc1000 + k;
+		switch_mm_to(child, parent);
+	}
+	ktest_log("pinned page: device saw %u of 16 parent writes, %u of 16 child writes; %llu pages copied at fork",
+		  parent_seen, child_seen, (unsigned long long)(fork_pages_copied - copied0));
+	KTEST_EXPECT_EQ(t, parent_seen, 16u);
+	KTEST_EXPECT_EQ(t, child_seen, 0u);
+	KTEST_EXPECT_EQ(t, peek(slot(0)), 0x9a000ull + 15);
+	/* A write pin of a page still shared (slot 1): the fast part refuses
+	 * the write-protected PTE, the slow part breaks COW first, so the
+	 * pinned page is the one the parent maps now, not the child's. */
+	struct page *pg1 = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(1), 1, FOLL_PIN | FOLL_WRITE, &pg1), 1l);
+	KTEST_EXPECT_EQ(t, page_to_phys(pg1), entry_addr(pte_of(parent, slot(1))));
+	KTEST_EXPECT_NE(t, page_to_phys(pg1), entry_addr(pte_of(child, slot(1))));
+	KTEST_EXPECT_TRUE(t, pte_write(pte_of(parent, slot(1))));
+	poke(slot(1), 0x9b);
+	KTEST_EXPECT_EQ(t, device_view(pg1), 0x9bull);
+	unpin_user_pages(&pg1, 1);
+	unpin_user_pages(&pg, 1);
+	kthread_unuse_mm(parent);
+	mm_put(child);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
+static void test_cow_exploit_shape(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	struct mm_struct *parent = parent_with_pages(2, 0x01d);
+	KTEST_ASSERT_NOT_NULL(t, parent);
+	int err = 0;
+	struct mm_struct *child = dup_mm(parent, &err);
+	KTEST_ASSERT_NOT_NULL(t, child);
+	/* The child read-pins the shared page, then unmaps it. */
+	switch_mm_to(parent, child);
+	struct page *pg = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(child, slot(0), 1, FOLL_PIN, &pg), 1l);
+	KTEST_EXPECT_EQ(t, do_munmap(child, slot(0), PAGE_SIZE), 0l);
+	switch_mm_to(child, parent);
+	/* The parent writes new data: its mapping is the page's only one now,
+	 * but the child's pin is a reference too: the write must copy. */
+	poke(slot(0), 0x5ec7e7);
+	ktest_log("child's pin reads %#llx after the parent wrote 0x5ec7e7 (count %d)",
+		  (unsigned long long)device_view(pg), page_ref_count(pg));
+	KTEST_EXPECT_EQ(t, device_view(pg), 0x01dull);
+	KTEST_EXPECT_EQ(t, peek(slot(0)), 0x5ec7e7ull);
+	unpin_user_pages(&pg, 1);
+	kthread_unuse_mm(parent);
+	mm_put(child);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
+/* ---- munmap, mprotect, MADV_DONTNEED on COW-shared pages; accounting ---------------- */
+
+static void test_cow_mm_ops(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	struct mm_struct *parent = parent_with_pages(5, 0x700);
+	KTEST_ASSERT_NOT_NULL(t, parent);
+	KTEST_EXPECT_EQ(t, do_mprotect(parent, slot(3), PAGE_SIZE, PROT_READ), 0l);
+	int err = 0;
+	struct mm_struct *child = dup_mm(parent, &err);
+	KTEST_ASSERT_NOT_NULL(t, child);
+	KTEST_EXPECT_EQ(t, mm_rss(child), 5ull);
+	KTEST_EXPECT_FALSE(t, pte_write(pte_of(parent, slot(0))));
+	KTEST_EXPECT_EQ(t, page_ref_count(phys_to_page(entry_addr(pte_of(parent, slot(0))))), 2);
+	switch_mm_to(parent, child);
+	/* mprotect read-write of a shared page must not make it writable in
+	 * place: the write copies, the parent keeps its bytes. */
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(0), PAGE_SIZE, PROT_READ), 0l);
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(0), PAGE_SIZE, RW), 0l);
+	KTEST_EXPECT_FALSE(t, pte_write(pte_of(child, slot(0))));
+	KTEST_EXPECT_EQ(t, poke(slot(0), 0xc0), 0);
+	/* The same through PROT_NONE (an entry kept, not present). */
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(4), PAGE_SIZE, PROT_NONE), 0l);
+	KTEST_EXPECT_EQ(t, do_mprotect(child, slot(4), PAGE_SIZE, RW), 0l);
+	KTEST_EXPECT_FALSE(t, pte_write(pte_of(child, slot(4))));
+	KTEST_EXPECT_EQ(t, poke(slot(4), 0xc4), 0);
+	/* MADV_DONTNEED: the child reads zeroes, the parent its bytes. */
+	KTEST_EXPECT_EQ(t, do_madvise(child, slot(1), PAGE_SIZE, MADV_DONTNEED), 0l);
+	KTEST_EXPECT_EQ(t, peek(slot(1)), 0ull);
+	/* munmap in the child: the parent's page stays. */
+	KTEST_EXPECT_EQ(t, do_munmap(child, slot(2), PAGE_SIZE), 0l);
+	/* A read-only VMA stays read-only in the child. */
+	KTEST_EXPECT_NE(t, poke(slot(3), 1), 0);
+	KTEST_EXPECT_EQ(t, peek(slot(3)), 0x703ull);
+	switch_mm_to(child, parent);
+	KTEST_EXPECT_EQ(t, peek(slot(0)), 0x700ull);
+	KTEST_EXPECT_EQ(t, peek(slot(1)), 0x701ull);
+	KTEST_EXPECT_EQ(t, peek(slot(2)), 0x702ull);
+	KTEST_EXPECT_EQ(t, peek(slot(4)), 0x704ull);
+	/* The parent's pages 1 and 2 are its own again: a write reuses them. */
+	uint64_t reuses0 = cow_reuses, copies0 = cow_copies;
+	KTEST_EXPECT_EQ(t, poke(slot(1), 0xa1), 0);
+	KTEST_EXPECT_EQ(t, poke(slot(2), 0xa2), 0);
+	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 2ull);
+	KTEST_EXPECT_EQ(t, cow_copies - copies0, 0ull);
+	/* Page 0: the child copied, so the parent's is its own too. */
+	KTEST_EXPECT_EQ(t, poke(slot(0), 0xa0), 0);
+	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 3ull);
+	KTEST_EXPECT_EQ(t, mm_rss(parent), 5ull);
+	/* Pages 0 and 4 copied, page 1 a fresh zero page (read after
+	 * MADV_DONTNEED), page 2 unmapped, page 3 shared. */
+	KTEST_EXPECT_EQ(t, mm_rss(child), 4ull);
+	kthread_unuse_mm(parent);
+	mm_put(child);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
+/* ---- directed races: a COW fault held in its copy window ------------------------------ */
+
+#define DR_ROUNDS 6
+
+static void test_cow_race_directed(struct ktest *t)
+{
+	if (!directed_can_run(t, "FAULT=locked has no window: its COW copy holds mmap_lock, which excludes writers"))
+		return;
+	struct baseline b;
+	baseline_take(&b);
+	unsigned other = directed_fault_cpu();
+	struct fault_stats s0, s1;
+	fault_get_stats(&s0);
+	uint64_t waits0 = vma_write_waits;
+	WRITE_ONCE(cow_test_window, directed_window);
+	unsigned windows = 0, refused = 0, bad = 0;
+	for (int round = 0; round < DR_ROUNDS; round++) {
+		struct mm_struct *dr_mm = parent_with_pages(8, 0x200);
+		KTEST_ASSERT_NOT_NULL(t, dr_mm);
+		int err = 0;
+		/* The child keeps slot 2 shared: the fault must copy. */
+		struct mm_struct *child = dup_mm(dr_mm, &err);
+		KTEST_ASSERT_NOT_NULL(t, child);
+		bool ref;
+		/* munmap, mprotect read-only, in turn */
+		windows += directed_round(dr_mm, slot(2), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
+					  other, &ref);
+		refused += ref;
+		/* After munmap no PTE; after mprotect read-only none writable. */
+		mmap_read_lock(dr_mm);
+		pteval_t pte = pte_of(dr_mm, slot(2));
+		struct vm_area_struct *v = vma_find(dr_mm, slot(2));
+		if ((pte_maps_page(pte) && !v) || (pte_write(pte) && v && !(v->flags & VM_WRITE)))
+			bad++;
+		if (pte_maps_page(pte) && !v)
+			ktest_log("round %d: a PTE outside every VMA", round);
+		else if (pte_write(pte) && v && !(v->flags & VM_WRITE))
+			ktest_log("round %d: a writable PTE in a read-only VMA", round);
+		mmap_read_unlock(dr_mm);
+		kthread_unuse_mm(dr_mm);
+		mm_put(child);
+		mm_put(dr_mm);
+	}
+	WRITE_ONCE(cow_test_window, NULL);
+	fault_get_stats(&s1);
+	uint64_t cow_aborts = s1.spf_abort[SPF_ABORT_COW] - s0.spf_abort[SPF_ABORT_COW];
+	uint64_t waits = vma_write_waits - waits0;
+	ktest_log("FAULT=%s: %d rounds, %u COW faults held in the copy window, %u refused, %u bad PTEs; "
+		  "spf COW aborts %llu, vma writer waits %llu",
+		  CONFIG_FAULT_NAME, DR_ROUNDS, windows, refused, bad,
+		  (unsigned long long)cow_aborts, (unsigned long long)waits);
+	KTEST_EXPECT_EQ(t, bad, 0u);
+	KTEST_EXPECT_EQ(t, windows, (unsigned)DR_ROUNDS);
+#ifdef CONFIG_FAULT_SPF
+	KTEST_EXPECT_GE(t, cow_aborts, (uint64_t)DR_ROUNDS);
+#endif
+#ifdef CONFIG_FAULT_VMA
+	KTEST_EXPECT_GE(t, waits, (uint64_t)DR_ROUNDS);
+#endif
+	baseline_expect(t, &b);
+}
+
+/* ---- fault injection -------------------------------------------------------------------- */
+
+/* Arm the nth kmalloc (@which 0) or page allocation (1) of this thread. */
+static void inject(int which, unsigned long nth)
+{
+	if (which == 0)
+		kmalloc_fail_nth(nth, nth ? current : NULL);
+	else
+		page_alloc_fail_nth(nth, nth ? current : NULL);
+}
+
+static bool injected(int which)
+{
+	return which == 0 ? !kmalloc_fail_pending() : !page_alloc_fail_pending();
+}
+
+/*
+ * dup_mm() with its 1st, 2nd, ... kmalloc, then page allocation, failing
+ * until a run meets no failure: each failing run returns -ENOMEM, leaves
+ * the parent's bytes and accounting as they were, and leaks nothing.
+ * Then a COW fault with its page allocation failing: the access is
+ * refused (the process would be killed with "out of memory"), nothing
+ * leaks, and the next try succeeds.  A page is pinned so that fork's
+ * copy of a maybe-pinned page is among the allocations.
+ */
+static void test_fork_alloc_failures(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	struct mm_struct *parent = parent_with_pages(8, 0x300);
+	KTEST_ASSERT_NOT_NULL(t, parent);
+	KTEST_EXPECT_EQ(t, do_mmap(parent, slot(600), PAGE_SIZE, RW, ANON, -1, 0), (long)slot(600));
+	poke(slot(600), 0x3ff);         /* a second PTE table */
+	struct page *pin = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(7), 1, FOLL_PIN | FOLL_WRITE, &pin), 1l);
+	uint64_t rss = mm_rss(parent);
+	unsigned failures[2] = { 0, 0 };
+	for (int which = 0; which < 2; which++) {
+		for (unsigned long nth = 1; nth < 64; nth++) {
+			rcu_barrier();
+			uint64_t frames = ktest_frames_available(), heap = ktest_heap_bytes();
+			int err = 0;
+			inject(which, nth);
+			struct mm_struct *child = dup_mm(parent, &err);
+			bool hit = injected(which);
+			inject(which, 0);
+			if (!hit) {
+				KTEST_EXPECT_TRUE(t, child != NULL);
+				if (child)
+					mm_put(child);
+				break;
+			}
+			failures[which]++;
+			KTEST_EXPECT_NULL(t, child);
+			KTEST_EXPECT_EQ(t, err, -ENOMEM);
+			if (child)
+				mm_put(child);
+			rcu_barrier();
+			KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+			KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
+			KTEST_EXPECT_EQ(t, mm_rss(parent), rss);
+			for (unsigned i = 0; i < 7; i++)
+				KTEST_EXPECT_EQ(t, peek(slot(i)), 0x300ull + i);
+		}
+	}
+	/* A COW fault with its 1st, 2nd, ... page allocation failing (the
+	 * paths allocate before they know it is a COW fault; spf aborts to
+	 * the locked path, which allocates again): refused (a user thread
+	 * would be killed: "out of memory") or done, never half done. */
+	unsigned cow_refused = 0, cow_runs = 0;
+	for (unsigned long nth = 1; nth < 8; nth++) {
+		rcu_barrier();
+		uint64_t frames = ktest_frames_available(), heap = ktest_heap_bytes();
+		int err = 0;
+		struct mm_struct *child = dup_mm(parent, &err);
+		KTEST_ASSERT_NOT_NULL(t, child);
+		inject(1, nth);
+		int r = poke(slot(0), 0xbad0 + nth);
+		bool hit = injected(1);
+		inject(1, 0);
+		mm_put(child);
+		if (!hit)
+			break;
+		cow_runs++;
+		cow_refused += r != 0;
+		KTEST_EXPECT_EQ(t, peek(slot(0)), r ? 0x300ull : 0xbad0ull + nth);
+		poke(slot(0), 0x300);
+		rcu_barrier();
+		KTEST_EXPECT_EQ(t, ktest_frames_available(), frames);
+		KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
+	}
+	ktest_log("dup_mm: %u kmalloc and %u page allocations failed in turn; COW faults: %u with a failing "
+		  "allocation, %u refused", failures[0], failures[1], cow_runs, cow_refused);
+	KTEST_EXPECT_GE(t, cow_runs, 1u);
+#ifndef CONFIG_FAULT_SPF
+	/* spf recovers: its one allocation failing aborts it, and the locked
+	 * path allocates again.  The others have nothing to fall back to. */
+	KTEST_EXPECT_GE(t, cow_refused, 1u);
+#endif
+	KTEST_EXPECT_GE(t, failures[0], 2u);
+	KTEST_EXPECT_GE(t, failures[1], 3u);
+	unpin_user_pages(&pin, 1);
+	kthread_unuse_mm(parent);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
+static struct ktest_case fork_cases[] = {
+	KTEST_CASE(test_fork_storm),
+	KTEST_CASE(test_fork_limit),
+	KTEST_CASE(test_fork_threads),
+	KTEST_CASE(test_cow_mm_ops),
+	KTEST_CASE(test_fork_pins),
+	KTEST_CASE(test_cow_exploit_shape),
+	KTEST_CASE(test_cow_race_directed),
+	KTEST_CASE(test_fork_alloc_failures),
+	KTEST_CASE(test_cow_isolation),
+	{ 0 },
+};
+KTEST_SUITE(fork, fork_cases);
