@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "kernel/console.h"
 #include "kernel/printk.h"
+#include "kernel/sched/wait.h"
 #include "asm/serial.h"
 #include "asm/cpu.h"
 
@@ -26,6 +27,23 @@ void console_write(const char *s, size_t n)
 int console_getc(void)
 {
 	return serial_getc();
+}
+
+/* Statically initialised: the receive interrupt may fire before any
+ * subsystem's init has run. */
+static struct lock_class console_input_wq_class = { .name = "console_input_wq" };
+struct wait_queue_head console_input_wq = {
+	.lock = __SPINLOCK_INITIALIZER(&console_input_wq_class),
+	.waiters = LIST_HEAD_INIT(console_input_wq.waiters),
+};
+
+void console_input_arrived(void)
+{
+	/* The bytes are in the receive ring (stored under serial_rx_lock)
+	 * before this wake_up() takes the queue's lock: a reader that
+	 * queued itself first is woken, one that queues after polls the
+	 * ring and finds them (kernel/fs/tty.c). */
+	wake_up(&console_input_wq);
 }
 
 static bool input_irq_ready;

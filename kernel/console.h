@@ -31,4 +31,14 @@ void console_wait_input(void);
 /** console_input_irq_ready() - the serial receive IRQ is routed; halting is safe. */
 void console_input_irq_ready(void);
 
+/* Readers of the console that sleep for input (kernel/fs/tty.c) wait here. */
+struct wait_queue_head;
+extern struct wait_queue_head console_input_wq;
+
+/**
+ * console_input_arrived() - wake the sleepers of console_input_wq.
+ * Context: the serial receive interrupt, after it filled the ring.
+ */
+void console_input_arrived(void);
+
 #endif

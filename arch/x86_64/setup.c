@@ -70,6 +70,7 @@ static void serial_interrupt(struct trap_frame *f)
 {
 	(void)f;
 	serial_rx_drain();
+	console_input_arrived();
 }
 
 void arch_late_init(void)

@@ -5,8 +5,10 @@
  * The console's output goes through the kernel log, like everything the
  * console shows, so a user line and a kernel line never interleave
  * mid-line.  Its input belongs to the monitor (the serial line is read by
- * one reader only): a read of the console returns 0, end of file, and
- * docs/files.md says so.  No state, no locks: printk serialises.
+ * one reader only): a read of this console returns 0, end of file, and
+ * docs/files.md says so.  The programs the monitor runs get the terminal
+ * instead (tty.c), whose reads wait for a typed line.  No state, no
+ * locks: printk serialises.
  */
 #include "kernel/fs/internal.h"
 #include "kernel/errno.h"
@@ -20,7 +22,7 @@ static long console_dev_read(struct file *f, const struct iobuf *io, uint64_t *p
 	return 0;
 }
 
-static long console_dev_write(struct file *f, const struct iobuf *io, uint64_t *pos)
+long console_dev_write(struct file *f, const struct iobuf *io, uint64_t *pos)
 {
 	(void)f, (void)pos;
 	size_t len = io->len < CONSOLE_WRITE_MAX ? io->len : CONSOLE_WRITE_MAX;

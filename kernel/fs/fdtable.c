@@ -24,10 +24,10 @@ struct fdtable *fdtable_create(struct inode *cwd)
 	return ft;
 }
 
-struct fdtable *fdtable_create_console(void)
+struct fdtable *fdtable_create_console(bool tty)
 {
 	struct fdtable *ft = fdtable_create(fs_root());
-	struct file *con = ft ? console_open() : NULL;
+	struct file *con = ft ? console_open(tty) : NULL;
 	if (!con) {
 		if (ft)
 			fdtable_destroy(ft);

@@ -32,9 +32,11 @@ struct fdtable {
 struct fdtable *fdtable_create(struct inode *cwd);
 /**
  * fdtable_create_console() - a new process's table: fds 0, 1, 2 on the
- * console, working directory "/".  Return: the table or NULL.
+ * console (@tty: the terminal, whose reads wait for a typed line; else
+ * the plain console, whose reads are end of file), working directory
+ * "/".  Return: the table or NULL.
  */
-struct fdtable *fdtable_create_console(void);
+struct fdtable *fdtable_create_console(bool tty);
 /** fdtable_destroy() - close every descriptor, drop the cwd, free @ft. Context: may sleep. */
 void fdtable_destroy(struct fdtable *ft);
 

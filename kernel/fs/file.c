@@ -301,12 +301,12 @@ long vfs_getdents(struct file *f, const struct iobuf *io)
 	return r;
 }
 
-struct file *console_open(void)
+struct file *console_open(bool tty)
 {
 	struct inode *con;
 	if (path_lookup(fs_root(), "/dev/console", &con))
 		return NULL;
-	struct file *f = file_alloc(con, O_RDWR, &console_fops);
+	struct file *f = file_alloc(con, O_RDWR, tty ? &tty_fops : &console_fops);
 	iput(con);
 	return f;
 }

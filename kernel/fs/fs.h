@@ -199,8 +199,12 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_truncate(struct inode *ino, int64_t len);
 /** vfs_getdents() - directory records at the file's offset. Return: bytes, -ENOTDIR, -EINVAL. */
 long vfs_getdents(struct file *f, const struct iobuf *io);
-/** console_open() - an open file on the console (fds 0, 1, 2). Return: it or NULL. */
-struct file *console_open(void);
+/**
+ * console_open() - an open file on /dev/console (fds 0, 1, 2): with @tty
+ * the terminal (tty.c: reads wait for a typed line), else reads are end
+ * of file.  Return: it or NULL.
+ */
+struct file *console_open(bool tty);
 
 /* ---- pipes (pipe.c) ------------------------------------------------------- */
 

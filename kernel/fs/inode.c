@@ -112,6 +112,7 @@ static void boot_node(struct inode *dir, const char *name, struct inode *ino)
 void fs_init(void)
 {
 	mutex_init(&fs_lock);
+	tty_init();
 	root_inode = inode_alloc(S_IFDIR | 0755);
 	if (!root_inode)
 		panic("fs: out of memory at boot");

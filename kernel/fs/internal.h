@@ -30,6 +30,12 @@ extern const struct file_operations tmpfs_dir_ops;     /* file.c: directories (g
 extern const struct file_operations program_file_ops;  /* file.c: /bin entries */
 extern const struct file_operations console_fops;      /* chardev.c */
 extern const struct file_operations null_fops;         /* chardev.c */
+extern const struct file_operations tty_fops;          /* tty.c: the console as a terminal */
+
+/* The console's write (chardev.c), shared by the terminal (tty.c). */
+long console_dev_write(struct file *f, const struct iobuf *io, uint64_t *pos);
+/* tty_init() - the terminal's lock (tty.c).  Context: fs_init(). */
+void tty_init(void);
 
 /* Is the calling thread's process being killed?  Sleeps in the file
  * system give up then (-EINTR), or a dying process could hang on a pipe. */

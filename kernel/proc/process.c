@@ -179,7 +179,8 @@ void process_discard(struct process *p)
 	kfree(p);
 }
 
-int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent)
+int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent,
+		       unsigned flags)
 {
 	int r;
 	struct process *p = process_create(parent, &r);
@@ -187,7 +188,7 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
 		return r;
 	/* fds 0, 1, 2 on the console, cwd "/": a spawned process inherits
 	 * no descriptors (a forked one copies its parent's, fork.c). */
-	p->files = fdtable_create_console();
+	p->files = fdtable_create_console(flags & SPAWN_TTY);
 	if (!p->files) {
 		process_discard(p);
 		return -ENOMEM;
@@ -212,7 +213,8 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
 	return pid;
 }
 
-int process_spawn(const char *name, int argc, char *const argv[], struct process *parent)
+static int spawn_argv(const char *name, int argc, char *const argv[], struct process *parent,
+		      unsigned flags)
 {
 	struct exec_args *args = exec_args_alloc();
 	if (!args)
@@ -221,9 +223,19 @@ int process_spawn(const char *name, int argc, char *const argv[], struct process
 	for (int i = 0; i < argc && !r; i++)
 		r = exec_args_add(args, argv[i], false);
 	if (!r)
-		r = process_spawn_args(name, args, parent);
+		r = process_spawn_args(name, args, parent, flags);
 	kfree(args);
 	return r;
+}
+
+int process_spawn(const char *name, int argc, char *const argv[], struct process *parent)
+{
+	return spawn_argv(name, argc, argv, parent, 0);
+}
+
+int process_spawn_tty(const char *name, int argc, char *const argv[])
+{
+	return spawn_argv(name, argc, argv, NULL, SPAWN_TTY);
 }
 
 int process_count(void)

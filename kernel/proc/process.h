@@ -97,13 +97,26 @@ struct exec_args;
  */
 int process_spawn(const char *name, int argc, char *const argv[], struct process *parent);
 
+/* process_spawn_args() flags. */
+#define SPAWN_TTY 1u    /* fds 0-2 on the terminal (reads wait for a typed line), not the plain console */
+
+/**
+ * process_spawn_tty() - process_spawn() for a program a person runs from
+ * the monitor (`run`, `init=`): its fds 0, 1 and 2 are the terminal
+ * (kernel/fs/tty.c), so it can read typed lines; no parent (the kernel
+ * waits for it).  Return: as process_spawn().
+ */
+int process_spawn_tty(const char *name, int argc, char *const argv[]);
+
 /**
  * process_spawn_args() - process_spawn() with the arguments (and
  * environment) in @args: an empty process is created, then exec_prepare()
- * loads @path into it (the loader execve() uses).
+ * loads @path into it (the loader execve() uses).  @flags: 0, or
+ * SPAWN_TTY.
  * Return: as process_spawn().  Context: may sleep.
  */
-int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent);
+int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent,
+		       unsigned flags);
 
 /**
  * process_wait() - the kernel waits for a process it spawned (parent NULL)

@@ -13,7 +13,8 @@
 
 static int run_and_wait(int argc, char **argv)
 {
-	int pid = process_spawn(argv[0], argc, argv, NULL);
+	/* On the terminal: a shell run from here reads the lines typed. */
+	int pid = process_spawn_tty(argv[0], argc, argv);
 	if (pid < 0) {
 		mon_printf("error: cannot run '%s': %s\n", argv[0],
 			   pid == -ENOENT ? "no such program ('run' alone lists them)" :

@@ -129,7 +129,7 @@ static long sys_spawn(uintptr_t uname, uintptr_t uargv)
 	if (args->argc == 0)
 		r = exec_args_add(args, name, false);
 	if (!r)
-		r = process_spawn_args(name, args, current->proc);
+		r = process_spawn_args(name, args, current->proc, 0);
 	kfree(args);
 	return r;
 }

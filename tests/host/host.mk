@@ -18,7 +18,7 @@
 # it cannot collide with the kernel build's.
 
 HOSTCC ?= cc
-HOST_TEST_NAMES := string printf bitmap list cmdline path
+HOST_TEST_NAMES := string printf bitmap list cmdline path ldisc
 
 HOST_BUILD := build/host
 HOST_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
