@@ -6,6 +6,7 @@
  * baseline: files, pages, pipes and descriptors leak nothing.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/ktest_fs.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/fdtable.h"
 #include "kernel/errno.h"
@@ -22,46 +23,6 @@
 #include "asm/cpu.h"
 #include "lib/string.h"
 #include "user/programs.h"
-
-static struct iobuf kio(void *buf, size_t len)
-{
-	return (struct iobuf){ .addr = (uintptr_t)buf, .len = len, .user = false };
-}
-
-static long kwrite(struct file *f, const char *s, size_t n)
-{
-	struct iobuf io = kio((void *)s, n);
-	return vfs_write(f, &io);
-}
-
-static long kread(struct file *f, char *buf, size_t n)
-{
-	struct iobuf io = kio(buf, n);
-	return vfs_read(f, &io);
-}
-
-static struct file *kopen(const char *path, unsigned flags, int *err)
-{
-	struct file *f = NULL;
-	*err = vfs_open(fs_root(), path, flags, 0644, &f);
-	return f;
-}
-
-struct baseline { uint64_t frames, heap; long pages; };
-
-static struct baseline mark(void)
-{
-	ktest_settle(0, 0, 300);
-	return (struct baseline){ ktest_frames_available(), ktest_heap_bytes(), tmpfs_pages_used() };
-}
-
-static void expect_back(struct ktest *t, struct baseline b)
-{
-	ktest_settle(b.frames, b.heap, 5000);
-	KTEST_EXPECT_EQ(t, ktest_frames_available(), b.frames);
-	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), b.heap);
-	KTEST_EXPECT_EQ(t, tmpfs_pages_used(), b.pages);
-}
 
 static void test_tree_and_lookup(struct ktest *t)
 {

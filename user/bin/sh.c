@@ -467,8 +467,11 @@ int main(int argc, char **argv)
 		if (interactive)
 			fputs("$ ", stderr);
 		int n = read_line(fd, line, sizeof(line));
-		if (n < 0)
+		if (n < 0) {
+			if (interactive)        /* end the prompt's line, as bash does */
+				fputs("exit\n", stderr);
 			break;
+		}
 		run_text(line);
 	}
 	return last_status;
