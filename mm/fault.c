@@ -65,6 +65,11 @@
  * flush of the address on every CPU of the mm (cow_finish), since another
  * thread's read-only TLB entry still reaches it.
  *
+ * File mappings (VM_FILE: MAP_SHARED, a file MAP_PRIVATE, shared
+ * anonymous memory) fault through filemap_fault() (mm/filemap_fault.c)
+ * under mmap_lock (locked) or the VMA's read lock (vma); spf sends them to
+ * the locked path (SPF_ABORT_FILE) before it allocates anything.
+ *
  * Two threads may fault on the same page at once: both allocate a zeroed
  * page, but only the first to take the PTE table's lock installs it.  The
  * other, if it reads the PTE present, frees its page; under spf a loser
@@ -153,7 +158,7 @@ void fault_get_stats(struct fault_stats *s)
 const char *spf_abort_name(enum spf_abort a)
 {
 	static const char *const names[SPF_ABORT_NR] = {
-		"sequence", "table missing", "vma", "pte race", "unsupported", "cow race",
+		"sequence", "table missing", "vma", "pte race", "unsupported", "cow race", "file",
 	};
 	return a < SPF_ABORT_NR ? names[a] : "?";
 }
@@ -171,6 +176,7 @@ const char *fault_reason(enum fault_result r)
 	case FAULT_ACCESS: return "protection";
 	case FAULT_OOM: return "out of memory";
 	case FAULT_STUCK: return "the same fault repeats with no progress";
+	case FAULT_SIGBUS: return "past the end of the mapped file";
 	default: return "ok";
 	}
 }
@@ -269,10 +275,16 @@ static enum fault_result locked_fault(struct mm_struct *mm, uintptr_t addr, unsi
 	fault_mmap_read_lock(mm);
 	struct vm_area_struct *vma = vma_find(mm, addr);
 	enum fault_result r = FAULT_NO_VMA;
-	if (vma)
+	if (vma && (vma->flags & VM_FILE)) {
+		if (page)
+			put_page(page);         /* zeroed for anonymous memory: not ours to use */
+		r = access_allowed(vma->flags, flags) ? filemap_fault(mm, vma, addr, flags, spurious)
+						      : FAULT_ACCESS;
+	} else if (vma) {
 		r = fault_in_vma(mm, vma->flags, addr, flags, spurious, page);
-	else if (page)
+	} else if (page) {
 		put_page(page);
+	}
 	mmap_read_unlock(mm);
 	struct fault_stats *st = my_stats();
 	count(&st->locked);
@@ -449,6 +461,10 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	unsigned vm_flags;
 	if (!spf_vma_flags(mm, addr, flags, &vm_flags))
 		return spf_abort(SPF_ABORT_VMA);
+	/* A file mapping: the locked path (docs/files.md: the speculative
+	 * path would need the VMA's file, which nothing holds here). */
+	if (vm_flags & VM_FILE)
+		return spf_abort(SPF_ABORT_FILE);
 
 	/* Demand-zero, almost always: the page, zeroed outside any lock
 	 * and before the window opens. */
@@ -563,7 +579,10 @@ static bool vma_lock_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags,
 		return false;
 	}
 	fault_window(addr);
-	*r = fault_in_vma(mm, vma->flags, addr, flags, spurious, NULL);
+	if (vma->flags & VM_FILE)
+		*r = filemap_fault(mm, vma, addr, flags, spurious);
+	else
+		*r = fault_in_vma(mm, vma->flags, addr, flags, spurious, NULL);
 	vma_end_read(vma);
 	st = my_stats();
 	count(&st->vma);

@@ -19,6 +19,7 @@ enum fault_result {
 	FAULT_ACCESS,           /* against the mapping's protection */
 	FAULT_OOM,              /* no memory for a page or a table */
 	FAULT_STUCK,            /* the same fault again and again: no progress */
+	FAULT_SIGBUS,           /* a file mapping past the end of its file: SIGBUS */
 };
 
 /* Consecutive faults of one thread on one page, each finding the PTE
@@ -47,6 +48,21 @@ enum fault_result handle_mm_fault(struct mm_struct *mm, uintptr_t addr, unsigned
  */
 enum fault_result handle_user_fault(uintptr_t addr, unsigned flags);
 
+struct vm_area_struct;
+/**
+ * filemap_fault() - a fault in a file mapping (VM_FILE; mm/filemap_fault.c):
+ * map the page-cache page (shared, or private read) or a private copy
+ * (private write), or copy-on-write a present read-only page.  The access
+ * is already known to be allowed by @vma's protection.
+ * Return: FAULT_OK (*@spurious: nothing was mapped), FAULT_OOM, or
+ * FAULT_SIGBUS (at or past the end of the file).
+ * Context: @vma held by mmap_lock (read) or its per-VMA read lock.
+ */
+enum fault_result filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma, uintptr_t addr,
+				unsigned flags, bool *spurious);
+/* Counts (tests, `faults`): file faults handled, and those refused with SIGBUS. */
+extern uint64_t filemap_faults, filemap_sigbus;
+
 /** fault_reason() - "no mapping", "protection", "out of memory". */
 const char *fault_reason(enum fault_result r);
 
@@ -59,6 +75,7 @@ enum spf_abort {
 	SPF_ABORT_PTE,          /* the PTE changed between the walk and the PTE lock */
 	SPF_ABORT_UNSUPPORTED,  /* not anonymous demand-zero nor a spurious/upgrade fault, or no memory */
 	SPF_ABORT_COW,          /* a COW fault: the sequence or the PTE changed while it copied */
+	SPF_ABORT_FILE,         /* a file mapping (VM_FILE): always handled by the locked path */
 	SPF_ABORT_NR
 };
 

@@ -129,7 +129,10 @@ static void **alloc_path(struct address_space *m, uint64_t index)
 	return NULL;
 }
 
-int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out)
+/* Lookup-or-insert; with @size, insert only while @index is below the
+ * size read under tree_lock (a file fault against truncate, which
+ * stores the size before it takes tree_lock to drop pages). */
+static int grab(struct address_space *m, uint64_t index, const uint64_t *size, struct page **out)
 {
 	if (index > FILEMAP_MAX_INDEX)
 		return -EFBIG;
@@ -156,6 +159,14 @@ int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out
 		if (m->charge)
 			m->charge(-1);
 		return -ENOMEM;
+	}
+	if (size && index >= (READ_ONCE(*size) + PAGE_SIZE - 1) / PAGE_SIZE) {
+		/* Truncated meanwhile: never a page past the end. */
+		spin_unlock(&m->tree_lock);
+		free_page(new);
+		if (m->charge)
+			m->charge(-1);
+		return -ERANGE;
 	}
 	p = *slot;                      /* stable: we hold tree_lock */
 	if (p)                          /* one counter for every file: atomic */
@@ -184,6 +195,17 @@ int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out
 	spin_unlock(&m->tree_lock);
 	*out = new;
 	return 0;
+}
+
+int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out)
+{
+	return grab(m, index, NULL, out);
+}
+
+int filemap_grab_page_below(struct address_space *m, uint64_t index, const uint64_t *size,
+			    struct page **out)
+{
+	return grab(m, index, size, out);
 }
 
 /* Under tree_lock: clear the leaf slots of @n (at @level, covering

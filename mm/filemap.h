@@ -32,6 +32,8 @@ struct address_space {
 	spinlock_t tree_lock;           /* inserts and removals; never lookups */
 	struct filemap_node *root;      /* published with rcu_assign_pointer */
 	unsigned long nrpages;          /* pages in the index (under tree_lock) */
+	int i_mmap_count;               /* VMAs mapping the file (atomics; vma.c): truncate
+					 * walks the address spaces only when it is not 0 */
 	/* Optional: asked before a page is added (+1) and told when pages
 	 * leave (-n): the file system's space limit.  Return 0 or -ENOSPC. */
 	int (*charge)(long pages);
@@ -60,6 +62,16 @@ struct page *filemap_get_page(struct address_space *m, uint64_t index);
 int filemap_grab_page(struct address_space *m, uint64_t index, struct page **out);
 
 /**
+ * filemap_grab_page_below() - filemap_grab_page() for a fault on a file
+ * mapping: a page is inserted only while @index is below the file size
+ * *@size, read under tree_lock (so never after a truncate below it has
+ * dropped the pages: mm/filemap_fault.c).
+ * Return: as filemap_grab_page(), or -ERANGE (past the end).
+ */
+int filemap_grab_page_below(struct address_space *m, uint64_t index, const uint64_t *size,
+			    struct page **out);
+
+/**
  * filemap_truncate() - drop every page at @start or beyond from the index
  * and put the cache's reference on each (uncharging them).
  * Context: process context.  Pages others hold references on live on
@@ -75,6 +87,18 @@ void filemap_truncate(struct address_space *m, uint64_t start);
  * otherwise (its last reference was put).
  */
 void filemap_destroy(struct address_space *m);
+
+/**
+ * unmap_mapping_range() - zap, in every address space, the PTEs of every
+ * mapping of @m's file at file pages @first and beyond (Linux's name):
+ * truncate's step between storing the smaller size and dropping the
+ * pages (mm/filemap_fault.c has the protocol).  Private copies made by
+ * write faults go too: past the end a mapping has no pages, only SIGBUS.
+ * Context: process context, may sleep; takes each mm's mmap_lock for
+ * read (the caller may hold the file's i_rwsem: that lock nests outside
+ * mmap_lock already).
+ */
+void unmap_mapping_range(struct address_space *m, uint64_t first);
 
 /* Debug counters (tests): pages the cache holds over all files, and
  * lookup-or-insert races in filemap_grab_page() that found the index

@@ -2,8 +2,10 @@
  * mm/fork.c - copying an address space for fork() (Linux's dup_mmap() and
  * copy_page_range()).
  *
- * The child gets a copy of every VMA and of every PTE: a private page is
- * not copied but shared copy-on-write, its reference count raised and both
+ * The child gets a copy of every VMA and of every PTE: a page of a
+ * MAP_SHARED mapping is simply mapped on both sides (the page-cache page;
+ * docs/files.md), and a private page is not copied but shared
+ * copy-on-write, its reference count raised and both
  * PTEs (the parent's and the child's) write-protected; the first write
  * on either side faults and copies, or reuses the page if by then the
  * faulting side holds the only reference (mm/cow.c, docs/fork.md).
@@ -79,6 +81,14 @@ static bool fork_must_copy(struct page *page)
 #endif
 }
 
+/* Is @addr in a MAP_SHARED VMA of the parent?  (The walk goes by page
+ * tables, not VMAs; the parent's VMAs are stable: its mmap_lock for write.) */
+static bool fork_pte_shared(struct fork_walk *w, uintptr_t addr)
+{
+	struct vm_area_struct *v = vma_find(w->src, addr);
+	return v && (v->flags & VM_SHARED);
+}
+
 /*
  * The PTEs of one parent table, [@addr, @end).  Returns where it stopped:
  * @end, or the address of a maybe-pinned page met without a preallocated
@@ -101,7 +111,14 @@ static uintptr_t copy_pte_range(struct fork_walk *w, pteval_t *src_pmd, uintptr_
 		if (!pte_maps_page(pte))
 			continue;
 		struct page *page = phys_to_page(entry_addr(pte));
-		if (fork_must_copy(page)) {
+		if (fork_pte_shared(w, addr)) {
+			/* MAP_SHARED: both sides map the one page-cache page,
+			 * as they are; nothing to write-protect or copy (a
+			 * store is meant to reach the other side). */
+			get_page(page);
+			WRITE_ONCE(*dst, pte);
+			w->shared++;
+		} else if (fork_must_copy(page)) {
 			struct page *copy = w->prealloc;
 			if (!copy)
 				break;      /* back with a page */
@@ -151,7 +168,7 @@ static int dup_vmas(struct mm_struct *dst, struct mm_struct *src)
 		/* Faults under this VMA's read lock must be done, and new
 		 * ones wait or fall back, while its PTEs change (step 1). */
 		vma_start_write(src, v);
-		struct vm_area_struct *c = vma_alloc(v->start, v->end, v->flags);
+		struct vm_area_struct *c = vma_alloc_from(v, v->start, v->end, v->flags);
 		if (!c)
 			return -ENOMEM;
 		/* On failure it frees @c itself (nothing published). */

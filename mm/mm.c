@@ -20,6 +20,37 @@
 #include "kernel/proc/uapi/syscall.h"
 #include "lib/string.h"
 
+/* Every mm that has users: truncate must find every mapping of a file
+ * (mm/filemap_fault.c, unmap_mapping_range()).  An mm leaves it before
+ * it is freed, under the lock, once its count reached zero; a walker
+ * takes a reference only on a count that is not zero yet, under the same
+ * lock, so it never touches an mm being freed. */
+static LIST_HEAD(all_mms);
+DEFINE_SPINLOCK(all_mms_lock);
+
+int mm_get_all(struct mm_struct **out, int max)
+{
+	int n = 0;
+	unsigned long flags;
+	spin_lock_irqsave(&all_mms_lock, flags);
+	struct mm_struct *mm;
+	list_for_each_entry(mm, &all_mms, mm_list) {
+		if (n == max)
+			break;
+		int u = atomic_read(&mm->users);
+		while (u > 0) {
+			int seen = atomic_cmpxchg(&mm->users, u, u + 1);
+			if (seen == u) {
+				out[n++] = mm;
+				break;
+			}
+			u = seen;
+		}
+	}
+	spin_unlock_irqrestore(&all_mms_lock, flags);
+	return n;
+}
+
 struct mm_struct *mm_create(void)
 {
 	struct mm_struct *mm = kzalloc(sizeof(*mm));
@@ -42,6 +73,10 @@ struct mm_struct *mm_create(void)
 	spin_lock_init(&mm->page_table_lock);
 	seqcount_init(&mm->seq);
 	seqcount_init(&mm->write_protect_seq);
+	unsigned long flags;
+	spin_lock_irqsave(&all_mms_lock, flags);
+	list_add(&mm->mm_list, &all_mms);
+	spin_unlock_irqrestore(&all_mms_lock, flags);
 	return mm;
 }
 
@@ -54,6 +89,10 @@ void mm_put(struct mm_struct *mm)
 {
 	if (!atomic_dec_and_test(&mm->users))
 		return;
+	unsigned long flags;
+	spin_lock_irqsave(&all_mms_lock, flags);
+	list_del(&mm->mm_list);
+	spin_unlock_irqrestore(&all_mms_lock, flags);
 	/* The last user left it (leave_mm) before dropping its reference;
 	 * exit_mmap's table-freeing flush sends lazy CPUs away. */
 	exit_mmap(mm);

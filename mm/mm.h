@@ -39,6 +39,7 @@ struct mm_struct {
 	pgd_t *pgd;
 	uint64_t pgd_phys;
 	atomic_t users;             /* references; the mm dies at 0 */
+	struct list_head mm_list;   /* on all_mms (mm.c), for truncate's unmap of file mappings */
 	cpumask_t cpumask;          /* CPUs that have this mm loaded in CR3 */
 	struct rw_semaphore mmap_lock;
 	spinlock_t page_table_lock;
@@ -143,6 +144,13 @@ static inline unsigned mmap_seq_read(struct mm_struct *mm)
 
 /** mm_create() - an empty address space. Return: it (users = 1), or NULL. */
 struct mm_struct *mm_create(void);
+/**
+ * mm_get_all() - a reference on up to @max live mms (those whose count
+ * has not reached zero), into @out.  Return: how many (mm_put() each).
+ * Context: any but IRQ.  For a walk over every address space that cannot
+ * hold a lock across it (unmap_mapping_range(): it sleeps).
+ */
+int mm_get_all(struct mm_struct **out, int max);
 /** mm_get() / mm_put() - references; the last put frees pages, tables and VMAs. */
 void mm_get(struct mm_struct *mm);
 void mm_put(struct mm_struct *mm);

@@ -3,6 +3,11 @@
  * argument checks with POSIX's errors, then VMA changes under mmap_lock
  * held for write (madvise: read), then the PTE work (mm/memory.c).
  *
+ * Mappings: private anonymous memory; a file (MAP_PRIVATE: copy-on-write
+ * from its page cache; MAP_SHARED: the page-cache pages themselves); and
+ * shared anonymous memory (a nameless shmem file).  The VMA holds the
+ * file (kernel/fs/fmap.c); faults go to mm/filemap_fault.c.
+ *
  * Errors: EINVAL for unaligned addresses, zero lengths, unknown bits,
  * unsupported kinds of mapping and kernel addresses; ENOMEM for lengths
  * that do not fit in user space, for ranges not (fully) mapped where a
@@ -10,7 +15,9 @@
  */
 #include "mm/mmap.h"
 #include "mm/mm.h"
+#include "mm/filemap.h"
 #include "kernel/errno.h"
+#include "kernel/fs/fs.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "asm/page.h"
 
@@ -44,14 +51,19 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		return -EINVAL;
 	if (flags & ~(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS))
 		return -EINVAL;
-	/* Only anonymous private memory exists here. */
-	if (!(flags & MAP_PRIVATE) || (flags & MAP_SHARED) || !(flags & MAP_ANONYMOUS))
+	bool shared = flags & MAP_SHARED, anon = flags & MAP_ANONYMOUS;
+	if (shared == !!(flags & MAP_PRIVATE))
+		return -EINVAL;         /* exactly one of the two */
+	if (anon && (fd != -1 || off != 0))
 		return -EINVAL;
-	if (fd != -1 || off != 0)
+	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	uint64_t alen = (len + PAGE_SIZE - 1) & PAGE_MASK;
 	if (alen < len || alen > USER_END - USER_BASE)
 		return -ENOMEM;
+	/* The file pages [off, off + alen) must be indexable. */
+	if (!anon && (off / PAGE_SIZE + alen / PAGE_SIZE - 1 > FILEMAP_MAX_INDEX))
+		return -EOVERFLOW;
 	if (flags & MAP_FIXED) {
 		long r = check_range(addr, len, &alen);
 		if (r)
@@ -60,19 +72,39 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		addr = 0;               /* a hint only: ignore a bad one */
 	}
 
+	/* The backing: none (private anonymous), a file, or a nameless one
+	 * (shared anonymous: shmem).  The VMA takes this reference. */
+	struct file *file = NULL;
+	int err = 0;
+	if (!anon)
+		file = fs_mmap_file(fd, prot, flags, &err);
+	else if (shared)
+		file = shmem_file_create(alen, &err);
+	if (err)
+		return err;
+	unsigned vmf = prot_to_vm(prot) | (file ? VM_FILE : 0) | (shared ? VM_SHARED : 0);
+	if (!shared || fs_file_writable(file))
+		vmf |= VM_MAYWRITE;
+
 	mmap_write_lock(mm);
 	if (!(flags & MAP_FIXED)) {
 		addr = vma_get_unmapped_area(mm, addr, alen);
 		if (!addr) {
 			mmap_write_unlock(mm);
+			if (file)
+				fput(file);
 			return -ENOMEM;
 		}
 	}
-	struct vm_area_struct *v = vma_alloc(addr, addr + alen, prot_to_vm(prot));
+	struct vm_area_struct *v = vma_alloc(addr, addr + alen, vmf);
 	if (!v) {
 		mmap_write_unlock(mm);
+		if (file)
+			fput(file);
 		return -ENOMEM;
 	}
+	if (file)
+		vma_set_file(v, file, off / PAGE_SIZE);
 	/* MAP_FIXED replaces whatever was there: its pages go once the new
 	 * table is published (as munmap does), so that a failed replacement
 	 * (-ENOMEM) leaves the old mapping whole, pages included. */
@@ -131,7 +163,14 @@ long do_mprotect(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot)
 		struct vm_area_struct *old = vma_find(mm, a);
 		uintptr_t e = old->end < addr + alen ? old->end : addr + alen;
 		unsigned f = (old->flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | prot_to_vm(prot);
-		pieces[n] = vma_alloc(a, e, f);
+		if ((prot & PROT_WRITE) && (old->flags & VM_SHARED) && !(old->flags & VM_MAYWRITE)) {
+			/* A shared mapping of a file opened read-only. */
+			for (int i = 0; i < n; i++)
+				vma_free(pieces[i]);
+			mmap_write_unlock(mm);
+			return -EACCES;
+		}
+		pieces[n] = vma_alloc_from(old, a, e, f);
 		if (!pieces[n]) {
 			for (int i = 0; i < n; i++)
 				vma_free(pieces[i]);

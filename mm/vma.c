@@ -12,6 +12,7 @@
 #include "kernel/atomic.h"
 #include "kernel/config.h"
 #include "kernel/errno.h"
+#include "kernel/fs/fs.h"
 #include "kernel/panic.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "kernel/sched/sched.h"
@@ -29,8 +30,30 @@ struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags)
 		v->vm_lock_seq = 0;     /* even: never equal to a writer's odd sequence */
 		v->vm_readers = 0;
 		v->detached = false;
+		v->vm_file = NULL;
+		v->vm_pgoff = 0;
 	}
 	return v;
+}
+
+struct vm_area_struct *vma_alloc_from(const struct vm_area_struct *tmpl, uintptr_t start,
+				      uintptr_t end, unsigned flags)
+{
+	struct vm_area_struct *v = vma_alloc(start, end, flags);
+	if (v && tmpl->vm_file)
+		vma_set_file(v, fget(tmpl->vm_file), tmpl->vm_pgoff + (start - tmpl->start) / PAGE_SIZE);
+	return v;
+}
+
+void vma_set_file(struct vm_area_struct *v, struct file *file, uint64_t pgoff)
+{
+	/* Counted before the VMA can be published (and so before any fault
+	 * on it): truncate reads the count after storing the new size
+	 * (unmap_mapping_range()), and the fault reads the size after its
+	 * PTE lock; see mm/filemap_fault.c. */
+	__atomic_fetch_add(&file->inode->mapping.i_mmap_count, 1, __ATOMIC_SEQ_CST);
+	v->vm_file = file;
+	v->vm_pgoff = pgoff;
 }
 
 /*
@@ -141,6 +164,16 @@ void vma_start_write(struct mm_struct *mm, struct vm_area_struct *v)
  * it was unpublished can still read it. */
 void vma_free(struct vm_area_struct *v)
 {
+	/* The file reference goes now, the VMA after a grace period: a
+	 * lockless reader that still finds this VMA reads only its range and
+	 * flags (spf copies the flags and aborts file faults;
+	 * lock_vma_under_rcu() finds it detached), never vm_file.  Only
+	 * faults holding mmap_lock or the VMA's read lock use vm_file, and
+	 * a VMA leaves a table write-locked, after they are done. */
+	if (v->vm_file) {
+		__atomic_fetch_sub(&v->vm_file->inode->mapping.i_mmap_count, 1, __ATOMIC_RELAXED);
+		fput(v->vm_file);
+	}
 	kfree_rcu(v, rcu);
 }
 
@@ -221,7 +254,9 @@ uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t l
 /* Two neighbours in a table that one VMA can replace. */
 static bool vma_touch(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
-	return a->end == b->start && a->flags == b->flags;
+	/* File VMAs merge only with the next pages of the same open file. */
+	return a->end == b->start && a->flags == b->flags && a->vm_file == b->vm_file &&
+	       (!a->vm_file || a->vm_pgoff + (a->end - a->start) / PAGE_SIZE == b->vm_pgoff);
 }
 
 static void free_pieces(struct vm_area_struct **v, int n)
@@ -257,14 +292,14 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		struct vm_area_struct *v = old->vma[i];
 		dead[ndead++] = v;
 		if (v->start < start) {
-			struct vm_area_struct *left = vma_alloc(v->start, start, v->flags);
+			struct vm_area_struct *left = vma_alloc_from(v, v->start, start, v->flags);
 			if (!left)
 				goto nomem;
 			fresh[nfresh++] = left;
 			nt->vma[n++] = left;
 		}
 		if (v->end > end) {
-			struct vm_area_struct *right = vma_alloc(end, v->end, v->flags);
+			struct vm_area_struct *right = vma_alloc_from(v, end, v->end, v->flags);
 			if (!right)
 				goto nomem;
 			fresh[nfresh++] = right;
@@ -311,6 +346,8 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 		mv->start = nt->vma[k]->start;
 		mv->end = nt->vma[e - 1]->end;
 		mv->flags = nt->vma[k]->flags;
+		if (nt->vma[k]->vm_file)
+			vma_set_file(mv, fget(nt->vma[k]->vm_file), nt->vma[k]->vm_pgoff);
 		/* The run leaves the table: free later if published, now if
 		 * not (a fresh piece or one of @new, never seen by anyone). */
 		for (; k < e; k++) {

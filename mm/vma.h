@@ -21,11 +21,21 @@
 #define VM_READ   0x1
 #define VM_WRITE  0x2
 #define VM_EXEC   0x4
+#define VM_SHARED 0x8       /* MAP_SHARED: stores reach the file (the page-cache page itself is mapped) */
+#define VM_FILE   0x10      /* backed by vm_file's page cache (a file, or shmem for shared anonymous) */
+#define VM_MAYWRITE 0x20    /* mprotect may add VM_WRITE (a shared mapping of a file opened read-only may not) */
 #define VM_STACK  0x100     /* the main thread's stack */
+
+struct file;
 
 struct vm_area_struct {
 	uintptr_t start, end;       /* page aligned, start < end */
 	unsigned flags;             /* VM_* */
+	/* VM_FILE: the open file (a counted reference: fget, dropped by
+	 * vma_free) and the file page that backs .start.  Linux's vm_file
+	 * and vm_pgoff. */
+	struct file *vm_file;
+	uint64_t vm_pgoff;
 	/* FAULT=vma (per-VMA locks; see mm/vma.c "Per-VMA locks"): */
 	unsigned vm_lock_seq;       /* == the mm's (odd) sequence: write-locked */
 	int vm_readers;             /* faults holding it for read (atomics) */
@@ -61,7 +71,16 @@ int vma_replace_range(struct mm_struct *mm, uintptr_t start, uintptr_t end,
 
 /** vma_alloc() - a new VMA, not yet published. */
 struct vm_area_struct *vma_alloc(uintptr_t start, uintptr_t end, unsigned flags);
-/** vma_free() - free a VMA that is no longer in any published table. */
+/**
+ * vma_alloc_from() - a new VMA for [@start, @end) of the same backing as
+ * @tmpl (a piece of it, or a copy for fork): its file (another reference)
+ * and the file page that @start then maps.  Not yet published.
+ */
+struct vm_area_struct *vma_alloc_from(const struct vm_area_struct *tmpl, uintptr_t start,
+				      uintptr_t end, unsigned flags);
+/** vma_set_file() - back unpublished @v by @file (its reference moves to @v) from file page @pgoff. */
+void vma_set_file(struct vm_area_struct *v, struct file *file, uint64_t pgoff);
+/** vma_free() - free a VMA that is no longer in any published table (its file reference dropped now). */
 void vma_free(struct vm_area_struct *v);
 /** vma_table_free() - free a replaced table (not the VMAs it points to). */
 void vma_table_free(struct vma_table *t);

@@ -70,9 +70,14 @@ static bool page_fault(struct trap_frame *f)
 		enum fault_result r = fault_in(f, addr);
 		if (r == FAULT_OK)
 			return true;
-		snprintf(why, sizeof(why), "segfault at %#lx ip %#lx (%s%s, error %#lx)", (unsigned long)addr,
+		snprintf(why, sizeof(why), "%s at %#lx ip %#lx (%s%s, error %#lx)",
+			 r == FAULT_SIGBUS ? "bus error" : "segfault", (unsigned long)addr,
 			 (unsigned long)f->rip, fault_reason(r),
 			 err & PF_WRITE ? ", write" : err & PF_FETCH ? ", exec" : ", read", (unsigned long)err);
+		if (r == FAULT_SIGBUS) {
+			arch_irq_enable();
+			process_kill_current_signal(SIGBUS, "SIGBUS", why);
+		}
 		kill_user(why);
 	}
 	uintptr_t fixup = extable_fixup(f->rip);

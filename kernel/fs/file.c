@@ -140,10 +140,15 @@ int vfs_truncate(struct inode *ino, int64_t len)
 		return -EFBIG;
 	down_write(&ino->i_rwsem);
 	if ((uint64_t)len < ino->size) {
-		/* Drop whole pages past the end (a file mapping's PTEs would be
-		 * zapped first: the hook in filemap_truncate()), then zero the
-		 * tail of the page that holds the new end (the invariant). */
-		filemap_truncate(&ino->mapping, ((uint64_t)len + PAGE_SIZE - 1) / PAGE_SIZE);
+		/* Shrinking: the new size first, then every mapping's PTEs
+		 * past it zapped, then the pages dropped from the cache (so no
+		 * fault can map a dropped page, nor insert one past the end:
+		 * mm/filemap_fault.c), then the tail of the page that holds
+		 * the new end zeroed (the invariant). */
+		WRITE_ONCE(ino->size, (uint64_t)len);
+		uint64_t first = ((uint64_t)len + PAGE_SIZE - 1) / PAGE_SIZE;
+		unmap_mapping_range(&ino->mapping, first);
+		filemap_truncate(&ino->mapping, first);
 		if (len % PAGE_SIZE) {
 			struct page *p = filemap_get_page(&ino->mapping, (uint64_t)len / PAGE_SIZE);
 			if (p) {

@@ -199,6 +199,26 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_truncate(struct inode *ino, int64_t len);
 /** vfs_getdents() - directory records at the file's offset. Return: bytes, -ENOTDIR, -EINVAL. */
 long vfs_getdents(struct file *f, const struct iobuf *io);
+/* ---- mappings (fmap.c) ---------------------------------------------- */
+
+/**
+ * fs_mmap_file() - the open file of descriptor @fd, if it may be mapped
+ * with @prot and @flags (MAP_SHARED or MAP_PRIVATE).
+ * Return: the file with a reference (the VMA's), or NULL and *@err:
+ * -EBADF, -ENODEV (not a tmpfs regular file), -EACCES (not open for
+ * reading; MAP_SHARED with PROT_WRITE and not open for writing).
+ */
+struct file *fs_mmap_file(int fd, int prot, int flags, int *err);
+/** fs_file_writable() - is @f open for reading and writing (may a shared mapping of it become writable)? */
+bool fs_file_writable(const struct file *f);
+/**
+ * shmem_file_create() - the object behind a MAP_SHARED|MAP_ANONYMOUS
+ * mapping: an open file (read-write) on a new tmpfs inode of @size bytes
+ * with no name, its pages in the page cache and charged to tmpfs.
+ * Return: the file (one reference) or NULL and *@err = -ENOMEM.
+ */
+struct file *shmem_file_create(uint64_t size, int *err);
+
 /**
  * console_open() - an open file on /dev/console (fds 0, 1, 2): with @tty
  * the terminal (tty.c: reads wait for a typed line), else reads are end

@@ -28,6 +28,8 @@ static int run_and_wait(int argc, char **argv)
 	if (WIFSIGNALED(status))
 		mon_printf("%s[%d] killed by signal %d (%s)\n", argv[0], pid, WTERMSIG(status),
 			   WTERMSIG(status) == SIGSEGV ? "SIGSEGV: a fault" :
+			   WTERMSIG(status) == SIGBUS ? "SIGBUS: past the end of a mapped file" :
+			   WTERMSIG(status) == SIGPIPE ? "SIGPIPE" :
 			   WTERMSIG(status) == SIGKILL ? "SIGKILL" :
 			   WTERMSIG(status) == SIGTERM ? "SIGTERM" : "?");
 	else

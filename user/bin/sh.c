@@ -221,7 +221,7 @@ static int report(pid_t pid, const char *name, int st)
 	if (WIFSIGNALED(st)) {
 		int sig = WTERMSIG(st);
 		fprintf(stderr, "sh: [%d] %s: killed by signal %d (%s)\n", pid, name, sig,
-			sig == SIGSEGV ? "SIGSEGV" : sig == SIGKILL ? "SIGKILL" :
+			sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGKILL ? "SIGKILL" :
 			sig == SIGTERM ? "SIGTERM" : sig == SIGPIPE ? "SIGPIPE" : "?");
 		return 128 + sig;
 	}

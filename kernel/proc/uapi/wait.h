@@ -16,6 +16,7 @@
 /* Signals the kernel knows.  Only SIGKILL and SIGTERM can be sent (kill());
  * both have the default action, terminate, and neither can be caught yet.
  * SIGSEGV is what a process killed by a fault reports. */
+#define SIGBUS   7     /* an access past the end of a mapped file */
 #define SIGKILL  9
 #define SIGSEGV 11
 #define SIGPIPE 13
