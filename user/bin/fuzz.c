@@ -26,6 +26,10 @@
  *     (they exit at once) and to tids that are not ours;
  *   - nanosleep with a random readable request: junk there may ask for
  *     years; the request is a bad pointer or a private one of < 1 ms;
+ *   - a load or store of our own into a file mapping: past the end of the
+ *     file (another worker truncates at will) it is SIGBUS; file mappings
+ *     are touched only by the kernel, through pread/pwrite into them
+ *     (touch_file_mapping());
  *   - write with a good buffer to fd 0/1/2: it would flood the console;
  *     and dup2 onto, or close of, fds 0-2 (the summary must reach it);
  *   - pipe() with a pointer the kernel accepts, while threads run: the
@@ -339,6 +343,24 @@ static long gen_open_flags(struct worker *w, int *creates)
 	return f;
 }
 
+/*
+ * Fault in a file mapping just made, through system calls only: the
+ * kernel copies from and into it (pwrite from it, pread into it), so a
+ * page past the end of the file (another worker may truncate it at any
+ * moment) is EFAULT for the call, never a SIGBUS that would end the
+ * fuzzer.  A pread from the mapped file into its own shared mapping runs
+ * the fault under the file's i_rwsem: the lock order that docs/files.md
+ * promises (i_rwsem, then mmap_lock, then only tree_lock) is exercised.
+ */
+static void touch_file_mapping(struct worker *w, unsigned long m, unsigned long len, long fd)
+{
+	unsigned long n = len < 3 * PAGE ? len : 3 * PAGE;
+	long other = gen_fd(w, 0);
+	syscall4(SYS_pwrite64, other, (long)m, (long)n, (long)pick(w, 2 * PAGE));
+	syscall4(SYS_pread64, fd, (long)m, (long)n, (long)pick(w, 2 * PAGE));
+	syscall4(SYS_pread64, other, (long)m, (long)n, 0);
+}
+
 /* The calls on descriptors and paths.  Return: the result. */
 static long fs_call(struct worker *w, long nr, long *a)
 {
@@ -532,14 +554,17 @@ static void one_call(struct worker *w)
 		static const long flags[] = {
 			MAP_PRIVATE | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 			MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE, 0, -1, MAP_ANONYMOUS,
-			MAP_FIXED | MAP_ANONYMOUS, 0x7fffffff,
+			MAP_FIXED | MAP_ANONYMOUS, 0x7fffffff, MAP_SHARED, MAP_SHARED | MAP_FIXED,
+			MAP_PRIVATE | MAP_FIXED, MAP_SHARED | MAP_PRIVATE,
 		};
 		unsigned long addr = pick(w, 3) ? gen_mm_addr(w) : PICK(w, always_bad);
 		unsigned long len = gen_len(w);
 		a[3] = pick(w, 4) ? PICK(w, flags) : gen_int(w);
 		a[2] = pick(w, 2) ? (long)pick(w, 8) : gen_int(w);
-		a[4] = pick(w, 2) ? -1 : gen_int(w);
-		a[5] = pick(w, 2) ? 0 : gen_int(w);
+		/* The descriptor: none, one that may be open (a file of
+		 * /tmp/fz, a directory, a pipe, the console), or junk. */
+		a[4] = pick(w, 3) == 0 ? -1 : pick(w, 4) ? gen_fd(w, 1) : gen_int(w);
+		a[5] = pick(w, 2) ? 0 : pick(w, 2) ? (long)(pick(w, 4) * PAGE) : gen_int(w);
 		if ((int)a[3] & MAP_FIXED)
 			keep_off_self(w, &addr, &len);
 		r = syscall6(nr, (long)addr, (long)len, a[2], a[3], a[4], a[5]);
@@ -549,8 +574,12 @@ static void one_call(struct worker *w)
 				bug(w, "mmap(MAP_FIXED) at a bad address", nr, (long)addr, (long)len, a[3], r);
 			else if (m < USER_BASE || m >= USER_END || m % PAGE || len == 0)
 				bug(w, "mmap result", nr, (long)addr, (long)len, a[3], r);
-			else if (!(m >= CHURN && m < CHURN_END))
-				syscall2(SYS_munmap, r, (long)len);     /* tidy up */
+			else {
+				if (!((int)a[3] & MAP_ANONYMOUS))
+					touch_file_mapping(w, m, len, a[4]);
+				if (!(m >= CHURN && m < CHURN_END))
+					syscall2(SYS_munmap, r, (long)len);     /* tidy up */
+			}
 		}
 		break;
 	}
@@ -945,6 +974,13 @@ int main(int argc, char **argv)
 	if (mkdir("/tmp/fz", 0755) < 0 || mkdir("/tmp/fz/d", 0755) < 0 || chdir("/tmp/fz") < 0) {
 		printf("fuzz: cannot make /tmp/fz\n");
 		return 123;
+	}
+	/* Standard input from /dev/null: run from the monitor, fd 0 is the
+	 * terminal, and a read of it would wait for a typed line. */
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul > 0) {
+		dup2(nul, 0);
+		close(nul);
 	}
 	long pipe_bugs = pipe_cases();
 	if (pipe_bugs)
