@@ -12,6 +12,7 @@
  * fuzz=SEED,CALLS,THREADS for long ones and reads the `# fuzz:` line.
  */
 #include "tests/kernel/ktest.h"
+#include "mm/fault.h"
 #include "kernel/errno.h"
 #include "kernel/params.h"
 #include "kernel/rcu/rcu.h"
@@ -71,7 +72,7 @@ static void test_fuzz_pass(struct ktest *t)
 	char summary[40];
 	snprintf(summary, sizeof(summary), "fuzz: seed %llu, ", fuzz_seed);
 	unsigned summaries = ktest_log_count(summary);
-	uint64_t t0 = ktime_ns();
+	uint64_t t0 = ktime_ns(), file_faults = READ_ONCE(filemap_faults);
 	int status = ktest_run_program("fuzz", 4, argv);
 	uint64_t ms = (ktime_ns() - t0) / 1000000;
 	ktest_settle(frames, heap, 5000);
@@ -81,6 +82,10 @@ static void test_fuzz_pass(struct ktest *t)
 	ktest_log("fuzz: seed %llu calls %llu threads %llu status %d leaked frames %lld heap bytes %lld (%llu ms)",
 		  fuzz_seed, fuzz_calls, fuzz_threads, status, (long long)leaked,
 		  (long long)heap_leaked, (unsigned long long)ms);
+	/* How much of the file-mapping fault path the run reached (the
+	 * fuzzer faults file mappings in through pread/pwrite into them). */
+	ktest_log("file-mapping faults during the run: %llu",
+		  (unsigned long long)(READ_ONCE(filemap_faults) - file_faults));
 	KTEST_EXPECT_EQ(t, status, 0);          /* BUGs found, killed (SIGSEGV), or an execve that should have failed ran (111 << 8) */
 	KTEST_EXPECT_EQ(t, leaked, 0);
 	KTEST_EXPECT_EQ(t, heap_leaked, 0);

@@ -356,8 +356,9 @@ static void touch_file_mapping(struct worker *w, unsigned long m, unsigned long 
 {
 	unsigned long n = len < 3 * PAGE ? len : 3 * PAGE;
 	long other = gen_fd(w, 0);
+	syscall4(SYS_pread64, fd, (long)m, (long)n, 0);                        /* store faults */
+	syscall4(SYS_pwrite64, fd, (long)m, (long)n, (long)pick(w, 2 * PAGE));  /* load faults */
 	syscall4(SYS_pwrite64, other, (long)m, (long)n, (long)pick(w, 2 * PAGE));
-	syscall4(SYS_pread64, fd, (long)m, (long)n, (long)pick(w, 2 * PAGE));
 	syscall4(SYS_pread64, other, (long)m, (long)n, 0);
 }
 
@@ -565,6 +566,22 @@ static void one_call(struct worker *w)
 		 * /tmp/fz, a directory, a pipe, the console), or junk. */
 		a[4] = pick(w, 3) == 0 ? -1 : pick(w, 4) ? gen_fd(w, 1) : gen_int(w);
 		a[5] = pick(w, 2) ? 0 : pick(w, 2) ? (long)(pick(w, 4) * PAGE) : gen_int(w);
+		/* Half the time a file of our own to map: opened (and
+		 * sized) here, closed after; the pool's descriptors are rarely
+		 * mappable files. */
+		long own = -1;
+		if (pick(w, 2) == 0) {
+			own = syscall3(SYS_open, (long)(pick(w, 2) ? "/tmp/fz/a" : "/tmp/fz/b"),
+				       O_RDWR | O_CREAT, 0644);
+			if (pick(w, 2))
+				syscall2(SYS_ftruncate, own, (long)(pick(w, 4) * PAGE + pick(w, 100)));
+			a[3] = (pick(w, 2) ? MAP_SHARED : MAP_PRIVATE) | (pick(w, 4) ? 0 : MAP_FIXED);
+			a[2] = pick(w, 4) ? PROT_READ | PROT_WRITE : (long)pick(w, 8);
+			a[4] = own;
+			a[5] = (long)(pick(w, 3) * PAGE);
+			if (pick(w, 4))
+				len = (1 + pick(w, 4)) * PAGE;
+		}
 		if ((int)a[3] & MAP_FIXED)
 			keep_off_self(w, &addr, &len);
 		r = syscall6(nr, (long)addr, (long)len, a[2], a[3], a[4], a[5]);
@@ -581,6 +598,8 @@ static void one_call(struct worker *w)
 					syscall2(SYS_munmap, r, (long)len);     /* tidy up */
 			}
 		}
+		if (own >= 0)
+			syscall1(SYS_close, own);       /* a mapping keeps the file */
 		break;
 	}
 	case SYS_mprotect:
