@@ -75,9 +75,9 @@ int filemap_grab_page_below(struct address_space *m, uint64_t index, const uint6
  * filemap_truncate() - drop every page at @start or beyond from the index
  * and put the cache's reference on each (uncharging them).
  * Context: process context.  Pages others hold references on live on
- * until those are put.  Hook for file mappings (next step): their PTEs
- * past the end must be zapped first, as Linux's truncate_pagecache()
- * unmaps before it drops.
+ * until those are put.  A file's mappings must be unmapped past the end
+ * first (unmap_mapping_range()), as Linux's truncate_pagecache() unmaps
+ * before it drops: kernel/fs/file.c's vfs_truncate() does both.
  */
 void filemap_truncate(struct address_space *m, uint64_t start);
 

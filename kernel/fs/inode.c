@@ -57,9 +57,9 @@ void iput(struct inode *ino)
 {
 	while (ino && atomic_dec_and_test(&ino->i_count)) {
 		/* The last reference: no name, no open file, no working
-		 * directory, no child names it.  A directory is empty (rmdir
-		 * checked, and entries hold references).  The hook for file
-		 * mappings goes here: a mapping will hold a reference too. */
+		 * directory, no mapping (a VMA holds an open file), no child
+		 * names it.  A directory is empty (rmdir checked, and entries
+		 * hold references). */
 		struct inode *parent = ino->parent;
 		filemap_destroy(&ino->mapping);
 		kfree(ino);
