@@ -83,8 +83,8 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 	if (err)
 		return err;
 	unsigned vmf = prot_to_vm(prot) | (file ? VM_FILE : 0) | (shared ? VM_SHARED : 0);
-	if (!shared || fs_file_writable(file))
-		vmf |= VM_MAYWRITE;
+	if (shared && fs_file_writable(file))
+		vmf |= VM_MAYWRITE;     /* only shared mappings are asked (mprotect) */
 
 	mmap_write_lock(mm);
 	if (!(flags & MAP_FIXED)) {

@@ -23,7 +23,7 @@
 #define VM_EXEC   0x4
 #define VM_SHARED 0x8       /* MAP_SHARED: stores reach the file (the page-cache page itself is mapped) */
 #define VM_FILE   0x10      /* backed by vm_file's page cache (a file, or shmem for shared anonymous) */
-#define VM_MAYWRITE 0x20    /* mprotect may add VM_WRITE (a shared mapping of a file opened read-only may not) */
+#define VM_MAYWRITE 0x20    /* VM_SHARED only: mprotect may add VM_WRITE (not to a file opened read-only) */
 #define VM_STACK  0x100     /* the main thread's stack */
 
 struct file;
