@@ -64,23 +64,26 @@ static void expect_no_processes_left(struct ktest *t, int before)
 	KTEST_EXPECT_EQ(t, process_count(), before);
 }
 
-static void setup(struct ktest *t)
+/* What a case starts from and must come back to. */
+struct sh_case { struct baseline b; int procs; };
+
+static struct sh_case setup(struct ktest *t)
 {
+	struct sh_case c = { mark(), process_count() };
 	KTEST_EXPECT_EQ(t, sh_c("mkdir /tmp/sh"), 0);
+	return c;
 }
 
-static void cleanup(struct ktest *t, struct baseline b, int procs)
+static void cleanup(struct ktest *t, struct sh_case c)
 {
 	KTEST_EXPECT_EQ(t, sh_c("rm -r /tmp/sh"), 0);
-	expect_no_processes_left(t, procs);
-	expect_back(t, b);
+	expect_no_processes_left(t, c.procs);
+	expect_back(t, c.b);
 }
 
 static void test_pipelines(struct ktest *t)
 {
-	struct baseline b = mark();
-	int procs = process_count();
-	setup(t);
+	struct sh_case c = setup(t);
 	KTEST_EXPECT_EQ(t, sh_c("echo a b | wc > /tmp/sh/o"), 0);
 	expect_file(t, "/tmp/sh/o", "      1       2       4 \n");
 	/* Three stages; the middle one reads a pipe and writes one. */
@@ -95,14 +98,12 @@ static void test_pipelines(struct ktest *t)
 	KTEST_EXPECT_EQ(t, sh_c("cat /tmp/sh/nosuch | wc -l > /tmp/sh/e"), 0);
 	expect_file(t, "/tmp/sh/e", "      0 \n");
 	KTEST_EXPECT_EQ(t, sh_c("echo x | cat /tmp/sh/nosuch"), __W_EXITCODE(1));
-	cleanup(t, b, procs);
+	cleanup(t, c);
 }
 
 static void test_redirections(struct ktest *t)
 {
-	struct baseline b = mark();
-	int procs = process_count();
-	setup(t);
+	struct sh_case c = setup(t);
 	KTEST_EXPECT_EQ(t, sh_c("echo one > /tmp/sh/g; echo two > /tmp/sh/h; cat /tmp/sh/h >> /tmp/sh/g"), 0);
 	expect_file(t, "/tmp/sh/g", "one\ntwo\n");
 	/* > truncates; redirections may stand anywhere among the words. */
@@ -115,14 +116,12 @@ static void test_redirections(struct ktest *t)
 	/* Quoting: blanks and operators inside quotes are one word. */
 	KTEST_EXPECT_EQ(t, sh_c("echo 'a  b' \"c|d\" e\\;f > /tmp/sh/qq"), 0);
 	expect_file(t, "/tmp/sh/qq", "a  b c|d e;f\n");
-	cleanup(t, b, procs);
+	cleanup(t, c);
 }
 
 static void test_background_and_wait(struct ktest *t)
 {
-	struct baseline b = mark();
-	int procs = process_count();
-	setup(t);
+	struct sh_case c = setup(t);
 	/* Two jobs in the background, then wait: both files are complete
 	 * when the command after `wait` reads them. */
 	KTEST_EXPECT_EQ(t, sh_c("ls /bin > /tmp/sh/b1 & wc /bin/fuzz > /tmp/sh/b2 & wait; "
@@ -137,16 +136,14 @@ static void test_background_and_wait(struct ktest *t)
 	/* A shell that leaves without waiting: its job still ends and is
 	 * reaped (by the kernel, its new parent). */
 	KTEST_EXPECT_EQ(t, sh_c("echo late > /tmp/sh/late &"), 0);
-	expect_no_processes_left(t, procs);
+	expect_no_processes_left(t, c.procs);
 	expect_file(t, "/tmp/sh/late", "late\n");
-	cleanup(t, b, procs);
+	cleanup(t, c);
 }
 
 static void test_cd_and_scripts(struct ktest *t)
 {
-	struct baseline b = mark();
-	int procs = process_count();
-	setup(t);
+	struct sh_case c = setup(t);
 	KTEST_EXPECT_EQ(t, sh_c("mkdir /tmp/sh/d; cd /tmp/sh/d; echo x > inner; ls > /tmp/sh/l; "
 				"cd ..; ls d > /tmp/sh/l2; cd; ls > /tmp/sh/l3"), 0);
 	expect_file(t, "/tmp/sh/l", "inner\n");
@@ -167,7 +164,7 @@ static void test_cd_and_scripts(struct ktest *t)
 	write_file(t, "/tmp/sh/s2", "wc -l > /tmp/sh/s2.out\necho not-run-1\necho not-run-2\n");
 	KTEST_EXPECT_EQ(t, sh_c("sh < /tmp/sh/s2"), 0);
 	expect_file(t, "/tmp/sh/s2.out", "      2 \n");
-	cleanup(t, b, procs);
+	cleanup(t, c);
 }
 
 static void test_errors(struct ktest *t)
