@@ -717,8 +717,12 @@ static void one_call(struct worker *w)
 		else if (r != -EAGAIN && r != -ENOMEM)
 			bug(w, "fork failed with an unexpected error", nr, a[0], a[1], a[2], r);
 		break;
-	case SYS_waitpid:
-		if (w->nchildren && pick(w, 2))
+	case SYS_waitpid: {
+		/* Only a pid taken from our children goes back to the list:
+		 * a random one may be our own pid, which a later kill() of a
+		 * "child" would then end the fuzzer with. */
+		int mine = w->nchildren && pick(w, 2);
+		if (mine)
 			a[0] = w->children[--w->nchildren];
 		else
 			a[0] = gen_int(w);
@@ -726,9 +730,10 @@ static void one_call(struct worker *w)
 		r = syscall2(nr, a[0], a[1]);
 		if (r >= 0 && a[1] && c1 != P_GOOD)
 			bug(w, "waitpid wrote a bad pointer", nr, a[0], a[1], 0, r);
-		if (r == -EFAULT && w->nchildren < 8 && a[0] > 0)
+		if (r == -EFAULT && w->nchildren < 8 && mine)
 			w->children[w->nchildren++] = a[0];     /* still to reap */
 		break;
+	}
 	case SYS_bench_report:
 		for (int i = 0; i < 5; i++) {
 			enum ptr_class c;
@@ -831,7 +836,8 @@ static void one_call(struct worker *w)
 	}
 	case SYS_wait4: {
 		static const long opts[] = { 0, WNOHANG, 2, -1, 0x40000000 };
-		if (w->nchildren && pick(w, 2))
+		int mine = w->nchildren && pick(w, 2);   /* as for waitpid */
+		if (mine)
 			a[0] = w->children[--w->nchildren];
 		else
 			a[0] = pick(w, 2) ? -1 : gen_int(w);
@@ -847,7 +853,7 @@ static void one_call(struct worker *w)
 			bug(w, "wait4 returned 0 without WNOHANG", nr, a[0], a[1], a[2], r);
 		/* Not reaped: still running (WNOHANG) or refused before looking.
 		 * (-EFAULT may come after the reap: the child is gone then.) */
-		if ((r == 0 || r == -EINVAL) && w->nchildren < 8 && a[0] > 0)
+		if ((r == 0 || r == -EINVAL) && w->nchildren < 8 && mine)
 			w->children[w->nchildren++] = a[0];     /* still to reap */
 		break;
 	}
