@@ -10,10 +10,15 @@
  *   coherence   two processes pinned to two CPUs, each with its own
  *               mapping, ping-ponging values through the mappings and
  *               read()/pwrite(); every step must be seen at once
+ *   race        a reader CPU re-reading its shared mapping while another
+ *               CPU truncates the file to nothing and rewrites it, 200
+ *               times: its mapping must follow (floor: 10 new values seen)
+ *               and show the file's last contents at the end
  *   truncate    a shared and a private mapping touched past a truncated
  *               end, and a mapping past the end of a file: SIGBUS each
  *               time.  TRUNCATE_BROKEN=1 (truncate does not unmap) must
- *               fail it: the children survive their access past the end.
+ *               fail it and `race`: the children survive their access past
+ *               the end, the reader keeps an old page mapped.
  *
  * Each case checks the exit status (the user side's failed checks), that
  * file faults ran (and, under FAULT=spf, were sent to the locked path,
@@ -71,9 +76,15 @@ static void test_truncate(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_log_count("killed (SIGBUS)"), said + 3);
 }
 
+static void test_race(struct ktest *t)
+{
+	check_case(t, "race");
+}
+
 static struct ktest_case filemap_cases[] = {
 	KTEST_CASE(test_basic),
 	KTEST_CASE(test_coherence),
+	KTEST_CASE(test_race),
 	KTEST_CASE(test_truncate),
 	{}
 };

@@ -15,6 +15,15 @@
  *   truncate    a child maps two pages, touches both, shrinks the file to
  *               one page and touches the second again: it must die of
  *               SIGBUS; so must one that maps past the end of a file
+ *   race        a reader on one CPU reads its shared mapping over and over
+ *               (through the kernel: pwrite from it, so a page past the
+ *               end is EFAULT, not SIGBUS) while the parent on another
+ *               CPU truncates the file to nothing and writes it anew, 200
+ *               times or more (until the reader saw 20 new values, at most
+ *               4000); the reader counts the new values it saw (the race
+ *               floor: 10), and at the end its mapping must show exactly
+ *               the file's last contents (a page left mapped by a
+ *               truncate, TRUNCATE_BROKEN, shows an old round forever)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -335,10 +344,93 @@ static void test_truncate(void)
 	unlink("/tmp/fmap/t"), unlink("/tmp/fmap/t2"), unlink("/tmp/fmap/t3"), unlink("/tmp/fmap/g");
 }
 
+#define RACE_ROUNDS 200
+#define RACE_FLOOR 10
+
+/* Through the kernel: the first word of @m, or -1 if the fault was refused. */
+static long kernel_peek(int scratch, volatile uint64_t *m)
+{
+	uint64_t v = 0;
+	if (pwrite(scratch, (const void *)m, sizeof(v), 0) != sizeof(v))
+		return -1;
+	if (pread(scratch, &v, sizeof(v), 0) != sizeof(v))
+		return -1;
+	return (long)v;
+}
+
+static void test_race(void)
+{
+	int fd = make_file("/tmp/fmap/r", 1);
+	uint64_t zero = 0;
+	CHECK(pwrite(fd, &zero, sizeof(zero), 0) == sizeof(zero));
+	int go[2];
+	CHECK(pipe(go) == 0);
+	/* "Done" is a flag in shared anonymous memory: no system call in
+	 * the reader's loop but its own. */
+	volatile int *done = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(done != MAP_FAILED);
+	if (done == MAP_FAILED)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin_to(1);
+		int cfd = open("/tmp/fmap/r", O_RDWR);
+		int scratch = open("/tmp/fmap/r.scratch", O_RDWR | O_CREAT, 0644);
+		volatile uint64_t *m = mmap(NULL, PG, PROT_READ, MAP_SHARED, cfd, 0);
+		if (cfd < 0 || scratch < 0 || m == MAP_FAILED || kernel_peek(scratch, m) != 0)
+			_exit(100);                     /* mapped and faulted in before the rounds */
+		close(go[0]);
+		char c = 'g';
+		if (write(go[1], &c, 1) != 1)
+			_exit(101);
+		long last = 0, changes = 0, refused = 0;
+		for (;;) {
+			long v = kernel_peek(scratch, m);
+			if (v < 0)
+				refused++;
+			else if (v != last)
+				changes++, last = v, done[1] = (int)changes;
+			if (*done)
+				break;
+		}
+		uint64_t want = 0, got = (uint64_t)kernel_peek(scratch, m);
+		if (pread(cfd, &want, sizeof(want), 0) != sizeof(want))
+			_exit(102);
+		printf("fmap_test race: %ld new values seen, %ld reads refused, final %lu (file %lu)\n",
+		       changes, refused, (unsigned long)got, (unsigned long)want);
+		if (got != want)
+			_exit(103);                     /* a stale page still mapped */
+		_exit(changes < RACE_FLOOR ? 104 : 0);
+	}
+	pin_to(0);
+	close(go[1]);
+	char c;
+	CHECK(read(go[0], &c, 1) == 1);
+	/* At least RACE_ROUNDS rounds, and on until the reader has seen
+	 * twice its floor (a busy host slows it), at most 20 times as many. */
+	for (uint64_t r = 1; r <= 20 * RACE_ROUNDS && (r <= RACE_ROUNDS || done[1] < 2 * RACE_FLOOR); r++) {
+		CHECK(ftruncate(fd, 0) == 0);
+		CHECK(pwrite(fd, &r, sizeof(r), 0) == sizeof(r));
+		/* Let the reader see this round now and then (it may share
+		 * our CPU if only one is online). */
+		for (volatile int i = 0; i < 20000; i++)
+			;
+	}
+	*done = 1;
+	int st = -1;
+	CHECK(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "fmap_test: race child: status %#x\n", st);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(go[0]), close(fd);
+	munmap((void *)done, PG);
+	unlink("/tmp/fmap/r"), unlink("/tmp/fmap/r.scratch");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: fmap_test basic|coherence|truncate\n");
+		fprintf(stderr, "usage: fmap_test basic|coherence|truncate|race\n");
 		return 100;
 	}
 	mkdir("/tmp/fmap", 0755);
@@ -354,6 +446,8 @@ int main(int argc, char **argv)
 		unlink("/tmp/fmap/c");
 	} else if (!strcmp(argv[1], "truncate")) {
 		test_truncate();
+	} else if (!strcmp(argv[1], "race")) {
+		test_race();
 	} else {
 		fprintf(stderr, "fmap_test: unknown case '%s'\n", argv[1]);
 		return 100;
