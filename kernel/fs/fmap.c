@@ -21,7 +21,9 @@
 
 struct file *fs_mmap_file(int fd, int prot, int flags, int *err)
 {
-	struct file *f = current->proc->files ? fd_get(current->proc->files, fd) : NULL;
+	/* A kernel thread (a test calling do_mmap()) has no descriptors. */
+	struct process *p = current ? current->proc : NULL;
+	struct file *f = p && p->files ? fd_get(p->files, fd) : NULL;
 	if (!f) {
 		*err = -EBADF;
 		return NULL;
