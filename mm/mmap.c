@@ -43,7 +43,8 @@ static long check_range(uintptr_t addr, uint64_t len, uint64_t *alen)
 	return 0;
 }
 
-long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+/* Checks every mapping shares.  Return: 0 or the error; *@alen the length in pages' bytes. */
+static long check_mmap(uintptr_t *addr, uint64_t len, int prot, int flags, uint64_t off, uint64_t *alen)
 {
 	if (len == 0)
 		return -EINVAL;
@@ -51,37 +52,30 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		return -EINVAL;
 	if (flags & ~(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS))
 		return -EINVAL;
-	bool shared = flags & MAP_SHARED, anon = flags & MAP_ANONYMOUS;
+	bool shared = flags & MAP_SHARED;
 	if (shared == !!(flags & MAP_PRIVATE))
 		return -EINVAL;         /* exactly one of the two */
-	if (anon && (fd != -1 || off != 0))
-		return -EINVAL;
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
-	uint64_t alen = (len + PAGE_SIZE - 1) & PAGE_MASK;
-	if (alen < len || alen > USER_END - USER_BASE)
+	*alen = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (*alen < len || *alen > USER_END - USER_BASE)
 		return -ENOMEM;
 	/* The file pages [off, off + alen) must be indexable. */
-	if (!anon && (off / PAGE_SIZE + alen / PAGE_SIZE - 1 > FILEMAP_MAX_INDEX))
+	if (!(flags & MAP_ANONYMOUS) && (off / PAGE_SIZE + *alen / PAGE_SIZE - 1 > FILEMAP_MAX_INDEX))
 		return -EOVERFLOW;
-	if (flags & MAP_FIXED) {
-		long r = check_range(addr, len, &alen);
-		if (r)
-			return r;
-	} else if (addr & (PAGE_SIZE - 1)) {
-		addr = 0;               /* a hint only: ignore a bad one */
-	}
+	if (flags & MAP_FIXED)
+		return check_range(*addr, len, alen);
+	if (*addr & (PAGE_SIZE - 1))
+		*addr = 0;              /* a hint only: ignore a bad one */
+	return 0;
+}
 
-	/* The backing: none (private anonymous), a file, or a nameless one
-	 * (shared anonymous: shmem).  The VMA takes this reference. */
-	struct file *file = NULL;
-	int err = 0;
-	if (!anon)
-		file = fs_mmap_file(fd, prot, flags, &err);
-	else if (shared)
-		file = shmem_file_create(alen, &err);
-	if (err)
-		return err;
+/* Map [addr, addr + alen) backed by @file (its reference moves to the
+ * VMA; NULL: private anonymous). */
+static long mmap_region(struct mm_struct *mm, uintptr_t addr, uint64_t alen, int prot, int flags,
+			struct file *file, uint64_t off)
+{
+	bool shared = flags & MAP_SHARED;
 	unsigned vmf = prot_to_vm(prot) | (file ? VM_FILE : 0) | (shared ? VM_SHARED : 0);
 	if (shared && fs_file_writable(file))
 		vmf |= VM_MAYWRITE;     /* only shared mappings are asked (mprotect) */
@@ -113,6 +107,38 @@ long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int f
 		zap_range(mm, addr, addr + alen);
 	mmap_write_unlock(mm);
 	return r ? r : (long)addr;
+}
+
+long do_mmap(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off)
+{
+	uint64_t alen;
+	long r = check_mmap(&addr, len, prot, flags, off, &alen);
+	if (r)
+		return r;
+	bool anon = flags & MAP_ANONYMOUS;
+	if (anon && (fd != -1 || off != 0))
+		return -EINVAL;
+	/* The backing: none (private anonymous), a file, or a nameless one
+	 * (shared anonymous: shmem).  The VMA takes this reference. */
+	struct file *file = NULL;
+	int err = 0;
+	if (!anon)
+		file = fs_mmap_file(fd, prot, flags, &err);
+	else if (flags & MAP_SHARED)
+		file = shmem_file_create(alen, &err);
+	if (err)
+		return err;
+	return mmap_region(mm, addr, alen, prot, flags, file, off);
+}
+
+long do_mmap_file(struct mm_struct *mm, uintptr_t addr, uint64_t len, int prot, int flags,
+		  struct file *file, uint64_t off)
+{
+	uint64_t alen;
+	long r = check_mmap(&addr, len, prot, flags & ~MAP_ANONYMOUS, off, &alen);
+	if (r)
+		return r;
+	return mmap_region(mm, addr, alen, prot, flags & ~MAP_ANONYMOUS, fget(file), off);
 }
 
 long do_munmap(struct mm_struct *mm, uintptr_t addr, uint64_t len)
