@@ -106,7 +106,10 @@ def main(argv=None) -> int:
             log = os.path.join(out, f"boot-{rnd}-{i}.log")
             res, text = kbuild.boot(kernels[i], cpus, f"bench={BENCHES}", log, a.accel, "512M",
                                     a.timeout)
-            scan = benchlog.parse_log(text, log, config, cpus, a.accel)
+            # The build's own name (rcu-ipi-vma+trace_points0 for the
+            # baseline): the name each BENCH line reports.
+            built = os.path.basename(os.path.dirname(kernels[i]))
+            scan = benchlog.parse_log(text, log, built, cpus, a.accel)
             print(f"trace-cost: round {rnd + 1}, {label}: {res.classification}, "
                   f"{len(scan.results)} results")
             if res.classification != "pass" or scan.errors:
