@@ -102,6 +102,8 @@ static bool fork_share_pte(struct fork_walk *w, pteval_t *src, pteval_t *dst, ui
 		WRITE_ONCE(*src, pte_wrprotect(pte));
 		tlb_note_range(&w->tlb, addr, addr + PAGE_SIZE);
 	}
+	/* No smp_wmb before it, unlike the copy's PTE: the bytes are the
+	 * parent's, published with the parent's PTE long ago. */
 	WRITE_ONCE(*dst, pte_wrprotect(pte));
 	return true;
 	/* LAB 7 STUB:
