@@ -27,11 +27,14 @@
  * can see the page, and by no one else.
  */
 #include "mm/cow.h"
+#include "mm/fork.h"
 #include "mm/mm.h"
 #include "mm/page.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "kernel/config.h"
+#include "kernel/errno.h"
+#include "kernel/monitor.h"
 #include "kernel/time.h"
 #include "lib/string.h"
 #include "asm/page.h"
@@ -54,9 +57,15 @@ bool wp_can_reuse_anon_page(struct page *page)
 	 * read-pinned and then unmapped looks like the parent's alone. */
 	return page_ref_count(page) % GUP_PIN_COUNTING_BIAS == 1;
 #else
+	/* LAB 7 BEGIN: the reuse-or-copy decision: reuse only if the faulting mapping holds the page's one reference (a pin counts too) */
 	/* One reference: our mapping's.  A pin is GUP_PIN_COUNTING_BIAS
 	 * references, so a pinned page never passes. */
 	return page_ref_count(page) == 1;
+	/* LAB 7 STUB:
+	(void)page;
+	return false;
+	*/
+	/* LAB 7 END */
 #endif
 }
 
@@ -133,3 +142,21 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 	cow_finish(mm, addr, old);                  /* step 4 */
 	return FAULT_OK;
 }
+
+/* The monitor's `cow`: what forks and COW faults did since boot (lab 7). */
+static int cmd_cow(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		mon_printf("error: cow takes no arguments\n");
+		return -EINVAL;
+	}
+	mon_printf("fork: %llu pages shared copy-on-write, %llu copied at fork (maybe pinned)\n",
+		   (unsigned long long)READ_ONCE(fork_pages_shared), (unsigned long long)READ_ONCE(fork_pages_copied));
+	mon_printf("cow faults (FAULT=%s): %llu copied, %llu reused (the writer held the only reference)\n",
+		   CONFIG_FAULT_NAME, (unsigned long long)READ_ONCE(cow_copies),
+		   (unsigned long long)READ_ONCE(cow_reuses));
+	return 0;
+}
+MONITOR_COMMAND(cow, "cow", "", "fork and copy-on-write: pages shared or copied at fork, COW faults copied or reused",
+		cmd_cow);

@@ -74,10 +74,16 @@ static bool fork_must_copy(struct page *page)
 	(void)page;
 	return false;               /* test-only: a pinned page shared COW (the 2020 bug) */
 #else
+	/* LAB 7 BEGIN: say whether fork must copy @page for the child now instead of sharing it: a page a device may hold pinned (page_maybe_dma_pinned) */
 	/* A pin holder (a device, pinbuf) writes or reads the page behind
 	 * the PTEs' back; sharing it would leave the parent's next write on
 	 * a copy the pin never sees. */
 	return page_maybe_dma_pinned(page);
+	/* LAB 7 STUB:
+	(void)page;
+	return true;
+	*/
+	/* LAB 7 END */
 #endif
 }
 
@@ -87,6 +93,34 @@ static bool fork_pte_shared(struct fork_walk *w, uintptr_t addr)
 {
 	struct vm_area_struct *v = vma_find(w->src, addr);
 	return v && (v->flags & VM_SHARED);
+}
+
+/*
+ * Share @page, mapped by the parent's PTE *@src (value @pte) at @addr,
+ * copy-on-write with the child's *@dst.  Returns false if it did not (the
+ * caller then copies the page for the child, as for a pinned page).
+ * Context: both PTE locks held; @page is mapped, so its count is not zero.
+ */
+static bool fork_share_pte(struct fork_walk *w, pteval_t *src, pteval_t *dst, uintptr_t addr, pteval_t pte,
+			   struct page *page)
+{
+	/* LAB 7 BEGIN: share the page copy-on-write: a reference for the child's mapping, the parent's PTE write-protected (and its range noted in w->tlb for the flush), the child's PTE write-protected */
+	get_page(page);             /* the child's mapping's reference */
+	if (pte_write(pte)) {
+		/* Write-protected under the PTE lock; the parent's TLBs
+		 * may still hold it writable until dup_mm()'s flush. */
+		WRITE_ONCE(*src, pte_wrprotect(pte));
+		tlb_note_range(&w->tlb, addr, addr + PAGE_SIZE);
+	}
+	/* No smp_wmb before it, unlike the copy's PTE: the bytes are the
+	 * parent's, published with the parent's PTE long ago. */
+	WRITE_ONCE(*dst, pte_wrprotect(pte));
+	return true;
+	/* LAB 7 STUB:
+	(void)w, (void)src, (void)dst, (void)addr, (void)pte, (void)page;
+	return false;
+	*/
+	/* LAB 7 END */
 }
 
 /*
@@ -118,7 +152,7 @@ static uintptr_t copy_pte_range(struct fork_walk *w, pteval_t *src_pmd, uintptr_
 			get_page(page);
 			WRITE_ONCE(*dst, pte);
 			w->shared++;
-		} else if (fork_must_copy(page)) {
+		} else if (fork_must_copy(page) || !fork_share_pte(w, src, dst, addr, pte, page)) {
 			struct page *copy = w->prealloc;
 			if (!copy)
 				break;      /* back with a page */
@@ -132,12 +166,6 @@ static uintptr_t copy_pte_range(struct fork_walk *w, pteval_t *src_pmd, uintptr_
 			WRITE_ONCE(*dst, mk_pte(page_to_phys(copy), pte_flags(pte)));
 			w->copied++;
 		} else {
-			get_page(page);     /* the child's mapping's reference */
-			if (pte_write(pte)) {
-				WRITE_ONCE(*src, pte_wrprotect(pte));
-				tlb_note_range(&w->tlb, addr, addr + PAGE_SIZE);
-			}
-			WRITE_ONCE(*dst, pte_wrprotect(pte));
 			w->shared++;
 		}
 		mm_rss_add(w->dst, 1);

@@ -34,6 +34,7 @@
  */
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/directed.h"
+#include "tests/kernel/forkutil.h"
 #include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/rcu/rcu.h"
@@ -56,69 +57,8 @@
 #include "asm/page.h"
 #include "lib/string.h"
 
-#define AREA    0x70000000ul
 #define RW      (PROT_READ | PROT_WRITE)
 #define ANON    (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
-
-static uintptr_t slot(unsigned i) { return AREA + (uintptr_t)i * PAGE_SIZE; }
-
-static uint64_t peek(uintptr_t a)
-{
-	uint64_t v = ~0ull;
-	if (copy_from_user(&v, (const void *)a, sizeof(v)))
-		return ~0ull;
-	return v;
-}
-
-static int poke(uintptr_t a, uint64_t v)
-{
-	return (int)copy_to_user((void *)a, &v, sizeof(v));
-}
-
-/* The PTE of @addr in @mm, 0 if none. */
-static pteval_t pte_of(struct mm_struct *mm, uintptr_t addr)
-{
-	int level;
-	pteval_t *p = pt_walk(mm->pgd, addr, PT_PTE, NULL, &level);
-	return p && level == PT_PTE ? *p : 0;
-}
-
-/* A fresh mm in use by this thread, @pages pages at AREA, each written
- * with @tag + its index. */
-static struct mm_struct *parent_with_pages(unsigned pages, uint64_t tag)
-{
-	struct mm_struct *mm = mm_create();
-	if (!mm)
-		return NULL;
-	kthread_use_mm(mm);
-	if (do_mmap(mm, AREA, pages * PAGE_SIZE, RW, ANON, -1, 0) != (long)AREA)
-		return mm;
-	for (unsigned i = 0; i < pages; i++)
-		poke(slot(i), tag + i);
-	return mm;
-}
-
-static void switch_mm_to(struct mm_struct *from, struct mm_struct *to)
-{
-	kthread_unuse_mm(from);
-	kthread_use_mm(to);
-}
-
-struct baseline { uint64_t frames, heap; };
-
-static void baseline_take(struct baseline *b)
-{
-	rcu_barrier();
-	b->frames = ktest_frames_available();
-	b->heap = ktest_heap_bytes();
-}
-
-static void baseline_expect(struct ktest *t, const struct baseline *b)
-{
-	rcu_barrier();
-	KTEST_EXPECT_EQ(t, ktest_frames_available(), b->frames);
-	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), b->heap);
-}
 
 /* ---- from user space ------------------------------------------------------------ */
 
@@ -325,12 +265,6 @@ static void test_cow_isolation(struct ktest *t)
 }
 
 /* ---- pins across fork, and the exploit shape ------------------------------------- */
-
-/* The device's view of a pinned page: its first word, through the direct map. */
-static uint64_t device_view(struct page *pg)
-{
-	return READ_ONCE(*(volatile uint64_t *)page_address(pg));
-}
 
 static void test_fork_pins(struct ktest *t)
 {
