@@ -15,6 +15,18 @@
  *              (x = threads); the same program runs under Linux in
  *              `make peer` (docs/peer.md).  `scale=SECONDS,WARMUP,MIB`
  *              sets each run's timed seconds, warm-up and region.
+ *   pipe       pipe throughput between two processes on two CPUs, KiB/s,
+ *              for writes of 512, 4096 and 16384 bytes (x = write size;
+ *              user/bin/pipe_bw.c)
+ *   file_fault_procs  1..N forked processes each writing every page of
+ *              its own 16 MiB of one tmpfs file, mapped MAP_SHARED (a
+ *              fault on a cached page) and MAP_PRIVATE (a copy): pages/s
+ *              (x = processes; user/bin/file_fault.c)
+ *   shm_fork   1..N forked processes faulting in one shared anonymous
+ *              1 MiB, each checking the others' stores: pages/s
+ *              (x = processes; user/bin/shm_fork.c)
+ * The last three are outside-style programs: plain POSIX that builds
+ * unmodified against glibc too (docs/files.md, "Benchmarks").
  */
 #include "bench/kernel/bench.h"
 #include "kernel/cpumask.h"
@@ -128,3 +140,37 @@ static void bench_scale(void)
 }
 BENCHMARK(scale, "will-it-scale's page_fault1, tlb_flush2, mmap1 at 1..N threads: iterations/s (also run under Linux by make peer)",
 	  bench_scale);
+
+static void bench_pipe(void)
+{
+	char *argv[] = { "pipe_bw", "2048", "3", NULL };
+	run_program("pipe_bw", "pipe", 3, argv);
+}
+BENCHMARK(pipe, "pipe throughput, two processes on two CPUs, writes of 512/4096/16384 bytes: KiB/s",
+	  bench_pipe);
+
+static void bench_file_fault_procs(void)
+{
+	static const char *const modes[] = { "shared", "private" };
+	for (unsigned m = 0; m < 2; m++)
+		for (unsigned n = 1; n <= num_online_cpus(); n++) {
+			char num[8];
+			snprintf(num, sizeof(num), "%u", n);
+			char *argv[] = { "file_fault", (char *)modes[m], num, "2", "1", "16", NULL };
+			run_program("file_fault", "file_fault_procs", 6, argv);
+		}
+}
+BENCHMARK(file_fault_procs, "1..N processes fault their own 16 MiB of a tmpfs file, MAP_SHARED and MAP_PRIVATE: pages/s",
+	  bench_file_fault_procs);
+
+static void bench_shm_fork(void)
+{
+	for (unsigned n = 1; n <= num_online_cpus(); n++) {
+		char num[8];
+		snprintf(num, sizeof(num), "%u", n);
+		char *argv[] = { "shm_fork", num, "100", "1024", NULL };
+		run_program("shm_fork", "shm_fork", 4, argv);
+	}
+}
+BENCHMARK(shm_fork, "1..N forked processes fault in one MAP_SHARED|MAP_ANONYMOUS MiB and check each other's stores: pages/s",
+	  bench_shm_fork);

@@ -498,6 +498,34 @@ static void test_tools(struct ktest *t)
 	expect_back(t, b);
 }
 
+/*
+ * The outside-style benchmark programs (user/bin/pipe_bw.c, file_fault.c,
+ * shm_fork.c), each run briefly: exit 0, exactly one RESULT line a
+ * figure (each checks its own data: pipe_bw the stream's bytes, shm_fork
+ * the others' stores), and frames, heap and tmpfs pages back (file_fault's
+ * unlinked file and both programs' shared memory freed).  Bad arguments
+ * give the usage and exit 2.
+ */
+static void test_bench_programs(struct ktest *t)
+{
+	static const struct { const char *line, *says; unsigned results; } runs[] = {
+		{ "pipe_bw 64 1 512 4096", "RESULT test=pipe metric=kib_per_s", 2 },
+		{ "file_fault shared 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_shared x=2", 1 },
+		{ "file_fault private 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_private x=2", 1 },
+		{ "shm_fork 2 10 64", "RESULT test=shm_fork metric=pages_per_s x=2", 1 },
+	};
+	struct baseline b = mark();
+	for (unsigned i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		unsigned n = ktest_log_count(runs[i].says);
+		KTEST_EXPECT_EQ(t, run_tool(runs[i].line), 0);
+		KTEST_EXPECT_EQ(t, ktest_log_count(runs[i].says), n + runs[i].results);
+	}
+	KTEST_EXPECT_EQ(t, run_tool("pipe_bw 0"), __W_EXITCODE(2));
+	KTEST_EXPECT_EQ(t, run_tool("file_fault both 1 1 0"), __W_EXITCODE(2));
+	KTEST_EXPECT_EQ(t, run_tool("shm_fork 99 1"), __W_EXITCODE(2));
+	expect_back(t, b);
+}
+
 static struct ktest_case fs_cases[] = {
 	KTEST_CASE(test_tree_and_lookup),
 	KTEST_CASE(test_read_write_truncate_unlink),
@@ -509,6 +537,7 @@ static struct ktest_case fs_cases[] = {
 	KTEST_CASE(test_user_calls),
 	KTEST_CASE(test_user_pipes),
 	KTEST_CASE(test_tools),
+	KTEST_CASE(test_bench_programs),
 	{}
 };
 KTEST_SUITE(fs, fs_cases);
