@@ -19,7 +19,7 @@
  *              for writes of 512, 4096 and 16384 bytes (x = write size;
  *              user/bin/pipe_bw.c)
  *   file_fault_procs  1..N forked processes each writing every page of
- *              its own 16 MiB of one tmpfs file, mapped MAP_SHARED (a
+ *              its own 4 MiB of one tmpfs file, mapped MAP_SHARED (a
  *              fault on a cached page) and MAP_PRIVATE (a copy): pages/s
  *              (x = processes; user/bin/file_fault.c)
  *   shm_fork   1..N forked processes faulting in one shared anonymous
@@ -156,11 +156,11 @@ static void bench_file_fault_procs(void)
 		for (unsigned n = 1; n <= num_online_cpus(); n++) {
 			char num[8];
 			snprintf(num, sizeof(num), "%u", n);
-			char *argv[] = { "file_fault", (char *)modes[m], num, "2", "1", "16", NULL };
+			char *argv[] = { "file_fault", (char *)modes[m], num, "2", "1", "4", NULL };
 			run_program("file_fault", "file_fault_procs", 6, argv);
 		}
 }
-BENCHMARK(file_fault_procs, "1..N processes fault their own 16 MiB of a tmpfs file, MAP_SHARED and MAP_PRIVATE: pages/s",
+BENCHMARK(file_fault_procs, "1..N processes fault their own 4 MiB of a tmpfs file, MAP_SHARED and MAP_PRIVATE: pages/s",
 	  bench_file_fault_procs);
 
 static void bench_shm_fork(void)

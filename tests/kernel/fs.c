@@ -18,6 +18,7 @@
 #include "kernel/sched/thread.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "mm/fault.h"
 #include "mm/kmalloc.h"
 #include "mm/page.h"
 #include "asm/cpu.h"
@@ -508,17 +509,21 @@ static void test_tools(struct ktest *t)
  */
 static void test_bench_programs(struct ktest *t)
 {
-	static const struct { const char *line, *says; unsigned results; } runs[] = {
-		{ "pipe_bw 64 1 512 4096", "RESULT test=pipe metric=kib_per_s", 2 },
-		{ "file_fault shared 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_shared x=2", 1 },
-		{ "file_fault private 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_private x=2", 1 },
-		{ "shm_fork 2 10 64", "RESULT test=shm_fork metric=pages_per_s x=2", 1 },
+	/* file_faults: file faults the run must at least cause (one pass of
+	 * 1 MiB by one child: the program would not have measured faults). */
+	static const struct { const char *line, *says; unsigned results, file_faults; } runs[] = {
+		{ "pipe_bw 64 1 512 4096", "RESULT test=pipe metric=kib_per_s", 2, 0 },
+		{ "file_fault shared 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_shared x=2", 1, 256 },
+		{ "file_fault private 2 1 0 1", "RESULT test=file_fault_procs metric=pages_per_s_private x=2", 1, 256 },
+		{ "shm_fork 2 10 64", "RESULT test=shm_fork metric=pages_per_s x=2", 1, 0 },
 	};
 	struct baseline b = mark();
 	for (unsigned i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		unsigned n = ktest_log_count(runs[i].says);
+		uint64_t faults = READ_ONCE(filemap_faults);
 		KTEST_EXPECT_EQ(t, run_tool(runs[i].line), 0);
 		KTEST_EXPECT_EQ(t, ktest_log_count(runs[i].says), n + runs[i].results);
+		KTEST_EXPECT_GE(t, READ_ONCE(filemap_faults) - faults, (uint64_t)runs[i].file_faults);
 	}
 	KTEST_EXPECT_EQ(t, run_tool("pipe_bw 0"), __W_EXITCODE(2));
 	KTEST_EXPECT_EQ(t, run_tool("file_fault both 1 1 0"), __W_EXITCODE(2));

@@ -11,8 +11,19 @@
  * lock, so every race hands the two threads different pages for one
  * offset: the case fails every time it races, and it does not pass
  * without racing (a floor of races, tried for up to 20 s on a busy host).
+ *
+ * fault_read_truncate_race is the same race from user space, on three
+ * CPUs (user/bin/pc_race.c): two processes fault the same offsets of a
+ * file through their MAP_SHARED mappings and read() them while a third
+ * truncates the file to holes and pwrite()s each round's number; the
+ * faulters' mappings and reads must show it.  The races are the cache's
+ * own count (filemap_insert_races) during the runs; runs of PC_ROUNDS
+ * rounds go on until PC_FLOOR races or 20 s.  PAGECACHE_BROKEN (a faulter
+ * keeps a page the cache lost) and TRUNCATE_BROKEN (a faulter keeps the
+ * truncated page mapped) each fail it: pc_race sees stale values.
  */
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/ktest_fs.h"
 #include "kernel/fs/fs.h"
 #include "kernel/percpu.h"
 #include "kernel/sched/sched.h"
@@ -105,8 +116,40 @@ static void test_lookup_or_insert_race(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
 }
 
+#define PC_FLOOR  20                /* insert races needed for a verdict */
+#define PC_ROUNDS "150"             /* rounds of one pc_race run */
+#define PC_MAX_RUNS 40
+
+static void test_fault_read_truncate_race(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct baseline b = mark();
+	unsigned long races0 = READ_ONCE(filemap_insert_races), races = 0;
+	uint64_t end = ktime_ns() + TIME_BOUND_NS;
+	int runs = 0, failed = 0;
+	char *argv[] = { "pc_race", PC_ROUNDS, NULL };
+	while (runs < PC_MAX_RUNS && !failed && races < PC_FLOOR && (runs == 0 || ktime_ns() < end)) {
+		int st = ktest_run_program("pc_race", 2, argv);
+		if (st != 0) {
+			ktest_log("pagecache: pc_race run %d: status %#x", runs, (unsigned)st);
+			failed++;
+		}
+		runs++;
+		races = READ_ONCE(filemap_insert_races) - races0;
+	}
+	ktest_log("pagecache: pc_race: %d runs of %s rounds on %u CPUs, %lu insert races",
+		  runs, PC_ROUNDS, num_online_cpus(), races);
+	KTEST_EXPECT_EQ(t, failed, 0);
+	KTEST_EXPECT_GE(t, races, (unsigned long)PC_FLOOR);
+	expect_back(t, b);
+}
+
 static struct ktest_case pagecache_cases[] = {
 	KTEST_CASE(test_lookup_or_insert_race),
+	KTEST_CASE(test_fault_read_truncate_race),
 	{}
 };
 KTEST_SUITE(pagecache, pagecache_cases);

@@ -5,7 +5,8 @@
  *   file_fault shared|private PROCS SECONDS WARMUP [MIB]
  *
  * The parent makes one tmpfs file (mkstemp in /tmp, unlinked at once, so
- * nothing is left behind) of PROCS x MIB MiB (default 16).  Each of PROCS
+ * nothing is left behind) of PROCS x MIB MiB (default 4: this kernel's tmpfs
+ * holds at most 16 MiB a file and 32 MiB in all, docs/files.md).  Each of PROCS
  * forked children pins itself to its own CPU and loops: mmap its own MIB
  * of the file (MAP_SHARED or MAP_PRIVATE, at offset i x MIB), write one
  * byte to every page, munmap.  An iteration is one page touched: with
@@ -31,6 +32,7 @@
  * ordering with anything else (waitpid() orders the end).
  */
 #define _GNU_SOURCE		/* glibc: CPU_SET, sched_setaffinity */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +107,13 @@ int main(int argc, char **argv)
 
 	int shared = argc > 1 && !strcmp(argv[1], "shared");
 	int n = argc > 2 ? atoi(argv[2]) : 0, seconds = argc > 3 ? atoi(argv[3]) : 0;
-	int warmup = argc > 4 ? atoi(argv[4]) : -1, mib = argc > 5 ? atoi(argv[5]) : 16;
+	int warmup = argc > 4 ? atoi(argv[4]) : -1, mib = argc > 5 ? atoi(argv[5]) : 4;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN), page = sysconf(_SC_PAGESIZE);
 	if (argc < 5 || argc > 6 || (!shared && strcmp(argv[1], "private")) || n < 1 ||
 	    n > MAX_PROCS || n > cpus || seconds < 1 || seconds > MAX_WINDOWS || warmup < 0 ||
 	    mib < 1 || mib > 1024) {
 		printf("usage: file_fault shared|private PROCS SECONDS WARMUP [MIB]\n"
-		       "  PROCS 1..%ld (one a CPU), SECONDS 1..%d, WARMUP 0.., MIB 1..1024 (default 16)\n",
+		       "  PROCS 1..%ld (one a CPU), SECONDS 1..%d, WARMUP 0.., MIB 1..1024 (default 4)\n",
 		       cpus < MAX_PROCS ? cpus : MAX_PROCS, MAX_WINDOWS);
 		return 2;
 	}
@@ -119,9 +121,13 @@ int main(int argc, char **argv)
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int fd = mkstemp(path);
-	if (sh == MAP_FAILED || fd < 0 || unlink(path) != 0 ||
-	    ftruncate(fd, (off_t)(region * (unsigned long)n)) != 0) {
-		printf("file_fault: setting up the file or the counters failed\n");
+	if (sh == MAP_FAILED || fd < 0 || unlink(path) != 0) {
+		printf("file_fault: mmap of the counters, mkstemp or unlink failed (errno %d)\n", errno);
+		return 3;
+	}
+	if (ftruncate(fd, (off_t)(region * (unsigned long)n)) != 0) {
+		printf("file_fault: a %lu MiB file: ftruncate failed (errno %d: EFBIG or ENOSPC is the file system's limit)\n",
+		       region * (unsigned long)n >> 20, errno);
 		return 3;
 	}
 	for (int i = 0; i < n; i++) {
