@@ -144,16 +144,9 @@ int main(int argc, char **argv)
 	pb_pin(0);
 	sleep((unsigned)warmup);
 
-	unsigned long c0 = total(n), prev = c0;
-	long t0 = pb_now_ms(), tprev = t0;
-	for (int k = 0; k < seconds && !stopping(); k++) {
-		sleep(1);
-		unsigned long c = total(n);
-		long tk = pb_now_ms();
-		win[k] = (c - prev) * 1000ul / (unsigned long)(tk > tprev ? tk - tprev : 1);
-		prev = c;
-		tprev = tk;
-	}
+	unsigned long lo, hi;
+	long ms;
+	unsigned long sum = pb_windows(total, n, seconds, win, &ms, &lo, &hi);
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 	int failed = n < (argc > 2 ? atoi(argv[2]) : 0);
 	for (int i = 0; i < n; i++) {
@@ -166,14 +159,8 @@ int main(int argc, char **argv)
 		printf("file_fault: a child's mmap, munmap or pinning failed, or it did not exit 0\n");
 		return 4;
 	}
-	unsigned long lo = win[0], hi = win[0];
-	for (int k = 1; k < seconds; k++) {
-		lo = win[k] < lo ? win[k] : lo;
-		hi = win[k] > hi ? win[k] : hi;
-	}
-	long ms = tprev - t0 > 0 ? tprev - t0 : 1;
 	pb_report("file_fault_procs", shared ? "pages_per_s_shared" : "pages_per_s_private", n,
-		  "pages/s", (prev - c0) * 1000ul / (unsigned long)ms, lo, hi, seconds);
+		  "pages/s", sum * 1000ul / (unsigned long)ms, lo, hi, seconds);
 	close(fd);
 	munmap(sh, sizeof(*sh));
 	return 0;

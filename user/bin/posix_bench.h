@@ -1,7 +1,8 @@
 /*
- * posix_bench.h - what the outside-style benchmark programs (pipe_bw.c,
- * file_fault.c, shm_fork.c) share: pinning to the i-th allowed CPU, a
- * millisecond clock, min/median/max of a few runs, and the report (a
+ * posix_bench.h - what the outside-style benchmark programs (scale.c,
+ * pipe_bw.c, file_fault.c, shm_fork.c, pc_race.c) share: pinning to the i-th allowed CPU, a
+ * millisecond clock, per-second sampling of a running count, min/median/max
+ * of a few runs, and the report (a
  * RESULT line on stdout everywhere; under this kernel's libc also a BENCH
  * line through bench_report(), the benchmark channel `make bench`
  * collects).  Plain POSIX plus glibc's affinity calls, so the programs
@@ -15,6 +16,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __KERNEL_LAB_LIBC__
 #include <kcalls.h>
 #endif
@@ -41,6 +43,36 @@ static inline long pb_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000l + ts.tv_nsec / 1000000l;
+}
+
+/*
+ * pb_windows() - sample a running count once a second for @seconds
+ * seconds: @win[k] is the k-th second's rate (per second), *@lo and *@hi
+ * the slowest and fastest, *@ms the whole window's length.  @total(@n)
+ * reads the count.  Return: the count's growth over the whole window.
+ */
+static inline unsigned long pb_windows(unsigned long (*total)(int), int n, int seconds,
+				       unsigned long *win, long *ms, unsigned long *lo,
+				       unsigned long *hi)
+{
+	unsigned long c0 = total(n), prev = c0;
+	long t0 = pb_now_ms(), tprev = t0;
+
+	for (int k = 0; k < seconds; k++) {
+		sleep(1);
+		unsigned long c = total(n);
+		long tk = pb_now_ms();
+		win[k] = (c - prev) * 1000ul / (unsigned long)(tk > tprev ? tk - tprev : 1);
+		prev = c;
+		tprev = tk;
+	}
+	*lo = *hi = win[0];
+	for (int k = 1; k < seconds; k++) {
+		*lo = win[k] < *lo ? win[k] : *lo;
+		*hi = win[k] > *hi ? win[k] : *hi;
+	}
+	*ms = tprev - t0 > 0 ? tprev - t0 : 1;
+	return prev - c0;
 }
 
 /* Sort v[0..n) (n is small) and give its median, min and max. */

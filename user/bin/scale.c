@@ -33,7 +33,8 @@
  * under Linux in the same QEMU.  Only calls both libcs have; the one
  * difference (bench_report) is under __KERNEL_LAB_LIBC__, which this
  * libc's sys/types.h defines (__linux__ cannot tell them apart: user code
- * is compiled by the host's Linux gcc).  No floating point: this libc's
+ * is compiled by the host's Linux gcc).  Pinning, the clock and the
+ * per-second sampling are posix_bench.h's.  No floating point: this libc's
  * printf has none and user code here is built -mgeneral-regs-only.
  */
 #define _GNU_SOURCE		/* glibc: CPU_SET, sched_setaffinity */
@@ -45,9 +46,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __KERNEL_LAB_LIBC__
-#include <kcalls.h>
-#endif
+#include "posix_bench.h"
 
 #define PAGE         4096ul
 #define MAX_THREADS  64
@@ -87,22 +86,6 @@ static void count(struct counter *c, unsigned long k)
 static int stopping(void)
 {
 	return __atomic_load_n(&stop, __ATOMIC_RELAXED);
-}
-
-/* Pin the calling thread to the i-th CPU (from 0) the process may use. */
-static int pin(int i)
-{
-	cpu_set_t allowed, one;
-
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
-		return -1;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &allowed) && i-- == 0) {
-			CPU_ZERO(&one);
-			CPU_SET(cpu, &one);
-			return sched_setaffinity(0, sizeof(one), &one) == 0 ? cpu : -1;
-		}
-	return -1;
 }
 
 static void *map(unsigned long len)
@@ -158,7 +141,7 @@ static void *worker(void *arg)
 	struct counter *c = arg;
 	int err;
 
-	c->cpu = pin((int)(c - counters));
+	c->cpu = pb_pin((int)(c - counters));
 	__atomic_fetch_add(&ready, 1, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&go, __ATOMIC_RELAXED))
 		sched_yield();
@@ -175,13 +158,6 @@ static void *worker(void *arg)
 		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000l + ts.tv_nsec / 1000000l;
 }
 
 static unsigned long total(int n)
@@ -231,18 +207,9 @@ int main(int argc, char **argv)
 	__atomic_store_n(&go, 1, __ATOMIC_RELAXED);
 	sleep((unsigned)warmup);
 
-	unsigned long c0 = total(n), prev = c0;
-	long t0 = now_ms(), tprev = t0;
-	for (int k = 0; k < seconds; k++) {
-		sleep(1);
-		unsigned long c = total(n);
-		long tk = now_ms();
-		win[k] = (c - prev) * 1000ul / (unsigned long)(tk > tprev ? tk - tprev : 1);
-		prev = c;
-		tprev = tk;
-	}
-	unsigned long sum = prev - c0;
-	long ms = tprev - t0 > 0 ? tprev - t0 : 1;
+	unsigned long lo, hi;
+	long ms;
+	unsigned long sum = pb_windows(total, n, seconds, win, &ms, &lo, &hi);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	int failed = 0;
 	for (int i = 0; i < n; i++) {
@@ -254,11 +221,6 @@ int main(int argc, char **argv)
 		return 4;
 	}
 
-	unsigned long lo = win[0], hi = win[0];
-	for (int k = 1; k < seconds; k++) {
-		lo = win[k] < lo ? win[k] : lo;
-		hi = win[k] > hi ? win[k] : hi;
-	}
 	unsigned long per_sec = sum * 1000ul / (unsigned long)ms;
 	printf("RESULT test=%s threads=%d total=%lu ms=%ld per_sec=%lu per_sec_per_thread=%lu "
 	       "min_per_sec=%lu max_per_sec=%lu windows=%d\n",
