@@ -14,13 +14,14 @@
  *
  * fault_read_truncate_race is the same race from user space, on three
  * CPUs (user/bin/pc_race.c): two processes fault the same offsets of a
- * file through their MAP_SHARED mappings and read() them while a third
- * truncates the file to holes and pwrite()s each round's number; the
- * faulters' mappings and reads must show it.  The races are the cache's
- * own count (filemap_insert_races) during the runs; runs of PC_ROUNDS
- * rounds go on until PC_FLOOR races or 20 s.  PAGECACHE_BROKEN (a faulter
- * keeps a page the cache lost) and TRUNCATE_BROKEN (a faulter keeps the
- * truncated page mapped) each fail it: pc_race sees stale values.
+ * file through their MAP_SHARED mappings and read() them while a third,
+ * at the same signal, truncates the file to nothing, grows it back to
+ * holes and pwrite()s the round's number into each page; after a barrier
+ * the faulters' mappings and reads must show it.  The races are the
+ * cache's own count (filemap_insert_races) during the runs; runs of
+ * PC_ROUNDS rounds go on until PC_FLOOR races or 20 s.  PAGECACHE_BROKEN
+ * (a faulter keeps a page the cache lost) and TRUNCATE_BROKEN (a faulter
+ * keeps a truncated page mapped) each fail it: pc_race sees stale values.
  */
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/ktest_fs.h"
@@ -116,7 +117,7 @@ static void test_lookup_or_insert_race(struct ktest *t)
 	KTEST_EXPECT_EQ(t, ktest_heap_bytes(), heap);
 }
 
-#define PC_FLOOR  20                /* insert races needed for a verdict */
+#define PC_FLOOR  50                /* insert races needed for a verdict */
 #define PC_ROUNDS "150"             /* rounds of one pc_race run */
 #define PC_MAX_RUNS 40
 

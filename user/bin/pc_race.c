@@ -3,30 +3,34 @@
  * `pagecache`, tests/kernel/pagecache.c, which counts the races).
  *
  * One tmpfs file of PAGES pages; three processes, each pinned to its own
- * CPU (with two CPUs the second faulter shares one with the first):
+ * CPU (with two CPUs the second faulter shares one with the first).  In
+ * every round, from one start signal:
  *
- *   faulters A, B  each maps the file MAP_SHARED (read-only) once; in
- *                  every round, at the start signal, reads word 0 of each
- *                  page through its mapping (a read fault on a hole:
- *                  lookup-or-insert of a zeroed page) and with pread()
- *   truncater C    before the round: ftruncate(0) (every page leaves the
- *                  cache and every mapping: zapped), ftruncate(PAGES) (the
- *                  file is holes again); at the start signal, pwrite()s
- *                  the round's number into word 0 of each page (an insert
- *                  of its own)
+ *   truncater C    ftruncate(0) (every page leaves the cache and every
+ *                  mapping), ftruncate(PAGES pages) (holes again), then
+ *                  pwrite()s the round's number into word 0 of each page
+ *                  (an insert of its own)
+ *   faulters A, B  each reads word 0 of each page through its own
+ *                  MAP_SHARED mapping (a read fault: lookup-or-insert of
+ *                  a zeroed page, racing with the truncate and the other
+ *                  two inserts) and with pread()
  *
- * So A's fault, B's fault and C's write race to insert one page at each
- * offset, in the same order.  The protocol (mm/filemap.c: lookup, then
- * insert with a recheck under the lock) gives all three the same page.
- * After the round's second barrier, A and B check each page through their
- * mapping and through pread(): both must show the round's number.  A
- * stale value is the bug:
+ * A faulter reads its mapping through the kernel (pwrite() from the
+ * mapping into a scratch file), so a page past the end of the truncated
+ * file is an EFAULT (counted as refused), not a SIGBUS.  The protocol
+ * (mm/filemap.c: lookup, then insert with a recheck under the lock; a
+ * fault rechecks the size under the PTE lock; truncate unmaps) leaves one
+ * page per offset, mapped by both faulters.  After the round's second
+ * barrier (C has written), A and B check each page through their mapping
+ * and through pread(): both must show the round's number.  A stale value
+ * is the bug:
  *
- *   PAGECACHE_BROKEN  no recheck: the loser's page stays mapped in its
- *                     process while C wrote the winner's (or the other
- *                     way round): the mapping or read() shows 0
- *   TRUNCATE_BROKEN   truncate leaves the old pages mapped: the mapping
- *                     shows the previous round's number
+ *   PAGECACHE_BROKEN  no recheck: a faulter maps a page the cache lost
+ *                     (C wrote the other one): its mapping shows 0, or
+ *                     read() does
+ *   TRUNCATE_BROKEN   truncate leaves the old pages mapped and a fault
+ *                     skips the size recheck: the mapping shows an old
+ *                     round's number
  *
  * The races themselves are counted by the cache (filemap_insert_races);
  * the kernel test reads that and sets the floor.  Exit status: 0, 1 if a
@@ -37,7 +41,7 @@
  * memory.  Arriving is a release (this process's writes, truncates and
  * checks come before), waiting an acquire of the same counter (the
  * others' come before what follows): the pair that orders C's pwrite()s
- * before A's and B's checks and their checks before C's next truncate.
+ * before A's and B's checks, and their checks before C's next truncate.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -60,6 +64,7 @@ struct control {
 	unsigned long arrived;	/* barrier arrivals, all rounds */
 	unsigned long stale[PROCS];
 	unsigned long checks;
+	unsigned long refused;	/* racing reads past the truncated end */
 };
 
 static struct control *ctl;
@@ -73,19 +78,19 @@ static void barrier(unsigned long k)
 		sched_yield();
 }
 
+/* Barriers: round r starts at 2r - 1 (C truncates) and is written at 2r. */
 static void truncater(int fd, long rounds)
 {
 	for (long r = 1; r <= rounds; r++) {
+		barrier(2 * (unsigned long)r - 1);
 		if (ftruncate(fd, 0) != 0 || ftruncate(fd, PAGES * PG) != 0)
 			_exit(5);
-		barrier(3 * (unsigned long)r - 2);
 		for (long k = 0; k < PAGES; k++) {
 			uint64_t v = (uint64_t)r;
 			if (pwrite(fd, &v, sizeof(v), k * PG) != sizeof(v))
 				_exit(6);
 		}
-		barrier(3 * (unsigned long)r - 1);
-		barrier(3 * (unsigned long)r);		/* their checks done */
+		barrier(2 * (unsigned long)r);
 	}
 	_exit(0);
 }
@@ -93,20 +98,24 @@ static void truncater(int fd, long rounds)
 static void faulter(int who, int fd, long rounds)
 {
 	volatile uint64_t *m = mmap(NULL, PAGES * PG, PROT_READ, MAP_SHARED, fd, 0);
-	unsigned long stale = 0, checks = 0;
+	char spath[] = "/tmp/pc_race_sXXXXXX";
+	int scratch = mkstemp(spath);
+	unsigned long stale = 0, checks = 0, refused = 0;
 	uint64_t v;
-	volatile uint64_t sink = 0;	/* keeps the racing reads */
 
-	if (m == MAP_FAILED)
+	if (m == MAP_FAILED || scratch < 0 || unlink(spath) != 0)
 		_exit(7);
 	for (long r = 1; r <= rounds; r++) {
-		barrier(3 * (unsigned long)r - 2);
+		barrier(2 * (unsigned long)r - 1);
 		for (long k = 0; k < PAGES; k++) {
-			sink += m[k * PG / 8];			/* the racing fault */
-			if (pread(fd, &v, sizeof(v), k * PG) == sizeof(v))
-				sink += v;
+			/* The racing fault, taken by the kernel's copy: EFAULT
+			 * past the end of the file while C has it truncated. */
+			if (pwrite(scratch, (const void *)&m[k * PG / 8], sizeof(v), 0) != sizeof(v))
+				refused++;
+			if (pread(fd, &v, sizeof(v), k * PG) < 0)
+				_exit(8);
 		}
-		barrier(3 * (unsigned long)r - 1);
+		barrier(2 * (unsigned long)r);
 		for (long k = 0; k < PAGES; k++) {
 			v = 0;
 			if (m[k * PG / 8] != (uint64_t)r)
@@ -115,10 +124,11 @@ static void faulter(int who, int fd, long rounds)
 				stale++;
 			checks += 2;
 		}
-		barrier(3 * (unsigned long)r);
 	}
 	__atomic_fetch_add(&ctl->stale[who], stale, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ctl->checks, checks, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ctl->refused, refused, __ATOMIC_RELAXED);
+	close(scratch);
 	_exit(0);
 }
 
@@ -168,8 +178,8 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	unsigned long stale = ctl->stale[0] + ctl->stale[1];
-	printf("pc_race: %ld rounds, %lu checks, %lu stale (A %lu, B %lu)\n", rounds, ctl->checks,
-	       stale, ctl->stale[0], ctl->stale[1]);
+	printf("pc_race: %ld rounds, %lu checks, %lu stale (A %lu, B %lu), %lu racing reads refused\n",
+	       rounds, ctl->checks, stale, ctl->stale[0], ctl->stale[1], ctl->refused);
 	munmap(ctl, sizeof(*ctl));
 	return failed ? 4 : stale ? 1 : 0;
 }
