@@ -35,7 +35,8 @@
  * The races themselves are counted by the cache (filemap_insert_races);
  * the kernel test reads that and sets the floor.  Exit status: 0, 1 if a
  * check saw a stale value (the count is printed), 2 usage, 3 setup, 4 a
- * child failed.
+ * process failed or died (the others are told to stop: a dead peer must
+ * not leave them waiting at a barrier for ever).
  *
  * The three meet at barriers: a counter in MAP_SHARED|MAP_ANONYMOUS
  * memory.  Arriving is a release (this process's writes, truncates and
@@ -65,17 +66,33 @@ struct control {
 	unsigned long stale[PROCS];
 	unsigned long checks;
 	unsigned long refused;	/* racing reads past the truncated end */
+	int abort;		/* a process ended early: the others stop */
 };
 
 static struct control *ctl;
 
+#define BARRIER_MS 30000	/* a barrier not met in 30 s: a peer is gone */
+
 static void barrier(unsigned long k)
 {
+	long t0 = pb_now_ms();
+
 	/* Release: pairs with the others' acquire below. */
 	__atomic_fetch_add(&ctl->arrived, 1, __ATOMIC_RELEASE);
 	/* Acquire: pairs with every other process's release above. */
-	while (__atomic_load_n(&ctl->arrived, __ATOMIC_ACQUIRE) < k * PROCS)
+	for (unsigned long spins = 1;
+	     __atomic_load_n(&ctl->arrived, __ATOMIC_ACQUIRE) < k * PROCS; spins++) {
+		/* A peer that died (a broken kernel may kill one) would leave
+		 * us here for ever: the parent raises abort, and a wait that
+		 * outlasts BARRIER_MS gives up by itself. */
+		if (__atomic_load_n(&ctl->abort, __ATOMIC_RELAXED))
+			_exit(9);
+		if (spins % 1024 == 0 && pb_now_ms() - t0 > BARRIER_MS) {
+			__atomic_store_n(&ctl->abort, 1, __ATOMIC_RELAXED);
+			_exit(10);
+		}
 		sched_yield();
+	}
 }
 
 /* Barriers: round r starts at 2r - 1 (C truncates) and is written at 2r. */
@@ -169,10 +186,17 @@ int main(int argc, char **argv)
 			return 4;
 		}
 	}
+	/* Reap in the order they end: the first to end badly aborts the others. */
 	for (int i = 0; i < PROCS; i++) {
 		int st = -1;
-		if (waitpid(pids[i], &st, 0) != pids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			printf("pc_race: process %d status %#x\n", i, st);
+		pid_t pid = waitpid(-1, &st, 0);
+		if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			int who = 0;
+			while (who < PROCS && pids[who] != pid)
+				who++;
+			printf("pc_race: %s ended with status %#x\n",
+			       who == 0 ? "faulter A" : who == 1 ? "faulter B" : "truncater C", st);
+			__atomic_store_n(&ctl->abort, 1, __ATOMIC_RELAXED);
 			failed = 1;
 		}
 	}
