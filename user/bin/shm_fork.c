@@ -32,6 +32,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
 		printf("shm_fork: mmap MAP_SHARED|MAP_ANONYMOUS failed\n");
 		return 3;
 	}
+	memset(ctl, 0, sizeof(*ctl));	/* faulted in before the fork: one page for all */
 	long t0 = pb_now_ms();
 	int failed = 0, forked = 0;
 	for (int i = 0; i < n; i++, forked++) {
