@@ -28,10 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	printf("exectest: line %d: check failed: %s\n", __LINE__, #cond); failed++; } } while (0)
+#define CHECKS_PROG "exectest"
+#include "checks.h"
 
 static int check_target(int argc, char **argv, char **envp)
 {

@@ -38,14 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failed;
-
-#define CHECK(cond) do { if (!(cond)) { failed++; \
-	fprintf(stderr, "fmap_test:%d: check failed: %s (errno %d)\n", __LINE__, #cond, errno); } } while (0)
-#define FAILS(call, e) do { errno = 0; long __r = (long)(call); \
-	if (__r != -1 || errno != (e)) { failed++; \
-	fprintf(stderr, "fmap_test:%d: %s: got %ld errno %d, wanted -1 errno %d\n", \
-		__LINE__, #call, __r, errno, (e)); } } while (0)
+#define CHECKS_PROG "fmap_test"
+#include "checks.h"
 
 #define PG 4096
 

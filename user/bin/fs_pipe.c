@@ -17,16 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#define CHECKS_PROG "fs_pipe"
+#include "checks.h"
+
 #define STREAM (96 * 1024)
 #define RECORD 64
 #define RECORDS 200
 #define WRITERS 3
 
 static int fds[2];
-static int failed;
-
-#define CHECK(cond) do { if (!(cond)) { failed++; \
-	fprintf(stderr, "fs_pipe:%d: check failed: %s (errno %d)\n", __LINE__, #cond, errno); } } while (0)
 
 static void run_on_other_cpu(void)
 {

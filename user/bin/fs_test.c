@@ -17,15 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failed;
-
-#define CHECK(cond) do { if (!(cond)) { failed++; \
-	fprintf(stderr, "fs_test:%d: check failed: %s (errno %d)\n", __LINE__, #cond, errno); } } while (0)
-/* A call that must fail with error @e. */
-#define FAILS(call, e) do { errno = 0; long __r = (long)(call); \
-	if (__r != -1 || errno != (e)) { failed++; \
-	fprintf(stderr, "fs_test:%d: %s: got %ld errno %d, wanted -1 errno %d\n", \
-		__LINE__, #call, __r, errno, (e)); } } while (0)
+#define CHECKS_PROG "fs_test"
+#include "checks.h"
 
 /* Read through volatiles, so the compiler cannot see (and warn about)
  * what the kernel is meant to refuse. */

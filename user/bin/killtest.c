@@ -37,10 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	printf("killtest: line %d: check failed: %s\n", __LINE__, #cond); failed++; } } while (0)
+#define CHECKS_PROG "killtest"
+#include "checks.h"
 
 static int start(const char *name, const char *a1, const char *a2)
 {
