@@ -31,6 +31,7 @@
 #include "kernel/proc/process.h"
 #include "bench/kernel/bench.h"
 #include "mm/kmalloc.h"
+#include "mm/page.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "asm/arch.h"
@@ -94,6 +95,9 @@ __attribute__((noreturn)) void kmain(uint32_t magic, uint32_t mbi)
 	banner();
 	const char *spec = params_get_ktest();
 	if (spec) {
+		/* The race tests catch a stale reader of a freed page by the
+		 * poison it reads (docs/gup.md): tests poison unless told not to. */
+		page_poison_default(true);
 		/* In a thread of their own: a guarded stack, like any thread.
 		 * Pinned to the boot CPU, where the cases expect to run (an
 		 * idle CPU would otherwise pull it away while it is queued). */

@@ -141,7 +141,8 @@ void page_ref_get_n(struct page *p, int n);
 
 /**
  * put_page() - drop a reference; the last one poisons the page's data
- * (PAGE_DATA_POISON) and gives it back to the allocator.
+ * (PAGE_DATA_POISON, when page_poison is on) and gives it back to the
+ * allocator.
  * Context: any but NMI; never on a page table, slab or kmalloc page.
  */
 void put_page(struct page *p);
@@ -151,6 +152,19 @@ void unpin_page(struct page *p);
 /* The byte freed user pages are filled with, so that a reader of a freed
  * page (a stale GUP result) sees it rather than someone else's data. */
 #define PAGE_DATA_POISON 0x6b
+
+/*
+ * page_poison (the command line's page_poison=0|1): whether put_page()
+ * fills freed pages with PAGE_DATA_POISON.  Off by default, as in Linux;
+ * on in test boots (kmain calls page_poison_default(true) before the
+ * tests, unless the command line said otherwise).
+ */
+/** page_poison_enabled() - is put_page() poisoning freed pages? */
+bool page_poison_enabled(void);
+/** page_poison_default() - switch poisoning to @on unless page_poison= was given. */
+void page_poison_default(bool on);
+/** page_poison_set() - switch poisoning (a test that needs it); returns the old state. */
+bool page_poison_set(bool on);
 
 /* Debug counters (never reset; tests compare before and after):
  *   page_ref_on_free       references taken on a page with count zero

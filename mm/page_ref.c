@@ -13,10 +13,53 @@
 #include "mm/pmm.h"
 #include "kernel/printk.h"
 #include "lib/string.h"
+#include "kernel/params.h"
+#include "kernel/errno.h"
 
 uint64_t page_ref_on_free, page_ref_underflow, page_alloc_bad_count, page_free_referenced;
 uint64_t page_ref_frees;
 uint64_t page_ref_saturated;
+
+/*
+ * Poisoning freed user pages costs a 4 KiB write per page freed: under TCG
+ * it made munmap of a touched range as slow per page as the faults that
+ * filled it, with mmap_lock held (for read) throughout, and so the other
+ * thread's mmap waited on it (docs/performance.md, finding 7).  Linux
+ * ships it off (page_poison=, init_on_free=); so does this kernel, except
+ * in test boots, whose race tests detect a stale reader by the poison.
+ * -1: not given on the command line, the boot decides (page_poison_default).
+ */
+static int page_poison = -1;
+
+static int set_page_poison(const char *v)
+{
+	bool on;
+	if (param_parse_switch(v, &on))
+		return -EINVAL;
+	WRITE_ONCE(page_poison, on);
+	return 0;
+}
+KERNEL_PARAM(page_poison, "page_poison", "0|1",
+	     "fill freed user pages with 0x6b (default: 1 in test boots, 0 otherwise, as Linux)",
+	     set_page_poison);
+
+void page_poison_default(bool on)
+{
+	if (READ_ONCE(page_poison) < 0)
+		WRITE_ONCE(page_poison, on);
+}
+
+bool page_poison_enabled(void)
+{
+	return READ_ONCE(page_poison) == 1;
+}
+
+bool page_poison_set(bool on)
+{
+	bool was = page_poison_enabled();
+	WRITE_ONCE(page_poison, on);
+	return was;
+}
 
 static void report_once(uint64_t *counter, const char *what, const struct page *p, int count)
 {
@@ -47,9 +90,10 @@ static void put_page_n(struct page *p, int n)
 		return;
 	}
 	/* The last reference: nobody maps it (zap put the mapping's reference
-	 * after the TLB flush) and nobody holds it.  Poison it, so that a
-	 * stale user of the frame reads the poison, then free it. */
-	memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
+	 * after the TLB flush) and nobody holds it.  Poison it (page_poison=1),
+	 * so that a stale user of the frame reads the poison, then free it. */
+	if (page_poison_enabled())
+		memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
 	__atomic_fetch_add(&page_ref_frees, 1, __ATOMIC_RELAXED);
 	/* A kernel block its owner already freed (free_pages() found our
 	 * transient reference) goes back whole, at its own order.  Its flags

@@ -88,7 +88,8 @@ void vma_table_free(struct vma_table *t);
 /** vma_range_mapped() - is every page of [@start, @end) inside some VMA? */
 bool vma_range_mapped(struct mm_struct *mm, uintptr_t start, uintptr_t end);
 
-/** vma_get_unmapped_area() - a free gap of @len bytes at @hint if free, else searching down from the mmap base. 0 if none. */
+/** vma_get_unmapped_area() - a free gap of @len bytes at @hint if free, else searching down from the mmap base
+ * (2 MiB-aligned when @len is whole 2 MiB blocks). 0 if none. */
 uintptr_t vma_get_unmapped_area(struct mm_struct *mm, uintptr_t hint, uint64_t len);
 
 /**

@@ -276,6 +276,7 @@ static void test_pin_outlives_munmap(struct ktest *t)
 	struct mm_struct *mm = setup_mm(&frames);
 	KTEST_ASSERT_NOT_NULL(t, mm);
 	KTEST_ASSERT_EQ(t, do_mmap(mm, AREA, 2 * PAGE_SIZE, RW, ANON, -1, 0), (long)AREA);
+	bool poison_was = page_poison_set(true);   /* the poison is checked below */
 	touch(0, 0xabc);
 	touch(1, 0xdef);
 	struct page *p[2];
@@ -295,6 +296,7 @@ static void test_pin_outlives_munmap(struct ktest *t)
 	unpin_user_pages(p, 2);
 	KTEST_EXPECT_EQ(t, page_ref_frees, frees0 + 2);  /* freed at unpin */
 	KTEST_EXPECT_EQ(t, k0[1], (uint64_t)0x6b6b6b6b6b6b6b6bull);  /* and poisoned */
+	page_poison_set(poison_was);
 	KTEST_EXPECT_LE(t, free0, pmm_free_frames() + 4); /* came back (a fresh page and tables in use) */
 	teardown_mm(t, mm, frames);
 }

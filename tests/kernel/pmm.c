@@ -324,6 +324,35 @@ static void pmm_zeroed_page(struct ktest *t)
 }
 
 /*
+ * page_poison: test boots poison freed user pages (kmain's
+ * page_poison_default(true), unless the command line says page_poison=0);
+ * switched off, as in a benchmark boot, the last put_page() frees the
+ * frame and leaves its bytes alone.
+ */
+static void pmm_page_poison_switch(struct ktest *t)
+{
+	bool was = page_poison_set(false);
+	uint64_t frees0 = page_ref_frees;
+	struct page *p = alloc_page();
+	KTEST_ASSERT_NOT_NULL(t, p);
+	uint8_t *va = page_address(p);
+	memset(va, 0x11, PAGE_SIZE);
+	put_page(p);
+	KTEST_EXPECT_EQ(t, page_ref_frees, frees0 + 1);
+	KTEST_EXPECT_EQ(t, va[0], 0x11);                /* freed, not poisoned */
+	KTEST_EXPECT_EQ(t, va[PAGE_SIZE - 1], 0x11);
+	page_poison_set(true);
+	p = alloc_page();
+	KTEST_ASSERT_NOT_NULL(t, p);
+	va = page_address(p);
+	memset(va, 0x11, PAGE_SIZE);
+	put_page(p);
+	KTEST_EXPECT_EQ(t, va[0], PAGE_DATA_POISON);
+	KTEST_EXPECT_EQ(t, va[PAGE_SIZE - 1], PAGE_DATA_POISON);
+	page_poison_set(was);
+}
+
+/*
  * Reference counts: a page goes back only when the last reference goes,
  * poisoned; pins count with a bias; try-get refuses a free page; a plain get
  * on a free page is caught (counted), as is the allocator handing out a
@@ -333,6 +362,7 @@ static void pmm_page_refcounts(struct ktest *t)
 {
 	uint64_t before = pmm_free_frames(), frees0 = page_ref_frees;
 	uint64_t onfree0 = page_ref_on_free, bad0 = page_alloc_bad_count, under0 = page_ref_underflow;
+	bool poison_was = page_poison_set(true);   /* checked below, whatever the boot said */
 	struct page *p = alloc_page();
 	KTEST_ASSERT_NOT_NULL(t, p);
 	uint8_t *va = page_address(p);
@@ -356,6 +386,7 @@ static void pmm_page_refcounts(struct ktest *t)
 	KTEST_EXPECT_EQ(t, page_ref_frees, frees0 + 1);
 	KTEST_EXPECT_EQ(t, va[0], PAGE_DATA_POISON);
 	KTEST_EXPECT_EQ(t, va[PAGE_SIZE - 1], PAGE_DATA_POISON);
+	page_poison_set(poison_was);
 	KTEST_EXPECT_EQ(t, page_ref_count(p), 0);
 	KTEST_EXPECT_FALSE(t, try_get_page(p));
 	KTEST_EXPECT_FALSE(t, try_pin_page(p));
@@ -414,6 +445,7 @@ static struct ktest_case pmm_cases[] = {
 	KTEST_CASE(pmm_patterns),
 	KTEST_CASE(pmm_zeroed_page),
 	KTEST_CASE(pmm_page_refcounts),
+	KTEST_CASE(pmm_page_poison_switch),
 	KTEST_CASE(pmm_free_waits_for_transient_reference),
 	{}
 };
