@@ -88,10 +88,11 @@ static void gp_maybe_start(void)
 {
 	if (!gp_wanted || (gp_seq & 1))
 		return;
-	gp_wanted = false;
+	WRITE_ONCE(gp_wanted, false);   /* read locklessly by gp_request() */
 	/* The start time first, then the gp_seq that publishes the period:
 	 * the stall detector reads them locklessly in the other order
-	 * (rcu_gp_age_ns). */
+	 * (rcu_gp_age_ns).  The same smp_wmb() orders the clear of gp_wanted
+	 * above before gp_seq: pairs with gp_request()'s smp_rmb(). */
 	WRITE_ONCE(gp_start_ns, ktime_ns());
 	smp_wmb();
 	WRITE_ONCE(gp_seq, gp_seq + 1);
@@ -136,9 +137,21 @@ static void gp_maybe_end(void)
 
 static void gp_request(void)
 {
+	/* Already wanted: skip the lock.  Without this, every call_rcu()
+	 * while callbacks waited took rcu_gp_lock, one line for all CPUs.
+	 * Pairing: gp_maybe_start() clears gp_wanted, then smp_wmb(), then
+	 * advances gp_seq; our caller (advance_callbacks(): seq_snap() or
+	 * seq_done()) read gp_seq, then smp_rmb() below, then gp_wanted.  So
+	 * a set flag we read was set after the start of every period whose
+	 * gp_seq we read: the period that consumes it starts after our read,
+	 * hence after the snapshot our callbacks wait on, and ends late
+	 * enough for them.  A clear flag takes the lock as before. */
+	smp_rmb();
+	if (READ_ONCE(gp_wanted))
+		return;
 	unsigned long flags;
 	spin_lock_irqsave(&rcu_gp_lock, flags);
-	gp_wanted = true;
+	WRITE_ONCE(gp_wanted, true);
 	gp_maybe_start();
 	gp_maybe_end();     /* RCU_BROKEN ends it at once */
 	spin_unlock_irqrestore(&rcu_gp_lock, flags);
@@ -241,10 +254,17 @@ void call_rcu_sized(struct rcu_head *head, rcu_callback_t func, size_t bytes)
 	uint64_t b = __atomic_add_fetch(&bytes_waiting, bytes, __ATOMIC_RELAXED);
 	if (b > READ_ONCE(bytes_peak))
 		WRITE_ONCE(bytes_peak, b);
-	bool wake = READ_ONCE(rcu_ready) && advance_callbacks(rc);
+	/* Advance, but leave waking rcu/N to the tick (rcu_tick()), which
+	 * wakes it when `done` holds anything: one batch a tick, as Linux runs
+	 * ready callbacks from the tick's softirq.  Woken from here, rcu/N
+	 * was switched to after nearly every call_rcu() of an mmap/munmap
+	 * loop (kfree_rcu of VMAs and tables: about 20,000 switches in 4 s
+	 * at 2 vCPUs), and its kfree()s fought the other CPU's kmalloc()s for
+	 * the heap lock (docs/performance.md, finding 10).  A callback waits
+	 * at most one tick longer; a grace period takes ticks anyway. */
+	if (READ_ONCE(rcu_ready))
+		advance_callbacks(rc);
 	local_irq_restore(flags);
-	if (wake)
-		wake_up(&rc->cb_wq);
 }
 
 void call_rcu(struct rcu_head *head, rcu_callback_t func)
@@ -327,7 +347,9 @@ void rcu_tick(bool quiescent)
 	struct rcu_cpu *rc = &rcu_cpus[cpu];
 	if (quiescent)
 		rcu_qs();
-	if (rc->cb_thread && advance_callbacks(rc))
+	/* `done` may also have been filled by call_rcu_sized() since the
+	 * last tick, which does not wake rcu/N itself. */
+	if (rc->cb_thread && (advance_callbacks(rc) || rc->done))
 		wake_up(&rc->cb_wq);
 	/* The stall detector: one CPU watches the grace period's age. */
 	unsigned long s;
