@@ -50,11 +50,11 @@ static void zap_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void *pr
 				WRITE_ONCE(*pte, 0);
 				where[n] = addr;
 				batch[n++] = phys_to_page(entry_addr(old));
-				mm_rss_add(tlb->mm, -1);
-				tlb_note_range(tlb, addr, addr + PAGE_SIZE);
 			}
 		}
 		spin_unlock(ptl);
+		if (n)
+			mm_rss_add(tlb->mm, -(long)n);
 		/* Each page with the address it was mapped at: the gathered
 		 * range is what the flush invalidates (page by page up to the
 		 * ceiling, mm/tlb.c), so it must be exactly the pages zapped. */

@@ -164,12 +164,10 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 		flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end, PAGE_SIZE, tlb->freed_tables);
 	/* The mappings' references, now that no TLB can reach the pages: a
 	 * page pinned by GUP stays until its pin goes too. */
-	for (unsigned i = 0; i < tlb->nr_pages; i++)
-		put_page(tlb->pages[i]);
+	put_pages(tlb->pages, tlb->nr_pages);
 	tlb->nr_pages = 0;
 	for (struct gather_batch *b = tlb->batches; b; b = b->next) {
-		for (unsigned long i = 0; i < b->nr; i++)
-			put_page(b->pages[i]);
+		put_pages(b->pages, (unsigned)b->nr);
 		b->nr = 0;
 	}
 	free_gathered_tables(tlb);

@@ -146,6 +146,12 @@ void page_ref_get_n(struct page *p, int n);
  * Context: any but NMI; never on a page table, slab or kmalloc page.
  */
 void put_page(struct page *p);
+/**
+ * put_pages() - put_page() of each of @n pages; the ones whose last reference
+ * goes are freed together (one free-list lock hold, one update of the free
+ * count): the mmu_gather's release of a zapped range.
+ */
+void put_pages(struct page *const *pages, unsigned n);
 /** unpin_page() - drop a pin taken by try_pin_page() (GUP_PIN_COUNTING_BIAS references). */
 void unpin_page(struct page *p);
 

@@ -104,4 +104,37 @@ static void put_page_n(struct page *p, int n)
 }
 
 void put_page(struct page *p) { put_page_n(p, 1); }
+
+void put_pages(struct page *const *pages, unsigned n)
+{
+	struct list_head freed = LIST_HEAD_INIT(freed);
+	uint64_t nfreed = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct page *p = pages[i];
+		int c = atomic_sub_return(1, &p->refcount);
+		if (c > 0)
+			continue;
+		if (c < 0 || (p->flags & PG_buddy)) {
+			report_once(&page_ref_underflow, "put_page on a free page", p, c);
+			continue;
+		}
+		/* As put_page_n(): nobody maps or holds it any more. */
+		if (page_poison_enabled())
+			memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
+		nfreed++;
+		if (p->flags & PG_free_deferred) {
+			/* A kernel block found by a transient reference: back
+			 * at its own order (see put_page_n()). */
+			free_pages_released(p, p->order);
+			continue;
+		}
+		list_add_tail(&p->lru, &freed);
+	}
+	/* One shared counter write and one lock hold for the whole batch: per
+	 * page, both bounced between two CPUs unmapping at once. */
+	if (nfreed)
+		__atomic_fetch_add(&page_ref_frees, nfreed, __ATOMIC_RELAXED);
+	if (!list_empty(&freed))
+		free_pages_released_list(&freed);
+}
 void unpin_page(struct page *p) { put_page_n(p, GUP_PIN_COUNTING_BIAS); }

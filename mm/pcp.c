@@ -101,6 +101,27 @@ void pcp_free(struct page *p)
 	local_irq_restore(flags);
 }
 
+void pcp_free_list(struct list_head *frames)
+{
+	unsigned long flags;
+	local_irq_save(flags);
+	struct pcp_list *l = pcp_of(smp_processor_id());
+	spin_lock(&l->lock);
+	while (!list_empty(frames)) {
+		struct page *p = list_first_entry(frames, struct page, lru);
+		list_del(&p->lru);
+		p->flags = 0;
+		list_add(&p->lru, &l->frames);
+		WRITE_ONCE(l->count, l->count + 1);
+		if (l->count > PCP_HIGH) {
+			pmm_give_batch(&l->frames, PCP_BATCH);
+			WRITE_ONCE(l->count, l->count - PCP_BATCH);
+		}
+	}
+	spin_unlock(&l->lock);
+	local_irq_restore(flags);
+}
+
 uint64_t pcp_frames(void)
 {
 	uint64_t n = 0;

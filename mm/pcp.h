@@ -21,6 +21,8 @@
 struct page *pcp_alloc(void);
 /** pcp_free() - put a free frame (count zero) on this CPU's list; trims it to the buddy. */
 void pcp_free(struct page *p);
+/** pcp_free_list() - pcp_free() of every frame on @frames (linked by lru), under one hold of the list's lock. */
+void pcp_free_list(struct list_head *frames);
 /** pcp_frames() - frames on all the lists (free, but not in the buddy). */
 uint64_t pcp_frames(void);
 /** pcp_drain_all() - give every CPU's list back to the buddy (tests, OOM, switching off). */

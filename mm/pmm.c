@@ -249,6 +249,28 @@ void free_pages_released(struct page *p, unsigned order)
 	spin_unlock_irqrestore(&zone_lock, flags);
 }
 
+void free_pages_released_list(struct list_head *pages)
+{
+	struct page *p;
+	list_for_each_entry(p, pages, lru) {
+		check_block(p, 0);
+		WRITE_ONCE(p->flags, p->flags & ~PG_free_deferred);
+		atomic_set(&p->refcount, 0);
+	}
+	if (READ_ONCE(pcp_enabled)) {
+		pcp_free_list(pages);
+		return;
+	}
+	unsigned long flags;
+	spin_lock_irqsave(&zone_lock, flags);
+	while (!list_empty(pages)) {
+		p = list_first_entry(pages, struct page, lru);
+		list_del(&p->lru);
+		__free_block(page_to_pfn(p), 0);
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
 void free_pages(struct page *p, unsigned order)
 {
 	check_block(p, order);

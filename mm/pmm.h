@@ -48,6 +48,9 @@ void free_pages(struct page *page, unsigned order);
  * zero (page_ref.c's last put).  Not for other callers.
  */
 void free_pages_released(struct page *page, unsigned order);
+/** free_pages_released_list() - free_pages_released(p, 0) of every page on
+ * @pages (linked by lru; emptied), taking the free list's lock once. */
+void free_pages_released_list(struct list_head *pages);
 
 /**
  * page_alloc_fail_nth() - fault injection: the @nth alloc_pages() from now
