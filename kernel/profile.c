@@ -23,6 +23,7 @@
 #include "kernel/profile.h"
 #include "kernel/cpumask.h"
 #include "kernel/errno.h"
+#include "kernel/irqflags.h"
 #include "kernel/ksyms.h"
 #include "kernel/params.h"
 #include "kernel/percpu.h"
@@ -43,6 +44,8 @@ struct profile_cpu {
 	struct profile_counts counts;
 	struct profile_user progs[PROFILE_USER_PROGS];
 	uint64_t user_other;        /* user samples of programs beyond the table */
+	struct profile_block blocks[PROFILE_BLOCK_SITES];
+	uint64_t blocks_other;      /* sleeps at places beyond the table */
 };
 
 bool profile_on;
@@ -110,6 +113,87 @@ void profile_sample(const struct trap_frame *f)
 	WRITE_ONCE(p->counts.kernel, p->counts.kernel + 1);
 }
 
+void profile_note_block(uintptr_t where, uintptr_t from)
+{
+	/* The table is this CPU's.  With IRQs off no preemption can move us
+	 * to another CPU between finding it and updating it, and the clear
+	 * (profile_clear_local(), a cross-CPU call: an interrupt here) cannot
+	 * interleave.  Readers on other CPUs read each field once (marked). */
+	unsigned long flags;
+	local_irq_save(flags);
+	struct profile_cpu *p = profile_cpu(smp_processor_id());
+	if (p) {
+		int i = 0;
+		while (i < PROFILE_BLOCK_SITES && p->blocks[i].where &&
+		       (p->blocks[i].where != where || p->blocks[i].from != from))
+			i++;
+		if (i == PROFILE_BLOCK_SITES) {
+			WRITE_ONCE(p->blocks_other, p->blocks_other + 1);
+		} else {
+			if (!p->blocks[i].where) {
+				WRITE_ONCE(p->blocks[i].from, from);
+				WRITE_ONCE(p->blocks[i].where, where);
+			}
+			WRITE_ONCE(p->blocks[i].count, p->blocks[i].count + 1);
+		}
+	}
+	local_irq_restore(flags);
+}
+
+/* Add @b's count to the entry of out[0..*have) with the same pair, or
+ * append it; @cap entries at most (the rest go to *other). */
+static void merge_block(struct profile_block *out, int *have, int cap,
+			const struct profile_block *b, uint64_t *other)
+{
+	for (int i = 0; i < *have; i++) {
+		if (out[i].where == b->where && out[i].from == b->from) {
+			out[i].count += b->count;
+			return;
+		}
+	}
+	if (*have < cap)
+		out[(*have)++] = *b;
+	else
+		*other += b->count;
+}
+
+int profile_top_blocks(struct profile_block *out, int n, uint64_t *other)
+{
+	struct profile_block all[PROFILE_BLOCK_SITES];
+	int have = 0;
+	*other = 0;
+	for (unsigned c = 0; c < NR_CPUS; c++) {
+		struct profile_cpu *p = profile_cpu(c);
+		if (!p)
+			continue;
+		*other += READ_ONCE(p->blocks_other);
+		for (int i = 0; i < PROFILE_BLOCK_SITES; i++) {
+			struct profile_block b = {
+				.where = READ_ONCE(p->blocks[i].where),
+				.from = READ_ONCE(p->blocks[i].from),
+				.count = READ_ONCE(p->blocks[i].count),
+			};
+			if (b.where && b.count)
+				merge_block(all, &have, PROFILE_BLOCK_SITES, &b, other);
+		}
+	}
+	/* Most first: a selection sort of at most 16. */
+	for (int i = 0; i < have; i++)
+		for (int k = i + 1; k < have; k++)
+			if (all[k].count > all[i].count) {
+				struct profile_block t = all[i];
+				all[i] = all[k];
+				all[k] = t;
+			}
+	if (n > have)
+		n = have;
+	for (int i = 0; i < n; i++)
+		out[i] = all[i];
+	for (int i = n; i < have; i++)
+		*other += all[i].count;
+	return n;
+}
+
 int profile_start(void)
 {
 	int err = 0;
@@ -159,6 +243,12 @@ static void profile_clear_local(void *arg)
 		WRITE_ONCE(p->progs[i].samples, 0);     /* frees the slot first */
 		memset(p->progs[i].name, 0, PROFILE_NAME_MAX);
 	}
+	for (int i = 0; i < PROFILE_BLOCK_SITES; i++) {
+		WRITE_ONCE(p->blocks[i].count, 0);
+		WRITE_ONCE(p->blocks[i].where, 0);
+		WRITE_ONCE(p->blocks[i].from, 0);
+	}
+	WRITE_ONCE(p->blocks_other, 0);
 }
 
 void profile_clear(void)

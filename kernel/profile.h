@@ -138,6 +138,34 @@ int profile_top_user(int cpu, struct profile_user *out, int n);
  */
 int profile_top_locks(struct lock_class **out, int n);
 
+/*
+ * Where threads slept.  A sample shows where a CPU was, and an idle CPU is
+ * one function, `cpu_idle_loop`, whatever it waits for.  So while profiling
+ * is on, schedule() also counts each sleep (a call made in THREAD_BLOCKED)
+ * by the two return addresses above it: the function that called
+ * schedule() and its caller (`queue_and_wait <- down_write`: a thread
+ * waiting for an rwsem as a writer).  PROFILE_BLOCK_SITES pairs per CPU,
+ * then "other".
+ */
+#define PROFILE_BLOCK_SITES 16
+
+/** struct profile_block - one place threads slept, and how often. */
+struct profile_block {
+	uintptr_t where;            /* the return address into schedule()'s caller */
+	uintptr_t from;             /* the return address into its caller */
+	uint64_t count;
+};
+
+/** profile_note_block() - count one sleep at @where (called from @from); schedule() calls it while profiling is on. */
+void profile_note_block(uintptr_t where, uintptr_t from);
+
+/**
+ * profile_top_blocks() - the @n places threads slept most often, all CPUs
+ * together, most first (at most PROFILE_BLOCK_SITES); *@other gets the
+ * sleeps that did not fit a CPU's table.  Return: how many (<= @n).
+ */
+int profile_top_blocks(struct profile_block *out, int n, uint64_t *other);
+
 /** profile_boot() - switch on if `profile=1` was on the command line. Context: kmain, after SMP. */
 void profile_boot(void);
 

@@ -7,6 +7,7 @@
  */
 #include "kernel/monitor.h"
 #include "kernel/profile.h"
+#include "kernel/ksyms.h"
 #include "kernel/cpumask.h"
 #include "kernel/errno.h"
 #include "kernel/locking/spinlock.h"
@@ -106,6 +107,30 @@ static void show_locks(void)
 			   (unsigned long long)READ_ONCE(c[i]->acquisitions), c[i]->name);
 }
 
+#define SHOW_BLOCKS 8
+
+/* Where threads slept meanwhile: the cause of the idle samples. */
+static void show_blocks(void)
+{
+	struct profile_block b[SHOW_BLOCKS];
+	uint64_t other;
+	int have = profile_top_blocks(b, SHOW_BLOCKS, &other);
+	if (!have) {
+		mon_printf("sleeps: none\n");
+		return;
+	}
+	mon_printf("threads slept (counted at schedule(), also since the last clear):\n");
+	mon_printf("  %10s  where <- called from\n", "sleeps");
+	for (int i = 0; i < have; i++) {
+		char where[64], from[64];
+		ksym_format(where, sizeof(where), b[i].where);
+		ksym_format(from, sizeof(from), b[i].from);
+		mon_printf("  %10llu  %s <- %s\n", (unsigned long long)b[i].count, where, from);
+	}
+	if (other)
+		mon_printf("  %10llu  elsewhere\n", (unsigned long long)other);
+}
+
 static int profile_show(int n)
 {
 	unsigned cpus[SHOW_CPUS], cpu;
@@ -138,6 +163,7 @@ static int profile_show(int n)
 	show_functions(top, have, ncpus, cpus, total);
 	show_user(total);
 	show_locks();
+	show_blocks();
 	return 0;
 }
 

@@ -13,7 +13,9 @@ output may precede it):
              "functions": [{"fn": .., "samples": ..}, ..],
              "user_programs": [{"name": .., "samples": ..}, ..],
              "locks": [{"class": .., "spin_cycles": .., "contended": ..,
-                        "acquired": ..}, ..]}
+                        "acquired": ..}, ..],
+             "sleeps": [{"where": .., "from": .., "count": ..}, ..],
+             "sleeps_other": ..}
                                        (after each benchmark, with profile=1)
 
 parse_log() turns them into result rows (the CSV columns of benchreport.py)
@@ -190,7 +192,8 @@ def parse_profile(obj, config: str | None = None, cpus: int | None = None,
     """One PROFILE object as a dict: name, config, cpus, accel, hz,
     samples, kernel, user, outside, functions [{fn, samples}],
     user_programs [{name, samples}], locks [{class, spin_cycles,
-    contended, acquired}].  Fields the kernel left out take the boot's
+    contended, acquired}], sleeps [{where, from, count}], sleeps_other.
+    Fields the kernel left out take the boot's
     values (or 0, or []); a wrong type raises ValueError."""
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
@@ -210,4 +213,10 @@ def parse_profile(obj, config: str | None = None, cpus: int | None = None,
                                      ("samples",))
     prof["locks"] = _entries(obj, "locks", "class",
                              ("spin_cycles", "contended", "acquired"))
+    prof["sleeps"] = _entries(obj, "sleeps", "where", ("count",))
+    for i, e in enumerate(obj.get("sleeps", [])):
+        if not isinstance(e.get("from", ""), str):
+            raise ValueError(f"sleeps[{i}].from is not a string")
+        prof["sleeps"][i]["from"] = e.get("from", "?")
+    prof["sleeps_other"] = _count(obj.get("sleeps_other", 0), "sleeps_other")
     return prof

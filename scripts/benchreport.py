@@ -184,6 +184,17 @@ def profile_markdown(p: dict) -> str:
                 for lk in p["locks"]]
     else:
         out.append("No lock class spun.")
+    out += ["", "## Where threads slept", "",
+            "Each sleep counted at `schedule()` by the function that called "
+            "it and that function's caller: why the CPUs were idle.", ""]
+    if p.get("sleeps"):
+        out += ["| sleeps | where | called from |", "| ---: | --- | --- |"]
+        out += [f"| {b['count']} | {_md_cell(b['where'])} | "
+                f"{_md_cell(b['from'])} |" for b in p["sleeps"]]
+        if p.get("sleeps_other"):
+            out.append(f"| {p['sleeps_other']} | elsewhere | |")
+    else:
+        out.append("No thread slept.")
     return "\n".join(out) + "\n"
 
 

@@ -19,6 +19,7 @@
 #include "kernel/params.h"
 #include "kernel/printk.h"
 #include "kernel/profile.h"
+#include "kernel/ksyms.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/sched/timer.h"
 #include "mm/kmalloc.h"
@@ -191,6 +192,7 @@ static void json_str(struct json_buf *j, const char *s)
 #define PROFILE_FUNCTIONS 15
 #define PROFILE_PROGRAMS 5
 #define PROFILE_LOCKS 5
+#define PROFILE_SLEEPS 5
 #define PROFILE_LINE_MAX 4096
 
 /*
@@ -198,7 +200,8 @@ static void json_str(struct json_buf *j, const char *s)
  *          "samples":..,"kernel":..,"user":..,"outside":..,
  *          "functions":[{"fn":..,"samples":..},..],
  *          "user_programs":[{"name":..,"samples":..},..],
- *          "locks":[{"class":..,"spin_cycles":..,"contended":..,"acquired":..},..]}
+ *          "locks":[{"class":..,"spin_cycles":..,"contended":..,"acquired":..},..],
+ *          "sleeps":[{"where":..,"from":..,"count":..},..],"sleeps_other":..}
  * Samples are of every CPU together, since the clear before the benchmark.
  */
 static void bench_report_profile(const char *name)
@@ -214,6 +217,9 @@ static void bench_report_profile(const char *name)
 	int nf = profile_top(-1, fns, PROFILE_FUNCTIONS);
 	int np = profile_top_user(-1, progs, PROFILE_PROGRAMS);
 	int nl = profile_top_locks(locks, PROFILE_LOCKS);
+	struct profile_block sleeps[PROFILE_SLEEPS];
+	uint64_t sleeps_other;
+	int ns = profile_top_blocks(sleeps, PROFILE_SLEEPS, &sleeps_other);
 	struct profile_counts c = profile_counts(-1);   /* last: no function exceeds it */
 	json_add(&j, "PROFILE {\"name\":\"%s\",\"config\":\"%s\",\"cpus\":%u,\"accel\":\"%s\",\"hz\":%u,"
 		 "\"samples\":%llu,\"kernel\":%llu,\"user\":%llu,\"outside\":%llu,\"functions\":[",
@@ -242,7 +248,18 @@ static void bench_report_profile(const char *name)
 			 (unsigned long long)READ_ONCE(locks[i]->contended),
 			 (unsigned long long)READ_ONCE(locks[i]->acquisitions));
 	}
-	json_add(&j, "]}\n");
+	json_add(&j, "],\"sleeps\":[");
+	for (int i = 0; i < ns; i++) {
+		char where[64], from[64];
+		ksym_format(where, sizeof(where), sleeps[i].where);
+		ksym_format(from, sizeof(from), sleeps[i].from);
+		json_add(&j, "%s{\"where\":", i ? "," : "");
+		json_str(&j, where);
+		json_add(&j, ",\"from\":");
+		json_str(&j, from);
+		json_add(&j, ",\"count\":%llu}", (unsigned long long)sleeps[i].count);
+	}
+	json_add(&j, "],\"sleeps_other\":%llu}\n", (unsigned long long)sleeps_other);
 	if (j.overflow)     /* never half a line: the collector would call it malformed */
 		pr_warn("bench: %s: PROFILE line longer than %d bytes, not printed\n", name, PROFILE_LINE_MAX);
 	else

@@ -34,6 +34,7 @@
 #include "kernel/atomic.h"
 #include "kernel/panic.h"
 #include "kernel/preempt.h"
+#include "kernel/profile.h"
 #include "kernel/printk.h"
 #include "kernel/rcu/rcu_hooks.h"
 #include "kernel/smp.h"
@@ -345,10 +346,21 @@ static void __schedule(bool preempt)
 	local_irq_restore(flags);
 }
 
-void schedule(void)
+/* The profiler's sleep sites (kernel/profile.h) are the two return
+ * addresses above schedule(), so it is never inlined; the kernel is built
+ * with frame pointers (the Makefile's CFLAGS), which is what makes the
+ * second level safe to read. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-address"
+__noinline void schedule(void)
 {
+	/* Profiling off: one load and a branch. */
+	if (profile_enabled() && READ_ONCE(current->state) == THREAD_BLOCKED)
+		profile_note_block((uintptr_t)__builtin_return_address(0),
+				   (uintptr_t)__builtin_return_address(1));
 	__schedule(false);
 }
+#pragma GCC diagnostic pop
 
 void yield(void)
 {

@@ -336,6 +336,28 @@ class Profiles(unittest.TestCase):
         # A PROFILE line names no result: the benchmark still has none.
         self.assertEqual((s.results, s.names), ([], set()))
 
+    def test_sleeps(self):
+        s = parse_log(profile_line(
+            sleeps=[{"where": "queue_and_wait+0x85", "from": "down_write+0x7b",
+                     "count": 35}], sleeps_other=2) + "\n" +
+            profile_line(sleeps="none") + "\n", "t")
+        self.assertEqual(len(s.errors), 1)          # not a list
+        p = s.profiles[0]
+        self.assertEqual(p["sleeps"], [{"where": "queue_and_wait+0x85",
+                                        "count": 35,
+                                        "from": "down_write+0x7b"}])
+        self.assertEqual(p["sleeps_other"], 2)
+        benchreport.write_profiles(self.dir, s.profiles)
+        with open(os.path.join(
+                self.dir, "profile-spinlock-rcu-ipi-vma-cpus2.md")) as f:
+            text = f.read()
+        self.assertIn("| 35 | `queue_and_wait+0x85` | `down_write+0x7b` |",
+                      text)
+        self.assertIn("| 2 | elsewhere | |", text)
+        # An older kernel's line has neither: no sleeps, no error.
+        old = parse_log(profile_line() + "\n", "t").profiles[0]
+        self.assertEqual((old["sleeps"], old["sleeps_other"]), ([], 0))
+
     def test_pages_and_links(self):
         s = parse_log(fixture(PROFILE_LOG), "f")
         files = benchreport.write_all(self.dir, s.results, META, None,

@@ -8,13 +8,16 @@
  * program that spins (user/bin/spin) is counted as user time under its
  * name; with profiling off nothing is recorded on any CPU; clear zeroes
  * every CPU; the `profile` monitor command and the `profile=` key accept
- * what they document and refuse the rest.
+ * what they document and refuse the rest; sleeps are counted by where
+ * they happened (msleep's) while profiling is on, and not while it is off.
  *
  * Each case leaves profiling as it found it (on, if the boot said
  * profile=1), cleared.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/cpumask.h"
+#include "kernel/ksyms.h"
+#include "kernel/sched/sched.h"
 #include "kernel/monitor.h"
 #include "kernel/params.h"
 #include "kernel/percpu.h"
@@ -145,6 +148,47 @@ static void test_profile_clear_zeroes_every_cpu(struct ktest *t)
 	restore(was_on);
 }
 
+/* The count of sleeps at a schedule_timeout() called from msleep(). */
+static uint64_t msleep_sleeps(void)
+{
+	struct profile_block b[PROFILE_BLOCK_SITES];
+	uint64_t other, n = 0;
+	int have = profile_top_blocks(b, PROFILE_BLOCK_SITES, &other);
+	for (int i = 0; i < have; i++) {
+		uintptr_t off;
+		const char *where = ksym_lookup(b[i].where, &off);
+		const char *from = ksym_lookup(b[i].from, &off);
+		if (where && from && strcmp(where, "schedule_timeout") == 0 &&
+		    strcmp(from, "msleep") == 0)
+			n += b[i].count;
+	}
+	return n;
+}
+
+/*
+ * The sleep sites: each msleep() sleeps at least once (a timer wakes it),
+ * at schedule_timeout() called from msleep(); with profiling off, none is
+ * counted.  Without the hook in schedule(), or with the wrong frames
+ * recorded, the first expectation fails.
+ */
+static void test_profile_counts_sleep_sites(struct ktest *t)
+{
+	bool was_on = profile_enabled();
+	KTEST_ASSERT_EQ(t, profile_start(), 0);
+	profile_clear();
+	for (int i = 0; i < 5; i++)
+		msleep(2);
+	uint64_t on = msleep_sleeps();
+	profile_stop();
+	profile_clear();
+	for (int i = 0; i < 3; i++)
+		msleep(2);
+	uint64_t off = msleep_sleeps();
+	restore(was_on);
+	KTEST_EXPECT_GE(t, on, 5ull);
+	KTEST_EXPECT_EQ(t, off, 0ull);
+}
+
 static int run(const char *line)
 {
 	char buf[64];
@@ -188,6 +232,7 @@ static struct ktest_case profile_cases[] = {
 	KTEST_CASE(test_profile_off_records_nothing),
 	KTEST_CASE(test_profile_clear_zeroes_every_cpu),
 	KTEST_CASE(test_profile_command_and_key),
+	KTEST_CASE(test_profile_counts_sleep_sites),
 	{}
 };
 KTEST_SUITE(profile, profile_cases);
