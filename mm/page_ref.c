@@ -77,30 +77,44 @@ void page_ref_get_n(struct page *p, int n)
 
 void get_page(struct page *p) { page_ref_get_n(p, 1); }
 
-static void put_page_n(struct page *p, int n)
+/*
+ * After a put left the count at @c: true if that was the last reference and
+ * the page is to be freed, poisoned first (page_poison=1) so that a stale
+ * user of the frame reads the poison.  Nobody maps it any more (zap put the
+ * mapping's reference after the TLB flush) and nobody holds it.
+ */
+static bool last_put(struct page *p, int c)
 {
-	int c = atomic_sub_return(n, &p->refcount);
 	if (c > 0)
-		return;
+		return false;
 	if (c < 0 || (p->flags & PG_buddy)) {
 		/* A put too many, or the last put of a page that is already
 		 * free (a reference taken on it while free): freeing it again
 		 * would corrupt the allocator.  Report and leave it. */
 		report_once(&page_ref_underflow, "put_page on a free page", p, c);
-		return;
+		return false;
 	}
-	/* The last reference: nobody maps it (zap put the mapping's reference
-	 * after the TLB flush) and nobody holds it.  Poison it (page_poison=1),
-	 * so that a stale user of the frame reads the poison, then free it. */
 	if (page_poison_enabled())
 		memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
+	return true;
+}
+
+/* The order a freed page goes back at: a kernel block its owner already
+ * freed (free_pages() found our transient reference) goes back whole, at
+ * its own order.  Its flags and order were stored before free_pages()'
+ * decrement, and our atomic_sub_return (a full barrier, later on the same
+ * count) comes before these reads: they see them. */
+static unsigned freed_order(const struct page *p)
+{
+	return p->flags & PG_free_deferred ? p->order : 0;
+}
+
+static void put_page_n(struct page *p, int n)
+{
+	if (!last_put(p, atomic_sub_return(n, &p->refcount)))
+		return;
 	__atomic_fetch_add(&page_ref_frees, 1, __ATOMIC_RELAXED);
-	/* A kernel block its owner already freed (free_pages() found our
-	 * transient reference) goes back whole, at its own order.  Its flags
-	 * and order were stored before free_pages()' decrement, and our
-	 * atomic_sub_return (a full barrier, later on the same count) comes
-	 * before these reads: they see them. */
-	free_pages_released(p, p->flags & PG_free_deferred ? p->order : 0);
+	free_pages_released(p, freed_order(p));
 }
 
 void put_page(struct page *p) { put_page_n(p, 1); }
@@ -111,24 +125,13 @@ void put_pages(struct page *const *pages, unsigned n)
 	uint64_t nfreed = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct page *p = pages[i];
-		int c = atomic_sub_return(1, &p->refcount);
-		if (c > 0)
+		if (!last_put(p, atomic_sub_return(1, &p->refcount)))
 			continue;
-		if (c < 0 || (p->flags & PG_buddy)) {
-			report_once(&page_ref_underflow, "put_page on a free page", p, c);
-			continue;
-		}
-		/* As put_page_n(): nobody maps or holds it any more. */
-		if (page_poison_enabled())
-			memset(page_address(p), PAGE_DATA_POISON, PAGE_SIZE);
 		nfreed++;
-		if (p->flags & PG_free_deferred) {
-			/* A kernel block found by a transient reference: back
-			 * at its own order (see put_page_n()). */
-			free_pages_released(p, p->order);
-			continue;
-		}
-		list_add_tail(&p->lru, &freed);
+		if (freed_order(p))
+			free_pages_released(p, freed_order(p));
+		else
+			list_add_tail(&p->lru, &freed);
 	}
 	/* One shared counter write and one lock hold for the whole batch: per
 	 * page, both bounced between two CPUs unmapping at once. */

@@ -84,19 +84,26 @@ struct page *pcp_alloc(void)
 	return p;
 }
 
+/* Park a free frame on @l, LIFO (the next allocation gets it cache-warm),
+ * and trim the list to the buddy once it is over PCP_HIGH.  l->lock held. */
+static void pcp_park(struct pcp_list *l, struct page *p)
+{
+	p->flags = 0;
+	list_add(&p->lru, &l->frames);
+	WRITE_ONCE(l->count, l->count + 1);
+	if (l->count > PCP_HIGH) {
+		pmm_give_batch(&l->frames, PCP_BATCH);
+		WRITE_ONCE(l->count, l->count - PCP_BATCH);
+	}
+}
+
 void pcp_free(struct page *p)
 {
 	unsigned long flags;
 	local_irq_save(flags);
 	struct pcp_list *l = pcp_of(smp_processor_id());
 	spin_lock(&l->lock);
-	p->flags = 0;
-	list_add(&p->lru, &l->frames);  /* LIFO: the next allocation gets it cache-warm */
-	WRITE_ONCE(l->count, l->count + 1);
-	if (l->count > PCP_HIGH) {
-		pmm_give_batch(&l->frames, PCP_BATCH);
-		WRITE_ONCE(l->count, l->count - PCP_BATCH);
-	}
+	pcp_park(l, p);
 	spin_unlock(&l->lock);
 	local_irq_restore(flags);
 }
@@ -110,13 +117,7 @@ void pcp_free_list(struct list_head *frames)
 	while (!list_empty(frames)) {
 		struct page *p = list_first_entry(frames, struct page, lru);
 		list_del(&p->lru);
-		p->flags = 0;
-		list_add(&p->lru, &l->frames);
-		WRITE_ONCE(l->count, l->count + 1);
-		if (l->count > PCP_HIGH) {
-			pmm_give_batch(&l->frames, PCP_BATCH);
-			WRITE_ONCE(l->count, l->count - PCP_BATCH);
-		}
+		pcp_park(l, p);
 	}
 	spin_unlock(&l->lock);
 	local_irq_restore(flags);
