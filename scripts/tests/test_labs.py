@@ -211,6 +211,19 @@ class Plan(unittest.TestCase):
             (2, 1, ("TLBGEN_BROKEN=1",), "tlb:e", ["tlb.test_e"]),
         ])
 
+    def test_once_runs_each_test_once(self):
+        # make test's labcheck (--quick) grades the main tree with --once:
+        # lab 6 has tests of 3 runs; listed with --once, only run 1 boots.
+        def listed(*extra):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(grade.main(["--lab", "6", "--list", *extra]), 0)
+            return out.getvalue().splitlines()
+        full, once = listed(), listed("--once")
+        self.assertTrue(any(" run 3: " in ln for ln in full))
+        self.assertTrue(once and all(" run 1: " in ln for ln in once))
+        self.assertLess(len(once), len(full))
+
     def test_long_selection_split_within_the_kernel_limit(self):
         tests = [gt(f"tlb.test_{'x' * 30}{i}") for i in range(8)]
         boots = grade.plan(tests)
