@@ -140,4 +140,5 @@ void put_pages(struct page *const *pages, unsigned n)
 	if (!list_empty(&freed))
 		free_pages_released_list(&freed);
 }
+
 void unpin_page(struct page *p) { put_page_n(p, GUP_PIN_COUNTING_BIAS); }

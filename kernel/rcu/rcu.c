@@ -145,7 +145,11 @@ static void gp_request(void)
 	 * a set flag we read was set after the start of every period whose
 	 * gp_seq we read: the period that consumes it starts after our read,
 	 * hence after the snapshot our callbacks wait on, and ends late
-	 * enough for them.  A clear flag takes the lock as before. */
+	 * enough for them.  A clear flag takes the lock as before.  Either
+	 * way this decides only when a period starts, never whether one has
+	 * elapsed (callbacks still wait for seq_done()): a wrong skip would
+	 * delay callbacks until the next tick's advance_callbacks() asks
+	 * again, not run them early. */
 	smp_rmb();
 	if (READ_ONCE(gp_wanted))
 		return;
@@ -348,7 +352,9 @@ void rcu_tick(bool quiescent)
 	if (quiescent)
 		rcu_qs();
 	/* `done` may also have been filled by call_rcu_sized() since the
-	 * last tick, which does not wake rcu/N itself. */
+	 * last tick, which does not wake rcu/N itself.  Without this check
+	 * those callbacks would wait for the next batch to reach `done` here:
+	 * later, never earlier than their grace period. */
 	if (rc->cb_thread && (advance_callbacks(rc) || rc->done))
 		wake_up(&rc->cb_wq);
 	/* The stall detector: one CPU watches the grace period's age. */

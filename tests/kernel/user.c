@@ -230,6 +230,32 @@ static void test_vma_split_and_merge(struct ktest *t)
 	drop_mm(mm);
 }
 
+/*
+ * Placement: a length of whole 2 MiB blocks starts on a 2 MiB boundary even
+ * below a neighbour that ends off one (so it owns its PTE tables: munmap
+ * then scans no table it shares); other lengths go flush against the
+ * neighbour, as before.
+ */
+static void test_mmap_aligns_whole_2m_lengths(struct ktest *t)
+{
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	const int rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	long small = do_mmap(mm, 0, 3 * PAGE_SIZE, rw, anon, -1, 0);
+	KTEST_ASSERT_GE(t, small, (long)USER_BASE);
+	long next = do_mmap(mm, 0, PAGE_SIZE, rw, anon, -1, 0);   /* flush below it */
+	KTEST_EXPECT_EQ(t, next, small - (long)PAGE_SIZE);
+	KTEST_EXPECT_NE(t, next & (long)(PMD_SIZE - 1), 0l);     /* off a 2 MiB boundary */
+	long big = do_mmap(mm, 0, 2 * PMD_SIZE, rw, anon, -1, 0);
+	KTEST_ASSERT_GE(t, big, (long)USER_BASE);
+	KTEST_EXPECT_EQ(t, big & (long)(PMD_SIZE - 1), 0l);
+	KTEST_EXPECT_LE(t, big + 2 * (long)PMD_SIZE, next);      /* below, not overlapping */
+	KTEST_EXPECT_GT(t, big + 2 * (long)PMD_SIZE, next - (long)PMD_SIZE); /* the nearest such start */
+	long odd = do_mmap(mm, 0, PMD_SIZE + PAGE_SIZE, rw, anon, -1, 0);
+	KTEST_EXPECT_EQ(t, odd, big - (long)(PMD_SIZE + PAGE_SIZE));  /* not whole blocks: flush */
+	drop_mm(mm);
+}
+
 /* ---- allocation failures in the VMA operations ---------------------------- */
 
 #define SNAP_MAX 16
@@ -459,6 +485,7 @@ static void test_munmap_of_huge_empty_range_is_fast(struct ktest *t)
 
 static struct ktest_case user_cases[] = {
 	KTEST_CASE(test_vma_split_and_merge),
+	KTEST_CASE(test_mmap_aligns_whole_2m_lengths),
 	KTEST_CASE(test_vma_ops_survive_every_allocation_failure),
 	KTEST_CASE(test_demand_zero_and_table_freeing),
 	KTEST_CASE(test_smap_blocks_direct_access),
