@@ -4,8 +4,14 @@
  * A slab is one page holding objects of one class.  Its struct page carries
  * PG_slab, the class, the count of objects in use and the head of a free
  * list threaded through the free objects themselves.  Slabs with free
- * objects sit on their class's partial list; a slab whose last object is
- * freed goes back to the buddy allocator.
+ * objects sit on their class's partial list.  A slab whose last object is
+ * freed stays on that list, empty, while its class keeps fewer than
+ * KMALLOC_KEEP_EMPTY such slabs (Linux's SLUB keeps min_partial of them for
+ * the same reason); further empty slabs go back to the buddy allocator.
+ * Without it a class whose one slab empties and refills on every cycle of
+ * a loop (each mmap and munmap replaces the VMA table, docs/performance.md
+ * finding 13) paid a page allocation, a page of poison and a page free per
+ * cycle, under the heap lock.  kmalloc_shrink() gives the kept slabs back.
  *
  * Debug checks: freed objects are filled with POISON_FREE (0x6b) behind
  * their free-list link; kmalloc verifies the poison is intact before handing
@@ -31,8 +37,9 @@
 
 struct slab_class {
 	size_t size;
-	struct list_head partial;
-	uint64_t in_use, pages;
+	struct list_head partial;   /* slabs with a free object: in use first, kept empty ones last */
+	uint64_t in_use, pages;     /* pages: every slab of the class, kept empty ones too */
+	unsigned empty;             /* slabs on @partial with no object in use (<= KMALLOC_KEEP_EMPTY) */
 };
 
 static struct slab_class classes[KMALLOC_CLASSES];
@@ -172,8 +179,16 @@ void *kmalloc(size_t size)
 	heap_init_once();
 	unsigned c = size_to_class(size);
 	struct slab_class *sc = &classes[c];
-	struct page *pg = list_empty(&sc->partial) ? new_slab(c)
-						   : list_first_entry(&sc->partial, struct page, lru);
+	struct page *pg;
+	if (list_empty(&sc->partial)) {
+		pg = new_slab(c);
+	} else {
+		/* Slabs in use come first, so an empty one here means every
+		 * slab of the class is empty: it goes back into use. */
+		pg = list_first_entry(&sc->partial, struct page, lru);
+		if (pg->inuse == 0)
+			sc->empty--;
+	}
 	if (!pg) {
 		spin_unlock_irqrestore(&heap_lock, flags);
 		return NULL;
@@ -270,9 +285,17 @@ void kfree(const void *p)
 	pg->inuse--;
 	sc->in_use--;
 	if (pg->inuse == 0) {
-		/* Empty slab: back to the buddy allocator. */
 		if (!was_full)
 			list_del(&pg->lru);
+		if (sc->empty < KMALLOC_KEEP_EMPTY) {
+			/* Kept, behind the slabs in use: kmalloc fills those
+			 * first, and takes this one only when they are full. */
+			list_add_tail(&pg->lru, &sc->partial);
+			sc->empty++;
+			spin_unlock_irqrestore(&heap_lock, flags);
+			return;
+		}
+		/* Enough kept: back to the buddy allocator. */
 		sc->pages--;
 		WRITE_ONCE(pg->flags, 0);
 		spin_unlock_irqrestore(&heap_lock, flags);
@@ -282,6 +305,37 @@ void kfree(const void *p)
 	if (was_full)
 		list_add(&pg->lru, &sc->partial);
 	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+unsigned kmalloc_shrink(void)
+{
+	LIST_HEAD(gone);
+	unsigned long flags;
+	unsigned n = 0;
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_init_once();
+	for (unsigned c = 0; c < KMALLOC_CLASSES; c++) {
+		struct slab_class *sc = &classes[c];
+		struct page *pg, *next;
+		list_for_each_entry_safe(pg, next, &sc->partial, lru) {
+			if (pg->inuse)
+				continue;
+			list_del(&pg->lru);
+			sc->empty--;
+			sc->pages--;
+			WRITE_ONCE(pg->flags, 0);
+			list_add(&pg->lru, &gone);
+			n++;
+		}
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+	/* Outside the lock, as kfree() frees an empty slab. */
+	struct page *pg, *next;
+	list_for_each_entry_safe(pg, next, &gone, lru) {
+		list_del(&pg->lru);
+		free_page(pg);
+	}
+	return n;
 }
 
 void kmalloc_get_stats(struct kmalloc_stats *s)
@@ -294,6 +348,7 @@ void kmalloc_get_stats(struct kmalloc_stats *s)
 		s->class_size[c] = classes[c].size;
 		s->objects_in_use[c] = classes[c].in_use;
 		s->slab_pages[c] = classes[c].pages;
+		s->empty_slab_pages += classes[c].empty;
 		s->bytes_in_use += classes[c].in_use * classes[c].size;
 	}
 	s->large_allocs = large_allocs;

@@ -18,6 +18,8 @@
 #define KMALLOC_MIN_SHIFT 4
 #define KMALLOC_MAX_SMALL 2048
 #define KMALLOC_CLASSES 8           /* 16, 32, ..., 2048 */
+/* Empty slabs each class keeps rather than freeing (mm/kmalloc.c). */
+#define KMALLOC_KEEP_EMPTY 2
 
 /** kmalloc() - @size bytes, or NULL (size 0 or out of memory). Context: any but NMI. */
 void *kmalloc(size_t size);
@@ -45,11 +47,20 @@ unsigned long kmalloc_failures_injected(void);
 struct kmalloc_stats {
 	uint64_t class_size[KMALLOC_CLASSES];
 	uint64_t objects_in_use[KMALLOC_CLASSES];
-	uint64_t slab_pages[KMALLOC_CLASSES];
+	uint64_t slab_pages[KMALLOC_CLASSES];   /* kept empty slabs included */
+	uint64_t empty_slab_pages;  /* slabs kept with no object in use (KMALLOC_KEEP_EMPTY per class) */
 	uint64_t large_allocs, large_pages;
 	uint64_t bytes_in_use;      /* sum of size classes handed out */
 	uint64_t bad_frees;
 };
+
+/**
+ * kmalloc_shrink() - give every kept empty slab back to the page allocator
+ * (Linux's kmem_cache_shrink()); returns how many pages.  For the tests that
+ * count frames exactly, and for a caller short of memory.  Context: any
+ * but NMI.
+ */
+unsigned kmalloc_shrink(void);
 
 /** kmalloc_get_stats() - a snapshot for `mem` and the heap tests. */
 void kmalloc_get_stats(struct kmalloc_stats *s);

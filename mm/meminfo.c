@@ -23,9 +23,11 @@ static int cmd_mem(int argc, char **argv)
 	mon_printf("\n");
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
-	mon_printf("heap: %llu bytes in use, %llu large allocations (%llu pages), %llu bad frees\n",
+	mon_printf("heap: %llu bytes in use, %llu large allocations (%llu pages), %llu empty slab pages kept, "
+		   "%llu bad frees\n",
 		   (unsigned long long)s.bytes_in_use, (unsigned long long)s.large_allocs,
-		   (unsigned long long)s.large_pages, (unsigned long long)s.bad_frees);
+		   (unsigned long long)s.large_pages, (unsigned long long)s.empty_slab_pages,
+		   (unsigned long long)s.bad_frees);
 	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
 		if (s.slab_pages[c])
 			mon_printf("  %5llu-byte objects: %llu in use, %llu slab pages\n",

@@ -4,7 +4,9 @@
  * Covers: every size class and large sizes (alignment: 16 bytes, a page
  * above KMALLOC_MAX_SMALL; ksize), live objects never overlap, kzalloc
  * zeroes, kmalloc(0) is NULL, alloc/free cycles give every frame back (no
- * leak), and the debug checks: a double free, a pointer inside an object
+ * leak; kmalloc_shrink() first, for the empty slabs each class keeps),
+ * empty slabs kept up to KMALLOC_KEEP_EMPTY and reused, and the debug
+ * checks: a double free, a pointer inside an object
  * and a foreign pointer are each counted once in bad_frees and ignored; a
  * write after free is reported in the log when the object is reused.
  *
@@ -112,6 +114,7 @@ static void heap_no_overlap(struct ktest *t)
 	static unsigned char *obj[NR_OBJS];
 	static size_t len[NR_OBJS];
 	uint32_t seed = 12345;
+	kmalloc_shrink();                       /* frames counted exactly: no kept empty slab */
 	uint64_t frames = pmm_free_frames();
 	int n;
 
@@ -139,6 +142,7 @@ static void heap_no_overlap(struct ktest *t)
 	}
 	for (int i = 0; i < n; i++)
 		kfree(obj[i]);
+	kmalloc_shrink();
 	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames);
 }
 
@@ -179,6 +183,7 @@ static void heap_no_leak(struct ktest *t)
 {
 	static void *obj[NR_OBJS];
 	struct kmalloc_stats s0, s1;
+	kmalloc_shrink();                       /* frames and slab pages counted exactly */
 	uint64_t frames = pmm_free_frames();
 	uint32_t seed = 777;
 
@@ -201,6 +206,7 @@ static void heap_no_leak(struct ktest *t)
 		for (int i = 1; i < NR_OBJS; i += 2)
 			kfree(obj[i]);
 	}
+	kmalloc_shrink();
 	kmalloc_get_stats(&s1);
 	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames);
 	KTEST_EXPECT_EQ(t, s1.bytes_in_use, s0.bytes_in_use);
@@ -210,6 +216,48 @@ static void heap_no_leak(struct ktest *t)
 		KTEST_EXPECT_EQ(t, s1.slab_pages[c], s0.slab_pages[c]);
 	}
 	KTEST_EXPECT_EQ(t, s1.bad_frees, s0.bad_frees);
+}
+
+/* A slab whose last object is freed stays, up to KMALLOC_KEEP_EMPTY per
+ * class, and the class's next allocation takes it without a new page; the
+ * slabs beyond that go back at once, and kmalloc_shrink() gives back the
+ * kept ones. */
+#define KEEP_SIZE 512
+#define KEEP_OBJS ((int)(PAGE_SIZE / KEEP_SIZE) * (KMALLOC_KEEP_EMPTY + 2))
+
+static uint64_t empty_slab_pages(void)
+{
+	struct kmalloc_stats s;
+	kmalloc_get_stats(&s);
+	return s.empty_slab_pages;
+}
+
+static void heap_keeps_empty_slabs(struct ktest *t)
+{
+	static void *obj[KEEP_OBJS];
+	kmalloc_shrink();
+	KTEST_EXPECT_EQ(t, empty_slab_pages(), 0ull);
+	uint64_t frames = pmm_free_frames();
+	for (int i = 0; i < KEEP_OBJS; i++) {
+		obj[i] = kmalloc(KEEP_SIZE);
+		KTEST_ASSERT_NOT_NULL(t, obj[i]);
+	}
+	/* At least KEEP + 1 fresh slabs (one partial slab from before may
+	 * have taken the first objects). */
+	KTEST_EXPECT_LE(t, pmm_free_frames() + KMALLOC_KEEP_EMPTY + 1, frames);
+	for (int i = 0; i < KEEP_OBJS; i++)
+		kfree(obj[i]);
+	KTEST_EXPECT_EQ(t, empty_slab_pages(), (uint64_t)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames - KMALLOC_KEEP_EMPTY);
+	/* The next allocation of the class: a kept slab, no new page. */
+	void *p = kmalloc(KEEP_SIZE);
+	KTEST_ASSERT_NOT_NULL(t, p);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames - KMALLOC_KEEP_EMPTY);
+	kfree(p);
+	KTEST_EXPECT_EQ(t, empty_slab_pages(), (uint64_t)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, kmalloc_shrink(), (unsigned)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, empty_slab_pages(), 0ull);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames);
 }
 
 /*
@@ -366,6 +414,7 @@ static struct ktest_case heap_cases[] = {
 	KTEST_CASE(heap_kzalloc_zeroes),
 	KTEST_CASE(heap_zero_size),
 	KTEST_CASE(heap_no_leak),
+	KTEST_CASE(heap_keeps_empty_slabs),
 	KTEST_CASE(heap_double_free),
 	KTEST_CASE(heap_free_inside_object),
 	KTEST_CASE(heap_foreign_pointer),
