@@ -125,7 +125,10 @@ EXPERIMENTS = [
         "speculatively under a sequence count and aborts to the locked "
         "path when a writer ran; `vma` locks only the faulting VMA, found "
         "under RCU, and falls back when it cannot. The abort/fallback rate "
-        "says how often the fast path gave up.",
+        "says how often the fast path gave up. The writer's own rate is "
+        "shown too: with as many faulters as vCPUs it shares a vCPU with "
+        "one of them, and where the faulters never block it, it keeps "
+        "more of that vCPU for itself (docs/faults.md).",
         ("pft",), ("rcu-ipi-locked", "rcu-ipi-spf", "rcu-ipi-vma"), (2, 4), 5, (2,), 1,
         (View("pft", ("faults_per_s_own", "faults_per_s_writer"), "config",
               "rcu-ipi-locked", "page faults per second (faults/s)",
@@ -133,7 +136,10 @@ EXPERIMENTS = [
          View("pft", ("abort_ppm_own", "abort_ppm_writer"), "config",
               "rcu-ipi-locked",
               "spf aborts / vma fallbacks per million faults (ppm)",
-              "faulting threads", "E3_abort_ppm"))),
+              "faulting threads", "E3_abort_ppm"),
+         View("pft", ("writer_rounds_per_s",), "config", "rcu-ipi-locked",
+              "the writer's mmap + munmap pairs per second (rounds/s)",
+              "faulting threads", "E3_writer_rounds"))),
     Experiment(
         "E4", "shootdown with preempted vCPUs",
         "What does a one-page TLB shootdown cost its initiator as more of "
@@ -192,14 +198,24 @@ EXPERIMENTS = [
         "`mmap_lock` behind it, `spf` copies with no lock and validates "
         "by the sequence (aborting when the writer ran meanwhile), and "
         "`vma` holds only the faulting VMA's lock, which the writer never "
-        "takes. `cow_fault`: one faulting thread writes each of 512 pages "
-        "a forked child still shares (docs/fork.md); `fork_latency`: "
-        "`dup_mm()` and the child's exit for 1 to 64 MiB resident.",
+        "takes. Beside either other thread every COW fault also shoots "
+        "down that CPU's TLB (a PTE is replaced), so `cow_fault_spinner`, "
+        "a thread of the mm that only spins there, is the control: the "
+        "IPI without the lock, and `shootdown_wait` what the faulter "
+        "waited for the IPIs, per fault (x: 0 beside the spinner, 1 beside "
+        "the writer). `cow_fault`: one faulting thread writes each of 512 "
+        "pages a forked child still shares (docs/fork.md); "
+        "`fork_latency`: `dup_mm()` and the child's exit for 1 to 64 MiB "
+        "resident.",
         ("cow_fault", "fork_latency"),
         ("rcu-ipi-locked", "rcu-ipi-spf", "rcu-ipi-vma"), (2,), 5, (2,), 1,
-        (View("cow_fault", ("cow_fault_alone", "cow_fault_writer"), "config",
+        (View("cow_fault", ("cow_fault_alone", "cow_fault_spinner",
+                            "cow_fault_writer"), "config",
               "rcu-ipi-locked", "cycles per COW fault (cycles)",
               "faulting threads", "E7_cow_fault"),
+         View("cow_fault", ("shootdown_wait",), "config", "rcu-ipi-locked",
+              "TLB shootdown wait per COW fault (cycles)",
+              "other thread (0 spinner, 1 writer)", "E7_shootdown_wait"),
          View("fork_latency", ("dup_mm",), "config", "rcu-ipi-locked",
               "fork: dup_mm (cycles)", "resident size (MiB)",
               "E7_fork_latency"))),

@@ -6,10 +6,17 @@
  *                 the resident size (x, MiB).  Metrics dup_mm, exit_child.
  *   cow_fault     cycles of one COW write fault (the child holds every
  *                 page, so each fault copies), one faulting thread, by the
- *                 build's FAULT path: alone (cow_fault_alone) and with a
+ *                 build's FAULT path: alone (cow_fault_alone); with a
  *                 thread on another CPU that mmaps and munmaps one page
  *                 elsewhere in the same mm meanwhile (cow_fault_writer),
- *                 the writer spf and vma exist to tolerate.
+ *                 the writer spf and vma exist to tolerate; and, as the
+ *                 control, with a thread of the same mm on that CPU that
+ *                 only spins (cow_fault_spinner): it takes no lock, but
+ *                 it puts its CPU in the mm's cpumask, so every COW fault
+ *                 (which replaces a PTE) must shoot down its TLB with an
+ *                 IPI, as with the writer.  shootdown_wait: the cycles
+ *                 the faulter waited for those IPIs, per fault, beside
+ *                 the spinner (x = 0) and the writer (x = 1).
  * Driven from kernel threads through kthread_use_mm(), as the gup
  * benchmarks are: no process or scheduler noise in the figures.
  */
@@ -22,6 +29,7 @@
 #include "mm/fork.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
+#include "mm/tlb.h"
 #include "mm/uaccess.h"
 #include "asm/cpu.h"
 #include "asm/page.h"
@@ -87,17 +95,22 @@ static void bench_fork_latency(void)
 BENCHMARK(fork_latency, "dup_mm() and the child's exit against resident size, 1..64 MiB", bench_fork_latency);
 
 static struct mm_struct *cow_mm;
-static volatile int writer_stop;
-static volatile uint64_t writer_ops;
+static volatile int other_stop;
+static volatile uint64_t other_ops;
 
-static void cow_writer(void *arg)
+/* The other CPU's thread: the mmap_lock writer (@arg non-NULL), or the
+ * spinner, which only keeps the mm loaded there. */
+static void cow_other(void *arg)
 {
-	(void)arg;
 	kthread_use_mm(cow_mm);
-	while (!READ_ONCE(writer_stop)) {
-		do_mmap(cow_mm, WRITER_AREA, PAGE_SIZE, RW, ANON, -1, 0);
-		do_munmap(cow_mm, WRITER_AREA, PAGE_SIZE);
-		WRITE_ONCE(writer_ops, writer_ops + 1);
+	while (!READ_ONCE(other_stop)) {
+		if (arg) {
+			do_mmap(cow_mm, WRITER_AREA, PAGE_SIZE, RW, ANON, -1, 0);
+			do_munmap(cow_mm, WRITER_AREA, PAGE_SIZE);
+		} else {
+			cpu_relax();
+		}
+		WRITE_ONCE(other_ops, other_ops + 1);
 	}
 	kthread_unuse_mm(cow_mm);
 }
@@ -124,6 +137,44 @@ static unsigned cow_rounds(uint64_t *v)
 	return n;
 }
 
+/* TLB-shootdown wait cycles of every CPU so far (the faulter's are the
+ * ones that move: the other thread unmaps nothing it touched). */
+static uint64_t shootdown_wait_cycles(void)
+{
+	uint64_t sum = 0;
+	unsigned cpu;
+	for_each_online_cpu(cpu) {
+		struct tlb_stats s;
+		tlb_get_stats(cpu, &s);
+		sum += s.wait_cycles;
+	}
+	return sum;
+}
+
+/* COW rounds with the other thread (@writer or the spinner) running on
+ * the next CPU: reports the faults' cycles and the shootdown wait. */
+static void cow_beside(bool writer, uint64_t *v)
+{
+	other_stop = 0;
+	other_ops = 0;
+	struct thread *o = thread_create_on((smp_processor_id() + 1) % num_online_cpus(),
+					    writer ? "bench-cow-writer" : "bench-cow-spinner", cow_other,
+					    writer ? (void *)1 : NULL);
+	if (!o)
+		return;
+	while (!READ_ONCE(other_ops))   /* running, the mm loaded on its CPU */
+		cpu_relax();
+	uint64_t wait0 = shootdown_wait_cycles();
+	unsigned n = cow_rounds(v);
+	uint64_t wait = shootdown_wait_cycles() - wait0;
+	WRITE_ONCE(other_stop, 1);
+	thread_join(o);
+	if (!n)
+		return;
+	bench_report_cycles("cow_fault", writer ? "cow_fault_writer" : "cow_fault_spinner", 1, v, n);
+	bench_report("cow_fault", "shootdown_wait", writer, "cycles", wait / n, wait / n, wait / n, 1);
+}
+
 static void bench_cow_fault(void)
 {
 	static uint64_t v[COW_PAGES * COW_ROUNDS];
@@ -134,19 +185,11 @@ static void bench_cow_fault(void)
 	if (n)
 		bench_report_cycles("cow_fault", "cow_fault_alone", 1, v, n);
 	if (num_online_cpus() > 1) {
-		writer_stop = 0;
-		writer_ops = 0;
-		struct thread *w = thread_create_on((smp_processor_id() + 1) % num_online_cpus(),
-						    "bench-cow-writer", cow_writer, NULL);
-		n = w ? cow_rounds(v) : 0;
-		WRITE_ONCE(writer_stop, 1);
-		if (w)
-			thread_join(w);
-		if (n && writer_ops)
-			bench_report_cycles("cow_fault", "cow_fault_writer", 1, v, n);
+		cow_beside(false, v);
+		cow_beside(true, v);
 	}
 	kthread_unuse_mm(cow_mm);
 	mm_put(cow_mm);
 }
-BENCHMARK(cow_fault, "cycles of a copy-on-write fault by the FAULT path, alone and beside an mmap/munmap writer",
+BENCHMARK(cow_fault, "cycles of a copy-on-write fault by the FAULT path, alone, beside a spinning thread of the mm and beside an mmap/munmap writer",
 	  bench_cow_fault);

@@ -29,7 +29,12 @@
  *                     million faults (the kernel's counts, fault_stats()),
  *                     median/min/max over PFT_WINDOWS timed windows;
  *                     metrics faults_per_s_own / abort_ppm_own (M = 0),
- *                     faults_per_s_writer / abort_ppm_writer (M = 1), x = N.
+ *                     faults_per_s_writer / abort_ppm_writer (M = 1), x = N;
+ *                     with the writer also writer_rounds_per_s, its mmap +
+ *                     munmap pairs per second: the writer's own progress.
+ *                     With N = the number of CPUs it shares CPU 0 with a
+ *                     faulter, so a design whose faulters never block it
+ *                     lets it take more of that CPU (docs/faults.md).
  *                     M = 2 and 3 are controls for a run by hand (the
  *                     monitor's `run pfbench pft 1 2`): the other thread
  *                     spins in user mode, or calls getpid(); metrics
@@ -319,7 +324,7 @@ static void pft_latency(const struct pft_thread *w, int n, unsigned long *median
 static int bench_pft(int n, int mode)
 {
 	static struct pft_thread w[65];
-	unsigned long rate[PFT_WINDOWS], ppm[PFT_WINDOWS];
+	unsigned long rate[PFT_WINDOWS], ppm[PFT_WINDOWS], other_rate[PFT_WINDOWS];
 	unsigned long rounds = 0, kfaults = 0, aborts = 0, go[FAULT_STAT_NR], end[FAULT_STAT_NR];
 	int cpus = ncpus(), other = mode != PFT_OWN;
 	if (n < 1 || n > 64 || mode < 0 || mode >= PFT_MODES)
@@ -365,6 +370,7 @@ static int bench_pft(int n, int mode)
 		     (s1[FAULT_STAT_VMA_FALLBACKS] - s0[FAULT_STAT_VMA_FALLBACKS]);
 		rate[k] = (c1 - c0) * 1000000000ul / (unsigned long)(t1 - t0 > 0 ? t1 - t0 : 1);
 		ppm[k] = kf ? ab * 1000000ul / kf : 0;
+		other_rate[k] = (o1 - o0) * 1000000000ul / (unsigned long)(t1 - t0 > 0 ? t1 - t0 : 1);
 		rounds += other ? o1 - o0 : 0;
 		kfaults += kf;
 		aborts += ab;
@@ -403,6 +409,11 @@ static int bench_pft(int n, int mode)
 	bench_report("pft", metric, n, "faults/s", rate[PFT_WINDOWS / 2], rate[0], rate[PFT_WINDOWS - 1], PFT_WINDOWS);
 	snprintf(metric, sizeof(metric), "abort_ppm_%s", name);
 	bench_report("pft", metric, n, "ppm", ppm[PFT_WINDOWS / 2], ppm[0], ppm[PFT_WINDOWS - 1], PFT_WINDOWS);
+	if (mode == PFT_WRITER) {
+		sort(other_rate, PFT_WINDOWS);
+		bench_report("pft", "writer_rounds_per_s", n, "rounds/s", other_rate[PFT_WINDOWS / 2], other_rate[0],
+			     other_rate[PFT_WINDOWS - 1], PFT_WINDOWS);
+	}
 	return 0;
 }
 
