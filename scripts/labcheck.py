@@ -28,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grade   # noqa: E402
+import kbuild  # noqa: E402
 import matrix  # noqa: E402
 
 ROOT = matrix.ROOT
@@ -95,7 +96,8 @@ def check_lab(lab: int, accel: str, quick: bool = False) -> list[str]:
     for b in build_dirs(lab):
         base, *extras = b.split("+")
         v = matrix.config_vars(base, [f"{e.upper()}=1" for e in extras])
-        rc, out = run(["make", "-s", "kernel", *v], dest)
+        rc, out, err = kbuild.run_make(["-s", "kernel", *v], cwd=dest)
+        out += err
         if rc != 0:
             problems.append(f"lab {lab}: the student tree does not build "
                             f"({b}):\n{out[-3000:]}")
