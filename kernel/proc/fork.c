@@ -33,6 +33,12 @@
 
 static void fork_child_entry(void *arg)
 {
+	/* Killed before it started (kill() of the new pid while the parent
+	 * was still in fork): leave without returning to user mode. */
+	if (process_must_leave(current->proc)) {
+		arch_fork_free(arg);
+		process_exit_thread(0);
+	}
 	arch_ret_from_fork(arg);
 }
 

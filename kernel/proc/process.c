@@ -59,6 +59,10 @@ static void user_thread_entry(void *arg)
 {
 	struct user_start s = *(struct user_start *)arg;
 	kfree(arg);
+	/* Killed before it started (a first thread, see
+	 * process_start_thread()): leave without running user code. */
+	if (process_must_leave(current->proc))
+		process_exit_thread(0);
 	arch_enter_user(s.entry, s.sp, s.arg);
 }
 
@@ -97,7 +101,11 @@ int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const
 	}
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
-	if (p->nthreads == PROC_MAX_THREADS || p->killed || p->exec_tid) {
+	/* A killed process takes no new thread, except its first: a kill
+	 * between process_create() and this start (group_exit()) must still
+	 * end the process through its one thread, which leaves before its
+	 * first user instruction (enter_user_or_leave()). */
+	if (p->nthreads == PROC_MAX_THREADS || (p->killed && p->nthreads) || p->exec_tid) {
 		spin_unlock_irqrestore(&p->lock, flags);
 		thread_free(t);
 		return -EAGAIN;
@@ -179,6 +187,8 @@ void process_discard(struct process *p)
 	kfree(p);
 }
 
+void (*process_spawn_before_start)(int pid);
+
 int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent,
 		       unsigned flags)
 {
@@ -205,6 +215,9 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
 	/* Read before the start: from then on the process may end, and be
 	 * freed by its parent's end, before we return. */
 	int pid = p->pid;
+	void (*hook)(int) = READ_ONCE(process_spawn_before_start);
+	if (hook)
+		hook(pid);
 	r = start_user_thread(p, img.entry, img.sp, 0, NULL);
 	if (r < 0) {
 		process_discard(p);     /* no thread ever ran: tear down here */
@@ -384,8 +397,12 @@ static void group_exit(struct process *p, int status)
 	unsigned long flags;
 	spin_lock_irqsave(&p->lock, flags);
 	/* Not once the last thread has left: its status stands (a kill
-	 * that comes after the end changes nothing). */
-	if (!p->killed && p->live_threads > 0) {
+	 * that comes after the end changes nothing).  Before the first
+	 * thread has started (no thread record yet: fork or spawn between
+	 * process_create() and process_start_thread()) the process has not
+	 * ended either: the kill stands, and that first thread leaves at
+	 * once.  Without this, such a kill was dropped and the process ran. */
+	if (!p->killed && (p->live_threads > 0 || p->nthreads == 0)) {
 		p->exit_code = status;
 		/* Release: the status before `killed`, which every thread
 		 * reads without p->lock; pairs with user_return_check()'s

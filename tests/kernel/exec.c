@@ -156,6 +156,37 @@ static void test_wait_statuses(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 }
 
+/* A kill that comes between a spawn's process_create() and the start of
+ * its first thread (process_spawn_before_start() runs there) is not lost:
+ * the process ends with SIGKILL's status, before running any of its code
+ * (exectest would exit with 7), and leaves nothing behind.  Without the
+ * fix in group_exit() the kill was dropped (no live thread yet) and the
+ * status was 7. */
+static int kill_before_start_result;
+
+static void kill_new_pid(int pid)
+{
+	kill_before_start_result = process_kill(pid, SIGKILL);
+}
+
+static void test_kill_before_start(struct ktest *t)
+{
+	uint64_t frames, heap;
+	baseline(&frames, &heap);
+	char *argv[] = { "exectest", "exit", "7", NULL };
+	kill_before_start_result = -1;
+	WRITE_ONCE(process_spawn_before_start, kill_new_pid);
+	int pid = process_spawn("exectest", 3, argv, NULL);
+	WRITE_ONCE(process_spawn_before_start, NULL);
+	KTEST_ASSERT_GE(t, pid, 1);
+	KTEST_EXPECT_EQ(t, kill_before_start_result, 0);
+	int st = -1;
+	KTEST_EXPECT_EQ(t, process_wait(pid, &st), 0);
+	ktest_log("killed before its first thread started: status %#x", st);
+	KTEST_EXPECT_TRUE(t, WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	expect_settled(t, frames, heap);
+}
+
 static void test_wnohang(struct ktest *t)
 {
 	KTEST_EXPECT_EQ(t, run2("killtest", "wnohang", NULL), 0);
@@ -280,6 +311,7 @@ static struct ktest_case exec_cases[] = {
 	KTEST_CASE(test_kill_sleeping_and_spinning),
 	KTEST_CASE(test_kill_during_exec),
 	KTEST_CASE(test_kill_errors),
+	KTEST_CASE(test_kill_before_start),
 	KTEST_CASE(test_orphans_reaped),
 	KTEST_CASE(test_wait_lost_wakeup),
 	KTEST_CASE(test_child_limit),
