@@ -187,7 +187,7 @@ void process_discard(struct process *p)
 	kfree(p);
 }
 
-void (*process_spawn_before_start)(int pid);
+void (*process_before_first_thread)(int pid);
 
 int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent,
 		       unsigned flags)
@@ -215,7 +215,7 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
 	/* Read before the start: from then on the process may end, and be
 	 * freed by its parent's end, before we return. */
 	int pid = p->pid;
-	void (*hook)(int) = READ_ONCE(process_spawn_before_start);
+	void (*hook)(int) = READ_ONCE(process_before_first_thread);
 	if (hook)
 		hook(pid);
 	r = start_user_thread(p, img.entry, img.sp, 0, NULL);

@@ -118,10 +118,11 @@ int process_spawn_tty(const char *name, int argc, char *const argv[]);
 int process_spawn_args(const char *path, const struct exec_args *args, struct process *parent,
 		       unsigned flags);
 
-/* Test hook (NULL otherwise): called by process_spawn_args() with the new
- * pid once the image is loaded and before the first thread starts: the
- * window in which a kill must not be lost (exec.test_kill_before_start). */
-extern void (*process_spawn_before_start)(int pid);
+/* Test hook (NULL otherwise): called by process_spawn_args() and
+ * process_fork() with the new pid once the image is loaded or the address
+ * space copied, before the first thread starts: the window in which a kill
+ * must not be lost (exec.test_kill_before_start, fork.test_fork_killed_before_start). */
+extern void (*process_before_first_thread)(int pid);
 
 /**
  * process_wait() - the kernel waits for a process it spawned (parent NULL)

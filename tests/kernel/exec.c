@@ -157,7 +157,7 @@ static void test_wait_statuses(struct ktest *t)
 }
 
 /* A kill that comes between a spawn's process_create() and the start of
- * its first thread (process_spawn_before_start() runs there) is not lost:
+ * its first thread (process_before_first_thread() runs there) is not lost:
  * the process ends with SIGKILL's status, before running any of its code
  * (exectest would exit with 7), and leaves nothing behind.  Without the
  * fix in group_exit() the kill was dropped (no live thread yet) and the
@@ -175,9 +175,9 @@ static void test_kill_before_start(struct ktest *t)
 	baseline(&frames, &heap);
 	char *argv[] = { "exectest", "exit", "7", NULL };
 	kill_before_start_result = -1;
-	WRITE_ONCE(process_spawn_before_start, kill_new_pid);
+	WRITE_ONCE(process_before_first_thread, kill_new_pid);
 	int pid = process_spawn("exectest", 3, argv, NULL);
-	WRITE_ONCE(process_spawn_before_start, NULL);
+	WRITE_ONCE(process_before_first_thread, NULL);
 	KTEST_ASSERT_GE(t, pid, 1);
 	KTEST_EXPECT_EQ(t, kill_before_start_result, 0);
 	int st = -1;

@@ -42,7 +42,9 @@
 #include "kernel/sched/thread.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/proc/process.h"
 #include "kernel/proc/uapi/syscall.h"
+#include "kernel/proc/uapi/wait.h"
 #include "mm/cow.h"
 #include "mm/fault.h"
 #include "mm/fork.h"
@@ -78,6 +80,28 @@ static void test_fork_storm(struct ktest *t)
 	run_forktest(t, "storm", "2000");
 	/* Each round shares at least the 16 pages written before it. */
 	KTEST_EXPECT_GE(t, fork_pages_shared - shared0, 2000ull * 16);
+}
+
+/* A kill of the child between fork's process_create() and its first
+ * thread's start (the test hook, which skips the spawn of forktest itself
+ * and kills the next new pid: the child) ends the child with SIGKILL's
+ * status before it runs; forktest checks the status, nothing leaks.  With
+ * such kills dropped the child ran and exited 3. */
+static int killed_hook_calls;
+
+static void kill_second_new_pid(int pid)
+{
+	if (++killed_hook_calls == 2)
+		process_kill(pid, SIGKILL);
+}
+
+static void test_fork_killed_before_start(struct ktest *t)
+{
+	killed_hook_calls = 0;
+	WRITE_ONCE(process_before_first_thread, kill_second_new_pid);
+	run_forktest(t, "killed", NULL);
+	WRITE_ONCE(process_before_first_thread, NULL);
+	KTEST_EXPECT_EQ(t, killed_hook_calls, 2);
 }
 
 static void test_fork_limit(struct ktest *t) { run_forktest(t, "limit", NULL); }
@@ -574,6 +598,7 @@ static void test_fork_alloc_failures(struct ktest *t)
 static struct ktest_case fork_cases[] = {
 	KTEST_CASE(test_fork_storm),
 	KTEST_CASE(test_fork_limit),
+	KTEST_CASE(test_fork_killed_before_start),
 	KTEST_CASE(test_fork_threads),
 	KTEST_CASE(test_cow_mm_ops),
 	KTEST_CASE(test_fork_pins),

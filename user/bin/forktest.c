@@ -141,6 +141,20 @@ static int threads(void)
 	return got != pid || status != 0;
 }
 
+/* The kernel test kills the child between its creation and its first
+ * thread's start (fork.test_fork_killed_before_start): the child must
+ * end with SIGKILL's status without running. */
+static int killed(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);           /* only if the kill was lost */
+	int status = -1;
+	int got = wait_pid(pid, &status);
+	printf("forktest: child killed before its start: status %#x\n", status);
+	return got != pid || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "storm";
@@ -153,6 +167,8 @@ int main(int argc, char **argv)
 		return limit();
 	if (strcmp(mode, "threads") == 0)
 		return threads();
-	printf("usage: forktest storm N | limit | threads\n");
+	if (strcmp(mode, "killed") == 0)
+		return killed();
+	printf("usage: forktest storm N | limit | threads | killed\n");
 	return 2;
 }
