@@ -348,6 +348,7 @@ void kmalloc_get_stats(struct kmalloc_stats *s)
 		s->class_size[c] = classes[c].size;
 		s->objects_in_use[c] = classes[c].in_use;
 		s->slab_pages[c] = classes[c].pages;
+		s->empty_slabs[c] = classes[c].empty;
 		s->empty_slab_pages += classes[c].empty;
 		s->bytes_in_use += classes[c].in_use * classes[c].size;
 	}

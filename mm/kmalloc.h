@@ -48,7 +48,8 @@ struct kmalloc_stats {
 	uint64_t class_size[KMALLOC_CLASSES];
 	uint64_t objects_in_use[KMALLOC_CLASSES];
 	uint64_t slab_pages[KMALLOC_CLASSES];   /* kept empty slabs included */
-	uint64_t empty_slab_pages;  /* slabs kept with no object in use (KMALLOC_KEEP_EMPTY per class) */
+	uint64_t empty_slabs[KMALLOC_CLASSES];  /* of slab_pages: kept with no object in use */
+	uint64_t empty_slab_pages;  /* all classes' empty_slabs */
 	uint64_t large_allocs, large_pages;
 	uint64_t bytes_in_use;      /* sum of size classes handed out */
 	uint64_t bad_frees;

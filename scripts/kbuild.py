@@ -76,10 +76,11 @@ def _jobserver_fds() -> tuple[int, ...]:
 def make_jobs() -> list[str]:
     """Make's -j for a build: none under a parent make's jobserver (it
     hands out the slots), else one job per host core.  Builds run before
-    any boot of the same run, so they never compete with a QEMU: a serial
+    any boot of the same run, so they never compete with a QEMU (cores:
+    those this process may run on, not the machine's count): a serial
     build left one of this 2-core host's cores idle, two minutes of a
     `make test`."""
-    return [] if _jobserver_fds() else [f"-j{os.cpu_count() or 1}"]
+    return [] if _jobserver_fds() else [f"-j{len(os.sched_getaffinity(0)) or 1}"]
 
 
 def run_make(args: list[str], cwd: str = ROOT) -> tuple[int, str, str]:

@@ -30,6 +30,7 @@
 #include "mm/mm.h"
 #include "mm/mmap.h"
 #include "mm/tlb.h"
+#include "kernel/time.h"
 #include "mm/uaccess.h"
 #include "asm/cpu.h"
 #include "asm/page.h"
@@ -138,7 +139,9 @@ static unsigned cow_rounds(uint64_t *v)
 }
 
 /* TLB-shootdown wait cycles of every CPU so far (the faulter's are the
- * ones that move: the other thread unmaps nothing it touched). */
+ * ones that move: the other thread unmaps nothing it touched).  Over a
+ * whole cow_rounds(), so the four dup_mm() write-protect flushes are in
+ * it too: four waits against 2,048 faults' (docs/fork.md). */
 static uint64_t shootdown_wait_cycles(void)
 {
 	uint64_t sum = 0;
@@ -162,8 +165,16 @@ static void cow_beside(bool writer, uint64_t *v)
 					    writer ? (void *)1 : NULL);
 	if (!o)
 		return;
-	while (!READ_ONCE(other_ops))   /* running, the mm loaded on its CPU */
+	/* Running, the mm loaded on its CPU; a thread that never starts
+	 * (no such CPU running) skips the row rather than hanging it. */
+	uint64_t give_up = get_cycles_ordered() + ns_to_tsc(1000000000ull);
+	while (!READ_ONCE(other_ops) && get_cycles_ordered() < give_up)
 		cpu_relax();
+	if (!READ_ONCE(other_ops)) {
+		WRITE_ONCE(other_stop, 1);
+		thread_join(o);
+		return;
+	}
 	uint64_t wait0 = shootdown_wait_cycles();
 	unsigned n = cow_rounds(v);
 	uint64_t wait = shootdown_wait_cycles() - wait0;

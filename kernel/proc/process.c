@@ -104,7 +104,7 @@ int process_start_thread(struct process *p, void (*fn)(void *), void *arg, const
 	/* A killed process takes no new thread, except its first: a kill
 	 * between process_create() and this start (group_exit()) must still
 	 * end the process through its one thread, which leaves before its
-	 * first user instruction (enter_user_or_leave()). */
+	 * first user instruction (user_thread_entry(), fork_child_entry()). */
 	if (p->nthreads == PROC_MAX_THREADS || (p->killed && p->nthreads) || p->exec_tid) {
 		spin_unlock_irqrestore(&p->lock, flags);
 		thread_free(t);

@@ -15,6 +15,7 @@
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/printk.h"
+#include "kernel/rcu/rcu.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/page.h"
@@ -221,43 +222,53 @@ static void heap_no_leak(struct ktest *t)
 /* A slab whose last object is freed stays, up to KMALLOC_KEEP_EMPTY per
  * class, and the class's next allocation takes it without a new page; the
  * slabs beyond that go back at once, and kmalloc_shrink() gives back the
- * kept ones. */
+ * kept ones.  Counted for the 512-byte class alone: allocations go on
+ * until it has KMALLOC_KEEP_EMPTY + 2 slabs more than before, whatever
+ * free objects its older slabs had. */
 #define KEEP_SIZE 512
-#define KEEP_OBJS ((int)(PAGE_SIZE / KEEP_SIZE) * (KMALLOC_KEEP_EMPTY + 2))
+#define KEEP_CLASS 5                    /* 16 << 5 = 512 */
+#define KEEP_MAX 256                    /* objects, at most: 64 slabs */
 
-static uint64_t empty_slab_pages(void)
+static struct kmalloc_stats heap_stats(void)
 {
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
-	return s.empty_slab_pages;
+	return s;
 }
 
 static void heap_keeps_empty_slabs(struct ktest *t)
 {
-	static void *obj[KEEP_OBJS];
+	static void *obj[KEEP_MAX];
+	KTEST_ASSERT_EQ(t, heap_stats().class_size[KEEP_CLASS], (uint64_t)KEEP_SIZE);
+	rcu_barrier();                          /* no kfree_rcu() of ours lands midway */
 	kmalloc_shrink();
-	KTEST_EXPECT_EQ(t, empty_slab_pages(), 0ull);
-	uint64_t frames = pmm_free_frames();
-	for (int i = 0; i < KEEP_OBJS; i++) {
-		obj[i] = kmalloc(KEEP_SIZE);
-		KTEST_ASSERT_NOT_NULL(t, obj[i]);
+	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
+	uint64_t pages0 = heap_stats().slab_pages[KEEP_CLASS];
+	int n = 0;
+	while (n < KEEP_MAX && heap_stats().slab_pages[KEEP_CLASS] < pages0 + KMALLOC_KEEP_EMPTY + 2) {
+		obj[n] = kmalloc(KEEP_SIZE);
+		KTEST_ASSERT_NOT_NULL(t, obj[n]);
+		n++;
 	}
-	/* At least KEEP + 1 fresh slabs (one partial slab from before may
-	 * have taken the first objects). */
-	KTEST_EXPECT_LE(t, pmm_free_frames() + KMALLOC_KEEP_EMPTY + 1, frames);
-	for (int i = 0; i < KEEP_OBJS; i++)
+	KTEST_ASSERT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0 + KMALLOC_KEEP_EMPTY + 2);
+	uint64_t frames = pmm_free_frames();
+	for (int i = 0; i < n; i++)
 		kfree(obj[i]);
-	KTEST_EXPECT_EQ(t, empty_slab_pages(), (uint64_t)KMALLOC_KEEP_EMPTY);
-	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames - KMALLOC_KEEP_EMPTY);
+	/* The new slabs emptied: KEEP of them stay, the other two go. */
+	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], (uint64_t)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0 + KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames + 2);
 	/* The next allocation of the class: a kept slab, no new page. */
 	void *p = kmalloc(KEEP_SIZE);
 	KTEST_ASSERT_NOT_NULL(t, p);
-	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames - KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0 + KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames + 2);
 	kfree(p);
-	KTEST_EXPECT_EQ(t, empty_slab_pages(), (uint64_t)KMALLOC_KEEP_EMPTY);
-	KTEST_EXPECT_EQ(t, kmalloc_shrink(), (unsigned)KMALLOC_KEEP_EMPTY);
-	KTEST_EXPECT_EQ(t, empty_slab_pages(), 0ull);
-	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames);
+	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], (uint64_t)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_GE(t, kmalloc_shrink(), (unsigned)KMALLOC_KEEP_EMPTY);
+	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
+	KTEST_EXPECT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0);
+	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames + 2 + KMALLOC_KEEP_EMPTY);
 }
 
 /*

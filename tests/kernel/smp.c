@@ -99,7 +99,7 @@ static void test_percpu_self_on_every_cpu(struct ktest *t)
  * turn followed by its holder, so the longest such run is the most times
  * one waiter was passed over, plus one (spinlock.c, "Lock stealing"). */
 #define TORTURE_MS 300
-#define TORTURE_SERVE_MS 20000  /* longest a run goes on for a CPU not yet served */
+#define TORTURE_SERVE_MS 5000   /* longest a run goes on for a CPU not yet served (below the 10 s RCU stall warning: the workers spin with IRQs off) */
 DEFINE_SPINLOCK(torture_lock);
 static volatile uint64_t torture_a, torture_b, torture_expected;
 static volatile int torture_inside, torture_overlaps, torture_ready, torture_go, torture_done;
@@ -114,13 +114,15 @@ static void torture_worker(void *arg)
 	(void)arg;
 	uint64_t mine = 0;
 	__atomic_fetch_add(&torture_ready, 1, __ATOMIC_SEQ_CST);
-	while (!torture_go)
+	/* Acquire: torture_end, torture_hard_end and torture_cpus were set
+	 * before the go; pairs with run_torture()'s smp_store_release(). */
+	while (!smp_load_acquire(&torture_go))
 		cpu_relax();
 	/* TORTURE_MS, and then on, all of us (so the lock stays contended),
 	 * until every CPU has had it once, within TORTURE_SERVE_MS: with 8
 	 * vCPUs on 2 host cores one vCPU can be left unscheduled by the host
 	 * for most of 300 ms (seen once in CI, 0 acquisitions).  A lock that
-	 * starves a waiter still fails: 20 s is starvation, not the host. */
+	 * starves a waiter still fails: 5 s more is starvation, not the host. */
 	while (rdtsc() < torture_end ||
 	       (READ_ONCE(torture_served) < torture_cpus && rdtsc() < torture_hard_end)) {
 		spin_lock(&torture_lock);
@@ -158,7 +160,7 @@ static void torture_worker(void *arg)
  * leaves a worker halted for good: the wait for torture_done then fails
  * (or the boot times out): a hang is a failure.  Every CPU must have got
  * the lock (none starved): the run goes on past TORTURE_MS until each has,
- * within TORTURE_SERVE_MS. */
+ * within TORTURE_SERVE_MS more. */
 static bool run_torture(struct ktest *t, unsigned budget, unsigned steal)
 {
 	torture_a = torture_b = torture_expected = 0;
@@ -178,7 +180,9 @@ static bool run_torture(struct ktest *t, unsigned budget, unsigned steal)
 		torture_cpus = n;
 		torture_end = rdtsc() + ns_to_tsc(TORTURE_MS * 1000000ull);
 		torture_hard_end = torture_end + ns_to_tsc(TORTURE_SERVE_MS * 1000000ull);
-		torture_go = 1;
+		/* Release: the bounds above before the go (the workers'
+		 * smp_load_acquire() of torture_go). */
+		smp_store_release(&torture_go, 1);
 		torture_worker(NULL);
 		ok = wait_for(&torture_done, n, 60000);
 	}
