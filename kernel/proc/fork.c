@@ -74,9 +74,7 @@ int process_fork(void)
 	}
 	strlcpy(p->name, parent->name, sizeof(p->name));
 	int pid = p->pid;               /* read now: the child may end (and go) at once */
-	void (*hook)(int) = READ_ONCE(process_before_first_thread);
-	if (hook)
-		hook(pid);
+	process_call_before_first_thread(pid);
 	r = process_start_thread(p, fork_child_entry, s, NULL);
 	if (r < 0)
 		goto fail;

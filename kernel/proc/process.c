@@ -215,9 +215,7 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
 	/* Read before the start: from then on the process may end, and be
 	 * freed by its parent's end, before we return. */
 	int pid = p->pid;
-	void (*hook)(int) = READ_ONCE(process_before_first_thread);
-	if (hook)
-		hook(pid);
+	process_call_before_first_thread(pid);
 	r = start_user_thread(p, img.entry, img.sp, 0, NULL);
 	if (r < 0) {
 		process_discard(p);     /* no thread ever ran: tear down here */

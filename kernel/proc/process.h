@@ -24,6 +24,7 @@
 #include "kernel/sched/wait.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "kernel/proc/uapi/wait.h"
+#include "kernel/atomic.h"
 #include "kernel/cpumask.h"
 
 struct trap_frame;
@@ -123,6 +124,13 @@ int process_spawn_args(const char *path, const struct exec_args *args, struct pr
  * space copied, before the first thread starts: the window in which a kill
  * must not be lost (exec.test_kill_before_start, fork.test_fork_killed_before_start). */
 extern void (*process_before_first_thread)(int pid);
+
+static inline void process_call_before_first_thread(int pid)
+{
+	void (*hook)(int) = READ_ONCE(process_before_first_thread);
+	if (hook)
+		hook(pid);
+}
 
 /**
  * process_wait() - the kernel waits for a process it spawned (parent NULL)
