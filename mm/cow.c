@@ -14,17 +14,39 @@
  *      lock, and copy it into a new page outside any lock;
  *   3. take the PTE lock again; if the PTE is no longer the one read in
  *      1 (zapped, replaced, another thread's COW won), give up: the
- *      access retries.  Else install the copy, writable (cow_install);
+ *      access retries.  Else install the copy *read-only*, holding one
+ *      more reference on it until step 5 (cow_install);
  *   4. drop the lock, flush the address on every CPU of the mm, and only
  *      then drop the old page's mapping reference (cow_finish): another
  *      thread's read-only TLB entry still reaches the old page until the
- *      flush, and the old page may be freed by the put.
- * How each path holds the VMA and the table across 2-3: mm/fault.c.
+ *      flush, and the old page may be freed by the put;
+ *   5. take the PTE lock again; if the PTE still maps the copy read-only
+ *      and the copy's count is still 2 (the mapping's and step 3's), make
+ *      it writable (no flush: a permission upgrade); drop step 3's
+ *      reference (cow_make_writable, cow_release_copy).  Else leave it:
+ *      the access retries and faults again.
+ * How each path holds the VMA and the table across 2-5: mm/fault.c.
+ *
+ * Why read-only until the flush.  While any CPU may still hold the old
+ * translation, no CPU may be able to write the copy: a thread on a third
+ * CPU could write it through the new PTE and then tell the stale CPU,
+ * which would read the old page's bytes after seeing the message (a
+ * causality break, not just a late view).  Linux keeps the same rule by
+ * clearing the PTE and flushing *before* it sets the new one, with the
+ * PTE lock held across the IPIs (wp_page_copy()).  This kernel cannot
+ * wait for IPIs under a PTE lock that the IPI design's speculative faults
+ * spin on with IRQs off, so it publishes the copy read-only, flushes with
+ * no lock held, and upgrades.
+ * The extra reference makes every other writer treat the copy as shared
+ * until then (the reuse rule refuses it; fork would see count 3).
+ * COW_ORDER_BROKEN=1 installs the copy writable before the flush (the
+ * order before this rule); suite fork's test_cow_flush_order catches it.
  *
  * The invariant: a page is writable through some PTE only while that PTE
  * holds its only reference (or the page is pinned and was never shared:
- * fork copies maybe-pinned pages), so a write is seen by everyone who
- * can see the page, and by no one else.
+ * fork copies maybe-pinned pages), and no CPU can still reach another page
+ * through that address: so a write is seen by everyone who can see the
+ * page, and by no one else.
  */
 #include "mm/cow.h"
 #include "mm/fork.h"
@@ -39,12 +61,20 @@
 #include "lib/string.h"
 #include "asm/page.h"
 
-uint64_t cow_copies, cow_reuses;
+uint64_t cow_copies, cow_reuses, cow_left_read_only;
 void (*cow_test_window)(uintptr_t addr);
+void (*cow_test_installed)(uintptr_t addr);
 
 void cow_window(uintptr_t addr)
 {
 	void (*hook)(uintptr_t) = READ_ONCE(cow_test_window);
+	if (hook)
+		hook(addr);
+}
+
+void cow_installed_window(uintptr_t addr)
+{
+	void (*hook)(uintptr_t) = READ_ONCE(cow_test_installed);
 	if (hook)
 		hook(addr);
 }
@@ -82,15 +112,26 @@ void cow_reuse(pteval_t *ptep, pteval_t orig)
 	__atomic_fetch_add(&cow_reuses, 1, __ATOMIC_RELAXED);
 }
 
-void cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy)
+pteval_t cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy)
 {
 	(void)mm, (void)addr;
+	pteval_t installed = mk_pte(page_to_phys(copy), pte_flags(pte_wrprotect(orig)));
+#ifdef CONFIG_COW_ORDER_BROKEN
+	/* Test-only: writable at once, before cow_finish()'s flush. */
+	installed = pte_mkwrite(installed);
+#else
+	/* Step 5's reference: until the flush is done and the PTE writable,
+	 * the copy counts as shared, so no other fault reuses it (makes it
+	 * writable) and a fork in the window leaves it to the copy path. */
+	get_page(copy);
+#endif
 	/* The copied bytes before the PTE that maps them: pairs with the
 	 * address dependency of whoever reads the page through the PTE
 	 * (another CPU's MMU, fast GUP), as a demand-zero install does. */
 	smp_wmb();
-	WRITE_ONCE(*ptep, pte_mkwrite(mk_pte(page_to_phys(copy), pte_flags(orig))));
+	WRITE_ONCE(*ptep, installed);
 	__atomic_fetch_add(&cow_copies, 1, __ATOMIC_RELAXED);
+	return installed;
 }
 
 void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old)
@@ -98,6 +139,49 @@ void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old)
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SIZE, false);
 	put_page(old);              /* the old PTE's reference */
 	put_page(old);              /* ours, from step 2 */
+}
+
+bool cow_make_writable(pteval_t *ptep, pteval_t installed, struct page *copy)
+{
+#ifdef CONFIG_COW_ORDER_BROKEN
+	(void)ptep, (void)installed, (void)copy;
+	return true;                /* cow_install() made it writable */
+#else
+	pteval_t now = READ_ONCE(*ptep);
+	/* The count: the mapping's and step 3's.  More means a fork, a GUP
+	 * reference or a pin arrived meanwhile: the page is shared now, and
+	 * the retried access takes the copy path like any shared page. */
+	if (!pte_same(now, installed) || page_ref_count(copy) != 2) {
+		__atomic_fetch_add(&cow_left_read_only, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	/* No smp_wmb and no flush: the bytes were published with the PTE in
+	 * step 3; a CPU that cached the read-only entry faults once more on
+	 * a write and finds the PTE writable (spurious). */
+	WRITE_ONCE(*ptep, pte_mkwrite(now));
+	return true;
+#endif
+}
+
+void cow_release_copy(struct page *copy)
+{
+#ifndef CONFIG_COW_ORDER_BROKEN
+	put_page(copy);             /* step 3's reference */
+#else
+	(void)copy;
+#endif
+}
+
+/* Step 5 for the paths that hold the VMA (locked, vma): the table stays. */
+static void cow_upgrade(struct mm_struct *mm, uintptr_t addr, pteval_t installed, struct page *copy)
+{
+	spinlock_t *ptl;
+	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
+	if (ptep) {
+		cow_make_writable(ptep, installed, copy);
+		spin_unlock(ptl);
+	}
+	cow_release_copy(copy);
 }
 
 enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
@@ -137,9 +221,11 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 		*spurious = true;
 		return FAULT_OK;
 	}
-	cow_install(mm, addr, ptep, orig, copy);
+	pteval_t installed = cow_install(mm, addr, ptep, orig, copy);
 	spin_unlock(ptl);
+	cow_installed_window(addr);
 	cow_finish(mm, addr, old);                  /* step 4 */
+	cow_upgrade(mm, addr, installed, copy);     /* step 5 */
 	return FAULT_OK;
 }
 
@@ -156,6 +242,8 @@ static int cmd_cow(int argc, char **argv)
 	mon_printf("cow faults (FAULT=%s): %llu copied, %llu reused (the writer held the only reference)\n",
 		   CONFIG_FAULT_NAME, (unsigned long long)READ_ONCE(cow_copies),
 		   (unsigned long long)READ_ONCE(cow_reuses));
+	mon_printf("copies left read-only after the flush (shared or changed meanwhile; the access retried): %llu\n",
+		   (unsigned long long)READ_ONCE(cow_left_read_only));
 	return 0;
 }
 MONITOR_COMMAND(cow, "cow", "", "fork and copy-on-write: pages shared or copied at fork, COW faults copied or reused",

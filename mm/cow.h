@@ -1,6 +1,7 @@
 /*
  * mm/cow.h - copy-on-write write faults (mm/cow.c, docs/fork.md): the
- * reuse rule, the copy, and the install-then-flush that ends each.
+ * reuse rule, the copy, and the install read-only, flush, make writable
+ * that ends each.
  */
 #ifndef MM_COW_H
 #define MM_COW_H
@@ -36,8 +37,9 @@ void copy_user_page(struct page *dst, struct page *src);
  * mmap_lock for read or the VMA's read lock held, so neither the VMA nor
  * the PTE table can go).  Called with *@ptl held; returns with it
  * released.  Reuses the page (wp_can_reuse_anon_page), or copies it
- * outside the lock and installs the copy if the PTE is still the same,
- * then flushes every CPU of @mm and drops the old page.  @spare: a page
+ * outside the lock and installs the copy read-only if the PTE is still the
+ * same, then flushes every CPU of @mm, drops the old page and makes the
+ * copy writable.  @spare: a page
  * the caller allocated (or NULL); used or freed.  *@spurious: the PTE
  * changed meanwhile (nothing done; the access retries).
  * Return: FAULT_OK or FAULT_OOM.
@@ -47,11 +49,14 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 
 /**
  * cow_install() - under the PTE lock, with *@ptep checked still
- * pte_same() as @orig: map @copy (already filled) writable at @addr in
- * place of @orig's page.  The caller then drops its locks and calls
- * cow_finish().
+ * pte_same() as @orig: map @copy (already filled) *read-only* at @addr in
+ * place of @orig's page, and take one more reference on @copy for step 5.
+ * The caller then drops its locks, calls cow_finish(), and then step 5:
+ * cow_make_writable() under the PTE lock if it can still find the PTE,
+ * and cow_release_copy() in any case.
+ * Return: the PTE installed (what cow_make_writable() expects to find).
  */
-void cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy);
+pteval_t cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t orig, struct page *copy);
 
 /**
  * cow_finish() - after cow_install() and once no spinlock or walk section
@@ -62,16 +67,34 @@ void cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteval_t 
  */
 void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old);
 
+/**
+ * cow_make_writable() - step 5, under the PTE lock of *@ptep, after
+ * cow_finish(): if *@ptep is still @installed and @copy's count is 2 (the
+ * mapping's and cow_install()'s), make it writable.
+ * Return: false if it was left read-only (counted in cow_left_read_only;
+ * the access retries and faults again).
+ */
+bool cow_make_writable(pteval_t *ptep, pteval_t installed, struct page *copy);
+
+/** cow_release_copy() - drop cow_install()'s reference on @copy (step 5's end). */
+void cow_release_copy(struct page *copy);
+
 /** cow_reuse() - under the PTE lock: make *@ptep (@orig) writable in place. */
 void cow_reuse(pteval_t *ptep, pteval_t orig);
 
-/* COW faults resolved by a copy / by reuse, since boot, every path. */
-extern uint64_t cow_copies, cow_reuses;
+/* COW faults resolved by a copy / by reuse, since boot, every path; and
+ * copies that step 5 left read-only. */
+extern uint64_t cow_copies, cow_reuses, cow_left_read_only;
 
 /* Tests only: when set, every path calls it in the COW copy window (the
  * page copied, the PTE lock not yet taken again), with the address. */
 extern void (*cow_test_window)(uintptr_t addr);
 /* cow_window() - call cow_test_window if set (the paths' one call site each). */
 void cow_window(uintptr_t addr);
+/* Tests only: when set, every path calls it once the copy is installed
+ * (step 3, the PTE lock dropped) and before the flush of step 4. */
+extern void (*cow_test_installed)(uintptr_t addr);
+/* cow_installed_window() - call cow_test_installed if set. */
+void cow_installed_window(uintptr_t addr);
 
 #endif

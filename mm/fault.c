@@ -61,9 +61,12 @@
  *           PTE check alone would miss mprotect read-only: it leaves a
  *           write-protected PTE exactly as it was (SPF_BROKEN shows it,
  *           suite fork's directed race).
- * All three end alike: the old page's reference is dropped only after a
- * flush of the address on every CPU of the mm (cow_finish), since another
- * thread's read-only TLB entry still reaches it.
+ * All three end alike: the copy is installed read-only, the address is
+ * flushed on every CPU of the mm (cow_finish) before the old page's
+ * reference is dropped (another thread's read-only TLB entry still
+ * reaches it), and only then is the copy made writable, under the PTE lock
+ * again (mm/cow.c, "Why read-only until the flush"); spf checks its
+ * sequence once more for that.
  *
  * File mappings (VM_FILE: MAP_SHARED, a file MAP_PRIVATE, shared
  * anonymous memory) fault through filemap_fault() (mm/filemap_fault.c)
@@ -352,15 +355,22 @@ static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, 
 /* Under the PTE lock: is the fault still on the snapshot's mm (no writer
  * since, the sequence unchanged) and the PTE still @pte?  Counted under
  * @why if not.  The sequence read pairs as in spf_fault(). */
+/* Under a PTE lock: has no writer begun since snapshot @seq? */
+static bool spf_seq_unchanged(struct mm_struct *mm, unsigned seq)
+{
+#ifndef CONFIG_SPF_BROKEN
+	return READ_ONCE(mm->seq.sequence) == seq;
+#else
+	(void)mm, (void)seq;
+	return true;
+#endif
+}
+
 static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slot, pteval_t pte,
 			       enum spf_abort why)
 {
-#ifndef CONFIG_SPF_BROKEN
-	if (READ_ONCE(mm->seq.sequence) != seq)
+	if (!spf_seq_unchanged(mm, seq))
 		return spf_abort(why == SPF_ABORT_PTE ? SPF_ABORT_SEQ : why);
-#else
-	(void)mm, (void)seq;
-#endif
 	if (!pte_same(READ_ONCE(*slot), pte))
 		return spf_abort(why);
 	return true;
@@ -377,7 +387,9 @@ static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slo
  * lock and no walk section.  Between the two PTE locks the table may be
  * freed (no lock holds the VMA): so the second look walks again, in a new
  * section.  An abort after the copy frees @page (no longer zeroed) and
- * counts SPF_ABORT_COW; the locked path then does the fault over.
+ * counts SPF_ABORT_COW; the locked path then does the fault over.  After
+ * the install (read-only) and the flush, a third walk makes the copy
+ * writable if the sequence and the PTE still hold (mm/cow.c, step 5).
  */
 static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pteval_t *slot,
 			 pteval_t pte, unsigned long w, struct page *page, bool *spurious,
@@ -415,12 +427,13 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 	w = lockless_page_walk_begin();
 	slot = spf_walk(mm, addr);
 	bool ok = slot != NULL;
+	pteval_t installed = 0;
 	if (ok) {
 		ptl = &virt_to_page(slot - pte_index(addr))->ptl;
 		spin_lock(ptl);
 		ok = spf_recheck_locked(mm, seq, slot, pte, SPF_ABORT_COW);
 		if (ok)
-			cow_install(mm, addr, slot, pte, page);
+			installed = cow_install(mm, addr, slot, pte, page);
 		spin_unlock(ptl);
 	} else {
 		spf_abort(SPF_ABORT_COW);
@@ -431,7 +444,24 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		put_page(old);
 		return false;
 	}
+	cow_installed_window(addr);
 	cow_finish(mm, addr, old);      /* IRQs on again: the flush, then the puts */
+	/* Step 5: a third walk and the same sequence check (mprotect
+	 * read-only meanwhile leaves our read-only PTE as it is, and must not
+	 * find it writable after); a move only leaves the copy read-only. */
+	w = lockless_page_walk_begin();
+	slot = spf_walk(mm, addr);
+	if (slot) {
+		ptl = &virt_to_page(slot - pte_index(addr))->ptl;
+		spin_lock(ptl);
+		if (spf_seq_unchanged(mm, seq))
+			cow_make_writable(slot, installed, page);
+		else
+			__atomic_fetch_add(&cow_left_read_only, 1, __ATOMIC_RELAXED);
+		spin_unlock(ptl);
+	}
+	lockless_page_walk_end(w);
+	cow_release_copy(page);
 	*spurious = false;
 	count(&my_stats()->spf);
 	return true;

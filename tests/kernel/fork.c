@@ -26,6 +26,10 @@
  *     while a writer munmaps the page or mprotects it read-only; spf must
  *     abort, vma must make the writer wait.  SPF_BROKEN=1 and
  *     VMA_LOCK_BROKEN=1 install a writable PTE in a read-only VMA.
+ *   - the flush order: a COW fault held after its install and before its
+ *     flush; if the copy can be written through the new PTE there (an
+ *     MMU's walk), a reader on another CPU with the old translation in
+ *     its TLB must see that write.  COW_ORDER_BROKEN=1 fails it.
  *   - munmap, mprotect and MADV_DONTNEED on COW-shared pages, and
  *     accounting (rss, frames, heap) exact through fork, COW and exit.
  *   - fault injection: every kmalloc and page allocation of dup_mm() and
@@ -42,6 +46,7 @@
 #include "kernel/sched/thread.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/preempt.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/uapi/syscall.h"
 #include "kernel/proc/uapi/wait.h"
@@ -285,6 +290,164 @@ static void test_cow_isolation(struct ktest *t)
 	KTEST_EXPECT_EQ(t, iso_parent_saw_child, 0ull);
 	KTEST_EXPECT_GE(t, c.raced, (uint64_t)ISO_RACED);
 	mm_put(iso_parent);
+	baseline_expect(t, &b);
+}
+
+/* ---- the order of a COW fault's install and flush ------------------------------------ */
+
+/*
+ * While any CPU may still hold the old page's translation, no CPU may be
+ * able to write the copy (mm/cow.c, "Why read-only until the flush").
+ * Each round forks the parent again (its page shared, read-only), lets a
+ * reader thread on another CPU load the old translation into its TLB, and
+ * writes the page from this CPU: a COW fault.  Held once the copy is
+ * installed and before the flush (cow_test_installed), the hook does what
+ * a third CPU's MMU would do with the new PTE: walks it and, if it allows
+ * writing, writes FO_NEW to the page it maps.  Then the reader reads the
+ * address again.  If the write was possible, the reader must see it; it
+ * sees FO_OLD through its stale entry when the copy was writable before
+ * the flush (COW_ORDER_BROKEN=1, every round).
+ */
+#define FO_ROUNDS   16
+#define FO_OLD      0x0f0f0000aaaa0000ull
+#define FO_NEW      0x0f0f0000bbbb0000ull
+#define FO_MINE     0x0f0f0000cccc0000ull
+#define FO_WAIT_NS  500000000ull    /* the reader's answer, at most */
+
+static struct mm_struct *fo_mm;
+static volatile int fo_stop, fo_round, fo_warm, fo_go, fo_done, fo_armed;
+static volatile uint64_t fo_answer;
+static unsigned fo_windows, fo_written, fo_stale, fo_late;
+
+static bool fo_wait_for(volatile int *flag, int value)
+{
+	uint64_t t0 = ktime_ns();
+	while (smp_load_acquire(flag) != value)
+		if (ktime_ns() - t0 > FO_WAIT_NS)
+			return false;
+	return true;
+}
+
+/* Another CPU of the mm: reads the page once per round (its TLB now holds
+ * the old translation), then once more when the hook asks.  Preemption
+ * stays off in between, so no switch away and back can reload CR3 and
+ * drop the entry on its own; IRQs stay on, so the flush reaches it. */
+static void fo_reader(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(fo_mm);
+	int seen_round = 0, seen_go = 0;
+	while (!READ_ONCE(fo_stop)) {
+		int r = smp_load_acquire(&fo_round);    /* pairs with the test's store-release */
+		if (r == seen_round) {
+			cpu_relax();
+			continue;
+		}
+		seen_round = r;
+		preempt_disable();
+		(void)peek(slot(0));
+		smp_store_release(&fo_warm, r);         /* pairs with fo_wait_for() in the test */
+		uint64_t t0 = ktime_ns();
+		while (smp_load_acquire(&fo_go) == seen_go && ktime_ns() - t0 < FO_WAIT_NS)
+			cpu_relax();
+		if (READ_ONCE(fo_go) != seen_go) {
+			seen_go = fo_go;
+			fo_answer = peek(slot(0));
+			smp_store_release(&fo_done, seen_go);   /* pairs with fo_wait_for() in the hook */
+		}
+		preempt_enable();
+	}
+	kthread_unuse_mm(fo_mm);
+}
+
+static void fo_installed_hook(uintptr_t addr)
+{
+	if (addr != slot(0) || !READ_ONCE(fo_armed))
+		return;
+	WRITE_ONCE(fo_armed, 0);
+	fo_windows++;
+	/* What an MMU without a stale entry does: walk, check the write bit,
+	 * write the frame. */
+	pteval_t pte = pte_of(fo_mm, addr);
+	bool wrote = pte_maps_page(pte) && pte_write(pte);
+	if (wrote) {
+		WRITE_ONCE(*(volatile uint64_t *)page_address(phys_to_page(entry_addr(pte))), FO_NEW);
+		fo_written++;
+	}
+	int go = fo_go + 1;
+	smp_store_release(&fo_go, go);                  /* the write before the request */
+	if (!fo_wait_for(&fo_done, go)) {
+		fo_late++;
+		return;
+	}
+	if (wrote && fo_answer != FO_NEW) {
+		if (fo_stale++ == 0)
+			ktest_log("round %d: the copy was written through its new PTE (0x%llx) before the flush; "
+				  "the other CPU then read 0x%llx (the old page, through its stale entry)",
+				  fo_round, (unsigned long long)FO_NEW, (unsigned long long)fo_answer);
+	}
+}
+
+static void test_cow_flush_order(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct baseline b;
+	baseline_take(&b);
+	fo_mm = parent_with_pages(1, FO_OLD);
+	KTEST_ASSERT_NOT_NULL(t, fo_mm);
+	fo_stop = fo_round = fo_warm = fo_go = fo_done = fo_armed = 0;
+	fo_windows = fo_written = fo_stale = fo_late = 0;
+	unsigned me = smp_processor_id(), other = me, cpu;
+	for_each_online_cpu(cpu)
+		if (cpu != me) {
+			other = cpu;
+			break;
+		}
+	struct thread *reader = thread_create_on(other, "ktest-cow-reader", fo_reader, NULL);
+	KTEST_ASSERT_NOT_NULL(t, reader);
+	WRITE_ONCE(cow_test_installed, fo_installed_hook);
+	unsigned child_ok = 0, parent_ok = 0, not_warm = 0;
+	int err = 0;
+	for (int round = 1; round <= FO_ROUNDS; round++) {
+		poke(slot(0), FO_OLD);                  /* the page the child will keep */
+		struct mm_struct *child = dup_mm(fo_mm, &err);
+		if (!child)
+			break;
+		/* dup_mm() flushed every CPU of the parent: the reader loads
+		 * the now read-only translation of the shared page after it. */
+		smp_store_release(&fo_round, round);
+		if (!fo_wait_for(&fo_warm, round)) {
+			not_warm++;
+			mm_put(child);
+			continue;
+		}
+		WRITE_ONCE(fo_armed, 1);
+		poke(slot(0), FO_MINE);                 /* the COW fault, then the write */
+		WRITE_ONCE(fo_armed, 0);
+		parent_ok += peek(slot(0)) == FO_MINE;
+		pteval_t c = pte_of(child, slot(0));
+		child_ok += pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+		mm_put(child);
+	}
+	WRITE_ONCE(cow_test_installed, NULL);
+	__atomic_store_n(&fo_stop, 1, __ATOMIC_SEQ_CST);
+	thread_join(reader);
+	ktest_log("FAULT=%s: %u rounds held between install and flush (%u with the reader not ready, %u answers late); "
+		  "the copy writable there in %u; the reader saw the old page after a write to the copy in %u; "
+		  "copies left read-only after the flush %llu",
+		  CONFIG_FAULT_NAME, fo_windows, not_warm, fo_late, fo_written, fo_stale,
+		  (unsigned long long)cow_left_read_only);
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, fo_windows, (unsigned)FO_ROUNDS);
+	KTEST_EXPECT_EQ(t, fo_late, 0u);
+	KTEST_EXPECT_EQ(t, fo_stale, 0u);
+	KTEST_EXPECT_EQ(t, parent_ok, (unsigned)FO_ROUNDS);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)FO_ROUNDS);
+	kthread_unuse_mm(fo_mm);
+	mm_put(fo_mm);
 	baseline_expect(t, &b);
 }
 
@@ -604,6 +767,7 @@ static struct ktest_case fork_cases[] = {
 	KTEST_CASE(test_fork_pins),
 	KTEST_CASE(test_cow_exploit_shape),
 	KTEST_CASE(test_cow_race_directed),
+	KTEST_CASE(test_cow_flush_order),
 	KTEST_CASE(test_fork_alloc_failures),
 	KTEST_CASE(test_cow_isolation),
 	{ 0 },
