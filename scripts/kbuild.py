@@ -58,19 +58,30 @@ def crash_report(heading: str, lines: list[str], stderr: str,
 # Building
 # ==========================================================================
 
-def _jobserver_fds() -> tuple[int, ...]:
-    """Let sub-makes share our parent make's jobserver when there is one."""
-    fds = []
-    m = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)",
-                  os.environ.get("MAKEFLAGS", ""))
+def _parent_jobserver() -> tuple[bool, tuple[int, ...]]:
+    """Is there a parent make's jobserver, and which fds carry it?
+
+    GNU make up to 4.3 passes two pipe fds (`--jobserver-auth=R,W`, or
+    `--jobserver-fds=R,W` before 4.2): sub-makes share it only if those
+    fds reach them.  Make 4.4 passes a named pipe
+    (`--jobserver-auth=fifo:PATH`): sub-makes open it by name, no fd to
+    pass.  Fds that are not open here (make closes them for a recipe it
+    does not know to be a make) mean no jobserver."""
+    flags = os.environ.get("MAKEFLAGS", "")
+    m = re.search(r"--jobserver-auth=fifo:(\S+)", flags)
     if m:
-        for fd in (int(m.group(1)), int(m.group(2))):
-            try:
-                os.fstat(fd)
-                fds.append(fd)
-            except OSError:
-                return ()
-    return tuple(fds)
+        return os.path.exists(m.group(1)), ()
+    m = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)", flags)
+    if not m:
+        return False, ()
+    fds = []
+    for fd in (int(m.group(1)), int(m.group(2))):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            return False, ()
+    return True, tuple(fds)
 
 
 def make_jobs() -> list[str]:
@@ -80,13 +91,13 @@ def make_jobs() -> list[str]:
     those this process may run on, not the machine's count): a serial
     build left one of this 2-core host's cores idle, two minutes of a
     `make test`."""
-    return [] if _jobserver_fds() else [f"-j{len(os.sched_getaffinity(0)) or 1}"]
+    return [] if _parent_jobserver()[0] else [f"-j{len(os.sched_getaffinity(0)) or 1}"]
 
 
 def run_make(args: list[str], cwd: str = ROOT) -> tuple[int, str, str]:
     p = subprocess.run(["make", *make_jobs(), *args], cwd=cwd,
                        capture_output=True, text=True,
-                       pass_fds=_jobserver_fds())
+                       pass_fds=_parent_jobserver()[1])
     return p.returncode, p.stdout, p.stderr
 
 
