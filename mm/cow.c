@@ -24,7 +24,12 @@
  *      and the copy's count is still 2 (the mapping's and step 3's), make
  *      it writable (no flush: a permission upgrade); drop step 3's
  *      reference (cow_make_writable, cow_release_copy).  Else leave it:
- *      the access retries and faults again.
+ *      the access retries and faults again.  From step 3 to here the copy
+ *      carries PG_cow_pending: another thread's write fault on it (step 0)
+ *      drops the lock and waits for the flag to clear (cow_wait_copy),
+ *      then retries, rather than copy the copy; two writers of one page
+ *      would otherwise keep each other's copies read-only, each taking
+ *      the reference that makes the other's step 5 refuse.
  * How each path holds the VMA and the table across 2-5: mm/fault.c.
  *
  * Why read-only until the flush.  While any CPU may still hold the old
@@ -37,8 +42,9 @@
  * wait for IPIs under a PTE lock that the IPI design's speculative faults
  * spin on with IRQs off, so it publishes the copy read-only, flushes with
  * no lock held, and upgrades.
- * The extra reference makes every other writer treat the copy as shared
- * until then (the reuse rule refuses it; fork would see count 3).
+ * The extra reference makes everything else treat the copy as shared
+ * until then (the reuse rule refuses it; fork would see count 3), and
+ * PG_cow_pending makes other write faults wait instead of copying it.
  * COW_ORDER_BROKEN=1 installs the copy writable before the flush (the
  * order before this rule); suite fork's test_cow_flush_order catches it.
  *
@@ -57,11 +63,13 @@
 #include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/monitor.h"
+#include "kernel/sched/sched.h"
 #include "kernel/time.h"
 #include "lib/string.h"
+#include "asm/cpu.h"
 #include "asm/page.h"
 
-uint64_t cow_copies, cow_reuses, cow_left_read_only;
+uint64_t cow_copies, cow_reuses, cow_left_read_only, cow_pending_waits;
 void (*cow_test_window)(uintptr_t addr);
 void (*cow_test_installed)(uintptr_t addr);
 
@@ -124,6 +132,8 @@ pteval_t cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteva
 	 * the copy counts as shared, so no other fault reuses it (makes it
 	 * writable) and a fork in the window leaves it to the copy path. */
 	get_page(copy);
+	/* Seen by other write faults under this PTE lock (cow_copy_pending). */
+	__atomic_fetch_or(&copy->flags, PG_cow_pending, __ATOMIC_RELAXED);
 #endif
 	/* The copied bytes before the PTE that maps them: pairs with the
 	 * address dependency of whoever reads the page through the PTE
@@ -166,10 +176,36 @@ bool cow_make_writable(pteval_t *ptep, pteval_t installed, struct page *copy)
 void cow_release_copy(struct page *copy)
 {
 #ifndef CONFIG_COW_ORDER_BROKEN
+	/* Release: step 5's PTE store (if any) before the flag's clear, so a
+	 * waiter that sees the flag clear retries against the final PTE.
+	 * Pairs with the acquire in cow_wait_copy().  Cleared before the put,
+	 * so no freed frame ever carries the flag. */
+	__atomic_fetch_and(&copy->flags, ~PG_cow_pending, __ATOMIC_RELEASE);
 	put_page(copy);             /* step 3's reference */
 #else
 	(void)copy;
 #endif
+}
+
+bool cow_copy_pending(struct page *page)
+{
+	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PG_cow_pending;
+}
+
+void cow_wait_copy(struct page *page)
+{
+	/* No reference is held: the frame may be freed and reused once the
+	 * flag clears, but the flag is always cleared before that (it is
+	 * cleared before the last put); a reused frame that became another
+	 * pending copy only makes this wait for that one too.  Yield now and
+	 * then: the fault we wait for may be preempted on this very CPU. */
+	__atomic_fetch_add(&cow_pending_waits, 1, __ATOMIC_RELAXED);
+	for (unsigned spins = 1; __atomic_load_n(&page->flags, __ATOMIC_ACQUIRE) & PG_cow_pending; spins++) {
+		if (spins % 256 == 0)
+			yield();
+		else
+			cpu_relax();
+	}
 }
 
 /* Step 5 for the paths that hold the VMA (locked, vma): the table stays. */
@@ -190,6 +226,14 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 	*spurious = false;
 	pteval_t orig = *ptep;
 	struct page *old = phys_to_page(entry_addr(orig));
+	if (cow_copy_pending(old)) {                /* another fault's step 3-5 */
+		spin_unlock(ptl);
+		if (spare)
+			put_page(spare);
+		cow_wait_copy(old);
+		*spurious = true;                   /* nothing done: the access retries */
+		return FAULT_OK;
+	}
 	if (wp_can_reuse_anon_page(old)) {          /* step 1 */
 		cow_reuse(ptep, orig);
 		spin_unlock(ptl);
@@ -244,6 +288,8 @@ static int cmd_cow(int argc, char **argv)
 		   (unsigned long long)READ_ONCE(cow_reuses));
 	mon_printf("copies left read-only after the flush (shared or changed meanwhile; the access retried): %llu\n",
 		   (unsigned long long)READ_ONCE(cow_left_read_only));
+	mon_printf("write faults that waited for another fault's copy to become writable: %llu\n",
+		   (unsigned long long)READ_ONCE(cow_pending_waits));
 	return 0;
 }
 MONITOR_COMMAND(cow, "cow", "", "fork and copy-on-write: pages shared or copied at fork, COW faults copied or reused",

@@ -76,15 +76,30 @@ void cow_finish(struct mm_struct *mm, uintptr_t addr, struct page *old);
  */
 bool cow_make_writable(pteval_t *ptep, pteval_t installed, struct page *copy);
 
-/** cow_release_copy() - drop cow_install()'s reference on @copy (step 5's end). */
+/**
+ * cow_release_copy() - step 5's end: clear @copy's PG_cow_pending (waiters
+ * go on) and drop cow_install()'s reference.
+ */
 void cow_release_copy(struct page *copy);
+
+/** cow_copy_pending() - is @page a copy between cow_install() and cow_release_copy()? */
+bool cow_copy_pending(struct page *page);
+
+/**
+ * cow_wait_copy() - wait until @page is no longer a pending copy.  The
+ * caller found it pending under the PTE lock, dropped the lock (and any
+ * walk section), and retries the access afterwards (a spurious fault).
+ * Context: may yield; no spinlock held.
+ */
+void cow_wait_copy(struct page *page);
 
 /** cow_reuse() - under the PTE lock: make *@ptep (@orig) writable in place. */
 void cow_reuse(pteval_t *ptep, pteval_t orig);
 
-/* COW faults resolved by a copy / by reuse, since boot, every path; and
- * copies that step 5 left read-only. */
-extern uint64_t cow_copies, cow_reuses, cow_left_read_only;
+/* COW faults resolved by a copy / by reuse, since boot, every path;
+ * copies that step 5 left read-only; write faults that waited for a
+ * pending copy. */
+extern uint64_t cow_copies, cow_reuses, cow_left_read_only, cow_pending_waits;
 
 /* Tests only: when set, every path calls it in the COW copy window (the
  * page copied, the PTE lock not yet taken again), with the address. */

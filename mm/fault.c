@@ -32,7 +32,8 @@
  * the PTE lock is taken inside it.  Under TABLE_FREE=ipi that means
  * spinning on the PTE lock with IRQs off: safe because no PTE-lock holder
  * waits for an IPI acknowledgement while holding it (zap and mprotect
- * flush after unlocking, the faults flush only locally).
+ * flush after unlocking; a fault flushes only locally under it, and a COW
+ * fault's flush of every CPU comes after it unlocks: mm/cow.c).
  *
  * Copy-on-write faults (a write to a present, write-protected PTE in a
  * writable VMA: fork shared the page; mm/cow.c has the steps, docs/fork.md
@@ -352,10 +353,8 @@ static bool spf_vma_flags(struct mm_struct *mm, uintptr_t addr, unsigned flags, 
 	return vma && access_allowed(*vm_flags, flags);
 }
 
-/* Under the PTE lock: is the fault still on the snapshot's mm (no writer
- * since, the sequence unchanged) and the PTE still @pte?  Counted under
- * @why if not.  The sequence read pairs as in spf_fault(). */
-/* Under a PTE lock: has no writer begun since snapshot @seq? */
+/* Under a PTE lock: has no writer begun since snapshot @seq?  The
+ * sequence read pairs as in spf_fault(). */
 static bool spf_seq_unchanged(struct mm_struct *mm, unsigned seq)
 {
 #ifndef CONFIG_SPF_BROKEN
@@ -366,6 +365,9 @@ static bool spf_seq_unchanged(struct mm_struct *mm, unsigned seq)
 #endif
 }
 
+/* Under the PTE lock: is the fault still on the snapshot's mm (no writer
+ * since, the sequence unchanged) and the PTE still @pte?  Counted under
+ * @why if not. */
 static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slot, pteval_t pte,
 			       enum spf_abort why)
 {
@@ -404,6 +406,15 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		return false;
 	}
 	struct page *old = phys_to_page(entry_addr(pte));
+	if (cow_copy_pending(old)) {            /* another fault's steps 3-5 */
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		put_page(page);
+		cow_wait_copy(old);
+		*spurious = true;
+		count(&my_stats()->spf);
+		return true;
+	}
 	if (wp_can_reuse_anon_page(old)) {
 		cow_reuse(slot, pte);
 		spin_unlock(ptl);
@@ -449,6 +460,7 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 	/* Step 5: a third walk and the same sequence check (mprotect
 	 * read-only meanwhile leaves our read-only PTE as it is, and must not
 	 * find it writable after); a move only leaves the copy read-only. */
+#ifndef CONFIG_COW_ORDER_BROKEN     /* there, cow_install() made it writable */
 	w = lockless_page_walk_begin();
 	slot = spf_walk(mm, addr);
 	if (slot) {
@@ -461,6 +473,9 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		spin_unlock(ptl);
 	}
 	lockless_page_walk_end(w);
+#else
+	(void)installed;
+#endif
 	cow_release_copy(page);
 	*spurious = false;
 	count(&my_stats()->spf);

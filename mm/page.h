@@ -40,6 +40,9 @@
 #define PG_free_deferred (1u << 6) /* its owner freed it while a transient reference
 				    * (a fast-GUP try-get) held it: the last put frees
 				    * the whole block (->order) */
+#define PG_cow_pending (1u << 7)   /* a COW copy installed read-only whose fault has
+				    * not yet made it writable (mm/cow.c, steps 3-5):
+				    * another write fault on it waits, never copies */
 
 struct page {
 	/* Written by the frame's owner (allocator, slab, page-table code),

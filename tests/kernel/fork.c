@@ -410,6 +410,7 @@ static void test_cow_flush_order(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, reader);
 	WRITE_ONCE(cow_test_installed, fo_installed_hook);
 	unsigned child_ok = 0, parent_ok = 0, not_warm = 0;
+	uint64_t left_ro0 = cow_left_read_only;
 	int err = 0;
 	for (int round = 1; round <= FO_ROUNDS; round++) {
 		poke(slot(0), FO_OLD);                  /* the page the child will keep */
@@ -441,6 +442,8 @@ static void test_cow_flush_order(struct ktest *t)
 		  CONFIG_FAULT_NAME, fo_windows, not_warm, fo_late, fo_written, fo_stale,
 		  (unsigned long long)cow_left_read_only);
 	KTEST_EXPECT_EQ(t, err, 0);
+	/* Nothing else touched the copy: every step 5 made it writable. */
+	KTEST_EXPECT_EQ(t, cow_left_read_only - left_ro0, 0ull);
 	KTEST_EXPECT_EQ(t, fo_windows, (unsigned)FO_ROUNDS);
 	KTEST_EXPECT_EQ(t, fo_late, 0u);
 	KTEST_EXPECT_EQ(t, fo_stale, 0u);
@@ -448,6 +451,121 @@ static void test_cow_flush_order(struct ktest *t)
 	KTEST_EXPECT_EQ(t, child_ok, (unsigned)FO_ROUNDS);
 	kthread_unuse_mm(fo_mm);
 	mm_put(fo_mm);
+	baseline_expect(t, &b);
+}
+
+/*
+ * A second writer of the same page while the first one's copy is pending
+ * (installed read-only, not yet writable): it must wait for that fault to
+ * finish, not copy the copy.  If it copied, each writer's reference would
+ * make the other's step 5 refuse, and two threads writing one page could
+ * keep each other's copies read-only round after round.  Held in
+ * cow_test_installed, the hook sends a thread on another CPU to write the
+ * page and checks, 20 ms later, that its write has not completed; after
+ * each round exactly one copy was made and the second writer waited.
+ * Checked by hand: without the wait (mm/cow.c's cow_copy_pending() test
+ * removed) the second write completes during the hold, with two copies.
+ */
+#define SW_ROUNDS   8
+#define SW_HOLD_NS  20000000ull
+#define SW_VALUE    0x5757000000000000ull
+
+static struct mm_struct *sw_mm;
+static volatile int sw_stop, sw_go, sw_started, sw_done, sw_armed;
+static unsigned sw_windows, sw_done_early;
+
+static void sw_second_writer(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(sw_mm);
+	int seen = 0;
+	while (!READ_ONCE(sw_stop)) {
+		int g = smp_load_acquire(&sw_go);       /* pairs with the hook's store-release */
+		if (g == seen) {
+			cpu_relax();
+			continue;
+		}
+		seen = g;
+		smp_store_release(&sw_started, g);
+		poke(slot(0), SW_VALUE | (uint64_t)g);
+		smp_store_release(&sw_done, g);
+	}
+	kthread_unuse_mm(sw_mm);
+}
+
+static void sw_installed_hook(uintptr_t addr)
+{
+	if (addr != slot(0) || !READ_ONCE(sw_armed))
+		return;
+	WRITE_ONCE(sw_armed, 0);
+	sw_windows++;
+	int g = sw_go + 1;
+	smp_store_release(&sw_go, g);
+	if (!fo_wait_for(&sw_started, g))
+		return;
+	uint64_t t0 = ktime_ns();
+	while (ktime_ns() - t0 < SW_HOLD_NS)
+		cpu_relax();
+	if (smp_load_acquire(&sw_done) == g)
+		sw_done_early++;
+}
+
+static void test_cow_second_writer_waits(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct baseline b;
+	baseline_take(&b);
+	sw_mm = parent_with_pages(1, FO_OLD);
+	KTEST_ASSERT_NOT_NULL(t, sw_mm);
+	sw_stop = sw_go = sw_started = sw_done = sw_armed = 0;
+	sw_windows = sw_done_early = 0;
+	unsigned me = smp_processor_id(), other = me, cpu;
+	for_each_online_cpu(cpu)
+		if (cpu != me) {
+			other = cpu;
+			break;
+		}
+	struct thread *writer = thread_create_on(other, "ktest-cow-writer2", sw_second_writer, NULL);
+	KTEST_ASSERT_NOT_NULL(t, writer);
+	WRITE_ONCE(cow_test_installed, sw_installed_hook);
+	uint64_t copies0 = cow_copies, waits0 = cow_pending_waits;
+	unsigned one_copy = 0, both_done = 0, child_ok = 0;
+	int err = 0;
+	for (int round = 1; round <= SW_ROUNDS; round++) {
+		poke(slot(0), FO_OLD);
+		struct mm_struct *child = dup_mm(sw_mm, &err);
+		if (!child)
+			break;
+		uint64_t c0 = cow_copies;
+		WRITE_ONCE(sw_armed, 1);
+		poke(slot(0), FO_MINE);
+		WRITE_ONCE(sw_armed, 0);
+		both_done += fo_wait_for(&sw_done, round);
+		one_copy += cow_copies - c0 == 1;
+		pteval_t c = pte_of(child, slot(0));
+		child_ok += pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+		mm_put(child);
+	}
+	WRITE_ONCE(cow_test_installed, NULL);
+	__atomic_store_n(&sw_stop, 1, __ATOMIC_SEQ_CST);
+	thread_join(writer);
+	uint64_t waits = cow_pending_waits - waits0;
+	ktest_log("FAULT=%s: %u rounds held after the install; the second write done during the hold in %u; "
+		  "one copy in %u rounds (%llu copies in all); %llu waits for a pending copy",
+		  CONFIG_FAULT_NAME, sw_windows, sw_done_early, one_copy,
+		  (unsigned long long)(cow_copies - copies0), (unsigned long long)waits);
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, sw_windows, (unsigned)SW_ROUNDS);
+	KTEST_EXPECT_EQ(t, sw_done_early, 0u);
+	KTEST_EXPECT_EQ(t, one_copy, (unsigned)SW_ROUNDS);
+	KTEST_EXPECT_GE(t, waits, (uint64_t)SW_ROUNDS);
+	KTEST_EXPECT_EQ(t, both_done, (unsigned)SW_ROUNDS);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)SW_ROUNDS);
+	kthread_unuse_mm(sw_mm);
+	mm_put(sw_mm);
 	baseline_expect(t, &b);
 }
 
@@ -593,6 +711,58 @@ static void test_cow_mm_ops(struct ktest *t)
 
 #define DR_ROUNDS 6
 
+/*
+ * Rounds of the directed race with the faulter parked at one of the COW
+ * fault's two windows: @hook is cow_test_window (the copy made, not yet
+ * installed) or cow_test_installed (installed read-only, not yet flushed
+ * and made writable).  Return the rounds that reached the window; count
+ * the refused writes and the bad PTEs (one outside every VMA, or writable
+ * in a read-only VMA).
+ */
+static unsigned cow_directed_rounds(struct ktest *t, void (**hook)(uintptr_t), const char *where,
+				    unsigned other, unsigned *refused, unsigned *bad)
+{
+	WRITE_ONCE(*hook, directed_window);
+	unsigned windows = 0;
+	for (int round = 0; round < DR_ROUNDS; round++) {
+		struct mm_struct *dr_mm = parent_with_pages(8, 0x200);
+		int err = 0;
+		/* The child keeps slot 2 shared: the fault must copy. */
+		struct mm_struct *child = dr_mm ? dup_mm(dr_mm, &err) : NULL;
+		if (!child) {
+			ktest_fail(t, __FILE__, __LINE__, "%s, round %d: no parent or no child (error %d)",
+				   where, round, err);
+			if (dr_mm) {
+				kthread_unuse_mm(dr_mm);
+				mm_put(dr_mm);
+			}
+			break;
+		}
+		bool ref;
+		/* munmap, mprotect read-only, in turn */
+		windows += directed_round(dr_mm, slot(2), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
+					  other, &ref);
+		*refused += ref;
+		/* After munmap no PTE; after mprotect read-only none writable. */
+		mmap_read_lock(dr_mm);
+		pteval_t pte = pte_of(dr_mm, slot(2));
+		struct vm_area_struct *v = vma_find(dr_mm, slot(2));
+		if (pte_maps_page(pte) && !v) {
+			(*bad)++;
+			ktest_log("%s, round %d: a PTE outside every VMA", where, round);
+		} else if (pte_write(pte) && v && !(v->flags & VM_WRITE)) {
+			(*bad)++;
+			ktest_log("%s, round %d: a writable PTE in a read-only VMA", where, round);
+		}
+		mmap_read_unlock(dr_mm);
+		kthread_unuse_mm(dr_mm);
+		mm_put(child);
+		mm_put(dr_mm);
+	}
+	WRITE_ONCE(*hook, NULL);
+	return windows;
+}
+
 static void test_cow_race_directed(struct ktest *t)
 {
 	if (!directed_can_run(t, "FAULT=locked has no window: its COW copy holds mmap_lock, which excludes writers"))
@@ -603,50 +773,39 @@ static void test_cow_race_directed(struct ktest *t)
 	struct fault_stats s0, s1;
 	fault_get_stats(&s0);
 	uint64_t waits0 = vma_write_waits;
-	WRITE_ONCE(cow_test_window, directed_window);
-	unsigned windows = 0, refused = 0, bad = 0;
-	for (int round = 0; round < DR_ROUNDS; round++) {
-		struct mm_struct *dr_mm = parent_with_pages(8, 0x200);
-		KTEST_ASSERT_NOT_NULL(t, dr_mm);
-		int err = 0;
-		/* The child keeps slot 2 shared: the fault must copy. */
-		struct mm_struct *child = dup_mm(dr_mm, &err);
-		KTEST_ASSERT_NOT_NULL(t, child);
-		bool ref;
-		/* munmap, mprotect read-only, in turn */
-		windows += directed_round(dr_mm, slot(2), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
-					  other, &ref);
-		refused += ref;
-		/* After munmap no PTE; after mprotect read-only none writable. */
-		mmap_read_lock(dr_mm);
-		pteval_t pte = pte_of(dr_mm, slot(2));
-		struct vm_area_struct *v = vma_find(dr_mm, slot(2));
-		if ((pte_maps_page(pte) && !v) || (pte_write(pte) && v && !(v->flags & VM_WRITE)))
-			bad++;
-		if (pte_maps_page(pte) && !v)
-			ktest_log("round %d: a PTE outside every VMA", round);
-		else if (pte_write(pte) && v && !(v->flags & VM_WRITE))
-			ktest_log("round %d: a writable PTE in a read-only VMA", round);
-		mmap_read_unlock(dr_mm);
-		kthread_unuse_mm(dr_mm);
-		mm_put(child);
-		mm_put(dr_mm);
-	}
-	WRITE_ONCE(cow_test_window, NULL);
+	unsigned refused = 0, bad = 0, late_refused = 0, late_bad = 0;
+	unsigned windows = cow_directed_rounds(t, &cow_test_window, "copy window", other, &refused, &bad);
 	fault_get_stats(&s1);
 	uint64_t cow_aborts = s1.spf_abort[SPF_ABORT_COW] - s0.spf_abort[SPF_ABORT_COW];
 	uint64_t waits = vma_write_waits - waits0;
-	ktest_log("FAULT=%s: %d rounds, %u COW faults held in the copy window, %u refused, %u bad PTEs; "
+	/* The second window: the copy installed read-only, the flush and the
+	 * upgrade to come.  spf must see the writer's sequence move and leave
+	 * the copy read-only; vma makes the writer wait again. */
+	uint64_t left0 = cow_left_read_only, waits1 = vma_write_waits;
+	unsigned late_windows = cow_directed_rounds(t, &cow_test_installed, "installed window", other,
+						    &late_refused, &late_bad);
+	uint64_t left = cow_left_read_only - left0, late_waits = vma_write_waits - waits1;
+	ktest_log("FAULT=%s: copy window: %d rounds, %u COW faults held there, %u refused, %u bad PTEs; "
 		  "spf COW aborts %llu, vma writer waits %llu",
 		  CONFIG_FAULT_NAME, DR_ROUNDS, windows, refused, bad,
 		  (unsigned long long)cow_aborts, (unsigned long long)waits);
+	ktest_log("FAULT=%s: installed window: %d rounds, %u held there, %u bad PTEs; copies left read-only %llu, "
+		  "vma writer waits %llu",
+		  CONFIG_FAULT_NAME, DR_ROUNDS, late_windows, late_bad, (unsigned long long)left,
+		  (unsigned long long)late_waits);
 	KTEST_EXPECT_EQ(t, bad, 0u);
+	KTEST_EXPECT_EQ(t, late_bad, 0u);
 	KTEST_EXPECT_EQ(t, windows, (unsigned)DR_ROUNDS);
+	KTEST_EXPECT_EQ(t, late_windows, (unsigned)DR_ROUNDS);
 #ifdef CONFIG_FAULT_SPF
 	KTEST_EXPECT_GE(t, cow_aborts, (uint64_t)DR_ROUNDS);
+	/* Every mprotect round at least (a munmap round may free the table,
+	 * and then there is no PTE to leave). */
+	KTEST_EXPECT_GE(t, left, (uint64_t)(DR_ROUNDS / 2));
 #endif
 #ifdef CONFIG_FAULT_VMA
 	KTEST_EXPECT_GE(t, waits, (uint64_t)DR_ROUNDS);
+	KTEST_EXPECT_GE(t, late_waits, (uint64_t)DR_ROUNDS);
 #endif
 	baseline_expect(t, &b);
 }
@@ -768,6 +927,7 @@ static struct ktest_case fork_cases[] = {
 	KTEST_CASE(test_cow_exploit_shape),
 	KTEST_CASE(test_cow_race_directed),
 	KTEST_CASE(test_cow_flush_order),
+	KTEST_CASE(test_cow_second_writer_waits),
 	KTEST_CASE(test_fork_alloc_failures),
 	KTEST_CASE(test_cow_isolation),
 	{ 0 },
