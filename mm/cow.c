@@ -288,7 +288,7 @@ static int cmd_cow(int argc, char **argv)
 		   (unsigned long long)READ_ONCE(cow_reuses));
 	mon_printf("copies left read-only after the flush (shared or changed meanwhile; the access retried): %llu\n",
 		   (unsigned long long)READ_ONCE(cow_left_read_only));
-	mon_printf("write faults that waited for another fault's copy to become writable: %llu\n",
+	mon_printf("write faults and GUP lookups that waited for another fault's copy to become writable: %llu\n",
 		   (unsigned long long)READ_ONCE(cow_pending_waits));
 	return 0;
 }

@@ -35,6 +35,7 @@
  */
 #include "kernel/trace/trace.h"
 #include "mm/gup.h"
+#include "mm/cow.h"
 #include "mm/fault.h"
 #include "mm/lockless_walk.h"
 #include "mm/mm.h"
@@ -179,6 +180,15 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 			c->why = GUP_FB_SPECIAL;
 			return false;
 		}
+		/* A COW copy between its install and its step 5 (mm/cow.c): a
+		 * reference now would make step 5 leave it read-only, and the
+		 * next write copy it away from us.  The flag was set before the
+		 * PTE that names the page was stored (smp_wmb there; the address
+		 * dependency from 1 here); once it is clear, step 5 is over. */
+		if (unlikely(cow_copy_pending(page))) {
+			c->why = GUP_FB_COW_PENDING;
+			return false;
+		}
 		uint64_t delay = READ_ONCE(gup_test_delay_ns);     /* tests write it meanwhile */
 		if (unlikely(delay))
 			udelay(delay / 1000);
@@ -312,7 +322,7 @@ static bool vma_allows(unsigned vm_flags, unsigned gup_flags)
  * *@saturated is set when the reference is refused at PAGE_REF_MAX.
  */
 static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				bool *saturated)
+				bool *saturated, struct page **pending)
 {
 	spinlock_t *ptl;
 	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
@@ -320,6 +330,10 @@ static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned f
 		return NULL;
 	pteval_t pte = *ptep;
 	struct page *page = entry_present(pte) ? normal_page(pte) : NULL;
+	if (page && cow_copy_pending(page)) {
+		*pending = page;            /* the fast part's reason: wait, then look again */
+		page = NULL;
+	}
 	if (page && (flags & FOLL_WRITE) && !pte_write(pte))
 		page = NULL;                /* a write fault makes it writable (or refuses) */
 	/* Mapped under the PTE lock, so the count is not zero; the add can
@@ -379,7 +393,8 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 			}
 		}
 		bool saturated = false;
-		struct page *page = follow_page(mm, addr, flags, &saturated);
+		struct page *pending = NULL;
+		struct page *page = follow_page(mm, addr, flags, &saturated, &pending);
 		if (saturated) {
 			r = -ENOMEM;            /* Linux's answer to a count near overflow */
 			break;
@@ -387,6 +402,16 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		if (page) {
 			pages[n++] = page;
 			faults = 0;
+			continue;
+		}
+		if (pending) {
+			/* Another thread's COW fault is between its install and its
+			 * step 5 (mm/cow.c); it needs no lock of ours to finish.
+			 * Not a fault: it does not count toward giving up. */
+			mmap_read_unlock(mm);
+			cow_wait_copy(pending);
+			mmap_read_lock(mm);
+			vma = NULL;
 			continue;
 		}
 		if (flags & FOLL_NOFAULT) {
@@ -502,7 +527,7 @@ const char *gup_fallback_name(enum gup_fallback r)
 		[GUP_FB_ABSENT] = "absent", [GUP_FB_PERM] = "permission",
 		[GUP_FB_SPECIAL] = "huge/special", [GUP_FB_REF] = "refcount zero",
 		[GUP_FB_RECHECK] = "recheck failed", [GUP_FB_UNPROTECTED] = "mm not loaded (ipi)",
-		[GUP_FB_FORK] = "raced fork",
+		[GUP_FB_FORK] = "raced fork", [GUP_FB_COW_PENDING] = "COW copy pending",
 	};
 	return r < GUP_FB_NR ? names[r] : "?";
 }

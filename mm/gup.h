@@ -85,6 +85,7 @@ enum gup_fallback {
 	GUP_FB_RECHECK,         /* the PMD or PTE changed after the reference was taken */
 	GUP_FB_UNPROTECTED,     /* TABLE_FREE=ipi and @mm not loaded here: no walk at all */
 	GUP_FB_FORK,            /* a pin raced fork's write-protect (mm->write_protect_seq) */
+	GUP_FB_COW_PENDING,     /* a COW copy not yet made writable (mm/cow.c): the slow part waits */
 	GUP_FB_NR
 };
 

@@ -569,6 +569,126 @@ static void test_cow_second_writer_waits(struct ktest *t)
 	baseline_expect(t, &b);
 }
 
+/*
+ * A read pin taken while a COW copy is pending: GUP must wait for the
+ * copy's step 5 and pin it writable, so the pin keeps seeing the
+ * process's writes.  A pin taken inside the window would raise the count,
+ * step 5 would leave the copy read-only, and the next write would copy it
+ * away from the pin.  Held in cow_test_installed, the hook sends a thread
+ * on another CPU to pin the page (pin_user_pages_fast, read); 20 ms later
+ * the pin must not have completed.  Then the parent writes again and the
+ * pinned page (the device's view) must show it.  Checked by hand: without
+ * GUP's two cow_copy_pending() tests (mm/gup.c) the pin completed during
+ * the hold and the device missed the parent's write in 8 of 8 rounds.
+ */
+#define PW_ROUNDS   8
+#define PW_AFTER    0x0f0f0000dddd0000ull
+
+static struct mm_struct *pw_mm;
+static struct page *pw_page;
+static volatile int pw_stop, pw_go, pw_started, pw_done, pw_armed;
+static volatile long pw_result;
+static unsigned pw_windows, pw_done_early;
+
+static void pw_pinner(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(pw_mm);
+	int seen = 0;
+	while (!READ_ONCE(pw_stop)) {
+		int g = smp_load_acquire(&pw_go);       /* pairs with the hook's store-release */
+		if (g == seen) {
+			cpu_relax();
+			continue;
+		}
+		seen = g;
+		smp_store_release(&pw_started, g);
+		pw_result = gup_fast_mm(pw_mm, slot(0), 1, FOLL_PIN, &pw_page);
+		smp_store_release(&pw_done, g);
+	}
+	kthread_unuse_mm(pw_mm);
+}
+
+static void pw_installed_hook(uintptr_t addr)
+{
+	if (addr != slot(0) || !READ_ONCE(pw_armed))
+		return;
+	WRITE_ONCE(pw_armed, 0);
+	pw_windows++;
+	int g = pw_go + 1;
+	smp_store_release(&pw_go, g);
+	if (!fo_wait_for(&pw_started, g))
+		return;
+	uint64_t t0 = ktime_ns();
+	while (ktime_ns() - t0 < SW_HOLD_NS)
+		cpu_relax();
+	if (smp_load_acquire(&pw_done) == g)
+		pw_done_early++;
+}
+
+static void test_cow_pin_waits_for_copy(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	struct baseline b;
+	baseline_take(&b);
+	pw_mm = parent_with_pages(1, FO_OLD);
+	KTEST_ASSERT_NOT_NULL(t, pw_mm);
+	pw_stop = pw_go = pw_started = pw_done = pw_armed = 0;
+	pw_windows = pw_done_early = 0;
+	unsigned me = smp_processor_id(), other = me, cpu;
+	for_each_online_cpu(cpu)
+		if (cpu != me) {
+			other = cpu;
+			break;
+		}
+	struct thread *pinner = thread_create_on(other, "ktest-cow-pinner", pw_pinner, NULL);
+	KTEST_ASSERT_NOT_NULL(t, pinner);
+	WRITE_ONCE(cow_test_installed, pw_installed_hook);
+	unsigned pinned = 0, on_mapped = 0, sees_write = 0, child_ok = 0;
+	int err = 0;
+	for (int round = 1; round <= PW_ROUNDS; round++) {
+		poke(slot(0), FO_OLD);
+		struct mm_struct *child = dup_mm(pw_mm, &err);
+		if (!child)
+			break;
+		WRITE_ONCE(pw_armed, 1);
+		poke(slot(0), FO_MINE);                 /* the COW fault; the pin is asked for in its window */
+		WRITE_ONCE(pw_armed, 0);
+		if (!fo_wait_for(&pw_done, round) || pw_result != 1) {
+			mm_put(child);
+			continue;
+		}
+		pinned++;
+		pteval_t p = pte_of(pw_mm, slot(0));
+		on_mapped += pte_maps_page(p) && phys_to_page(entry_addr(p)) == pw_page;
+		poke(slot(0), PW_AFTER | (uint64_t)round);
+		sees_write += device_view(pw_page) == (PW_AFTER | (uint64_t)round);
+		unpin_user_pages(&pw_page, 1);
+		pteval_t c = pte_of(child, slot(0));
+		child_ok += pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+		mm_put(child);
+	}
+	WRITE_ONCE(cow_test_installed, NULL);
+	__atomic_store_n(&pw_stop, 1, __ATOMIC_SEQ_CST);
+	thread_join(pinner);
+	ktest_log("FAULT=%s: %u rounds held after the install; the pin done during the hold in %u; pinned %u, "
+		  "the page mapped in %u, the device saw the parent's next write in %u",
+		  CONFIG_FAULT_NAME, pw_windows, pw_done_early, pinned, on_mapped, sees_write);
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, pw_windows, (unsigned)PW_ROUNDS);
+	KTEST_EXPECT_EQ(t, pw_done_early, 0u);
+	KTEST_EXPECT_EQ(t, pinned, (unsigned)PW_ROUNDS);
+	KTEST_EXPECT_EQ(t, on_mapped, (unsigned)PW_ROUNDS);
+	KTEST_EXPECT_EQ(t, sees_write, (unsigned)PW_ROUNDS);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)PW_ROUNDS);
+	kthread_unuse_mm(pw_mm);
+	mm_put(pw_mm);
+	baseline_expect(t, &b);
+}
+
 /* ---- pins across fork, and the exploit shape ------------------------------------- */
 
 static void test_fork_pins(struct ktest *t)
@@ -928,6 +1048,7 @@ static struct ktest_case fork_cases[] = {
 	KTEST_CASE(test_cow_race_directed),
 	KTEST_CASE(test_cow_flush_order),
 	KTEST_CASE(test_cow_second_writer_waits),
+	KTEST_CASE(test_cow_pin_waits_for_copy),
 	KTEST_CASE(test_fork_alloc_failures),
 	KTEST_CASE(test_cow_isolation),
 	{ 0 },
