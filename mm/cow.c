@@ -208,15 +208,13 @@ void cow_wait_copy(struct page *page)
 	}
 }
 
-/* Step 5 for the paths that hold the VMA (locked, vma): the table stays. */
-static void cow_upgrade(struct mm_struct *mm, uintptr_t addr, pteval_t installed, struct page *copy)
+/* Step 5 for the paths that hold the VMA (locked, vma): no table under a
+ * live VMA is freed, so step 3's slot and lock still serve. */
+static void cow_upgrade(pteval_t *ptep, spinlock_t *ptl, pteval_t installed, struct page *copy)
 {
-	spinlock_t *ptl;
-	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
-	if (ptep) {
-		cow_make_writable(ptep, installed, copy);
-		spin_unlock(ptl);
-	}
+	spin_lock(ptl);
+	cow_make_writable(ptep, installed, copy);
+	spin_unlock(ptl);
 	cow_release_copy(copy);
 }
 
@@ -269,7 +267,7 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 	spin_unlock(ptl);
 	cow_installed_window(addr);
 	cow_finish(mm, addr, old);                  /* step 4 */
-	cow_upgrade(mm, addr, installed, copy);     /* step 5 */
+	cow_upgrade(ptep, ptl, installed, copy);    /* step 5 */
 	return FAULT_OK;
 }
 

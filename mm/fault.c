@@ -457,12 +457,19 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 	}
 	cow_installed_window(addr);
 	cow_finish(mm, addr, old);      /* IRQs on again: the flush, then the puts */
-	/* Step 5: a third walk and the same sequence check (mprotect
+	/* Step 5: the same sequence check under the PTE lock (mprotect
 	 * read-only meanwhile leaves our read-only PTE as it is, and must not
-	 * find it writable after); a move only leaves the copy read-only. */
+	 * find it writable after); a move only leaves the copy read-only.
+	 * The table: if no writer has begun since the snapshot (read after
+	 * this section began, smp_rmb in mmap_seq_read), none has unhooked
+	 * it, so it is still there and stays for this section (the lockless
+	 * walk rule, mm/lockless_walk.h): the slot of the second walk serves.
+	 * Else a third walk.  (The check is the real one even under
+	 * SPF_BROKEN: it guards memory, not the fault's validity.) */
 #ifndef CONFIG_COW_ORDER_BROKEN     /* there, cow_install() made it writable */
 	w = lockless_page_walk_begin();
-	slot = spf_walk(mm, addr);
+	if (mmap_seq_read(mm) != seq)
+		slot = spf_walk(mm, addr);
 	if (slot) {
 		ptl = &virt_to_page(slot - pte_index(addr))->ptl;
 		spin_lock(ptl);
