@@ -400,13 +400,7 @@ static void test_cow_flush_order(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, fo_mm);
 	fo_stop = fo_round = fo_warm = fo_go = fo_done = fo_armed = 0;
 	fo_windows = fo_written = fo_stale = fo_late = 0;
-	unsigned me = smp_processor_id(), other = me, cpu;
-	for_each_online_cpu(cpu)
-		if (cpu != me) {
-			other = cpu;
-			break;
-		}
-	struct thread *reader = thread_create_on(other, "ktest-cow-reader", fo_reader, NULL);
+	struct thread *reader = thread_create_on(directed_fault_cpu(), "ktest-cow-reader", fo_reader, NULL);
 	KTEST_ASSERT_NOT_NULL(t, reader);
 	WRITE_ONCE(cow_test_installed, fo_installed_hook);
 	unsigned child_ok = 0, parent_ok = 0, not_warm = 0;
@@ -455,238 +449,224 @@ static void test_cow_flush_order(struct ktest *t)
 }
 
 /*
- * A second writer of the same page while the first one's copy is pending
- * (installed read-only, not yet writable): it must wait for that fault to
- * finish, not copy the copy.  If it copied, each writer's reference would
- * make the other's step 5 refuse, and two threads writing one page could
- * keep each other's copies read-only round after round.  Held in
- * cow_test_installed, the hook sends a thread on another CPU to write the
- * page and checks, 20 ms later, that its write has not completed; after
- * each round exactly one copy was made and the second writer waited.
- * Checked by hand: without the wait (mm/cow.c's cow_copy_pending() test
- * removed) the second write completes during the hold, with two copies.
+ * The next two cases hold a COW fault after its install (the copy
+ * read-only and pending, step 7) and, from there, send a thread of the mm
+ * on another CPU to do one thing to the same page: write it, or pin it.
+ * The thing must wait for the fault to finish: 20 ms into the hold it
+ * must not have completed.  held_action_*() is that machinery.
  */
-#define SW_ROUNDS   8
-#define SW_HOLD_NS  20000000ull
-#define SW_VALUE    0x5757000000000000ull
+#define HA_ROUNDS   8
+#define HA_HOLD_NS  20000000ull
 
-static struct mm_struct *sw_mm;
-static volatile int sw_stop, sw_go, sw_started, sw_done, sw_armed;
-static unsigned sw_windows, sw_done_early;
+static struct {
+	struct mm_struct *mm;
+	void (*action)(int round);      /* run by the other thread, in the mm */
+	volatile int stop, go, started, done, armed;
+	unsigned windows, done_early;
+} ha;
 
-static void sw_second_writer(void *arg)
+static void held_action_thread(void *arg)
 {
 	(void)arg;
-	kthread_use_mm(sw_mm);
+	kthread_use_mm(ha.mm);
 	int seen = 0;
-	while (!READ_ONCE(sw_stop)) {
-		int g = smp_load_acquire(&sw_go);       /* pairs with the hook's store-release */
+	while (!READ_ONCE(ha.stop)) {
+		int g = smp_load_acquire(&ha.go);       /* pairs with the hook's store-release */
 		if (g == seen) {
 			cpu_relax();
 			continue;
 		}
 		seen = g;
-		smp_store_release(&sw_started, g);
-		poke(slot(0), SW_VALUE | (uint64_t)g);
-		smp_store_release(&sw_done, g);
+		smp_store_release(&ha.started, g);
+		ha.action(g);
+		smp_store_release(&ha.done, g);         /* pairs with the hook's and the test's waits */
 	}
-	kthread_unuse_mm(sw_mm);
+	kthread_unuse_mm(ha.mm);
 }
 
-static void sw_installed_hook(uintptr_t addr)
+static void held_action_hook(uintptr_t addr)
 {
-	if (addr != slot(0) || !READ_ONCE(sw_armed))
+	if (addr != slot(0) || !READ_ONCE(ha.armed))
 		return;
-	WRITE_ONCE(sw_armed, 0);
-	sw_windows++;
-	int g = sw_go + 1;
-	smp_store_release(&sw_go, g);
-	if (!fo_wait_for(&sw_started, g))
+	WRITE_ONCE(ha.armed, 0);
+	ha.windows++;
+	int g = ha.go + 1;
+	smp_store_release(&ha.go, g);
+	if (!fo_wait_for(&ha.started, g))
 		return;
 	uint64_t t0 = ktime_ns();
-	while (ktime_ns() - t0 < SW_HOLD_NS)
+	while (ktime_ns() - t0 < HA_HOLD_NS)
 		cpu_relax();
-	if (smp_load_acquire(&sw_done) == g)
-		sw_done_early++;
+	if (smp_load_acquire(&ha.done) == g)
+		ha.done_early++;
+}
+
+/*
+ * A case's start: skipped below 2 CPUs; @b taken; an mm in use here with
+ * one page at slot 0 (ha.mm); the other thread running @action; the hook
+ * set.  Return: the thread, or NULL (skipped, or failed: said on @t).
+ */
+static struct thread *held_action_start(struct ktest *t, struct baseline *b, void (*action)(int))
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return NULL;
+	}
+	baseline_take(b);
+	memset((void *)&ha, 0, sizeof(ha));
+	ha.mm = parent_with_pages(1, FO_OLD);
+	ha.action = action;
+	struct thread *th = ha.mm ? thread_create_on(directed_fault_cpu(), "ktest-cow-held",
+						     held_action_thread, NULL) : NULL;
+	if (!th) {
+		ktest_fail(t, __FILE__, __LINE__, "no mm or no thread");
+		if (ha.mm) {
+			kthread_unuse_mm(ha.mm);
+			mm_put(ha.mm);
+		}
+		return NULL;
+	}
+	WRITE_ONCE(cow_test_installed, held_action_hook);
+	return th;
+}
+
+/* One round: fork, write slot 0 (the COW fault, held once), wait for the action. */
+static bool held_action_round(int round, struct mm_struct **child, int *err)
+{
+	poke(slot(0), FO_OLD);                  /* the page the child will keep */
+	*child = dup_mm(ha.mm, err);
+	if (!*child)
+		return false;
+	WRITE_ONCE(ha.armed, 1);
+	poke(slot(0), FO_MINE);
+	WRITE_ONCE(ha.armed, 0);
+	return fo_wait_for(&ha.done, round);
+}
+
+/* A case's end: the hook and the thread gone, the mm dropped, the baseline back. */
+static void held_action_stop(struct ktest *t, struct thread *th, const struct baseline *b)
+{
+	WRITE_ONCE(cow_test_installed, NULL);
+	__atomic_store_n(&ha.stop, 1, __ATOMIC_SEQ_CST);
+	thread_join(th);
+	kthread_unuse_mm(ha.mm);
+	mm_put(ha.mm);
+	baseline_expect(t, b);
+}
+
+/* Did the child keep the page as it was at fork? */
+static bool child_kept_old(struct mm_struct *child)
+{
+	pteval_t c = pte_of(child, slot(0));
+	return pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+}
+
+/*
+ * A second writer of the same page while the first one's copy is pending:
+ * it must wait for that fault to finish, not copy the copy.  If it copied,
+ * each writer's reference would make the other's step 9 refuse, and two
+ * threads writing one page could keep each other's copies read-only round
+ * after round.  Each round makes exactly one copy, and the second writer
+ * waited.  Checked by hand: without the wait (mm/cow.c's
+ * cow_copy_pending() test removed) the second write completed during the
+ * hold in 8 of 8 rounds, with two copies each.
+ */
+static void second_write(int round)
+{
+	poke(slot(0), 0x5757000000000000ull | (uint64_t)round);
 }
 
 static void test_cow_second_writer_waits(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
 	struct baseline b;
-	baseline_take(&b);
-	sw_mm = parent_with_pages(1, FO_OLD);
-	KTEST_ASSERT_NOT_NULL(t, sw_mm);
-	sw_stop = sw_go = sw_started = sw_done = sw_armed = 0;
-	sw_windows = sw_done_early = 0;
-	unsigned me = smp_processor_id(), other = me, cpu;
-	for_each_online_cpu(cpu)
-		if (cpu != me) {
-			other = cpu;
-			break;
-		}
-	struct thread *writer = thread_create_on(other, "ktest-cow-writer2", sw_second_writer, NULL);
-	KTEST_ASSERT_NOT_NULL(t, writer);
-	WRITE_ONCE(cow_test_installed, sw_installed_hook);
+	struct thread *th = held_action_start(t, &b, second_write);
+	if (!th)
+		return;
 	uint64_t copies0 = cow_copies, waits0 = cow_pending_waits;
 	unsigned one_copy = 0, both_done = 0, child_ok = 0;
 	int err = 0;
-	for (int round = 1; round <= SW_ROUNDS; round++) {
-		poke(slot(0), FO_OLD);
-		struct mm_struct *child = dup_mm(sw_mm, &err);
+	for (int round = 1; round <= HA_ROUNDS; round++) {
+		struct mm_struct *child;
+		uint64_t c0 = cow_copies;
+		bool done = held_action_round(round, &child, &err);
 		if (!child)
 			break;
-		uint64_t c0 = cow_copies;
-		WRITE_ONCE(sw_armed, 1);
-		poke(slot(0), FO_MINE);
-		WRITE_ONCE(sw_armed, 0);
-		both_done += fo_wait_for(&sw_done, round);
+		both_done += done;
 		one_copy += cow_copies - c0 == 1;
-		pteval_t c = pte_of(child, slot(0));
-		child_ok += pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+		child_ok += child_kept_old(child);
 		mm_put(child);
 	}
-	WRITE_ONCE(cow_test_installed, NULL);
-	__atomic_store_n(&sw_stop, 1, __ATOMIC_SEQ_CST);
-	thread_join(writer);
 	uint64_t waits = cow_pending_waits - waits0;
 	ktest_log("FAULT=%s: %u rounds held after the install; the second write done during the hold in %u; "
 		  "one copy in %u rounds (%llu copies in all); %llu waits for a pending copy",
-		  CONFIG_FAULT_NAME, sw_windows, sw_done_early, one_copy,
+		  CONFIG_FAULT_NAME, ha.windows, ha.done_early, one_copy,
 		  (unsigned long long)(cow_copies - copies0), (unsigned long long)waits);
 	KTEST_EXPECT_EQ(t, err, 0);
-	KTEST_EXPECT_EQ(t, sw_windows, (unsigned)SW_ROUNDS);
-	KTEST_EXPECT_EQ(t, sw_done_early, 0u);
-	KTEST_EXPECT_EQ(t, one_copy, (unsigned)SW_ROUNDS);
-	KTEST_EXPECT_GE(t, waits, (uint64_t)SW_ROUNDS);
-	KTEST_EXPECT_EQ(t, both_done, (unsigned)SW_ROUNDS);
-	KTEST_EXPECT_EQ(t, child_ok, (unsigned)SW_ROUNDS);
-	kthread_unuse_mm(sw_mm);
-	mm_put(sw_mm);
-	baseline_expect(t, &b);
+	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
+	KTEST_EXPECT_EQ(t, one_copy, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_GE(t, waits, (uint64_t)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, both_done, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)HA_ROUNDS);
+	held_action_stop(t, th, &b);
 }
 
 /*
  * A read pin taken while a COW copy is pending: GUP must wait for the
- * copy's step 5 and pin it writable, so the pin keeps seeing the
+ * copy's step 9 and pin it writable, so the pin keeps seeing the
  * process's writes.  A pin taken inside the window would raise the count,
- * step 5 would leave the copy read-only, and the next write would copy it
- * away from the pin.  Held in cow_test_installed, the hook sends a thread
- * on another CPU to pin the page (pin_user_pages_fast, read); 20 ms later
- * the pin must not have completed.  Then the parent writes again and the
- * pinned page (the device's view) must show it.  Checked by hand: without
- * GUP's two cow_copy_pending() tests (mm/gup.c) the pin completed during
- * the hold and the device missed the parent's write in 8 of 8 rounds.
+ * step 9 would leave the copy read-only, and the next write would copy it
+ * away from the pin.  After each round the pinned page is the one the PTE
+ * maps, and the device (the pinned page) sees the parent's next write.
+ * Checked by hand: without GUP's two cow_copy_pending() tests (mm/gup.c)
+ * the pin completed during the hold and the device missed the write in 8
+ * of 8 rounds.
  */
-#define PW_ROUNDS   8
-#define PW_AFTER    0x0f0f0000dddd0000ull
+static struct page *pinned_page;
+static volatile long pin_result;
 
-static struct mm_struct *pw_mm;
-static struct page *pw_page;
-static volatile int pw_stop, pw_go, pw_started, pw_done, pw_armed;
-static volatile long pw_result;
-static unsigned pw_windows, pw_done_early;
-
-static void pw_pinner(void *arg)
+static void pin_read(int round)
 {
-	(void)arg;
-	kthread_use_mm(pw_mm);
-	int seen = 0;
-	while (!READ_ONCE(pw_stop)) {
-		int g = smp_load_acquire(&pw_go);       /* pairs with the hook's store-release */
-		if (g == seen) {
-			cpu_relax();
-			continue;
-		}
-		seen = g;
-		smp_store_release(&pw_started, g);
-		pw_result = gup_fast_mm(pw_mm, slot(0), 1, FOLL_PIN, &pw_page);
-		smp_store_release(&pw_done, g);
-	}
-	kthread_unuse_mm(pw_mm);
-}
-
-static void pw_installed_hook(uintptr_t addr)
-{
-	if (addr != slot(0) || !READ_ONCE(pw_armed))
-		return;
-	WRITE_ONCE(pw_armed, 0);
-	pw_windows++;
-	int g = pw_go + 1;
-	smp_store_release(&pw_go, g);
-	if (!fo_wait_for(&pw_started, g))
-		return;
-	uint64_t t0 = ktime_ns();
-	while (ktime_ns() - t0 < SW_HOLD_NS)
-		cpu_relax();
-	if (smp_load_acquire(&pw_done) == g)
-		pw_done_early++;
+	(void)round;
+	pin_result = gup_fast_mm(ha.mm, slot(0), 1, FOLL_PIN, &pinned_page);
 }
 
 static void test_cow_pin_waits_for_copy(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
 	struct baseline b;
-	baseline_take(&b);
-	pw_mm = parent_with_pages(1, FO_OLD);
-	KTEST_ASSERT_NOT_NULL(t, pw_mm);
-	pw_stop = pw_go = pw_started = pw_done = pw_armed = 0;
-	pw_windows = pw_done_early = 0;
-	unsigned me = smp_processor_id(), other = me, cpu;
-	for_each_online_cpu(cpu)
-		if (cpu != me) {
-			other = cpu;
-			break;
-		}
-	struct thread *pinner = thread_create_on(other, "ktest-cow-pinner", pw_pinner, NULL);
-	KTEST_ASSERT_NOT_NULL(t, pinner);
-	WRITE_ONCE(cow_test_installed, pw_installed_hook);
+	struct thread *th = held_action_start(t, &b, pin_read);
+	if (!th)
+		return;
 	unsigned pinned = 0, on_mapped = 0, sees_write = 0, child_ok = 0;
 	int err = 0;
-	for (int round = 1; round <= PW_ROUNDS; round++) {
-		poke(slot(0), FO_OLD);
-		struct mm_struct *child = dup_mm(pw_mm, &err);
+	for (int round = 1; round <= HA_ROUNDS; round++) {
+		struct mm_struct *child;
+		bool done = held_action_round(round, &child, &err);
 		if (!child)
 			break;
-		WRITE_ONCE(pw_armed, 1);
-		poke(slot(0), FO_MINE);                 /* the COW fault; the pin is asked for in its window */
-		WRITE_ONCE(pw_armed, 0);
-		if (!fo_wait_for(&pw_done, round) || pw_result != 1) {
-			mm_put(child);
-			continue;
+		if (done && pin_result == 1) {
+			pinned++;
+			pteval_t p = pte_of(ha.mm, slot(0));
+			on_mapped += pte_maps_page(p) && phys_to_page(entry_addr(p)) == pinned_page;
+			uint64_t after = 0x0f0f0000dddd0000ull | (uint64_t)round;
+			poke(slot(0), after);
+			sees_write += device_view(pinned_page) == after;
+			unpin_user_pages(&pinned_page, 1);
 		}
-		pinned++;
-		pteval_t p = pte_of(pw_mm, slot(0));
-		on_mapped += pte_maps_page(p) && phys_to_page(entry_addr(p)) == pw_page;
-		poke(slot(0), PW_AFTER | (uint64_t)round);
-		sees_write += device_view(pw_page) == (PW_AFTER | (uint64_t)round);
-		unpin_user_pages(&pw_page, 1);
-		pteval_t c = pte_of(child, slot(0));
-		child_ok += pte_maps_page(c) && device_view(phys_to_page(entry_addr(c))) == FO_OLD;
+		child_ok += child_kept_old(child);
 		mm_put(child);
 	}
-	WRITE_ONCE(cow_test_installed, NULL);
-	__atomic_store_n(&pw_stop, 1, __ATOMIC_SEQ_CST);
-	thread_join(pinner);
 	ktest_log("FAULT=%s: %u rounds held after the install; the pin done during the hold in %u; pinned %u, "
 		  "the page mapped in %u, the device saw the parent's next write in %u",
-		  CONFIG_FAULT_NAME, pw_windows, pw_done_early, pinned, on_mapped, sees_write);
+		  CONFIG_FAULT_NAME, ha.windows, ha.done_early, pinned, on_mapped, sees_write);
 	KTEST_EXPECT_EQ(t, err, 0);
-	KTEST_EXPECT_EQ(t, pw_windows, (unsigned)PW_ROUNDS);
-	KTEST_EXPECT_EQ(t, pw_done_early, 0u);
-	KTEST_EXPECT_EQ(t, pinned, (unsigned)PW_ROUNDS);
-	KTEST_EXPECT_EQ(t, on_mapped, (unsigned)PW_ROUNDS);
-	KTEST_EXPECT_EQ(t, sees_write, (unsigned)PW_ROUNDS);
-	KTEST_EXPECT_EQ(t, child_ok, (unsigned)PW_ROUNDS);
-	kthread_unuse_mm(pw_mm);
-	mm_put(pw_mm);
-	baseline_expect(t, &b);
+	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
+	KTEST_EXPECT_EQ(t, pinned, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, on_mapped, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, sees_write, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)HA_ROUNDS);
+	held_action_stop(t, th, &b);
 }
 
 /* ---- pins across fork, and the exploit shape ------------------------------------- */
