@@ -132,8 +132,11 @@ pteval_t cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteva
 	 * the copy counts as shared, so no other fault reuses it (makes it
 	 * writable) and a fork in the window leaves it to the copy path. */
 	get_page(copy);
-	/* Seen by other write faults under this PTE lock (cow_copy_pending). */
-	__atomic_fetch_or(&copy->flags, PG_cow_pending, __ATOMIC_RELAXED);
+	/* Seen by other write faults under this PTE lock (cow_copy_pending),
+	 * and by fast GUP through the PTE (the smp_wmb below).  A plain
+	 * store: until step 5 this fault is the copy's only owner, and no
+	 * one else writes a mapped user page's flags (mm/page.h). */
+	WRITE_ONCE(copy->flags, copy->flags | PG_cow_pending);
 #endif
 	/* The copied bytes before the PTE that maps them: pairs with the
 	 * address dependency of whoever reads the page through the PTE
@@ -180,7 +183,7 @@ void cow_release_copy(struct page *copy)
 	 * waiter that sees the flag clear retries against the final PTE.
 	 * Pairs with the acquire in cow_wait_copy().  Cleared before the put,
 	 * so no freed frame ever carries the flag. */
-	__atomic_fetch_and(&copy->flags, ~PG_cow_pending, __ATOMIC_RELEASE);
+	smp_store_release(&copy->flags, copy->flags & ~PG_cow_pending);
 	put_page(copy);             /* step 3's reference */
 #else
 	(void)copy;
@@ -189,7 +192,7 @@ void cow_release_copy(struct page *copy)
 
 bool cow_copy_pending(struct page *page)
 {
-	return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PG_cow_pending;
+	return READ_ONCE(page->flags) & PG_cow_pending;
 }
 
 void cow_wait_copy(struct page *page)
@@ -200,7 +203,7 @@ void cow_wait_copy(struct page *page)
 	 * pending copy only makes this wait for that one too.  Yield now and
 	 * then: the fault we wait for may be preempted on this very CPU. */
 	__atomic_fetch_add(&cow_pending_waits, 1, __ATOMIC_RELAXED);
-	for (unsigned spins = 1; __atomic_load_n(&page->flags, __ATOMIC_ACQUIRE) & PG_cow_pending; spins++) {
+	for (unsigned spins = 1; smp_load_acquire(&page->flags) & PG_cow_pending; spins++) {
 		if (spins % 256 == 0)
 			yield();
 		else
