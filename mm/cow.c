@@ -25,7 +25,7 @@
  *      it writable (no flush: a permission upgrade); drop step 3's
  *      reference (cow_make_writable, cow_release_copy).  Else leave it:
  *      the access retries and faults again.  From step 3 to here the copy
- *      carries PG_cow_pending: another thread's write fault on it (step 0)
+ *      carries PG_cow_pending: another thread's write fault on it (before its step 1)
  *      drops the lock and waits for the flag to clear (cow_wait_copy),
  *      then retries, rather than copy the copy; two writers of one page
  *      would otherwise keep each other's copies read-only, each taking
@@ -202,6 +202,9 @@ void cow_wait_copy(struct page *page)
 	 * cleared before the last put); a reused frame that became another
 	 * pending copy only makes this wait for that one too.  Yield now and
 	 * then: the fault we wait for may be preempted on this very CPU. */
+	/* IRQs on (the fault we wait for waits for our CPU's answer to its
+	 * flush IPI) and allowed to yield. */
+	might_sleep();
 	__atomic_fetch_add(&cow_pending_waits, 1, __ATOMIC_RELAXED);
 	for (unsigned spins = 1; smp_load_acquire(&page->flags) & PG_cow_pending; spins++) {
 		if (spins % 256 == 0)

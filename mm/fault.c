@@ -390,8 +390,8 @@ static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slo
  * freed (no lock holds the VMA): so the second look walks again, in a new
  * section.  An abort after the copy frees @page (no longer zeroed) and
  * counts SPF_ABORT_COW; the locked path then does the fault over.  After
- * the install (read-only) and the flush, a third walk makes the copy
- * writable if the sequence and the PTE still hold (mm/cow.c, step 5).
+ * the install (read-only) and the flush, the copy is made writable through
+ * the second walk's slot if the sequence still holds (mm/cow.c, step 5).
  */
 static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pteval_t *slot,
 			 pteval_t pte, unsigned long w, struct page *page, bool *spurious,
@@ -457,20 +457,27 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 	}
 	cow_installed_window(addr);
 	cow_finish(mm, addr, old);      /* IRQs on again: the flush, then the puts */
-	/* Step 5: the same sequence check under the PTE lock (mprotect
-	 * read-only meanwhile leaves our read-only PTE as it is, and must not
-	 * find it writable after); a move only leaves the copy read-only.
-	 * The table: if no writer has begun since the snapshot (read after
-	 * this section began, smp_rmb in mmap_seq_read), none has unhooked
-	 * it, so it is still there and stays for this section (the lockless
-	 * walk rule, mm/lockless_walk.h): the slot of the second walk serves.
-	 * Else a third walk.  (The check is the real one even under
-	 * SPF_BROKEN: it guards memory, not the fault's validity.) */
+	/* Step 5 (docs/fork.md's step 9): make the copy writable if no writer
+	 * has begun since the snapshot.  mprotect read-only meanwhile leaves
+	 * our read-only PTE as it is and must not find it writable after; a
+	 * munmap may have freed the table.  The sequence, read inside a new
+	 * walk section (smp_rmb in mmap_seq_read), says both: unchanged, no
+	 * writer has unhooked the table of the second walk's slot, so it stays
+	 * for this section (mm/lockless_walk.h) and serves; changed, the copy
+	 * is left read-only (the access retries) and the slot is not touched.
+	 * The same check again under the PTE lock, for a writer that begins
+	 * meanwhile. */
 #ifndef CONFIG_COW_ORDER_BROKEN     /* there, cow_install() made it writable */
 	w = lockless_page_walk_begin();
-	if (mmap_seq_read(mm) != seq)
+	bool same = mmap_seq_read(mm) == seq;
+#ifdef CONFIG_SPF_BROKEN
+	/* Test-only: the broken fault goes on as if nothing had changed,
+	 * through a new walk (the old slot may be a freed table). */
+	if (!same)
 		slot = spf_walk(mm, addr);
-	if (slot) {
+	same = slot != NULL;
+#endif
+	if (same && !lockless_walk_entry_poisoned(READ_ONCE(*slot), slot - pte_index(addr))) {
 		ptl = &virt_to_page(slot - pte_index(addr))->ptl;
 		spin_lock(ptl);
 		if (spf_seq_unchanged(mm, seq))
@@ -478,6 +485,8 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		else
 			__atomic_fetch_add(&cow_left_read_only, 1, __ATOMIC_RELAXED);
 		spin_unlock(ptl);
+	} else {
+		__atomic_fetch_add(&cow_left_read_only, 1, __ATOMIC_RELAXED);
 	}
 	lockless_page_walk_end(w);
 #else

@@ -9,6 +9,8 @@
  *   PG_slab      a kmalloc slab (->slab_class, ->inuse, ->freelist, ->lru)
  *   PG_large     head of a kmalloc allocation of whole pages (->order)
  *   PG_pagetable a page-table page (->ptl, its split lock; ->rcu for deferred free)
+ *   PG_cow_pending a user page that a COW fault installed read-only and has
+ *                not yet made writable (mm/cow.c, steps 3-5)
  *
  * ->refcount: alloc_pages() hands a frame out with 1 (its owner's
  * reference).  A user page's references are its mapping (the one from the
@@ -48,8 +50,10 @@ struct page {
 	/* Written by the frame's owner (allocator, slab, page-table code),
 	 * one writer at a time, but read locklessly by fast GUP for any frame
 	 * a PTE names, stale or not (normal_page(), READ_ONCE): so every
-	 * store is WRITE_ONCE.  No ordering hangs on it: GUP's try-get and
-	 * recheck decide, the flags only refuse early. */
+	 * store is WRITE_ONCE.  No ordering hangs on it (GUP's try-get and
+	 * recheck decide, the flags only refuse early), except on
+	 * PG_cow_pending: set before the PTE that names the page is stored,
+	 * cleared with a store-release (mm/cow.c, docs/memory-ordering.md). */
 	uint32_t flags;
 	atomic_t refcount;
 	uint8_t order;              /* PG_buddy / PG_large: block order */

@@ -49,6 +49,8 @@ static void directed_writer(void *arg)
 	(void)arg;
 	if (dr_op == DIRECTED_MUNMAP)
 		do_munmap(dr_mm, dr_addr, PAGE_SIZE);
+	else if (dr_op == DIRECTED_MUNMAP_BLOCK)
+		do_munmap(dr_mm, dr_addr & ~(PMD_SIZE - 1), PMD_SIZE);
 	else
 		do_mprotect(dr_mm, dr_addr, PAGE_SIZE, PROT_READ);
 	__atomic_store_n(&dr_op_done, 1, __ATOMIC_SEQ_CST);

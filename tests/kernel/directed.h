@@ -3,7 +3,7 @@
  * suites: one faulter held inside a fault path's window (a test hook of
  * mm/fault.c or mm/cow.c calls directed_window()) while a writer runs
  * exactly one conflicting operation on the faulted page: munmap, or
- * mprotect read-only.  The faulter is let go once the operation is over,
+ * mprotect read-only, or munmap of its whole 2 MiB block (its table freed).  The faulter is let go once the operation is over,
  * or once the writer waits for the faulter's VMA read lock (a correct
  * FAULT=vma: vma_write_waits moved).  The handshake does not depend on
  * time (under TCG the TSC, and so udelay, runs faster than the wall
@@ -17,7 +17,9 @@
 
 struct mm_struct;
 
-enum directed_op { DIRECTED_MUNMAP, DIRECTED_MPROTECT_RO };
+/* munmap the page, mprotect it read-only, or munmap the whole 2 MiB block
+ * around it (so that its PTE table is freed too, if nothing else maps there). */
+enum directed_op { DIRECTED_MUNMAP, DIRECTED_MPROTECT_RO, DIRECTED_MUNMAP_BLOCK };
 
 /** directed_window() - the hook: parks the armed round's faulter at @addr until released. */
 void directed_window(uintptr_t addr);

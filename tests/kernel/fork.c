@@ -55,6 +55,7 @@
 #include "mm/fork.h"
 #include "mm/gup.h"
 #include "mm/kmalloc.h"
+#include "mm/lockless_walk.h"
 #include "mm/mm.h"
 #include "mm/mmap.h"
 #include "mm/page.h"
@@ -489,11 +490,11 @@ static void held_action_hook(uintptr_t addr)
 	if (addr != slot(0) || !READ_ONCE(ha.armed))
 		return;
 	WRITE_ONCE(ha.armed, 0);
-	ha.windows++;
 	int g = ha.go + 1;
 	smp_store_release(&ha.go, g);
 	if (!fo_wait_for(&ha.started, g))
 		return;
+	ha.windows++;                           /* held, with the other thread under way */
 	uint64_t t0 = ktime_ns();
 	while (ktime_ns() - t0 < HA_HOLD_NS)
 		cpu_relax();
@@ -638,6 +639,9 @@ static void test_cow_pin_waits_for_copy(struct ktest *t)
 	if (!th)
 		return;
 	unsigned pinned = 0, on_mapped = 0, sees_write = 0, child_ok = 0;
+	struct gup_stats g0, g1;
+	gup_get_stats(&g0);
+	uint64_t waits0 = cow_pending_waits;
 	int err = 0;
 	for (int round = 1; round <= HA_ROUNDS; round++) {
 		struct mm_struct *child;
@@ -656,9 +660,16 @@ static void test_cow_pin_waits_for_copy(struct ktest *t)
 		child_ok += child_kept_old(child);
 		mm_put(child);
 	}
+	gup_get_stats(&g1);
+	uint64_t stops = g1.fallback[GUP_FB_COW_PENDING] - g0.fallback[GUP_FB_COW_PENDING];
+	uint64_t waits = cow_pending_waits - waits0;
 	ktest_log("FAULT=%s: %u rounds held after the install; the pin done during the hold in %u; pinned %u, "
-		  "the page mapped in %u, the device saw the parent's next write in %u",
-		  CONFIG_FAULT_NAME, ha.windows, ha.done_early, pinned, on_mapped, sees_write);
+		  "the page mapped in %u, the device saw the parent's next write in %u; fast GUP stopped at "
+		  "the pending copy %llu times, the slow part waited %llu",
+		  CONFIG_FAULT_NAME, ha.windows, ha.done_early, pinned, on_mapped, sees_write,
+		  (unsigned long long)stops, (unsigned long long)waits);
+	KTEST_EXPECT_GE(t, stops, (uint64_t)HA_ROUNDS);
+	KTEST_EXPECT_GE(t, waits, (uint64_t)HA_ROUNDS);
 	KTEST_EXPECT_EQ(t, err, 0);
 	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
 	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
@@ -820,7 +831,7 @@ static void test_cow_mm_ops(struct ktest *t)
  * in a read-only VMA).
  */
 static unsigned cow_directed_rounds(struct ktest *t, void (**hook)(uintptr_t), const char *where,
-				    unsigned other, unsigned *refused, unsigned *bad)
+				    unsigned nops, unsigned other, unsigned *refused, unsigned *bad)
 {
 	WRITE_ONCE(*hook, directed_window);
 	unsigned windows = 0;
@@ -839,9 +850,10 @@ static unsigned cow_directed_rounds(struct ktest *t, void (**hook)(uintptr_t), c
 			break;
 		}
 		bool ref;
-		/* munmap, mprotect read-only, in turn */
-		windows += directed_round(dr_mm, slot(2), round & 1 ? DIRECTED_MPROTECT_RO : DIRECTED_MUNMAP,
-					  other, &ref);
+		/* munmap, mprotect read-only (and munmap of the whole block,
+		 * the table freed), in turn */
+		static const enum directed_op ops[] = { DIRECTED_MUNMAP, DIRECTED_MPROTECT_RO, DIRECTED_MUNMAP_BLOCK };
+		windows += directed_round(dr_mm, slot(2), ops[round % nops], other, &ref);
 		*refused += ref;
 		/* After munmap no PTE; after mprotect read-only none writable. */
 		mmap_read_lock(dr_mm);
@@ -874,34 +886,37 @@ static void test_cow_race_directed(struct ktest *t)
 	fault_get_stats(&s0);
 	uint64_t waits0 = vma_write_waits;
 	unsigned refused = 0, bad = 0, late_refused = 0, late_bad = 0;
-	unsigned windows = cow_directed_rounds(t, &cow_test_window, "copy window", other, &refused, &bad);
+	unsigned windows = cow_directed_rounds(t, &cow_test_window, "copy window", 2, other, &refused, &bad);
 	fault_get_stats(&s1);
 	uint64_t cow_aborts = s1.spf_abort[SPF_ABORT_COW] - s0.spf_abort[SPF_ABORT_COW];
 	uint64_t waits = vma_write_waits - waits0;
 	/* The second window: the copy installed read-only, the flush and the
 	 * upgrade to come.  spf must see the writer's sequence move and leave
 	 * the copy read-only; vma makes the writer wait again. */
-	uint64_t left0 = cow_left_read_only, waits1 = vma_write_waits;
-	unsigned late_windows = cow_directed_rounds(t, &cow_test_installed, "installed window", other,
+	uint64_t left0 = cow_left_read_only, waits1 = vma_write_waits, poisoned0 = lockless_poisoned_reads;
+	unsigned late_windows = cow_directed_rounds(t, &cow_test_installed, "installed window", 3, other,
 						    &late_refused, &late_bad);
 	uint64_t left = cow_left_read_only - left0, late_waits = vma_write_waits - waits1;
+	uint64_t poisoned = lockless_poisoned_reads - poisoned0;
 	ktest_log("FAULT=%s: copy window: %d rounds, %u COW faults held there, %u refused, %u bad PTEs; "
 		  "spf COW aborts %llu, vma writer waits %llu",
 		  CONFIG_FAULT_NAME, DR_ROUNDS, windows, refused, bad,
 		  (unsigned long long)cow_aborts, (unsigned long long)waits);
-	ktest_log("FAULT=%s: installed window: %d rounds, %u held there, %u bad PTEs; copies left read-only %llu, "
-		  "vma writer waits %llu",
+	ktest_log("FAULT=%s: installed window (munmap, mprotect, munmap of the block in turn): %d rounds, "
+		  "%u held there, %u bad PTEs; copies left read-only %llu, vma writer waits %llu, "
+		  "reads of a freed table %llu",
 		  CONFIG_FAULT_NAME, DR_ROUNDS, late_windows, late_bad, (unsigned long long)left,
-		  (unsigned long long)late_waits);
+		  (unsigned long long)late_waits, (unsigned long long)poisoned);
 	KTEST_EXPECT_EQ(t, bad, 0u);
 	KTEST_EXPECT_EQ(t, late_bad, 0u);
 	KTEST_EXPECT_EQ(t, windows, (unsigned)DR_ROUNDS);
 	KTEST_EXPECT_EQ(t, late_windows, (unsigned)DR_ROUNDS);
+	/* Step 5 never looks into a table freed meanwhile (the block rounds). */
+	KTEST_EXPECT_EQ(t, poisoned, 0ull);
 #ifdef CONFIG_FAULT_SPF
 	KTEST_EXPECT_GE(t, cow_aborts, (uint64_t)DR_ROUNDS);
-	/* Every mprotect round at least (a munmap round may free the table,
-	 * and then there is no PTE to leave). */
-	KTEST_EXPECT_GE(t, left, (uint64_t)(DR_ROUNDS / 2));
+	/* Every writer moved the sequence: every copy left read-only. */
+	KTEST_EXPECT_GE(t, left, (uint64_t)DR_ROUNDS);
 #endif
 #ifdef CONFIG_FAULT_VMA
 	KTEST_EXPECT_GE(t, waits, (uint64_t)DR_ROUNDS);
