@@ -113,6 +113,24 @@ static void test_fork_killed_before_start(struct ktest *t)
 static void test_fork_limit(struct ktest *t) { run_forktest(t, "limit", NULL); }
 static void test_fork_threads(struct ktest *t) { run_forktest(t, "threads", NULL); }
 
+/*
+ * The start of a case that races two CPUs: skipped (NULL) on one CPU;
+ * else @b taken and a parent mm in use by this thread with @pages pages
+ * (parent_with_pages()), or NULL after a failure said on @t.
+ */
+static struct mm_struct *two_cpu_parent(struct ktest *t, struct baseline *b, unsigned pages, uint64_t tag)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return NULL;
+	}
+	baseline_take(b);
+	struct mm_struct *mm = parent_with_pages(pages, tag);
+	if (!mm)
+		ktest_fail(t, __FILE__, __LINE__, "no parent mm");
+	return mm;
+}
+
 /* ---- COW isolation torture ----------------------------------------------------- */
 
 #define ISO_PAGES   64
@@ -216,14 +234,10 @@ static void iso_child_helper(void *arg)
 
 static void test_cow_isolation(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
 	struct baseline b;
-	baseline_take(&b);
-	iso_parent = parent_with_pages(ISO_PAGES, TAG_PARENT);
-	KTEST_ASSERT_NOT_NULL(t, iso_parent);
+	iso_parent = two_cpu_parent(t, &b, ISO_PAGES, TAG_PARENT);
+	if (!iso_parent)
+		return;
 	kthread_unuse_mm(iso_parent);
 	iso_stop = iso_round = iso_child_done = 0;
 	iso_gen = 1;
@@ -391,14 +405,10 @@ static void fo_installed_hook(uintptr_t addr)
 
 static void test_cow_flush_order(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
 	struct baseline b;
-	baseline_take(&b);
-	fo_mm = parent_with_pages(1, FO_OLD);
-	KTEST_ASSERT_NOT_NULL(t, fo_mm);
+	fo_mm = two_cpu_parent(t, &b, 1, FO_OLD);
+	if (!fo_mm)
+		return;
 	fo_stop = fo_round = fo_warm = fo_go = fo_done = fo_armed = 0;
 	fo_windows = fo_written = fo_stale = fo_late = 0;
 	struct thread *reader = thread_create_on(directed_fault_cpu(), "ktest-cow-reader", fo_reader, NULL);
@@ -509,22 +519,16 @@ static void held_action_hook(uintptr_t addr)
  */
 static struct thread *held_action_start(struct ktest *t, struct baseline *b, void (*action)(int))
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return NULL;
-	}
-	baseline_take(b);
 	memset((void *)&ha, 0, sizeof(ha));
-	ha.mm = parent_with_pages(1, FO_OLD);
+	ha.mm = two_cpu_parent(t, b, 1, FO_OLD);
+	if (!ha.mm)
+		return NULL;
 	ha.action = action;
-	struct thread *th = ha.mm ? thread_create_on(directed_fault_cpu(), "ktest-cow-held",
-						     held_action_thread, NULL) : NULL;
+	struct thread *th = thread_create_on(directed_fault_cpu(), "ktest-cow-held", held_action_thread, NULL);
 	if (!th) {
-		ktest_fail(t, __FILE__, __LINE__, "no mm or no thread");
-		if (ha.mm) {
-			kthread_unuse_mm(ha.mm);
-			mm_put(ha.mm);
-		}
+		ktest_fail(t, __FILE__, __LINE__, "no thread");
+		kthread_unuse_mm(ha.mm);
+		mm_put(ha.mm);
 		return NULL;
 	}
 	WRITE_ONCE(cow_test_installed, held_action_hook);
@@ -544,9 +548,17 @@ static bool held_action_round(int round, struct mm_struct **child, int *err)
 	return fo_wait_for(&ha.done, round);
 }
 
-/* A case's end: the hook and the thread gone, the mm dropped, the baseline back. */
-static void held_action_stop(struct ktest *t, struct thread *th, const struct baseline *b)
+/* A case's end: what every such case expects (no fork failed, every round
+ * held with the other thread under way and not done during the hold, the
+ * child's page kept in @child_ok rounds); the hook and the thread gone, the
+ * mm dropped, the baseline back. */
+static void held_action_stop(struct ktest *t, struct thread *th, const struct baseline *b, int err,
+			     unsigned child_ok)
 {
+	KTEST_EXPECT_EQ(t, err, 0);
+	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
+	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
+	KTEST_EXPECT_EQ(t, child_ok, (unsigned)HA_ROUNDS);
 	WRITE_ONCE(cow_test_installed, NULL);
 	__atomic_store_n(&ha.stop, 1, __ATOMIC_SEQ_CST);
 	thread_join(th);
@@ -602,14 +614,10 @@ static void test_cow_second_writer_waits(struct ktest *t)
 		  "one copy in %u rounds (%llu copies in all); %llu waits for a pending copy",
 		  CONFIG_FAULT_NAME, ha.windows, ha.done_early, one_copy,
 		  (unsigned long long)(cow_copies - copies0), (unsigned long long)waits);
-	KTEST_EXPECT_EQ(t, err, 0);
-	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
-	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
 	KTEST_EXPECT_EQ(t, one_copy, (unsigned)HA_ROUNDS);
 	KTEST_EXPECT_GE(t, waits, (uint64_t)HA_ROUNDS);
 	KTEST_EXPECT_EQ(t, both_done, (unsigned)HA_ROUNDS);
-	KTEST_EXPECT_EQ(t, child_ok, (unsigned)HA_ROUNDS);
-	held_action_stop(t, th, &b);
+	held_action_stop(t, th, &b, err, child_ok);
 }
 
 /*
@@ -670,14 +678,10 @@ static void test_cow_pin_waits_for_copy(struct ktest *t)
 		  (unsigned long long)stops, (unsigned long long)waits);
 	KTEST_EXPECT_GE(t, stops, (uint64_t)HA_ROUNDS);
 	KTEST_EXPECT_GE(t, waits, (uint64_t)HA_ROUNDS);
-	KTEST_EXPECT_EQ(t, err, 0);
-	KTEST_EXPECT_EQ(t, ha.windows, (unsigned)HA_ROUNDS);
-	KTEST_EXPECT_EQ(t, ha.done_early, 0u);
 	KTEST_EXPECT_EQ(t, pinned, (unsigned)HA_ROUNDS);
 	KTEST_EXPECT_EQ(t, on_mapped, (unsigned)HA_ROUNDS);
 	KTEST_EXPECT_EQ(t, sees_write, (unsigned)HA_ROUNDS);
-	KTEST_EXPECT_EQ(t, child_ok, (unsigned)HA_ROUNDS);
-	held_action_stop(t, th, &b);
+	held_action_stop(t, th, &b, err, child_ok);
 }
 
 /* ---- pins across fork, and the exploit shape ------------------------------------- */
