@@ -200,10 +200,10 @@ void cow_wait_copy(struct page *page)
 	/* No reference is held: the frame may be freed and reused once the
 	 * flag clears, but the flag is always cleared before that (it is
 	 * cleared before the last put); a reused frame that became another
-	 * pending copy only makes this wait for that one too.  Yield now and
-	 * then: the fault we wait for may be preempted on this very CPU. */
-	/* IRQs on (the fault we wait for waits for our CPU's answer to its
-	 * flush IPI) and allowed to yield. */
+	 * pending copy only makes this wait for that one too.  IRQs on (the
+	 * fault we wait for waits for this CPU's answer to its flush IPI),
+	 * and a yield now and then: that fault may be preempted on this very
+	 * CPU. */
 	might_sleep();
 	__atomic_fetch_add(&cow_pending_waits, 1, __ATOMIC_RELAXED);
 	for (unsigned spins = 1; smp_load_acquire(&page->flags) & PG_cow_pending; spins++) {
