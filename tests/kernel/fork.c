@@ -334,7 +334,9 @@ static volatile int fo_stop, fo_round, fo_warm, fo_go, fo_done, fo_armed;
 static volatile uint64_t fo_answer;
 static unsigned fo_windows, fo_written, fo_stale, fo_late;
 
-static bool fo_wait_for(volatile int *flag, int value)
+/* Wait (at most FO_WAIT_NS) until *@flag is @value; the acquire pairs with
+ * the store-release that set it.  Used by every window case below. */
+static bool wait_for_flag(volatile int *flag, int value)
 {
 	uint64_t t0 = ktime_ns();
 	while (smp_load_acquire(flag) != value)
@@ -361,14 +363,14 @@ static void fo_reader(void *arg)
 		seen_round = r;
 		preempt_disable();
 		(void)peek(slot(0));
-		smp_store_release(&fo_warm, r);         /* pairs with fo_wait_for() in the test */
+		smp_store_release(&fo_warm, r);         /* pairs with wait_for_flag() in the test */
 		uint64_t t0 = ktime_ns();
 		while (smp_load_acquire(&fo_go) == seen_go && ktime_ns() - t0 < FO_WAIT_NS)
 			cpu_relax();
 		if (READ_ONCE(fo_go) != seen_go) {
 			seen_go = fo_go;
 			fo_answer = peek(slot(0));
-			smp_store_release(&fo_done, seen_go);   /* pairs with fo_wait_for() in the hook */
+			smp_store_release(&fo_done, seen_go);   /* pairs with wait_for_flag() in the hook */
 		}
 		preempt_enable();
 	}
@@ -391,7 +393,7 @@ static void fo_installed_hook(uintptr_t addr)
 	}
 	int go = fo_go + 1;
 	smp_store_release(&fo_go, go);                  /* the write before the request */
-	if (!fo_wait_for(&fo_done, go)) {
+	if (!wait_for_flag(&fo_done, go)) {
 		fo_late++;
 		return;
 	}
@@ -425,7 +427,7 @@ static void test_cow_flush_order(struct ktest *t)
 		/* dup_mm() flushed every CPU of the parent: the reader loads
 		 * the now read-only translation of the shared page after it. */
 		smp_store_release(&fo_round, round);
-		if (!fo_wait_for(&fo_warm, round)) {
+		if (!wait_for_flag(&fo_warm, round)) {
 			not_warm++;
 			mm_put(child);
 			continue;
@@ -502,7 +504,7 @@ static void held_action_hook(uintptr_t addr)
 	WRITE_ONCE(ha.armed, 0);
 	int g = ha.go + 1;
 	smp_store_release(&ha.go, g);
-	if (!fo_wait_for(&ha.started, g))
+	if (!wait_for_flag(&ha.started, g))
 		return;
 	ha.windows++;                           /* held, with the other thread under way */
 	uint64_t t0 = ktime_ns();
@@ -545,7 +547,7 @@ static bool held_action_round(int round, struct mm_struct **child, int *err)
 	WRITE_ONCE(ha.armed, 1);
 	poke(slot(0), FO_MINE);
 	WRITE_ONCE(ha.armed, 0);
-	return fo_wait_for(&ha.done, round);
+	return wait_for_flag(&ha.done, round);
 }
 
 /* A case's end: what every such case expects (no fork failed, every round
