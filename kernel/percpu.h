@@ -39,6 +39,7 @@ struct percpu {
 	struct fault_catch *fault_catch; /* active ktest_expect_fault(), or NULL */
 	void *nmi_stack_top, *df_stack_top;
 	void *arch;                 /* arch-private: GDT/TSS of this CPU */
+	unsigned int relax_spins;   /* cpu_relax() calls in delay mode (asm/cpu.h) */
 } __aligned(64);
 
 extern struct percpu percpu_area[NR_CPUS];

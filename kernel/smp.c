@@ -16,7 +16,7 @@
  * calling each other at once do not deadlock.  With wait=false the request
  * is allocated and the last target to finish frees it.
  *
- * A waiting caller spins for spin_budget `pause` iterations (as a spinlock
+ * A waiting caller spins for spin_budget cpu_relax() iterations (as a spinlock
  * waiter does), then halts its CPU until the last target kicks it, so that
  * on an overcommitted host its vCPU gives the host core to the targets it
  * waits for.  The "I halt" mark is bit CALL_HALTING of `pending` itself:

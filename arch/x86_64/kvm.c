@@ -1,5 +1,6 @@
 /*
- * arch/x86_64/kvm.c - KVM detection and steal-time registration.
+ * arch/x86_64/kvm.c - the hypervisor's signature, KVM detection and
+ * steal-time registration.
  *
  * CPUID leaf 0x40000000 returns the hypervisor's signature in EBX, ECX,
  * EDX ("KVMKVMKVM\0\0\0" for KVM) and its highest leaf in EAX; leaf
@@ -19,20 +20,30 @@
 #define MSR_KVM_STEAL_TIME      0x4b564d03u
 #define KVM_MSR_ENABLED         1ull
 
-void arch_kvm_detect(struct arch_kvm_features *out)
+bool arch_hypervisor_signature(char sig[13])
 {
-	memset(out, 0, sizeof(*out));
 	uint32_t a, b, c, d;
+	sig[0] = 0;
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(c & (1u << 31)))
-		return;             /* CPUID.1:ECX.hypervisor clear: bare metal */
+		return false;       /* CPUID.1:ECX.hypervisor clear: bare metal */
 	cpuid(KVM_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
-	char sig[13];
 	memcpy(sig, &b, 4);
 	memcpy(sig + 4, &c, 4);
 	memcpy(sig + 8, &d, 4);
 	sig[12] = 0;
-	if (memcmp(sig, "KVMKVMKVM\0\0\0", 12) != 0 || a < KVM_CPUID_FEATURES)
+	return true;
+}
+
+void arch_kvm_detect(struct arch_kvm_features *out)
+{
+	memset(out, 0, sizeof(*out));
+	char sig[13];
+	if (!arch_hypervisor_signature(sig) || memcmp(sig, "KVMKVMKVM\0\0\0", 12) != 0)
+		return;
+	uint32_t a, b, c, d;
+	cpuid(KVM_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	if (a < KVM_CPUID_FEATURES)
 		return;
 	out->kvm = true;
 	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);

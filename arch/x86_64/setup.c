@@ -75,6 +75,7 @@ static void serial_interrupt(struct trap_frame *f)
 
 void arch_late_init(void)
 {
+	arch_relax_init();          /* before any other CPU spins */
 	bool have_madt = acpi_init() == 0;
 	if (!have_madt)
 		pr_warn("acpi: no usable MADT: booting with one CPU, no I/O APIC\n");

@@ -28,6 +28,7 @@
 #include "lib/string.h"
 #include "lib/cmdline.h"
 #include "asm/cpu.h"
+#include "asm/kvm.h"
 #include "mm/uaccess.h"
 
 extern const struct bench __bench_start[], __bench_end[];
@@ -51,19 +52,12 @@ bool bench_requested(void)
 /* "tcg", "kvm" or "none": from the hypervisor's CPUID signature. */
 static const char *accel_name(void)
 {
-	uint32_t a, b, c, d;
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(c & (1u << 31)))
-		return "none";
 	char sig[13];
-	cpuid(0x40000000, 0, &a, &b, &c, &d);
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
+	if (!arch_hypervisor_signature(sig))
+		return "none";
 	if (strncmp(sig, "KVMKVMKVM", 9) == 0)
 		return "kvm";
-	if (strncmp(sig, "TCGTCGTCGTCG", 12) == 0)
+	if (strcmp(sig, "TCGTCGTCGTCG") == 0)
 		return "tcg";
 	return "other";
 }

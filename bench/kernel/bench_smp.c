@@ -3,6 +3,13 @@
  *
  *   ipi_roundtrip  CPU 0 sends an IPI to CPU k, whose handler sends one
  *                  back; time until CPU 0's handler has run (x = k).
+ *   relax          cycles of a software interrupt on this CPU with the
+ *                  other CPU idle (exception_idle) and while it spins in
+ *                  cpu_relax() (exception_beside_spinner), and of an IPI
+ *                  round trip to the spinning CPU (ipi_roundtrip_spinning);
+ *                  both spin modes in one boot, x = 0 PAUSE, 1 delay
+ *                  (arch/x86_64/relax.c: under TCG a PAUSE takes QEMU's
+ *                  global lock, which the other two need).
  *   call_function  smp_call_function_many(wait) of an empty function to
  *                  CPUs 1..n-1, against n, the CPUs taking part (x = n).
  *   spinlock       n CPUs hammer one ticket lock for a fixed window,
@@ -28,6 +35,7 @@
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/sched/thread.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/time.h"
 #include "mm/kmalloc.h"
@@ -81,6 +89,87 @@ static void bench_ipi_roundtrip(void)
 	kfree(v);
 }
 BENCHMARK(ipi_roundtrip, "IPI to CPU k and back, per k", bench_ipi_roundtrip);
+
+/* ---- how a spinning CPU waits (arch/x86_64/relax.c) ------------------- */
+
+static volatile int relax_spinner_stop, relax_spinner_running;
+
+/* CPU 1's thread: a spin-wait that never ends, as a lock waiter's would. */
+static void relax_spinner(void *arg)
+{
+	(void)arg;
+	WRITE_ONCE(relax_spinner_running, 1);
+	while (!READ_ONCE(relax_spinner_stop))
+		cpu_relax();
+}
+
+/* Cycles of one software interrupt on this CPU: QEMU delivers it under
+ * its global lock, and its handler's EOI writes the local APIC, which
+ * takes the lock again (the two things a page fault and an IPI need). */
+static void relax_exceptions(uint64_t *v)
+{
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		uint64_t t0 = rdtsc_ordered();
+		__asm__ volatile("int %0" :: "i"(VEC_BENCH_PONG) : "memory");
+		v[r] = rdtsc_ordered() - t0;
+	}
+}
+
+/* IPI to @cpu and back, waiting with cpu_relax(). */
+static void relax_roundtrips(unsigned cpu, uint64_t *v)
+{
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		pong_seen = 0;
+		uint64_t t0 = rdtsc_ordered();
+		arch_send_ipi(cpu, VEC_BENCH_PING);
+		while (!pong_seen)
+			cpu_relax();
+		v[r] = rdtsc_ordered() - t0;
+	}
+}
+
+static void bench_relax(void)
+{
+	if (num_online_cpus() < 2)
+		return;
+	irq_register_vector(VEC_BENCH_PING, ping_handler);
+	irq_register_vector(VEC_BENCH_PONG, pong_handler);
+	uint64_t *v = kmalloc(ROUNDS * sizeof(uint64_t));
+	if (!v)
+		return;
+	unsigned me = smp_processor_id(), other = (me + 1) % num_online_cpus();
+	bool boot_mode = READ_ONCE(cpu_relax_delay);
+	ping_from = me;
+
+	/* The control: the other CPU idle (halted), nobody spinning. */
+	relax_exceptions(v);
+	bench_report_cycles("relax", "exception_idle", 0, v, ROUNDS);
+
+	relax_spinner_stop = 0;
+	relax_spinner_running = 0;
+	struct thread *t = thread_create_on(other, "bench-relax-spinner", relax_spinner, NULL);
+	if (!t)
+		goto out;
+	while (!READ_ONCE(relax_spinner_running))
+		cpu_relax();
+	/* Both modes in one boot, so their ratio does not carry the boot's
+	 * drift (x: 0 PAUSE, 1 delay).  The spinner's loop reads the mode at
+	 * every call, so it switches with us. */
+	for (int delay = 0; delay <= 1; delay++) {
+		WRITE_ONCE(cpu_relax_delay, delay);
+		relax_exceptions(v);
+		bench_report_cycles("relax", "exception_beside_spinner", delay, v, ROUNDS);
+		relax_roundtrips(other, v);
+		bench_report_cycles("relax", "ipi_roundtrip_spinning", delay, v, ROUNDS);
+	}
+	WRITE_ONCE(relax_spinner_stop, 1);
+	thread_join(t);
+out:
+	WRITE_ONCE(cpu_relax_delay, boot_mode);
+	kfree(v);
+}
+BENCHMARK(relax, "an exception here and an IPI round trip while another CPU spins, PAUSE vs delay",
+	  bench_relax);
 
 /* ---- call-function latency ------------------------------------------ */
 

@@ -8,7 +8,7 @@
  * spins burns the host time slice that the lock holder, or the vCPU with
  * the next ticket, needs to make progress (lock-holder preemption).  A
  * halted vCPU is parked by QEMU and its host core goes to another vCPU.
- * So a waiter spins with `pause` for spin_budget iterations (the command
+ * So a waiter spins (cpu_relax()) for spin_budget iterations (the command
  * line's spin_budget=, default SPIN_BUDGET_DEFAULT) and then halts until
  * the unlocker hands it the lock and kicks it: Linux's pv_wait()/pv_kick()
  * idea, on the ticket lock.  Among ticket holders, FIFO order is the
@@ -187,7 +187,7 @@ static int set_spin_budget(const char *v)
 	return parse_unsigned(v, 0xffffffffUL, &spin_budget);
 }
 KERNEL_PARAM(spin_budget, "spin_budget", "N",
-	     "pause iterations a lock or call waiter spins before it halts (0: halt at once)",
+	     "spins (cpu_relax) a lock or call waiter makes before it halts (0: halt at once)",
 	     set_spin_budget);
 
 static int set_spin_steal(const char *v)

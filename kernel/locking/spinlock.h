@@ -17,7 +17,7 @@
  * acquisition and the cycles held (`locks` in the monitor; benchmarks read
  * it).
  *
- * A waiter spins for spin_budget `pause` iterations, then halts its CPU
+ * A waiter spins for spin_budget cpu_relax() iterations, then halts its CPU
  * until the unlocker kicks it (an NMI), so that a vCPU of an overcommitted
  * host gives its host core back; the protocol, and why no kick is lost,
  * is in spinlock.c.  Halts and kicks are counted per class too.

@@ -110,7 +110,23 @@ static inline uint64_t rdtsc_ordered(void)
 static inline uint64_t get_cycles(void) { return rdtsc(); }
 static inline uint64_t get_cycles_ordered(void) { return rdtsc_ordered(); }
 
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+/*
+ * cpu_relax() - the hint inside every spin-wait loop; a compiler barrier.
+ * PAUSE, except under QEMU's TCG, where a PAUSE takes the emulator's global
+ * lock and so slows the very CPU being waited for: there a short plain
+ * delay, with a PAUSE now and then (arch/x86_64/relax.c says why and how
+ * often; relax= on the command line chooses).
+ */
+extern bool cpu_relax_delay;            /* set once at boot (arch_relax_init) */
+void arch_relax_delayed(void);
+void arch_relax_init(void);
+static inline void cpu_relax(void)
+{
+	if (cpu_relax_delay)
+		arch_relax_delayed();
+	else
+		__asm__ volatile("pause" ::: "memory");
+}
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
 /* Interrupt flag.  The "memory" clobbers make these compiler barriers:

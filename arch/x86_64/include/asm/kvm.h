@@ -15,6 +15,13 @@ struct arch_kvm_features {
 	bool pv_tlb_flush;          /* ... and honours their flush-on-entry flag */
 };
 
+/**
+ * arch_hypervisor_signature() - the 12-character CPUID signature of the
+ * hypervisor ("KVMKVMKVM", "TCGTCGTCGTCG" for QEMU's TCG...) into @sig,
+ * NUL-terminated; false (and "") on bare metal.  Context: any CPU.
+ */
+bool arch_hypervisor_signature(char sig[13]);
+
 /** arch_kvm_detect() - what the hypervisor (if any) offers.  Context: any CPU. */
 void arch_kvm_detect(struct arch_kvm_features *out);
 
