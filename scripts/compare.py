@@ -332,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         benchreport.new_results_dir("compare-")
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
+    # Before the run: the kernels are built from the tree as it is now,
+    # and the tree may change while the boots run.
+    built_from = "not known (read from logs)" if a.from_log else tree()
     if a.from_log:
         run_ = from_logs(a.from_log)
     else:
@@ -341,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         load_end = bench.host_snapshot("end")
     meta = dict(date=started.strftime("%Y-%m-%d %H:%M:%S %Z"),
                 host=bench.host_line(), command=command,
-                tree="not known (read from logs)" if a.from_log else tree(),
+                tree=built_from,
                 what="logs read" if a.from_log else "boots",
                 duration=f"{time.monotonic() - t0:.0f} s",
                 accels=run_.accels, problems=run_.problems,
