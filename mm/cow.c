@@ -6,10 +6,12 @@
  * A write to a present, write-protected PTE in a VMA that allows writing
  * is a COW fault (fork left the page shared, or mprotect left a shared
  * page read-only).  Under the PTE lock:
- *   1. reuse: if the faulting mapping holds the page's only reference
- *      (wp_can_reuse_anon_page), make the PTE writable; done.  Only a
- *      local flush: other CPUs may keep the read-only entry, which at
- *      worst makes them fault once more (spurious, resolved at once).
+ *   1. reuse: if the page is this mm's exclusively (PAGE_ANON_EXCLUSIVE,
+ *      mm/page.h), or the faulting mapping holds its only reference
+ *      (wp_can_reuse_anon_page), make the PTE writable; done
+ *      (cow_may_reuse, cow_reuse).  Only a local flush: other CPUs may
+ *      keep the read-only entry, which at worst makes them fault once
+ *      more (spurious, resolved at once).
  *   2. else take a reference (the page must outlive the copy), drop the
  *      lock, and copy it into a new page outside any lock;
  *   3. take the PTE lock again; if the PTE is no longer the one read in
@@ -49,10 +51,12 @@
  * order before this rule); suite fork's test_cow_flush_order catches it.
  *
  * The invariant: a page is writable through some PTE only while that PTE
- * holds its only reference (or the page is pinned and was never shared:
- * fork copies maybe-pinned pages), and no CPU can still reach another page
- * through that address: so a write is seen by everyone who can see the
- * page, and by no one else.
+ * is the page's one mapping and every other reference to it came through
+ * that PTE (its count is 1, or it is exclusive: pins and GUP references
+ * of this mm; fork copies maybe-pinned pages and marks the pages it
+ * shares SHARED), and no CPU can still reach another page through that
+ * address: so a write is seen by everyone who can see the page, and by no
+ * one else.
  */
 #include "mm/cow.h"
 #include "mm/fork.h"
@@ -112,8 +116,27 @@ void copy_user_page(struct page *dst, struct page *src)
 	memcpy(page_address(dst), page_address(src), PAGE_SIZE);
 }
 
-void cow_reuse(pteval_t *ptep, pteval_t orig)
+bool cow_may_reuse(struct page *page)
 {
+	/* A copy between steps 3 and 5 is made writable by its own fault's
+	 * step 5 and nothing else: not before the flush (mm/cow.c's header). */
+	if (cow_copy_pending(page))
+		return false;
+#ifndef CONFIG_ANON_EXCLUSIVE_BROKEN
+	/* This mm's alone: whatever else holds a reference to it (a pin, a
+	 * GUP reference) took it through this mm's PTE, so it must keep
+	 * seeing this mm's writes: reuse, never copy away from it. */
+	if (page_anon_exclusive(page))
+		return true;
+#endif
+	return wp_can_reuse_anon_page(page);
+}
+
+void cow_reuse(pteval_t *ptep, pteval_t orig, struct page *page)
+{
+	/* Reused by the count (or already so): ours alone from now on, until
+	 * a fork shares it. */
+	page_set_anon(page, PAGE_ANON_EXCLUSIVE);
 	/* No smp_wmb: the page's contents do not change, only the right to
 	 * write them, and only the PTE's owner (us) can then write. */
 	WRITE_ONCE(*ptep, pte_mkwrite(orig));
@@ -138,9 +161,11 @@ pteval_t cow_install(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, pteva
 	 * one else writes a mapped user page's flags (mm/page.h). */
 	WRITE_ONCE(copy->flags, copy->flags | PG_cow_pending);
 #endif
-	/* The copied bytes before the PTE that maps them: pairs with the
-	 * address dependency of whoever reads the page through the PTE
-	 * (another CPU's MMU, fast GUP), as a demand-zero install does. */
+	/* This mm's alone (cow_may_reuse() still refuses it while pending). */
+	page_set_anon(copy, PAGE_ANON_EXCLUSIVE);
+	/* The copied bytes (and ->anon) before the PTE that maps them: pairs
+	 * with the address dependency of whoever reads the page through the
+	 * PTE (another CPU's MMU, fast GUP), as a demand-zero install does. */
 	smp_wmb();
 	WRITE_ONCE(*ptep, installed);
 	__atomic_fetch_add(&cow_copies, 1, __ATOMIC_RELAXED);
@@ -238,8 +263,8 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 		*spurious = true;                   /* nothing done: the access retries */
 		return FAULT_OK;
 	}
-	if (wp_can_reuse_anon_page(old)) {          /* step 1 */
-		cow_reuse(ptep, orig);
+	if (cow_may_reuse(old)) {                   /* step 1 */
+		cow_reuse(ptep, orig, old);
 		spin_unlock(ptl);
 		arch_flush_tlb_one(addr);               /* our own read-only entry */
 		if (spare)

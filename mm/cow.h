@@ -93,8 +93,19 @@ bool cow_copy_pending(struct page *page);
  */
 void cow_wait_copy(struct page *page);
 
-/** cow_reuse() - under the PTE lock: make *@ptep (@orig) writable in place. */
-void cow_reuse(pteval_t *ptep, pteval_t orig);
+/**
+ * cow_may_reuse() - step 1's decision: may a write to write-protected
+ * @page make it writable in place?  Never a copy between its steps 3 and
+ * 5 (PG_cow_pending); always a page this mm holds exclusively
+ * (PAGE_ANON_EXCLUSIVE: whatever else references it, a pin included, came
+ * through this mm's PTE); else the count rule, wp_can_reuse_anon_page().
+ * Context: as wp_can_reuse_anon_page() (the PTE lock held).
+ */
+bool cow_may_reuse(struct page *page);
+
+/** cow_reuse() - under the PTE lock: make *@ptep (@orig), which maps
+ * @page, writable in place; @page becomes this mm's exclusively. */
+void cow_reuse(pteval_t *ptep, pteval_t orig, struct page *page);
 
 /* COW faults resolved by a copy / by reuse, since boot, every path;
  * copies that step 5 left read-only; write faults that waited for a

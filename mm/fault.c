@@ -243,9 +243,12 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 		arch_flush_tlb_one(addr);
 		put_page(page);         /* never mapped: our reference was the only one */
 	} else {
-		/* The page's zeroes must be visible before the PTE that maps
-		 * it: pairs with the address dependency of whoever reads the
-		 * page through the PTE (another CPU's MMU, a lockless walker). */
+		/* A new anonymous page: this mm's alone (mm/page.h). */
+		page_set_anon(page, PAGE_ANON_EXCLUSIVE);
+		/* The page's zeroes (and ->anon) must be visible before the
+		 * PTE that maps it: pairs with the address dependency of
+		 * whoever reads the page through the PTE (another CPU's MMU, a
+		 * lockless walker such as fast GUP). */
 		smp_wmb();
 		WRITE_ONCE(*pte, mk_pte(page_to_phys(page), pteflags));
 		mm_rss_add(mm, 1);
@@ -415,8 +418,8 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		count(&my_stats()->spf);
 		return true;
 	}
-	if (wp_can_reuse_anon_page(old)) {
-		cow_reuse(slot, pte);
+	if (cow_may_reuse(old)) {
+		cow_reuse(slot, pte, old);
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
 		arch_flush_tlb_one(addr);       /* our own read-only entry */
@@ -606,7 +609,8 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 		*leftover = page;
 		return spf_abort(SPF_ABORT_PTE);
 	}
-	/* The zeroes before the PTE, as in fault_in_vma(). */
+	/* The zeroes and ->anon before the PTE, as in fault_in_vma(). */
+	page_set_anon(page, PAGE_ANON_EXCLUSIVE);
 	smp_wmb();
 	WRITE_ONCE(*slot, mk_pte(page_to_phys(page), user_pte_flags(vm_flags)));
 	mm_rss_add(mm, 1);

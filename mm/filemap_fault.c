@@ -159,6 +159,8 @@ enum fault_result filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma
 	pteval_t e = mk_pte(page_to_phys(page), user_pte_flags(vma->flags));
 	if (!shared && !write)
 		e = pte_wrprotect(e);   /* the cache's page: a write must copy */
+	else if (!shared)
+		page_set_anon(page, PAGE_ANON_EXCLUSIVE);   /* our private copy */
 	/* The page's contents (a copy, or the cache's) before the PTE that
 	 * maps it: pairs with the address dependency of whoever reads the
 	 * page through the PTE, as fault_in_vma()'s publish. */

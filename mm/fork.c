@@ -162,10 +162,18 @@ static uintptr_t copy_pte_range(struct fork_walk *w, pteval_t *src_pmd, uintptr_
 			 * child cannot run yet, but its PTE is a publish like
 			 * any other (pairs with the address dependency of a
 			 * reader of the PTE, as in fault_in_vma()). */
+			page_set_anon(copy, PAGE_ANON_EXCLUSIVE);   /* the child's own */
 			smp_wmb();
 			WRITE_ONCE(*dst, mk_pte(page_to_phys(copy), pte_flags(pte)));
 			w->copied++;
 		} else {
+			/* Two mms map it now: neither may reuse it on trust
+			 * (cow_may_reuse: the count decides again).  Under the
+			 * parent's PTE lock, after fork_must_copy() read the
+			 * count: a pin taken since came through fast GUP, whose
+			 * write_protect_seq check sends it back (mm/gup.c). */
+			if (page->anon == PAGE_ANON_EXCLUSIVE)
+				page_set_anon(page, PAGE_ANON_SHARED);
 			w->shared++;
 		}
 		mm_rss_add(w->dst, 1);

@@ -53,6 +53,7 @@
 #include "asm/page.h"
 
 uint64_t gup_test_delay_ns;
+bool gup_test_no_unshare;
 
 /* ---- statistics, per CPU ------------------------------------------------------ */
 
@@ -147,6 +148,20 @@ static inline void release(struct page *p, unsigned flags)
  * @pmd, by the descent; the table it points to stays allocated for the
  * whole section (TABLE_FREE), though it may be unhooked meanwhile.
  */
+/* Must a pin of @page, mapped by @pte, wait until this mm holds it alone?
+ * Linux's gup_must_unshare(), for FOLL_PIN without FOLL_WRITE: a write
+ * pin has made the PTE writable first (a write fault), which unshares. */
+static inline bool needs_unshare(const struct page *page, pteval_t pte, unsigned flags)
+{
+#ifdef CONFIG_ANON_EXCLUSIVE_BROKEN
+	(void)page, (void)pte, (void)flags;
+	return false;               /* test-only: pins shared pages as before */
+#else
+	return (flags & FOLL_PIN) && !pte_write(pte) && READ_ONCE(page->anon) == PAGE_ANON_SHARED &&
+	       !READ_ONCE(gup_test_no_unshare);
+#endif
+}
+
 static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_t addr,
 				      uintptr_t end, void *priv)
 {
@@ -233,6 +248,20 @@ static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_
 #else
 		(void)pmd_slot;
 #endif
+		/* 5: a pin must be on a page that stays the one this address
+		 * maps: an anonymous page another mm may share (fork) would be
+		 * copied away from by this mm's next write.  A read-only PTE
+		 * only (a writable one maps a page this mm holds alone).  Read
+		 * after the recheck: the PTE still maps this page, and ->anon
+		 * was set before that PTE was published (the address
+		 * dependency from 1).  A fork that makes it SHARED after this
+		 * read also write-protects under write_protect_seq, which
+		 * gup_fast() checks after the walk: the pin is undone there. */
+		if (unlikely(needs_unshare(page, pte, c->flags))) {
+			release(page, c->flags);
+			c->why = GUP_FB_UNSHARE;
+			return false;
+		}
 		c->pages[c->nr++] = page;
 	}
 	return true;
@@ -320,9 +349,14 @@ static bool vma_allows(unsigned vm_flags, unsigned gup_flags)
  * from the PGD and the PTE lock, for every page: the mapping holds a
  * reference and the PTE lock keeps the mapping, so the count is not zero;
  * *@saturated is set when the reference is refused at PAGE_REF_MAX.
+ * *@unshare: a read pin met an anonymous page shared with another mm, in
+ * a VMA that allows writing (@can_unshare): the caller faults it for
+ * write first, which copies it or, held alone, reuses it, either way
+ * making it this mm's exclusively.  In a read-only VMA it is pinned as it
+ * is (no write fault can unshare it there: docs/fork.md).
  */
 static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				bool *saturated, struct page **pending)
+				bool can_unshare, bool *saturated, struct page **pending, bool *unshare)
 {
 	spinlock_t *ptl;
 	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
@@ -336,6 +370,10 @@ static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned f
 	}
 	if (page && (flags & FOLL_WRITE) && !pte_write(pte))
 		page = NULL;                /* a write fault makes it writable (or refuses) */
+	if (page && can_unshare && needs_unshare(page, pte, flags)) {
+		*unshare = true;
+		page = NULL;
+	}
 	/* Mapped under the PTE lock, so the count is not zero; the add can
 	 * still be refused at PAGE_REF_MAX (too many pins). */
 	if (page && !page_ref_add_unless_zero(page, flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 1)) {
@@ -392,9 +430,10 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 				break;
 			}
 		}
-		bool saturated = false;
+		bool saturated = false, unshare = false;
 		struct page *pending = NULL;
-		struct page *page = follow_page(mm, addr, flags, &saturated, &pending);
+		struct page *page = follow_page(mm, addr, flags, vma->flags & VM_WRITE, &saturated,
+						&pending, &unshare);
 		if (saturated) {
 			r = -ENOMEM;            /* Linux's answer to a count near overflow */
 			break;
@@ -427,7 +466,8 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		 * twice could deadlock behind a waiting writer.  The VMA may
 		 * change while the lock is dropped: look it up again. */
 		mmap_read_unlock(mm);
-		enum fault_result fr = handle_mm_fault(mm, addr, FAULT_USER | (flags & FOLL_WRITE ? FAULT_WRITE : 0));
+		bool write = (flags & FOLL_WRITE) || unshare;   /* unshare: break COW */
+		enum fault_result fr = handle_mm_fault(mm, addr, FAULT_USER | (write ? FAULT_WRITE : 0));
 		mmap_read_lock(mm);
 		vma = NULL;
 		if (fr == FAULT_OOM) {
@@ -528,6 +568,7 @@ const char *gup_fallback_name(enum gup_fallback r)
 		[GUP_FB_SPECIAL] = "huge/special", [GUP_FB_REF] = "refcount zero",
 		[GUP_FB_RECHECK] = "recheck failed", [GUP_FB_UNPROTECTED] = "mm not loaded (ipi)",
 		[GUP_FB_FORK] = "raced fork", [GUP_FB_COW_PENDING] = "COW copy pending",
+		[GUP_FB_UNSHARE] = "shared anon page",
 	};
 	return r < GUP_FB_NR ? names[r] : "?";
 }

@@ -86,6 +86,8 @@ enum gup_fallback {
 	GUP_FB_UNPROTECTED,     /* TABLE_FREE=ipi and @mm not loaded here: no walk at all */
 	GUP_FB_FORK,            /* a pin raced fork's write-protect (mm->write_protect_seq) */
 	GUP_FB_COW_PENDING,     /* a COW copy not yet made writable (mm/cow.c): the slow part waits */
+	GUP_FB_UNSHARE,         /* a read pin on an anonymous page shared with another mm: the
+				 * slow part unshares it first (docs/fork.md, exclusive pages) */
 	GUP_FB_NR
 };
 
@@ -115,5 +117,8 @@ long gup_fast_section_walk(struct mm_struct *mm, uintptr_t start, long nr, unsig
 /* Tests only: a pause in the fast part between reading a PTE and taking
  * the reference, the window in which the page can be unmapped and freed. */
 extern uint64_t gup_test_delay_ns;
+/* Tests only: while true, read pins do not unshare (as in Linux 5.8-5.18),
+ * so that a case can check the COW reuse rule alone (docs/fork.md). */
+extern bool gup_test_no_unshare;
 
 #endif

@@ -198,7 +198,7 @@ static void change_pte_table(pteval_t *pmd, uintptr_t addr, uintptr_t end, void 
 			 * write-protected too: PROT_NONE then read-write must not
 			 * open a shared page for writing either. */
 			if (pte_write(new) && !pte_write(old) &&
-			    !wp_can_reuse_anon_page(phys_to_page(entry_addr(old))))
+			    !cow_may_reuse(phys_to_page(entry_addr(old))))
 				new = pte_wrprotect(new);
 			WRITE_ONCE(*pte, new);
 			/* An upgrade needs no flush (a stale, stricter entry only

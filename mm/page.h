@@ -11,6 +11,8 @@
  *   PG_pagetable a page-table page (->ptl, its split lock; ->rcu for deferred free)
  *   PG_cow_pending a user page that a COW fault installed read-only and has
  *                not yet made writable (mm/cow.c, steps 3-5)
+ * and, apart from the flags, ->anon says whether a user page is anonymous
+ * and whether one mm alone may map it (enum page_anon).
  *
  * ->refcount: alloc_pages() hands a frame out with 1 (its owner's
  * reference).  A user page's references are its mapping (the one from the
@@ -59,6 +61,15 @@ struct page {
 	uint8_t order;              /* PG_buddy / PG_large: block order */
 	uint8_t slab_class;         /* PG_slab: size class index */
 	uint16_t inuse;             /* PG_slab: objects handed out */
+	/* What an anonymous user page is to the mms that map it (enum
+	 * page_anon, below; Linux's PageAnon and PageAnonExclusive).  Its own
+	 * byte, so that no read-modify-write of ->flags can lose a store to
+	 * it (fork's clear and a COW fault's PG_cow_pending clear may run at
+	 * once).  Written under the PTE lock of a PTE that maps the page
+	 * (fault, reuse, fork), before that PTE is published for a new page;
+	 * read there, and by fast GUP with READ_ONCE (mm/gup.c says why a
+	 * stale value cannot let a pin through). */
+	uint8_t anon;
 	void *freelist;             /* PG_slab: first free object */
 	union {
 		struct list_head lru;   /* buddy free list, slab partial list */
@@ -66,6 +77,31 @@ struct page {
 	};
 	spinlock_t ptl;             /* PG_pagetable: split page-table lock */
 };
+
+/* struct page's ->anon. */
+enum page_anon {
+	PAGE_NOT_ANON = 0,          /* not an anonymous page, or not known to be one
+				     * (page cache, loader pages, kernel frames):
+				     * the COW reuse rule decides by the count alone */
+	PAGE_ANON_SHARED,           /* anonymous, and may be mapped by more than one
+				     * mm (fork shared it copy-on-write) */
+	PAGE_ANON_EXCLUSIVE,        /* anonymous, mapped by one PTE of one mm, and no
+				     * other may map it until fork makes it SHARED:
+				     * a write fault reuses it whatever its count (a
+				     * pin on it is its owner's own: docs/fork.md) */
+};
+
+static inline bool page_anon_exclusive(const struct page *p)
+{
+	return READ_ONCE(p->anon) == PAGE_ANON_EXCLUSIVE;
+}
+
+/* Under the PTE lock of a PTE that maps @p (or before the PTE that will is
+ * published). */
+static inline void page_set_anon(struct page *p, enum page_anon a)
+{
+	WRITE_ONCE(p->anon, (uint8_t)a);
+}
 
 extern struct page *page_array;     /* page_array[pfn] */
 extern uint64_t max_pfn;            /* one past the highest frame with a struct page */

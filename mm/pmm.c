@@ -217,6 +217,7 @@ struct page *alloc_pages(unsigned order)
 	uint64_t pfn = page_to_pfn(p);
 
 	WRITE_ONCE(p->flags, 0);
+	page_set_anon(p, PAGE_NOT_ANON);    /* until a fault installs it as one */
 	p->order = (uint8_t)order;
 	/* A free frame has count zero (free_pages sets it); anything else
 	 * means a reference was taken on it while it was free. */

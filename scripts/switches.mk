@@ -27,7 +27,7 @@ FAULT_DEFAULT := vma
 # CONFIG_<NAME> 1 and a row of CONFIG_BROKEN_TABLE, whose text <NAME>_WHAT
 # the kernel prints in a loud banner at every boot (plain text: no quotes,
 # backslashes or per cent signs; it goes through printf and into a C string).
-BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN COW_ORDER_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN PAGECACHE_BROKEN TRUNCATE_BROKEN
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN COW_ORDER_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN ANON_EXCLUSIVE_BROKEN PAGECACHE_BROKEN TRUNCATE_BROKEN
 
 SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
 SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
@@ -47,6 +47,7 @@ COW_FLUSH_BROKEN_WHAT := fork skips the TLB flush of the parent after write-prot
 COW_ORDER_BROKEN_WHAT := a COW fault installs the copy writable before the TLB entries of the old page are flushed
 FORK_PIN_BROKEN_WHAT := fork shares maybe-pinned pages copy-on-write instead of copying them
 COW_REUSE_BROKEN_WHAT := a COW fault reuses the page by its mapping count, ignoring pins and other references
+ANON_EXCLUSIVE_BROKEN_WHAT := exclusive anonymous pages are ignored: a COW fault copies a pinned page away from its pin, and read pins land on pages shared with another mm
 TRACE_BROKEN_WHAT := the trace ring claims its slot after the write: a nested event is overwritten unseen
 TRACE_CLOCK_BROKEN_WHAT := trace timestamps count from the first event of each CPU: cross-CPU order is wrong
 

@@ -24,6 +24,21 @@
  *                            not the number of mappings decides)
  *                            (wp_can_reuse_anon_page()).
  *
+ *   test_pinned_page_stays_exclusive  pages this mm faulted in are
+ *                            exclusive; pinned (for write, and for read
+ *                            while read-only), then through an mprotect
+ *                            cycle, they are writable again at once and the
+ *                            writes reach the pins: no copy
+ *                            (cow_may_reuse(); ANON_EXCLUSIVE_BROKEN=1
+ *                            fails it).
+ *   test_read_pin_unshares   a read pin of a page shared with a child: the
+ *                            fast part refuses it (GUP_FB_UNSHARE), the
+ *                            slow part copies it for the parent and pins
+ *                            the copy, which then sees the parent's writes;
+ *                            after the child's exit a read pin reuses the
+ *                            page in place (mm/gup.c's needs_unshare();
+ *                            ANON_EXCLUSIVE_BROKEN=1 fails it).
+ *
  * Every case ends with frames and heap back at their baseline.  Each runs
  * on one CPU (no race): the racy side of COW (the parent's TLB flush at
  * fork) is suite fork's test_cow_isolation.
@@ -160,7 +175,10 @@ static void test_cow_reuse_decision(struct ktest *t)
 	switch_mm_to(parent, child);
 	KTEST_EXPECT_EQ(t, do_munmap(child, slot(0), PAGE_SIZE), 0l);
 	struct page *pin = NULL;
-	KTEST_ASSERT_EQ(t, gup_fast_mm(child, slot(2), 1, FOLL_PIN, &pin), 1l);
+	WRITE_ONCE(gup_test_no_unshare, true);      /* the reuse rule alone: as in fork's exploit shape */
+	long got = gup_fast_mm(child, slot(2), 1, FOLL_PIN, &pin);
+	WRITE_ONCE(gup_test_no_unshare, false);
+	KTEST_ASSERT_EQ(t, got, 1l);
 	KTEST_EXPECT_EQ(t, do_munmap(child, slot(2), PAGE_SIZE), 0l);
 	switch_mm_to(child, parent);
 	uint64_t copies0 = cow_copies, reuses0 = cow_reuses;
@@ -199,10 +217,114 @@ static void test_cow_reuse_decision(struct ktest *t)
 	baseline_expect(t, &b);
 }
 
+static void test_pinned_page_stays_exclusive(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	const int rw = PROT_READ | PROT_WRITE;
+	struct mm_struct *mm = parent_with_pages(2, 0x3e0);
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	/* Faulted in by this mm alone: exclusive. */
+	KTEST_EXPECT_TRUE(t, page_anon_exclusive(page_of(mm, slot(0))));
+	KTEST_EXPECT_TRUE(t, page_anon_exclusive(page_of(mm, slot(1))));
+	struct page *pin0 = NULL, *pin1 = NULL;
+	/* Page 0 pinned for write, page 1 for read while read-only (the fast
+	 * part takes it: exclusive, nothing to unshare). */
+	KTEST_ASSERT_EQ(t, gup_fast_mm(mm, slot(0), 1, FOLL_PIN | FOLL_WRITE, &pin0), 1l);
+	KTEST_EXPECT_EQ(t, do_mprotect(mm, slot(1), PAGE_SIZE, PROT_READ), 0l);
+	KTEST_ASSERT_EQ(t, gup_fast_mm(mm, slot(1), 1, FOLL_PIN, &pin1), 1l);
+	/* An mprotect cycle: read-only, then read-write again.  Pinned, the
+	 * pages' counts are over 1024, so the count rule would keep them
+	 * read-only and the next writes would copy them away from the pins;
+	 * exclusive, mprotect makes them writable again at once. */
+	KTEST_EXPECT_EQ(t, do_mprotect(mm, slot(0), PAGE_SIZE, PROT_READ), 0l);
+	KTEST_EXPECT_EQ(t, do_mprotect(mm, slot(0), 2 * PAGE_SIZE, rw), 0l);
+	uint64_t copies0 = cow_copies;
+	KTEST_EXPECT_EQ(t, poke(slot(0), 0x3ef), 0);
+	KTEST_EXPECT_EQ(t, poke(slot(1), 0x3e1f), 0);
+	ktest_log("pinned pages after mprotect read-only, read-write and a write: writable %d %d, "
+		  "still the pinned pages %d %d, pins read %#llx %#llx, %llu copies",
+		  pte_write(pte_of(mm, slot(0))) != 0, pte_write(pte_of(mm, slot(1))) != 0,
+		  page_of(mm, slot(0)) == pin0, page_of(mm, slot(1)) == pin1,
+		  (unsigned long long)device_view(pin0), (unsigned long long)device_view(pin1),
+		  (unsigned long long)(cow_copies - copies0));
+	KTEST_EXPECT_TRUE(t, page_of(mm, slot(0)) == pin0);
+	KTEST_EXPECT_TRUE(t, page_of(mm, slot(1)) == pin1);
+	KTEST_EXPECT_EQ(t, device_view(pin0), 0x3efull);
+	KTEST_EXPECT_EQ(t, device_view(pin1), 0x3e1full);
+	KTEST_EXPECT_EQ(t, cow_copies - copies0, 0ull);
+	unpin_user_pages(&pin0, 1);
+	unpin_user_pages(&pin1, 1);
+	kthread_unuse_mm(mm);
+	mm_put(mm);
+	baseline_expect(t, &b);
+}
+
+static void test_read_pin_unshares(struct ktest *t)
+{
+	struct baseline b;
+	baseline_take(&b);
+	struct mm_struct *parent = parent_with_pages(2, 0x7a0);
+	KTEST_ASSERT_NOT_NULL(t, parent);
+	int err = 0;
+	struct mm_struct *child = dup_mm(parent, &err);
+	KTEST_ASSERT_NOT_NULL(t, child);
+	struct page *shared = page_of(parent, slot(0));
+	KTEST_EXPECT_TRUE(t, shared == page_of(child, slot(0)));
+	KTEST_EXPECT_FALSE(t, page_anon_exclusive(shared));
+	/* Page 0, shared with the child: a read pin of it would be copied
+	 * away from by the parent's next write.  So the fast part refuses
+	 * it, and the slow part breaks COW first (a copy: the child still
+	 * maps the page) and pins the parent's own page. */
+	struct gup_stats s0, s1;
+	gup_get_stats(&s0);
+	uint64_t copies0 = cow_copies, reuses0 = cow_reuses;
+	struct page *pin0 = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(0), 1, FOLL_PIN, &pin0), 1l);
+	gup_get_stats(&s1);
+	KTEST_EXPECT_TRUE(t, pin0 != shared);
+	KTEST_EXPECT_TRUE(t, pin0 == page_of(parent, slot(0)));
+	KTEST_EXPECT_TRUE(t, page_anon_exclusive(pin0));
+	KTEST_EXPECT_EQ(t, cow_copies - copies0, 1ull);
+	KTEST_EXPECT_EQ(t, s1.fallback[GUP_FB_UNSHARE] - s0.fallback[GUP_FB_UNSHARE], 1ull);
+	KTEST_EXPECT_EQ(t, poke(slot(0), 0x7af), 0);
+	switch_mm_to(parent, child);
+	uint64_t child_sees = peek(slot(0));
+	switch_mm_to(child, parent);
+	/* Page 1, after the child has gone: the parent's mapping holds the
+	 * one reference, but the page is still marked shared: the pin's
+	 * write fault reuses it in place and marks it exclusive. */
+	mm_put(child);
+	struct page *p1 = page_of(parent, slot(1));
+	KTEST_EXPECT_EQ(t, page_ref_count(p1), 1);
+	struct page *pin1 = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(1), 1, FOLL_PIN, &pin1), 1l);
+	KTEST_EXPECT_EQ(t, poke(slot(1), 0x7b1), 0);
+	ktest_log("read pins of shared pages: page 0 pinned %s, pin reads %#llx after the parent wrote "
+		  "0x7af, the child reads %#llx; page 1 pinned %s, pin reads %#llx; %llu copies, %llu reuses",
+		  pin0 == shared ? "in place" : "on a copy", (unsigned long long)device_view(pin0),
+		  (unsigned long long)child_sees, pin1 == p1 ? "in place" : "on a copy",
+		  (unsigned long long)device_view(pin1), (unsigned long long)(cow_copies - copies0),
+		  (unsigned long long)(cow_reuses - reuses0));
+	KTEST_EXPECT_EQ(t, device_view(pin0), 0x7afull);
+	KTEST_EXPECT_EQ(t, child_sees, 0x7a0ull);
+	KTEST_EXPECT_TRUE(t, pin1 == p1);
+	KTEST_EXPECT_EQ(t, device_view(pin1), 0x7b1ull);
+	KTEST_EXPECT_EQ(t, cow_copies - copies0, 1ull);
+	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 1ull);
+	unpin_user_pages(&pin0, 1);
+	unpin_user_pages(&pin1, 1);
+	kthread_unuse_mm(parent);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
 static struct ktest_case cow_steps_cases[] = {
 	KTEST_CASE(test_fork_shares_cow),
 	KTEST_CASE(test_fork_copies_pinned),
 	KTEST_CASE(test_cow_reuse_decision),
+	KTEST_CASE(test_pinned_page_stays_exclusive),
+	KTEST_CASE(test_read_pin_unshares),
 	{ 0 },
 };
 KTEST_SUITE(cow_steps, cow_steps_cases);

@@ -745,10 +745,17 @@ static void test_cow_exploit_shape(struct ktest *t)
 	int err = 0;
 	struct mm_struct *child = dup_mm(parent, &err);
 	KTEST_ASSERT_NOT_NULL(t, child);
-	/* The child read-pins the shared page, then unmaps it. */
+	/* The child read-pins the shared page, then unmaps it.  With unshare
+	 * off: a read pin of a shared page would otherwise move the child to
+	 * a copy of its own first (cow_steps.test_read_pin_unshares), and
+	 * this case is about the parent's reuse rule alone, the defence
+	 * Linux 5.8-5.18 had. */
 	switch_mm_to(parent, child);
 	struct page *pg = NULL;
-	KTEST_ASSERT_EQ(t, gup_fast_mm(child, slot(0), 1, FOLL_PIN, &pg), 1l);
+	WRITE_ONCE(gup_test_no_unshare, true);
+	long got = gup_fast_mm(child, slot(0), 1, FOLL_PIN, &pg);
+	WRITE_ONCE(gup_test_no_unshare, false);
+	KTEST_ASSERT_EQ(t, got, 1l);
 	KTEST_EXPECT_EQ(t, do_munmap(child, slot(0), PAGE_SIZE), 0l);
 	switch_mm_to(child, parent);
 	/* The parent writes new data: its mapping is the page's only one now,
