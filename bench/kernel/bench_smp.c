@@ -64,6 +64,20 @@ static void pong_handler(struct trap_frame *f)
 	pong_seen = 1;
 }
 
+/* @v[r]: cycles from sending CPU @cpu a ping to seeing its pong, waiting
+ * with cpu_relax(), ROUNDS times. */
+static void ipi_roundtrips(unsigned cpu, uint64_t *v)
+{
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		pong_seen = 0;
+		uint64_t t0 = rdtsc_ordered();
+		arch_send_ipi(cpu, VEC_BENCH_PING);
+		while (!pong_seen)
+			cpu_relax();
+		v[r] = rdtsc_ordered() - t0;
+	}
+}
+
 static void bench_ipi_roundtrip(void)
 {
 	irq_register_vector(VEC_BENCH_PING, ping_handler);
@@ -76,14 +90,7 @@ static void bench_ipi_roundtrip(void)
 	for_each_online_cpu(cpu) {
 		if (cpu == me)
 			continue;
-		for (unsigned r = 0; r < ROUNDS; r++) {
-			pong_seen = 0;
-			uint64_t t0 = rdtsc_ordered();
-			arch_send_ipi(cpu, VEC_BENCH_PING);
-			while (!pong_seen)
-				cpu_relax();
-			v[r] = rdtsc_ordered() - t0;
-		}
+		ipi_roundtrips(cpu, v);
 		bench_report_cycles("ipi_roundtrip", "roundtrip", cpu, v, ROUNDS);
 	}
 	kfree(v);
@@ -111,19 +118,6 @@ static void relax_exceptions(uint64_t *v)
 	for (unsigned r = 0; r < ROUNDS; r++) {
 		uint64_t t0 = rdtsc_ordered();
 		__asm__ volatile("int %0" :: "i"(VEC_BENCH_PONG) : "memory");
-		v[r] = rdtsc_ordered() - t0;
-	}
-}
-
-/* IPI to @cpu and back, waiting with cpu_relax(). */
-static void relax_roundtrips(unsigned cpu, uint64_t *v)
-{
-	for (unsigned r = 0; r < ROUNDS; r++) {
-		pong_seen = 0;
-		uint64_t t0 = rdtsc_ordered();
-		arch_send_ipi(cpu, VEC_BENCH_PING);
-		while (!pong_seen)
-			cpu_relax();
 		v[r] = rdtsc_ordered() - t0;
 	}
 }
@@ -159,7 +153,7 @@ static void bench_relax(void)
 		WRITE_ONCE(cpu_relax_delay, delay);
 		relax_exceptions(v);
 		bench_report_cycles("relax", "exception_beside_spinner", delay, v, ROUNDS);
-		relax_roundtrips(other, v);
+		ipi_roundtrips(other, v);
 		bench_report_cycles("relax", "ipi_roundtrip_spinning", delay, v, ROUNDS);
 	}
 	WRITE_ONCE(relax_spinner_stop, 1);
