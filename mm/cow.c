@@ -132,6 +132,14 @@ bool cow_may_reuse(struct page *page)
 	return wp_can_reuse_anon_page(page);
 }
 
+void cow_reuse_unshare(struct page *page)
+{
+	/* The PTE stays read-only: a read pin asked, not a write.  The next
+	 * write fault reuses the page (exclusive) without a copy. */
+	page_set_anon(page, PAGE_ANON_EXCLUSIVE);
+	__atomic_fetch_add(&cow_reuses, 1, __ATOMIC_RELAXED);
+}
+
 void cow_reuse(pteval_t *ptep, pteval_t orig, struct page *page)
 {
 	/* Reused by the count (or already so): ours alone from now on, until
@@ -249,12 +257,25 @@ static void cow_upgrade(pteval_t *ptep, spinlock_t *ptl, pteval_t installed, str
 	cow_release_copy(copy);
 }
 
+bool cow_needs_unshare(pteval_t pte)
+{
+	return entry_present(pte) && !pte_write(pte) &&
+	       READ_ONCE(phys_to_page(entry_addr(pte))->anon) == PAGE_ANON_SHARED;
+}
+
 enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
-			     struct page *spare, bool *spurious)
+			     struct page *spare, bool unshare, bool *spurious)
 {
 	*spurious = false;
 	pteval_t orig = *ptep;
 	struct page *old = phys_to_page(entry_addr(orig));
+	if (unshare && !cow_needs_unshare(orig)) {  /* unshared meanwhile */
+		spin_unlock(ptl);
+		if (spare)
+			put_page(spare);
+		*spurious = true;
+		return FAULT_OK;
+	}
 	if (cow_copy_pending(old)) {                /* another fault's step 3-5 */
 		spin_unlock(ptl);
 		if (spare)
@@ -264,7 +285,10 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 		return FAULT_OK;
 	}
 	if (cow_may_reuse(old)) {                   /* step 1 */
-		cow_reuse(ptep, orig, old);
+		if (unshare)
+			cow_reuse_unshare(old);
+		else
+			cow_reuse(ptep, orig, old);
 		spin_unlock(ptl);
 		arch_flush_tlb_one(addr);               /* our own read-only entry */
 		if (spare)
@@ -298,7 +322,10 @@ enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *pte
 	spin_unlock(ptl);
 	cow_installed_window(addr);
 	cow_finish(mm, addr, old);                  /* step 4 */
-	cow_upgrade(ptep, ptl, installed, copy);    /* step 5 */
+	if (unshare)
+		cow_release_copy(copy);             /* step 5 without the upgrade */
+	else
+		cow_upgrade(ptep, ptl, installed, copy);    /* step 5 */
 	return FAULT_OK;
 }
 

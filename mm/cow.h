@@ -39,13 +39,23 @@ void copy_user_page(struct page *dst, struct page *src);
  * released.  Reuses the page (wp_can_reuse_anon_page), or copies it
  * outside the lock and installs the copy read-only if the PTE is still the
  * same, then flushes every CPU of @mm, drops the old page and makes the
- * copy writable.  @spare: a page
+ * copy writable.  @unshare (FAULT_UNSHARE, no FAULT_WRITE: a read pin's
+ * fault, in a VMA that need not allow writing): the same decision and
+ * copy, but the PTE stays read-only; only the page becomes this mm's
+ * exclusively.  @spare: a page
  * the caller allocated (or NULL); used or freed.  *@spurious: the PTE
  * changed meanwhile (nothing done; the access retries).
  * Return: FAULT_OK or FAULT_OOM.
  */
 enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
-			     struct page *spare, bool *spurious);
+			     struct page *spare, bool unshare, bool *spurious);
+
+/**
+ * cow_needs_unshare() - does a FAULT_UNSHARE fault on present PTE @pte
+ * have work to do: a read-only PTE of an anonymous page that another mm
+ * may share?  Context: any (the callers recheck under the PTE lock).
+ */
+bool cow_needs_unshare(pteval_t pte);
 
 /**
  * cow_install() - under the PTE lock, with *@ptep checked still
@@ -106,6 +116,10 @@ bool cow_may_reuse(struct page *page);
 /** cow_reuse() - under the PTE lock: make *@ptep (@orig), which maps
  * @page, writable in place; @page becomes this mm's exclusively. */
 void cow_reuse(pteval_t *ptep, pteval_t orig, struct page *page);
+
+/** cow_reuse_unshare() - step 1 of an unshare fault: @page becomes this
+ * mm's exclusively, its PTE unchanged (read-only).  Under the PTE lock. */
+void cow_reuse_unshare(struct page *page);
 
 /* COW faults resolved by a copy / by reuse, since boot, every path;
  * copies that step 5 left read-only; write faults that waited for a

@@ -67,7 +67,10 @@
  * reference is dropped (another thread's read-only TLB entry still
  * reaches it), and only then is the copy made writable, under the PTE lock
  * again (mm/cow.c, "Why read-only until the flush"); spf checks its
- * sequence once more for that.
+ * sequence once more for that.  An unshare fault (FAULT_UNSHARE, a read
+ * pin's: mm/gup.c) on a read-only PTE of a page another mm shares takes
+ * the same steps in each path, with read permission only, and leaves the
+ * PTE read-only: the page, copied or reused, is this mm's exclusively.
  *
  * File mappings (VM_FILE: MAP_SHARED, a file MAP_PRIVATE, shared
  * anonymous memory) fault through filemap_fault() (mm/filemap_fault.c)
@@ -234,7 +237,9 @@ static enum fault_result fault_in_vma(struct mm_struct *mm, unsigned vm_flags, u
 	}
 	pteval_t old = *pte;
 	if (entry_present(old) && (flags & FAULT_WRITE) && !pte_write(old))
-		return do_wp_page(mm, addr, pte, ptl, page, spurious);   /* copy-on-write: mm/cow.c */
+		return do_wp_page(mm, addr, pte, ptl, page, false, spurious);   /* copy-on-write: mm/cow.c */
+	if ((flags & FAULT_UNSHARE) && cow_needs_unshare(old))
+		return do_wp_page(mm, addr, pte, ptl, page, true, spurious);    /* a read pin's: mm/cow.c */
 	if (entry_present(old)) {
 		*spurious = true;
 		/* Someone else mapped it, or our TLB entry was stale (an
@@ -397,7 +402,7 @@ static bool spf_recheck_locked(struct mm_struct *mm, unsigned seq, pteval_t *slo
  * the second walk's slot if the sequence still holds (mm/cow.c, step 5).
  */
 static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pteval_t *slot,
-			 pteval_t pte, unsigned long w, struct page *page, bool *spurious,
+			 pteval_t pte, unsigned long w, struct page *page, bool unshare, bool *spurious,
 			 struct page **leftover)
 {
 	spinlock_t *ptl = &virt_to_page(slot - pte_index(addr))->ptl;
@@ -418,8 +423,19 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		count(&my_stats()->spf);
 		return true;
 	}
+	if (unshare && !cow_needs_unshare(pte)) {   /* another pin unshared it meanwhile */
+		spin_unlock(ptl);
+		lockless_page_walk_end(w);
+		put_page(page);
+		*spurious = true;
+		count(&my_stats()->spf);
+		return true;
+	}
 	if (cow_may_reuse(old)) {
-		cow_reuse(slot, pte, old);
+		if (unshare)                    /* the PTE stays read-only */
+			cow_reuse_unshare(old);
+		else
+			cow_reuse(slot, pte, old);
 		spin_unlock(ptl);
 		lockless_page_walk_end(w);
 		arch_flush_tlb_one(addr);       /* our own read-only entry */
@@ -471,6 +487,8 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 	 * The same check again under the PTE lock, for a writer that begins
 	 * meanwhile. */
 #ifndef CONFIG_COW_ORDER_BROKEN     /* there, cow_install() made it writable */
+	if (unshare)
+		goto release;               /* a read pin's: the copy stays read-only */
 	w = lockless_page_walk_begin();
 	bool same = mmap_seq_read(mm) == seq;
 #ifdef CONFIG_SPF_BROKEN
@@ -492,6 +510,7 @@ static bool spf_wp_fault(struct mm_struct *mm, uintptr_t addr, unsigned seq, pte
 		__atomic_fetch_add(&cow_left_read_only, 1, __ATOMIC_RELAXED);
 	}
 	lockless_page_walk_end(w);
+release:
 #else
 	(void)installed;
 #endif
@@ -569,7 +588,11 @@ static bool spf_fault(struct mm_struct *mm, uintptr_t addr, unsigned flags, bool
 	}
 	pteval_t pte = READ_ONCE(*slot);
 	if (entry_present(pte) && (flags & FAULT_WRITE) && !pte_write(pte) && pte_user(pte))
-		return spf_wp_fault(mm, addr, seq, slot, pte, w, page, spurious, leftover);
+		return spf_wp_fault(mm, addr, seq, slot, pte, w, page, false, spurious, leftover);
+	/* A read pin's unshare (FAULT_UNSHARE): ->anon read through the PTE
+	 * (address dependency); spf_wp_fault() rechecks it under the lock. */
+	if ((flags & FAULT_UNSHARE) && pte_user(pte) && cow_needs_unshare(pte))
+		return spf_wp_fault(mm, addr, seq, slot, pte, w, page, true, spurious, leftover);
 	if (pte) {
 		lockless_page_walk_end(w);
 		if (!pte_allows(pte, flags)) {

@@ -11,6 +11,12 @@ struct mm_struct;
 #define FAULT_WRITE (1u << 0)
 #define FAULT_EXEC  (1u << 1)
 #define FAULT_USER  (1u << 2)
+/* Not an access but a read pin's request (mm/gup.c): if the page at the
+ * address is an anonymous page shared with another mm, make this mm's
+ * page exclusive (reuse it if it holds the only reference, else copy it),
+ * leaving the PTE read-only.  Needs read permission only.  Linux's
+ * FAULT_FLAG_UNSHARE. */
+#define FAULT_UNSHARE (1u << 3)
 
 /* Why a fault could not be resolved (for the segfault message). */
 enum fault_result {

@@ -111,9 +111,11 @@ enum fault_result filemap_fault(struct mm_struct *mm, struct vm_area_struct *vma
 		return FAULT_OOM;
 	pteval_t old = *pte;
 	if (entry_present(old)) {
+		if (!shared && !write && (flags & FAULT_UNSHARE) && cow_needs_unshare(old))
+			return do_wp_page(mm, addr, pte, ptl, NULL, true, spurious);    /* a read pin's */
 		if (write && !pte_write(old)) {
 			if (!shared)            /* a private copy-on-write */
-				return do_wp_page(mm, addr, pte, ptl, NULL, spurious);
+				return do_wp_page(mm, addr, pte, ptl, NULL, false, spurious);
 			/* Shared: the cache page itself, left read-only by an
 			 * mprotect upgrade (change_protection() keeps pages it
 			 * does not hold alone read-only): make it writable. */

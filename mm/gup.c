@@ -349,14 +349,13 @@ static bool vma_allows(unsigned vm_flags, unsigned gup_flags)
  * from the PGD and the PTE lock, for every page: the mapping holds a
  * reference and the PTE lock keeps the mapping, so the count is not zero;
  * *@saturated is set when the reference is refused at PAGE_REF_MAX.
- * *@unshare: a read pin met an anonymous page shared with another mm, in
- * a VMA that allows writing (@can_unshare): the caller faults it for
- * write first, which copies it or, held alone, reuses it, either way
- * making it this mm's exclusively.  In a read-only VMA it is pinned as it
- * is (no write fault can unshare it there: docs/fork.md).
+ * *@unshare: a read pin met an anonymous page shared with another mm: the
+ * caller faults with FAULT_UNSHARE first, which copies it or, held alone,
+ * reuses it, either way making it this mm's exclusively, its PTE still
+ * read-only.
  */
 static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned flags,
-				bool can_unshare, bool *saturated, struct page **pending, bool *unshare)
+				bool *saturated, struct page **pending, bool *unshare)
 {
 	spinlock_t *ptl;
 	pteval_t *ptep = pte_lookup_lock(mm, addr, &ptl);
@@ -370,7 +369,7 @@ static struct page *follow_page(struct mm_struct *mm, uintptr_t addr, unsigned f
 	}
 	if (page && (flags & FOLL_WRITE) && !pte_write(pte))
 		page = NULL;                /* a write fault makes it writable (or refuses) */
-	if (page && can_unshare && needs_unshare(page, pte, flags)) {
+	if (page && needs_unshare(page, pte, flags)) {
 		*unshare = true;
 		page = NULL;
 	}
@@ -432,8 +431,7 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		}
 		bool saturated = false, unshare = false;
 		struct page *pending = NULL;
-		struct page *page = follow_page(mm, addr, flags, vma->flags & VM_WRITE, &saturated,
-						&pending, &unshare);
+		struct page *page = follow_page(mm, addr, flags, &saturated, &pending, &unshare);
 		if (saturated) {
 			r = -ENOMEM;            /* Linux's answer to a count near overflow */
 			break;
@@ -466,8 +464,8 @@ long get_user_pages(struct mm_struct *mm, uintptr_t start, long nr_pages, unsign
 		 * twice could deadlock behind a waiting writer.  The VMA may
 		 * change while the lock is dropped: look it up again. */
 		mmap_read_unlock(mm);
-		bool write = (flags & FOLL_WRITE) || unshare;   /* unshare: break COW */
-		enum fault_result fr = handle_mm_fault(mm, addr, FAULT_USER | (write ? FAULT_WRITE : 0));
+		unsigned fault = FAULT_USER | (flags & FOLL_WRITE ? FAULT_WRITE : 0) | (unshare ? FAULT_UNSHARE : 0);
+		enum fault_result fr = handle_mm_fault(mm, addr, fault);
 		mmap_read_lock(mm);
 		vma = NULL;
 		if (fr == FAULT_OOM) {

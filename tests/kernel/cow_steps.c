@@ -33,8 +33,10 @@
  *                            fails it).
  *   test_read_pin_unshares   a read pin of a page shared with a child: the
  *                            fast part refuses it (GUP_FB_UNSHARE), the
- *                            slow part copies it for the parent and pins
- *                            the copy, which then sees the parent's writes;
+ *                            slow part's unshare fault copies it for the
+ *                            parent (the PTE left read-only, also in a
+ *                            read-only mapping) and pins the copy, which
+ *                            then sees the parent's writes;
  *                            after the child's exit a read pin reuses the
  *                            page in place (mm/gup.c's needs_unshare();
  *                            ANON_EXCLUSIVE_BROKEN=1 fails it).
@@ -264,8 +266,10 @@ static void test_read_pin_unshares(struct ktest *t)
 {
 	struct baseline b;
 	baseline_take(&b);
-	struct mm_struct *parent = parent_with_pages(2, 0x7a0);
+	struct mm_struct *parent = parent_with_pages(3, 0x7a0);
 	KTEST_ASSERT_NOT_NULL(t, parent);
+	/* Page 2 read-only in both: an unshare needs no write permission. */
+	KTEST_EXPECT_EQ(t, do_mprotect(parent, slot(2), PAGE_SIZE, PROT_READ), 0l);
 	int err = 0;
 	struct mm_struct *child = dup_mm(parent, &err);
 	KTEST_ASSERT_NOT_NULL(t, child);
@@ -274,8 +278,9 @@ static void test_read_pin_unshares(struct ktest *t)
 	KTEST_EXPECT_FALSE(t, page_anon_exclusive(shared));
 	/* Page 0, shared with the child: a read pin of it would be copied
 	 * away from by the parent's next write.  So the fast part refuses
-	 * it, and the slow part breaks COW first (a copy: the child still
-	 * maps the page) and pins the parent's own page. */
+	 * it, and the slow part unshares it first (a copy: the child still
+	 * maps the page; the parent's PTE stays read-only) and pins the
+	 * parent's own page, which its next write then reuses. */
 	struct gup_stats s0, s1;
 	gup_get_stats(&s0);
 	uint64_t copies0 = cow_copies, reuses0 = cow_reuses;
@@ -287,7 +292,16 @@ static void test_read_pin_unshares(struct ktest *t)
 	KTEST_EXPECT_TRUE(t, page_anon_exclusive(pin0));
 	KTEST_EXPECT_EQ(t, cow_copies - copies0, 1ull);
 	KTEST_EXPECT_EQ(t, s1.fallback[GUP_FB_UNSHARE] - s0.fallback[GUP_FB_UNSHARE], 1ull);
+	KTEST_EXPECT_FALSE(t, pte_write(pte_of(parent, slot(0))));
 	KTEST_EXPECT_EQ(t, poke(slot(0), 0x7af), 0);
+	KTEST_EXPECT_TRUE(t, page_of(parent, slot(0)) == pin0);
+	/* Page 2, in a read-only mapping: unshared all the same (a copy),
+	 * and after mprotect read-write the parent's write reaches the pin. */
+	struct page *shared2 = page_of(parent, slot(2)), *pin2 = NULL;
+	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(2), 1, FOLL_PIN, &pin2), 1l);
+	bool pin2_own = pin2 != shared2 && pin2 == page_of(parent, slot(2));
+	KTEST_EXPECT_EQ(t, do_mprotect(parent, slot(2), PAGE_SIZE, PROT_READ | PROT_WRITE), 0l);
+	KTEST_EXPECT_EQ(t, poke(slot(2), 0x7c2), 0);
 	switch_mm_to(parent, child);
 	uint64_t child_sees = peek(slot(0));
 	switch_mm_to(child, parent);
@@ -301,19 +315,27 @@ static void test_read_pin_unshares(struct ktest *t)
 	KTEST_ASSERT_EQ(t, gup_fast_mm(parent, slot(1), 1, FOLL_PIN, &pin1), 1l);
 	KTEST_EXPECT_EQ(t, poke(slot(1), 0x7b1), 0);
 	ktest_log("read pins of shared pages: page 0 pinned %s, pin reads %#llx after the parent wrote "
-		  "0x7af, the child reads %#llx; page 1 pinned %s, pin reads %#llx; %llu copies, %llu reuses",
+		  "0x7af, the child reads %#llx; page 1 pinned %s, pin reads %#llx; page 2 (read-only "
+		  "mapping) pinned %s, pin reads %#llx after 0x7c2; %llu copies, %llu reuses",
 		  pin0 == shared ? "in place" : "on a copy", (unsigned long long)device_view(pin0),
 		  (unsigned long long)child_sees, pin1 == p1 ? "in place" : "on a copy",
-		  (unsigned long long)device_view(pin1), (unsigned long long)(cow_copies - copies0),
+		  (unsigned long long)device_view(pin1), pin2_own ? "on a copy" : "in place",
+		  (unsigned long long)device_view(pin2), (unsigned long long)(cow_copies - copies0),
 		  (unsigned long long)(cow_reuses - reuses0));
 	KTEST_EXPECT_EQ(t, device_view(pin0), 0x7afull);
 	KTEST_EXPECT_EQ(t, child_sees, 0x7a0ull);
 	KTEST_EXPECT_TRUE(t, pin1 == p1);
 	KTEST_EXPECT_EQ(t, device_view(pin1), 0x7b1ull);
-	KTEST_EXPECT_EQ(t, cow_copies - copies0, 1ull);
-	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 1ull);
+	KTEST_EXPECT_TRUE(t, pin2_own);
+	KTEST_EXPECT_EQ(t, device_view(pin2), 0x7c2ull);
+	/* Copies: the unshares of pages 0 and 2.  Reuses: page 1's unshare,
+	 * then the write faults on pages 0 and 1 (exclusive by then; page
+	 * 2's write took none: mprotect made its exclusive page writable). */
+	KTEST_EXPECT_EQ(t, cow_copies - copies0, 2ull);
+	KTEST_EXPECT_EQ(t, cow_reuses - reuses0, 3ull);
 	unpin_user_pages(&pin0, 1);
 	unpin_user_pages(&pin1, 1);
+	unpin_user_pages(&pin2, 1);
 	kthread_unuse_mm(parent);
 	mm_put(parent);
 	baseline_expect(t, &b);
