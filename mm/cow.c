@@ -259,8 +259,11 @@ static void cow_upgrade(pteval_t *ptep, spinlock_t *ptl, pteval_t installed, str
 
 bool cow_needs_unshare(pteval_t pte)
 {
-	return entry_present(pte) && !pte_write(pte) &&
-	       READ_ONCE(phys_to_page(entry_addr(pte))->anon) == PAGE_ANON_SHARED;
+	/* The PTE may have changed since GUP asked: only a frame with a
+	 * struct page is looked at. */
+	uint64_t pfn = entry_addr(pte) >> PAGE_SHIFT;
+	return entry_present(pte) && !pte_write(pte) && pfn < max_pfn &&
+	       READ_ONCE(pfn_to_page(pfn)->anon) == PAGE_ANON_SHARED;
 }
 
 enum fault_result do_wp_page(struct mm_struct *mm, uintptr_t addr, pteval_t *ptep, spinlock_t *ptl,
@@ -339,7 +342,7 @@ static int cmd_cow(int argc, char **argv)
 	}
 	mon_printf("fork: %llu pages shared copy-on-write, %llu copied at fork (maybe pinned)\n",
 		   (unsigned long long)READ_ONCE(fork_pages_shared), (unsigned long long)READ_ONCE(fork_pages_copied));
-	mon_printf("cow faults (FAULT=%s): %llu copied, %llu reused (the writer held the only reference)\n",
+	mon_printf("cow and unshare faults (FAULT=%s): %llu copied, %llu reused (the page was the faulting mm's alone)\n",
 		   CONFIG_FAULT_NAME, (unsigned long long)READ_ONCE(cow_copies),
 		   (unsigned long long)READ_ONCE(cow_reuses));
 	mon_printf("copies left read-only after the flush (shared or changed meanwhile; the access retried): %llu\n",

@@ -24,7 +24,10 @@
  *      and, though our reference now keeps the frame, it is no longer what
  *      the address maps.  If both are unchanged, the page was mapped at its
  *      address at the moment of the re-read, while we held a reference:
- *      the result is a page that was really there during the call.
+ *      the result is a page that was really there during the call;
+ *   5. a read pin (FOLL_PIN, read-only PTE) of an anonymous page that fork
+ *      shared with another mm: drop it and stop; the slow part unshares
+ *      the page first (docs/fork.md, "Exclusive anonymous pages").
  *
  * Ordering: the try-get is a full barrier (cmpxchg), so the re-read in 4
  * happens after the count was raised.  A zap clears the PTE under its lock
@@ -142,12 +145,6 @@ static inline void release(struct page *p, unsigned flags)
 		put_page(p);
 }
 
-/*
- * The PTEs of one table for [@addr, @end) (Linux's gup_fast_pte_range()):
- * steps 1-4 for each page.  The PMD entry *@pmd_slot was read once, as
- * @pmd, by the descent; the table it points to stays allocated for the
- * whole section (TABLE_FREE), though it may be unhooked meanwhile.
- */
 /* Must a pin of @page, mapped by @pte, wait until this mm holds it alone?
  * Linux's gup_must_unshare(), for FOLL_PIN without FOLL_WRITE: a write
  * pin has made the PTE writable first (a write fault), which unshares. */
@@ -162,6 +159,12 @@ static inline bool needs_unshare(const struct page *page, pteval_t pte, unsigned
 #endif
 }
 
+/*
+ * The PTEs of one table for [@addr, @end) (Linux's gup_fast_pte_range()):
+ * steps 1-5 for each page.  The PMD entry *@pmd_slot was read once, as
+ * @pmd, by the descent; the table it points to stays allocated for the
+ * whole section (TABLE_FREE), though it may be unhooked meanwhile.
+ */
 static inline bool gup_fast_pte_range(pteval_t *pmd_slot, pteval_t pmd, uintptr_t addr,
 				      uintptr_t end, void *priv)
 {
