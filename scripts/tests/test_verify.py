@@ -305,7 +305,7 @@ class Table(unittest.TestCase):
         checks = verify.read_table()
         models = {c.model for c in checks}
         self.assertEqual(models, {"tlb", "pgtable_free", "gup", "fault",
-                                  "spinlock", "rcu", "cow"})
+                                  "spinlock", "rcu", "cow", "gup_fork"})
         for m in models:
             self.assertTrue(os.path.exists(
                 os.path.join(verify.MODELS_DIR, m + ".pml")))
