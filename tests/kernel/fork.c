@@ -19,6 +19,10 @@
  *   - pins across fork: a page pinned for write (the pinbuf device's
  *     view, page_address of the pinned page) sees every parent write
  *     after fork and no child write.  FORK_PIN_BROKEN=1 fails it.
+ *   - fork against fast read pins taken meanwhile on another CPU: every
+ *     pin still held is on the parent's own exclusive page; floors on the
+ *     pins a fork in progress refused and the forks that copied a pinned
+ *     page.  FORK_PIN_BROKEN=1 and ANON_EXCLUSIVE_BROKEN=1 fail it.
  *   - the exploit shape (CVE-2020-29374): the child read-pins a shared
  *     page and unmaps it; the parent's next write must copy, so the
  *     child's pin keeps the old bytes.  COW_REUSE_BROKEN=1 fails it.
@@ -736,6 +740,184 @@ static void test_fork_pins(struct ktest *t)
 	baseline_expect(t, &b);
 }
 
+/*
+ * Fork against fast read pins taken meanwhile (the write_protect_seq
+ * protocol and the exclusive mark, mm/gup.c step 5; the model is
+ * tests/models/gup_fork.pml).  A pinner on another CPU keeps pinning
+ * (FOLL_PIN, read-only, fast part only) and unpinning the parent's pages
+ * in turn while this thread forks.  Every pin still held afterwards must
+ * be on the parent's own page: mapped by the parent, not by the child,
+ * and exclusive (so the parent's next write reuses it under the pin).
+ * Races counted: fast pins refused because a fork was copying (odd
+ * sequence, or moved after the pin: GUP_FB_FORK) and rounds in which fork
+ * copied a page for the child because a pin held it; both have floors,
+ * reached by going on (within FP_MAX_NS) on a busy host.  FORK_PIN_BROKEN
+ * (pinned pages shared) and ANON_EXCLUSIVE_BROKEN (read pins of pages fork
+ * has shared) leave pins on shared pages.
+ */
+#define FP_PAGES        16
+#define FP_MIN_ROUNDS   64
+#define FP_MIN_REFUSED  8
+#define FP_MIN_COPIED   8
+#define FP_MAX_NS       20000000000ull
+
+static struct mm_struct *fp_mm;
+static volatile int fp_go;                  /* the round (> 0), 0: pause, -1: exit */
+static volatile int fp_paused;              /* the pinner's last round, once paused */
+static volatile uint64_t fp_passes;         /* the pinner's passes over the pages, in all */
+static struct page *fp_pin[FP_PAGES];       /* the pinner's while running; ours while paused */
+
+static void fp_pinner(void *arg)
+{
+	(void)arg;
+	kthread_use_mm(fp_mm);
+	int last = 0;
+	bool calm = true;
+	for (;;) {
+		/* Acquire: pairs with the release that set the round, after
+		 * which fp_pin[] is ours again. */
+		int go = smp_load_acquire(&fp_go);
+		if (go < 0)
+			break;
+		if (go == 0) {
+			if (READ_ONCE(fp_paused) != last)
+				smp_store_release(&fp_paused, last);   /* fp_pin[] is the test's */
+			cpu_relax();
+			continue;
+		}
+		if (go != last)
+			calm = true;
+		last = go;
+		/* Churn (a third of the pins given back each pass, so that fork
+		 * finds some pages pinned and some not), but only in calm
+		 * passes: while a fork refuses new pins, keep the old ones for
+		 * it to find. */
+		bool refused = false;
+		for (unsigned i = 0; i < FP_PAGES; i++) {
+			if (fp_pin[i] && calm && (fp_passes + i) % 3 == 0) {
+				unpin_user_pages(&fp_pin[i], 1);
+				fp_pin[i] = NULL;
+			} else if (!fp_pin[i]) {
+				struct page *pg = NULL;
+				if (gup_fast_mm(fp_mm, slot(i), 1, FOLL_PIN | FOLL_FAST_ONLY, &pg) == 1)
+					fp_pin[i] = pg;
+				else
+					refused = true;
+			}
+		}
+		calm = !refused;
+		smp_store_release(&fp_passes, fp_passes + 1);
+	}
+	kthread_unuse_mm(fp_mm);
+}
+
+/* Wait until the pinner has made @n more passes than @from (bounded). */
+static bool fp_wait_passes(uint64_t from, uint64_t n)
+{
+	uint64_t t0 = ktime_ns();
+	while (smp_load_acquire(&fp_passes) < from + n)
+		if (ktime_ns() - t0 > FO_WAIT_NS)
+			return false;
+	return true;
+}
+
+static void test_fork_vs_read_pins(struct ktest *t)
+{
+	struct baseline b;
+	struct mm_struct *parent = two_cpu_parent(t, &b, FP_PAGES, 0xf0);
+	if (!parent)
+		return;
+	fp_mm = parent;
+	fp_go = 0;
+	fp_paused = 0;
+	fp_passes = 0;
+	for (unsigned i = 0; i < FP_PAGES; i++)
+		fp_pin[i] = NULL;
+	struct thread *th = thread_create_on(directed_fault_cpu(), "ktest-fp-pinner", fp_pinner, NULL);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	struct gup_stats s0, s1;
+	gup_get_stats(&s0);
+	unsigned rounds = 0, copied_rounds = 0, held = 0, bad = 0, stuck = 0;
+	uint64_t t0 = ktime_ns();
+	for (;;) {
+		uint64_t refused = 0;
+		gup_get_stats(&s1);
+		refused = s1.fallback[GUP_FB_FORK] - s0.fallback[GUP_FB_FORK];
+		if (rounds >= FP_MIN_ROUNDS && refused >= FP_MIN_REFUSED && copied_rounds >= FP_MIN_COPIED)
+			break;
+		if (ktime_ns() - t0 > FP_MAX_NS)
+			break;
+		int round = (int)++rounds;
+		uint64_t p0 = smp_load_acquire(&fp_passes);
+		smp_store_release(&fp_go, round);           /* fp_pin[] is the pinner's */
+		if (!fp_wait_passes(p0, 2)) {               /* pinned, and some given back */
+			stuck++;
+			break;
+		}
+		uint64_t copied0 = fork_pages_copied;
+		int err = 0;
+		struct mm_struct *child = dup_mm(parent, &err);
+		uint64_t p1 = smp_load_acquire(&fp_passes);
+		/* A whole pass after fork returned: pins of pages it shared. */
+		bool passed = fp_wait_passes(p1, 2);
+		smp_store_release(&fp_go, 0);
+		uint64_t w0 = ktime_ns();
+		while (smp_load_acquire(&fp_paused) != round && ktime_ns() - w0 < FO_WAIT_NS)
+			cpu_relax();
+		if (!passed || smp_load_acquire(&fp_paused) != round || !child) {
+			stuck++;
+			if (child)
+				mm_put(child);
+			break;
+		}
+		copied_rounds += fork_pages_copied != copied0;
+		for (unsigned i = 0; i < FP_PAGES; i++) {
+			struct page *pg = fp_pin[i];
+			if (!pg)
+				continue;
+			held++;
+			struct page *pp = phys_to_page(entry_addr(pte_of(parent, slot(i))));
+			struct page *cp = phys_to_page(entry_addr(pte_of(child, slot(i))));
+			if (pp != pg || cp == pg || !page_anon_exclusive(pg)) {
+				if (bad++ < 4)
+					ktest_log("round %d, page %u: a pin on %s (the parent's %s, the child's %s, %s)",
+						  round, i, pp == pg && cp == pg ? "a shared page" : "another page",
+						  pp == pg ? "yes" : "no", cp == pg ? "yes" : "no",
+						  page_anon_exclusive(pg) ? "exclusive" : "not exclusive");
+			}
+			unpin_user_pages(&fp_pin[i], 1);
+			fp_pin[i] = NULL;
+		}
+		mm_put(child);
+		/* The parent's pages its own again (the child is gone: reuse). */
+		for (unsigned i = 0; i < FP_PAGES; i++)
+			poke(slot(i), 0xf0 + i);
+	}
+	smp_store_release(&fp_go, -1);
+	thread_join(th);
+	for (unsigned i = 0; i < FP_PAGES; i++)
+		if (fp_pin[i]) {
+			unpin_user_pages(&fp_pin[i], 1);
+			fp_pin[i] = NULL;
+		}
+	gup_get_stats(&s1);
+	uint64_t refused = s1.fallback[GUP_FB_FORK] - s0.fallback[GUP_FB_FORK];
+	uint64_t unshare = s1.fallback[GUP_FB_UNSHARE] - s0.fallback[GUP_FB_UNSHARE];
+	ktest_log("fork vs read pins: %u rounds in %llu ms, %u pins held after a fork, %u bad; "
+		  "fast pins refused by a fork %llu (floor %d), by a shared page %llu; rounds where fork "
+		  "copied a pinned page %u (floor %d)%s",
+		  rounds, (unsigned long long)((ktime_ns() - t0) / 1000000), held, bad,
+		  (unsigned long long)refused, FP_MIN_REFUSED, (unsigned long long)unshare, copied_rounds,
+		  FP_MIN_COPIED, stuck ? "; the pinner stopped answering" : "");
+	KTEST_EXPECT_EQ(t, bad, 0u);
+	KTEST_EXPECT_EQ(t, stuck, 0u);
+	KTEST_EXPECT_GE(t, refused, (uint64_t)FP_MIN_REFUSED);
+	KTEST_EXPECT_GE(t, copied_rounds, (unsigned)FP_MIN_COPIED);
+	kthread_unuse_mm(parent);
+	mm_put(parent);
+	baseline_expect(t, &b);
+}
+
 static void test_cow_exploit_shape(struct ktest *t)
 {
 	struct baseline b;
@@ -1052,6 +1234,7 @@ static struct ktest_case fork_cases[] = {
 	KTEST_CASE(test_fork_threads),
 	KTEST_CASE(test_cow_mm_ops),
 	KTEST_CASE(test_fork_pins),
+	KTEST_CASE(test_fork_vs_read_pins),
 	KTEST_CASE(test_cow_exploit_shape),
 	KTEST_CASE(test_cow_race_directed),
 	KTEST_CASE(test_cow_flush_order),
