@@ -77,10 +77,13 @@ void arch_relax_init(void)
 	bool tcg = running_under_tcg();
 	bool delay = relax_choice == RELAX_DELAY || (relax_choice == RELAX_AUTO && tcg);
 	WRITE_ONCE(cpu_relax_delay, delay);
-	pr_info("relax: spin-waits %s (relax=%s%s)\n",
-		delay ? "delay, with a PAUSE every 32nd time" : "PAUSE",
-		relax_choice == RELAX_AUTO ? "auto" : relax_choice == RELAX_PAUSE ? "pause" : "delay",
-		relax_choice == RELAX_AUTO ? (tcg ? ", QEMU TCG" : ", not TCG") : "");
+	const char *why = relax_choice == RELAX_AUTO ? (tcg ? "auto, QEMU TCG" : "auto, not TCG")
+				: relax_choice == RELAX_PAUSE ? "pause" : "delay";
+	if (delay)
+		pr_info("relax: spin-waits delay, with a PAUSE once in %d calls (relax=%s)\n",
+			RELAX_PAUSE_EVERY, why);
+	else
+		pr_info("relax: spin-waits PAUSE (relax=%s)\n", why);
 }
 
 void arch_relax_delayed(void)
