@@ -59,18 +59,25 @@ struct gather_batch {
 };
 _Static_assert(sizeof(struct gather_batch) <= PAGE_SIZE, "a batch is one page");
 
+unsigned tlb_gather_capacity(unsigned batches)
+{
+	return GATHER_PAGES + batches * (unsigned)BATCH_SLOTS;
+}
+
 /* Room for one more page past the stack's array: the first batch (the one
- * being filled) if it has a slot, else a new batch if one can be had.
+ * being filled) if it has a slot, else a batch an earlier flush emptied,
+ * else a new batch if the limit allows and one can be had.  The emptied
+ * ones are looked for before the limit is checked: they are already
+ * counted in it, so once the limit's worth exist, skipping them would
+ * leave only the first batch in use after every flush (one flush per
+ * 766 pages instead of per ~8,400: docs/performance.md, finding 17).
  * Context: may hold PTE locks: the allocation never sleeps. */
 static struct gather_batch *batch_with_room(struct mmu_gather *tlb)
 {
 	struct gather_batch *b = tlb->batches;
 	if (b && b->nr < BATCH_SLOTS)
 		return b;
-	if (tlb->nr_batches >= READ_ONCE(gather_max_batches))
-		return NULL;
-	/* Batches emptied by an earlier flush are kept at the end of the
-	 * chain: reuse one before allocating. */
+	/* Emptied batches sit behind the full ones: move one to the front. */
 	for (struct gather_batch **pp = &tlb->batches; *pp; pp = &(*pp)->next) {
 		if ((*pp)->nr == 0 && *pp != b) {
 			struct gather_batch *r = *pp;
@@ -80,6 +87,8 @@ static struct gather_batch *batch_with_room(struct mmu_gather *tlb)
 			return r;
 		}
 	}
+	if (tlb->nr_batches >= READ_ONCE(gather_max_batches))
+		return NULL;
 	struct page *pg = alloc_page();
 	if (!pg)
 		return NULL;

@@ -33,6 +33,14 @@ struct page;
 #define GATHER_MAX_BATCHES 16
 extern unsigned gather_max_batches;     /* gather_batches= (0..64) */
 
+/**
+ * tlb_gather_capacity() - how many pages a gather holds before it must
+ * flush early, with @batches overflow batches: the stack's GATHER_PAGES
+ * and about 510 per batch.  A gather of N pages flushes
+ * ceil(N / capacity) times in all (the last in tlb_finish_mmu()).
+ */
+unsigned tlb_gather_capacity(unsigned batches);
+
 struct gather_batch;
 
 struct mmu_gather {
