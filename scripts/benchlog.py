@@ -15,7 +15,9 @@ output may precede it):
              "locks": [{"class": .., "spin_cycles": .., "contended": ..,
                         "acquired": ..}, ..],
              "sleeps": [{"where": .., "from": .., "count": ..}, ..],
-             "sleeps_other": ..}
+             "sleeps_other": ..,
+             "tlb": {"shootdowns": .., "ipis_sent": .., "flushes_received": ..,
+                     "pages_flushed": .., "full_flushes": .., "wait_cycles": ..}}
                                        (after each benchmark, with profile=1)
 
 parse_log() turns them into result rows (the CSV columns of benchreport.py)
@@ -187,12 +189,19 @@ def _entries(obj: dict, key: str, label: str, counts: tuple[str, ...]):
     return out
 
 
+# The TLB statistics of a PROFILE line, in the order the report shows them.
+TLB_COUNTS = ("shootdowns", "ipis_sent", "flushes_received", "pages_flushed",
+              "full_flushes", "wait_cycles")
+
+
 def parse_profile(obj, config: str | None = None, cpus: int | None = None,
                   accel: str | None = None) -> dict:
     """One PROFILE object as a dict: name, config, cpus, accel, hz,
     samples, kernel, user, outside, functions [{fn, samples}],
     user_programs [{name, samples}], locks [{class, spin_cycles,
-    contended, acquired}], sleeps [{where, from, count}], sleeps_other.
+    contended, acquired}], sleeps [{where, from, count}], sleeps_other,
+    tlb {shootdowns, ipis_sent, flushes_received, pages_flushed,
+    full_flushes, wait_cycles} ({} from a kernel that sent none).
     Fields the kernel left out take the boot's
     values (or 0, or []); a wrong type raises ValueError."""
     if not isinstance(obj, dict):
@@ -219,4 +228,8 @@ def parse_profile(obj, config: str | None = None, cpus: int | None = None,
             raise ValueError(f"sleeps[{i}].from is not a string")
         prof["sleeps"][i]["from"] = e.get("from", "?")
     prof["sleeps_other"] = _count(obj.get("sleeps_other", 0), "sleeps_other")
+    tlb = obj.get("tlb", {})
+    if not isinstance(tlb, dict):
+        raise ValueError("tlb is not an object")
+    prof["tlb"] = {k: _count(tlb[k], f"tlb.{k}") for k in TLB_COUNTS if k in tlb}
     return prof

@@ -54,7 +54,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostload           # noqa: E402
 import matrix             # noqa: E402
-from benchlog import warn  # noqa: E402
+from benchlog import TLB_COUNTS, warn  # noqa: E402
 
 RESULTS = os.path.join(matrix.ROOT, "bench", "results")
 DEFAULT_CONFIG = matrix.DEFAULT_CONFIG
@@ -195,6 +195,13 @@ def profile_markdown(p: dict) -> str:
             out.append(f"| {p['sleeps_other']} | elsewhere | |")
     else:
         out.append("No thread slept.")
+    if p.get("tlb"):
+        out += ["", "## TLB flushes", "",
+                "Every CPU's TLB statistics over the benchmark (`tlb` in "
+                "the monitor, docs/tlb.md): flushes out of proportion to "
+                "the work are a finding of their own.", "",
+                "| count | what |", "| ---: | --- |"]
+        out += [f"| {p['tlb'][k]} | {k} |" for k in TLB_COUNTS if k in p["tlb"]]
     return "\n".join(out) + "\n"
 
 

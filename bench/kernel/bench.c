@@ -6,8 +6,8 @@
  * their results as `BENCH {json}` lines; scripts/bench.py collects them.
  * With `profile=1` as well (`make bench PROFILE=1`), each benchmark runs
  * on a cleared profile and is followed by a `PROFILE {json}` line: where
- * the CPUs were and which locks they spun on while it ran
- * (docs/performance.md).
+ * the CPUs were, which locks they spun on, where threads slept and how
+ * many TLB flushes it took while it ran (docs/performance.md).
  */
 #include <stdarg.h>
 #include "bench/kernel/bench.h"
@@ -23,6 +23,7 @@
 #include "kernel/locking/spinlock.h"
 #include "kernel/sched/timer.h"
 #include "mm/kmalloc.h"
+#include "mm/tlb.h"
 #include "kernel/time.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -195,10 +196,17 @@ static void json_str(struct json_buf *j, const char *s)
  *          "functions":[{"fn":..,"samples":..},..],
  *          "user_programs":[{"name":..,"samples":..},..],
  *          "locks":[{"class":..,"spin_cycles":..,"contended":..,"acquired":..},..],
- *          "sleeps":[{"where":..,"from":..,"count":..},..],"sleeps_other":..}
- * Samples are of every CPU together, since the clear before the benchmark.
+ *          "sleeps":[{"where":..,"from":..,"count":..},..],"sleeps_other":..,
+ *          "tlb":{"shootdowns":..,"ipis_sent":..,"flushes_received":..,
+ *                 "pages_flushed":..,"full_flushes":..,"wait_cycles":..}}
+ * Samples are of every CPU together, since the clear before the benchmark;
+ * "tlb" is every CPU's TLB statistics (mm/tlb.h) over the benchmark, the
+ * differences of @before and @after.  A flush count out of proportion to
+ * the work is how a gather that flushed eight times too often was found
+ * (docs/performance.md, finding 17).
  */
-static void bench_report_profile(const char *name)
+static void bench_report_profile(const char *name, const struct tlb_stats *before,
+				 const struct tlb_stats *after)
 {
 	static struct profile_sym fns[PROFILE_FUNCTIONS];
 	struct profile_user progs[PROFILE_PROGRAMS];
@@ -253,7 +261,16 @@ static void bench_report_profile(const char *name)
 		json_str(&j, from);
 		json_add(&j, ",\"count\":%llu}", (unsigned long long)sleeps[i].count);
 	}
-	json_add(&j, "],\"sleeps_other\":%llu}\n", (unsigned long long)sleeps_other);
+	json_add(&j, "],\"sleeps_other\":%llu,\"tlb\":{", (unsigned long long)sleeps_other);
+	/* The counters only grow (tlb_stat_add): each difference is >= 0. */
+	json_add(&j, "\"shootdowns\":%llu,\"ipis_sent\":%llu,\"flushes_received\":%llu,"
+		 "\"pages_flushed\":%llu,\"full_flushes\":%llu,\"wait_cycles\":%llu}}\n",
+		 (unsigned long long)(after->shootdowns - before->shootdowns),
+		 (unsigned long long)(after->ipis_sent - before->ipis_sent),
+		 (unsigned long long)(after->flushes_received - before->flushes_received),
+		 (unsigned long long)(after->pages_flushed - before->pages_flushed),
+		 (unsigned long long)(after->full_flushes - before->full_flushes),
+		 (unsigned long long)(after->wait_cycles - before->wait_cycles));
 	if (j.overflow)     /* never half a line: the collector would call it malformed */
 		pr_warn("bench: %s: PROFILE line longer than %d bytes, not printed\n", name, PROFILE_LINE_MAX);
 	else
@@ -270,8 +287,11 @@ void bench_run_requested(void)
 		pr_info("bench: %s (%s)\n", b->name, b->help);
 		/* Read once: a benchmark does not switch the profiler. */
 		bool profiled = profile_enabled();
-		if (profiled)
+		struct tlb_stats tlb_before, tlb_after;
+		if (profiled) {
 			profile_clear();
+			tlb_get_stats(NR_CPUS, &tlb_before);
+		}
 		uint64_t t0 = ktime_ns();
 		b->run();
 		pr_info("bench: %s done in %llu ms\n", b->name, (unsigned long long)((ktime_ns() - t0) / 1000000));
@@ -279,7 +299,8 @@ void bench_run_requested(void)
 			/* Frozen while it is read: the walk of the histogram
 			 * takes ticks of its own, which are not the benchmark's. */
 			profile_stop();
-			bench_report_profile(b->name);
+			tlb_get_stats(NR_CPUS, &tlb_after);
+			bench_report_profile(b->name, &tlb_before, &tlb_after);
 			profile_start();    /* the buffers exist: cannot fail */
 		}
 	}

@@ -358,6 +358,26 @@ class Profiles(unittest.TestCase):
         old = parse_log(profile_line() + "\n", "t").profiles[0]
         self.assertEqual((old["sleeps"], old["sleeps_other"]), ([], 0))
 
+    def test_tlb_counts(self):
+        tlb = {"shootdowns": 188, "ipis_sent": 188, "flushes_received": 188,
+               "pages_flushed": 0, "full_flushes": 381, "wait_cycles": 66}
+        s = parse_log(profile_line(tlb=tlb) + "\n" +
+                      profile_line(tlb=[1]) + "\n" +
+                      profile_line(tlb={"shootdowns": -1}) + "\n", "t")
+        self.assertEqual(len(s.errors), 2)          # not an object; not a count
+        p = s.profiles[0]
+        self.assertEqual(p["tlb"], tlb)
+        benchreport.write_profiles(self.dir, s.profiles)
+        with open(os.path.join(
+                self.dir, "profile-spinlock-rcu-ipi-vma-cpus2.md")) as f:
+            text = f.read()
+        self.assertIn("## TLB flushes", text)
+        self.assertIn("| 381 | full_flushes |", text)
+        # An older kernel's line has none: no section, no error.
+        old = parse_log(profile_line() + "\n", "t").profiles[0]
+        self.assertEqual(old["tlb"], {})
+        self.assertNotIn("TLB flushes", benchreport.profile_markdown(old))
+
     def test_pages_and_links(self):
         s = parse_log(fixture(PROFILE_LOG), "f")
         files = benchreport.write_all(self.dir, s.results, META, None,
