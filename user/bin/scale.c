@@ -24,6 +24,16 @@
  *
  * (one line; total and ms over the whole timed window, P = total / ms *
  * 1000, Q = P / N, LO..HI the slowest and fastest one-second window).
+ * page_fault1 then prints, for each thread, where its iterations' time
+ * went (time-stamp counter cycles per round of MIB MiB, rounds wholly
+ * inside the timed window):
+ *
+ *   PHASES test=page_fault1 thread=I rounds=R map_cycles=M touch_cycles=T
+ *          unmap_cycles=U
+ *
+ * M the mmap, T the touching (the faults), U the munmap (its zap and
+ * flushes, and any wait for mmap_lock).  It is how the munmap's share and
+ * its growth at two threads were seen (docs/performance.md, finding 17).
  * Built with this kernel's libc it also reports through bench_report():
  * name `scale`, metric `iterations_per_s_<T>`, x = N, value P, min..max
  * LO..HI, runs = SECONDS.
@@ -94,18 +104,44 @@ static void *map(unsigned long len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* page_fault1's phases, per thread (PHASES above): sums of cycles over
+ * the rounds that began after the warm-up and ended before the stop.
+ * Each thread writes only its own; main reads them after pthread_join(). */
+struct phases {
+	unsigned long rounds, map, touch, unmap;
+};
+static struct phases phases[MAX_THREADS];
+static int timing;		/* set by main when the timed window opens */
+
+static unsigned long cycles(void)
+{
+	return __builtin_ia32_rdtsc();	/* a GCC builtin: both libcs */
+}
+
 static int page_fault1(struct counter *c)
 {
+	struct phases *ph = &phases[c - counters];
 	while (!stopping()) {
+		int timed = __atomic_load_n(&timing, __ATOMIC_RELAXED);
+		unsigned long t0 = cycles();
 		char *p = map(region);
 		if (!p)
 			return -1;
+		unsigned long t1 = cycles();
 		for (unsigned long off = 0; off < region && !stopping(); off += PAGE) {
 			p[off] = 1;			/* one demand-zero fault */
 			count(c, 1);
 		}
+		unsigned long t2 = cycles();
 		if (munmap(p, region) != 0)
 			return -1;
+		unsigned long t3 = cycles();
+		if (timed && !stopping()) {	/* a whole round, all of it timed */
+			ph->rounds++;
+			ph->map += t1 - t0;
+			ph->touch += t2 - t1;
+			ph->unmap += t3 - t2;
+		}
 	}
 	return 0;
 }
@@ -207,6 +243,7 @@ int main(int argc, char **argv)
 	__atomic_store_n(&go, 1, __ATOMIC_RELAXED);
 	sleep((unsigned)warmup);
 
+	__atomic_store_n(&timing, 1, __ATOMIC_RELAXED);
 	unsigned long lo, hi;
 	long ms;
 	unsigned long sum = pb_windows(total, n, seconds, win, &ms, &lo, &hi);
@@ -225,6 +262,12 @@ int main(int argc, char **argv)
 	printf("RESULT test=%s threads=%d total=%lu ms=%ld per_sec=%lu per_sec_per_thread=%lu "
 	       "min_per_sec=%lu max_per_sec=%lu windows=%d\n",
 	       shape_name[shape], n, sum, ms, per_sec, per_sec / (unsigned long)n, lo, hi, seconds);
+	for (int i = 0; shape == PAGE_FAULT1 && i < n; i++) {
+		const struct phases *ph = &phases[i];
+		unsigned long r = ph->rounds ? ph->rounds : 1;
+		printf("PHASES test=page_fault1 thread=%d rounds=%lu map_cycles=%lu touch_cycles=%lu "
+		       "unmap_cycles=%lu\n", i, ph->rounds, ph->map / r, ph->touch / r, ph->unmap / r);
+	}
 #ifdef __KERNEL_LAB_LIBC__
 	char metric[40];
 	snprintf(metric, sizeof(metric), "iterations_per_s_%s", shape_name[shape]);
