@@ -37,7 +37,8 @@ extern unsigned gather_max_batches;     /* gather_batches= (0..64) */
  * tlb_gather_capacity() - how many pages a gather holds before it must
  * flush early, with @batches overflow batches: the stack's GATHER_PAGES
  * and about 510 per batch.  A gather of N pages flushes
- * ceil(N / capacity) times in all (the last in tlb_finish_mmu()).
+ * ceil(N / capacity) times in all (the last in tlb_finish_mmu()), if
+ * every batch page could be had and the table array did not fill first.
  */
 unsigned tlb_gather_capacity(unsigned batches);
 

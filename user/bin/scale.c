@@ -109,7 +109,7 @@ static void *map(unsigned long len)
  * Each thread writes only its own; main reads them after pthread_join(). */
 struct phases {
 	unsigned long rounds, map, touch, unmap;
-};
+} __attribute__((aligned(64)));	/* a line each, as the counters */
 static struct phases phases[MAX_THREADS];
 static int timing;		/* set by main when the timed window opens */
 
