@@ -13,13 +13,18 @@
  * finding 13) paid a page allocation, a page of poison and a page free per
  * cycle, under the heap lock.  kmalloc_shrink() gives the kept slabs back.
  *
+ * In front of the slabs sit per-CPU caches of free objects (mm/kmalloc_cpu.c):
+ * kmalloc() takes from this CPU's cache and kfree() puts back into it; the
+ * slabs see batches.  Lock order: the cache locks, then heap_lock.
+ *
  * Debug checks: freed objects are filled with POISON_FREE (0x6b) behind
  * their free-list link; kmalloc verifies the poison is intact before handing
  * an object out (a write after free is reported), and kfree checks that the
  * pointer is the start of an object of a slab or large allocation and is not
- * already on the slab's free list.
+ * already free (on its slab's free list or in a CPU's cache).
  */
 #include "mm/kmalloc.h"
+#include "mm/kmalloc_cpu.h"
 #include "mm/fail_nth.h"
 #include "mm/pmm.h"
 #include "kernel/printk.h"
@@ -34,11 +39,16 @@
 #include "kernel/sched/thread.h"
 
 #define POISON_FREE 0x6b
+/* Word 1 of an object just handed out (Linux's POISON_INUSE byte): an
+ * object the caller has not written there yet must not look free to
+ * kfree()'s double-free check. */
+#define POISON_INUSE_WORD (0x0101010101010101ull * 0x5a)
 
 struct slab_class {
 	size_t size;
 	struct list_head partial;   /* slabs with a free object: in use first, kept empty ones last */
-	uint64_t in_use, pages;     /* pages: every slab of the class, kept empty ones too */
+	uint64_t in_use, pages;     /* in_use: out of the slabs, CPU caches included; pages: every
+				     * slab of the class, kept empty ones too */
 	unsigned empty;             /* slabs on @partial with no object in use (<= KMALLOC_KEEP_EMPTY) */
 };
 
@@ -66,7 +76,7 @@ static void heap_init_once(void)
 
 static void bad_free(const char *why, const void *p)
 {
-	bad_frees++;
+	__atomic_fetch_add(&bad_frees, 1, __ATOMIC_RELAXED);
 	pr_err("kfree(%p): %s\n", p, why);
 	dump_stack();
 }
@@ -150,13 +160,106 @@ static int set_fail_alloc(const char *v)
 }
 KERNEL_PARAM(fail_alloc, "fail_alloc", "N", "fault injection: the Nth kmalloc() after boot fails", set_fail_alloc);
 
+/* ---- the slabs: batches in and out, under heap_lock ---------------------- */
+
+/* One free object of class @c out of its slabs.  heap_lock held. */
+static void *slab_take_one(unsigned c)
+{
+	struct slab_class *sc = &classes[c];
+	struct page *pg;
+	if (list_empty(&sc->partial)) {
+		pg = new_slab(c);
+		if (!pg)
+			return NULL;
+	} else {
+		/* Slabs in use come first, so an empty one here means every
+		 * slab of the class is empty: it goes back into use. */
+		pg = list_first_entry(&sc->partial, struct page, lru);
+		if (pg->inuse == 0)
+			sc->empty--;
+	}
+	void *obj = pg->freelist;
+	pg->freelist = *(void **)obj;
+	pg->inuse++;
+	sc->in_use++;
+	if (!pg->freelist)
+		list_del(&pg->lru);     /* full: off the partial list */
+	return obj;
+}
+
+unsigned kmalloc_slab_take(unsigned c, void **objs, unsigned n)
+{
+	unsigned long flags;
+	unsigned got = 0;
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_init_once();
+	while (got < n && (objs[got] = slab_take_one(c)) != NULL)
+		got++;
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return got;
+}
+
+/* Free object @obj (poisoned) back onto its slab @pg.  A slab that empties
+ * is kept while its class has fewer than KMALLOC_KEEP_EMPTY empty ones,
+ * else moved to @gone for the caller to free outside the lock.  heap_lock
+ * held. */
+static void slab_give_one(struct page *pg, void *obj, struct list_head *gone)
+{
+	struct slab_class *sc = &classes[pg->slab_class];
+	bool was_full = pg->freelist == NULL;
+	*(void **)obj = pg->freelist;
+	pg->freelist = obj;
+	pg->inuse--;
+	sc->in_use--;
+	if (pg->inuse == 0) {
+		if (!was_full)
+			list_del(&pg->lru);
+		if (sc->empty < KMALLOC_KEEP_EMPTY) {
+			/* Kept, behind the slabs in use: kmalloc fills those
+			 * first, and takes this one only when they are full. */
+			list_add_tail(&pg->lru, &sc->partial);
+			sc->empty++;
+			return;
+		}
+		/* Enough kept: back to the buddy allocator. */
+		sc->pages--;
+		WRITE_ONCE(pg->flags, 0);
+		list_add(&pg->lru, gone);
+		return;
+	}
+	if (was_full)
+		list_add(&pg->lru, &sc->partial);
+}
+
+static void free_slab_pages(struct list_head *gone)
+{
+	struct page *pg, *next;
+	list_for_each_entry_safe(pg, next, gone, lru) {
+		list_del(&pg->lru);
+		free_page(pg);
+	}
+}
+
+void kmalloc_slab_give(void *const *objs, unsigned n)
+{
+	LIST_HEAD(gone);
+	unsigned long flags;
+	spin_lock_irqsave(&heap_lock, flags);
+	for (unsigned i = 0; i < n; i++)
+		slab_give_one(virt_to_page(objs[i]), objs[i], &gone);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	/* Outside the lock: the page allocator has its own. */
+	free_slab_pages(&gone);
+}
+
+/* ---- kmalloc and kfree ---------------------------------------------------- */
+
 void *kmalloc(size_t size)
 {
 	if (size == 0)
 		return NULL;
 	if (fail_nth_should_fail(&kmalloc_fail))
 		return NULL;
-	unsigned long flags;
 	if (size > KMALLOC_MAX_SMALL) {
 		/* Stop at MAX_ORDER: alloc_pages() refuses it, and going on
 		 * would shift PAGE_SIZE out of range for huge sizes (a hang). */
@@ -168,42 +271,20 @@ void *kmalloc(size_t size)
 			return NULL;
 		WRITE_ONCE(pg->flags, PG_large);
 		pg->order = (uint8_t)order;
+		unsigned long flags;
 		spin_lock_irqsave(&heap_lock, flags);
 		large_allocs++;
 		large_pages += 1ull << order;
 		spin_unlock_irqrestore(&heap_lock, flags);
 		return page_address(pg);
 	}
-
-	spin_lock_irqsave(&heap_lock, flags);
-	heap_init_once();
 	unsigned c = size_to_class(size);
-	struct slab_class *sc = &classes[c];
-	struct page *pg;
-	if (list_empty(&sc->partial)) {
-		pg = new_slab(c);
-	} else {
-		/* Slabs in use come first, so an empty one here means every
-		 * slab of the class is empty: it goes back into use. */
-		pg = list_first_entry(&sc->partial, struct page, lru);
-		if (pg->inuse == 0)
-			sc->empty--;
+	void *obj = kmalloc_cpu_alloc(c);
+	/* The object is ours now: check it outside every lock. */
+	if (obj) {
+		check_poison(obj, (size_t)1 << (c + KMALLOC_MIN_SHIFT));
+		((uint64_t *)obj)[1] = POISON_INUSE_WORD;
 	}
-	if (!pg) {
-		spin_unlock_irqrestore(&heap_lock, flags);
-		return NULL;
-	}
-	void *obj = pg->freelist;
-	pg->freelist = *(void **)obj;
-	pg->inuse++;
-	sc->in_use++;
-	if (!pg->freelist)
-		list_del(&pg->lru);     /* full: off the partial list */
-	size_t osize = sc->size;
-	spin_unlock_irqrestore(&heap_lock, flags);
-	/* The object is ours now: check it outside the lock, which every
-	 * CPU's kmalloc and kfree share. */
-	check_poison(obj, osize);
 	return obj;
 }
 
@@ -221,90 +302,93 @@ size_t ksize(const void *p)
 	if (!pg)
 		return 0;
 	if (pg->flags & PG_slab)
-		return classes[pg->slab_class].size;
+		return (size_t)1 << (pg->slab_class + KMALLOC_MIN_SHIFT);
 	if (pg->flags & PG_large)
 		return PAGE_SIZE << pg->order;
 	return 0;
+}
+
+static void kfree_large(struct page *pg, const void *p)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&heap_lock, flags);
+	/* Checked again under the lock: a second free racing with the
+	 * first must see the flag the first one cleared. */
+	if (!(pg->flags & PG_large)) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		bad_free("page is free (double free of a large allocation?)", p);
+		return;
+	}
+	if ((uintptr_t)p & (PAGE_SIZE - 1)) {
+		spin_unlock_irqrestore(&heap_lock, flags);
+		bad_free("pointer inside a large allocation", p);
+		return;
+	}
+	unsigned order = pg->order;
+	large_allocs--;
+	large_pages -= 1ull << order;
+	WRITE_ONCE(pg->flags, 0);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	free_pages(pg, order);
+}
+
+/* Is @obj, of class @c on slab @pg, free already: in a CPU's cache or on
+ * its slab's free list?  Every cache and the slabs held still while it
+ * looks (the lock order: caches, then heap_lock).  A free of the same
+ * object racing with this one on another CPU can still pass unseen: the
+ * check is for the common bug, a second free long after the first. */
+static bool object_is_free(unsigned c, struct page *pg, const void *obj)
+{
+	unsigned long flags;
+	kmalloc_cpu_lock_all(&flags);
+	spin_lock(&heap_lock);
+	bool found = kmalloc_cpu_holds(c, obj);
+	for (void *f = pg->freelist; f && !found; f = *(void **)f)
+		found = f == obj;
+	spin_unlock(&heap_lock);
+	kmalloc_cpu_unlock_all(flags);
+	return found;
 }
 
 void kfree(const void *p)
 {
 	if (!p)
 		return;
-	unsigned long flags;
 	struct page *pg = virt_to_page(p);
-	spin_lock_irqsave(&heap_lock, flags);
-	if (!pg || !(pg->flags & (PG_slab | PG_large))) {
-		spin_unlock_irqrestore(&heap_lock, flags);
-		bad_free(pg && (pg->flags & PG_buddy) ? "page is free (double free of a large allocation?)"
-						     : "foreign pointer: not from kmalloc", p);
+	/* A live object's slab (or large allocation) cannot be freed under
+	 * us: the object keeps it in use.  What a bad pointer points at may
+	 * change meanwhile, which can only change the report. */
+	unsigned long pflags = pg ? READ_ONCE(pg->flags) : 0;
+	if (!(pflags & (PG_slab | PG_large))) {
+		bad_free(pflags & PG_buddy ? "page is free (double free of a large allocation?)"
+					   : "foreign pointer: not from kmalloc", p);
 		return;
 	}
-	if (pg->flags & PG_large) {
-		if ((uintptr_t)p & (PAGE_SIZE - 1)) {
-			spin_unlock_irqrestore(&heap_lock, flags);
-			bad_free("pointer inside a large allocation", p);
-			return;
-		}
-		unsigned order = pg->order;
-		large_allocs--;
-		large_pages -= 1ull << order;
-		WRITE_ONCE(pg->flags, 0);
-		spin_unlock_irqrestore(&heap_lock, flags);
-		free_pages(pg, order);
+	if (pflags & PG_large) {
+		kfree_large(pg, p);
 		return;
 	}
-	struct slab_class *sc = &classes[pg->slab_class];
-	uintptr_t off = (uintptr_t)p & (PAGE_SIZE - 1);
-	if (off % sc->size) {
-		spin_unlock_irqrestore(&heap_lock, flags);
+	unsigned c = pg->slab_class;
+	size_t size = (size_t)1 << (c + KMALLOC_MIN_SHIFT);
+	if (((uintptr_t)p & (PAGE_SIZE - 1)) % size) {
 		bad_free("pointer inside an object, not its start", p);
 		return;
 	}
-	/* A double free: the object is on its slab's free list already.  The
-	 * walk costs a pointer chase per free object under the heap lock, so
-	 * it is taken only for an object that looks free: a free object
-	 * keeps its poison from the second word on (kfree wrote it; kmalloc
-	 * checks it is intact before handing the object out).  A live object
-	 * with exactly that bit pattern there is walked for nothing, never
+	/* A double free: the object is free already.  The search locks every
+	 * CPU's cache and walks the slab's free list, so it is made only for
+	 * an object that looks free: a free object keeps its poison from the
+	 * second word on (kfree wrote it; kmalloc checks it is intact before
+	 * handing the object out, and writes POISON_INUSE_WORD there, so an
+	 * object its owner never wrote does not look free).  A live object
+	 * with exactly that bit pattern there is searched for nothing, never
 	 * missed. */
 	void *obj = (void *)p;
-	if (((const uint64_t *)obj)[1] == POISON_FREE_WORD) {
-		for (void *f = pg->freelist; f; f = *(void **)f) {
-			if (f == p) {
-				spin_unlock_irqrestore(&heap_lock, flags);
-				bad_free("double free", p);
-				return;
-			}
-		}
-	}
-	poison_object(obj, sc->size);
-	bool was_full = pg->freelist == NULL;
-	*(void **)obj = pg->freelist;
-	pg->freelist = obj;
-	pg->inuse--;
-	sc->in_use--;
-	if (pg->inuse == 0) {
-		if (!was_full)
-			list_del(&pg->lru);
-		if (sc->empty < KMALLOC_KEEP_EMPTY) {
-			/* Kept, behind the slabs in use: kmalloc fills those
-			 * first, and takes this one only when they are full. */
-			list_add_tail(&pg->lru, &sc->partial);
-			sc->empty++;
-			spin_unlock_irqrestore(&heap_lock, flags);
-			return;
-		}
-		/* Enough kept: back to the buddy allocator. */
-		sc->pages--;
-		WRITE_ONCE(pg->flags, 0);
-		spin_unlock_irqrestore(&heap_lock, flags);
-		free_page(pg);
+	if (((const uint64_t *)obj)[1] == POISON_FREE_WORD && object_is_free(c, pg, obj)) {
+		bad_free("double free", p);
 		return;
 	}
-	if (was_full)
-		list_add(&pg->lru, &sc->partial);
-	spin_unlock_irqrestore(&heap_lock, flags);
+	poison_object(obj, size);
+	kmalloc_cpu_free(c, obj);
 }
 
 unsigned kmalloc_shrink(void)
@@ -312,6 +396,8 @@ unsigned kmalloc_shrink(void)
 	LIST_HEAD(gone);
 	unsigned long flags;
 	unsigned n = 0;
+	/* First the caches, so that their objects' slabs can empty. */
+	kmalloc_cpu_drain_all();
 	spin_lock_irqsave(&heap_lock, flags);
 	heap_init_once();
 	for (unsigned c = 0; c < KMALLOC_CLASSES; c++) {
@@ -330,31 +416,33 @@ unsigned kmalloc_shrink(void)
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
 	/* Outside the lock, as kfree() frees an empty slab. */
-	struct page *pg, *next;
-	list_for_each_entry_safe(pg, next, &gone, lru) {
-		list_del(&pg->lru);
-		free_page(pg);
-	}
+	free_slab_pages(&gone);
 	return n;
 }
 
 void kmalloc_get_stats(struct kmalloc_stats *s)
 {
 	unsigned long flags;
-	spin_lock_irqsave(&heap_lock, flags);
+	/* The caches held still too: their objects are free, not in use. */
+	kmalloc_cpu_lock_all(&flags);
+	spin_lock(&heap_lock);
 	heap_init_once();
 	memset(s, 0, sizeof(*s));
 	for (unsigned c = 0; c < KMALLOC_CLASSES; c++) {
+		uint64_t cached = kmalloc_cpu_cached(c);
 		s->class_size[c] = classes[c].size;
-		s->objects_in_use[c] = classes[c].in_use;
+		s->cpu_cached[c] = cached;
+		s->objects_in_use[c] = classes[c].in_use - cached;
 		s->slab_pages[c] = classes[c].pages;
 		s->empty_slabs[c] = classes[c].empty;
 		s->empty_slab_pages += classes[c].empty;
-		s->bytes_in_use += classes[c].in_use * classes[c].size;
+		s->cpu_cached_bytes += cached * classes[c].size;
+		s->bytes_in_use += (classes[c].in_use - cached) * classes[c].size;
 	}
 	s->large_allocs = large_allocs;
 	s->large_pages = large_pages;
 	s->bytes_in_use += large_pages * PAGE_SIZE;
-	s->bad_frees = bad_frees;
-	spin_unlock_irqrestore(&heap_lock, flags);
+	s->bad_frees = READ_ONCE(bad_frees);
+	spin_unlock(&heap_lock);
+	kmalloc_cpu_unlock_all(flags);
 }

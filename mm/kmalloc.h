@@ -4,7 +4,8 @@
  * Requests up to KMALLOC_MAX_SMALL bytes come from slabs of one page per
  * power-of-two size class (16 .. 2048 bytes); larger ones get whole pages
  * from the buddy allocator.  Memory is 16-byte aligned (page aligned above
- * 2048 bytes).  Bad frees (a pointer inside an object, a pointer the heap
+ * 2048 bytes).  Each CPU keeps a few free objects of each class
+ * (mm/kmalloc_cpu.c), so most calls take no shared lock.  Bad frees (a pointer inside an object, a pointer the heap
  * never handed out, a double free) are reported with a backtrace and
  * ignored, and counted in kmalloc_bad_frees (debug builds).
  */
@@ -46,18 +47,21 @@ unsigned long kmalloc_failures_injected(void);
 
 struct kmalloc_stats {
 	uint64_t class_size[KMALLOC_CLASSES];
-	uint64_t objects_in_use[KMALLOC_CLASSES];
+	uint64_t objects_in_use[KMALLOC_CLASSES];  /* handed out: not free on a slab or in a CPU's cache */
+	uint64_t cpu_cached[KMALLOC_CLASSES];      /* free, in the per-CPU caches */
 	uint64_t slab_pages[KMALLOC_CLASSES];   /* kept empty slabs included */
 	uint64_t empty_slabs[KMALLOC_CLASSES];  /* of slab_pages: kept with no object in use */
 	uint64_t empty_slab_pages;  /* all classes' empty_slabs */
 	uint64_t large_allocs, large_pages;
 	uint64_t bytes_in_use;      /* sum of size classes handed out */
+	uint64_t cpu_cached_bytes;  /* sum of size classes in the per-CPU caches */
 	uint64_t bad_frees;
 };
 
 /**
- * kmalloc_shrink() - give every kept empty slab back to the page allocator
- * (Linux's kmem_cache_shrink()); returns how many pages.  For the tests that
+ * kmalloc_shrink() - drain every CPU's cache into the slabs, then give every
+ * empty slab back to the page allocator (Linux's kmem_cache_shrink());
+ * returns how many pages.  For the tests that
  * count frames exactly, and for a caller short of memory.  Context: any
  * but NMI.
  */

@@ -6,6 +6,7 @@
 #include "mm/mm.h"
 #include "mm/pagewalk.h"
 #include "mm/pgtable_free.h"
+#include "kernel/config.h"
 #include "kernel/cpumask.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"

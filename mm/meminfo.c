@@ -23,16 +23,18 @@ static int cmd_mem(int argc, char **argv)
 	mon_printf("\n");
 	struct kmalloc_stats s;
 	kmalloc_get_stats(&s);
-	mon_printf("heap: %llu bytes in use, %llu large allocations (%llu pages), %llu empty slab pages kept, "
-		   "%llu bad frees\n",
-		   (unsigned long long)s.bytes_in_use, (unsigned long long)s.large_allocs,
+	mon_printf("heap: %llu bytes in use, %llu bytes free in per-CPU caches, %llu large allocations "
+		   "(%llu pages), %llu empty slab pages kept, %llu bad frees\n",
+		   (unsigned long long)s.bytes_in_use, (unsigned long long)s.cpu_cached_bytes,
+		   (unsigned long long)s.large_allocs,
 		   (unsigned long long)s.large_pages, (unsigned long long)s.empty_slab_pages,
 		   (unsigned long long)s.bad_frees);
 	for (unsigned c = 0; c < KMALLOC_CLASSES; c++)
 		if (s.slab_pages[c])
-			mon_printf("  %5llu-byte objects: %llu in use, %llu slab pages\n",
+			mon_printf("  %5llu-byte objects: %llu in use, %llu cached, %llu slab pages\n",
 				   (unsigned long long)s.class_size[c],
 				   (unsigned long long)s.objects_in_use[c],
+				   (unsigned long long)s.cpu_cached[c],
 				   (unsigned long long)s.slab_pages[c]);
 	return 0;
 }

@@ -12,7 +12,10 @@ C file or header there
   - includes an asm/ header that is not part of the interface;
 and, for every C file and header in arch/, kernel/, mm/, lib/, tests/kernel/
 and bench/kernel/, when it does not open with a header comment naming what
-it is.
+it is, or when it tests a build switch (`#ifdef CONFIG_...`, `IS_ENABLED`,
+`CONFIG_..._NAME`) without including kernel/config.h itself: through
+another header it works until that header stops including it, and then
+`#ifdef CONFIG_X_BROKEN` is silently false.
 
 Comments and string literals are not checked for spellings: a comment may
 say "CR3" to explain why.
@@ -104,6 +107,21 @@ def check_header_comment(path: str, text: str) -> list:
     return []
 
 
+USES_CONFIG = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif)\b.*\bCONFIG_\w+|\bIS_ENABLED\w*|\bCONFIG_\w+_NAME\b",
+                         re.M)
+INCLUDES_CONFIG = re.compile(r'^\s*#\s*include\s+"kernel/config\.h"', re.M)
+
+
+def check_config_include(path: str, text: str) -> list:
+    if path == "kernel/config.h" or INCLUDES_CONFIG.search(text):
+        return []
+    m = USES_CONFIG.search(strip_comments_and_strings(text))
+    if not m:
+        return []
+    lineno = text.count("\n", 0, m.start()) + 1
+    return [f"{path}:{lineno}: tests a build switch without #include \"kernel/config.h\""]
+
+
 def source_files(root: str, dirs) -> list:
     found = []
     for d in dirs:
@@ -121,6 +139,7 @@ def lint_tree(root: str = ROOT) -> list:
         with open(os.path.join(root, path)) as f:
             text = f.read()
         problems += check_header_comment(path, text)
+        problems += check_config_include(path, text)
         if path.split("/")[0] in GENERIC_DIRS:
             problems += check_generic(path, text, allowed)
     return problems
@@ -149,11 +168,16 @@ def self_test() -> int:
             failures.append(f"not caught: {bad}")
     if not check_header_comment("kernel/x.c", "#include <stdint.h>\n"):
         failures.append("a file without a header comment was not caught")
+    switch_use = clean + "#ifdef CONFIG_SPF_BROKEN\n#endif\n"
+    if not check_config_include("mm/x.c", switch_use):
+        failures.append("a switch tested without kernel/config.h was not caught")
+    if check_config_include("mm/x.c", '#include "kernel/config.h"\n' + switch_use):
+        failures.append("a switch tested with kernel/config.h was flagged")
     if "asm/pgtable.h" not in arch_interface():
         failures.append(f"could not read the interface list from {ARCH_INTERFACE}")
     for f in failures:
         print(f"lint self-test: {f}")
-    print(f"lint self-test: {len(planted) + 3 - len(failures)} of {len(planted) + 3} checks behave")
+    print(f"lint self-test: {len(planted) + 5 - len(failures)} of {len(planted) + 5} checks behave")
     return 1 if failures else 0
 
 
@@ -169,7 +193,7 @@ def main(argv) -> int:
     if problems:
         print(f"lint: {len(problems)} problem(s)")
         return 1
-    print(f"lint: arch boundary and header comments OK ({len(source_files(ROOT, HEADER_DIRS))} files)")
+    print(f"lint: arch boundary, header comments and switch includes OK ({len(source_files(ROOT, HEADER_DIRS))} files)")
     return 0
 
 

@@ -27,7 +27,7 @@ FAULT_DEFAULT := vma
 # CONFIG_<NAME> 1 and a row of CONFIG_BROKEN_TABLE, whose text <NAME>_WHAT
 # the kernel prints in a loud banner at every boot (plain text: no quotes,
 # backslashes or per cent signs; it goes through printf and into a C string).
-BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN COW_ORDER_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN ANON_EXCLUSIVE_BROKEN PAGECACHE_BROKEN TRUNCATE_BROKEN
+BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN COW_ORDER_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN ANON_EXCLUSIVE_BROKEN PAGECACHE_BROKEN TRUNCATE_BROKEN KMALLOC_CACHE_BROKEN
 
 SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
 SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
@@ -40,6 +40,7 @@ SPF_BROKEN_WHAT := speculative faults install without rechecking the sequence un
 VMA_LOCK_BROKEN_WHAT := mmap writers skip the per-VMA write lock: faults run on under them
 STEAL_BROKEN_WHAT := spinlock stealing ignores its bound: a sleeping waiter can be passed over without limit
 PAGECACHE_BROKEN_WHAT := page-cache lookup-or-insert skips its recheck under the lock: one offset can get two pages
+KMALLOC_CACHE_BROKEN_WHAT := other CPUs drain and read the kmalloc cache of a CPU without taking its lock
 TRUNCATE_BROKEN_WHAT := truncate drops the pages of a mapped file without unmapping them and faults skip the size recheck: a mapping reaches past the end
 EXEC_BROKEN_WHAT := execve tears the old address space down without waiting for the other threads to leave it
 WAIT_BROKEN_WHAT := waitpid samples its children-ended count after dropping the lock: a child ending in between is a lost wakeup

@@ -28,6 +28,7 @@
 #include "kernel/proc/elf.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fdtable.h"
 #include "kernel/irqflags.h"

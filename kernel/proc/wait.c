@@ -24,6 +24,7 @@
  */
 #include "kernel/proc/process.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/config.h"
 #include "kernel/errno.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/thread.h"

@@ -8,15 +8,25 @@
  * empty slabs kept up to KMALLOC_KEEP_EMPTY and reused, and the debug
  * checks: a double free, a pointer inside an object
  * and a foreign pointer are each counted once in bad_frees and ignored; a
- * write after free is reported in the log when the object is reused.
+ * write after free is reported in the log when the object is reused.  The
+ * per-CPU caches (mm/kmalloc_cpu.c): refilled and flushed in batches,
+ * LIFO reuse, a double free caught while the first free sits in another
+ * CPU's cache, and a drain from another CPU racing with the owner's
+ * allocations and frees (KMALLOC_CACHE_BROKEN=1 must fail it).
  *
  * Cases run on one CPU with nothing else using the heap, so counters read
- * before and after a step differ only by what the step did.
+ * before and after a step differ only by what the step did; the cases that
+ * need a second CPU skip without one.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/printk.h"
 #include "kernel/rcu/rcu.h"
 #include "mm/kmalloc.h"
+#include "mm/kmalloc_cpu.h"
+#include "kernel/cpumask.h"
+#include "kernel/percpu.h"
+#include "kernel/time.h"
+#include "kernel/sched/thread.h"
 #include "mm/pmm.h"
 #include "mm/page.h"
 #include "lib/printf.h"
@@ -241,6 +251,9 @@ static void heap_keeps_empty_slabs(struct ktest *t)
 	static void *obj[KEEP_MAX];
 	KTEST_ASSERT_EQ(t, heap_stats().class_size[KEEP_CLASS], (uint64_t)KEEP_SIZE);
 	rcu_barrier();                          /* no kfree_rcu() of ours lands midway */
+	/* The slabs' own behaviour: no CPU cache in front of them (switching
+	 * off drains the caches). */
+	bool caches_were = kmalloc_cpu_set_enabled(false);
 	kmalloc_shrink();
 	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
 	uint64_t pages0 = heap_stats().slab_pages[KEEP_CLASS];
@@ -269,6 +282,7 @@ static void heap_keeps_empty_slabs(struct ktest *t)
 	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
 	KTEST_EXPECT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0);
 	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames + 2 + KMALLOC_KEEP_EMPTY);
+	kmalloc_cpu_set_enabled(caches_were);
 }
 
 /*
@@ -418,6 +432,235 @@ static void heap_write_after_free(struct ktest *t)
 	kfree(c);
 }
 
+/* ---- the per-CPU caches ------------------------------------------------- */
+
+/* Keep the calling thread on the CPU it runs on; restore with unpin(). */
+static cpumask_t pin_here(void)
+{
+	cpumask_t saved = current->affinity, here;
+	cpumask_clear(&here);
+	cpumask_set_cpu(smp_processor_id(), &here);
+	thread_set_affinity(current, &here);
+	return saved;
+}
+
+static void unpin(cpumask_t saved)
+{
+	thread_set_affinity(current, &saved);
+}
+
+#define CC_SIZE 128
+#define CC_CLASS 3                      /* 16 << 3 = 128 */
+#define CC_MANY (KMALLOC_CPU_OBJS + 2 * KMALLOC_CPU_BATCH + 1)
+
+/* One CPU: the first allocation of a class takes a batch from the slabs,
+ * a free parks the object, the next allocation gets the same object back,
+ * a full cache gives its oldest batch back, and the statistics count
+ * cached objects as free.  Then the drain empties the cache. */
+static void heap_cpu_cache_batches(struct ktest *t)
+{
+	static void *obj[CC_MANY];
+	KTEST_ASSERT_EQ(t, heap_stats().class_size[CC_CLASS], (uint64_t)CC_SIZE);
+	cpumask_t saved = pin_here();
+	bool was = kmalloc_cpu_set_enabled(true);
+	rcu_barrier();
+	kmalloc_shrink();
+	struct kmalloc_stats s0 = heap_stats();
+	KTEST_EXPECT_EQ(t, s0.cpu_cached[CC_CLASS], 0ull);
+
+	void *p = kmalloc(CC_SIZE);
+	KTEST_ASSERT_NOT_NULL(t, p);
+	KTEST_EXPECT_EQ(t, heap_stats().cpu_cached[CC_CLASS], (uint64_t)KMALLOC_CPU_BATCH - 1);
+	KTEST_EXPECT_EQ(t, heap_stats().objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS] + 1);
+	kfree(p);
+	KTEST_EXPECT_EQ(t, heap_stats().cpu_cached[CC_CLASS], (uint64_t)KMALLOC_CPU_BATCH);
+	KTEST_EXPECT_EQ(t, heap_stats().objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS]);
+
+	/* LIFO: the object just freed comes back, from the cache alone. */
+	int other = 0;
+	for (int i = 0; i < 100; i++) {
+		void *q = kmalloc(CC_SIZE);
+		other += q != p;
+		kfree(q);
+	}
+	KTEST_EXPECT_EQ(t, other, 0);
+	KTEST_EXPECT_EQ(t, heap_stats().cpu_cached[CC_CLASS], (uint64_t)KMALLOC_CPU_BATCH);
+
+	/* More objects than a cache holds: it never keeps more than
+	 * KMALLOC_CPU_OBJS, and every object is accounted for. */
+	uint64_t most = 0;
+	for (int i = 0; i < CC_MANY; i++) {
+		obj[i] = kmalloc(CC_SIZE);
+		KTEST_ASSERT_NOT_NULL(t, obj[i]);
+	}
+	KTEST_EXPECT_EQ(t, heap_stats().objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS] + CC_MANY);
+	for (int i = 0; i < CC_MANY; i++) {
+		kfree(obj[i]);
+		uint64_t now = heap_stats().cpu_cached[CC_CLASS];
+		most = now > most ? now : most;
+	}
+	KTEST_EXPECT_EQ(t, most, (uint64_t)KMALLOC_CPU_OBJS);
+	/* The last push found the cache full at least once more: a batch went
+	 * back, so the cache ends between OBJS - BATCH + 1 and OBJS. */
+	KTEST_EXPECT_GE(t, heap_stats().cpu_cached[CC_CLASS], (uint64_t)(KMALLOC_CPU_OBJS - KMALLOC_CPU_BATCH + 1));
+	KTEST_EXPECT_EQ(t, heap_stats().objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS]);
+
+	kmalloc_shrink();
+	struct kmalloc_stats s1 = heap_stats();
+	KTEST_EXPECT_EQ(t, s1.cpu_cached[CC_CLASS], 0ull);
+	KTEST_EXPECT_EQ(t, s1.cpu_cached_bytes, 0ull);
+	KTEST_EXPECT_EQ(t, s1.objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS]);
+	KTEST_EXPECT_EQ(t, s1.slab_pages[CC_CLASS], s0.slab_pages[CC_CLASS]);
+	kmalloc_cpu_set_enabled(was);
+	unpin(saved);
+}
+
+static void free_it(void *p)
+{
+	kfree(p);
+}
+
+/* The first free happens on another CPU and parks the object in that CPU's
+ * cache; the second free, here, must still be caught: the check searches
+ * every CPU's cache, under their locks. */
+static void heap_double_free_other_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	cpumask_t saved = pin_here();
+	unsigned other = smp_processor_id() == 0 ? 1 : 0;
+	void *a, *b;
+	KTEST_ASSERT_TRUE(t, same_slab_pair(64, &a, &b));
+	uint64_t used = objects_in_use();
+	struct thread *th = thread_create_on(other, "heap-free", free_it, a);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	thread_join(th);
+	KTEST_EXPECT_EQ(t, objects_in_use(), used - 1);
+	unsigned long flags;
+	kmalloc_cpu_lock_all(&flags);
+	bool cached = kmalloc_cpu_holds(2, a);          /* 16 << 2 = 64 */
+	kmalloc_cpu_unlock_all(flags);
+	KTEST_EXPECT_TRUE(t, cached);
+	uint64_t bad = bad_frees();
+	kfree(a);
+	KTEST_EXPECT_EQ(t, bad_frees(), bad + 1);
+	KTEST_EXPECT_EQ(t, objects_in_use(), used - 1);
+	/* Once more after a drain: now the object is on its slab's list. */
+	kmalloc_cpu_drain_all();
+	kfree(a);
+	KTEST_EXPECT_EQ(t, bad_frees(), bad + 2);
+	kfree(b);
+	KTEST_EXPECT_EQ(t, objects_in_use(), used - 2);
+	unpin(saved);
+}
+
+/*
+ * A drain from this CPU racing with another CPU's allocations and frees.
+ * The other CPU's thread keeps RACE_LIVE objects of one class live at a
+ * time, tags each, and checks that no pointer is handed out twice and no
+ * tag is overwritten; this CPU drains every cache and reads the statistics
+ * in a loop.  A drain that takes objects from the other CPU's cache while
+ * that thread runs is a race exercised; too few and the test fails.  With
+ * the owner's lock skipped (KMALLOC_CACHE_BROKEN=1) the drain gives back
+ * objects the owner is handing out: pointers come back twice, tags are
+ * overwritten, and the accounting drifts.
+ */
+#define RACE_MS 1500
+#define RACE_LIVE 8
+#define RACE_SIZE 64
+#define RACE_WORDS (RACE_SIZE / 8)
+#define RACE_MIN 200
+
+struct race_state {
+	volatile bool stop;
+	volatile bool done;
+	uint64_t rounds, twice, overwritten, nomem;
+};
+
+static void race_worker(void *arg)
+{
+	struct race_state *rs = arg;
+	uint64_t *live[RACE_LIVE];
+	while (!READ_ONCE(rs->stop) && rs->twice + rs->overwritten == 0) {
+		int n = 0;
+		for (; n < RACE_LIVE; n++) {
+			live[n] = kmalloc(RACE_SIZE);
+			if (!live[n]) {
+				rs->nomem++;
+				break;
+			}
+			for (int j = 0; j < n; j++)
+				rs->twice += live[j] == live[n];
+			uint64_t tag = (rs->rounds << 8) | (uint64_t)n;
+			for (int w = 1; w < RACE_WORDS; w++)
+				live[n][w] = tag;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = (rs->rounds << 8) | (uint64_t)i;
+			for (int w = 1; w < RACE_WORDS; w++)
+				rs->overwritten += live[i][w] != tag;
+		}
+		/* A pointer handed out twice is freed once: the second free
+		 * would be a (reported) double free of our own making. */
+		for (int i = 0; i < n; i++) {
+			bool seen = false;
+			for (int j = 0; j < i; j++)
+				seen |= live[j] == live[i];
+			if (!seen)
+				kfree(live[i]);
+		}
+		rs->rounds++;
+	}
+	WRITE_ONCE(rs->done, true);
+}
+
+static void heap_cpu_cache_drain_race(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	static struct race_state rs;
+	memset(&rs, 0, sizeof(rs));
+	cpumask_t saved = pin_here();
+	unsigned other = smp_processor_id() == 0 ? 1 : 0;
+	bool was = kmalloc_cpu_set_enabled(true);
+	rcu_barrier();
+	kmalloc_shrink();
+	const char *waf = "was written after it was freed";
+	unsigned waf0 = ktest_log_count(waf);
+	uint64_t used = objects_in_use(), bad = bad_frees();
+
+	struct thread *th = thread_create_on(other, "heap-race", race_worker, &rs);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	uint64_t drains = 0, races = 0, taken = 0;
+	uint64_t end = ktime_ns() + (uint64_t)RACE_MS * 1000000;
+	while (ktime_ns() < end && !READ_ONCE(rs.done)) {
+		uint64_t got = kmalloc_cpu_drain_all();
+		drains++;
+		races += got != 0;
+		taken += got;
+		(void)heap_stats();
+	}
+	WRITE_ONCE(rs.stop, true);
+	thread_join(th);
+	kmalloc_shrink();
+	ktest_log("%llu drains, %llu of them took %llu objects from CPU %u's cache; %llu rounds there",
+		  (unsigned long long)drains, (unsigned long long)races, (unsigned long long)taken, other,
+		  (unsigned long long)rs.rounds);
+	KTEST_EXPECT_EQ(t, rs.twice, 0ull);
+	KTEST_EXPECT_EQ(t, rs.overwritten, 0ull);
+	KTEST_EXPECT_EQ(t, rs.nomem, 0ull);
+	KTEST_EXPECT_EQ(t, ktest_log_count(waf), waf0);
+	KTEST_EXPECT_EQ(t, bad_frees(), bad);
+	KTEST_EXPECT_EQ(t, objects_in_use(), used);
+	KTEST_EXPECT_GE(t, races, (uint64_t)RACE_MIN);
+	kmalloc_cpu_set_enabled(was);
+	unpin(saved);
+}
+
 static struct ktest_case heap_cases[] = {
 	KTEST_CASE(heap_size_classes),
 	KTEST_CASE(heap_large),
@@ -430,6 +673,9 @@ static struct ktest_case heap_cases[] = {
 	KTEST_CASE(heap_free_inside_object),
 	KTEST_CASE(heap_foreign_pointer),
 	KTEST_CASE(heap_write_after_free),
+	KTEST_CASE(heap_cpu_cache_batches),
+	KTEST_CASE(heap_double_free_other_cpu),
+	KTEST_CASE(heap_cpu_cache_drain_race),
 	{}
 };
 KTEST_SUITE(heap, heap_cases);

@@ -8,6 +8,7 @@
  * TABLE_FREE=ipi the walker test's teeth are SHOOTDOWN_BROKEN=1.
  */
 #include "tests/kernel/ktest.h"
+#include "kernel/config.h"
 #include "kernel/rcu/rcu.h"
 #include "kernel/sched/sched.h"
 #include "kernel/smp.h"
