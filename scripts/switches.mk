@@ -29,7 +29,7 @@ FAULT_DEFAULT := vma
 # backslashes or per cent signs; it goes through printf and into a C string).
 BROKEN_VARS := SPINLOCK_BROKEN SLEEPLOCK_BROKEN WAKEUP_BROKEN SHOOTDOWN_BROKEN RCU_BROKEN GUP_BROKEN TLBGEN_BROKEN SPF_BROKEN VMA_LOCK_BROKEN STEAL_BROKEN EXEC_BROKEN WAIT_BROKEN TRACE_BROKEN TRACE_CLOCK_BROKEN COW_FLUSH_BROKEN COW_ORDER_BROKEN FORK_PIN_BROKEN COW_REUSE_BROKEN ANON_EXCLUSIVE_BROKEN PAGECACHE_BROKEN TRUNCATE_BROKEN KMALLOC_CACHE_BROKEN
 
-SPINLOCK_BROKEN_WHAT := spin_lock() does not exclude other CPUs
+SPINLOCK_BROKEN_WHAT := spin_lock() and owner_lock() do not exclude other CPUs
 SLEEPLOCK_BROKEN_WHAT := mutex/rwsem do not exclude, seqcount readers never retry
 WAKEUP_BROKEN_WHAT := wait_event() tests its condition before queueing: lost wakeups
 SHOOTDOWN_BROKEN_WHAT := remote TLB flushes are skipped

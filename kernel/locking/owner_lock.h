@@ -18,11 +18,15 @@
  * caller turns IRQs off first, as every user here must: an IRQ handler on
  * the same CPU taking it would deadlock), no recursion check and no
  * statistics.  Use spinlock_t for anything else.
+ *
+ * Tested by the smp suite's test_owner_lock_torture; SPINLOCK_BROKEN=1
+ * breaks this lock too.
  */
 #ifndef KERNEL_LOCKING_OWNER_LOCK_H
 #define KERNEL_LOCKING_OWNER_LOCK_H
 
 #include "kernel/atomic.h"
+#include "kernel/config.h"
 #include "asm/cpu.h"
 
 typedef struct { unsigned char locked; } owner_lock_t;
@@ -32,6 +36,12 @@ typedef struct { unsigned char locked; } owner_lock_t;
 /** owner_lock() - take @l, spinning.  Context: IRQs off. */
 static inline void owner_lock(owner_lock_t *l)
 {
+#ifdef CONFIG_SPINLOCK_BROKEN
+	/* Test-only: no exclusion at all; the smp suite's owner-lock
+	 * torture must notice. */
+	(void)l;
+	return;
+#endif
 	/* Acquire: the critical section's loads and stores stay after the
 	 * exchange that took the lock.  Pairs with owner_unlock()'s release:
 	 * a taker sees everything the previous holder did.  The inner loop

@@ -5,6 +5,8 @@
  * The spinlock torture has teeth: built with SPINLOCK_BROKEN=1, spin_lock()
  * no longer excludes other CPUs and the non-atomic counter updates lose
  * increments, which the exact final count catches (at CPUS >= 2).  The
+ * owner lock's torture (kernel/locking/owner_lock.h) likewise: the same
+ * switch breaks owner_lock().  The
  * steal bound has its own: built with STEAL_BROKEN=1, stealers ignore it,
  * and the directed steal test counts more steals in a turn than the bound
  * (every run, at 2 CPUs too); the tortures see longer runs of one owner.
@@ -13,6 +15,7 @@
 #include "kernel/config.h"
 #include "kernel/smp.h"
 #include "kernel/locking/spinlock.h"
+#include "kernel/locking/owner_lock.h"
 #include "kernel/percpu.h"
 #include "kernel/cpumask.h"
 #include "kernel/time.h"
@@ -216,6 +219,81 @@ static void test_spinlock_torture(struct ktest *t)
 #ifndef CONFIG_SPINLOCK_BROKEN
 	KTEST_EXPECT_LE(t, torture_max_run, spin_steal + 1);
 #endif
+}
+
+/*
+ * The owner lock (kernel/locking/owner_lock.h), every CPU at once for
+ * TORTURE_MS with IRQs off, as its users take it: the same non-atomic
+ * counters and occupancy count as the spinlock torture.  A worker that
+ * finds the lock taken before it asks counts a race exercised; too few and
+ * the run shows nothing, so the test fails.
+ */
+#define OWNER_RACES_MIN 100
+static owner_lock_t owner_torture_lock = OWNER_LOCK_UNLOCKED;
+static volatile uint64_t owner_a, owner_b, owner_total, owner_busy;
+static volatile int owner_inside, owner_overlaps, owner_ready, owner_go, owner_done;
+static uint64_t owner_end;
+
+static void owner_torture_worker(void *arg)
+{
+	(void)arg;
+	uint64_t mine = 0, busy = 0;
+	unsigned long flags;
+	__atomic_fetch_add(&owner_ready, 1, __ATOMIC_SEQ_CST);
+	/* Acquire: owner_end was set before the go; pairs with the
+	 * smp_store_release() in test_owner_lock_torture(). */
+	while (!smp_load_acquire(&owner_go))
+		cpu_relax();
+	while (rdtsc() < owner_end) {
+		local_irq_save(flags);
+		busy += READ_ONCE(owner_torture_lock.locked) != 0;
+		owner_lock(&owner_torture_lock);
+		if (owner_inside++ != 0)
+			owner_overlaps++;
+		uint64_t a = owner_a;
+		cpu_relax();
+		owner_a = a + 1;
+		owner_b += 2;
+		owner_inside--;
+		owner_unlock(&owner_torture_lock);
+		local_irq_restore(flags);
+		mine++;
+	}
+	__atomic_fetch_add(&owner_total, mine, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&owner_busy, busy, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&owner_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_owner_lock_torture(struct ktest *t)
+{
+	int n = (int)num_online_cpus();
+	if (n < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	owner_a = owner_b = owner_total = owner_busy = 0;
+	owner_inside = owner_overlaps = owner_ready = owner_go = owner_done = 0;
+	bool ok = smp_call_function(owner_torture_worker, NULL, false) == 0 &&
+		  wait_for(&owner_ready, n - 1, 10000);
+	if (ok) {
+		owner_end = rdtsc() + ns_to_tsc(TORTURE_MS * 1000000ull);
+		/* Release: owner_end before the go. */
+		smp_store_release(&owner_go, 1);
+		owner_torture_worker(NULL);
+		ok = wait_for(&owner_done, n, 60000);
+	}
+	if (!ok) {
+		ktest_fail(t, __FILE__, __LINE__, "owner-lock workers did not finish: %d of %d done",
+			   owner_done, n);
+		return;
+	}
+	ktest_log("%d CPUs, %u ms: %llu acquisitions, %llu found the lock taken, a=%llu, overlaps=%d",
+		  n, TORTURE_MS, (unsigned long long)owner_total, (unsigned long long)owner_busy,
+		  (unsigned long long)owner_a, owner_overlaps);
+	KTEST_EXPECT_EQ(t, owner_a, owner_total);
+	KTEST_EXPECT_EQ(t, owner_b, owner_total * 2);
+	KTEST_EXPECT_EQ(t, owner_overlaps, 0);
+	KTEST_EXPECT_GE(t, owner_busy, (uint64_t)OWNER_RACES_MIN);
 }
 
 /* The same torture with the halting path forced (spin budget 1) and
@@ -840,6 +918,7 @@ static struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_spinlock_torture_halting),
 	KTEST_CASE(test_spinlock_torture_steal),
 	KTEST_CASE(test_spinlock_steal_directed),
+	KTEST_CASE(test_owner_lock_torture),
 	KTEST_CASE(test_call_single),
 	KTEST_CASE(test_call_many_and_all),
 	KTEST_CASE(test_call_wait_irqs_off_refused),
