@@ -3,8 +3,9 @@
  * its own CPU takes on a hot path and other CPUs take rarely.
  *
  * The per-CPU kmalloc caches (mm/kmalloc_cpu.c) take a lock on every
- * kmalloc() and kfree() so that another CPU can, now and then, drain or
- * read them.  That lock is almost always free and its line is already in
+ * kmalloc() and kfree(), and the per-CPU page lists (mm/pcp.c) on every
+ * order-0 page allocation and free, so that another CPU can, now and
+ * then, drain or read them.  That lock is almost always free and its line is already in
  * the owner's cache; what it costs is the lock's own code.  The generic
  * spinlock (spinlock.c) brings fairness (tickets), halting waiters,
  * statistics and debug checks, and under TCG a lock and unlock of it cost
