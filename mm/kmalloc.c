@@ -120,7 +120,6 @@ static struct page *new_slab(unsigned c)
 		return NULL;
 	size_t size = classes[c].size;
 	char *base = page_address(pg);
-	WRITE_ONCE(pg->flags, PG_slab);             /* see struct page */
 	pg->slab_class = (uint8_t)c;
 	pg->inuse = 0;
 	pg->freelist = NULL;
@@ -130,6 +129,10 @@ static struct page *new_slab(unsigned c)
 		*(void **)obj = pg->freelist;
 		pg->freelist = obj;
 	}
+	/* Release: the class and the free list before the flag that says
+	 * "slab".  Pairs with kfree()'s smp_load_acquire() of the flags,
+	 * which reads the class after it without heap_lock. */
+	smp_store_release(&pg->flags, PG_slab);
 	list_add(&pg->lru, &classes[c].partial);
 	classes[c].pages++;
 	return pg;
@@ -280,6 +283,16 @@ void *kmalloc(size_t size)
 	}
 	unsigned c = size_to_class(size);
 	void *obj = kmalloc_cpu_alloc(c);
+	if (!obj && kmalloc_cpu_cached(c)) {
+		/* The slabs are out and no page is left for a new one, but
+		 * other CPUs' caches hold free objects of the class (and keep
+		 * their slabs in use): drain every cache, and try once more,
+		 * as pcp.c drains its lists before an allocation fails.  No
+		 * cache lock is held here (the drain takes them all); the
+		 * racy count only decides whether to try. */
+		kmalloc_shrink();
+		obj = kmalloc_cpu_alloc(c);
+	}
 	/* The object is ours now: check it outside every lock. */
 	if (obj) {
 		check_poison(obj, (size_t)1 << (c + KMALLOC_MIN_SHIFT));
@@ -332,22 +345,37 @@ static void kfree_large(struct page *pg, const void *p)
 	free_pages(pg, order);
 }
 
+enum free_check { OBJ_LIVE, OBJ_FREE, OBJ_NOT_A_SLAB };
+
 /* Is @obj, of class @c on slab @pg, free already: in a CPU's cache or on
  * its slab's free list?  Every cache and the slabs held still while it
- * looks (the lock order: caches, then heap_lock).  A free of the same
- * object racing with this one on another CPU can still pass unseen: the
- * check is for the common bug, a second free long after the first. */
-static bool object_is_free(unsigned c, struct page *pg, const void *obj)
+ * looks (the lock order: caches, then heap_lock).  kfree() read the page's
+ * flags and class without a lock; a double free racing with the first
+ * free on another CPU may have seen a slab that has since been drained,
+ * emptied and given back, so they are checked again here, under the lock,
+ * before the free list is walked (a freed page's `freelist` is stale).
+ * Such a racing double free can otherwise pass unseen: the check is for
+ * the common bug, a second free long after the first. */
+static enum free_check object_is_free(unsigned c, struct page *pg, const void *obj)
 {
-	unsigned long flags;
-	kmalloc_cpu_lock_all(&flags);
+	struct kmalloc_cpu_all all;
+	enum free_check r = OBJ_LIVE;
+	kmalloc_cpu_lock_all(&all);
 	spin_lock(&heap_lock);
-	bool found = kmalloc_cpu_holds(c, obj);
-	for (void *f = pg->freelist; f && !found; f = *(void **)f)
-		found = f == obj;
+	if (!(pg->flags & PG_slab) || pg->slab_class != c) {
+		r = OBJ_NOT_A_SLAB;
+	} else if (kmalloc_cpu_holds(c, obj)) {
+		r = OBJ_FREE;
+	} else {
+		for (void *f = pg->freelist; f; f = *(void **)f)
+			if (f == obj) {
+				r = OBJ_FREE;
+				break;
+			}
+	}
 	spin_unlock(&heap_lock);
-	kmalloc_cpu_unlock_all(flags);
-	return found;
+	kmalloc_cpu_unlock_all(&all);
+	return r;
 }
 
 void kfree(const void *p)
@@ -355,10 +383,13 @@ void kfree(const void *p)
 	if (!p)
 		return;
 	struct page *pg = virt_to_page(p);
-	/* A live object's slab (or large allocation) cannot be freed under
-	 * us: the object keeps it in use.  What a bad pointer points at may
-	 * change meanwhile, which can only change the report. */
-	unsigned long pflags = pg ? READ_ONCE(pg->flags) : 0;
+	/* Without heap_lock: a live object's slab (or large allocation)
+	 * cannot be freed under us, the object keeps it in use.  A bad
+	 * pointer's page may change meanwhile; the double-free search
+	 * checks the page again under the lock before it trusts it.
+	 * Acquire: the class below is the one new_slab() wrote before its
+	 * release store of the flags. */
+	unsigned long pflags = pg ? smp_load_acquire(&pg->flags) : 0;
 	if (!(pflags & (PG_slab | PG_large))) {
 		bad_free(pflags & PG_buddy ? "page is free (double free of a large allocation?)"
 					   : "foreign pointer: not from kmalloc", p);
@@ -383,9 +414,12 @@ void kfree(const void *p)
 	 * with exactly that bit pattern there is searched for nothing, never
 	 * missed. */
 	void *obj = (void *)p;
-	if (((const uint64_t *)obj)[1] == POISON_FREE_WORD && object_is_free(c, pg, obj)) {
-		bad_free("double free", p);
-		return;
+	if (((const uint64_t *)obj)[1] == POISON_FREE_WORD) {
+		enum free_check r = object_is_free(c, pg, obj);
+		if (r != OBJ_LIVE) {
+			bad_free(r == OBJ_FREE ? "double free" : "page is no longer a slab of its class (double free?)", p);
+			return;
+		}
 	}
 	poison_object(obj, size);
 	kmalloc_cpu_free(c, obj);
@@ -422,9 +456,9 @@ unsigned kmalloc_shrink(void)
 
 void kmalloc_get_stats(struct kmalloc_stats *s)
 {
-	unsigned long flags;
+	struct kmalloc_cpu_all all;
 	/* The caches held still too: their objects are free, not in use. */
-	kmalloc_cpu_lock_all(&flags);
+	kmalloc_cpu_lock_all(&all);
 	spin_lock(&heap_lock);
 	heap_init_once();
 	memset(s, 0, sizeof(*s));
@@ -444,5 +478,5 @@ void kmalloc_get_stats(struct kmalloc_stats *s)
 	s->bytes_in_use += large_pages * PAGE_SIZE;
 	s->bad_frees = READ_ONCE(bad_frees);
 	spin_unlock(&heap_lock);
-	kmalloc_cpu_unlock_all(flags);
+	kmalloc_cpu_unlock_all(&all);
 }

@@ -14,9 +14,10 @@
  * acquisition per batch; an object freed on a CPU is handed out next on
  * that CPU (LIFO), cache-warm.
  *
- * Locking.  Each cache has its own lock, taken with IRQs off (objects
- * are allocated and freed in IRQ context too; the RCU callbacks free most
- * of them).  Normally only its CPU takes it, so its line stays in that
+ * Locking.  Each cache has its own lock, taken with IRQs off (the cache
+ * is found by this CPU's id, which must not change under us, and an
+ * interrupt handler on this CPU may allocate too).  Normally only its CPU
+ * takes it, so its line stays in that
  * CPU's cache.  Three things read or change another CPU's cache: the drain
  * (kmalloc_shrink()), the statistics (objects in caches are free, not in
  * use) and kfree()'s double-free check (the first free may sit in any
@@ -25,9 +26,9 @@
  * the owner takes only its own.  Lock order: cache locks (ascending CPU),
  * then heap_lock (refill, flush), never the reverse.  The locks are
  * owner_lock_t (kernel/locking/owner_lock.h), an exchange and a store: the
- * generic spinlock's tickets, statistics and checks cost more than the
- * rest of a kmalloc+kfree pair under TCG (finding 20), and a lock its own
- * CPU takes nearly always uncontended needs none of them.
+ * generic spinlock's tickets, statistics and checks cost about as much as
+ * the rest of a kmalloc+kfree pair under TCG (finding 20), and a lock its
+ * own CPU takes nearly always uncontended needs none of them.
  *
  * Invariants: an object in a cache is free (poisoned by kfree()), counted
  * in exactly one cache's `nr`, and still counted by its slab as in use
@@ -117,20 +118,24 @@ static bool lock_taken_by_lock_all(unsigned cpu)
 #endif
 }
 
-void kmalloc_cpu_lock_all(unsigned long *flags)
+void kmalloc_cpu_lock_all(struct kmalloc_cpu_all *all)
 {
-	local_irq_save(*flags);
-	for (unsigned cpu = 0; cpu < cache_cpus(); cpu++)
+	local_irq_save(all->irqflags);
+	/* The count changes only while the boot CPU enumerates the others,
+	 * before anything allocates there; unlock releases the caches
+	 * locked here all the same. */
+	all->cpus = cache_cpus();
+	for (unsigned cpu = 0; cpu < all->cpus; cpu++)
 		if (lock_taken_by_lock_all(cpu))
 			owner_lock(&caches[cpu].lock);
 }
 
-void kmalloc_cpu_unlock_all(unsigned long flags)
+void kmalloc_cpu_unlock_all(const struct kmalloc_cpu_all *all)
 {
-	for (unsigned cpu = cache_cpus(); cpu-- > 0;)
+	for (unsigned cpu = all->cpus; cpu-- > 0;)
 		if (lock_taken_by_lock_all(cpu))
 			owner_unlock(&caches[cpu].lock);
-	local_irq_restore(flags);
+	local_irq_restore(all->irqflags);
 }
 
 uint64_t kmalloc_cpu_cached(unsigned c)
@@ -178,10 +183,10 @@ uint64_t kmalloc_cpu_drain_locked(void)
 
 uint64_t kmalloc_cpu_drain_all(void)
 {
-	unsigned long flags;
-	kmalloc_cpu_lock_all(&flags);
+	struct kmalloc_cpu_all all;
+	kmalloc_cpu_lock_all(&all);
 	uint64_t remote = kmalloc_cpu_drain_locked();
-	kmalloc_cpu_unlock_all(flags);
+	kmalloc_cpu_unlock_all(&all);
 	return remote;
 }
 
@@ -190,7 +195,8 @@ bool kmalloc_cpu_set_enabled(bool on)
 	bool was = READ_ONCE(kmalloc_cpu_enabled);
 	WRITE_ONCE(kmalloc_cpu_enabled, on);
 	if (!on)
-		kmalloc_cpu_drain_all();    /* a free racing with this may still park one: drained next time */
+		kmalloc_cpu_drain_all();    /* a call racing with this may still park objects (a refill, a
+					     * batch): counted as cached, drained by the next shrink */
 	return was;
 }
 

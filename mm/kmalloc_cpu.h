@@ -1,7 +1,8 @@
 /*
  * mm/kmalloc_cpu.h - per-CPU object caches in front of the slab heap
  * (mm/kmalloc_cpu.c), and the two slab calls they use (mm/kmalloc.c).
- * Only mm/kmalloc.c and the heap test suite include this.
+ * Only mm/kmalloc.c, the heap test suite and the kmalloc benchmark
+ * include this.
  */
 #ifndef MM_KMALLOC_CPU_H
 #define MM_KMALLOC_CPU_H
@@ -35,9 +36,15 @@ void kmalloc_cpu_free(unsigned c, void *obj);
  * the caches hold still until kmalloc_cpu_unlock_all().  Lock order: the
  * cache locks (ascending CPU), then heap_lock; never the reverse.
  */
-void kmalloc_cpu_lock_all(unsigned long *flags);
-void kmalloc_cpu_unlock_all(unsigned long flags);
-/** kmalloc_cpu_cached() - objects of class @c in all caches.  All locked. */
+struct kmalloc_cpu_all {
+	unsigned long irqflags;
+	unsigned cpus;              /* the caches locked: unlock releases the same */
+};
+void kmalloc_cpu_lock_all(struct kmalloc_cpu_all *all);
+void kmalloc_cpu_unlock_all(const struct kmalloc_cpu_all *all);
+/** kmalloc_cpu_cached() - objects of class @c in all caches: exact with
+ * all locked, a racy snapshot without (kmalloc() uses it so, to decide
+ * whether a drain could help). */
 uint64_t kmalloc_cpu_cached(unsigned c);
 /** kmalloc_cpu_holds() - is @obj (class @c) in some CPU's cache?  All locked. */
 bool kmalloc_cpu_holds(unsigned c, const void *obj);

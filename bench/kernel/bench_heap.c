@@ -10,6 +10,7 @@
  *            three windows each, so their ratio is measured in one run.
  */
 #include "bench/kernel/bench.h"
+#include "kernel/atomic.h"
 #include "kernel/cpumask.h"
 #include "kernel/percpu.h"
 #include "kernel/sched/sched.h"
@@ -36,7 +37,9 @@ static void heap_worker(void *arg)
 	struct heap_slot *s = arg;
 	void *live[HEAP_LIVE];
 	__atomic_fetch_add(&heap_ready, 1, __ATOMIC_SEQ_CST);
-	while (!heap_go)
+	/* Acquire: heap_end was set before the go; pairs with the
+	 * smp_store_release() in heap_window(). */
+	while (!smp_load_acquire(&heap_go))
 		cpu_relax();
 	uint64_t t0 = rdtsc_ordered(), pairs = 0;
 	while (rdtsc() < heap_end) {
@@ -62,12 +65,15 @@ static void heap_window(unsigned n, unsigned mode, unsigned base)
 			break;
 		slots[k] = (struct heap_slot){ .mode = mode, .index = base + k };
 		th[k] = thread_create_on(cpu, "bench-heap", heap_worker, &slots[k]);
+		if (!th[k])
+			break;          /* out of memory: run with the CPUs we have */
 		k++;
 	}
 	while (heap_ready < (int)k)
 		msleep(1);
 	heap_end = rdtsc() + ns_to_tsc(HEAP_WINDOW_MS * 1000000ull);
-	heap_go = 1;
+	/* Release: heap_end before the go (the workers' acquire). */
+	smp_store_release(&heap_go, 1);
 	for (unsigned i = 0; i < k; i++)
 		thread_join(th[i]);
 	kmalloc_cpu_set_enabled(was);

@@ -11,12 +11,17 @@
  * write after free is reported in the log when the object is reused.  The
  * per-CPU caches (mm/kmalloc_cpu.c): refilled and flushed in batches,
  * LIFO reuse, a double free caught while the first free sits in another
- * CPU's cache, and a drain from another CPU racing with the owner's
+ * CPU's cache, out of memory only after the caches are drained, and a drain from another CPU racing with the owner's
  * allocations and frees (KMALLOC_CACHE_BROKEN=1 must fail it).
  *
- * Cases run on one CPU with nothing else using the heap, so counters read
- * before and after a step differ only by what the step did; the cases that
- * need a second CPU skip without one.
+ * The suite boots at 2 CPUs with nothing else using the heap, so counters
+ * read before and after a step differ only by what the step did.  A case
+ * that depends on which CPU's cache an object lands in pins itself to its
+ * CPU first (a migration between a free and the next allocation would
+ * otherwise hand out another object); the cases that need a second CPU
+ * skip without one.  Cases that switch the caches off or pin themselves
+ * run their body in a helper, so that a failed assertion, which returns
+ * from the body, still restores both.
  */
 #include "tests/kernel/ktest.h"
 #include "kernel/printk.h"
@@ -38,6 +43,21 @@ static size_t class_of(size_t size)
 	while (c < size)
 		c <<= 1;
 	return c;
+}
+
+/* Keep the calling thread on the CPU it runs on; restore with unpin(). */
+static cpumask_t pin_here(void)
+{
+	cpumask_t saved = current->affinity, here;
+	cpumask_clear(&here);
+	cpumask_set_cpu(smp_processor_id(), &here);
+	thread_set_affinity(current, &here);
+	return saved;
+}
+
+static void unpin(cpumask_t saved)
+{
+	thread_set_affinity(current, &saved);
 }
 
 static uint64_t bad_frees(void)
@@ -246,14 +266,11 @@ static struct kmalloc_stats heap_stats(void)
 	return s;
 }
 
-static void heap_keeps_empty_slabs(struct ktest *t)
+static void keeps_empty_slabs(struct ktest *t)
 {
 	static void *obj[KEEP_MAX];
 	KTEST_ASSERT_EQ(t, heap_stats().class_size[KEEP_CLASS], (uint64_t)KEEP_SIZE);
 	rcu_barrier();                          /* no kfree_rcu() of ours lands midway */
-	/* The slabs' own behaviour: no CPU cache in front of them (switching
-	 * off drains the caches). */
-	bool caches_were = kmalloc_cpu_set_enabled(false);
 	kmalloc_shrink();
 	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
 	uint64_t pages0 = heap_stats().slab_pages[KEEP_CLASS];
@@ -282,7 +299,15 @@ static void heap_keeps_empty_slabs(struct ktest *t)
 	KTEST_EXPECT_EQ(t, heap_stats().empty_slabs[KEEP_CLASS], 0ull);
 	KTEST_EXPECT_EQ(t, heap_stats().slab_pages[KEEP_CLASS], pages0);
 	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames + 2 + KMALLOC_KEEP_EMPTY);
-	kmalloc_cpu_set_enabled(caches_were);
+}
+
+/* The slabs' own behaviour: no CPU cache in front of them (switching off
+ * drains the caches). */
+static void heap_keeps_empty_slabs(struct ktest *t)
+{
+	bool was = kmalloc_cpu_set_enabled(false);
+	keeps_empty_slabs(t);
+	kmalloc_cpu_set_enabled(was);
 }
 
 /*
@@ -293,6 +318,10 @@ static void heap_keeps_empty_slabs(struct ktest *t)
 static bool same_slab_pair(size_t size, void **a, void **b)
 {
 	void *o[3];
+	/* From the slabs, not from a cache of objects freed from any slab:
+	 * the first allocation refills this CPU's cache with a batch from the
+	 * class's first partial slab.  The caller is pinned. */
+	kmalloc_shrink();
 	for (int i = 0; i < 3; i++)
 		o[i] = kmalloc(size);
 	int x = -1, y = -1;
@@ -313,7 +342,7 @@ static bool same_slab_pair(size_t size, void **a, void **b)
 	return true;
 }
 
-static void heap_double_free(struct ktest *t)
+static void double_free(struct ktest *t)
 {
 	void *a, *b;
 	KTEST_ASSERT_TRUE(t, same_slab_pair(64, &a, &b));
@@ -340,6 +369,14 @@ static void heap_double_free(struct ktest *t)
 	kfree(l);
 	KTEST_EXPECT_EQ(t, bad_frees(), bad + 1);
 	KTEST_EXPECT_EQ(t, pmm_free_frames(), frames);
+}
+
+/* Pinned: the first free parks the object in this CPU's cache. */
+static void heap_double_free(struct ktest *t)
+{
+	cpumask_t saved = pin_here();
+	double_free(t);
+	unpin(saved);
 }
 
 static void heap_free_inside_object(struct ktest *t)
@@ -399,7 +436,7 @@ static void heap_foreign_pointer(struct ktest *t)
 
 /* Write into a freed object; when kmalloc hands it out again the poison
  * check reports it (a log line naming the object and the byte). */
-static void heap_write_after_free(struct ktest *t)
+static void write_after_free(struct ktest *t)
 {
 	static void *got[WAF_MAX];
 	void *a, *b;
@@ -432,22 +469,15 @@ static void heap_write_after_free(struct ktest *t)
 	kfree(c);
 }
 
+/* Pinned: the freed object must come back from this CPU's cache. */
+static void heap_write_after_free(struct ktest *t)
+{
+	cpumask_t saved = pin_here();
+	write_after_free(t);
+	unpin(saved);
+}
+
 /* ---- the per-CPU caches ------------------------------------------------- */
-
-/* Keep the calling thread on the CPU it runs on; restore with unpin(). */
-static cpumask_t pin_here(void)
-{
-	cpumask_t saved = current->affinity, here;
-	cpumask_clear(&here);
-	cpumask_set_cpu(smp_processor_id(), &here);
-	thread_set_affinity(current, &here);
-	return saved;
-}
-
-static void unpin(cpumask_t saved)
-{
-	thread_set_affinity(current, &saved);
-}
 
 #define CC_SIZE 128
 #define CC_CLASS 3                      /* 16 << 3 = 128 */
@@ -457,12 +487,10 @@ static void unpin(cpumask_t saved)
  * a free parks the object, the next allocation gets the same object back,
  * a full cache gives its oldest batch back, and the statistics count
  * cached objects as free.  Then the drain empties the cache. */
-static void heap_cpu_cache_batches(struct ktest *t)
+static void cpu_cache_batches(struct ktest *t)
 {
 	static void *obj[CC_MANY];
 	KTEST_ASSERT_EQ(t, heap_stats().class_size[CC_CLASS], (uint64_t)CC_SIZE);
-	cpumask_t saved = pin_here();
-	bool was = kmalloc_cpu_set_enabled(true);
 	rcu_barrier();
 	kmalloc_shrink();
 	struct kmalloc_stats s0 = heap_stats();
@@ -508,9 +536,15 @@ static void heap_cpu_cache_batches(struct ktest *t)
 	kmalloc_shrink();
 	struct kmalloc_stats s1 = heap_stats();
 	KTEST_EXPECT_EQ(t, s1.cpu_cached[CC_CLASS], 0ull);
-	KTEST_EXPECT_EQ(t, s1.cpu_cached_bytes, 0ull);
 	KTEST_EXPECT_EQ(t, s1.objects_in_use[CC_CLASS], s0.objects_in_use[CC_CLASS]);
 	KTEST_EXPECT_EQ(t, s1.slab_pages[CC_CLASS], s0.slab_pages[CC_CLASS]);
+}
+
+static void heap_cpu_cache_batches(struct ktest *t)
+{
+	cpumask_t saved = pin_here();
+	bool was = kmalloc_cpu_set_enabled(true);
+	cpu_cache_batches(t);
 	kmalloc_cpu_set_enabled(was);
 	unpin(saved);
 }
@@ -523,13 +557,8 @@ static void free_it(void *p)
 /* The first free happens on another CPU and parks the object in that CPU's
  * cache; the second free, here, must still be caught: the check searches
  * every CPU's cache, under their locks. */
-static void heap_double_free_other_cpu(struct ktest *t)
+static void double_free_other_cpu(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
-	cpumask_t saved = pin_here();
 	unsigned other = smp_processor_id() == 0 ? 1 : 0;
 	void *a, *b;
 	KTEST_ASSERT_TRUE(t, same_slab_pair(64, &a, &b));
@@ -538,10 +567,12 @@ static void heap_double_free_other_cpu(struct ktest *t)
 	KTEST_ASSERT_NOT_NULL(t, th);
 	thread_join(th);
 	KTEST_EXPECT_EQ(t, objects_in_use(), used - 1);
-	unsigned long flags;
-	kmalloc_cpu_lock_all(&flags);
+	/* Still there: nothing else allocates 64 bytes on that CPU now, and
+	 * `a`, the newest object of its cache, would be the next handed out. */
+	struct kmalloc_cpu_all all;
+	kmalloc_cpu_lock_all(&all);
 	bool cached = kmalloc_cpu_holds(2, a);          /* 16 << 2 = 64 */
-	kmalloc_cpu_unlock_all(flags);
+	kmalloc_cpu_unlock_all(&all);
 	KTEST_EXPECT_TRUE(t, cached);
 	uint64_t bad = bad_frees();
 	kfree(a);
@@ -553,6 +584,96 @@ static void heap_double_free_other_cpu(struct ktest *t)
 	KTEST_EXPECT_EQ(t, bad_frees(), bad + 2);
 	kfree(b);
 	KTEST_EXPECT_EQ(t, objects_in_use(), used - 2);
+}
+
+static void heap_double_free_other_cpu(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	cpumask_t saved = pin_here();
+	double_free_other_cpu(t);
+	unpin(saved);
+}
+
+/*
+ * Out of memory, objects of the class sit free in another CPU's cache:
+ * kmalloc must drain the caches and use them before it returns NULL (as
+ * the page lists are drained before a page allocation fails).  The other
+ * CPU's thread frees OOM_OBJS objects of 2048 bytes into its cache; then
+ * this CPU takes every free page, and allocates 2048-byte objects until
+ * kmalloc fails.  It must get at least every object that was free in the
+ * class (on slabs or in any cache) when the memory ran out.
+ */
+#define OOM_SIZE 2048
+#define OOM_CLASS 7                     /* 16 << 7 = 2048 */
+#define OOM_OBJS 4
+#define OOM_MAX 4096
+
+static void park_on_other_cpu(void *arg)
+{
+	(void)arg;
+	void *o[OOM_OBJS];
+	for (int i = 0; i < OOM_OBJS; i++)
+		o[i] = kmalloc(OOM_SIZE);
+	for (int i = 0; i < OOM_OBJS; i++)
+		kfree(o[i]);
+}
+
+static void drain_before_failing(struct ktest *t)
+{
+	static void *got[OOM_MAX];
+	unsigned other = smp_processor_id() == 0 ? 1 : 0;
+	rcu_barrier();
+	kmalloc_shrink();
+	struct thread *th = thread_create_on(other, "heap-park", park_on_other_cpu, NULL);
+	KTEST_ASSERT_NOT_NULL(t, th);
+	thread_join(th);
+	struct kmalloc_stats s = heap_stats();
+	KTEST_EXPECT_GE(t, s.cpu_cached[OOM_CLASS], (uint64_t)OOM_OBJS);
+
+	/* Every free page, then the class's objects until none is left. */
+	void *pages = NULL;
+	struct page *p;
+	uint64_t npages = 0;
+	while ((p = alloc_page()) != NULL) {
+		*(void **)page_address(p) = pages;
+		pages = page_address(p);
+		npages++;
+	}
+	s = heap_stats();
+	uint64_t free_objs = s.slab_pages[OOM_CLASS] * (PAGE_SIZE / OOM_SIZE) - s.objects_in_use[OOM_CLASS];
+	uint64_t cached = s.cpu_cached[OOM_CLASS];
+	int n = 0;
+	while (n < OOM_MAX && (got[n] = kmalloc(OOM_SIZE)) != NULL)
+		n++;
+	/* Everything back before judging. */
+	for (int i = 0; i < n; i++)
+		kfree(got[i]);
+	while (pages) {
+		void *next = *(void **)pages;
+		free_page_addr(pages);
+		pages = next;
+	}
+	kmalloc_shrink();
+	ktest_log("%llu pages taken; %llu objects free in the class (%llu of them cached), %d allocated before NULL",
+		  (unsigned long long)npages, (unsigned long long)free_objs, (unsigned long long)cached, n);
+	KTEST_EXPECT_GE(t, cached, (uint64_t)OOM_OBJS);
+	KTEST_EXPECT_GE(t, (uint64_t)n, free_objs);
+	KTEST_EXPECT_LT(t, n, OOM_MAX);
+}
+
+static void heap_drain_before_failing(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	cpumask_t saved = pin_here();
+	bool was = kmalloc_cpu_set_enabled(true);
+	drain_before_failing(t);
+	kmalloc_cpu_set_enabled(was);
 	unpin(saved);
 }
 
@@ -616,17 +737,11 @@ static void race_worker(void *arg)
 	WRITE_ONCE(rs->done, true);
 }
 
-static void heap_cpu_cache_drain_race(struct ktest *t)
+static void cpu_cache_drain_race(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
 	static struct race_state rs;
 	memset(&rs, 0, sizeof(rs));
-	cpumask_t saved = pin_here();
 	unsigned other = smp_processor_id() == 0 ? 1 : 0;
-	bool was = kmalloc_cpu_set_enabled(true);
 	rcu_barrier();
 	kmalloc_shrink();
 	const char *waf = "was written after it was freed";
@@ -657,6 +772,17 @@ static void heap_cpu_cache_drain_race(struct ktest *t)
 	KTEST_EXPECT_EQ(t, bad_frees(), bad);
 	KTEST_EXPECT_EQ(t, objects_in_use(), used);
 	KTEST_EXPECT_GE(t, races, (uint64_t)RACE_MIN);
+}
+
+static void heap_cpu_cache_drain_race(struct ktest *t)
+{
+	if (num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	cpumask_t saved = pin_here();
+	bool was = kmalloc_cpu_set_enabled(true);
+	cpu_cache_drain_race(t);
 	kmalloc_cpu_set_enabled(was);
 	unpin(saved);
 }
@@ -675,6 +801,7 @@ static struct ktest_case heap_cases[] = {
 	KTEST_CASE(heap_write_after_free),
 	KTEST_CASE(heap_cpu_cache_batches),
 	KTEST_CASE(heap_double_free_other_cpu),
+	KTEST_CASE(heap_drain_before_failing),
 	KTEST_CASE(heap_cpu_cache_drain_race),
 	{}
 };
