@@ -60,6 +60,22 @@ static void unpin(cpumask_t saved)
 	thread_set_affinity(current, &saved);
 }
 
+/* Run @body pinned to this CPU with the per-CPU caches on, then restore
+ * both (also after a failed assertion, which returns from @body).  With
+ * @two_cpus, skip on a one-CPU boot. */
+static void run_pinned(struct ktest *t, void (*body)(struct ktest *t), bool two_cpus)
+{
+	if (two_cpus && num_online_cpus() < 2) {
+		ktest_skip(t, "needs 2 CPUs");
+		return;
+	}
+	cpumask_t saved = pin_here();
+	bool was = kmalloc_cpu_set_enabled(true);
+	body(t);
+	kmalloc_cpu_set_enabled(was);
+	unpin(saved);
+}
+
 static uint64_t bad_frees(void)
 {
 	struct kmalloc_stats s;
@@ -374,9 +390,7 @@ static void double_free(struct ktest *t)
 /* Pinned: the first free parks the object in this CPU's cache. */
 static void heap_double_free(struct ktest *t)
 {
-	cpumask_t saved = pin_here();
-	double_free(t);
-	unpin(saved);
+	run_pinned(t, double_free, false);
 }
 
 static void heap_free_inside_object(struct ktest *t)
@@ -472,9 +486,7 @@ static void write_after_free(struct ktest *t)
 /* Pinned: the freed object must come back from this CPU's cache. */
 static void heap_write_after_free(struct ktest *t)
 {
-	cpumask_t saved = pin_here();
-	write_after_free(t);
-	unpin(saved);
+	run_pinned(t, write_after_free, false);
 }
 
 /* ---- the per-CPU caches ------------------------------------------------- */
@@ -542,11 +554,7 @@ static void cpu_cache_batches(struct ktest *t)
 
 static void heap_cpu_cache_batches(struct ktest *t)
 {
-	cpumask_t saved = pin_here();
-	bool was = kmalloc_cpu_set_enabled(true);
-	cpu_cache_batches(t);
-	kmalloc_cpu_set_enabled(was);
-	unpin(saved);
+	run_pinned(t, cpu_cache_batches, false);
 }
 
 static void free_it(void *p)
@@ -588,13 +596,7 @@ static void double_free_other_cpu(struct ktest *t)
 
 static void heap_double_free_other_cpu(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
-	cpumask_t saved = pin_here();
-	double_free_other_cpu(t);
-	unpin(saved);
+	run_pinned(t, double_free_other_cpu, true);
 }
 
 /*
@@ -666,15 +668,7 @@ static void drain_before_failing(struct ktest *t)
 
 static void heap_drain_before_failing(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
-	cpumask_t saved = pin_here();
-	bool was = kmalloc_cpu_set_enabled(true);
-	drain_before_failing(t);
-	kmalloc_cpu_set_enabled(was);
-	unpin(saved);
+	run_pinned(t, drain_before_failing, true);
 }
 
 /*
@@ -776,15 +770,7 @@ static void cpu_cache_drain_race(struct ktest *t)
 
 static void heap_cpu_cache_drain_race(struct ktest *t)
 {
-	if (num_online_cpus() < 2) {
-		ktest_skip(t, "needs 2 CPUs");
-		return;
-	}
-	cpumask_t saved = pin_here();
-	bool was = kmalloc_cpu_set_enabled(true);
-	cpu_cache_drain_race(t);
-	kmalloc_cpu_set_enabled(was);
-	unpin(saved);
+	run_pinned(t, cpu_cache_drain_race, true);
 }
 
 static struct ktest_case heap_cases[] = {
