@@ -34,6 +34,16 @@ NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
 			*d++ = *s++;
 			n--;
 		}
+		/* Eight words a turn, as memset() does, and for the same
+		 * reason (a copy-on-write fault copies a page). */
+		for (; n >= 8 * WSIZE; n -= 8 * WSIZE, d += 8 * WSIZE, s += 8 * WSIZE) {
+			const word_t *from = (const word_t *)s;
+			word_t *to = (word_t *)d;
+			word_t a0 = from[0], a1 = from[1], a2 = from[2], a3 = from[3];
+			word_t a4 = from[4], a5 = from[5], a6 = from[6], a7 = from[7];
+			to[0] = a0; to[1] = a1; to[2] = a2; to[3] = a3;
+			to[4] = a4; to[5] = a5; to[6] = a6; to[7] = a7;
+		}
 		for (; n >= WSIZE; n -= WSIZE, d += WSIZE, s += WSIZE)
 			*(word_t *)d = *(const word_t *)s;
 	}
@@ -74,7 +84,8 @@ NO_LIBCALL void *memset(void *dst, int c, size_t n)
 	}
 	/* Eight words a turn: under TCG each turn of a loop is a jump
 	 * between translated blocks, which costs about as much as the store
-	 * it carries (a page's zeroing is most of a page fault's time). */
+	 * it carries (a page's zeroing is most of a page fault's time;
+	 * docs/performance.md, finding 21). */
 	for (; n >= 8 * WSIZE; n -= 8 * WSIZE, d += 8 * WSIZE) {
 		word_t *q = (word_t *)d;
 		q[0] = w; q[1] = w; q[2] = w; q[3] = w;
