@@ -65,10 +65,15 @@ void *kmalloc_cpu_alloc(unsigned c)
 	local_irq_save(flags);
 	struct kmalloc_cpu_cache *cc = &caches[smp_processor_id()];
 	owner_lock(&cc->lock);
-	if (!cc->nr[c])
-		cc->nr[c] = kmalloc_slab_take(c, cc->obj[c], KMALLOC_CPU_BATCH);
-	if (cc->nr[c])
-		obj = cc->obj[c][--cc->nr[c]];
+	/* nr: written under the lock, read without it by kmalloc()'s
+	 * should-I-drain test (kmalloc_cpu_cached()): marked stores, as
+	 * pcp.c's count (they order nothing). */
+	unsigned nr = cc->nr[c];
+	if (!nr)
+		nr = kmalloc_slab_take(c, cc->obj[c], KMALLOC_CPU_BATCH);
+	if (nr)
+		obj = cc->obj[c][--nr];
+	WRITE_ONCE(cc->nr[c], nr);
 	owner_unlock(&cc->lock);
 	local_irq_restore(flags);
 	return obj;
@@ -90,9 +95,10 @@ void kmalloc_cpu_free(unsigned c, void *obj)
 		kmalloc_slab_give(cc->obj[c], KMALLOC_CPU_BATCH);
 		memmove(&cc->obj[c][0], &cc->obj[c][KMALLOC_CPU_BATCH],
 			(KMALLOC_CPU_OBJS - KMALLOC_CPU_BATCH) * sizeof(void *));
-		cc->nr[c] -= KMALLOC_CPU_BATCH;
+		WRITE_ONCE(cc->nr[c], cc->nr[c] - KMALLOC_CPU_BATCH);
 	}
-	cc->obj[c][cc->nr[c]++] = obj;
+	cc->obj[c][cc->nr[c]] = obj;
+	WRITE_ONCE(cc->nr[c], cc->nr[c] + 1);   /* marked: see kmalloc_cpu_alloc() */
 	owner_unlock(&cc->lock);
 	local_irq_restore(flags);
 }
