@@ -134,7 +134,7 @@ def run(experiments, quick: bool, accel: str, mem: str, timeout,
                 out.missing[(b, c)] = f"the kernel has no benchmark {b}"
         if names:
             b = matrix.Boot(c, n, names, e.cmdline)
-            if peerlog.BENCH in names:      # E0: runs for 3 x n x 3 s
+            if peerlog.BENCH in names:      # E0: peerboot.run_seconds()
                 b.timeout = peerboot.kernel_timeout(
                     n, peerboot.scale_of_cmdline(e.cmdline))
             boots.append(b)

@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peerlog import PEER, SHAPES  # noqa: E402
+from peerlog import CONTROLS, PEER, SHAPES, TESTS  # noqa: E402
 
 @dataclass
 class View:
@@ -59,8 +59,8 @@ class Experiment:
 
 
 RCU, IPI = "rcu-ipi-vma", "ipi-ipi-vma"
-SCALE_RATES = tuple(f"iterations_per_s_{t}" for t in SHAPES)
-SCALE_RATIOS = tuple(f"scaling_{t}" for t in SHAPES)
+SCALE_RATES = tuple(f"iterations_per_s_{t}" for t in TESTS)
+SCALE_RATIOS = tuple(f"scaling_{t}" for t in TESTS)
 EXPERIMENTS = [
     Experiment(
         "E0", "this kernel against Linux on the same emulated SMP",
@@ -77,7 +77,13 @@ EXPERIMENTS = [
         "gaining 1.9x from a second CPU where this kernel's gained 1.1x. "
         "Iterations per second, and each system's rate at 2 threads over "
         "its rate at 1; without a fetched Linux kernel, Linux is not "
-        "measured.",
+        "measured. Two controls ask how much of the gap is the host's: "
+        "page_fault1 at one thread beside a neighbour on the other vCPU "
+        "that shares nothing with it, one that writes its own memory "
+        "(`page_fault1_beside_writer`) and one that only adds "
+        "(`page_fault1_beside_adder`), each over page_fault1 alone in the "
+        "same boot; two faulters can scale no better than twice the "
+        "writer's figure (docs/performance.md, finding 22).",
         ("scale",), (PEER, RCU), (2,), 3, (2,), 1,
         (View("scale", SCALE_RATES, "config", PEER,
               "iterations per second (iterations/s)", "threads",
@@ -249,6 +255,11 @@ HEADLINES = [
                Pick("scale", f"scaling_{t}", RCU, "max"),
                (Pick("scale", f"scaling_{t}", PEER, "max"),))
       for t in SHAPES),
+    *(Headline(f"E0: {t}, 1 thread, over page_fault1 alone, this kernel "
+               f"against Linux", "E0",
+               Pick("scale", f"scaling_{t}", RCU, 1),
+               (Pick("scale", f"scaling_{t}", PEER, 1),))
+      for t in CONTROLS[:2]),
     Headline("E1: cycles of a fast-GUP section of 16 pages under "
              "rcu_read_lock, against IRQs off", "E1",
              Pick("gup_section", "rcu_read_lock", "rcu_read_lock", 16),

@@ -56,7 +56,7 @@ from kbuild import say                # noqa: E402
 from peerboot import (append_host, boot_linux,  # noqa: E402
                       boot_problems, kernel_cmdline, kernel_timeout,
                       linux_cmdline, linux_timeout, parse_scale)
-from peerlog import PEER, SHAPES      # noqa: E402
+from peerlog import PEER, TESTS       # noqa: E402
 from qemuaccel import resolve_accel   # noqa: E402
 
 FROM_LOGS = "as in the logs (read with --from-log)"
@@ -179,11 +179,12 @@ def _agg(rows: list[dict]) -> dict | None:
 def table_rows(results: list[dict], config: str) -> list[dict]:
     """One row per (test, cpus, threads): this kernel's and Linux's
     figures (medians over boots), their ratio, and each one's rate at N
-    threads over its rate at 1 thread."""
+    threads over its rate at 1 thread (a control's: over page_fault1's
+    at 1 thread, peerlog.base_test())."""
     keys = sorted({(r["metric"], r["cpus"], r["x"]) for r in results
                    if r["name"] == peerlog.BENCH
                    and r["metric"].startswith("iterations_per_s_")},
-                  key=lambda k: (SHAPES.index(k[0].removeprefix(
+                  key=lambda k: (TESTS.index(k[0].removeprefix(
                       "iterations_per_s_")), k[1], k[2]))
 
     def agg(series, metric, cpus, x):
@@ -193,7 +194,9 @@ def table_rows(results: list[dict], config: str) -> list[dict]:
     out = []
     for metric, cpus, x in keys:
         k, lx = agg(config, metric, cpus, x), agg(PEER, metric, cpus, x)
-        k1, l1 = agg(config, metric, cpus, 1), agg(PEER, metric, cpus, 1)
+        base = peerlog.metric_of(peerlog.base_test(
+            metric.removeprefix("iterations_per_s_")))
+        k1, l1 = agg(config, base, cpus, 1), agg(PEER, base, cpus, 1)
         accel = sorted({r["accel"] for r in results if r["cpus"] == cpus})
         out.append(dict(
             test=metric.removeprefix("iterations_per_s_"), threads=x,
@@ -254,7 +257,13 @@ def markdown(trows: list[dict], meta: dict) -> str:
             "tlb_flush2 count pages touched, mmap1 mmap+munmap pairs. "
             "`N / 1 thread` divides a system's rate at N threads by its "
             "own rate at 1 thread (2.00x: perfect scaling on 2 vCPUs); "
-            "`kernel / Linux` divides this kernel's rate by Linux's. Under "
+            "`kernel / Linux` divides this kernel's rate by Linux's. "
+            "The two `page_fault1_beside_` rows are controls: page_fault1 "
+            "with a neighbour thread on another vCPU that shares nothing "
+            "with it (a writer of its own memory, or an adder), their "
+            "`N / 1 thread` over page_fault1 alone at 1 thread: what a "
+            "busy neighbour alone takes from a fault "
+            "(docs/performance.md, finding 22). Under "
             "TCG, absolute rates drift with the host's load: read the "
             "ratios, and trust none from a busy host.", ""]
     if meta.get("problems"):

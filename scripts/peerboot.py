@@ -67,8 +67,10 @@ def linux_cmdline(scale) -> str:
 
 
 def run_seconds(cpus: int, scale) -> int:
-    """How long the runs of one boot take: 3 shapes x cpus runs."""
-    return 3 * cpus * (scale[0] + scale[1])
+    """How long the runs of one boot take: 3 shapes x cpus runs, and the
+    2 controls x (cpus - 1) runs (peerlog.thread_counts())."""
+    runs = sum(len(peerlog.thread_counts(t, cpus)) for t in peerlog.BENCHED)
+    return runs * (scale[0] + scale[1])
 
 
 def kernel_timeout(cpus: int, scale) -> float:

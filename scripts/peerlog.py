@@ -44,6 +44,18 @@ REQUIRED = ("test", "threads", "total", "ms", "per_sec")
 NUMBERS = ("threads", "total", "ms", "per_sec", "per_sec_per_thread",
            "min_per_sec", "max_per_sec", "windows")
 SHAPES = ("page_fault1", "tlb_flush2", "mmap1")
+# scale's controls: page_fault1 beside a neighbour on one more vCPU
+# (user/bin/scale.c).  The neighbour takes a vCPU of its own, so they run
+# at 1..cpus-1 threads, and each is read against page_fault1 alone
+# (CONTROL_BASE) at one thread of the same boot.  `bench=scale` and the
+# Linux peer's /init run the first two (BENCHED); the third, beside a
+# faulting process, is for runs by hand (docs/performance.md, finding 22)
+# and is parsed like the others.
+CONTROLS = ("page_fault1_beside_writer", "page_fault1_beside_adder",
+            "page_fault1_beside_process")
+CONTROL_BASE = "page_fault1"
+TESTS = SHAPES + CONTROLS
+BENCHED = SHAPES + CONTROLS[:2]
 BENCH = "scale"
 UNIT = "iterations/s"
 PEER = "linux"           # the Linux peer's series, where a config would be
@@ -89,7 +101,7 @@ def parse_result(line: str) -> dict | None:
             out[k] = int(v)
         else:
             out[k] = v
-    if out["test"] not in SHAPES:
+    if out["test"] not in TESTS:
         raise ValueError(f"unknown test {out['test']!r}")
     if out["threads"] < 1 or out["ms"] < 1:
         raise ValueError("threads and ms must be at least 1")
@@ -144,10 +156,23 @@ def read_log(text: str, where: str = "log", boot: str = "",
                       scan.host_cores, boot)
 
 
+def thread_counts(test: str, cpus: int) -> range:
+    """The thread counts a boot of @cpus vCPUs runs @test at: 1..cpus, a
+    control 1..cpus-1 (its neighbour takes a vCPU of its own)."""
+    return range(1, cpus + 1 - (test in CONTROLS))
+
+
+def base_test(test: str) -> str:
+    """What @test's rate is divided by (at one thread) in its scaling
+    row: itself, and page_fault1 alone for a control."""
+    return CONTROL_BASE if test in CONTROLS else test
+
+
 def missing_runs(results: list[dict], cpus: int) -> list[str]:
-    """The (test, threads) runs of 1..cpus threads with no result."""
+    """The (test, threads) runs a boot of @cpus vCPUs should have made
+    (BENCHED, at thread_counts()) and gave no result for."""
     have = {(r["test"], r["threads"]) for r in results}
-    return [f"{t} threads={n}" for t in SHAPES for n in range(1, cpus + 1)
+    return [f"{t} threads={n}" for t in BENCHED for n in thread_counts(t, cpus)
             if (t, n) not in have]
 
 
@@ -175,7 +200,9 @@ def scaling_rows(results: list[dict]) -> list[dict]:
     """For each `scale` row at x threads, a row of metric scaling_<test>:
     its value over the value at x = 1 of the same boot, config, cpus and
     accel (unit `x`; min = max = value, runs 1; at x = 1 it is 1, which
-    starts each line of the plot).  None without x = 1."""
+    starts each line of the plot).  None without x = 1.  A control is
+    divided by page_fault1's value at x = 1 instead (base_test()): at one
+    thread, what its neighbour alone takes from the faulter."""
     base = {}
     for r in results:
         if r["name"] == BENCH and r["metric"].startswith("iterations_per_s_") \
@@ -187,8 +214,9 @@ def scaling_rows(results: list[dict]) -> list[dict]:
         if r["name"] != BENCH or not r["metric"].startswith(
                 "iterations_per_s_"):
             continue
+        test = r["metric"].removeprefix("iterations_per_s_")
         one = base.get((r["config"], r["cpus"], r["accel"],
-                        r.get("boot", ""), r["metric"]))
+                        r.get("boot", ""), metric_of(base_test(test))))
         if not one:
             continue
         v = r["value"] / one

@@ -311,12 +311,15 @@ static long sys_bench_report(uint64_t uname, uint64_t umetric, uint64_t ux, uint
 {
 	long x = (long)ux;
 	(void)unused;
-	char name[32], metric[32], unit[16];
+	/* The limits kcalls.h states: a longer string is -E2BIG, not cut
+	 * (a cut metric would be a different metric). */
+	char name[BENCH_NAME_MAX], metric[BENCH_METRIC_MAX], unit[BENCH_UNIT_MAX];
 	uint64_t v[4];
-	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) < 0 ||
-	    strncpy_from_user(metric, (const char *)umetric, sizeof(metric)) < 0 ||
-	    strncpy_from_user(unit, (const char *)uunit, sizeof(unit)) < 0)
-		return -EFAULT;
+	long r;
+	if ((r = strncpy_from_user(name, (const char *)uname, sizeof(name))) < 0 ||
+	    (r = strncpy_from_user(metric, (const char *)umetric, sizeof(metric))) < 0 ||
+	    (r = strncpy_from_user(unit, (const char *)uunit, sizeof(unit))) < 0)
+		return r;
 	if (copy_from_user(v, (const void *)uv, sizeof(v)))
 		return -EFAULT;
 	/* The strings go into JSON: allow only plain identifier characters. */

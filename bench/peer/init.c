@@ -7,8 +7,9 @@
  * file system, and the CPU count comes from sched_getaffinity().
  *
  * It prints what it runs on, runs `scale SHAPE N SECONDS WARMUP MIB` for
- * each of the three shapes and N = 1..CPUs, one at a time (each prints its
- * own RESULT line), and powers the machine off.  Lines, all on the console:
+ * each of the three shapes and N = 1..CPUs, and for two of scale's controls
+ * and N = 1..CPUs-1, one at a time (each prints its own RESULT line), and
+ * powers the machine off.  Lines, all on the console:
  *
  *   PEER-UNAME <sysname> <release> <version> <machine>
  *   PEER-INIT cpus=<N> accel=<tcg|kvm|none|other> scale=<SECONDS>,<WARMUP>,<MIB>
@@ -34,7 +35,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const shapes[] = { "page_fault1", "tlb_flush2", "mmap1" };
+/* The shapes, then two of scale's controls (beside a memory writer, an
+ * adder), whose neighbour takes one more CPU: they run at 1..CPUs-1
+ * threads.  As bench_scale() in this kernel
+ * (bench/kernel/bench_user.c). */
+static const char *const shapes[] = {
+	"page_fault1", "tlb_flush2", "mmap1",
+	"page_fault1_beside_writer", "page_fault1_beside_adder",
+};
+enum { FIRST_CONTROL = 3 };
 
 /* "tcg", "kvm", "none" or "other", from the hypervisor's CPUID signature,
  * as this kernel's bench_report() names it (bench/kernel/bench.c). */
@@ -120,7 +129,7 @@ int main(void)
 	snprintf(warm, sizeof(warm), "%u", scale[1]);
 	snprintf(mib, sizeof(mib), "%u", scale[2]);
 	for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
-		for (int n = 1; n <= cpus; n++) {
+		for (int n = 1; n + (s >= FIRST_CONTROL) <= cpus; n++) {
 			snprintf(num, sizeof(num), "%d", n);
 			char *argv[] = { "scale", (char *)shapes[s], num, secs, warm, mib, NULL };
 			int st = run(argv);

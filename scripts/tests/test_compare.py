@@ -35,6 +35,9 @@ from experiments import EXPERIMENTS, HEADLINES
 LOGS = sorted(glob.glob(os.path.join(FIXTURES, "compare", "*.log")))
 PEER_LOGS = [os.path.join(FIXTURES, "peer", f) for f in
              ("rcu-ipi-vma-cpus2-boot1.log", "linux-cpus2-boot1.log")]
+# The same boots once scale had its controls (fixtures/README.md).
+PEER_CTL_LOGS = [os.path.join(FIXTURES, "peer", "controls", f) for f in
+                 ("rcu-ipi-vma-cpus2-boot1.log", "linux-cpus2-boot1.log")]
 EXP = {e.id: e for e in EXPERIMENTS}
 REAL = [p for p in LOGS if not os.path.basename(p).startswith("synthetic")]
 META = dict(date="today", host="h", command="c", duration="1 s")
@@ -201,7 +204,11 @@ class PeerE0(unittest.TestCase):
         text, pngs, problems, bad = build(PEER_LOGS, self.dir, [EXP["E0"]])
         self.assertEqual((bad, problems), ([], []))
         rows = headline(text, "E0")
-        self.assertEqual(len(rows), 3)
+        # The three shapes, then the two controls, which these logs (from
+        # before the controls) do not have.
+        self.assertEqual(len(rows), 5)
+        for row in rows[3:]:
+            self.assertIn("not measured", row[1])
         # page_fault1: this kernel 87804 / 113496 = 0.774, Linux
         # 18454 / 10839 = 1.70; 0.774 / 1.70 = 0.454.
         self.assertEqual(rows[0][1:], ["rcu-ipi-vma: 0.774 x", "linux: 1.7",
@@ -211,7 +218,7 @@ class PeerE0(unittest.TestCase):
         self.assertIn("| iterations_per_s_page_fault1 | 2 | 1 | 10839 "
                       "(10786..10892) | 113496 (113110..113884) | 10.5x | "
                       "1 |", text)
-        self.assertNotIn("not measured:", text)
+        self.assertEqual(text.count("not measured:"), 2)     # the controls
         self.assertIn("| scaling_page_fault1 | 2 | 2 | 1.7 (1.7..1.7) | "
                       "0.774 (0.774..0.774) | 0.454x | 1 |", text)
         self.assertIn("| scaling_page_fault1 | 2 | 1 | 1 (1..1) | 1 (1..1) "
@@ -219,6 +226,20 @@ class PeerE0(unittest.TestCase):
         if gnuplot_ok():
             self.assertEqual(sorted(pngs), ["E0_iterations_per_s.png",
                                             "E0_scaling.png"])
+
+    def test_controls(self):
+        text, _, problems, bad = build(PEER_CTL_LOGS, self.dir, [EXP["E0"]])
+        self.assertEqual((bad, problems), ([], []))
+        rows = headline(text, "E0")
+        self.assertEqual(len(rows), 5)
+        # beside_writer over page_fault1 alone: this kernel
+        # 291088 / 292019 = 0.997, Linux 48577 / 51193 = 0.949.
+        self.assertEqual(rows[3][1:], ["rcu-ipi-vma: 0.997 x",
+                                       "linux: 0.949", "1.05x",
+                                       "2 vCPUs, threads 1"])
+        self.assertIn("| iterations_per_s_page_fault1_beside_adder | 2 | 1 "
+                      "| 45848 (44560..47137) | 292899 (292074..293725) | "
+                      "6.39x | 1 |", text)
 
     def test_not_measured_without_linux(self):
         # What run() records when build/peer/ has no kernel: Linux's
@@ -228,7 +249,7 @@ class PeerE0(unittest.TestCase):
         r.missing[("scale", experiments.PEER)] = "no Linux kernel here"
         text, _, problems, bad = build(None, self.dir, [EXP["E0"]], r)
         self.assertEqual((bad, problems), ([], []))
-        for row in headline(text, "E0"):
+        for row in headline(text, "E0")[:3]:
             self.assertEqual(row[2:4], ["linux: not measured", "-"])
         self.assertEqual(headline(text, "E0")[0][1], "rcu-ipi-vma: 0.774 x")
         self.assertEqual(text.count("`linux`: not measured: no Linux "

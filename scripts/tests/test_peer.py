@@ -30,6 +30,11 @@ import peerlog
 
 KERNEL_LOG = os.path.join(FIXTURES, "peer", "rcu-ipi-vma-cpus2-boot1.log")
 LINUX_LOG = os.path.join(FIXTURES, "peer", "linux-cpus2-boot1.log")
+# The same boots once scale had its controls (fixtures/README.md).
+KERNEL_CTL_LOG = os.path.join(FIXTURES, "peer", "controls", "rcu-ipi-vma-cpus2-boot1.log")
+LINUX_CTL_LOG = os.path.join(FIXTURES, "peer", "controls", "linux-cpus2-boot1.log")
+CONTROL_RUNS = ["page_fault1_beside_writer threads=1",
+                "page_fault1_beside_adder threads=1"]
 BENCH_LOG = os.path.join(FIXTURES, "bench-scale-rcu-ipi-vma-cpus2.log")
 
 
@@ -80,11 +85,45 @@ class Parser(unittest.TestCase):
                          (2, "tcg", 2, []))
         self.assertEqual([(r["test"], r["threads"]) for r in s.results],
                          [(t, n) for t in peerlog.SHAPES for n in (1, 2)])
-        self.assertEqual(peerlog.missing_runs(s.results, 2), [])
+        # A log from before the controls lacks their runs, and at 3 vCPUs
+        # the controls run at 1 and 2 threads.
+        self.assertEqual(peerlog.missing_runs(s.results, 2), CONTROL_RUNS)
         self.assertEqual(peerlog.missing_runs(s.results, 3),
-                         [f"{t} threads=3" for t in peerlog.SHAPES])
+                         [f"{t} threads=3" for t in peerlog.SHAPES] +
+                         [f"{t} threads={n}" for t in peerlog.CONTROLS[:2]
+                          for n in (1, 2)])
         self.assertEqual(peerlog.linux_version(s.uname),
                          "Linux 6.1.0-57-cloud-amd64 (Debian 6.1.192-3)")
+
+    def test_controls(self):
+        # Both systems' boots with the controls: nothing missing; a
+        # control runs at 1..cpus-1 threads; its scaling row divides it by
+        # page_fault1 alone at 1 thread of the same boot.
+        for path in (KERNEL_CTL_LOG, LINUX_CTL_LOG):
+            scan, rows = peerlog.read_log(read(path), path, "b1")
+            self.assertEqual(scan.errors, [])
+            self.assertEqual(peerlog.missing_runs(scan.results, 2), [])
+            self.assertEqual(len(rows), 8)
+            rate = {(r["metric"], r["x"]): r["value"] for r in rows}
+            sc = {(r["metric"], r["x"]): r["value"]
+                  for r in peerlog.scaling_rows(rows)}
+            for t in peerlog.CONTROLS[:2]:
+                self.assertAlmostEqual(
+                    sc[(f"scaling_{t}", 1)],
+                    rate[(f"iterations_per_s_{t}", 1)] /
+                    rate[("iterations_per_s_page_fault1", 1)])
+        self.assertEqual(list(peerlog.thread_counts(
+            "page_fault1_beside_writer", 1)), [])
+        self.assertEqual(list(peerlog.thread_counts("mmap1", 2)), [1, 2])
+        self.assertEqual(peerlog.base_test("page_fault1_beside_adder"),
+                         "page_fault1")
+        # The third control, run by hand, parses but is never required.
+        r = peerlog.parse_result(
+            "RESULT test=page_fault1_beside_process threads=1 total=5 "
+            "ms=1000 per_sec=5")
+        self.assertEqual(r["test"], "page_fault1_beside_process")
+        self.assertNotIn("page_fault1_beside_process", peerlog.BENCHED)
+        self.assertEqual(peerboot.run_seconds(2, (2, 1, 128)), 8 * 3)
 
     def test_kernel_logs(self):
         # The make peer boot and a make bench boot of this kernel: RESULT
@@ -144,9 +183,13 @@ class Boot(unittest.TestCase):
             " peer_scale=2,1,128"))
 
     def test_problems(self):
-        s = peerlog.parse_log(read(LINUX_LOG))
+        s = peerlog.parse_log(read(LINUX_CTL_LOG))
         self.assertEqual(peerboot.boot_problems("L", "poweroff", s, 2, True),
                          [])
+        old = peerlog.parse_log(read(LINUX_LOG))     # before the controls
+        self.assertEqual(peerboot.boot_problems("L", "poweroff", old, 2,
+                                                True),
+                         ["L: no RESULT for " + ", ".join(CONTROL_RUNS)])
         self.assertEqual(peerboot.boot_problems("L", "triple-fault", s, 2,
                                                 True),
                          ["L: init finished but the power-off failed (boot "
@@ -155,8 +198,10 @@ class Boot(unittest.TestCase):
         self.assertEqual(peerboot.boot_problems("L", "hang", cut, 2, True), [
             "L: boot hang",
             "L: no RESULT for tlb_flush2 threads=1, tlb_flush2 threads=2, "
-            "mmap1 threads=1, mmap1 threads=2"])
-        k = peerlog.parse_log(read(KERNEL_LOG))
+            "mmap1 threads=1, mmap1 threads=2, "
+            "page_fault1_beside_writer threads=1, "
+            "page_fault1_beside_adder threads=1"])
+        k = peerlog.parse_log(read(KERNEL_CTL_LOG))
         self.assertEqual(peerboot.boot_problems("K", "pass", k, 2, False), [])
         self.assertEqual(peerboot.boot_problems("K", "poweroff", k, 2,
                                                 False), ["K: boot poweroff"])
@@ -190,6 +235,24 @@ class Front(unittest.TestCase):
                           rows[1]["kernel_config"]),
                          ("0.7736", "1.703", "rcu-ipi-vma"))
         self.assertTrue(os.path.exists(os.path.join(out, "results.csv")))
+
+    def test_table_with_controls(self):
+        out = os.path.join(self.dir, "out")
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = peer.main(["--from-log", KERNEL_CTL_LOG, LINUX_CTL_LOG,
+                            "--out", out])
+        self.assertEqual(rc, 0)
+        md = read(os.path.join(out, "peer.md"))
+        # The control's `N / 1 thread`: over page_fault1 alone at 1 thread
+        # (291088 / 292019 here, 48577 / 51193 for Linux).
+        self.assertIn("| page_fault1_beside_writer | 2 | 1 | 291088 "
+                      "(289177..293002) | 48577 (47690..49466) | 5.99x | "
+                      "1.00x | 0.95x |", md)
+        self.assertIn("page_fault1 with a neighbour thread", md)
+        with open(os.path.join(out, "peer.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([r["test"] for r in rows][-2:],
+                         list(peerlog.CONTROLS[:2]))
 
     def test_only_one_side(self):
         out = os.path.join(self.dir, "out")

@@ -38,8 +38,11 @@ int ncpus(void);
 /**
  * bench_report() - print one `BENCH {json}` result line through the kernel,
  * which adds the configuration, CPU count and accelerator (for user-space
- * benchmarks run by `make bench`).
- * Return: 0, or -1 with errno (EFAULT, EINVAL).
+ * benchmarks run by `make bench`).  @name, @metric and @unit are made of
+ * letters, digits, `_` and `/`, shorter than BENCH_NAME_MAX,
+ * BENCH_METRIC_MAX and BENCH_UNIT_MAX bytes (kernel/proc/uapi/syscall.h).
+ * Return: 0, or -1 with errno (EFAULT, EINVAL: a character not allowed,
+ * E2BIG: a string too long).
  */
 int bench_report(const char *name, const char *metric, long x, const char *unit,
 		 unsigned long median, unsigned long min, unsigned long max, unsigned long runs);

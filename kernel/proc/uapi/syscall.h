@@ -57,6 +57,10 @@
 #define SYS_gettid           1004
 #define SYS_ncpus            1005   /* number of online CPUs */
 #define SYS_bench_report     1006   /* (name, metric, x, unit, const uint64_t v[4]: median, min, max, runs) */
+/* bench_report's strings, terminating NUL included: longer is -E2BIG. */
+#define BENCH_NAME_MAX   32
+#define BENCH_METRIC_MAX 64
+#define BENCH_UNIT_MAX   16
 #define SYS_pinbuf_register   1007  /* (addr, len, write): pin a buffer for "the device"; returns an id */
 #define SYS_pinbuf_unregister 1008  /* (id): unpin it */
 #define SYS_pinbuf_peek       1009  /* (id, page, uint64_t out[2]): the device's view of a page's first 16 bytes */
