@@ -14,6 +14,7 @@
  * mapping is required, and when memory runs out.
  */
 #include "mm/mmap.h"
+#include "mm/gup.h"
 #include "mm/mm.h"
 #include "mm/filemap.h"
 #include "kernel/errno.h"
@@ -50,7 +51,7 @@ static long check_mmap(uintptr_t *addr, uint64_t len, int prot, int flags, uint6
 		return -EINVAL;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	if (flags & ~(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS))
+	if (flags & ~(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_ANONYMOUS | MAP_POPULATE))
 		return -EINVAL;
 	bool shared = flags & MAP_SHARED;
 	if (shared == !!(flags & MAP_PRIVATE))
@@ -68,6 +69,36 @@ static long check_mmap(uintptr_t *addr, uint64_t len, int prot, int flags, uint6
 	if (*addr & (PAGE_SIZE - 1))
 		*addr = 0;              /* a hint only: ignore a bad one */
 	return 0;
+}
+
+/*
+ * MAP_POPULATE: fault the new mapping in before mmap returns, as Linux
+ * does: write faults for a private writable mapping (no copy-on-write
+ * left for the first store), read faults otherwise, nothing for
+ * PROT_NONE.  Through the slow GUP (get_user_pages(): mmap_lock for read,
+ * a chunk of POPULATE_CHUNK pages at a time, so a writer waits at most one
+ * chunk), each page's reference dropped at once: the page table keeps the
+ * page.  A failure (out of memory, the range unmapped meanwhile by another
+ * thread) stops it quietly: the mapping stands and the rest faults on
+ * first touch, as Linux ignores populate's errors too.
+ */
+#define POPULATE_CHUNK 32
+
+static void mmap_populate(struct mm_struct *mm, uintptr_t addr, uint64_t alen, int prot, int flags)
+{
+	if (!(prot & (PROT_READ | PROT_WRITE)))
+		return;
+	unsigned foll = (prot & PROT_WRITE) && !(flags & MAP_SHARED) ? FOLL_WRITE : 0;
+	struct page *pages[POPULATE_CHUNK];
+	for (uint64_t done = 0; done < alen;) {
+		uint64_t left = (alen - done) / PAGE_SIZE;
+		long n = left < POPULATE_CHUNK ? (long)left : POPULATE_CHUNK;
+		long got = get_user_pages(mm, addr + done, n, foll, pages);
+		if (got <= 0)
+			return;
+		put_user_pages(pages, got);
+		done += (uint64_t)got * PAGE_SIZE;
+	}
 }
 
 /* Map [addr, addr + alen) backed by @file (its reference moves to the
@@ -106,6 +137,8 @@ static long mmap_region(struct mm_struct *mm, uintptr_t addr, uint64_t alen, int
 	if (r == 0 && (flags & MAP_FIXED))
 		zap_range(mm, addr, addr + alen);
 	mmap_write_unlock(mm);
+	if (r == 0 && (flags & MAP_POPULATE))
+		mmap_populate(mm, addr, alen, prot, flags);
 	return r ? r : (long)addr;
 }
 

@@ -48,11 +48,11 @@ SHAPES = ("page_fault1", "tlb_flush2", "mmap1")
 # (user/bin/scale.c).  The neighbour takes a vCPU of its own, so they run
 # at 1..cpus-1 threads, and each is read against page_fault1 alone
 # (CONTROL_BASE) at one thread of the same boot.  `bench=scale` and the
-# Linux peer's /init run the first two (BENCHED); the third, beside a
-# faulting process, is for runs by hand (docs/performance.md, finding 22)
-# and is parsed like the others.
+# Linux peer's /init run the first two (BENCHED); the others, beside a
+# faulting process or a thread that populates mappings, are for runs by
+# hand (docs/performance.md, findings 22 and 23) and parse like the rest.
 CONTROLS = ("page_fault1_beside_writer", "page_fault1_beside_adder",
-            "page_fault1_beside_process")
+            "page_fault1_beside_process", "page_fault1_beside_populate")
 CONTROL_BASE = "page_fault1"
 TESTS = SHAPES + CONTROLS
 BENCHED = SHAPES + CONTROLS[:2]

@@ -404,6 +404,47 @@ static void test_demand_zero_and_table_freeing(struct ktest *t)
 	KTEST_EXPECT_EQ(t, heap_bytes(), heap);
 }
 
+/* MAP_POPULATE maps every page before mmap returns (rss counts them at
+ * once, and the first store takes no fault), read-only and shared
+ * mappings too; PROT_NONE maps nothing; without it nothing is mapped
+ * until touched.  Everything goes back at munmap. */
+static void test_mmap_populate(struct ktest *t)
+{
+	rcu_barrier();
+	uint64_t before = frames_available();
+	struct mm_struct *mm = adopt_new_mm();
+	KTEST_ASSERT_NOT_NULL(t, mm);
+	const long base = 0x40000000, len = 64 * PAGE_SIZE;
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	KTEST_ASSERT_EQ(t, do_mmap(mm, base, len, PROT_READ | PROT_WRITE, anon | MAP_POPULATE, -1, 0), base);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 64ull);
+	struct fault_stats f0, f1;
+	fault_get_stats(&f0);
+	uint64_t v = 7;
+	KTEST_EXPECT_EQ(t, copy_to_user((void *)(base + len - 8), &v, sizeof(v)), 0);
+	fault_get_stats(&f1);
+	KTEST_EXPECT_EQ(t, f1.locked + f1.spf + f1.vma, f0.locked + f0.spf + f0.vma);
+	KTEST_EXPECT_EQ(t, do_munmap(mm, base, len), 0);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 0ull);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, base, len, PROT_READ, anon | MAP_POPULATE, -1, 0), base);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 64ull);
+	KTEST_EXPECT_EQ(t, do_munmap(mm, base, len), 0);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, base, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED |
+				   MAP_POPULATE, -1, 0), base);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 64ull);
+	KTEST_EXPECT_EQ(t, do_munmap(mm, base, len), 0);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, base, len, PROT_NONE, anon | MAP_POPULATE, -1, 0), base);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 0ull);
+	KTEST_EXPECT_EQ(t, do_munmap(mm, base, len), 0);
+	KTEST_ASSERT_EQ(t, do_mmap(mm, base, len, PROT_READ | PROT_WRITE, anon, -1, 0), base);
+	KTEST_EXPECT_EQ(t, mm_rss(mm), 0ull);
+	KTEST_EXPECT_EQ(t, do_munmap(mm, base, len), 0);
+	KTEST_EXPECT_EQ(t, do_mmap(mm, base, len, PROT_READ, anon | 0x40000, -1, 0), (long)-EINVAL);
+	drop_mm(mm);
+	rcu_barrier();
+	KTEST_EXPECT_EQ(t, frames_available(), before);
+}
+
 static uintptr_t smap_target;
 static void kernel_reads_user(void *arg)
 {
@@ -495,6 +536,7 @@ static void test_scale_controls(struct ktest *t)
 {
 	static const char *const controls[] = {
 		"page_fault1_beside_writer", "page_fault1_beside_adder", "page_fault1_beside_process",
+		"page_fault1_beside_populate",
 	};
 	char all[8];
 	snprintf(all, sizeof(all), "%u", num_online_cpus());
@@ -514,6 +556,7 @@ static struct ktest_case user_cases[] = {
 	KTEST_CASE(test_mmap_aligns_whole_2m_lengths),
 	KTEST_CASE(test_vma_ops_survive_every_allocation_failure),
 	KTEST_CASE(test_demand_zero_and_table_freeing),
+	KTEST_CASE(test_mmap_populate),
 	KTEST_CASE(test_smap_blocks_direct_access),
 	KTEST_CASE(test_user_reads_kernel_memory),
 	KTEST_CASE(test_1000_spawns_leak_nothing),

@@ -31,6 +31,12 @@
  *                faulters, but not their mm (its VMAs, mmap_lock, page
  *                tables, TLB shootdowns).  page_fault1 at THREADS + 1
  *                threads is the same beside a faulter of the same mm.
+ *   page_fault1_beside_populate the same with a neighbour thread that
+ *                allocates and zeroes pages in the kernel without
+ *                faulting: mmap of 2 MiB with MAP_POPULATE, munmap, again.
+ *                Against page_fault1 at THREADS + 1 threads it tells the
+ *                page allocator's and zeroing's share of what a second
+ *                faulter costs from the exceptions' share.
  *
  * An iteration of a control is one page touched by a faulter, as in
  * page_fault1; the neighbour is not counted.  A control needs THREADS + 1
@@ -64,7 +70,8 @@
  *
  *   NEIGHBOUR test=T cpu=C mib_written_per_sec=W   (the writer)
  *   NEIGHBOUR test=T cpu=C mega_adds_per_sec=A     (the adder: 2^20 adds)
- *   NEIGHBOUR test=T cpu=C pages_per_sec=P         (the process: pages touched)
+ *   NEIGHBOUR test=T cpu=C pages_per_sec=P         (the process: pages touched;
+ *                                                   the populating thread: pages mapped)
  *
  * Built with this kernel's libc it also reports through bench_report():
  * name `scale`, metric `iterations_per_s_<T>`, x = N, value P, min..max
@@ -96,16 +103,19 @@
 #define MAX_WINDOWS  3600
 #define TLB_REGION   (1ul << 20)	/* tlb_flush2: 1 MiB a thread */
 
-enum shape { PAGE_FAULT1, TLB_FLUSH2, MMAP1, BESIDE_WRITER, BESIDE_ADDER, BESIDE_PROCESS, SHAPES };
+enum shape {
+	PAGE_FAULT1, TLB_FLUSH2, MMAP1, BESIDE_WRITER, BESIDE_ADDER, BESIDE_PROCESS, BESIDE_POPULATE, SHAPES
+};
 static const char *const shape_name[SHAPES] = {
 	"page_fault1", "tlb_flush2", "mmap1",
 	"page_fault1_beside_writer", "page_fault1_beside_adder", "page_fault1_beside_process",
+	"page_fault1_beside_populate",
 };
 
 /* The controls: page_fault1 with a neighbour on one more CPU. */
 static int has_neighbour(enum shape s)
 {
-	return s == BESIDE_WRITER || s == BESIDE_ADDER || s == BESIDE_PROCESS;
+	return s == BESIDE_WRITER || s == BESIDE_ADDER || s == BESIDE_PROCESS || s == BESIDE_POPULATE;
 }
 
 /*
@@ -265,12 +275,20 @@ static int neighbour_prepare(void)
 	return 0;
 }
 
+#define POPULATE_REGION (2ul << 20)
+
 static int neighbour(struct counter *c)
 {
 	unsigned long words = region / sizeof(long), x = 1;
 
 	while (!stopping()) {
-		if (shape == BESIDE_WRITER) {
+		if (shape == BESIDE_POPULATE) {
+			void *p = mmap(NULL, POPULATE_REGION, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+			if (p == MAP_FAILED || munmap(p, POPULATE_REGION) != 0)
+				return -1;
+			count(c, POPULATE_REGION / PAGE);
+		} else if (shape == BESIDE_WRITER) {
 			for (unsigned long mib = 0; mib < words && !stopping(); mib += (1ul << 20) / sizeof(long)) {
 				for (unsigned long i = mib; i < mib + (1ul << 20) / sizeof(long); i++)
 					neighbour_region[i] = i;
@@ -323,8 +341,8 @@ static unsigned long total(int n)
 
 static int usage(void)
 {
-	printf("usage: scale page_fault1|tlb_flush2|mmap1|page_fault1_beside_writer|page_fault1_beside_adder "
-	       "THREADS SECONDS WARMUP [MIB]\n"
+	printf("usage: scale page_fault1|tlb_flush2|mmap1|page_fault1_beside_writer|page_fault1_beside_adder|"
+	       "page_fault1_beside_process|page_fault1_beside_populate THREADS SECONDS WARMUP [MIB]\n"
 	       "  THREADS 1..%d (at most the CPUs online; the beside_ controls need one CPU more), "
 	       "SECONDS 1..%d, WARMUP 0.., MIB 1..4096 (default 128)\n",
 	       MAX_THREADS, MAX_WINDOWS);

@@ -77,6 +77,7 @@
 #define MAP_PRIVATE     0x02
 #define MAP_FIXED       0x10
 #define MAP_ANONYMOUS   0x20
+#define MAP_POPULATE    0x8000  /* fault the whole mapping in before mmap returns */
 #define MAP_FAILED      ((void *)-1)
 #define MADV_DONTNEED   4
 

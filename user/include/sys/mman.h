@@ -1,9 +1,10 @@
 /*
  * sys/mman.h - memory mappings.  Constants come from kernel/proc/uapi/syscall.h.
  *
- * Supported: anonymous private mappings only (MAP_PRIVATE|MAP_ANONYMOUS,
- * optionally MAP_FIXED, fd ignored, off 0); MAP_SHARED and file mappings
- * fail with EINVAL.  madvise() knows MADV_DONTNEED only.
+ * Supported: private and shared, anonymous and file mappings (exactly one
+ * of MAP_PRIVATE and MAP_SHARED; MAP_ANONYMOUS with fd -1 and off 0),
+ * MAP_FIXED and MAP_POPULATE (docs/user.md).  madvise() knows
+ * MADV_DONTNEED only.
  * Failures: mmap() returns MAP_FAILED, the others -1; errno tells why.
  */
 #ifndef _SYS_MMAN_H
