@@ -582,6 +582,10 @@ static void one_call(struct worker *w)
 			if (pick(w, 4))
 				len = (1 + pick(w, 4)) * PAGE;
 		}
+		/* MAP_POPULATE on small lengths only: a populated gigabyte
+		 * would spend the run's time and memory on zeroing. */
+		if (pick(w, 8) == 0 && len <= (1ul << 20))
+			a[3] |= MAP_POPULATE;
 		if ((int)a[3] & MAP_FIXED)
 			keep_off_self(w, &addr, &len);
 		r = syscall6(nr, (long)addr, (long)len, a[2], a[3], a[4], a[5]);
