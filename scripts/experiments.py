@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peerlog import CONTROLS, PEER, SHAPES, TESTS  # noqa: E402
+from peerlog import BENCHED, CONTROLS, PEER, SHAPES  # noqa: E402
 
 @dataclass
 class View:
@@ -59,8 +59,8 @@ class Experiment:
 
 
 RCU, IPI = "rcu-ipi-vma", "ipi-ipi-vma"
-SCALE_RATES = tuple(f"iterations_per_s_{t}" for t in TESTS)
-SCALE_RATIOS = tuple(f"scaling_{t}" for t in TESTS)
+SCALE_RATES = tuple(f"iterations_per_s_{t}" for t in BENCHED)
+SCALE_RATIOS = tuple(f"scaling_{t}" for t in BENCHED)
 EXPERIMENTS = [
     Experiment(
         "E0", "this kernel against Linux on the same emulated SMP",
