@@ -543,7 +543,7 @@ static void test_scale_controls(struct ktest *t)
 	for (unsigned i = 0; i < ARRAY_SIZE(controls); i++) {
 		char *one[] = { "scale", (char *)controls[i], "1", "1", "0", "4", NULL };
 		char *too_many[] = { "scale", (char *)controls[i], all, "1", "0", "4", NULL };
-		if (num_online_cpus() >= 2)
+		if (num_online_cpus() == 2)     /* one boot of the suite is enough: 1 s a run */
 			KTEST_EXPECT_EQ(t, run("scale", 6, one), 0);
 		KTEST_EXPECT_EQ(t, run("scale", 6, too_many), __W_EXITCODE(2));
 	}
