@@ -14,8 +14,9 @@
  *   mmap1        mmap and munmap MIB MiB anonymous, nothing touched; loop.
  *                An iteration is one mmap + munmap pair.
  *
- * and two controls, which ask what a busy neighbour that shares nothing
- * with the faulters costs them (docs/performance.md, finding 22):
+ * and four controls, which ask what a busy neighbour costs the faulters:
+ * one that shares nothing with them, or shares only some of what a second
+ * faulter would (docs/performance.md, findings 22 and 23):
  *
  *   page_fault1_beside_writer  THREADS threads of page_fault1 and, on the
  *                CPU after theirs, one more thread that writes every word
@@ -235,7 +236,9 @@ static int mmap1(struct counter *c)
  * start (neighbour_prepare()), so its stores take no faults: its only
  * contact with the faulters is the memory system of the machine that
  * runs both vCPUs.  `volatile`, so that the compiler keeps every store.
- * It counts MiB written; the adder counts blocks of 2^20 additions.
+ * It counts MiB written; the adder counts blocks of 2^20 additions, the
+ * populating thread pages mapped.  (The process is page_fault1 itself:
+ * neighbour_fork().)
  */
 static volatile unsigned long *neighbour_region;
 
